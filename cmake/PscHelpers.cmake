@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Helper functions shared by every target of the project.
+
+# Warnings for our own targets only (third-party headers are included as SYSTEM).
+function(psc_set_warnings target)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wold-style-cast)
+endfunction()
+
+# psc_add_test(NAME name SOURCES ... LIBS ... LABELS ... [TIMEOUT s])
+# One Qt Test executable per class; widget tests run with the offscreen platform.
+function(psc_add_test)
+    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+    add_executable(${T_NAME} ${T_SOURCES})
+    target_link_libraries(${T_NAME} PRIVATE Qt6::Test ${T_LIBS})
+    target_compile_definitions(${T_NAME} PRIVATE
+        PSC_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+        PSC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+        PSC_BINARY_DIR="${PROJECT_BINARY_DIR}")
+    psc_set_warnings(${T_NAME})
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    if(NOT T_TIMEOUT)
+        set(T_TIMEOUT 300)
+    endif()
+    set_tests_properties(${T_NAME} PROPERTIES
+        LABELS "${T_LABELS}"
+        TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;PSC_FASHION_MNIST_DIR=${PSC_FASHION_MNIST_DIR}")
+endfunction()
+
+# psc_add_plugin(NAME name SOURCES ... ) builds a static Qt plugin against the plugin API only.
+function(psc_add_plugin)
+    cmake_parse_arguments(P "" "NAME;CLASS" "SOURCES" ${ARGN})
+    qt_add_plugin(${P_NAME} STATIC CLASS_NAME ${P_CLASS})
+    target_sources(${P_NAME} PRIVATE ${P_SOURCES})
+    target_link_libraries(${P_NAME} PRIVATE Psc::PluginApi Qt6::Core)
+    target_compile_definitions(${P_NAME} PRIVATE QT_NO_KEYWORDS QT_STATICPLUGIN)
+    psc_set_warnings(${P_NAME})
+endfunction()

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <string>
+
+namespace psc {
+
+enum class OptimizerKind
+{
+    Adam,
+    Sgd,
+};
+
+enum class LrSchedule
+{
+    Constant,
+    Cosine,
+    Step, ///< multiply by `stepGamma` every `stepEpochs` epochs
+};
+
+/**
+ * How a candidate is trained. Part of the cache key: a network trained with an equal recipe (same
+ * canonicalJson()) is not trained again.
+ */
+struct TrainingRecipe
+{
+    int epochs = 3;
+    int batchSize = 128;
+    OptimizerKind optimizer = OptimizerKind::Adam;
+    double learningRate = 0.002;
+    double momentum = 0.9;     ///< SGD only
+    double weightDecay = 0.0;
+    LrSchedule schedule = LrSchedule::Cosine;
+    int stepEpochs = 1;
+    double stepGamma = 0.5;
+    double validationSplit = 0.1; ///< fraction of the training set held out for validation
+    int trainSubset = 0;          ///< if > 0, use only this many training images (before the split)
+    int testSubset = 0;           ///< if > 0, evaluate on only this many test images
+
+    /** Stable JSON text with every field, used for the cache key and stored with each trial. */
+    std::string canonicalJson() const;
+    bool operator==(const TrainingRecipe &) const = default;
+};
+
+} // namespace psc

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QtPlugin>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace psc::plugin {
+
+/** Version of the plugin API; plugin.json's "apiVersion" must match its major number. */
+inline constexpr int kApiMajorVersion = 1;
+
+/** A point of the search space: one choice index per dimension, each in [0, cardinality). */
+using Encoding = std::vector<int>;
+
+/**
+ * An ask/tell search strategy over a categorical space. Objectives passed to tell() are all to be
+ * minimised (the engine negates maximised ones). An instance is used from one thread at a time; it holds
+ * no global state, so several studies can each have their own. saveState()/loadState() round-trip the
+ * whole state as JSON text so that a resumed study continues the same sequence.
+ */
+class SearchStrategy
+{
+public:
+    virtual ~SearchStrategy() = default;
+    /** Called once before ask(): the number of choices per dimension and the study's seed. */
+    virtual void initialize(const std::vector<int> &cardinalities, std::uint64_t seed) = 0;
+    /** Proposes the next candidate. */
+    virtual Encoding ask() = 0;
+    /** Reports a finished candidate; `feasible` is false for failed or infeasible trials. */
+    virtual void tell(const Encoding &candidate, const std::vector<double> &objectives, bool feasible) = 0;
+    virtual std::string saveState() const = 0;
+    /** Restores a state written by saveState(); throws std::invalid_argument if it is not one. */
+    virtual void loadState(const std::string &json) = 0;
+};
+
+/** The Qt plugin interface: a factory per strategy. */
+class StrategyFactory
+{
+public:
+    virtual ~StrategyFactory() = default;
+    virtual std::string id() const = 0;          ///< e.g. "random"; used in study specs
+    virtual std::string description() const = 0; ///< one line for `--help` and the GUI
+    virtual std::unique_ptr<SearchStrategy> create() const = 0;
+};
+
+} // namespace psc::plugin
+
+#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/1.0"
+Q_DECLARE_INTERFACE(psc::plugin::StrategyFactory, PSC_STRATEGY_FACTORY_IID)
