@@ -29,17 +29,22 @@ public:
 
     JobContext() = default;
     explicit JobContext(ProgressSink sink) : m_sink(std::move(sink)) {}
+    /** A child context: cancelled or paused whenever `parent` is, with its own progress sink. */
+    JobContext(const JobContext *parent, ProgressSink sink) : m_parent(parent), m_sink(std::move(sink)) {}
     JobContext(const JobContext &) = delete;
     JobContext &operator=(const JobContext &) = delete;
 
-    /** Reports progress in [0, 1] with a short human-readable text. Called on the job's thread. */
+    /** Reports progress in [0, 1] with a short human-readable text; call from one thread at a time. */
     void progress(double fraction, const std::string &text) const
     {
         if (m_sink)
             m_sink(fraction, text);
     }
 
-    bool cancelled() const { return m_cancelled.load(std::memory_order_relaxed); }
+    bool cancelled() const
+    {
+        return m_cancelled.load(std::memory_order_relaxed) || (m_parent && m_parent->cancelled());
+    }
 
     /**
      * Blocks while paused; throws JobCancelled if cancelled (also while paused). Call it at every point
@@ -47,6 +52,8 @@ public:
      */
     void checkpoint() const
     {
+        if (m_parent)
+            m_parent->checkpoint();
         if (m_paused.load(std::memory_order_relaxed)) {
             std::unique_lock lock(m_mutex);
             m_wake.wait(lock, [this] { return !m_paused.load() || m_cancelled.load(); });
@@ -75,6 +82,7 @@ public:
     bool paused() const { return m_paused.load(); }
 
 private:
+    const JobContext *m_parent = nullptr;
     ProgressSink m_sink;
     std::atomic<bool> m_cancelled{false};
     std::atomic<bool> m_paused{false};

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/core/error.h"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace psc {
@@ -55,6 +59,8 @@ struct Shape
     int height = 0;
     int width = 0;
     std::int64_t elements() const { return std::int64_t(channels) * height * width; }
+    /** True for {n, 1, 1}: the only shape dense accepts. */
+    bool isFlat() const { return height == 1 && width == 1; }
     bool operator==(const Shape &) const = default;
 };
 
@@ -70,8 +76,8 @@ struct LayerSpec
     std::string name;
     std::vector<std::string> inputs;
 
-    int outChannels = 0;     ///< conv2d out_channels, dense units
-    int kernelH = 1;         ///< conv / pool kernel
+    int outChannels = 0; ///< conv2d out_channels, dense units
+    int kernelH = 1;     ///< conv / pool kernel
     int kernelW = 1;
     int strideH = 1;
     int strideW = 1;
@@ -91,14 +97,47 @@ struct NetworkDescription
 {
     std::string name;
     Shape input;
+    int inputBits = 8; ///< bits per element of the input tensor (sizes the input in memory planning)
     std::vector<LayerSpec> layers;
 
     bool operator==(const NetworkDescription &) const = default;
 };
 
+/** The name used in the JSON format, e.g. "depthwise_conv2d". */
 std::string_view toString(LayerType type);
+/** The name used in the JSON format: "none", "relu", "relu6", "softmax". */
 std::string_view toString(Activation activation);
+/** "same", "valid" or "explicit". */
+std::string_view toString(PaddingMode mode);
+/** "CxHxW", e.g. "16x28x28". */
+std::string toString(const Shape &shape);
+std::optional<LayerType> layerTypeFromString(std::string_view text);
+std::optional<Activation> activationFromString(std::string_view text);
 /** True for layers that carry weights (conv2d, depthwise_conv2d, dense, batch_norm). */
 bool hasWeights(LayerType type);
+/** True for conv2d, depthwise_conv2d, avg_pool2d and max_pool2d: the layers with a kernel, stride and padding. */
+bool hasWindow(LayerType type);
+
+/** The reserved name by which `LayerSpec::inputs` refers to the network input. */
+inline constexpr std::string_view kNetworkInputName = "input";
+
+/**
+ * An InputError about one part of a network description. pointer() is the JSON pointer of the offending
+ * value in the network format ("/layers/3", "/layers/3/inputs/1"), so that a parser can prefix the file's
+ * line:column; what() is "pointer: detail" for descriptions that did not come from a file.
+ */
+class NetworkError : public InputError
+{
+public:
+    NetworkError(std::string pointer, std::string detail)
+        : InputError(pointer + ": " + detail), m_pointer(std::move(pointer)), m_detail(std::move(detail))
+    {}
+    const std::string &pointer() const { return m_pointer; }
+    const std::string &detail() const { return m_detail; }
+
+private:
+    std::string m_pointer;
+    std::string m_detail;
+};
 
 } // namespace psc

@@ -43,6 +43,7 @@ struct Trial
     std::optional<std::int64_t> parentId;    ///< derived trials (compression) point at their parent
     std::optional<std::int64_t> cachedFrom;  ///< results reused from this trial (same arch + recipe)
     std::string error;
+    int interruptions = 0; ///< times the process died while this trial was Running (see StudyStore)
     double createdAt = 0.0;
     double startedAt = 0.0;
     double finishedAt = 0.0;

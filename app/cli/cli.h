@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QStringList>
+
+namespace psc::cli {
+
+/** Exit codes of every command: 0 success, 1 runtime failure, 2 bad input or usage. */
+enum ExitCode
+{
+    Success = 0,
+    RuntimeFailure = 1,
+    BadInput = 2,
+};
+
+/** True if `args` (without the program name) name a headless subcommand or ask for help/version. */
+bool isCommand(const QStringList &args);
+
+/**
+ * Runs a headless subcommand (analyze, run, resume, show, plot) and returns its exit code. Needs a
+ * QCoreApplication (a QApplication for `plot`). Errors are printed to stderr as one line.
+ */
+int runCommand(const QStringList &args);
+
+// The subcommands, each given its own arguments (after the command name).
+int analyzeCommand(const QStringList &args);
+int runStudyCommand(const QStringList &args);
+int resumeCommand(const QStringList &args);
+int showCommand(const QStringList &args);
+int plotCommand(const QStringList &args);
+
+/** Starts the GUI (QApplication + main window), opening a study file if one is given. */
+int runGui(int argc, char *argv[], const QStringList &args);
+
+} // namespace psc::cli

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cliutil.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace psc::cli {
+
+bool parseArgs(QCommandLineParser &parser, const QString &command, const QStringList &args, int positional)
+{
+    parser.setApplicationDescription(parser.applicationDescription());
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    parser.addOption(help);
+    if (!parser.parse(QStringList{QStringLiteral("paretoscope ") + command} + args))
+        throw UsageError{parser.errorText()};
+    if (parser.isSet(help)) {
+        std::string text = parser.helpText().toStdString();
+        // QCommandLineParser prints "Usage: paretoscope <command> [options]"; keep it as is.
+        printOut(text);
+        return false;
+    }
+    if (parser.positionalArguments().size() != positional)
+        throw UsageError{QStringLiteral("expected %1 argument(s), got %2").arg(positional).arg(
+            parser.positionalArguments().size())};
+    return true;
+}
+
+void printOut(const std::string &text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+void printErr(const std::string &text)
+{
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+}
+
+ProgressPrinter::ProgressPrinter() : m_tty(isatty(STDERR_FILENO) != 0) {}
+
+void ProgressPrinter::update(double fraction, const std::string &text)
+{
+    const int percent = int(std::clamp(fraction, 0.0, 1.0) * 100.0);
+    if (m_tty) {
+        constexpr int width = 30;
+        const int filled = percent * width / 100;
+        std::string bar = "\r[" + std::string(std::size_t(filled), '#') + std::string(std::size_t(width - filled), '-') +
+                          "] " + std::to_string(percent) + "% " + text;
+        if (bar.size() < 100)
+            bar += std::string(100 - bar.size(), ' ');
+        printErr(bar);
+    } else if (text != m_lastText && (percent / 5 != m_lastPercent / 5 || text.find("trial") == 0)) {
+        // Without a terminal, one line per change of trial or 5 % step keeps logs readable.
+        printErr(std::to_string(percent) + "% " + text + "\n");
+    }
+    m_lastPercent = percent;
+    m_lastText = text;
+}
+
+void ProgressPrinter::finish()
+{
+    if (m_tty)
+        printErr("\n");
+}
+
+} // namespace psc::cli

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QCommandLineParser>
+#include <QString>
+
+#include <cstdio>
+#include <string>
+
+namespace psc::cli {
+
+/** Thrown for a usage error; the dispatcher prints the message and the command's usage line, exit 2. */
+struct UsageError
+{
+    QString message;
+};
+
+/**
+ * Parses `args` for one subcommand. Returns false if --help was given (help has been printed);
+ * throws UsageError for unknown options or a wrong number of positional arguments.
+ */
+bool parseArgs(QCommandLineParser &parser, const QString &command, const QStringList &args, int positional);
+
+void printOut(const std::string &text);
+void printErr(const std::string &text);
+
+/** A one-line progress display on stderr: a redrawn bar on a terminal, plain lines otherwise. */
+class ProgressPrinter
+{
+public:
+    ProgressPrinter();
+    void update(double fraction, const std::string &text);
+    void finish();
+
+private:
+    bool m_tty = false;
+    int m_lastPercent = -1;
+    std::string m_lastText;
+};
+
+} // namespace psc::cli

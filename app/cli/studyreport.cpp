@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "studyreport.h"
+
+#include "psc/study/metrics.h"
+#include "psc/study/studyfront.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace psc::cli {
+namespace {
+
+std::string printf1(const char *fmt, double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, v);
+    return buf;
+}
+
+std::string pad(std::string s, std::size_t width, bool right = true)
+{
+    if (s.size() >= width)
+        return s;
+    return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
+}
+
+/** Columns: objectives first, then the other model metrics. */
+std::vector<MetricRef> columns(const StudySpec &spec)
+{
+    std::vector<MetricRef> cols;
+    for (const Objective &o : spec.objectives)
+        cols.push_back(o.metric);
+    for (const MetricInfo &m : modelMetrics()) {
+        MetricRef ref{std::string(m.name), {}};
+        if (std::find(cols.begin(), cols.end(), ref) == cols.end())
+            cols.push_back(ref);
+    }
+    return cols;
+}
+
+} // namespace
+
+std::string formatMetric(const std::string &name, double value)
+{
+    if (std::isnan(value))
+        return "-";
+    const MetricInfo *info = findModelMetric(name);
+    const std::string unit = info ? std::string(info->unit) : std::string();
+    if (name.find("accuracy") != std::string::npos)
+        return printf1("%.2f%%", value * 100.0);
+    if (unit == "B") {
+        if (value >= 1024.0 * 1024.0)
+            return printf1("%.2f MiB", value / 1024.0 / 1024.0);
+        if (value >= 1024.0)
+            return printf1("%.1f KiB", value / 1024.0);
+        return printf1("%.0f B", value);
+    }
+    if (unit == "s")
+        return printf1("%.1f s", value);
+    if (std::abs(value) >= 1e6)
+        return printf1("%.2fM", value / 1e6);
+    if (std::abs(value) >= 1e4)
+        return printf1("%.1fk", value / 1e3);
+    return printf1("%.6g", value);
+}
+
+std::string formatTrialLine(const Trial &trial, const StudySpec &spec)
+{
+    std::string line = "trial " + std::to_string(trial.number) + " " + std::string(toString(trial.state));
+    if (trial.cachedFrom)
+        line += " (cached from trial id " + std::to_string(*trial.cachedFrom) + ")";
+    std::string sep = ": ";
+    for (const Objective &o : spec.objectives)
+        if (auto v = metricValue(trial, o.metric)) {
+            line += sep + o.metric.toString() + " " + formatMetric(o.metric.name, *v);
+            sep = ", ";
+        }
+    if (!trial.error.empty())
+        line += " - " + trial.error;
+    return line + "\n";
+}
+
+std::string formatStudy(const StudySpec &spec, const std::vector<Trial> &trials, const std::string &file)
+{
+    const auto cols = columns(spec);
+    const auto ranks = paretoRanks(trials, spec.objectives);
+    std::string out = "study " + spec.name + " (" + file + "): " + std::to_string(trials.size()) + " trials\n";
+    std::string header = pad("#", 4) + "  " + pad("state", 10, false) + " " + pad("front", 5);
+    for (const MetricRef &c : cols)
+        header += " " + pad(c.toString(), std::max<std::size_t>(11, c.toString().size()));
+    out += header + "\n" + std::string(header.size(), '-') + "\n";
+    auto row = [&](const Trial &t, int rank) {
+        std::string line = pad(std::to_string(t.number), 4) + "  " + pad(std::string(toString(t.state)), 10, false) +
+                           " " + pad(rank == 0 ? "*" : "", 5);
+        for (const MetricRef &c : cols) {
+            const auto v = metricValue(t, c);
+            line += " " + pad(v ? formatMetric(c.name, *v) : "-", std::max<std::size_t>(11, c.toString().size()));
+        }
+        if (!t.error.empty())
+            line += "  " + t.error;
+        return line + "\n";
+    };
+    for (std::size_t i = 0; i < trials.size(); ++i)
+        out += row(trials[i], ranks[i]);
+
+    std::string objectives;
+    for (const Objective &o : spec.objectives)
+        objectives += (objectives.empty() ? "" : ", ") + std::string(toString(o.direction)) + " " + o.metric.toString();
+    out += "\nPareto front (" + objectives + "):\n";
+    int count = 0;
+    for (std::size_t i = 0; i < trials.size(); ++i)
+        if (ranks[i] == 0) {
+            out += "  " + formatTrialLine(trials[i], spec);
+            ++count;
+        }
+    if (count == 0)
+        out += "  (no complete trials yet)\n";
+    return out;
+}
+
+std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials, const std::string &file)
+{
+    const auto ranks = paretoRanks(trials, spec.objectives);
+    nlohmann::json j;
+    j["file"] = file;
+    j["study"] = spec.name;
+    j["objectives"] = nlohmann::json::array();
+    for (const Objective &o : spec.objectives)
+        j["objectives"].push_back({{"metric", o.metric.toString()}, {"direction", std::string(toString(o.direction))}});
+    j["trials"] = nlohmann::json::array();
+    j["pareto_front"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+        const Trial &t = trials[i];
+        nlohmann::json metrics = nlohmann::json::object();
+        for (const Metric &m : t.metrics)
+            metrics[m.target.empty() ? m.name : m.name + "@" + m.target] = m.value;
+        nlohmann::json jt{{"number", t.number},
+                          {"id", t.id},
+                          {"state", std::string(toString(t.state))},
+                          {"architecture_hash", t.architectureHash},
+                          {"parameters", nlohmann::json::parse(t.parametersJson.empty() ? "{}" : t.parametersJson)},
+                          {"metrics", metrics},
+                          {"pareto_rank", ranks[i] < 0 ? nlohmann::json() : nlohmann::json(ranks[i])},
+                          {"error", t.error},
+                          {"cached_from", t.cachedFrom ? nlohmann::json(*t.cachedFrom) : nlohmann::json()},
+                          {"started_at", t.startedAt},
+                          {"finished_at", t.finishedAt}};
+        j["trials"].push_back(jt);
+        if (ranks[i] == 0)
+            j["pareto_front"].push_back(t.number);
+    }
+    return j.dump(2);
+}
+
+} // namespace psc::cli

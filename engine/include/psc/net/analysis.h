@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/net/network.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace psc {
+
+/**
+ * Static cost figures of one layer. Counts are exact integers; sizes are bytes. The conventions (what
+ * counts as a MAC, a parameter or a weight byte) are documented in docs/formats/network.md.
+ */
+struct LayerAnalysis
+{
+    int index = 0;
+    LayerType type = LayerType::Relu;
+    std::string name;
+    std::vector<std::string> inputs; ///< resolved input names ("input" is the network input)
+    std::vector<Shape> inputShapes;
+    Shape outputShape;
+
+    std::int64_t macs = 0;   ///< multiply-accumulates: conv, depthwise conv and dense only
+    std::int64_t ops = 0;    ///< other element-wise arithmetic (bias adds, activations, pooling, add), rough
+    std::int64_t params = 0; ///< trainable parameters: weights + biases; batch_norm: 2*C (gamma, beta)
+    int weightBits = 0;      ///< bits per weight at deployment, 0 for layers without weights
+    /// Deployed constant bytes: ceil(weights * weightBits / 8) + 4 per bias (int32, as in TFLite).
+    std::int64_t weightBytes = 0;
+    int activationBits = 8;
+    std::int64_t activationBytes = 0; ///< the output tensor: ceil(elements * activationBits / 8)
+    bool foldedIntoProducer = false;  ///< batch_norm only: folds into the conv/dense before it when deployed
+
+    int lastUse = 0;              ///< index of the last layer that reads this output (its own index if none)
+    std::int64_t arenaOffset = 0; ///< where the greedy planner put the output tensor
+};
+
+/** The analysis of a whole network. Value type; produced by analyzeNetwork(). */
+struct ModelAnalysis
+{
+    std::string networkName;
+    Shape inputShape;
+    int inputBits = 8;
+    std::int64_t inputBytes = 0;
+    int inputLastUse = 0; ///< index of the last layer that reads the network input
+    std::int64_t inputArenaOffset = 0;
+
+    std::vector<LayerAnalysis> layers;
+
+    std::int64_t totalMacs = 0;
+    std::int64_t totalOps = 0;
+    std::int64_t totalParams = 0;
+    std::int64_t totalWeightBytes = 0;
+    std::int64_t largestTensorBytes = 0; ///< the biggest single activation tensor (input included)
+    /// Peak memory (a): the largest sum of live tensors over the execution steps; a tensor lives from the
+    /// layer producing it (step 0 for the input) through its last reader, and every layer writes a new tensor.
+    std::int64_t peakLiveBytes = 0;
+    int peakLiveLayer = 0; ///< the layer (step) at which peakLiveBytes is first reached
+    /// Peak memory (b): the arena of a TFLite-Micro-style greedy planner (MemoryPlanner), >= peakLiveBytes.
+    std::int64_t arenaBytes = 0;
+    std::int64_t arenaAlignment = 16;
+};
+
+/**
+ * Validates a description and computes per-layer and total costs. The description may be unresolved
+ * (names and inputs are filled in as resolveNetwork() does). Throws NetworkError (an InputError) naming the
+ * layer and its JSON pointer for inconsistent graphs and impossible shapes. Pure; callable from any thread.
+ */
+ModelAnalysis analyzeNetwork(const NetworkDescription &network);
+
+/** An aligned, human-readable per-layer table with totals (sizes in B/KiB/MiB), ending in a newline. */
+std::string formatAnalysisTable(const ModelAnalysis &analysis);
+
+/** Machine-readable JSON: per-layer figures and totals as integers, sizes in bytes. */
+std::string analysisToJson(const ModelAnalysis &analysis, bool pretty = true);
+
+} // namespace psc

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <psc/plugin/searchstrategy.h>
+
+#include <QJsonObject>
+#include <QString>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+class QObject;
+
+namespace psc {
+
+/** What the registry knows about one plugin, read from its metadata before it is instantiated. */
+struct PluginInfo
+{
+    QString id;
+    QString kind;        ///< "strategy" (and "target" from the hardware-target issue on)
+    int apiVersion = 0;
+    bool defaultEnable = true;
+    QString description;
+    QString source;      ///< "built-in" or the plugin file's path
+    QString rejection;   ///< empty if usable, otherwise why it was not loaded
+};
+
+/**
+ * Finds plugins: first the built-in ones linked statically into the executable, then shared-library
+ * plugins in the given directories. Metadata (plugin.json: id, kind, apiVersion, defaultEnable) is
+ * checked before a plugin is instantiated; a plugin with the wrong API version or kind is listed with
+ * its rejection reason and never loaded. Not thread-safe while loading; after load() the lookups are
+ * read-only and may be called from any thread.
+ */
+class PluginRegistry
+{
+public:
+    PluginRegistry();
+    ~PluginRegistry();
+
+    /** Scans static plugins and `directories`; may be called once. */
+    void load(const QStringList &directories = {});
+
+    /** Checks one plugin's metadata (the "MetaData" object of QPluginLoader::metaData()); empty if acceptable. */
+    static QString validateMetadata(const QString &iid, const QJsonObject &metaData);
+
+    const std::vector<PluginInfo> &plugins() const { return m_infos; }
+    std::vector<std::string> strategyIds() const;
+    /** A strategy factory by id, or nullptr. The registry keeps ownership. */
+    const plugin::StrategyFactory *strategy(const std::string &id) const;
+
+private:
+    struct Entry;
+    std::vector<PluginInfo> m_infos;
+    std::vector<std::unique_ptr<Entry>> m_entries;
+};
+
+} // namespace psc

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/net/network.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace psc {
+
+/** How a block slot is built (docs/formats/search-space.md, "Decoding"). */
+enum class BlockType
+{
+    Separable, ///< [1x1 expansion] + depthwise kxk + 1x1 projection (DS-CNN / MobileNetV2 block)
+    Conv,      ///< one full kxk convolution
+};
+
+std::string_view toString(BlockType type);
+
+/**
+ * Bit-width and sparsity choices of one section. In a section (stem, blocks, head) an empty list means
+ * "use the space-wide list"; in SearchSpaceDefinition::compression every list is non-empty.
+ */
+struct CompressionChoices
+{
+    std::vector<int> weightBits;     ///< each in {1, 2, 4, 8}
+    std::vector<int> activationBits; ///< each in {1, 2, 4, 8}
+    std::vector<double> sparsity;    ///< target fraction of zero weights, each in [0, 1)
+
+    bool operator==(const CompressionChoices &) const = default;
+};
+
+/** The first convolution. */
+struct StemChoices
+{
+    std::vector<int> outChannels;
+    std::vector<int> kernel{3};
+    std::vector<int> stride{1};
+    CompressionChoices compression;
+
+    bool operator==(const StemChoices &) const = default;
+};
+
+/**
+ * The repeated blocks. Every list except `count` is chosen independently for each block slot up to the
+ * largest count, so a space with count [1, 2, 3] has three slots and a sampled count of 2 ignores slot 3.
+ */
+struct BlockChoices
+{
+    std::vector<int> count;
+    std::vector<BlockType> type{BlockType::Separable};
+    std::vector<int> outChannels;
+    std::vector<int> kernel{3};
+    std::vector<int> stride{1};
+    std::vector<int> expansion{1};
+    std::vector<bool> residual{false};
+    CompressionChoices compression;
+
+    bool operator==(const BlockChoices &) const = default;
+};
+
+/** The classifier after global average pooling; a dense width of 0 means no hidden layer. */
+struct HeadChoices
+{
+    std::vector<int> denseUnits{0};
+    CompressionChoices compression;
+
+    bool operator==(const HeadChoices &) const = default;
+};
+
+/**
+ * A search space file as plain data (docs/formats/search-space.md). Every std::vector is a list of
+ * choices; a list of one element is a fixed value and does not become a search dimension. Produced by
+ * SearchSpace's parsers, which validate it; SearchSpace's constructor validates it again for definitions
+ * built in code.
+ */
+struct SearchSpaceDefinition
+{
+    std::string name;
+    std::string description;
+    Shape input;        ///< channels x height x width of one sample
+    int numClasses = 0;
+
+    StemChoices stem;
+    BlockChoices blocks;
+    HeadChoices head;
+
+    std::vector<bool> batchNorm{true};
+    std::vector<Activation> activation{Activation::Relu}; ///< Relu or Relu6
+    CompressionChoices compression{{8}, {8}, {0.0}};      ///< space-wide defaults, inherited by sections
+
+    bool operator==(const SearchSpaceDefinition &) const = default;
+};
+
+} // namespace psc

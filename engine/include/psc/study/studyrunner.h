@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyspec.h"
+#include "psc/study/trial.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QThreadPool;
+
+namespace psc {
+
+class JobContext;
+class StudyStore;
+class Trainer;
+struct Dataset;
+namespace plugin {
+class StrategyFactory;
+}
+
+/** What one call of StudyRunner::run() did. */
+struct StudyRunSummary
+{
+    int trained = 0;      ///< trials trained in this run
+    int cached = 0;       ///< trials whose results were reused (same architecture and recipe)
+    int infeasible = 0;   ///< rejected by a constraint before training
+    int failed = 0;       ///< training threw or diverged
+    int finishedTotal = 0; ///< finished trials in the study after the run
+    bool budgetReached = false;
+    bool cancelled = false;
+    double seconds = 0.0;
+};
+
+/**
+ * Drives a study to its budget: asks the strategy for candidates, decodes and analyses them, rejects
+ * those that break a constraint known before training, reuses cached results, trains the rest on the
+ * heavy pool (several at once if the pool has several threads) and commits every state change before
+ * the next step depends on it. Resuming is the same call on a reopened store: trials left Running by a
+ * killed process are trained again, the strategy continues from its saved state.
+ *
+ * run() blocks its calling thread (a light-pool job or the CLI's main thread) until the budget is
+ * reached or ctx is cancelled; it does not need an event loop. The store, trainer, dataset and factory
+ * must outlive the call.
+ */
+class StudyRunner
+{
+public:
+    struct Options
+    {
+        /** Overrides the spec's trial budget (total finished trials, not additional ones). */
+        std::optional<int> trials;
+        /** Concurrent trainings; at most the heavy pool's thread count. */
+        int parallelTrials = 1;
+    };
+
+    StudyRunner(StudyStore &store, const StudySpec &spec, const plugin::StrategyFactory &strategy, Trainer &trainer,
+                const Dataset &data, QThreadPool *heavyPool, Options options);
+    ~StudyRunner();
+
+    /** Called on run()'s thread after each trial is committed. */
+    void setTrialFinishedCallback(std::function<void(const Trial &)> callback);
+
+    /** Runs to the budget. Throws InputError for a spec the engine cannot run (e.g. an unknown target). */
+    StudyRunSummary run(JobContext &ctx);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+/** Model metrics known from the architecture alone (params, macs, weight_bytes, peak memory, arena). */
+std::vector<Metric> architectureMetrics(const NetworkDescription &network);
+
+} // namespace psc

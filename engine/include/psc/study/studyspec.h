@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/space/searchspacedefinition.h"
+#include "psc/study/metrics.h"
+#include "psc/train/trainingrecipe.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace psc {
+
+/** What to learn: the dataset and where its files are. */
+struct TaskSpec
+{
+    std::string dataset = "fashion-mnist"; ///< one of knownDatasets()
+    /** Directory of the dataset files; empty means the default (defaultFashionMnistDir()), chosen when used. */
+    std::filesystem::path path;
+
+    /** `path`, or the dataset's default directory if it is empty. */
+    std::filesystem::path dataDirectory() const;
+    bool operator==(const TaskSpec &) const = default;
+};
+
+/** Datasets a study can name in task.dataset. */
+std::vector<std::string> knownDatasets();
+
+struct Objective
+{
+    MetricRef metric;
+    Direction direction = Direction::Minimize;
+    bool operator==(const Objective &) const = default;
+};
+
+enum class ComparisonOp
+{
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+};
+
+std::string_view toString(ComparisonOp op);
+
+/** "metric OP bound", e.g. weight_bytes <= 65536. */
+struct Constraint
+{
+    MetricRef metric;
+    ComparisonOp op = ComparisonOp::LessEqual;
+    double bound = 0.0;
+
+    bool isSatisfiedBy(double value) const;
+    /** Canonical text, "weight_bytes <= 65536"; parseConstraint() reads it back to an equal constraint. */
+    std::string toString() const;
+    bool operator==(const Constraint &) const = default;
+};
+
+/**
+ * Parses "METRIC OP NUMBER" (OP one of <=, <, >=, >; whitespace optional; NUMBER a JSON-style number,
+ * optionally followed by KiB, MiB or GiB). Checks syntax only, not whether the metric exists. Returns
+ * nullopt and sets `error` (if given) to what was expected.
+ */
+std::optional<Constraint> parseConstraint(std::string_view text, std::string *error = nullptr);
+
+struct StrategySpec
+{
+    std::string id = "random";     ///< a strategy factory id; the plugin registry checks it when the study starts
+    std::string optionsJson = "{}"; ///< JSON object text handed to the strategy, canonical (sorted keys)
+    bool operator==(const StrategySpec &) const = default;
+};
+
+/** When to stop; at least one limit is set. */
+struct Budget
+{
+    std::optional<int> trials;
+    std::optional<double> wallTimeSeconds;
+    bool operator==(const Budget &) const = default;
+};
+
+/**
+ * A study: what to search, how to judge candidates and when to stop (docs/formats/study-spec.md).
+ * Plain data; the search space is held inline, so a spec written with toJson() needs no other file.
+ */
+struct StudySpec
+{
+    std::string name;
+    std::string description;
+    TaskSpec task;
+    SearchSpaceDefinition searchSpace;
+    std::vector<Objective> objectives;
+    std::vector<Constraint> constraints;
+    StrategySpec strategy;
+    Budget budget;
+    TrainingRecipe training;
+    std::uint64_t seed = 0;
+
+    /**
+     * Reads a study spec file. A relative "search_space" path or task path is relative to the file's directory.
+     * Throws InputError ("file:line:col: /json/pointer: what was expected").
+     */
+    static StudySpec fromFile(const std::filesystem::path &path);
+    /** Parses spec text; relative paths are resolved against `baseDirectory` (the working directory if empty). */
+    static StudySpec fromJson(std::string_view text, std::string_view displayName = "<study spec>",
+                              const std::filesystem::path &baseDirectory = {});
+    /** Canonical JSON with the search space inlined: fromJson(toJson()) == *this. Thread-safe. */
+    std::string toJson() const;
+
+    bool operator==(const StudySpec &) const = default;
+};
+
+/**
+ * Parses a training object (a study spec's "training", or TrainingRecipe::canonicalJson()); absent keys
+ * keep TrainingRecipe's defaults. Throws InputError naming `displayName`.
+ */
+TrainingRecipe parseTrainingRecipe(std::string_view json, std::string_view displayName = "<training recipe>");
+
+} // namespace psc

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyschema.h"
+#include "psc/study/trial.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace psc {
+
+/** How many trials are in each state; `finished()` is what counts toward a study's trial budget. */
+struct TrialCounts
+{
+    std::int64_t pending = 0, running = 0, complete = 0, failed = 0, infeasible = 0;
+    std::int64_t finished() const { return complete + failed + infeasible; }
+    std::int64_t total() const { return pending + running + finished(); }
+};
+
+/** The arguments of StudyStore::finishTrial(), for finishing many trials in one transaction. */
+struct TrialOutcome
+{
+    std::int64_t id = 0;
+    TrialState state = TrialState::Complete;
+    std::vector<Metric> metrics;
+    std::string error;
+    double finishedAt = 0.0;
+    std::optional<std::int64_t> cachedFrom;
+};
+
+/** An artifact without its bytes, for listing what a trial has. */
+struct ArtifactInfo
+{
+    std::string kind;   ///< e.g. "weights"
+    std::string format; ///< e.g. "psc-weights-v1", "tflite"
+    std::int64_t size = 0;
+    double createdAt = 0.0;
+};
+
+/** Trials written after a revision, and the revision to ask from next time (see StudyStore::changesSince). */
+struct TrialChanges
+{
+    std::vector<Trial> trials; ///< ordered by number
+    std::int64_t revision = 0; ///< the study's latest revision in the same snapshot
+};
+
+/**
+ * The study database: one SQLite file per study (docs/database.md describes the schema and the choices).
+ *
+ * Every write call is its own transaction and has committed when it returns, so a trial's state change is
+ * durable before anything depends on it; a killed process loses at most the calls in flight. Durability is
+ * WAL with synchronous=NORMAL: committed work survives the process being killed, while a power cut or OS
+ * crash may roll back the last few commits (the file stays consistent either way).
+ *
+ * Ownership: create() and open() return the only handle on a connection; destroying it closes the file
+ * (a writer's last close folds the WAL back into the file). Nothing returned refers into the store.
+ *
+ * Threads: a StudyStore is used by one thread at a time (it may be handed over between threads, e.g. opened
+ * on the main thread and then given to the writer thread). Other threads and processes that want to read
+ * open their own StudyStore in ReadOnly mode: readers never block the writer and see every committed write.
+ *
+ * Errors: InputError when the file is not a usable study (wrong kind of file, newer schema, damaged);
+ * RuntimeError when an operation fails (locked for too long, disk full, illegal state transition);
+ * std::invalid_argument for calls that are wrong whatever the file holds (finishing with a non-final state,
+ * an empty metric name, artifact kind or meta key).
+ */
+class StudyStore
+{
+public:
+    enum class Mode
+    {
+        ReadWrite, ///< upgrades an old schema on open; at most one writing StudyStore per study at a time
+        ReadOnly,  ///< never writes the study file; refuses files whose schema needs an upgrade
+    };
+
+    /** Running trials interrupted this many times become Failed in recoverInterrupted() instead of Pending. */
+    static constexpr int kMaxInterruptions = 3;
+
+    /**
+     * Creates a new study file holding `specJson` (must be a JSON object) and opens it read-write. The file
+     * is built under a temporary name and moved into place, so a crash never leaves a half-made study.
+     * Throws InputError if `file` already exists (never overwrites) or its directory does not exist.
+     */
+    static std::unique_ptr<StudyStore> create(const std::filesystem::path &file, const std::string &specJson);
+
+    /**
+     * Opens an existing study. Before anything is written the file is checked (SQLite header, application_id,
+     * schema version); a file that is refused is left byte-for-byte unchanged. ReadWrite upgrades an older
+     * schema in one transaction.
+     */
+    static std::unique_ptr<StudyStore> open(const std::filesystem::path &file, Mode mode);
+
+    /** open() with an explicit upgrade path instead of studySchemaMigrations(); for tests of upgrades. */
+    static std::unique_ptr<StudyStore> open(const std::filesystem::path &file, Mode mode,
+                                            std::span<const SchemaMigration> migrations);
+
+    ~StudyStore();
+    StudyStore(const StudyStore &) = delete;
+    StudyStore &operator=(const StudyStore &) = delete;
+
+    std::filesystem::path path() const;
+    Mode mode() const;
+    int schemaVersion() const;
+
+    /** The study spec given to create(). */
+    std::string specJson() const;
+    /** A `study_meta` value (docs/database.md lists the keys in use), or nullopt if the key is unset. */
+    std::optional<std::string> meta(const std::string &key) const;
+    void setMeta(const std::string &key, const std::string &value);
+
+    // --- writing (ReadWrite only; each call commits before it returns) ---
+
+    /**
+     * Inserts `trial` with its metrics and writes back its new `id` and `number`. Numbers are assigned by the
+     * store (0, 1, 2, ... in insertion order); the incoming `number` and `id` are ignored. A zero `createdAt`
+     * is set to now. Any state may be inserted, e.g. Complete with `cachedFrom` for a cache hit.
+     */
+    std::int64_t insertTrial(Trial &trial);
+    /** Pending -> Running. Throws RuntimeError if the trial does not exist or is not Pending. */
+    void markRunning(std::int64_t id, double startedAt);
+    /**
+     * Pending or Running -> `state` (Complete, Failed or Infeasible), together with `metrics` in one
+     * transaction: a reader never sees a finished trial without its metrics. Metrics already stored under
+     * the same (target, name) are replaced, others kept. Throws std::invalid_argument for a non-final state.
+     */
+    void finishTrial(std::int64_t id, TrialState state, const std::vector<Metric> &metrics, const std::string &error,
+                     double finishedAt, std::optional<std::int64_t> cachedFrom = {});
+    /** finishTrial() for each outcome, all in one transaction (all or none). */
+    void finishTrials(const std::vector<TrialOutcome> &outcomes);
+    /** Adds or replaces metrics of a trial in any state (e.g. the costs on a target added later). */
+    void putMetrics(std::int64_t id, const std::vector<Metric> &metrics);
+    /** Stores (or replaces) the artifact `kind` of a trial; `blob` is copied. */
+    void putArtifact(std::int64_t trialId, const std::string &kind, const std::string &format,
+                     const std::vector<std::uint8_t> &blob);
+    /**
+     * Runs `body` (which calls this store's write methods) as one transaction: all of its writes commit
+     * together when it returns, none if it throws (the exception propagates). For bulk imports: per-call
+     * commits cost far more than the rows. Nested batches are allowed.
+     */
+    void writeBatch(const std::function<void()> &body);
+
+    /**
+     * For resuming a study whose process died: every Running trial goes back to Pending (its started_at
+     * cleared, its artifacts deleted, its metrics kept, `interruptions` incremented) so it is trained again;
+     * one interrupted kMaxInterruptions times becomes Failed instead, so a candidate that kills the process
+     * (e.g. out of memory) cannot stall the study. Call before starting any worker; returns how many changed.
+     */
+    int recoverInterrupted();
+
+    // --- reading (both modes) ---
+
+    /** Every trial with its metrics (ordered by target, name), ordered by number. */
+    std::vector<Trial> trials() const;
+    /** The trials in `state`, ordered by number. */
+    std::vector<Trial> trials(TrialState state) const;
+    std::optional<Trial> trial(std::int64_t id) const;
+    /**
+     * Trials inserted or changed after `revision` (0 for all), for incremental refresh: pass the returned
+     * revision next time. Every trial write bumps a study-wide revision counter; artifacts do not.
+     */
+    TrialChanges changesSince(std::int64_t revision) const;
+    /**
+     * The cache lookup: a Complete trial with this architecture hash and recipe, preferring the original
+     * over trials that were themselves cache hits, then the lowest number.
+     */
+    std::optional<Trial> findCompleted(const std::string &architectureHash, const std::string &recipeJson) const;
+    TrialCounts trialCounts() const;
+
+    std::optional<std::vector<std::uint8_t>> artifact(std::int64_t trialId, const std::string &kind) const;
+    std::vector<ArtifactInfo> artifacts(std::int64_t trialId) const;
+
+    /** "ok", or what `PRAGMA integrity_check` and `PRAGMA foreign_key_check` found, one problem per line. */
+    std::string integrityCheck() const;
+
+private:
+    struct Impl;
+    explicit StudyStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace psc

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "graphnet.h"
+
+#include "psc/core/error.h"
+
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/padding.h>
+#include <torch/nn/functional/pooling.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <map>
+
+namespace psc::ml {
+namespace F = torch::nn::functional;
+
+namespace {
+
+struct Dim
+{
+    int64_t out = 0;
+    int64_t padBefore = 0;
+    int64_t padAfter = 0;
+};
+
+/** Output size and padding along one axis, TensorFlow conventions ("same" pads the extra row after). */
+Dim spatial(int64_t in, int64_t kernel, int64_t stride, const Padding &padding)
+{
+    Dim d;
+    switch (padding.mode) {
+    case PaddingMode::Same: {
+        d.out = (in + stride - 1) / stride;
+        const int64_t total = std::max<int64_t>((d.out - 1) * stride + kernel - in, 0);
+        d.padBefore = total / 2;
+        d.padAfter = total - d.padBefore;
+        break;
+    }
+    case PaddingMode::Valid:
+        d.out = (in - kernel) / stride + 1;
+        break;
+    case PaddingMode::Explicit:
+        d.padBefore = d.padAfter = padding.amount;
+        d.out = (in + 2 * padding.amount - kernel) / stride + 1;
+        break;
+    }
+    return d;
+}
+
+torch::Tensor activate(torch::Tensor x, Activation a)
+{
+    switch (a) {
+    case Activation::None:
+        return x;
+    case Activation::Relu:
+        return torch::relu(x);
+    case Activation::Relu6:
+        return torch::clamp(x, 0.0, 6.0);
+    case Activation::Softmax:
+        return torch::softmax(x, 1);
+    }
+    return x;
+}
+
+} // namespace
+
+GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed)
+{
+    // Initialisation writes into leaf parameters in place, which autograd allows only without grad mode.
+    torch::NoGradGuard noGrad;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    auto heUniform = [&gen](torch::Tensor &w, int64_t fanIn) {
+        // He et al. 2015: Var[w] = 2 / fan_in for ReLU networks; uniform with that variance.
+        const double bound = std::sqrt(6.0 / double(std::max<int64_t>(fanIn, 1)));
+        w.uniform_(-bound, bound, gen);
+    };
+
+    std::map<std::string, int> index{{"input", -1}};
+    std::vector<Shape> shapes;
+    auto shapeOf = [&](int i) { return i < 0 ? network.input : shapes[std::size_t(i)]; };
+
+    for (std::size_t li = 0; li < network.layers.size(); ++li) {
+        const LayerSpec &l = network.layers[li];
+        GraphNode node;
+        node.type = l.type;
+        node.activation = l.activation;
+        node.kernelH = l.kernelH;
+        node.kernelW = l.kernelW;
+        node.strideH = l.strideH;
+        node.strideW = l.strideW;
+        for (const std::string &in : l.inputs) {
+            auto it = index.find(in);
+            if (it == index.end())
+                throw InputError("layer \"" + l.name + "\": unknown input \"" + in + "\"");
+            node.inputs.push_back(it->second);
+        }
+        if (node.inputs.empty())
+            node.inputs.push_back(int(li) - 1);
+        const Shape in = shapeOf(node.inputs.front());
+        Shape out = in;
+        const std::string name = "l" + std::to_string(li);
+
+        auto setupWindow = [&] {
+            const Dim h = spatial(in.height, l.kernelH, l.strideH, l.padding);
+            const Dim w = spatial(in.width, l.kernelW, l.strideW, l.padding);
+            if (h.out < 1 || w.out < 1)
+                throw InputError("layer \"" + l.name + "\": window larger than its input");
+            out.height = int(h.out);
+            out.width = int(w.out);
+            if (h.padBefore == h.padAfter && w.padBefore == w.padAfter) {
+                node.padH = h.padBefore;
+                node.padW = w.padBefore;
+            } else {
+                node.explicitPad = true;
+                node.pad = {w.padBefore, w.padAfter, h.padBefore, h.padAfter};
+            }
+        };
+
+        switch (l.type) {
+        case LayerType::Conv2d:
+        case LayerType::DepthwiseConv2d: {
+            setupWindow();
+            const bool dw = l.type == LayerType::DepthwiseConv2d;
+            const int64_t outC = dw ? int64_t(in.channels) * l.depthMultiplier : l.outChannels;
+            auto opts = torch::nn::Conv2dOptions(in.channels, outC, {l.kernelH, l.kernelW})
+                            .stride({l.strideH, l.strideW})
+                            .padding({node.padH, node.padW})
+                            .groups(dw ? in.channels : 1)
+                            .bias(l.bias);
+            node.conv = register_module(name, torch::nn::Conv2d(opts));
+            const int64_t fanIn = (dw ? 1 : in.channels) * l.kernelH * l.kernelW;
+            heUniform(node.conv->weight, fanIn);
+            if (l.bias)
+                node.conv->bias.zero_();
+            out.channels = int(outC);
+            break;
+        }
+        case LayerType::Dense: {
+            const int64_t inFeatures = in.elements();
+            node.linear = register_module(name, torch::nn::Linear(torch::nn::LinearOptions(inFeatures, l.outChannels)
+                                                                      .bias(l.bias)));
+            heUniform(node.linear->weight, inFeatures);
+            if (l.bias)
+                node.linear->bias.zero_();
+            out = Shape{l.outChannels, 1, 1};
+            break;
+        }
+        case LayerType::BatchNorm:
+            if (in.height == 1 && in.width == 1 && li > 0 && network.layers[li - 1].type != LayerType::Conv2d &&
+                network.layers[li - 1].type != LayerType::DepthwiseConv2d)
+                node.bn1d = register_module(name, torch::nn::BatchNorm1d(in.channels));
+            else
+                node.bn2d = register_module(name, torch::nn::BatchNorm2d(in.channels));
+            break;
+        case LayerType::AvgPool2d:
+        case LayerType::MaxPool2d:
+            setupWindow();
+            break;
+        case LayerType::GlobalAvgPool:
+            out = Shape{in.channels, 1, 1};
+            break;
+        case LayerType::Flatten:
+            out = Shape{int(in.elements()), 1, 1};
+            break;
+        case LayerType::Add:
+        case LayerType::Relu:
+        case LayerType::Relu6:
+        case LayerType::Softmax:
+            break;
+        }
+        for (int src : node.inputs)
+            if (src >= 0)
+                m_nodes[std::size_t(src)].lastUse = int(li);
+        node.lastUse = int(li);
+        index[l.name] = int(li);
+        shapes.push_back(out);
+        m_nodes.push_back(std::move(node));
+    }
+    if (!m_nodes.empty() && m_nodes.back().type == LayerType::Softmax)
+        m_trailingSoftmax = int(m_nodes.size()) - 1;
+    m_nodes.back().lastUse = int(m_nodes.size());
+}
+
+torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
+{
+    std::vector<torch::Tensor> values(m_nodes.size());
+    auto valueOf = [&](int i) -> const torch::Tensor & { return i < 0 ? input : values[std::size_t(i)]; };
+
+    for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+        GraphNode &n = m_nodes[i];
+        const torch::Tensor &x = valueOf(n.inputs.front());
+        torch::Tensor y;
+        const bool last = i + 1 == m_nodes.size();
+        Activation act = n.activation;
+        if (logits && last && act == Activation::Softmax)
+            act = Activation::None;
+        switch (n.type) {
+        case LayerType::Conv2d:
+        case LayerType::DepthwiseConv2d:
+            y = activate(n.conv->forward(n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2],
+                                                                                     n.pad[3]}))
+                                                       : x),
+                         act);
+            break;
+        case LayerType::Dense:
+            y = activate(n.linear->forward(x.dim() > 2 ? x.flatten(1) : x), act);
+            break;
+        case LayerType::BatchNorm:
+            y = n.bn2d ? n.bn2d->forward(x.dim() == 2 ? x.view({x.size(0), x.size(1), 1, 1}) : x)
+                       : n.bn1d->forward(x.dim() > 2 ? x.flatten(1) : x);
+            break;
+        case LayerType::MaxPool2d: {
+            // Padding for max pooling must never win the max: pad with -inf.
+            const torch::Tensor src =
+                n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]})
+                                              .value(-std::numeric_limits<double>::infinity()))
+                              : x;
+            y = F::max_pool2d(src, F::MaxPool2dFuncOptions({n.kernelH, n.kernelW})
+                                       .stride({n.strideH, n.strideW})
+                                       .padding({n.padH, n.padW}));
+            break;
+        }
+        case LayerType::AvgPool2d: {
+            // TensorFlow averages over the unpadded elements only. With asymmetric padding the sum over
+            // each window is divided by the number of real elements it covers.
+            const auto opts = F::AvgPool2dFuncOptions({n.kernelH, n.kernelW})
+                                  .stride({n.strideH, n.strideW})
+                                  .padding({n.padH, n.padW})
+                                  .count_include_pad(false);
+            if (!n.explicitPad) {
+                y = F::avg_pool2d(x, opts);
+            } else {
+                const auto pad = F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]});
+                const auto mask = F::pad(torch::ones({1, 1, x.size(2), x.size(3)}, x.options()), pad);
+                const auto sumOpts = F::AvgPool2dFuncOptions({n.kernelH, n.kernelW}).stride({n.strideH, n.strideW});
+                y = F::avg_pool2d(F::pad(x, pad), sumOpts) / F::avg_pool2d(mask, sumOpts);
+            }
+            break;
+        }
+        case LayerType::GlobalAvgPool:
+            y = x.dim() == 4 ? x.mean({2, 3}, true) : x;
+            break;
+        case LayerType::Flatten:
+            y = x.flatten(1);
+            break;
+        case LayerType::Add:
+            y = x;
+            for (std::size_t k = 1; k < n.inputs.size(); ++k)
+                y = y + valueOf(n.inputs[k]);
+            break;
+        case LayerType::Relu:
+            y = torch::relu(x);
+            break;
+        case LayerType::Relu6:
+            y = torch::clamp(x, 0.0, 6.0);
+            break;
+        case LayerType::Softmax:
+            y = (logits && int(i) == m_trailingSoftmax) ? x : torch::softmax(x.dim() > 2 ? x.flatten(1) : x, 1);
+            break;
+        }
+        values[i] = std::move(y);
+        // Release inputs whose last reader was this node, keeping peak memory close to the analysis.
+        for (int src : n.inputs)
+            if (src >= 0 && m_nodes[std::size_t(src)].lastUse == int(i))
+                values[std::size_t(src)] = torch::Tensor();
+    }
+    torch::Tensor out = values.back();
+    return out.dim() > 2 ? out.flatten(1) : out;
+}
+
+} // namespace psc::ml

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/plugins/pluginregistry.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QPluginLoader>
+
+namespace psc {
+
+struct PluginRegistry::Entry
+{
+    PluginInfo info;
+    QObject *instance = nullptr;                  ///< owned by Qt's plugin machinery
+    std::unique_ptr<QPluginLoader> loader;        ///< dynamic plugins only
+    const plugin::StrategyFactory *strategy = nullptr;
+};
+
+PluginRegistry::PluginRegistry() = default;
+PluginRegistry::~PluginRegistry() = default;
+
+QString PluginRegistry::validateMetadata(const QString &iid, const QJsonObject &meta)
+{
+    const QString id = meta.value("id").toString();
+    if (id.isEmpty())
+        return QStringLiteral("plugin.json has no \"id\"");
+    const QString kind = meta.value("kind").toString();
+    if (kind != QLatin1String("strategy"))
+        return QStringLiteral("unknown kind \"%1\" (expected \"strategy\")").arg(kind);
+    if (!meta.value("apiVersion").isDouble() || meta.value("apiVersion").toInt() != plugin::kApiMajorVersion)
+        return QStringLiteral("apiVersion %1 is not supported (this Paretoscope provides %2)")
+            .arg(meta.value("apiVersion").toVariant().toString())
+            .arg(plugin::kApiMajorVersion);
+    if (kind == QLatin1String("strategy") && iid != QLatin1String(PSC_STRATEGY_FACTORY_IID))
+        return QStringLiteral("interface %1 does not match %2").arg(iid, QLatin1String(PSC_STRATEGY_FACTORY_IID));
+    return {};
+}
+
+void PluginRegistry::load(const QStringList &directories)
+{
+    auto consider = [this](const QJsonObject &full, const QString &source, auto instantiate) {
+        const QJsonObject meta = full.value("MetaData").toObject();
+        auto entry = std::make_unique<Entry>();
+        entry->info.id = meta.value("id").toString();
+        entry->info.kind = meta.value("kind").toString();
+        entry->info.apiVersion = meta.value("apiVersion").toInt();
+        entry->info.defaultEnable = meta.value("defaultEnable").toBool(true);
+        entry->info.description = meta.value("description").toString();
+        entry->info.source = source;
+        entry->info.rejection = validateMetadata(full.value("IID").toString(), meta);
+        for (const auto &other : m_entries)
+            if (entry->info.rejection.isEmpty() && other->info.rejection.isEmpty() && other->info.id == entry->info.id)
+                entry->info.rejection = QStringLiteral("duplicate id (already provided by %1)").arg(other->info.source);
+        if (entry->info.rejection.isEmpty() && entry->info.defaultEnable) {
+            entry->instance = instantiate(*entry);
+            entry->strategy = qobject_cast<plugin::StrategyFactory *>(entry->instance);
+            if (!entry->strategy)
+                entry->info.rejection = QStringLiteral("does not implement %1").arg(PSC_STRATEGY_FACTORY_IID);
+        }
+        m_infos.push_back(entry->info);
+        m_entries.push_back(std::move(entry));
+    };
+
+    for (const QStaticPlugin &sp : QPluginLoader::staticPlugins())
+        consider(sp.metaData(), QStringLiteral("built-in"), [&sp](Entry &) { return sp.instance(); });
+
+    for (const QString &dirPath : directories) {
+        const QDir dir(dirPath);
+        for (const QString &file : dir.entryList(QDir::Files)) {
+            auto loader = std::make_unique<QPluginLoader>(dir.absoluteFilePath(file));
+            const QJsonObject md = loader->metaData();
+            if (md.isEmpty())
+                continue; // not a Qt plugin
+            consider(md, loader->fileName(), [&loader](Entry &e) {
+                e.loader = std::move(loader);
+                return e.loader->instance();
+            });
+        }
+    }
+}
+
+std::vector<std::string> PluginRegistry::strategyIds() const
+{
+    std::vector<std::string> ids;
+    for (const auto &e : m_entries)
+        if (e->strategy)
+            ids.push_back(e->info.id.toStdString());
+    return ids;
+}
+
+const plugin::StrategyFactory *PluginRegistry::strategy(const std::string &id) const
+{
+    for (const auto &e : m_entries)
+        if (e->strategy && e->info.id.toStdString() == id)
+            return e->strategy;
+    return nullptr;
+}
+
+} // namespace psc

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "space/networkbuilder.h"
+
+namespace psc {
+
+namespace {
+
+/** Appends layers one after another, tracking the running tensor and the current section's numerics. */
+class Builder
+{
+public:
+    Builder(NetworkDescription &net, std::map<std::string, double> &sparsity, const ArchitectureChoice &choice)
+        : m_net(net), m_sparsity(sparsity), m_batchNorm(choice.batchNorm), m_activation(choice.activation),
+          m_channels(net.input.channels)
+    {
+    }
+
+    void setSection(const SectionCompression &section) { m_section = section; }
+    const std::string &last() const { return m_last; }
+    int channels() const { return m_channels; }
+
+    /**
+     * A convolution followed by batch norm and the activation. Without batch norm the activation is fused
+     * into the convolution (as deployment formats do); with it, it must follow the normalisation, so it is
+     * a layer of its own, and the convolution drops its bias because batch norm's shift replaces it.
+     */
+    void convUnit(const std::string &name, LayerType type, int outChannels, int kernel, int stride, bool activate)
+    {
+        LayerSpec conv;
+        conv.type = type;
+        conv.name = name;
+        if (type == LayerType::Conv2d)
+            conv.outChannels = outChannels;
+        conv.kernelH = conv.kernelW = kernel;
+        conv.strideH = conv.strideW = stride;
+        conv.padding = Padding{PaddingMode::Same, 0};
+        conv.bias = !m_batchNorm;
+        conv.activation = activate && !m_batchNorm ? m_activation : Activation::None;
+        append(std::move(conv));
+        if (type == LayerType::Conv2d)
+            m_channels = outChannels;
+        if (m_batchNorm) {
+            LayerSpec bn;
+            bn.type = LayerType::BatchNorm;
+            bn.name = name + "_bn";
+            append(std::move(bn));
+            if (activate) {
+                LayerSpec act;
+                act.type = m_activation == Activation::Relu6 ? LayerType::Relu6 : LayerType::Relu;
+                act.name = name + "_act";
+                append(std::move(act));
+            }
+        }
+    }
+
+    void dense(const std::string &name, int units, Activation activation)
+    {
+        LayerSpec layer;
+        layer.type = LayerType::Dense;
+        layer.name = name;
+        layer.outChannels = units;
+        layer.activation = activation;
+        append(std::move(layer));
+        m_channels = units;
+    }
+
+    void plain(const std::string &name, LayerType type, std::vector<std::string> inputs = {})
+    {
+        LayerSpec layer;
+        layer.type = type;
+        layer.name = name;
+        layer.inputs = std::move(inputs);
+        append(std::move(layer));
+    }
+
+private:
+    void append(LayerSpec layer)
+    {
+        if (layer.inputs.empty())
+            layer.inputs = {m_last};
+        // Batch norm folds into the convolution before it when deployed, so it has no bit-width or sparsity of
+        // its own (the network format does not even write one for it).
+        const bool weighted = hasWeights(layer.type) && layer.type != LayerType::BatchNorm;
+        if (weighted)
+            layer.weightBits = m_section.weightBits;
+        layer.activationBits = m_section.activationBits;
+        if (weighted && m_section.sparsity > 0.0)
+            m_sparsity[layer.name] = m_section.sparsity;
+        m_last = layer.name;
+        m_net.layers.push_back(std::move(layer));
+    }
+
+    NetworkDescription &m_net;
+    std::map<std::string, double> &m_sparsity;
+    bool m_batchNorm;
+    Activation m_activation;
+    SectionCompression m_section;
+    std::string m_last = "input";
+    int m_channels;
+};
+
+} // namespace
+
+NetworkDescription buildNetwork(const std::string &name, const Shape &input, int numClasses,
+                                const ArchitectureChoice &choice, std::map<std::string, double> &sparsity)
+{
+    NetworkDescription net;
+    net.name = name;
+    net.input = input;
+    Builder b(net, sparsity, choice);
+
+    b.setSection(choice.stemCompression);
+    b.convUnit("stem", LayerType::Conv2d, choice.stemOutChannels, choice.stemKernel, choice.stemStride, true);
+
+    for (int i = 0; i < choice.blockCount; ++i) {
+        const BlockChoice &block = choice.blocks.at(std::size_t(i));
+        const std::string prefix = "block" + std::to_string(i + 1);
+        const std::string blockInput = b.last();
+        const int inChannels = b.channels();
+        b.setSection(block.compression);
+        if (block.type == BlockType::Separable) {
+            if (block.expansion > 1)
+                b.convUnit(prefix + "_expand", LayerType::Conv2d, inChannels * block.expansion, 1, 1, true);
+            b.convUnit(prefix + "_dw", LayerType::DepthwiseConv2d, 0, block.kernel, block.stride, true);
+            // MobileNetV2's linear bottleneck: an activation after the projection of an expanded block
+            // destroys information in the narrow tensor; without expansion this is a DS-CNN block, which
+            // keeps it.
+            b.convUnit(prefix + "_project", LayerType::Conv2d, block.outChannels, 1, 1, block.expansion == 1);
+        } else {
+            b.convUnit(prefix + "_conv", LayerType::Conv2d, block.outChannels, block.kernel, block.stride, true);
+        }
+        // A shortcut needs equal shapes; where the choice cannot apply it is ignored rather than rejected,
+        // so every encoding stays valid.
+        if (block.residual && block.stride == 1 && inChannels == block.outChannels)
+            b.plain(prefix + "_add", LayerType::Add, {blockInput, b.last()});
+    }
+
+    b.setSection(choice.headCompression);
+    b.plain("pool", LayerType::GlobalAvgPool);
+    b.plain("flatten", LayerType::Flatten);
+    if (choice.denseUnits > 0)
+        b.dense("dense", choice.denseUnits, choice.activation);
+    b.dense("logits", numClasses, Activation::None);
+    return net;
+}
+
+} // namespace psc

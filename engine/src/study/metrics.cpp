@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/study/metrics.h"
+
+#include <array>
+
+namespace psc {
+
+namespace {
+
+// The order is the order users see in axis menus: what is optimised first, costs after.
+constexpr std::array<MetricInfo, 8> kModelMetrics{{
+    {"accuracy", "Validation accuracy", "",
+     "Top-1 accuracy on the validation split held out of the training set, in [0, 1]; this is what the search "
+     "optimises, so the test set stays unseen.",
+     Direction::Maximize, false},
+    {"test_accuracy", "Test accuracy", "",
+     "Top-1 accuracy on the test set, in [0, 1]; reported for the final choice, not meant to steer the search.",
+     Direction::Maximize, false},
+    {"params", "Parameters", "", "Number of trainable parameters (weights, biases, batch-norm scales and shifts).",
+     Direction::Minimize, true},
+    {"macs", "MACs", "MAC", "Multiply-accumulate operations for one inference.", Direction::Minimize, true},
+    {"weight_bytes", "Weight memory", "B",
+     "Bytes of weights and biases at the chosen bit-widths (flash / ROM footprint).", Direction::Minimize, true},
+    {"peak_activation_bytes", "Peak activation memory", "B",
+     "Largest sum of the tensors alive at once during one inference, at the chosen activation bit-widths.",
+     Direction::Minimize, true},
+    {"arena_bytes", "Tensor arena", "B",
+     "Size of the activation arena laid out by the greedy memory planner (RAM footprint).", Direction::Minimize, true},
+    {"train_seconds", "Training time", "s", "Wall time of the training loop for this candidate.", Direction::Minimize,
+     false},
+}};
+
+bool isNameChar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool isTargetChar(char c)
+{
+    return isNameChar(c) || (c >= 'A' && c <= 'Z') || c == '-' || c == '.';
+}
+
+} // namespace
+
+std::string_view toString(Direction direction)
+{
+    return direction == Direction::Maximize ? "max" : "min";
+}
+
+std::span<const MetricInfo> modelMetrics()
+{
+    return kModelMetrics;
+}
+
+const MetricInfo *findModelMetric(std::string_view name)
+{
+    for (const MetricInfo &info : kModelMetrics) {
+        if (info.name == name)
+            return &info;
+    }
+    return nullptr;
+}
+
+std::string modelMetricNames()
+{
+    std::string out;
+    for (const MetricInfo &info : kModelMetrics) {
+        if (!out.empty())
+            out += ", ";
+        out += info.name;
+    }
+    return out;
+}
+
+std::string MetricRef::toString() const
+{
+    return target.empty() ? name : name + "@" + target;
+}
+
+std::optional<MetricRef> parseMetricRef(std::string_view text, std::string *error)
+{
+    auto failWith = [&](std::string what) -> std::optional<MetricRef> {
+        if (error)
+            *error = std::move(what);
+        return std::nullopt;
+    };
+    const auto at = text.find('@');
+    const std::string_view name = text.substr(0, at);
+    const std::string_view target = at == std::string_view::npos ? std::string_view() : text.substr(at + 1);
+    bool nameOk = !name.empty() && name[0] >= 'a' && name[0] <= 'z';
+    for (char c : name)
+        nameOk = nameOk && isNameChar(c);
+    if (!nameOk)
+        return failWith("expected a metric name of lowercase letters, digits and '_' starting with a letter, "
+                        "optionally followed by \"@target\", got \"" +
+                        std::string(text) + "\"");
+    if (at != std::string_view::npos) {
+        bool targetOk = !target.empty();
+        for (char c : target)
+            targetOk = targetOk && isTargetChar(c);
+        if (!targetOk)
+            return failWith("expected a target id of letters, digits, '_', '-' or '.' after '@', got \"" +
+                            std::string(text) + "\"");
+    }
+    return MetricRef{std::string(name), std::string(target)};
+}
+
+} // namespace psc

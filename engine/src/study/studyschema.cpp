@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/study/studyschema.h"
+
+#include <array>
+
+namespace psc {
+
+namespace {
+
+// Version 1. docs/database.md documents every column; keep the two in step. The schema is deliberately not
+// STRICT so that any SQLite >= 3.35 (RETURNING) and the usual database browsers can read a study.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE study_meta (
+    key   TEXT PRIMARY KEY NOT NULL CHECK (key <> ''),
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE trials (
+    id                INTEGER PRIMARY KEY,
+    number            INTEGER NOT NULL UNIQUE CHECK (number >= 0),
+    state             TEXT NOT NULL CHECK (state IN ('pending', 'running', 'complete', 'failed', 'infeasible')),
+    architecture_json TEXT NOT NULL,
+    architecture_hash TEXT NOT NULL,
+    parameters_json   TEXT NOT NULL,
+    recipe_json       TEXT NOT NULL,
+    parent_id         INTEGER REFERENCES trials (id),
+    cached_from       INTEGER REFERENCES trials (id),
+    error             TEXT NOT NULL DEFAULT '',
+    interruptions     INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0),
+    revision          INTEGER NOT NULL,
+    created_at        REAL NOT NULL,
+    started_at        REAL,
+    finished_at       REAL
+);
+CREATE INDEX trials_cache_key ON trials (architecture_hash, recipe_json);
+CREATE INDEX trials_state ON trials (state);
+CREATE INDEX trials_revision ON trials (revision);
+CREATE INDEX trials_parent ON trials (parent_id) WHERE parent_id IS NOT NULL;
+
+CREATE TABLE metrics (
+    trial_id INTEGER NOT NULL REFERENCES trials (id),
+    target   TEXT NOT NULL DEFAULT '',
+    name     TEXT NOT NULL CHECK (name <> ''),
+    value    REAL,
+    PRIMARY KEY (trial_id, target, name)
+) WITHOUT ROWID;
+
+CREATE TABLE artifacts (
+    trial_id   INTEGER NOT NULL REFERENCES trials (id),
+    kind       TEXT NOT NULL CHECK (kind <> ''),
+    format     TEXT NOT NULL,
+    data       BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (trial_id, kind)
+);
+)sql";
+
+constexpr std::array<SchemaMigration, 1> kMigrations{{
+    {0, "initial schema", kInitialSchema},
+}};
+
+} // namespace
+
+std::span<const SchemaMigration> studySchemaMigrations()
+{
+    return kMigrations;
+}
+
+int studySchemaVersion()
+{
+    return static_cast<int>(kMigrations.size());
+}
+
+} // namespace psc

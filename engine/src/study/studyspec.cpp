@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/study/studyspec.h"
+
+#include "core/jsonsource.h"
+#include "psc/core/error.h"
+#include "psc/data/dataset.h"
+#include "space/searchspacejson.h"
+#include "train/trainingrecipejson.h"
+
+#include <algorithm>
+
+namespace psc {
+
+namespace {
+
+using nlohmann::json;
+
+struct DatasetInfo
+{
+    std::string_view name;
+    Shape input;
+    int numClasses;
+};
+
+constexpr DatasetInfo kDatasets[] = {
+    {"fashion-mnist", {1, 28, 28}, 10},
+};
+
+const DatasetInfo *findDataset(std::string_view name)
+{
+    for (const DatasetInfo &info : kDatasets) {
+        if (info.name == name)
+            return &info;
+    }
+    return nullptr;
+}
+
+std::string quotedList(const std::vector<std::string> &items)
+{
+    std::string out;
+    for (const std::string &item : items)
+        out += (out.empty() ? "\"" : ", \"") + item + "\"";
+    return out;
+}
+
+std::string shapeText(const Shape &s)
+{
+    return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width);
+}
+
+/** Relative paths in a spec are relative to the spec's directory, so a study folder can be moved whole. */
+std::filesystem::path resolvePath(const std::filesystem::path &base, const std::string &text)
+{
+    std::filesystem::path path(text);
+    if (path.is_relative())
+        path = (base.empty() ? std::filesystem::current_path() : std::filesystem::absolute(base)) / path;
+    return path.lexically_normal();
+}
+
+class SpecParser
+{
+public:
+    SpecParser(const JsonSource &src, std::filesystem::path base) : m_src(src), m_base(std::move(base)) {}
+
+    StudySpec parse()
+    {
+        const json &root = m_src.root();
+        m_src.requireObject(root, "");
+        m_src.checkKeys(root, "",
+                        {"name", "description", "task", "search_space", "objectives", "constraints", "strategy",
+                         "budget", "training", "seed"});
+        StudySpec spec;
+        spec.name = m_src.requireString(root, "", "name");
+        spec.description = m_src.getString(root, "", "description", "");
+        if (const auto it = root.find("task"); it != root.end())
+            spec.task = parseTask(*it);
+        spec.searchSpace = parseSpace(m_src.require(root, "", "search_space"), spec.task);
+        spec.objectives = parseObjectives(m_src.require(root, "", "objectives"));
+        if (const auto it = root.find("constraints"); it != root.end())
+            spec.constraints = parseConstraints(*it);
+        if (const auto it = root.find("strategy"); it != root.end())
+            spec.strategy = parseStrategy(*it);
+        spec.budget = parseBudget(m_src.require(root, "", "budget"));
+        if (root.contains("training"))
+            spec.training = parseTrainingRecipe(m_src, "/training");
+        spec.seed = std::uint64_t(m_src.getInt64(root, "", "seed", 0, 0));
+        return spec;
+    }
+
+private:
+    TaskSpec parseTask(const json &task)
+    {
+        const std::string p = "/task";
+        m_src.requireObject(task, p);
+        m_src.checkKeys(task, p, {"dataset", "path"});
+        TaskSpec out;
+        out.dataset = m_src.getString(task, p, "dataset", out.dataset, false);
+        if (!findDataset(out.dataset))
+            m_src.fail(p + "/dataset",
+                       "unknown dataset \"" + out.dataset + "\" (known datasets: " + quotedList(knownDatasets()) + ")");
+        if (task.contains("path"))
+            out.path = resolvePath(m_base, m_src.getString(task, p, "path", "", false));
+        return out;
+    }
+
+    SearchSpaceDefinition parseSpace(const json &value, const TaskSpec &task)
+    {
+        const std::string p = "/search_space";
+        SearchSpaceDefinition def;
+        if (value.is_string()) {
+            const std::filesystem::path file = resolvePath(m_base, m_src.toString(value, p, false));
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(file, ec))
+                m_src.fail(p, "search space file \"" + file.string() + "\" does not exist or is not a file");
+            def = parseSearchSpaceDefinition(JsonSource::fromFile(file), "");
+        } else if (value.is_object()) {
+            def = parseSearchSpaceDefinition(m_src, p);
+        } else {
+            m_src.fail(p, "expected the path of a search space file or a search space object, got " +
+                              JsonSource::describe(value));
+        }
+        const DatasetInfo &data = *findDataset(task.dataset);
+        if (def.input != data.input || def.numClasses != data.numClasses)
+            m_src.fail(p, "search space \"" + def.name + "\" takes " + shapeText(def.input) + " inputs and " +
+                              std::to_string(def.numClasses) + " classes, but dataset \"" + task.dataset + "\" has " +
+                              shapeText(data.input) + " and " + std::to_string(data.numClasses));
+        return def;
+    }
+
+    /** Checks that a metric reference names a known model metric or has a target (checked later). */
+    MetricRef metricRef(const json &value, const std::string &p)
+    {
+        const std::string text = m_src.toString(value, p, false);
+        std::string error;
+        const auto ref = parseMetricRef(text, &error);
+        if (!ref)
+            m_src.fail(p, error);
+        checkMetric(*ref, p);
+        return *ref;
+    }
+
+    void checkMetric(const MetricRef &ref, const std::string &p)
+    {
+        if (ref.target.empty() && !findModelMetric(ref.name))
+            m_src.fail(p, "unknown metric \"" + ref.name + "\" (model metrics: " + modelMetricNames() +
+                              "; a target's metric is written \"name@target\")");
+    }
+
+    static Direction naturalDirection(const MetricRef &ref)
+    {
+        // Hardware metrics (latency, energy, memory) are costs; a target's accuracy keeps accuracy's sense.
+        const MetricInfo *info = findModelMetric(ref.name);
+        return info ? info->better : Direction::Minimize;
+    }
+
+    std::vector<Objective> parseObjectives(const json &list)
+    {
+        const std::string p = "/objectives";
+        m_src.requireArray(list, p);
+        if (list.empty())
+            m_src.fail(p, "expected at least one objective");
+        std::vector<Objective> out;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string ip = JsonSource::child(p, i);
+            const json &item = list[i];
+            Objective objective;
+            if (item.is_string()) {
+                objective.metric = metricRef(item, ip);
+                objective.direction = naturalDirection(objective.metric);
+            } else {
+                m_src.requireObject(item, ip);
+                m_src.checkKeys(item, ip, {"metric", "direction"});
+                objective.metric = metricRef(m_src.require(item, ip, "metric"), ip + "/metric");
+                objective.direction = Direction(
+                    m_src.getChoice(item, ip, "direction", int(naturalDirection(objective.metric)), {"min", "max"}));
+            }
+            for (const Objective &earlier : out) {
+                if (earlier.metric == objective.metric)
+                    m_src.fail(ip, "duplicate objective \"" + objective.metric.toString() + "\"");
+            }
+            out.push_back(objective);
+        }
+        return out;
+    }
+
+    std::vector<Constraint> parseConstraints(const json &list)
+    {
+        const std::string p = "/constraints";
+        m_src.requireArray(list, p);
+        std::vector<Constraint> out;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string ip = JsonSource::child(p, i);
+            const std::string text = m_src.toString(list[i], ip, false);
+            std::string error;
+            const auto constraint = parseConstraint(text, &error);
+            if (!constraint)
+                m_src.fail(ip, error);
+            checkMetric(constraint->metric, ip);
+            const MetricInfo *info = findModelMetric(constraint->metric.name);
+            if (constraint->metric.target.empty() && info->unit != "B" && text.find("iB") != std::string::npos)
+                m_src.fail(ip, "KiB, MiB and GiB apply to byte metrics, but \"" + constraint->metric.name +
+                                   "\" is not measured in bytes");
+            out.push_back(*constraint);
+        }
+        return out;
+    }
+
+    StrategySpec parseStrategy(const json &value)
+    {
+        const std::string p = "/strategy";
+        StrategySpec out;
+        if (value.is_string()) {
+            out.id = m_src.toString(value, p, false);
+            return out;
+        }
+        m_src.requireObject(value, p);
+        m_src.checkKeys(value, p, {"id", "options"});
+        out.id = m_src.requireString(value, p, "id");
+        if (const auto it = value.find("options"); it != value.end()) {
+            m_src.requireObject(*it, p + "/options");
+            out.optionsJson = it->dump(); // sorted keys: equal options give equal text
+        }
+        return out;
+    }
+
+    Budget parseBudget(const json &value)
+    {
+        const std::string p = "/budget";
+        m_src.requireObject(value, p);
+        m_src.checkKeys(value, p, {"trials", "wall_time_s"});
+        Budget out;
+        if (value.contains("trials"))
+            out.trials = m_src.getInt(value, p, "trials", 0, 1);
+        if (const auto it = value.find("wall_time_s"); it != value.end()) {
+            const double seconds = m_src.toDouble(*it, p + "/wall_time_s", 0.0);
+            if (seconds <= 0.0)
+                m_src.fail(p + "/wall_time_s", "expected a number of seconds > 0, got " + JsonSource::describe(*it));
+            out.wallTimeSeconds = seconds;
+        }
+        if (!out.trials && !out.wallTimeSeconds)
+            m_src.fail(p, "expected \"trials\", \"wall_time_s\" or both, so that the study ends");
+        return out;
+    }
+
+    const JsonSource &m_src;
+    std::filesystem::path m_base;
+};
+
+} // namespace
+
+std::vector<std::string> knownDatasets()
+{
+    std::vector<std::string> out;
+    for (const DatasetInfo &info : kDatasets)
+        out.emplace_back(info.name);
+    return out;
+}
+
+std::filesystem::path TaskSpec::dataDirectory() const
+{
+    return path.empty() ? defaultFashionMnistDir() : path;
+}
+
+StudySpec StudySpec::fromFile(const std::filesystem::path &path)
+{
+    const JsonSource source = JsonSource::fromFile(path);
+    return SpecParser(source, std::filesystem::absolute(path).parent_path()).parse();
+}
+
+StudySpec StudySpec::fromJson(std::string_view text, std::string_view displayName,
+                              const std::filesystem::path &baseDirectory)
+{
+    const JsonSource source = JsonSource::fromText(std::string(text), std::string(displayName));
+    return SpecParser(source, baseDirectory).parse();
+}
+
+std::string StudySpec::toJson() const
+{
+    json taskJson{{"dataset", task.dataset}};
+    if (!task.path.empty())
+        taskJson["path"] = task.path.string();
+    json objectiveList = json::array();
+    for (const Objective &o : objectives)
+        objectiveList.push_back(
+            {{"metric", o.metric.toString()}, {"direction", std::string(psc::toString(o.direction))}});
+    json constraintList = json::array();
+    for (const Constraint &c : constraints)
+        constraintList.push_back(c.toString());
+    json budgetJson = json::object();
+    if (budget.trials)
+        budgetJson["trials"] = *budget.trials;
+    if (budget.wallTimeSeconds)
+        budgetJson["wall_time_s"] = *budget.wallTimeSeconds;
+    const json options = json::parse(strategy.optionsJson.empty() ? "{}" : strategy.optionsJson);
+    const json out{
+        {"name", name},
+        {"description", description},
+        {"task", taskJson},
+        {"search_space", searchSpaceDefinitionToJson(searchSpace)},
+        {"objectives", objectiveList},
+        {"constraints", constraintList},
+        {"strategy", {{"id", strategy.id}, {"options", options}}},
+        {"budget", budgetJson},
+        {"training", trainingRecipeToJson(training)},
+        {"seed", seed},
+    };
+    return out.dump(2) + "\n";
+}
+
+} // namespace psc

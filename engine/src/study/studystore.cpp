@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// StudyStore: trial states, accessors and every write. Opening lives in studystoreopen.cpp, reads in
+// studystoreread.cpp.
+#include "study/studystoreimpl.h"
+
+#include "psc/core/error.h"
+
+#include <array>
+#include <chrono>
+#include <stdexcept>
+
+namespace psc {
+
+namespace {
+
+constexpr std::array<std::pair<TrialState, std::string_view>, 5> kStateNames{{
+    {TrialState::Pending, "pending"},
+    {TrialState::Running, "running"},
+    {TrialState::Complete, "complete"},
+    {TrialState::Failed, "failed"},
+    {TrialState::Infeasible, "infeasible"},
+}};
+
+bool isFinal(TrialState state)
+{
+    return state == TrialState::Complete || state == TrialState::Failed || state == TrialState::Infeasible;
+}
+
+void validateMetrics(const std::vector<Metric> &metrics)
+{
+    for (const Metric &metric : metrics) {
+        if (metric.name.empty())
+            throw std::invalid_argument("a metric needs a name (target '" + metric.target + "')");
+    }
+}
+
+/** Unset times (0) are stored as NULL so that "never started" reads plainly in SQL. */
+void bindTime(sql::Query &query, int index, double seconds)
+{
+    if (seconds == 0.0)
+        query.bindNull(index);
+    else
+        query.bind(index, seconds);
+}
+
+} // namespace
+
+std::string_view toString(TrialState state)
+{
+    for (const auto &[value, name] : kStateNames) {
+        if (value == state)
+            return name;
+    }
+    return "unknown";
+}
+
+std::optional<TrialState> trialStateFromString(std::string_view text)
+{
+    for (const auto &[value, name] : kStateNames) {
+        if (name == text)
+            return value;
+    }
+    return std::nullopt;
+}
+
+double storeNow()
+{
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+void putStoreMeta(sql::Connection &db, std::string_view key, std::string_view value)
+{
+    sql::Query(db, "INSERT INTO study_meta (key, value) VALUES (?1, ?2) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(1, key)
+        .bind(2, value)
+        .run();
+}
+
+void StudyStore::Impl::requireWritable() const
+{
+    if (mode != Mode::ReadWrite)
+        throw RuntimeError(label() + ": the study is open read-only");
+}
+
+void StudyStore::Impl::requireTrial(std::int64_t id)
+{
+    sql::Query query(*db, "SELECT 1 FROM trials WHERE id = ?1");
+    if (!query.bind(1, id).step())
+        throw RuntimeError(label() + ": no trial with id " + std::to_string(id));
+}
+
+void StudyStore::Impl::throwBadState(std::int64_t id, std::string_view expected)
+{
+    sql::Query query(*db, "SELECT number, state FROM trials WHERE id = ?1");
+    if (!query.bind(1, id).step())
+        throw RuntimeError(label() + ": no trial with id " + std::to_string(id));
+    throw RuntimeError(label() + ": trial #" + std::to_string(query.int64(0)) + " (id " + std::to_string(id) + ") is " +
+                       query.text(1) + ", expected " + std::string(expected));
+}
+
+void StudyStore::Impl::upsertMetrics(std::int64_t id, const std::vector<Metric> &metrics)
+{
+    for (const Metric &metric : metrics) {
+        sql::Query(*db, "INSERT INTO metrics (trial_id, target, name, value) VALUES (?1, ?2, ?3, ?4) "
+                        "ON CONFLICT (trial_id, target, name) DO UPDATE SET value = excluded.value")
+            .bind(1, id)
+            .bind(2, metric.target)
+            .bind(3, metric.name)
+            .bind(4, metric.value)
+            .run();
+    }
+}
+
+void StudyStore::Impl::finishOne(const TrialOutcome &outcome)
+{
+    if (!isFinal(outcome.state))
+        throw std::invalid_argument("finishing a trial needs a final state (complete, failed or infeasible), not " +
+                                    std::string(toString(outcome.state)));
+    validateMetrics(outcome.metrics);
+    if (outcome.cachedFrom)
+        requireTrial(*outcome.cachedFrom);
+    {
+        sql::Query update(*db, "UPDATE trials SET state = ?2, error = ?3, finished_at = ?4, "
+                               "cached_from = COALESCE(?5, cached_from), "
+                               "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                               "WHERE id = ?1 AND state IN ('pending', 'running')");
+        update.bind(1, outcome.id).bind(2, toString(outcome.state)).bind(3, outcome.error).bind(5, outcome.cachedFrom);
+        bindTime(update, 4, outcome.finishedAt);
+        update.run();
+    }
+    if (db->changes() == 0)
+        throwBadState(outcome.id, "pending or running");
+    upsertMetrics(outcome.id, outcome.metrics);
+}
+
+StudyStore::StudyStore(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+
+StudyStore::~StudyStore() = default;
+
+std::filesystem::path StudyStore::path() const
+{
+    return d->file;
+}
+
+StudyStore::Mode StudyStore::mode() const
+{
+    return d->mode;
+}
+
+int StudyStore::schemaVersion() const
+{
+    return d->version;
+}
+
+void StudyStore::setMeta(const std::string &key, const std::string &value)
+{
+    d->requireWritable();
+    if (key.empty())
+        throw std::invalid_argument("study meta keys cannot be empty");
+    sql::WriteTransaction transaction(*d->db);
+    putStoreMeta(*d->db, key, value);
+    transaction.commit();
+}
+
+std::int64_t StudyStore::insertTrial(Trial &trial)
+{
+    d->requireWritable();
+    validateMetrics(trial.metrics);
+    const double createdAt = trial.createdAt == 0.0 ? storeNow() : trial.createdAt;
+    sql::WriteTransaction transaction(*d->db);
+    if (trial.parentId)
+        d->requireTrial(*trial.parentId);
+    if (trial.cachedFrom)
+        d->requireTrial(*trial.cachedFrom);
+    std::int64_t id = 0, number = 0;
+    {
+        // Number and revision come from the indexes on those columns inside the write lock, so they are dense
+        // and increasing even with several writers.
+        sql::Query insert(*d->db,
+                          "INSERT INTO trials (number, state, architecture_json, architecture_hash, parameters_json, "
+                          "recipe_json, parent_id, cached_from, error, interruptions, created_at, started_at, "
+                          "finished_at, revision) VALUES ((SELECT COALESCE(MAX(number) + 1, 0) FROM trials), "
+                          "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                          "(SELECT COALESCE(MAX(revision), 0) + 1 FROM trials)) RETURNING id, number");
+        insert.bind(1, toString(trial.state))
+            .bind(2, trial.architectureJson)
+            .bind(3, trial.architectureHash)
+            .bind(4, trial.parametersJson)
+            .bind(5, trial.recipeJson)
+            .bind(6, trial.parentId)
+            .bind(7, trial.cachedFrom)
+            .bind(8, trial.error)
+            .bind(9, trial.interruptions)
+            .bind(10, createdAt);
+        bindTime(insert, 11, trial.startedAt);
+        bindTime(insert, 12, trial.finishedAt);
+        if (!insert.step())
+            throw RuntimeError(d->label() + ": inserting a trial returned no id");
+        id = insert.int64(0);
+        number = insert.int64(1);
+        insert.run(); // finish the statement so that COMMIT does not see it active
+    }
+    d->upsertMetrics(id, trial.metrics);
+    transaction.commit();
+    trial.id = id;
+    trial.number = number;
+    trial.createdAt = createdAt;
+    return id;
+}
+
+void StudyStore::markRunning(std::int64_t id, double startedAt)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    {
+        sql::Query update(*d->db, "UPDATE trials SET state = 'running', started_at = ?2, "
+                                  "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                                  "WHERE id = ?1 AND state = 'pending'");
+        update.bind(1, id);
+        bindTime(update, 2, startedAt);
+        update.run();
+    }
+    if (d->db->changes() == 0)
+        d->throwBadState(id, "pending");
+    transaction.commit();
+}
+
+void StudyStore::finishTrial(std::int64_t id, TrialState state, const std::vector<Metric> &metrics,
+                             const std::string &error, double finishedAt, std::optional<std::int64_t> cachedFrom)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    d->finishOne({id, state, metrics, error, finishedAt, cachedFrom});
+    transaction.commit();
+}
+
+void StudyStore::finishTrials(const std::vector<TrialOutcome> &outcomes)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    for (const TrialOutcome &outcome : outcomes)
+        d->finishOne(outcome);
+    transaction.commit();
+}
+
+void StudyStore::putMetrics(std::int64_t id, const std::vector<Metric> &metrics)
+{
+    d->requireWritable();
+    validateMetrics(metrics);
+    sql::WriteTransaction transaction(*d->db);
+    d->requireTrial(id);
+    sql::Query(*d->db, "UPDATE trials SET revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                       "WHERE id = ?1")
+        .bind(1, id)
+        .run();
+    d->upsertMetrics(id, metrics);
+    transaction.commit();
+}
+
+void StudyStore::putArtifact(std::int64_t trialId, const std::string &kind, const std::string &format,
+                             const std::vector<std::uint8_t> &blob)
+{
+    d->requireWritable();
+    if (kind.empty())
+        throw std::invalid_argument("an artifact needs a kind");
+    sql::WriteTransaction transaction(*d->db);
+    d->requireTrial(trialId);
+    sql::Query(*d->db, "INSERT INTO artifacts (trial_id, kind, format, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                       "ON CONFLICT (trial_id, kind) DO UPDATE SET format = excluded.format, data = excluded.data, "
+                       "created_at = excluded.created_at")
+        .bind(1, trialId)
+        .bind(2, kind)
+        .bind(3, format)
+        .bindBlobNoCopy(4, blob)
+        .bind(5, storeNow())
+        .run();
+    transaction.commit();
+}
+
+void StudyStore::writeBatch(const std::function<void()> &body)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    body();
+    transaction.commit();
+}
+
+int StudyStore::recoverInterrupted()
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    // SET expressions all see the row as it was, so `interruptions + 1` is the new count everywhere.
+    sql::Query(*d->db, "UPDATE trials SET state = 'failed', interruptions = interruptions + 1, finished_at = ?1, "
+                       "error = 'interrupted ' || (interruptions + 1) || ' times: the process ended while this trial "
+                       "was running (killed, or out of memory?); not retried again', "
+                       "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                       "WHERE state = 'running' AND interruptions + 1 >= ?2")
+        .bind(1, storeNow())
+        .bind(2, kMaxInterruptions)
+        .run();
+    const std::int64_t failed = d->db->changes();
+    // Artifacts of a run that did not finish are not results; a retried trial writes its own.
+    sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id IN (SELECT id FROM trials WHERE state = 'running')").run();
+    sql::Query(*d->db, "UPDATE trials SET state = 'pending', interruptions = interruptions + 1, started_at = NULL, "
+                       "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) WHERE state = 'running'")
+        .run();
+    const std::int64_t reset = d->db->changes();
+    transaction.commit();
+    return static_cast<int>(failed + reset);
+}
+
+} // namespace psc

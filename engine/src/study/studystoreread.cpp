@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// StudyStore: every read. Reads that take several queries run in one snapshot, so a reader never pairs a
+// trial with metrics from a different moment.
+#include "study/studystoreimpl.h"
+
+#include "psc/core/error.h"
+
+#include <unordered_map>
+
+namespace psc {
+
+namespace {
+
+// Column order read by readTrial(); every trial query selects exactly these.
+#define PSC_TRIAL_COLUMNS                                                                                              \
+    "id, number, state, architecture_json, architecture_hash, parameters_json, recipe_json, parent_id, "               \
+    "cached_from, error, interruptions, created_at, started_at, finished_at"
+
+Trial readTrial(const sql::Query &query, const std::string &label)
+{
+    Trial trial;
+    trial.id = query.int64(0);
+    trial.number = query.int64(1);
+    const std::string state = query.text(2);
+    const auto parsed = trialStateFromString(state);
+    if (!parsed)
+        throw InputError(label + ": the study file is damaged: trial id " + std::to_string(trial.id) +
+                         " has the unknown state '" + state + "'");
+    trial.state = *parsed;
+    trial.architectureJson = query.text(3);
+    trial.architectureHash = query.text(4);
+    trial.parametersJson = query.text(5);
+    trial.recipeJson = query.text(6);
+    trial.parentId = query.optionalInt64(7);
+    trial.cachedFrom = query.optionalInt64(8);
+    trial.error = query.text(9);
+    trial.interruptions = static_cast<int>(query.int64(10));
+    trial.createdAt = query.isNull(11) ? 0.0 : query.real(11);
+    trial.startedAt = query.isNull(12) ? 0.0 : query.real(12);
+    trial.finishedAt = query.isNull(13) ? 0.0 : query.real(13);
+    return trial;
+}
+
+/**
+ * Runs `trialSql` (selecting PSC_TRIAL_COLUMNS) and `metricSql` (selecting trial_id, target, name, value of
+ * the same trials, ordered by trial_id, target, name) with the same parameters, in one snapshot.
+ */
+template <typename Bind>
+std::vector<Trial> loadTrials(sql::Connection &db, const char *trialSql, const char *metricSql, Bind bind)
+{
+    sql::ReadTransaction snapshot(db);
+    std::vector<Trial> trials;
+    std::unordered_map<std::int64_t, std::size_t> index;
+    {
+        sql::Query query(db, trialSql);
+        bind(query);
+        while (query.step()) {
+            index.emplace(query.int64(0), trials.size());
+            trials.push_back(readTrial(query, db.label()));
+        }
+    }
+    if (trials.empty())
+        return trials;
+    sql::Query query(db, metricSql);
+    bind(query);
+    while (query.step()) {
+        if (const auto it = index.find(query.int64(0)); it != index.end())
+            trials[it->second].metrics.push_back({query.text(1), query.text(2), query.real(3)});
+    }
+    return trials;
+}
+
+} // namespace
+
+std::string StudyStore::specJson() const
+{
+    auto spec = meta("spec_json");
+    if (!spec)
+        throw InputError(d->label() + ": the study file is damaged: it has no spec (study_meta 'spec_json')");
+    return std::move(*spec);
+}
+
+std::optional<std::string> StudyStore::meta(const std::string &key) const
+{
+    sql::Query query(*d->db, "SELECT value FROM study_meta WHERE key = ?1");
+    if (!query.bind(1, key).step())
+        return std::nullopt;
+    return query.text(0);
+}
+
+std::vector<Trial> StudyStore::trials() const
+{
+    return loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials ORDER BY number",
+                      "SELECT trial_id, target, name, value FROM metrics ORDER BY trial_id, target, name",
+                      [](sql::Query &) {});
+}
+
+std::vector<Trial> StudyStore::trials(TrialState state) const
+{
+    return loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE state = ?1 ORDER BY number",
+                      "SELECT m.trial_id, m.target, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id "
+                      "WHERE t.state = ?1 ORDER BY m.trial_id, m.target, m.name",
+                      [state](sql::Query &query) { query.bind(1, toString(state)); });
+}
+
+std::optional<Trial> StudyStore::trial(std::int64_t id) const
+{
+    auto found = loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE id = ?1",
+                            "SELECT trial_id, target, name, value FROM metrics WHERE trial_id = ?1 "
+                            "ORDER BY target, name",
+                            [id](sql::Query &query) { query.bind(1, id); });
+    if (found.empty())
+        return std::nullopt;
+    return std::move(found.front());
+}
+
+TrialChanges StudyStore::changesSince(std::int64_t revision) const
+{
+    sql::ReadTransaction snapshot(*d->db);
+    TrialChanges changes;
+    changes.trials =
+        loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE revision > ?1 ORDER BY number",
+                   "SELECT m.trial_id, m.target, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id "
+                   "WHERE t.revision > ?1 ORDER BY m.trial_id, m.target, m.name",
+                   [revision](sql::Query &query) { query.bind(1, revision); });
+    changes.revision = d->db->queryInt64("SELECT COALESCE(MAX(revision), 0) FROM trials");
+    return changes;
+}
+
+std::optional<Trial> StudyStore::findCompleted(const std::string &architectureHash, const std::string &recipeJson) const
+{
+    sql::ReadTransaction snapshot(*d->db);
+    std::int64_t id = 0;
+    {
+        // Served by the trials_cache_key index; few rows share a hash, so the ORDER BY sorts almost nothing.
+        sql::Query query(*d->db, "SELECT id FROM trials WHERE architecture_hash = ?1 AND recipe_json = ?2 "
+                                 "AND state = 'complete' ORDER BY cached_from IS NOT NULL, number LIMIT 1");
+        if (!query.bind(1, architectureHash).bind(2, recipeJson).step())
+            return std::nullopt;
+        id = query.int64(0);
+    }
+    return trial(id);
+}
+
+TrialCounts StudyStore::trialCounts() const
+{
+    TrialCounts counts;
+    sql::Query query(*d->db, "SELECT state, COUNT(*) FROM trials GROUP BY state");
+    while (query.step()) {
+        const auto state = trialStateFromString(query.text(0));
+        if (!state)
+            continue; // the CHECK constraint on trials.state makes this unreachable
+        const std::int64_t n = query.int64(1);
+        switch (*state) {
+        case TrialState::Pending:
+            counts.pending = n;
+            break;
+        case TrialState::Running:
+            counts.running = n;
+            break;
+        case TrialState::Complete:
+            counts.complete = n;
+            break;
+        case TrialState::Failed:
+            counts.failed = n;
+            break;
+        case TrialState::Infeasible:
+            counts.infeasible = n;
+            break;
+        }
+    }
+    return counts;
+}
+
+std::optional<std::vector<std::uint8_t>> StudyStore::artifact(std::int64_t trialId, const std::string &kind) const
+{
+    sql::Query query(*d->db, "SELECT data FROM artifacts WHERE trial_id = ?1 AND kind = ?2");
+    if (!query.bind(1, trialId).bind(2, kind).step())
+        return std::nullopt;
+    return query.blob(0);
+}
+
+std::vector<ArtifactInfo> StudyStore::artifacts(std::int64_t trialId) const
+{
+    std::vector<ArtifactInfo> result;
+    sql::Query query(*d->db,
+                     "SELECT kind, format, length(data), created_at FROM artifacts WHERE trial_id = ?1 ORDER BY kind");
+    query.bind(1, trialId);
+    while (query.step())
+        result.push_back({query.text(0), query.text(1), query.int64(2), query.real(3)});
+    return result;
+}
+
+std::string StudyStore::integrityCheck() const
+{
+    std::string problems;
+    const auto add = [&problems](const std::string &line) { problems += (problems.empty() ? "" : "\n") + line; };
+    {
+        sql::Query query(*d->db, "PRAGMA integrity_check");
+        while (query.step()) {
+            if (const std::string line = query.text(0); line != "ok")
+                add(line);
+        }
+    }
+    sql::Query query(*d->db, "PRAGMA foreign_key_check");
+    while (query.step())
+        add("foreign key violation: " + query.text(0) + " row " + query.text(1) + " refers to a missing row of " +
+            query.text(2));
+    return problems.empty() ? "ok" : problems;
+}
+
+} // namespace psc

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/train/trainingrecipe.h"
+
+#include "core/jsonsource.h"
+#include "psc/study/studyspec.h"
+#include "train/trainingrecipejson.h"
+
+namespace psc {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxEpochs = 100000;
+constexpr int kMaxBatch = 1 << 20;
+
+/** A number in (min, max]; JsonSource's ranges are closed, and a learning rate of 0 is a likely slip. */
+double openBelow(const JsonSource &src, const json &obj, const std::string &pointer, const char *key, double def,
+                 double min, double max, const std::string &expected)
+{
+    const auto it = obj.find(key);
+    if (it == obj.end())
+        return def;
+    const std::string p = JsonSource::child(pointer, key);
+    const double v = src.toDouble(*it, p);
+    if (!(v > min && v <= max))
+        src.fail(p, "expected " + expected + ", got " + JsonSource::describe(*it));
+    return v;
+}
+
+/** A number in [min, max). */
+double openAbove(const JsonSource &src, const json &obj, const std::string &pointer, const char *key, double def,
+                 double min, double max, const std::string &expected)
+{
+    const auto it = obj.find(key);
+    if (it == obj.end())
+        return def;
+    const std::string p = JsonSource::child(pointer, key);
+    const double v = src.toDouble(*it, p);
+    if (!(v >= min && v < max))
+        src.fail(p, "expected " + expected + ", got " + JsonSource::describe(*it));
+    return v;
+}
+
+std::string optimizerName(OptimizerKind kind)
+{
+    return kind == OptimizerKind::Sgd ? "sgd" : "adam";
+}
+
+std::string scheduleName(LrSchedule schedule)
+{
+    switch (schedule) {
+    case LrSchedule::Constant:
+        return "constant";
+    case LrSchedule::Step:
+        return "step";
+    case LrSchedule::Cosine:
+        break;
+    }
+    return "cosine";
+}
+
+} // namespace
+
+TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &pointer)
+{
+    const json &obj = pointer.empty() ? src.root() : src.root().at(json::json_pointer(pointer));
+    src.requireObject(obj, pointer);
+    src.checkKeys(obj, pointer,
+                  {"epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule",
+                   "step_epochs", "step_gamma", "validation_split", "train_subset", "test_subset"});
+    TrainingRecipe r;
+    r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
+    r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);
+    r.optimizer = OptimizerKind(src.getChoice(obj, pointer, "optimizer", int(r.optimizer), {"adam", "sgd"}));
+    r.learningRate = openBelow(src, obj, pointer, "learning_rate", r.learningRate, 0.0, 10.0,
+                               "a learning rate > 0 and <= 10");
+    r.momentum = openAbove(src, obj, pointer, "momentum", r.momentum, 0.0, 1.0, "a momentum >= 0 and < 1");
+    r.weightDecay = src.getDouble(obj, pointer, "weight_decay", r.weightDecay, 0.0, 1.0);
+    r.schedule = LrSchedule(src.getChoice(obj, pointer, "schedule", int(r.schedule), {"constant", "cosine", "step"}));
+    r.stepEpochs = src.getInt(obj, pointer, "step_epochs", r.stepEpochs, 1, kMaxEpochs);
+    r.stepGamma = openBelow(src, obj, pointer, "step_gamma", r.stepGamma, 0.0, 1.0, "a factor > 0 and <= 1");
+    // The search optimises validation accuracy, so there must be a validation set and something to train on.
+    r.validationSplit = openBelow(src, obj, pointer, "validation_split", r.validationSplit, 0.0, 0.5,
+                                  "a fraction > 0 and <= 0.5");
+    r.trainSubset = src.getInt(obj, pointer, "train_subset", r.trainSubset, 0);
+    r.testSubset = src.getInt(obj, pointer, "test_subset", r.testSubset, 0);
+    return r;
+}
+
+json trainingRecipeToJson(const TrainingRecipe &r)
+{
+    return json{
+        {"epochs", r.epochs},
+        {"batch_size", r.batchSize},
+        {"optimizer", optimizerName(r.optimizer)},
+        {"learning_rate", r.learningRate},
+        {"momentum", r.momentum},
+        {"weight_decay", r.weightDecay},
+        {"schedule", scheduleName(r.schedule)},
+        {"step_epochs", r.stepEpochs},
+        {"step_gamma", r.stepGamma},
+        {"validation_split", r.validationSplit},
+        {"train_subset", r.trainSubset},
+        {"test_subset", r.testSubset},
+    };
+}
+
+std::string TrainingRecipe::canonicalJson() const
+{
+    // nlohmann::json keeps object keys sorted and prints doubles as the shortest text that reads back to the
+    // same value (its own dtoa, not the C locale), so equal recipes give byte-equal text everywhere.
+    return trainingRecipeToJson(*this).dump();
+}
+
+TrainingRecipe parseTrainingRecipe(std::string_view text, std::string_view displayName)
+{
+    const JsonSource source = JsonSource::fromText(std::string(text), std::string(displayName));
+    return parseTrainingRecipe(source, "");
+}
+
+} // namespace psc

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Quick start (a): install, build, and run the bundled Fashion-MNIST demo study headless, then save its
+# Pareto plots. With --gui, the study is then opened in the main window.
+# Usage: scripts/demo.sh [--gui]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+gui=0
+[[ "${1:-}" == "--gui" ]] && gui=1
+"$root/scripts/build.sh" paretoscope
+build=${PSC_BUILD_DIR:-$root/build}
+out=$root/out
+mkdir -p "$out"
+db=$out/fashion-mnist-demo-$(date +%Y%m%d-%H%M%S).psc
+start=$(date +%s)
+"$build/app/paretoscope" run "$root/resources/studies/fashion-mnist-demo.json" --db "$db"
+echo "demo study finished in $(( $(date +%s) - start )) s"
+echo "study file: $db"
+echo "plots:"
+"$build/app/paretoscope" plot "$db" --out "$out"
+if [[ $gui -eq 1 ]]; then
+    "$build/app/paretoscope" "$db"
+fi

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The command line as users and scripts see it: exit codes, messages, and a study killed with SIGKILL in
+// the middle of its work and resumed.
+#include "psc/study/studystore.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace psc;
+
+namespace {
+
+struct Result
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Result runApp(const QStringList &args, int timeoutMs = 240000)
+{
+    QProcess p;
+    p.start(QStringLiteral(PSC_APP_EXECUTABLE), args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QByteArray fileHash(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+/**
+ * A study spec that trains tiny: a few thousand images, one epoch. `fixed` makes every choice of the
+ * space a single value, so all candidates are the same architecture (for the cache test).
+ */
+QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, bool fixed = false)
+{
+    QFile spaceFile(QStringLiteral(PSC_SOURCE_DIR "/resources/spaces/ds-cnn-fashion-mnist.json"));
+    spaceFile.open(QIODevice::ReadOnly);
+    QJsonObject space = QJsonDocument::fromJson(spaceFile.readAll()).object();
+    if (fixed) {
+        space["stem"] = QJsonObject{{"out_channels", QJsonArray{8}}, {"kernel", QJsonArray{3}}, {"stride", QJsonArray{2}}};
+        space["blocks"] = QJsonObject{{"count", QJsonArray{1}},         {"type", QJsonArray{"separable"}},
+                                      {"out_channels", QJsonArray{16}}, {"kernel", QJsonArray{3}},
+                                      {"stride", QJsonArray{2}},        {"expansion", QJsonArray{1}},
+                                      {"residual", QJsonArray{false}}};
+        space["head"] = QJsonObject{{"dense_units", QJsonArray{0}}};
+    }
+    QJsonObject spec{
+        {"name", name},
+        {"search_space", space},
+        {"objectives", QJsonArray{QJsonObject{{"metric", "accuracy"}, {"direction", "max"}},
+                                  QJsonObject{{"metric", "weight_bytes"}, {"direction", "min"}}}},
+        {"constraints", QJsonArray{"weight_bytes <= 32KiB"}},
+        {"budget", QJsonObject{{"trials", trials}}},
+        {"training", QJsonObject{{"epochs", 1}, {"train_subset", 1500}, {"test_subset", 300}}},
+        {"seed", 7}};
+    const QString path = dir.filePath(name + ".json");
+    QFile f(path);
+    f.open(QIODevice::WriteOnly);
+    f.write(QJsonDocument(spec).toJson());
+    return path;
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helpAndUsage()
+    {
+        const Result help = runApp({"--help"});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.contains("analyze") && help.out.contains("resume"));
+        for (const char *cmd : {"analyze", "run", "resume", "show", "plot"}) {
+            const Result r = runApp({cmd, "--help"});
+            QCOMPARE(r.exitCode, 0);
+            QVERIFY2(r.out.contains("Usage:"), cmd);
+        }
+        QCOMPARE(runApp({"analyze"}).exitCode, 2);               // missing argument
+        QCOMPARE(runApp({"show", "--bogus", "x.psc"}).exitCode, 2); // unknown option
+        const Result noDb = runApp({"run", "spec.json"});
+        QCOMPARE(noDb.exitCode, 2);
+        QVERIFY(noDb.err.contains("--db"));
+    }
+
+    void analyzeTableAndJson()
+    {
+        const QString net = QStringLiteral(PSC_SOURCE_DIR "/resources/networks/fashion-mnist-cnn.json");
+        const Result table = runApp({"analyze", net});
+        QCOMPARE(table.exitCode, 0);
+        QVERIFY(table.out.contains("1,117,056")); // total MACs of the reference CNN
+        const Result json = runApp({"analyze", net, "--json"});
+        QCOMPARE(json.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+        QVERIFY(!o.isEmpty());
+        QVERIFY(json.out.contains("1117056"));
+    }
+
+    void analyzeBadInputNamesFileAndPosition()
+    {
+        const QString bad = QStringLiteral(PSC_TEST_DATA_DIR "/networks/bad-malformed.json");
+        const Result r = runApp({"analyze", bad});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("bad-malformed.json:"), qPrintable(r.err));
+        QVERIFY(r.err.count('\n') == 1); // one message
+        const Result missing = runApp({"analyze", "/nonexistent/net.json"});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY(missing.err.contains("/nonexistent/net.json"));
+    }
+
+    void runRefusesBadInputAndLeavesNothing()
+    {
+        QTemporaryDir dir;
+        const QString spec = writeSpec(dir, "refuse", 1);
+        // An existing --db is never overwritten.
+        const QString existing = dir.filePath("existing.psc");
+        QFile f(existing);
+        f.open(QIODevice::WriteOnly);
+        f.write("precious");
+        f.close();
+        const QByteArray before = fileHash(existing);
+        QCOMPARE(runApp({"run", spec, "--db", existing}).exitCode, 2);
+        QCOMPARE(fileHash(existing), before);
+        // A dataset that is not there: clear error, no study file left behind.
+        QFile specFile(spec);
+        specFile.open(QIODevice::ReadOnly);
+        QJsonObject o = QJsonDocument::fromJson(specFile.readAll()).object();
+        specFile.close();
+        o["task"] = QJsonObject{{"dataset", "fashion-mnist"}, {"path", dir.filePath("no-such-dir")}};
+        const QString badTask = dir.filePath("badtask.json");
+        QFile out(badTask);
+        out.open(QIODevice::WriteOnly);
+        out.write(QJsonDocument(o).toJson());
+        out.close();
+        const Result r = runApp({"run", badTask, "--db", dir.filePath("new.psc")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("no-such-dir"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(dir.filePath("new.psc")));
+        // show/resume on something that is not a study: exit 2, file unchanged.
+        QCOMPARE(runApp({"show", existing}).exitCode, 2);
+        QCOMPARE(runApp({"resume", existing}).exitCode, 2);
+        QCOMPARE(fileHash(existing), before);
+    }
+
+    void cacheTrainsAnArchitectureOnce()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath("cache.psc");
+        const Result r = runApp({"run", writeSpec(dir, "cache", 3, true), "--db", db});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("1 trained, 2 cached"), qPrintable(r.out));
+        const Result show = runApp({"show", db, "--json"});
+        QCOMPARE(show.exitCode, 0);
+        const QJsonArray trials = QJsonDocument::fromJson(show.out.toUtf8()).object()["trials"].toArray();
+        QCOMPARE(trials.size(), 3);
+        const double acc = trials[0].toObject()["metrics"].toObject()["accuracy"].toDouble();
+        for (int i = 1; i < 3; ++i) {
+            QCOMPARE(trials[i].toObject()["cached_from"].toInt(), trials[0].toObject()["id"].toInt());
+            QCOMPARE(trials[i].toObject()["metrics"].toObject()["accuracy"].toDouble(), acc);
+        }
+    }
+
+    // kill -9 while trials are in flight loses at most those trials; resume reaches the budget.
+    void killAndResume()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath("killed.psc");
+        const int budget = 5;
+        QProcess p;
+        p.setProcessChannelMode(QProcess::SeparateChannels);
+        p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"run", writeSpec(dir, "killed", budget), "--db", db});
+        QVERIFY(p.waitForStarted());
+        // Wait for the first finished trial to be reported (it is committed before it is printed), then
+        // kill while the next ones are in flight.
+        QByteArray err;
+        while (!err.contains("complete") && !err.contains("infeasible")) {
+            QVERIFY2(p.waitForReadyRead(120000), err.constData());
+            err += p.readAllStandardError();
+        }
+        ::kill(pid_t(p.processId()), SIGKILL);
+        p.waitForFinished();
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+
+        int finishedBefore = 0;
+        {
+            auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+            QCOMPARE(QString::fromStdString(store->integrityCheck()), QStringLiteral("ok"));
+            finishedBefore = int(store->trialCounts().finished());
+            QVERIFY(finishedBefore >= 1);
+            QVERIFY(finishedBefore < budget);
+        }
+        const Result resumed = runApp({"resume", db});
+        QCOMPARE(resumed.exitCode, 0);
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        QCOMPARE(QString::fromStdString(store->integrityCheck()), QStringLiteral("ok"));
+        const TrialCounts counts = store->trialCounts();
+        QCOMPARE(int(counts.finished()), budget);
+        QCOMPARE(int(counts.running + counts.pending), 0);
+        const auto trials = store->trials();
+        for (std::size_t i = 0; i < trials.size(); ++i)
+            QCOMPARE(trials[i].number, std::int64_t(i));
+        for (const Trial &t : trials)
+            if (t.state == TrialState::Complete) {
+                bool hasAccuracy = false;
+                for (const Metric &m : t.metrics)
+                    hasAccuracy |= m.name == "accuracy";
+                QVERIFY(hasAccuracy);
+            }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestCli)
+#include "tst_cli.moc"

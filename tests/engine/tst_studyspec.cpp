@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Tests of the study spec format: parsing, defaults, path resolution, metric references, constraints,
+// error messages and the canonical JSON that the study database keeps.
+
+#include "psc/core/error.h"
+#include "psc/data/dataset.h"
+#include "psc/space/searchspace.h"
+#include "psc/study/metrics.h"
+#include "psc/study/studyspec.h"
+
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <string>
+
+using namespace psc;
+
+namespace {
+
+const std::string kDemo = PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json";
+const std::string kBundledSpace = PSC_SOURCE_DIR "/resources/spaces/ds-cnn-fashion-mnist.json";
+const std::string kData = PSC_TEST_DATA_DIR;
+
+const std::string kInlineSpace =
+    R"({"name": "m", "input": {"channels": 1, "height": 28, "width": 28}, "num_classes": 10, )"
+    R"("stem": {"out_channels": [4, 8]}, "blocks": {"count": [0, 1], "out_channels": 8}})";
+
+std::string errorOf(const std::function<void()> &f)
+{
+    try {
+        f();
+    } catch (const InputError &e) {
+        return e.what();
+    }
+    return "<no InputError>";
+}
+
+/** A valid spec on line 1 without the keys in `omit`, and `line2` (a "key": value member) on line 2. */
+std::string specWith(const std::string &line2, const std::set<std::string> &omit = {})
+{
+    const std::vector<std::pair<std::string, std::string>> base{
+        {"name", R"("s")"},
+        {"search_space", kInlineSpace},
+        {"objectives", R"(["accuracy"])"},
+        {"budget", R"({"trials": 2})"},
+    };
+    std::string text = "{";
+    for (const auto &[key, value] : base) {
+        if (!omit.count(key))
+            text += "\"" + key + "\": " + value + ", ";
+    }
+    return text + "\n" + line2 + "}";
+}
+
+/** Every feature at once, for the round trip. */
+const std::string kFullSpec = R"({
+  "name": "full",
+  "description": "all fields",
+  "task": {"dataset": "fashion-mnist", "path": "/data/fm"},
+  "search_space": )" + kInlineSpace + R"(,
+  "objectives": [{"metric": "accuracy"}, "weight_bytes", {"metric": "latency_s@stm32f746zg", "direction": "min"},
+                 {"metric": "accuracy@analog-cim", "direction": "max"}],
+  "constraints": ["weight_bytes <= 64KiB", "macs<5e6", "accuracy >= 0.5", "params > 100",
+                  "energy_j@npu.v2 <= 1e-3"],
+  "strategy": {"id": "nsga2", "options": {"population": 16, "mutation": {"rate": 0.1, "eta": 20}}},
+  "budget": {"wall_time_s": 90.5},
+  "training": {"epochs": 2, "optimizer": "sgd", "learning_rate": 0.05, "schedule": "step", "step_gamma": 0.3},
+  "seed": 9223372036854775807
+})";
+
+} // namespace
+
+class TestStudySpec : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void bundledDemoParses();
+    void defaults();
+    void relativePathsFollowTheSpecFile();
+    void fromJsonUsesTheBaseDirectory();
+    void inlineSpace();
+    void spaceFileErrors();
+    void canonicalJsonRoundTrip();
+    void canonicalJsonIsSelfContained();
+    void metricTable();
+    void metricReferences();
+    void constraintParsing_data();
+    void constraintParsing();
+    void badConstraints_data();
+    void badConstraints();
+    void constraintSatisfaction();
+    void badSpecs_data();
+    void badSpecs();
+};
+
+void TestStudySpec::bundledDemoParses()
+{
+    const StudySpec spec = StudySpec::fromFile(kDemo);
+    QCOMPARE(spec.name, std::string("fashion-mnist-demo"));
+    QCOMPARE(spec.task.dataset, std::string("fashion-mnist"));
+    QVERIFY(spec.task.path.empty());
+    QVERIFY(spec.searchSpace == SearchSpace::fromFile(kBundledSpace).definition());
+    QVERIFY(spec.objectives.size() >= 2);
+    QVERIFY((spec.objectives[0] == Objective{{"accuracy", ""}, Direction::Maximize}));
+    QVERIFY((spec.objectives[1] == Objective{{"weight_bytes", ""}, Direction::Minimize}));
+    QVERIFY(!spec.constraints.empty());
+    for (const Constraint &c : spec.constraints)
+        QVERIFY(findModelMetric(c.metric.name) && findModelMetric(c.metric.name)->beforeTraining);
+    QCOMPARE(spec.strategy.id, std::string("random"));
+    QCOMPARE(spec.strategy.optionsJson, std::string("{}"));
+    QVERIFY(spec.budget.trials && *spec.budget.trials >= 24);
+    QVERIFY(spec.training.epochs >= 1);
+    QCOMPARE(spec.seed, std::uint64_t(42));
+}
+
+void TestStudySpec::defaults()
+{
+    const StudySpec spec = StudySpec::fromJson(specWith(R"("objectives": ["accuracy", "macs", "macs@npu"])",
+                                                        {"objectives"}));
+    QCOMPARE(spec.description, std::string());
+    QVERIFY(spec.task == TaskSpec{});
+    QCOMPARE(spec.task.dataDirectory(), defaultFashionMnistDir());
+    QVERIFY(spec.constraints.empty());
+    QVERIFY(spec.strategy == StrategySpec{});
+    QCOMPARE(spec.strategy.id, std::string("random"));
+    QVERIFY(spec.training == TrainingRecipe{});
+    QCOMPARE(spec.seed, std::uint64_t(0));
+    QVERIFY(spec.budget.trials == 2 && !spec.budget.wallTimeSeconds);
+    // Directions default to each metric's natural sense; a target's metric keeps its base metric's sense
+    // if it has one, and is a cost otherwise.
+    QVERIFY(spec.objectives[0].direction == Direction::Maximize);
+    QVERIFY(spec.objectives[1].direction == Direction::Minimize);
+    QVERIFY((spec.objectives[2].metric == MetricRef{"macs", "npu"}));
+    const StudySpec targets = StudySpec::fromJson(
+        specWith(R"("objectives": ["accuracy@cim", "latency_s@mcu"], "strategy": "nsga2")", {"objectives"}));
+    QVERIFY(targets.objectives[0].direction == Direction::Maximize);
+    QVERIFY(targets.objectives[1].direction == Direction::Minimize);
+    QCOMPARE(targets.strategy.id, std::string("nsga2"));
+}
+
+void TestStudySpec::relativePathsFollowTheSpecFile()
+{
+    // Run from elsewhere: paths must not depend on the working directory.
+    const auto previous = std::filesystem::current_path();
+    std::filesystem::current_path(std::filesystem::temp_directory_path());
+    const StudySpec spec = StudySpec::fromFile(kData + "/studies/relative.json");
+    std::filesystem::current_path(previous);
+    QVERIFY(spec.searchSpace == SearchSpace::fromFile(kData + "/spaces/minimal.json").definition());
+    QCOMPARE(spec.task.path, std::filesystem::path(kData + "/fashion-mnist-copy"));
+    QCOMPARE(spec.task.dataDirectory(), spec.task.path);
+}
+
+void TestStudySpec::fromJsonUsesTheBaseDirectory()
+{
+    const std::string text = specWith(R"("search_space": "spaces/minimal.json", "task": {"path": "fm"})",
+                                      {"search_space"});
+    const StudySpec spec = StudySpec::fromJson(text, "inline", kData);
+    QCOMPARE(spec.searchSpace.name, std::string("minimal"));
+    QCOMPARE(spec.task.path, std::filesystem::path(kData + "/fm"));
+    // Without a base directory, the working directory is the base.
+    const auto previous = std::filesystem::current_path();
+    std::filesystem::current_path(kData);
+    const StudySpec fromCwd = StudySpec::fromJson(text, "inline");
+    std::filesystem::current_path(previous);
+    QVERIFY(fromCwd == spec);
+    QVERIFY(errorOf([&] { StudySpec::fromJson(text, "inline", "/nonexistent"); })
+                .starts_with("inline:2:17: /search_space: search space file \"/nonexistent/spaces/minimal.json\""));
+}
+
+void TestStudySpec::inlineSpace()
+{
+    const StudySpec spec = StudySpec::fromJson(specWith(R"("seed": 7)"));
+    QCOMPARE(spec.searchSpace.name, std::string("m"));
+    QCOMPARE(SearchSpace(spec.searchSpace).cardinalities(), (std::vector<int>{2, 2}));
+    QCOMPARE(spec.seed, std::uint64_t(7));
+    // An error inside an inline space is located in the spec file.
+    std::string bad = kInlineSpace;
+    bad.replace(bad.find("[4, 8]"), 6, "[4, -8]");
+    const std::string message =
+        errorOf([&] { StudySpec::fromJson(specWith("\"search_space\": " + bad, {"search_space"}), "spec.json"); });
+    QCOMPARE(message, std::string("spec.json:2:132: /search_space/stem/out_channels/1: expected an integer between 1 "
+                                  "and 4096, got -8"));
+}
+
+void TestStudySpec::spaceFileErrors()
+{
+    const std::string missing = kData + "/studies/missing-space.json";
+    QCOMPARE(errorOf([&] { StudySpec::fromFile(missing); }),
+             missing + ":3:19: /search_space: search space file \"" + kData +
+                 "/studies/no-such-space.json\" does not exist or is not a file");
+    // Errors in a referenced space file name that file, not the spec.
+    QCOMPARE(errorOf([&] { StudySpec::fromFile(kData + "/studies/bad-space-file.json"); }),
+             kData + "/spaces/bad-kernel.json:5:47: /stem/kernel/1: expected an odd kernel size between 1 and 15, "
+                     "got 4");
+}
+
+void TestStudySpec::canonicalJsonRoundTrip()
+{
+    for (const StudySpec &spec : {StudySpec::fromJson(kFullSpec), StudySpec::fromFile(kDemo),
+                                  StudySpec::fromJson(specWith(R"("seed": 1)"))}) {
+        const std::string text = spec.toJson();
+        const StudySpec back = StudySpec::fromJson(text, "canonical");
+        QVERIFY(back == spec);
+        QCOMPARE(back.toJson(), text);
+    }
+    const StudySpec full = StudySpec::fromJson(kFullSpec);
+    QCOMPARE(full.seed, std::uint64_t(9223372036854775807ULL));
+    QVERIFY(!full.budget.trials && full.budget.wallTimeSeconds == 90.5);
+    QCOMPARE(full.strategy.optionsJson, std::string(R"({"mutation":{"eta":20,"rate":0.1},"population":16})"));
+    QCOMPARE(full.constraints[0].bound, 65536.0);
+    QCOMPARE(full.training.stepGamma, 0.3);
+    const auto j = nlohmann::json::parse(full.toJson());
+    QVERIFY(j["constraints"][0] == "weight_bytes <= 65536");
+    QVERIFY(j["constraints"][1] == "macs < 5000000");
+    QVERIFY(j["constraints"][4] == "energy_j@npu.v2 <= 0.001");
+    QVERIFY(j["objectives"][0] == nlohmann::json({{"metric", "accuracy"}, {"direction", "max"}}));
+    QVERIFY(j["objectives"][2] == nlohmann::json({{"metric", "latency_s@stm32f746zg"}, {"direction", "min"}}));
+    QVERIFY(j["task"]["path"] == "/data/fm");
+    QVERIFY(j["training"] == nlohmann::json::parse(full.training.canonicalJson()));
+}
+
+void TestStudySpec::canonicalJsonIsSelfContained()
+{
+    // The canonical form inlines the search space: it parses anywhere, with no other file around.
+    const StudySpec demo = StudySpec::fromFile(kDemo);
+    const auto j = nlohmann::json::parse(demo.toJson());
+    QVERIFY(j["search_space"].is_object());
+    QVERIFY(!j["task"].contains("path")); // the default directory is chosen where the study runs
+    QVERIFY(StudySpec::fromJson(demo.toJson(), "db", "/nonexistent") == demo);
+}
+
+void TestStudySpec::metricTable()
+{
+    std::set<std::string> names;
+    for (const MetricInfo &m : modelMetrics()) {
+        names.insert(std::string(m.name));
+        QVERIFY(!m.label.empty() && !m.description.empty());
+        QCOMPARE(findModelMetric(m.name), &m);
+    }
+    QCOMPARE(names, (std::set<std::string>{"accuracy", "test_accuracy", "params", "macs", "weight_bytes",
+                                           "peak_activation_bytes", "arena_bytes", "train_seconds"}));
+    QVERIFY(findModelMetric("accuracy")->better == Direction::Maximize);
+    QVERIFY(!findModelMetric("accuracy")->beforeTraining);
+    QVERIFY(findModelMetric("weight_bytes")->beforeTraining);
+    QCOMPARE(findModelMetric("weight_bytes")->unit, std::string_view("B"));
+    QCOMPARE(findModelMetric("train_seconds")->unit, std::string_view("s"));
+    QVERIFY(findModelMetric("latency_s") == nullptr);
+    QCOMPARE(modelMetricNames(), std::string("accuracy, test_accuracy, params, macs, weight_bytes, "
+                                             "peak_activation_bytes, arena_bytes, train_seconds"));
+    QCOMPARE(toString(Direction::Maximize), std::string_view("max"));
+}
+
+void TestStudySpec::metricReferences()
+{
+    QVERIFY((parseMetricRef("accuracy") == MetricRef{"accuracy", ""}));
+    QVERIFY((parseMetricRef("latency_s@stm32f746zg") == MetricRef{"latency_s", "stm32f746zg"}));
+    QVERIFY((parseMetricRef("energy_j@Ethos-U55.v2") == MetricRef{"energy_j", "Ethos-U55.v2"}));
+    QCOMPARE((MetricRef{"latency_s", "mcu"}).toString(), std::string("latency_s@mcu"));
+    std::string error;
+    for (const char *bad : {"", "Accuracy", "9lives", "acc uracy", "latency_s@", "@mcu", "a@b@c", "a@b c"}) {
+        error.clear();
+        QVERIFY2(!parseMetricRef(bad, &error), bad);
+        QVERIFY2(error.find(std::string("\"") + bad + "\"") != std::string::npos, error.c_str());
+    }
+}
+
+void TestStudySpec::constraintParsing_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("metric");
+    QTest::addColumn<int>("op");
+    QTest::addColumn<double>("bound");
+    QTest::addColumn<QString>("canonical");
+    const auto row = [](const char *text, const char *metric, ComparisonOp op, double bound, const char *canonical) {
+        QTest::newRow(text) << QString(text) << QString(metric) << int(op) << bound << QString(canonical);
+    };
+    row("weight_bytes <= 65536", "weight_bytes", ComparisonOp::LessEqual, 65536, "weight_bytes <= 65536");
+    row("weight_bytes<65536", "weight_bytes", ComparisonOp::Less, 65536, "weight_bytes < 65536");
+    row("  accuracy >= 0.8  ", "accuracy", ComparisonOp::GreaterEqual, 0.8, "accuracy >= 0.8");
+    row("macs>5e6", "macs", ComparisonOp::Greater, 5e6, "macs > 5000000");
+    row("train_seconds\t<=\t60", "train_seconds", ComparisonOp::LessEqual, 60, "train_seconds <= 60");
+    row("peak_activation_bytes <= 64KiB", "peak_activation_bytes", ComparisonOp::LessEqual, 65536,
+        "peak_activation_bytes <= 65536");
+    row("weight_bytes <= 1.5 MiB", "weight_bytes", ComparisonOp::LessEqual, 1572864, "weight_bytes <= 1572864");
+    row("arena_bytes < 1GiB", "arena_bytes", ComparisonOp::Less, 1073741824, "arena_bytes < 1073741824");
+    row("latency_s@stm32f746zg <= 0.005", "latency_s@stm32f746zg", ComparisonOp::LessEqual, 0.005,
+        "latency_s@stm32f746zg <= 0.005");
+    row("energy_j@npu.v2<1E-3", "energy_j@npu.v2", ComparisonOp::Less, 1e-3, "energy_j@npu.v2 < 0.001");
+    row("params >= -0.25", "params", ComparisonOp::GreaterEqual, -0.25, "params >= -0.25");
+    row("accuracy > 0.30000000000000004", "accuracy", ComparisonOp::Greater, 0.1 + 0.2,
+        "accuracy > 0.30000000000000004");
+    row("macs <= 1e30", "macs", ComparisonOp::LessEqual, 1e30, "macs <= 1e+30"); // digits would be long
+    row("params < 1e-12", "params", ComparisonOp::Less, 1e-12, "params < 0.000000000001");
+}
+
+void TestStudySpec::constraintParsing()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, metric);
+    QFETCH(int, op);
+    QFETCH(double, bound);
+    QFETCH(QString, canonical);
+    std::string error;
+    const auto c = parseConstraint(text.toStdString(), &error);
+    QVERIFY2(c.has_value(), error.c_str());
+    QCOMPARE(c->metric.toString(), metric.toStdString());
+    QCOMPARE(int(c->op), op);
+    QCOMPARE(c->bound, bound); // exact: the same double as the literal
+    QCOMPARE(c->toString(), canonical.toStdString());
+    QVERIFY(parseConstraint(c->toString()) == c);
+}
+
+void TestStudySpec::badConstraints_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    const char *usage = "expected \"METRIC OP NUMBER\" with OP one of <=, <, >=, >";
+    const char *number = "expected a number (optionally followed by KiB, MiB or GiB) after";
+    const auto row = [](const char *text, const char *expected) {
+        QTest::newRow(text) << QString(text) << QString(expected);
+    };
+    row("", usage);
+    row("weight_bytes", usage);
+    row("weight_bytes == 5", usage);
+    row("weight_bytes => 5", usage);
+    row("weight_bytes != 5", usage);
+    row("weight_bytes <= ", number);
+    row("weight_bytes <= abc", number);
+    row("weight_bytes <= 5 6", number);
+    row("weight_bytes <= 0x10", number);
+    row("weight_bytes <= 5KB", number);
+    row("weight_bytes <= .5", number);
+    row("weight_bytes <= 5.", number);
+    row("weight_bytes <= nan", number);
+    row("weight_bytes <= inf", number);
+    row("weight_bytes < < 5", number);
+    row("weight_bytes <= 1e999", "the number in \"weight_bytes <= 1e999\" is out of range");
+    row("<= 5", "expected a metric name");
+    row("Weight <= 5", "expected a metric name");
+    row("latency@ <= 5", "expected a target id");
+}
+
+void TestStudySpec::badConstraints()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    std::string error;
+    QVERIFY(!parseConstraint(text.toStdString(), &error));
+    QVERIFY2(error.starts_with(expected.toStdString()), error.c_str());
+}
+
+void TestStudySpec::constraintSatisfaction()
+{
+    const auto check = [](const char *text, double value) { return parseConstraint(text)->isSatisfiedBy(value); };
+    QVERIFY(check("macs <= 10", 10) && check("macs <= 10", 9) && !check("macs <= 10", 10.5));
+    QVERIFY(!check("macs < 10", 10) && check("macs < 10", 9.99));
+    QVERIFY(check("accuracy >= 0.5", 0.5) && !check("accuracy >= 0.5", 0.49));
+    QVERIFY(!check("accuracy > 0.5", 0.5) && check("accuracy > 0.5", 0.51));
+    QVERIFY(!check("accuracy > 0.5", std::nan(""))); // an unmeasured value satisfies nothing
+}
+
+void TestStudySpec::badSpecs_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    const auto row = [](const char *name, const std::string &text, const std::string &expected) {
+        QTest::newRow(name) << QString::fromStdString(text) << QString::fromStdString(expected);
+    };
+    std::string badKernel = kInlineSpace;
+    badKernel.replace(badKernel.find("\"blocks\""), 0, R"("stem": {"out_channels": 4, "kernel": 2}, )");
+    badKernel.erase(badKernel.find(R"("stem": {"out_channels": [4, 8]}, )"), 34);
+    std::string fiveClasses = kInlineSpace;
+    fiveClasses.replace(fiveClasses.find("\"num_classes\": 10"), 17, "\"num_classes\": 5");
+
+    row("unknown key", specWith(R"("objective": ["accuracy"])"),
+        "bad.json:2:14: /objective: unknown key \"objective\"; did you mean \"objectives\"?");
+    row("empty name", specWith(R"("name": "")", {"name"}), "bad.json:2:9: /name: expected a non-empty string, got \"\"");
+    row("missing name", specWith(R"("seed": 1)", {"name"}), "bad.json:1:1: missing required key \"name\"");
+    row("missing budget", specWith(R"("seed": 1)", {"budget"}), "bad.json:1:1: missing required key \"budget\"");
+    row("dataset", specWith(R"("task": {"dataset": "mnist"})"),
+        "bad.json:2:21: /task/dataset: unknown dataset \"mnist\" (known datasets: \"fashion-mnist\")");
+    row("empty path", specWith(R"("task": {"path": ""})"), "bad.json:2:18: /task/path: expected a non-empty string");
+    row("space type", specWith(R"("search_space": 5)", {"search_space"}),
+        "bad.json:2:17: /search_space: expected the path of a search space file or a search space object, got 5");
+    row("space kernel", specWith("\"search_space\": " + badKernel, {"search_space"}),
+        "bad.json:2:141: /search_space/stem/kernel: expected an odd kernel size between 1 and 15, got 2");
+    row("space vs dataset", specWith("\"search_space\": " + fiveClasses, {"search_space"}),
+        "bad.json:2:17: /search_space: search space \"m\" takes 1x28x28 inputs and 5 classes, but dataset "
+        "\"fashion-mnist\" has 1x28x28 and 10");
+    row("no objectives", specWith(R"("objectives": [])", {"objectives"}),
+        "bad.json:2:15: /objectives: expected at least one objective");
+    row("objectives object", specWith(R"("objectives": {"metric": "accuracy"})", {"objectives"}),
+        "bad.json:2:15: /objectives: expected an array, got an object");
+    row("unknown metric", specWith(R"("objectives": ["acc"])", {"objectives"}),
+        "bad.json:2:16: /objectives/0: unknown metric \"acc\" (model metrics: accuracy, test_accuracy, params, macs, "
+        "weight_bytes, peak_activation_bytes, arena_bytes, train_seconds; a target's metric is written "
+        "\"name@target\")");
+    row("metric syntax", specWith(R"("objectives": [{"metric": "Latency@mcu"}])", {"objectives"}),
+        "bad.json:2:27: /objectives/0/metric: expected a metric name of lowercase letters");
+    row("direction", specWith(R"("objectives": [{"metric": "macs", "direction": "down"}])", {"objectives"}),
+        "bad.json:2:48: /objectives/0/direction: expected one of \"min\", \"max\", got \"down\"");
+    row("duplicate objective", specWith(R"("objectives": ["macs", {"metric": "macs", "direction": "max"}])",
+                                        {"objectives"}),
+        "bad.json:2:24: /objectives/1: duplicate objective \"macs\"");
+    row("constraint syntax", specWith(R"("constraints": ["macs < 5", "weight_bytes = 5"])"),
+        "bad.json:2:29: /constraints/1: expected \"METRIC OP NUMBER\"");
+    row("constraint metric", specWith(R"("constraints": ["flash <= 5"])"),
+        "bad.json:2:17: /constraints/0: unknown metric \"flash\"");
+    row("constraint unit", specWith(R"("constraints": ["accuracy >= 1KiB"])"),
+        "bad.json:2:17: /constraints/0: KiB, MiB and GiB apply to byte metrics, but \"accuracy\" is not measured "
+        "in bytes");
+    row("constraints string", specWith(R"("constraints": "macs < 5")"),
+        "bad.json:2:16: /constraints: expected an array, got \"macs < 5\"");
+    row("empty budget", specWith(R"("budget": {})", {"budget"}),
+        "bad.json:2:11: /budget: expected \"trials\", \"wall_time_s\" or both, so that the study ends");
+    row("zero trials", specWith(R"("budget": {"trials": 0})", {"budget"}),
+        "bad.json:2:22: /budget/trials: expected an integer >= 1, got 0");
+    row("zero time", specWith(R"("budget": {"wall_time_s": 0})", {"budget"}),
+        "bad.json:2:27: /budget/wall_time_s: expected a number of seconds > 0, got 0");
+    row("budget key", specWith(R"("budget": {"trials": 3, "hours": 1})", {"budget"}),
+        "bad.json:2:34: /budget/hours: unknown key \"hours\"");
+    row("strategy id", specWith(R"("strategy": {"id": ""})"),
+        "bad.json:2:20: /strategy/id: expected a non-empty string, got \"\"");
+    row("strategy options", specWith(R"("strategy": {"id": "random", "options": [1]})"),
+        "bad.json:2:41: /strategy/options: expected an object, got an array");
+    row("strategy type", specWith(R"("strategy": 3)"), "bad.json:2:13: /strategy: expected an object, got 3");
+    row("training", specWith(R"("training": {"epochs": 0})"),
+        "bad.json:2:24: /training/epochs: expected an integer between 1 and 100000, got 0");
+    row("seed", specWith(R"("seed": -1)"), "bad.json:2:9: /seed: expected an integer >= 0, got -1");
+    row("not an object", "[]", "bad.json:1:1: expected an object, got an array");
+    row("malformed", "{\"name\": \"x\",\n}", "bad.json:2:1: malformed JSON");
+}
+
+void TestStudySpec::badSpecs()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    const std::string message = errorOf([&] { StudySpec::fromJson(text.toStdString(), "bad.json"); });
+    QVERIFY2(message.starts_with(expected.toStdString()), message.c_str());
+}
+
+QTEST_APPLESS_MAIN(TestStudySpec)
+#include "tst_studyspec.moc"

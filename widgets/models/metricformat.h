@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyspec.h"
+
+#include <QString>
+
+#include <vector>
+
+namespace psc {
+
+/**
+ * How metric values are shown in tables, axes and tooltips. Values are SI in the engine; formatting
+ * happens only here, at the edge. All functions are pure and may be called from any thread.
+ */
+
+/** The unit of a metric: a model metric's unit, else guessed from a target metric's suffix (_s, _j, _bytes). */
+QString metricUnit(const MetricRef &metric);
+/** Short human label, "Weight memory"; a target metric gets its target appended, "Latency (stm32)". */
+QString metricLabel(const MetricRef &metric);
+/** One sentence for tooltips; empty if unknown. */
+QString metricDescription(const MetricRef &metric);
+/** True for fractions shown as percentages (accuracies). */
+bool isPercentMetric(const MetricRef &metric);
+/** True if the metric is a positive cost (bytes, MACs, counts, time, energy) so a log axis makes sense. */
+bool isLogScalable(const MetricRef &metric);
+
+/** The value with its unit: "85.20 %", "21.4 KiB", "1.23 M MACs", "12.3 ms". NaN gives "–". */
+QString formatMetricValue(const MetricRef &metric, double value);
+
+/** Whether smaller or larger is better: the study's objective direction, else the metric's natural one. */
+Direction metricDirection(const StudySpec &spec, const MetricRef &metric);
+/** True if `metric` is one of the study's objectives. */
+bool isObjective(const StudySpec &spec, const MetricRef &metric);
+
+/**
+ * The metrics a study's views offer, in display order: its objectives, then the other model metrics,
+ * then the metrics its constraints name that are not listed yet.
+ */
+std::vector<MetricRef> studyMetrics(const StudySpec &spec);
+
+/** A display unit for a plot axis: plotted value = SI value * factor, labelled with `unit`. */
+struct AxisScale
+{
+    double factor = 1.0;
+    QString unit; ///< "KiB", "%", "M MACs", "ms"; empty for plain numbers
+};
+
+/** The display unit that keeps the tick labels of values up to `maxAbs` short. */
+AxisScale axisScale(const MetricRef &metric, double maxAbs);
+
+} // namespace psc

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "models/trialsortproxymodel.h"
+
+#include "models/trialtablemodel.h"
+
+namespace psc {
+namespace {
+
+bool isNumber(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::Double:
+    case QMetaType::Float:
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+TrialSortProxyModel::TrialSortProxyModel(QObject *parent) : QSortFilterProxyModel(parent)
+{
+    setSortRole(TrialTableModel::RawValueRole);
+    setDynamicSortFilter(true);
+}
+
+bool TrialSortProxyModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    const QVariant l = left.data(sortRole());
+    const QVariant r = right.data(sortRole());
+    const bool lMissing = !l.isValid() || (l.typeId() == QMetaType::QString && l.toString().isEmpty());
+    const bool rMissing = !r.isValid() || (r.typeId() == QMetaType::QString && r.toString().isEmpty());
+    // Descending order sorts by lessThan(right, left): swap the answer so missing values stay at the end.
+    if (lMissing != rMissing)
+        return sortOrder() == Qt::AscendingOrder ? rMissing : lMissing;
+    if (lMissing) {
+        // both missing: fall through to trial order
+    } else if (isNumber(l) && isNumber(r)) {
+        const double a = l.toDouble();
+        const double b = r.toDouble();
+        if (a != b)
+            return a < b;
+    } else {
+        const int c = QString::localeAwareCompare(l.toString(), r.toString());
+        if (c != 0)
+            return c < 0;
+    }
+    // Equal keys: trial order, regardless of the direction, so rows do not jump around while a study runs.
+    const bool before = left.data(TrialTableModel::TrialIdRole).toLongLong() <
+                        right.data(TrialTableModel::TrialIdRole).toLongLong();
+    return sortOrder() == Qt::AscendingOrder ? before : !before;
+}
+
+} // namespace psc

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QSortFilterProxyModel>
+
+namespace psc {
+
+/**
+ * Sorts a TrialTableModel by TrialTableModel::RawValueRole: numbers numerically (so "9.8 KiB" comes
+ * before "12.0 KiB"), text by locale. Cells without a value (a metric not measured yet) always sort
+ * last, in either order, so the interesting rows stay on top. Ties keep trial order.
+ */
+class TrialSortProxyModel : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    explicit TrialSortProxyModel(QObject *parent = nullptr);
+
+protected:
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
+};
+
+} // namespace psc

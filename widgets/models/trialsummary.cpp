@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "models/trialsummary.h"
+
+#include "models/metricformat.h"
+
+#include "psc/net/networkparser.h"
+#include "psc/study/studyfront.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStringList>
+
+#include <algorithm>
+
+namespace psc {
+namespace {
+
+QString window(const LayerSpec &l)
+{
+    QString text = QStringLiteral("%1×%2").arg(l.kernelH).arg(l.kernelW);
+    if (l.strideH != 1 || l.strideW != 1)
+        text += QStringLiteral("/%1").arg(l.strideH);
+    return text;
+}
+
+QString layerSketch(const LayerSpec &l)
+{
+    switch (l.type) {
+    case LayerType::Conv2d:
+        return QStringLiteral("conv%1·%2").arg(window(l)).arg(l.outChannels);
+    case LayerType::DepthwiseConv2d:
+        return QStringLiteral("dw%1").arg(window(l));
+    case LayerType::Dense:
+        return QStringLiteral("dense·%1").arg(l.outChannels);
+    case LayerType::AvgPool2d:
+        return QStringLiteral("avgpool%1").arg(window(l));
+    case LayerType::MaxPool2d:
+        return QStringLiteral("maxpool%1").arg(window(l));
+    case LayerType::GlobalAvgPool:
+        return QStringLiteral("gap");
+    case LayerType::Add:
+        return QStringLiteral("add");
+    default:
+        return {}; // flatten, normalisation and activations say little about the shape of the network
+    }
+}
+
+} // namespace
+
+QString trialStateText(const Trial &trial)
+{
+    const std::string_view state = toString(trial.state);
+    QString text = QString::fromUtf8(state.data(), qsizetype(state.size()));
+    if (trial.cachedFrom)
+        text += QStringLiteral(" (cached)");
+    return text;
+}
+
+QString architectureSummary(const Trial &trial)
+{
+    if (trial.architectureJson.empty())
+        return {};
+    NetworkDescription net;
+    try {
+        net = parseNetworkJson(trial.architectureJson, "trial");
+    } catch (const std::exception &) {
+        return {};
+    }
+    QStringList parts;
+    for (const LayerSpec &l : net.layers)
+        if (QString s = layerSketch(l); !s.isEmpty())
+            parts << s;
+    constexpr int kMaxParts = 14;
+    if (parts.size() > kMaxParts)
+        parts = parts.mid(0, kMaxParts / 2) + QStringList{QStringLiteral("…")} + parts.mid(parts.size() - kMaxParts / 2);
+    return parts.join(QStringLiteral(" → ")) + QStringLiteral(" (%1 layers)").arg(net.layers.size());
+}
+
+QString parameterSummary(const Trial &trial)
+{
+    const QJsonObject params = QJsonDocument::fromJson(QByteArray::fromStdString(trial.parametersJson)).object();
+    QStringList parts;
+    for (auto it = params.begin(); it != params.end(); ++it) {
+        const QJsonValue v = it.value();
+        const QString value = v.isBool() ? (v.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
+                              : v.isDouble() ? QString::number(v.toDouble())
+                                             : v.toVariant().toString();
+        parts << it.key() + QStringLiteral(" = ") + value;
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront)
+{
+    QString html = QStringLiteral("<b>Trial %1</b> — %2").arg(trial.number).arg(trialStateText(trial).toHtmlEscaped());
+    if (onStudyFront)
+        html += QStringLiteral(" — <b>on the study's Pareto front</b>");
+    html += QStringLiteral("<table>");
+    std::vector<MetricRef> metrics = studyMetrics(spec);
+    for (const Metric &m : trial.metrics) {
+        const MetricRef ref{m.name, m.target};
+        if (std::find(metrics.begin(), metrics.end(), ref) == metrics.end())
+            metrics.push_back(ref);
+    }
+    for (const MetricRef &ref : metrics) {
+        const auto value = metricValue(trial, ref);
+        if (!value)
+            continue;
+        QString mark;
+        if (isObjective(spec, ref))
+            mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
+        html += QStringLiteral("<tr><td>%1%2:</td><td align=right>%3</td></tr>")
+                    .arg(metricLabel(ref).toHtmlEscaped(), mark,
+                         formatMetricValue(ref, *value).toHtmlEscaped());
+    }
+    html += QStringLiteral("</table>");
+    if (const QString arch = architectureSummary(trial); !arch.isEmpty())
+        html += QStringLiteral("<p><i>Architecture:</i> %1</p>").arg(arch.toHtmlEscaped());
+    if (const QString params = parameterSummary(trial); !params.isEmpty())
+        html += QStringLiteral("<p><i>Choices:</i> %1</p>").arg(params.toHtmlEscaped());
+    if (!trial.error.empty())
+        html += QStringLiteral("<p><i>Reason:</i> %1</p>").arg(QString::fromStdString(trial.error).toHtmlEscaped());
+    return html;
+}
+
+} // namespace psc

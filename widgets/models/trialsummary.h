@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyspec.h"
+#include "psc/study/trial.h"
+
+#include <QString>
+
+namespace psc {
+
+/** "complete", "complete (cached)", "running", ... */
+QString trialStateText(const Trial &trial);
+
+/**
+ * A one-line sketch of a trial's network, e.g. "conv5×5/2·16 → dw3×3 → conv1×1·24 → gap → dense·10
+ * (11 layers)"; empty if the trial has no parsable architecture.
+ */
+QString architectureSummary(const Trial &trial);
+
+/** The search-space choices of a trial as "key = value" pairs joined by ", ". */
+QString parameterSummary(const Trial &trial);
+
+/**
+ * Rich-text tooltip for a trial: number, state, whether it is on the study's Pareto front, every metric
+ * formatted with its unit (objectives first), the architecture and the error if any.
+ */
+QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront);
+
+} // namespace psc

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/paretoplotwidget.h"
+
+#include "models/metricformat.h"
+#include "models/trialsummary.h"
+
+#include "psc/study/studyfront.h"
+
+#include <qcustomplot.h>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSvgGenerator>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace psc {
+namespace {
+
+constexpr double kPickRadius = 9.0; // pixels
+const QColor kDominated(0x4f, 0x81, 0xbd);
+const QColor kFront(0xe0, 0x5a, 0x10);
+const QColor kRing(0x30, 0x30, 0x30);
+const QColor kRejected(0xa8, 0xa8, 0xa8);
+const QColor kSelection(0x10, 0xa0, 0x60);
+
+QString refText(const MetricRef &ref)
+{
+    return QString::fromStdString(ref.toString());
+}
+
+MetricRef refFromText(const QString &text)
+{
+    return parseMetricRef(text.toStdString()).value_or(MetricRef{});
+}
+
+QString readingHelp()
+{
+    return ParetoPlotWidget::tr(
+        "<b>Reading the plot</b><br>Dots: complete trials. <span style='color:#e05a10'>Orange with a "
+        "staircase</span>: the Pareto front of the two metrics shown, each in the direction the study "
+        "optimises it (or its natural direction if it is not an objective): no other trial is at least as good "
+        "on both axes. Rings: trials on the study's own front over <i>all</i> its objectives; with three "
+        "objectives some of them look dominated in any two-dimensional view. Grey crosses: infeasible or "
+        "failed trials.<br>Hover a point for details, click to select its trial, drag to pan, use the wheel to "
+        "zoom and double-click to fit.");
+}
+
+} // namespace
+
+struct ParetoPlotWidget::Graphs
+{
+    QCPGraph *dominated = nullptr;
+    QCPGraph *rejected = nullptr;
+    QCPGraph *front = nullptr;
+    QCPGraph *studyFront = nullptr;
+    QCPGraph *selection = nullptr;
+    QCPTextElement *title = nullptr;
+    QCPItemText *emptyText = nullptr;
+};
+
+ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
+    : QWidget(parent), m_plot(new QCustomPlot(this)), m_graphs(std::make_unique<Graphs>())
+{
+    m_xMenu = new QComboBox(this);
+    m_yMenu = new QComboBox(this);
+    m_xMenu->setObjectName(QStringLiteral("xAxisMenu"));
+    m_yMenu->setObjectName(QStringLiteral("yAxisMenu"));
+    m_xMenu->setToolTip(tr("Metric on the horizontal axis"));
+    m_yMenu->setToolTip(tr("Metric on the vertical axis"));
+    m_xLog = new QCheckBox(tr("log"), this);
+    m_yLog = new QCheckBox(tr("log"), this);
+    m_xLog->setToolTip(tr("Logarithmic horizontal axis (for sizes, MACs and times)"));
+    m_yLog->setToolTip(tr("Logarithmic vertical axis (for sizes, MACs and times)"));
+    auto *help = new QLabel(tr("<a href='#'>How to read this plot</a>"), this);
+    help->setToolTip(readingHelp());
+    help->setTextInteractionFlags(Qt::NoTextInteraction);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("X:"), this));
+    controls->addWidget(m_xMenu, 1);
+    controls->addWidget(m_xLog);
+    controls->addSpacing(12);
+    controls->addWidget(new QLabel(tr("Y:"), this));
+    controls->addWidget(m_yMenu, 1);
+    controls->addWidget(m_yLog);
+    controls->addSpacing(12);
+    controls->addWidget(help);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_plot, 1);
+
+    setUpPlot();
+    connect(m_xMenu, &QComboBox::currentIndexChanged, this, &ParetoPlotWidget::onAxisMenuChanged);
+    connect(m_yMenu, &QComboBox::currentIndexChanged, this, &ParetoPlotWidget::onAxisMenuChanged);
+    connect(m_xLog, &QCheckBox::toggled, this, [this] {
+        m_autoRange = true;
+        rebuild();
+    });
+    connect(m_yLog, &QCheckBox::toggled, this, [this] {
+        m_autoRange = true;
+        rebuild();
+    });
+    clear();
+}
+
+ParetoPlotWidget::~ParetoPlotWidget() = default;
+
+void ParetoPlotWidget::setUpPlot()
+{
+    m_plot->setObjectName(QStringLiteral("paretoCanvas"));
+    m_plot->setMinimumSize(320, 240);
+    m_plot->setMouseTracking(true);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->setWhatsThis(readingHelp());
+
+    Graphs &g = *m_graphs;
+    m_plot->plotLayout()->insertRow(0);
+    QFont titleFont = font();
+    titleFont.setBold(true);
+    g.title = new QCPTextElement(m_plot, QString(), titleFont);
+    m_plot->plotLayout()->addElement(0, 0, g.title);
+
+    // The legend gets a row of its own below the axes so it never hides points.
+    auto *legendRow = new QCPLayoutGrid;
+    m_plot->plotLayout()->addElement(2, 0, legendRow);
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    legendRow->addElement(0, 0, m_plot->legend);
+    legendRow->setMargins(QMargins(6, 0, 6, 6));
+    m_plot->plotLayout()->setRowStretchFactor(2, 0.001);
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->legend->setVisible(true);
+
+    auto scatter = [this](const QString &name, QCPScatterStyle style) {
+        QCPGraph *graph = m_plot->addGraph();
+        graph->setName(name);
+        graph->setLineStyle(QCPGraph::lsNone);
+        graph->setScatterStyle(style);
+        return graph;
+    };
+    g.rejected = scatter(tr("Infeasible / failed"), QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kRejected, 1.5),
+                                                                      Qt::NoBrush, 7));
+    QColor dominatedFill = kDominated;
+    dominatedFill.setAlpha(170);
+    g.dominated = scatter(tr("Dominated"), QCPScatterStyle(QCPScatterStyle::ssDisc, dominatedFill, 7));
+    g.front = scatter(tr("Pareto front (these two axes)"),
+                      QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(kFront.darker(130), 1), kFront, 9));
+    g.front->setPen(QPen(kFront, 1.6));
+    g.studyFront = scatter(tr("On the study's front (all objectives)"),
+                           QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kRing, 1.3), Qt::NoBrush, 14));
+    g.selection = scatter(QString(), QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 3), Qt::NoBrush, 20));
+    g.selection->removeFromLegend();
+
+    g.emptyText = new QCPItemText(m_plot);
+    g.emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
+    g.emptyText->position->setCoords(0.5, 0.5);
+    g.emptyText->setPositionAlignment(Qt::AlignCenter);
+    g.emptyText->setColor(palette().color(QPalette::PlaceholderText));
+
+    connect(m_plot, &QCustomPlot::mouseMove, this, &ParetoPlotWidget::onMouseMove);
+    connect(m_plot, &QCustomPlot::mousePress, this, &ParetoPlotWidget::onMousePress);
+    connect(m_plot, &QCustomPlot::mouseRelease, this, &ParetoPlotWidget::onMouseRelease);
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &ParetoPlotWidget::onMouseDoubleClick);
+    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_autoRange = false; });
+}
+
+void ParetoPlotWidget::setStudy(const StudySpec &spec, std::vector<Trial> trials)
+{
+    m_spec = spec;
+    m_trials = std::move(trials);
+    m_index.clear();
+    for (std::size_t i = 0; i < m_trials.size(); ++i)
+        m_index[m_trials[i].id] = i;
+    m_metrics = studyMetrics(spec);
+    m_selected = -1;
+    m_hovered = -1;
+    m_autoRange = true;
+    fillAxisMenus();
+    const auto [x, y] = defaultAxes(spec);
+    setAxes(x, y);
+    rebuild();
+}
+
+void ParetoPlotWidget::upsertTrials(const std::vector<Trial> &changed)
+{
+    for (const Trial &t : changed) {
+        if (auto it = m_index.find(t.id); it != m_index.end()) {
+            m_trials[it->second] = t;
+        } else {
+            m_index[t.id] = m_trials.size();
+            m_trials.push_back(t);
+        }
+    }
+    rebuild();
+}
+
+void ParetoPlotWidget::clear()
+{
+    m_spec = {};
+    m_trials.clear();
+    m_index.clear();
+    m_metrics.clear();
+    m_selected = -1;
+    m_hovered = -1;
+    fillAxisMenus();
+    rebuild();
+}
+
+std::pair<MetricRef, MetricRef> ParetoPlotWidget::defaultAxes(const StudySpec &spec)
+{
+    std::optional<MetricRef> x, y;
+    for (const Objective &o : spec.objectives) {
+        if (!x && o.direction == Direction::Minimize)
+            x = o.metric;
+        if (!y && o.direction == Direction::Maximize)
+            y = o.metric;
+    }
+    // Fallbacks for studies without a maximised or minimised objective: the natural cost/quality pair.
+    const std::vector<MetricRef> all = studyMetrics(spec);
+    if (!y)
+        y = (x && x->name == "accuracy") ? all.at(1) : MetricRef{"accuracy", {}};
+    if (!x)
+        x = all.front() == *y ? MetricRef{"weight_bytes", {}} : all.front();
+    return {*x, *y};
+}
+
+void ParetoPlotWidget::fillAxisMenus()
+{
+    m_updatingMenus = true;
+    for (QComboBox *menu : {m_xMenu, m_yMenu}) {
+        menu->clear();
+        for (const MetricRef &ref : m_metrics) {
+            QString tip = QStringLiteral("<b>%1</b> (%2)").arg(metricLabel(ref).toHtmlEscaped(), refText(ref));
+            if (const QString d = metricDescription(ref); !d.isEmpty())
+                tip += QStringLiteral("<br>") + d.toHtmlEscaped();
+            QString text = metricLabel(ref);
+            if (isObjective(m_spec, ref)) {
+                const bool max = metricDirection(m_spec, ref) == Direction::Maximize;
+                text += max ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
+                tip += QStringLiteral("<br>") + (max ? tr("Objective, maximised.") : tr("Objective, minimised."));
+            }
+            menu->addItem(text, refText(ref));
+            menu->setItemData(menu->count() - 1, tip, Qt::ToolTipRole);
+        }
+        if (!m_spec.objectives.empty() && int(m_spec.objectives.size()) < menu->count())
+            menu->insertSeparator(int(m_spec.objectives.size()));
+        menu->setEnabled(!m_metrics.empty());
+    }
+    m_updatingMenus = false;
+}
+
+MetricRef ParetoPlotWidget::xMetric() const
+{
+    return refFromText(m_xMenu->currentData().toString());
+}
+
+MetricRef ParetoPlotWidget::yMetric() const
+{
+    return refFromText(m_yMenu->currentData().toString());
+}
+
+bool ParetoPlotWidget::setAxes(const MetricRef &x, const MetricRef &y)
+{
+    const int xi = m_xMenu->findData(refText(x));
+    const int yi = m_yMenu->findData(refText(y));
+    if (xi < 0 || yi < 0)
+        return false;
+    m_updatingMenus = true;
+    m_xMenu->setCurrentIndex(xi);
+    m_yMenu->setCurrentIndex(yi);
+    m_updatingMenus = false;
+    onAxisMenuChanged();
+    return true;
+}
+
+void ParetoPlotWidget::onAxisMenuChanged()
+{
+    if (m_updatingMenus)
+        return;
+    const MetricRef x = xMetric();
+    const MetricRef y = yMetric();
+    for (auto [box, ref] : {std::pair{m_xLog, x}, std::pair{m_yLog, y}}) {
+        const QSignalBlocker block(box);
+        box->setEnabled(isLogScalable(ref));
+        if (!box->isEnabled())
+            box->setChecked(false);
+    }
+    m_autoRange = true;
+    m_hovered = -1;
+    rebuild();
+    Q_EMIT axesChanged(x, y);
+}
+
+void ParetoPlotWidget::setLogScale(Qt::Orientation axis, bool on)
+{
+    QCheckBox *box = axis == Qt::Horizontal ? m_xLog : m_yLog;
+    box->setChecked(on && box->isEnabled());
+}
+
+bool ParetoPlotWidget::isLogScale(Qt::Orientation axis) const
+{
+    return (axis == Qt::Horizontal ? m_xLog : m_yLog)->isChecked();
+}
+
+const Trial *ParetoPlotWidget::trial(qint64 id) const
+{
+    const auto it = m_index.find(id);
+    return it == m_index.end() ? nullptr : &m_trials[it->second];
+}
+
+void ParetoPlotWidget::rebuild()
+{
+    Graphs &g = *m_graphs;
+    m_points.clear();
+    m_front.clear();
+    m_studyFront.clear();
+    const MetricRef x = xMetric();
+    const MetricRef y = yMetric();
+    const bool logX = isLogScale(Qt::Horizontal);
+    const bool logY = isLogScale(Qt::Vertical);
+
+    std::vector<int> ranks2d(m_trials.size(), -1), ranksStudy(m_trials.size(), -1);
+    if (!x.name.empty() && !y.name.empty()) {
+        ranks2d = paretoRanks(m_trials, {Objective{x, metricDirection(m_spec, x)}, Objective{y, metricDirection(m_spec, y)}});
+        if (!m_spec.objectives.empty())
+            ranksStudy = paretoRanks(m_trials, m_spec.objectives);
+    }
+    double maxX = 0.0, maxY = 0.0;
+    for (std::size_t i = 0; i < m_trials.size() && !x.name.empty(); ++i) {
+        const Trial &t = m_trials[i];
+        const bool complete = t.state == TrialState::Complete;
+        if (!complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
+            continue;
+        const auto vx = metricValue(t, x);
+        const auto vy = metricValue(t, y);
+        if (!vx || !vy || !std::isfinite(*vx) || !std::isfinite(*vy) || (logX && *vx <= 0) || (logY && *vy <= 0))
+            continue;
+        const Kind kind = !complete ? Kind::Rejected : ranks2d[i] == 0 ? Kind::Front : Kind::Dominated;
+        m_points.push_back({t.id, *vx, *vy, kind});
+        if (complete && ranksStudy[i] == 0)
+            m_studyFront.insert(t.id);
+        maxX = std::max(maxX, std::abs(*vx));
+        maxY = std::max(maxY, std::abs(*vy));
+    }
+    const AxisScale sx = axisScale(x, maxX);
+    const AxisScale sy = axisScale(y, maxY);
+    m_xFactor = sx.factor;
+    m_yFactor = sy.factor;
+
+    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy;
+    std::vector<const Point *> front;
+    for (Point &p : m_points) {
+        p.x *= m_xFactor;
+        p.y *= m_yFactor;
+        if (p.kind == Kind::Front)
+            front.push_back(&p);
+        (p.kind == Kind::Dominated ? dx : p.kind == Kind::Front ? fx : rx).push_back(p.x);
+        (p.kind == Kind::Dominated ? dy : p.kind == Kind::Front ? fy : ry).push_back(p.y);
+        if (m_studyFront.contains(p.id)) {
+            sfx.push_back(p.x);
+            sfy.push_back(p.y);
+        }
+    }
+    std::stable_sort(front.begin(), front.end(), [](const Point *a, const Point *b) { return a->x < b->x; });
+    for (const Point *p : front)
+        m_front.push_back(p->id);
+
+    g.dominated->setData(dx, dy);
+    g.rejected->setData(rx, ry);
+    g.front->setData(fx, fy); // sorted by x: the staircase runs along the front
+    // Minimising x, a point's value holds to the right until the next point; maximising, to the left.
+    g.front->setLineStyle(metricDirection(m_spec, x) == Direction::Minimize ? QCPGraph::lsStepLeft
+                                                                              : QCPGraph::lsStepRight);
+    g.studyFront->setData(sfx, sfy);
+    // The rings only add information when the study's objectives are not just the two axes shown.
+    const bool ringsMeaningful = m_spec.objectives.size() > 2 || !isObjective(m_spec, x) || !isObjective(m_spec, y);
+    if (ringsMeaningful && !sfx.isEmpty())
+        g.studyFront->addToLegend();
+    else
+        g.studyFront->removeFromLegend();
+    g.studyFront->setVisible(ringsMeaningful);
+    if (rx.isEmpty())
+        g.rejected->removeFromLegend();
+    else
+        g.rejected->addToLegend();
+
+    const int complete = int(std::count_if(m_trials.begin(), m_trials.end(),
+                                           [](const Trial &t) { return t.state == TrialState::Complete; }));
+    g.title->setText(m_spec.name.empty() ? QString()
+                                         : tr("%1 — %2 complete trials, %3 on the front of these axes")
+                                               .arg(QString::fromStdString(m_spec.name))
+                                               .arg(complete)
+                                               .arg(m_front.size()));
+    g.emptyText->setText(m_spec.name.empty() ? tr("Open or run a study to see its trials")
+                                             : tr("No trials with both metrics yet"));
+    g.emptyText->setVisible(m_points.empty());
+    m_plot->legend->setVisible(!m_points.empty());
+
+    auto axisLabel = [this](const MetricRef &ref, const AxisScale &s) {
+        if (ref.name.empty())
+            return QString();
+        QString label = metricLabel(ref);
+        if (!s.unit.isEmpty())
+            label += QStringLiteral(" (%1)").arg(s.unit);
+        return label + (metricDirection(m_spec, ref) == Direction::Maximize ? tr(" — higher is better")
+                                                                             : tr(" — lower is better"));
+    };
+    m_plot->xAxis->setLabel(axisLabel(x, sx));
+    m_plot->yAxis->setLabel(axisLabel(y, sy));
+    updateAxes(maxX * m_xFactor, maxY * m_yFactor);
+    updateSelectionGraph();
+    m_plot->replot();
+}
+
+void ParetoPlotWidget::updateAxes(double, double)
+{
+    const std::pair<QCPAxis *, bool> axes[] = {{m_plot->xAxis, isLogScale(Qt::Horizontal)},
+                                               {m_plot->yAxis, isLogScale(Qt::Vertical)}};
+    for (const auto &[axis, log] : axes) {
+        const bool wasLog = axis->scaleType() == QCPAxis::stLogarithmic;
+        if (log != wasLog) {
+            axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+            if (log)
+                axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+            else
+                axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        }
+    }
+    if (!m_autoRange)
+        return;
+    if (m_points.empty()) {
+        m_plot->xAxis->setRange(0, 1);
+        m_plot->yAxis->setRange(0, 1);
+        return;
+    }
+    for (const auto &[axis, log] : axes) {
+        const bool isX = axis == m_plot->xAxis;
+        double lo = INFINITY, hi = -INFINITY;
+        for (const Point &p : m_points) {
+            lo = std::min(lo, isX ? p.x : p.y);
+            hi = std::max(hi, isX ? p.x : p.y);
+        }
+        if (log) {
+            axis->setRange(lo / 1.25, hi * 1.25);
+        } else {
+            const double margin = hi > lo ? (hi - lo) * 0.08 : std::max(std::abs(hi) * 0.1, 1.0);
+            axis->setRange(lo - margin, hi + margin);
+        }
+    }
+}
+
+void ParetoPlotWidget::updateSelectionGraph()
+{
+    QVector<double> sx, sy;
+    for (const Point &p : m_points)
+        if (p.id == m_selected) {
+            sx.push_back(p.x);
+            sy.push_back(p.y);
+        }
+    m_graphs->selection->setData(sx, sy);
+}
+
+void ParetoPlotWidget::setSelectedTrial(qint64 id)
+{
+    if (id == m_selected)
+        return;
+    m_selected = id;
+    updateSelectionGraph();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QList<qint64> ParetoPlotWidget::plottedTrialIds() const
+{
+    QList<qint64> ids;
+    for (const Trial &t : m_trials)
+        if (std::any_of(m_points.begin(), m_points.end(), [&](const Point &p) { return p.id == t.id; }))
+            ids.push_back(t.id);
+    return ids;
+}
+
+QList<qint64> ParetoPlotWidget::studyFrontTrialIds() const
+{
+    QList<qint64> ids;
+    for (const Trial &t : m_trials)
+        if (m_studyFront.contains(t.id))
+            ids.push_back(t.id);
+    return ids;
+}
+
+QWidget *ParetoPlotWidget::canvas() const
+{
+    return m_plot;
+}
+
+QPointF ParetoPlotWidget::trialPosition(qint64 id) const
+{
+    for (const Point &p : m_points)
+        if (p.id == id)
+            return {m_plot->xAxis->coordToPixel(p.x), m_plot->yAxis->coordToPixel(p.y)};
+    return {-1, -1};
+}
+
+qint64 ParetoPlotWidget::trialAt(const QPointF &pos) const
+{
+    qint64 best = -1;
+    double bestDistance = kPickRadius * kPickRadius;
+    for (const Point &p : m_points) {
+        const double dx = m_plot->xAxis->coordToPixel(p.x) - pos.x();
+        const double dy = m_plot->yAxis->coordToPixel(p.y) - pos.y();
+        const double d = dx * dx + dy * dy;
+        // Front points win ties: they are drawn on top.
+        if (d < bestDistance || (d == bestDistance && p.kind == Kind::Front)) {
+            bestDistance = d;
+            best = p.id;
+        }
+    }
+    return best;
+}
+
+void ParetoPlotWidget::onMouseMove(QMouseEvent *event)
+{
+    if (event->buttons() != Qt::NoButton)
+        return; // panning
+    const qint64 id = trialAt(event->position());
+    m_plot->setCursor(id >= 0 ? Qt::PointingHandCursor : Qt::CrossCursor);
+    if (id == m_hovered)
+        return;
+    m_hovered = id;
+    const Trial *t = trial(id);
+    if (!t) {
+        QToolTip::hideText();
+        return;
+    }
+    QString tip = trialToolTip(*t, m_spec, m_studyFront.contains(id));
+    if (m_front.contains(id))
+        tip += tr("<p>On the Pareto front of the two axes shown.</p>");
+    QToolTip::showText(event->globalPosition().toPoint(), tip, m_plot);
+}
+
+void ParetoPlotWidget::onMousePress(QMouseEvent *event)
+{
+    m_pressPos = event->position();
+}
+
+void ParetoPlotWidget::onMouseRelease(QMouseEvent *event)
+{
+    if (event->button() != Qt::LeftButton)
+        return;
+    if ((event->position() - m_pressPos).manhattanLength() > 4) {
+        m_autoRange = false; // the user panned
+        return;
+    }
+    const qint64 id = trialAt(event->position());
+    setSelectedTrial(id);
+    Q_EMIT trialClicked(id);
+}
+
+void ParetoPlotWidget::onMouseDoubleClick(QMouseEvent *)
+{
+    m_autoRange = true;
+    updateAxes(0, 0);
+    m_plot->replot();
+}
+
+QStringList ParetoPlotWidget::saveFormats()
+{
+    return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")};
+}
+
+bool ParetoPlotWidget::save(const QString &path, QSize size, QString *error)
+{
+    const QString format = QFileInfo(path).suffix().toLower();
+    if (!size.isValid())
+        size = m_plot->isVisible() && m_plot->width() >= 200 ? m_plot->size() : QSize(900, 600);
+    bool ok = false;
+    if (format == QLatin1String("png")) {
+        ok = m_plot->savePng(path, size.width(), size.height(), 2.0); // twice the pixels: crisp in documents
+    } else if (format == QLatin1String("pdf")) {
+        ok = m_plot->savePdf(path, size.width(), size.height(), QCP::epNoCosmetic, QStringLiteral("Paretoscope"),
+                             QString::fromStdString(m_spec.name));
+    } else if (format == QLatin1String("svg")) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle(QString::fromStdString(m_spec.name));
+        svg.setDescription(tr("Pareto plot written by Paretoscope"));
+        QCPPainter painter;
+        if (painter.begin(&svg)) {
+            m_plot->toPainter(&painter, size.width(), size.height());
+            ok = painter.end();
+        }
+        ok = ok && QFileInfo(path).size() > 0;
+    } else {
+        if (error)
+            *error = tr("%1: unknown image format \"%2\" (use .png, .svg or .pdf)").arg(path, format);
+        return false;
+    }
+    if (!ok) {
+        QFile::remove(path);
+        if (error)
+            *error = tr("%1: could not write the file").arg(path);
+    }
+    return ok;
+}
+
+} // namespace psc

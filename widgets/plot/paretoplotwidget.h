@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyspec.h"
+#include "psc/study/trial.h"
+
+#include <QList>
+#include <QPointF>
+#include <QSet>
+#include <QWidget>
+
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QCustomPlot;
+class QMouseEvent;
+
+namespace psc {
+
+/**
+ * A scatter plot of a study's trials over two metrics chosen from the study's metrics, with the Pareto
+ * front highlighted.
+ *
+ * Which front: the front of the two metrics on the axes, in the directions the study's objectives give
+ * them (a metric that is not an objective uses its natural direction). That front is what the eye can
+ * check on a 2-D plot, so it is drawn as filled points joined by the staircase that bounds the region
+ * they dominate. Trials on the study's own front (all of its objectives) are ringed: with three
+ * objectives some of them look dominated in any 2-D projection. Complete trials are plotted; infeasible
+ * and failed trials that have both values (costs known before training) are drawn as grey crosses;
+ * pending and running ones are not drawn.
+ *
+ * Hovering a point shows the trial's details, clicking selects it (trialClicked()); setSelectedTrial()
+ * highlights a trial chosen elsewhere without emitting anything. Drag pans, the wheel zooms, a
+ * double-click fits the data again. GUI thread only; the QCustomPlot is a member, never subclassed.
+ */
+class ParetoPlotWidget : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ParetoPlotWidget(QWidget *parent = nullptr);
+    ~ParetoPlotWidget() override;
+
+    /** Shows a study: fills the axis menus and picks defaultAxes(). */
+    void setStudy(const StudySpec &spec, std::vector<Trial> trials);
+    /** Adds new trials and replaces changed ones (by id), then redraws. */
+    void upsertTrials(const std::vector<Trial> &changed);
+    void clear();
+
+    /** The default axes: x the first minimised objective, y the first maximised one (accuracy). */
+    static std::pair<MetricRef, MetricRef> defaultAxes(const StudySpec &spec);
+    /** The metrics the axis menus offer, in menu order. */
+    const std::vector<MetricRef> &availableMetrics() const { return m_metrics; }
+    MetricRef xMetric() const;
+    MetricRef yMetric() const;
+    /** Chooses the axes; false (and nothing changes) if either metric is not offered. */
+    bool setAxes(const MetricRef &x, const MetricRef &y);
+    /** Log scale for an axis; ignored for metrics that can be zero or negative (accuracies). */
+    void setLogScale(Qt::Orientation axis, bool on);
+    bool isLogScale(Qt::Orientation axis) const;
+
+    /** Ids of the trials drawn, in trial order. */
+    QList<qint64> plottedTrialIds() const;
+    /** Ids of the trials on the front of the two shown axes, ordered along the x axis. */
+    QList<qint64> frontTrialIds() const { return m_front; }
+    /** Ids of the plotted trials that are on the study's Pareto front (all objectives). */
+    QList<qint64> studyFrontTrialIds() const;
+    /** The highlighted trial, or -1. */
+    qint64 selectedTrial() const { return m_selected; }
+    /** The drawn trial nearest to `pos` (canvas coordinates) within a few pixels, or -1. */
+    qint64 trialAt(const QPointF &pos) const;
+    /** Where trial `id` is drawn, in canvas coordinates; nullopt-like (-1, -1) if it is not drawn. */
+    QPointF trialPosition(qint64 id) const;
+    /** The QCustomPlot canvas (for tests and for mapping mouse positions). */
+    QWidget *canvas() const;
+
+    /**
+     * Writes the plot to `path` as PNG, SVG or PDF, chosen by the extension. `size` in pixels (points for
+     * PDF) defaults to the on-screen size, or 900x600 when hidden. On failure returns false, removes any
+     * partial file and sets `error`.
+     */
+    bool save(const QString &path, QSize size = {}, QString *error = nullptr);
+    /** "png", "svg", "pdf". */
+    static QStringList saveFormats();
+
+public Q_SLOTS:
+    /** Highlights trial `id` (-1 clears); emits nothing, so it can follow a selection made elsewhere. */
+    void setSelectedTrial(qint64 id);
+
+Q_SIGNALS:
+    /** The user clicked trial `id` (-1: clicked where there is no trial). */
+    void trialClicked(qint64 id);
+    void axesChanged(const psc::MetricRef &x, const psc::MetricRef &y);
+
+private:
+    enum class Kind
+    {
+        Dominated,
+        Front,
+        Rejected,
+    };
+    struct Point
+    {
+        qint64 id = 0;
+        double x = 0.0; ///< plotted (scaled) values
+        double y = 0.0;
+        Kind kind = Kind::Dominated;
+    };
+
+    void setUpPlot();
+    void fillAxisMenus();
+    void onAxisMenuChanged();
+    void rebuild();
+    void updateAxes(double maxX, double maxY);
+    void updateSelectionGraph();
+    void onMouseMove(QMouseEvent *event);
+    void onMousePress(QMouseEvent *event);
+    void onMouseRelease(QMouseEvent *event);
+    void onMouseDoubleClick(QMouseEvent *event);
+    const Trial *trial(qint64 id) const;
+
+    struct Graphs;
+    QCustomPlot *m_plot = nullptr;
+    std::unique_ptr<Graphs> m_graphs;
+    QComboBox *m_xMenu = nullptr;
+    QComboBox *m_yMenu = nullptr;
+    QCheckBox *m_xLog = nullptr;
+    QCheckBox *m_yLog = nullptr;
+
+    StudySpec m_spec;
+    std::vector<MetricRef> m_metrics;
+    std::vector<Trial> m_trials;
+    std::unordered_map<qint64, std::size_t> m_index;
+    std::vector<Point> m_points;
+    QList<qint64> m_front;
+    QSet<qint64> m_studyFront;
+    double m_xFactor = 1.0;
+    double m_yFactor = 1.0;
+    qint64 m_selected = -1;
+    qint64 m_hovered = -1;
+    bool m_autoRange = true; ///< false once the user pans or zooms, until a double-click or an axis change
+    bool m_updatingMenus = false;
+    QPointF m_pressPos;
+};
+
+} // namespace psc

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/paretoscatter.h"
+
+#include "models/metricformat.h"
+
+#include "psc/study/studyfront.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace psc {
+
+ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
+                                   const MetricRef &y, bool logX, bool logY)
+{
+    ParetoScatter out;
+    if (x.name.empty() || y.name.empty())
+        return out;
+    const std::vector<int> ranks2d =
+        paretoRanks(trials, {Objective{x, metricDirection(spec, x)}, Objective{y, metricDirection(spec, y)}});
+    const std::vector<int> ranksStudy =
+        spec.objectives.empty() ? std::vector<int>(trials.size(), -1) : paretoRanks(trials, spec.objectives);
+
+    std::vector<const ScatterPoint *> front;
+    out.points.reserve(trials.size());
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+        const Trial &t = trials[i];
+        const bool complete = t.state == TrialState::Complete;
+        if (!complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
+            continue;
+        const auto vx = metricValue(t, x);
+        const auto vy = metricValue(t, y);
+        if (!vx || !vy || !std::isfinite(*vx) || !std::isfinite(*vy) || (logX && *vx <= 0) || (logY && *vy <= 0))
+            continue;
+        ScatterPoint p;
+        p.id = t.id;
+        p.x = *vx;
+        p.y = *vy;
+        p.kind = !complete ? ScatterPoint::Kind::Rejected
+                 : ranks2d[i] == 0 ? ScatterPoint::Kind::Front
+                                   : ScatterPoint::Kind::Dominated;
+        p.onStudyFront = complete && ranksStudy[i] == 0;
+        out.points.push_back(p);
+        out.maxAbsX = std::max(out.maxAbsX, std::abs(p.x));
+        out.maxAbsY = std::max(out.maxAbsY, std::abs(p.y));
+    }
+    for (const ScatterPoint &p : out.points)
+        if (p.kind == ScatterPoint::Kind::Front)
+            front.push_back(&p);
+    std::stable_sort(front.begin(), front.end(), [](const ScatterPoint *a, const ScatterPoint *b) { return a->x < b->x; });
+    for (const ScatterPoint *p : front)
+        out.front.push_back(p->id);
+    return out;
+}
+
+} // namespace psc

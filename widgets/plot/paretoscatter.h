@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyspec.h"
+#include "psc/study/trial.h"
+
+#include <QList>
+
+#include <vector>
+
+namespace psc {
+
+/** One trial as a point of the Pareto scatter. */
+struct ScatterPoint
+{
+    enum class Kind
+    {
+        Dominated, ///< complete, not on the front of the two axes
+        Front,     ///< complete and on the front of the two axes
+        Rejected,  ///< infeasible or failed, but with both values (costs known before training)
+    };
+    qint64 id = 0;
+    double x = 0.0; ///< SI values
+    double y = 0.0;
+    Kind kind = Kind::Dominated;
+    bool onStudyFront = false; ///< on the front of the study's objectives (all of them)
+};
+
+/** What the Pareto plot draws for one choice of axes. */
+struct ParetoScatter
+{
+    std::vector<ScatterPoint> points; ///< in trial order
+    QList<qint64> front;              ///< ids of the Front points, ordered by x
+    double maxAbsX = 0.0;
+    double maxAbsY = 0.0;
+};
+
+/**
+ * The points of a Pareto scatter of `trials` over metrics `x` and `y`. The front is the two axes' own,
+ * each metric in the study's direction for it (metricDirection()). Pending and running trials are left
+ * out, and so are values a log axis cannot show (<= 0). Pure function; any thread.
+ */
+ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
+                                   const MetricRef &y, bool logX = false, bool logY = false);
+
+} // namespace psc
