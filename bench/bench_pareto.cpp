@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -45,7 +46,7 @@ std::vector<double> sphere(std::size_t n, std::size_t dims, std::uint64_t seed)
         double norm = 0.0;
         for (std::size_t j = 0; j < dims; ++j) {
             // |N(0,1)| by Box-Muller keeps the direction uniform on the sphere.
-            const double v = std::sqrt(-2.0 * std::log(1.0 - uniform())) * std::cos(2.0 * M_PI * uniform());
+            const double v = std::sqrt(-2.0 * std::log(1.0 - uniform())) * std::cos(2.0 * std::numbers::pi * uniform());
             points[i * dims + j] = std::abs(v);
             norm += v * v;
         }
@@ -55,8 +56,7 @@ std::vector<double> sphere(std::size_t n, std::size_t dims, std::uint64_t seed)
     return points;
 }
 
-template<typename Function>
-double milliseconds(Function &&function, int repeats = 1)
+template <typename Function> double milliseconds(Function &&function, int repeats = 1)
 {
     double best = 1e300;
     for (int r = 0; r < repeats; ++r) {
@@ -132,8 +132,8 @@ void benchSort()
     // A front of everything: the scan gives up and the divide and conquer takes over.
     const auto flat = sphere(n, dims, 43);
     const double flatMs = milliseconds([&] { front = psc::paretoFront(flat, dirs); });
-    std::printf("paretoFront       N=%zu M=%zu sphere:   %9.1f ms  (%zu points, all non-dominated)\n", n, dims,
-                flatMs, front.size());
+    std::printf("paretoFront       N=%zu M=%zu sphere:   %9.1f ms  (%zu points, all non-dominated)\n", n, dims, flatMs,
+                front.size());
 
     for (std::size_t m : {2, 3, 5}) {
         const auto other = cube(n, m, 44 + m);

@@ -49,7 +49,7 @@ QByteArray fileHash(const QString &path)
  * A study spec that trains tiny: a few thousand images, one epoch. `fixed` makes every choice of the
  * space a single value, so all candidates are the same architecture (for the cache test).
  */
-QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, bool fixed = false)
+QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, bool fixed = false, int trainSubset = 1500)
 {
     QFile spaceFile(QStringLiteral(PSC_SOURCE_DIR "/resources/spaces/ds-cnn-fashion-mnist.json"));
     spaceFile.open(QIODevice::ReadOnly);
@@ -69,7 +69,7 @@ QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, boo
                                   QJsonObject{{"metric", "weight_bytes"}, {"direction", "min"}}}},
         {"constraints", QJsonArray{"weight_bytes <= 32KiB"}},
         {"budget", QJsonObject{{"trials", trials}}},
-        {"training", QJsonObject{{"epochs", 1}, {"train_subset", 1500}, {"test_subset", 300}}},
+        {"training", QJsonObject{{"epochs", 1}, {"train_subset", trainSubset}, {"test_subset", 300}}},
         {"seed", 7}};
     const QString path = dir.filePath(name + ".json");
     QFile f(path);
@@ -187,7 +187,7 @@ private Q_SLOTS:
         const int budget = 5;
         QProcess p;
         p.setProcessChannelMode(QProcess::SeparateChannels);
-        p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"run", writeSpec(dir, "killed", budget), "--db", db});
+        p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"run", writeSpec(dir, "killed", budget, false, 8000), "--db", db});
         QVERIFY(p.waitForStarted());
         // Wait for the first finished trial to be reported (it is committed before it is printed), then
         // kill while the next ones are in flight.

@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using psc::Direction;
@@ -226,10 +228,8 @@ void TestHypervolume::threeDimensionsHandCase()
 void TestHypervolume::fourAndFiveDimensionsHandCase()
 {
     // 8 + 2 - 1 and 16 + 2 - 1.
-    QCOMPARE(psc::hypervolume(std::vector<double>{0, 0, 0, 1, 1, 1, 1, 0}, std::vector(4, 2.0), minimizeAll(4)),
-             9.0);
-    QCOMPARE(psc::hypervolume(std::vector<double>{0, 0, 0, 0, 1, 1, 1, 1, 1, 0}, std::vector(5, 2.0),
-                              minimizeAll(5)),
+    QCOMPARE(psc::hypervolume(std::vector<double>{0, 0, 0, 1, 1, 1, 1, 0}, std::vector(4, 2.0), minimizeAll(4)), 9.0);
+    QCOMPARE(psc::hypervolume(std::vector<double>{0, 0, 0, 0, 1, 1, 1, 1, 1, 0}, std::vector(5, 2.0), minimizeAll(5)),
              17.0);
     // Four points in 4-D, one per axis: every unit cell but [0,1]^4 is covered, 2^4 - 1 = 15.
     std::vector<double> slabs(16, 0.0);
@@ -330,7 +330,8 @@ void TestHypervolume::randomMatchesInclusionExclusion()
         }
         const double expected = inclusionExclusion(points, reference, dirs);
         const double actual = psc::hypervolume(points, reference, dirs);
-        QVERIFY2(close(actual, expected), ("trial " + std::to_string(trial) + ": " + mismatch(actual, expected)).c_str());
+        QVERIFY2(close(actual, expected),
+                 ("trial " + std::to_string(trial) + ": " + mismatch(actual, expected)).c_str());
     }
 }
 
@@ -358,8 +359,8 @@ void TestHypervolume::integerPointsMatchCellCount()
             v = coordinate(rng);
         const std::vector<double> asDouble(points.begin(), points.end());
         const double expected = cellCount(points, std::size_t(dims), side);
-        const double actual = psc::hypervolume(asDouble, std::vector(std::size_t(dims), double(side)),
-                                               minimizeAll(std::size_t(dims)));
+        const double actual =
+            psc::hypervolume(asDouble, std::vector(std::size_t(dims), double(side)), minimizeAll(std::size_t(dims)));
         QVERIFY2(actual == expected, ("trial " + std::to_string(trial) + ": " + mismatch(actual, expected)).c_str());
     }
 }

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
+#include <sstream>
 
 using namespace psc;
 
@@ -67,6 +69,7 @@ private Q_SLOTS:
     void hashIsStable();
     void hashIgnoresNames();
     void hashSeesEverythingElse();
+    void documentationExampleParses();
 };
 
 void TestNetworkParser::defaultsAndResolution()
@@ -417,6 +420,23 @@ void TestNetworkParser::hashSeesEverythingElse()
         hashes.insert(architectureHash(changed));
     }
     QCOMPARE(hashes.size(), changes.size() + 1);
+}
+
+void TestNetworkParser::documentationExampleParses()
+{
+    // The first JSON block of the format's documentation must stay a valid network.
+    std::ifstream in(std::filesystem::path(PSC_SOURCE_DIR) / "docs/formats/network.md");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string doc = buffer.str();
+    const std::size_t start = doc.find("```json\n");
+    QVERIFY(start != std::string::npos);
+    const std::size_t end = doc.find("```", start + 8);
+    QVERIFY(end != std::string::npos);
+    const NetworkDescription net = parseNetworkJson(doc.substr(start + 8, end - start - 8), "network.md");
+    QCOMPARE(net.name, std::string("tiny-cnn"));
+    QCOMPARE(net.layers.size(), std::size_t(10));
+    QCOMPARE(net.layers[2].inputs, (std::vector<std::string>{"conv1", "dw"}));
 }
 
 QTEST_APPLESS_MAIN(TestNetworkParser)

@@ -7,12 +7,14 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using psc::Direction;
@@ -26,13 +28,20 @@ std::vector<Direction> minimizeAll(std::size_t dims)
     return std::vector<Direction>(dims, Direction::Minimize);
 }
 
-template<typename T>
-std::string toText(const std::vector<T> &values)
+/** Names the first point whose rank differs and how many differ, instead of dumping thousands of ranks. */
+std::string rankMismatch(const std::vector<std::size_t> &ranks, const std::vector<std::size_t> &expected)
 {
-    std::string text = "[";
-    for (std::size_t i = 0; i < values.size(); ++i)
-        text += (i ? ", " : "") + std::to_string(values[i]);
-    return text + "]";
+    if (ranks.size() != expected.size())
+        return std::to_string(ranks.size()) + " ranks, expected " + std::to_string(expected.size());
+    std::size_t differing = 0;
+    std::string first;
+    for (std::size_t i = 0; i < ranks.size(); ++i) {
+        if (ranks[i] != expected[i] && differing++ == 0) {
+            first = "point " + std::to_string(i) + " has rank " + std::to_string(ranks[i]) + ", expected " +
+                    std::to_string(expected[i]);
+        }
+    }
+    return first + " (" + std::to_string(differing) + " of " + std::to_string(ranks.size()) + " differ)";
 }
 
 // An oracle written independently of the engine: Deb's O(M N^2) "fast non-dominated sort" (NSGA-II paper,
@@ -104,7 +113,9 @@ std::vector<double> randomPoints(std::mt19937_64 &rng, std::size_t n, std::size_
     for (std::size_t i = 0; i < n; ++i) {
         double sum = 0.0;
         for (std::size_t j = 0; j < dims; ++j) {
-            double v = shape == Shape::SmallIntegers ? small(rng) : shape == Shape::MediumIntegers ? medium(rng) : unit(rng);
+            double v = shape == Shape::SmallIntegers    ? small(rng)
+                       : shape == Shape::MediumIntegers ? medium(rng)
+                                                        : unit(rng);
             if (shape == Shape::AntiCorrelated && j + 1 == dims)
                 v = 1.0 - sum + 0.01 * v; // mostly mutually non-dominated, with some noise to create a few fronts
             sum += v;
@@ -145,7 +156,7 @@ void TestPareto::dominatesFollowsWeakParetoDomination()
 {
     const auto dirs = minimizeAll(2);
     QVERIFY(psc::dominates(std::vector{1.0, 1.0}, std::vector{2.0, 2.0}, dirs));
-    QVERIFY(psc::dominates(std::vector{1.0, 2.0}, std::vector{1.0, 3.0}, dirs)); // equal in one, better in other
+    QVERIFY(psc::dominates(std::vector{1.0, 2.0}, std::vector{1.0, 3.0}, dirs));  // equal in one, better in other
     QVERIFY(!psc::dominates(std::vector{1.0, 2.0}, std::vector{1.0, 2.0}, dirs)); // identical: neither
     QVERIFY(!psc::dominates(std::vector{1.0, 3.0}, std::vector{2.0, 2.0}, dirs)); // incomparable
     QVERIFY(!psc::dominates(std::vector{2.0, 2.0}, std::vector{1.0, 1.0}, dirs));
@@ -269,8 +280,8 @@ void TestPareto::randomSetsMatchNaiveSort_data()
             for (int shape = 0; shape < 4; ++shape) {
                 if (count == 2000 && dims > 4 && shape != int(Shape::MediumIntegers))
                     continue; // keeps the suite fast; the 2000-point ties case still covers 5 and 6 objectives
-                const auto name = "M" + std::to_string(dims) + "_N" + std::to_string(count) + "_shape" +
-                                  std::to_string(shape);
+                const auto name =
+                    "M" + std::to_string(dims) + "_N" + std::to_string(count) + "_shape" + std::to_string(shape);
                 QTest::newRow(name.c_str()) << dims << count << shape << (count % 2 == 1);
             }
         }
@@ -293,7 +304,7 @@ void TestPareto::randomSetsMatchNaiveSort()
         }
         const auto expected = naiveRanks(points, dirs);
         const auto ranks = psc::nondominatedRanks(points, dirs);
-        QVERIFY2(ranks == expected, ("ranks " + toText(ranks) + "\nexpected " + toText(expected)).c_str());
+        QVERIFY2(ranks == expected, rankMismatch(ranks, expected).c_str());
 
         psc::Front expectedFront;
         for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -331,8 +342,7 @@ void TestPareto::recursionBranchesMatchNaiveSort()
                             ranks[i] = std::size_t(unique[std::size_t(ranked.uniqueOf[i])]);
                         const auto where = "M=" + std::to_string(dims) + " range=" + std::to_string(range) +
                                            " N=" + std::to_string(n) + " leaves=" + std::to_string(tuning.pairwiseA);
-                        QVERIFY2(ranks == expected, (where + "\nranks " + toText(ranks) + "\nexpected " +
-                                                     toText(expected)).c_str());
+                        QVERIFY2(ranks == expected, (where + ": " + rankMismatch(ranks, expected)).c_str());
                     }
                 }
             }
@@ -387,8 +397,7 @@ void TestPareto::crowdingHandCase()
 void TestPareto::crowdingSmallFrontsAreBoundary()
 {
     const std::vector<double> points{1, 2, 3, 4};
-    QCOMPARE(psc::crowdingDistance(points, std::vector<std::size_t>{1}, minimizeAll(2)),
-             (std::vector<double>{kInf}));
+    QCOMPARE(psc::crowdingDistance(points, std::vector<std::size_t>{1}, minimizeAll(2)), (std::vector<double>{kInf}));
     QCOMPARE(psc::crowdingDistance(points, std::vector<std::size_t>{0, 1}, minimizeAll(2)),
              (std::vector<double>{kInf, kInf}));
 }

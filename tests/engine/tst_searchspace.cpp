@@ -42,8 +42,8 @@ const char *kStressSpace = R"({
 std::string fixedSpace(const std::string &blocks, const std::string &extra = "",
                        const std::string &stem = R"({"out_channels": 4})")
 {
-    return R"({"name": "fixed", "input": {"channels": 1, "height": 8, "width": 8}, "num_classes": 3, "stem": )" +
-           stem + R"(, "blocks": )" + blocks + extra + "}";
+    return R"({"name": "fixed", "input": {"channels": 1, "height": 8, "width": 8}, "num_classes": 3, "stem": )" + stem +
+           R"(, "blocks": )" + blocks + extra + "}";
 }
 
 std::vector<std::string> layerNames(const NetworkDescription &net)
@@ -121,7 +121,8 @@ void TestSearchSpace::bundledSpaceParses()
     QCOMPARE(space.definition().numClasses, 10);
     // Slots: one per block up to the largest count; all six block lists vary, bit-widths are fixed.
     const auto names = space.dimensionNames();
-    const int slotCount = *std::max_element(space.definition().blocks.count.begin(), space.definition().blocks.count.end());
+    const int slotCount =
+        *std::max_element(space.definition().blocks.count.begin(), space.definition().blocks.count.end());
     QVERIFY(slotCount >= 2);
     QVERIFY(std::find(names.begin(), names.end(), "blocks.count") != names.end());
     QVERIFY(std::find(names.begin(), names.end(), "block" + std::to_string(slotCount) + ".kernel") != names.end());
@@ -161,7 +162,7 @@ void TestSearchSpace::globalChoicesAreSharedUnlessOverridden()
         fixedSpace(R"({"count": [1, 2], "out_channels": 4, "weight_bits": [2, 4]})",
                    R"(, "head": {"weight_bits": 8}, "weight_bits": [4, 8], "sparsity": [0, 0.5])"));
     QCOMPARE(space.dimensionNames(), (std::vector<std::string>{"blocks.count", "block1.weight_bits",
-                                                                "block2.weight_bits", "weight_bits", "sparsity"}));
+                                                               "block2.weight_bits", "weight_bits", "sparsity"}));
     const DecodedCandidate c = space.decode({1, 0, 1, 0, 1}); // count 2, bits 2 / 4, global 4, sparsity 0.5
     QCOMPARE(layer(c.network, "stem").weightBits, 4);         // the global choice
     QCOMPARE(layer(c.network, "block1_dw").weightBits, 2);
@@ -172,9 +173,9 @@ void TestSearchSpace::globalChoicesAreSharedUnlessOverridden()
     QVERIFY(c.weightSparsity.count("stem_bn") == 0); // batch norm is not pruned
 
     // When every section has its own list, the space-wide one would change nothing: it is no dimension.
-    const SearchSpace overridden = SearchSpace::fromJson(
-        fixedSpace(R"({"count": 1, "out_channels": 4, "weight_bits": [2, 4]})",
-                   R"(, "head": {"weight_bits": 8}, "weight_bits": [4, 8])", R"({"out_channels": 4, "weight_bits": 8})"));
+    const SearchSpace overridden = SearchSpace::fromJson(fixedSpace(
+        R"({"count": 1, "out_channels": 4, "weight_bits": [2, 4]})",
+        R"(, "head": {"weight_bits": 8}, "weight_bits": [4, 8])", R"({"out_channels": 4, "weight_bits": 8})"));
     QCOMPARE(overridden.dimensionNames(), std::vector<std::string>{"block1.weight_bits"});
 }
 
@@ -232,15 +233,19 @@ void TestSearchSpace::samplingIsReproducible()
     for (int i = 0; i < 2; ++i)
         pinned.push_back(space.sample(rng));
     const std::vector<Encoding> expectedRng{
-        Encoding{0, 1, 1, 0, 1, 1, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 1, 1, 0, 0, 1, 2, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 2, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0},
-        Encoding{1, 2, 1, 0, 2, 1, 2, 2, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 2, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1}};
+        Encoding{0, 1, 1, 0, 1, 1, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1, 1, 1, 0, 0,
+                 1, 2, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 2, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0},
+        Encoding{1, 2, 1, 0, 2, 1, 2, 2, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1,
+                 2, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1}};
     QCOMPARE(pinned, expectedRng);
     std::vector<Encoding> indexed;
     for (std::uint64_t i = 0; i < 2; ++i)
         indexed.push_back(space.sample(42, i));
     const std::vector<Encoding> expectedIndexed{
-        Encoding{0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0, 0, 1, 0, 1, 1, 2, 2, 0, 0, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1},
-        Encoding{1, 2, 1, 1, 1, 0, 2, 1, 0, 1, 1, 0, 1, 0, 2, 0, 1, 1, 0, 0, 0, 0, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 2, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}};
+        Encoding{0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                 2, 0, 0, 0, 1, 0, 1, 1, 2, 2, 0, 0, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1},
+        Encoding{1, 2, 1, 1, 1, 0, 2, 1, 0, 1, 1, 0, 1, 0, 2, 0, 1, 1, 0, 0, 0, 0, 1, 2, 1, 1, 1, 1, 1, 1,
+                 1, 0, 1, 0, 0, 0, 0, 0, 2, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}};
     QCOMPARE(indexed, expectedIndexed);
 }
 
@@ -366,11 +371,10 @@ void TestSearchSpace::separableBlockStructure()
         R"({"count": 1, "type": "separable", "out_channels": 4, "kernel": 5, "expansion": 2, "residual": true})"));
     const NetworkDescription net = space.decode({}).network;
     QCOMPARE(net.name, std::string("fixed"));
-    QCOMPARE(layerNames(net),
-             (std::vector<std::string>{"stem", "stem_bn", "stem_act", "block1_expand", "block1_expand_bn",
-                                       "block1_expand_act", "block1_dw", "block1_dw_bn", "block1_dw_act",
-                                       "block1_project", "block1_project_bn", "block1_add", "pool", "flatten",
-                                       "logits"}));
+    QCOMPARE(layerNames(net), (std::vector<std::string>{
+                                  "stem", "stem_bn", "stem_act", "block1_expand", "block1_expand_bn",
+                                  "block1_expand_act", "block1_dw", "block1_dw_bn", "block1_dw_act", "block1_project",
+                                  "block1_project_bn", "block1_add", "pool", "flatten", "logits"}));
     QCOMPARE(layer(net, "block1_expand").outChannels, 8);
     QVERIFY(layer(net, "block1_dw").type == LayerType::DepthwiseConv2d);
     QCOMPARE(layer(net, "block1_dw").kernelH, 5);
@@ -395,8 +399,7 @@ void TestSearchSpace::convBlockAndNoBatchNorm()
         fixedSpace(R"({"count": 1, "type": "conv", "out_channels": 6, "stride": 2, "expansion": 4})",
                    R"(, "batch_norm": false, "activation": "relu6", "head": {"dense_units": 16})"));
     const NetworkDescription net = space.decode({}).network;
-    QCOMPARE(layerNames(net),
-             (std::vector<std::string>{"stem", "block1_conv", "pool", "flatten", "dense", "logits"}));
+    QCOMPARE(layerNames(net), (std::vector<std::string>{"stem", "block1_conv", "pool", "flatten", "dense", "logits"}));
     QVERIFY(layer(net, "block1_conv").activation == Activation::Relu6); // fused without batch norm
     QVERIFY(layer(net, "block1_conv").bias);
     QCOMPARE(layer(net, "block1_conv").strideH, 2);
@@ -453,13 +456,12 @@ void TestSearchSpace::sparsityAndBitsReachTheCandidate()
 {
     const SearchSpace space = SearchSpace::fromJson(fixedSpace(
         R"({"count": 1, "out_channels": 4, "sparsity": [0, 0.5], "weight_bits": [4, 8], "activation_bits": [2, 8]})"));
-    QCOMPARE(space.dimensionNames(), (std::vector<std::string>{"block1.weight_bits", "block1.activation_bits",
-                                                                "block1.sparsity"}));
+    QCOMPARE(space.dimensionNames(),
+             (std::vector<std::string>{"block1.weight_bits", "block1.activation_bits", "block1.sparsity"}));
     const DecodedCandidate dense = space.decode({0, 0, 0});
     const DecodedCandidate sparse = space.decode({0, 0, 1});
     QVERIFY(dense.weightSparsity.empty());
-    QCOMPARE(sparse.weightSparsity,
-             (std::map<std::string, double>{{"block1_dw", 0.5}, {"block1_project", 0.5}}));
+    QCOMPARE(sparse.weightSparsity, (std::map<std::string, double>{{"block1_dw", 0.5}, {"block1_project", 0.5}}));
     QCOMPARE(dense.network, sparse.network);
     QVERIFY(dense.architectureHash != sparse.architectureHash); // must not share cached training results
     QCOMPARE(layer(dense.network, "block1_project").weightBits, 4);
@@ -476,10 +478,14 @@ void TestSearchSpace::invalidEncodings()
     const SearchSpace space = SearchSpace::fromFile(PSC_TEST_DATA_DIR "/spaces/minimal.json");
     QCOMPARE(errorOf([&] { space.decode({0}); }),
              std::string("search space \"minimal\": an encoding needs 2 values (one per dimension), got 1"));
-    QCOMPARE(errorOf([&] { space.decode({0, 2}); }),
+    QCOMPARE(errorOf([&] {
+                 space.decode({0, 2});
+             }),
              std::string("search space \"minimal\": encoding value 2 at position 1 (blocks.count) must be between "
                          "0 and 1"));
-    QCOMPARE(errorOf([&] { space.validate({-1, 0}); }),
+    QCOMPARE(errorOf([&] {
+                 space.validate({-1, 0});
+             }),
              std::string("search space \"minimal\": encoding value -1 at position 0 (stem.out_channels) must be "
                          "between 0 and 1"));
     space.validate({1, 1});
@@ -527,7 +533,8 @@ void TestSearchSpace::badSpaces_data()
         "bad.json:2:17: /sparsity/1: expected a sparsity >= 0 and < 1, got 1.0");
     row("duplicate", head + stem + ",\n\"blocks\": {\"count\": [1, 2, 1], \"out_channels\": 8}}",
         "bad.json:2:28: /blocks/count/2: duplicate choice 1 (each choice may appear once)");
-    row("unknown type", head + stem + ",\n\"blocks\": {\"count\": 1, \"out_channels\": 8, \"type\": [\"conv\", \"sep\"]}}",
+    row("unknown type",
+        head + stem + ",\n\"blocks\": {\"count\": 1, \"out_channels\": 8, \"type\": [\"conv\", \"sep\"]}}",
         "bad.json:2:60: /blocks/type/1: expected one of \"separable\", \"conv\", got \"sep\"");
     row("bad activation", head + stem + "," + blocks + ",\n\"activation\": \"sigmoid\"}",
         "bad.json:2:15: /activation: expected one of \"relu\", \"relu6\", got \"sigmoid\"");
@@ -538,11 +545,12 @@ void TestSearchSpace::badSpaces_data()
     row("missing stem", head + blocks + "}", "bad.json:1:1: missing required key \"stem\"");
     row("missing out_channels", head + "\n\"stem\": {\"kernel\": 3}, " + blocks + "}",
         "bad.json:2:9: /stem: missing required key \"out_channels\"");
-    row("classes", R"({"name": "s", "input": {"channels": 1, "height": 28, "width": 28}, "num_classes": 1, )" + stem +
-                       "," + blocks + "}",
+    row("classes",
+        R"({"name": "s", "input": {"channels": 1, "height": 28, "width": 28}, "num_classes": 1, )" + stem + "," +
+            blocks + "}",
         "bad.json:1:83: /num_classes: expected an integer between 2 and 65536, got 1");
-    row("input", R"({"name": "s", "input": {"channels": 1, "height": 28}, "num_classes": 10, )" + stem + "," + blocks +
-                     "}",
+    row("input",
+        R"({"name": "s", "input": {"channels": 1, "height": 28}, "num_classes": 10, )" + stem + "," + blocks + "}",
         "bad.json:1:24: /input: missing required key \"width\"");
     row("not json", "{\"name\": \"s\",\n  \"stem\": [1, 2,]}", "bad.json:2:17: malformed JSON");
     row("not an object", "[1, 2]", "bad.json:1:1: expected an object, got an array");

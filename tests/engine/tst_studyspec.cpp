@@ -62,7 +62,8 @@ const std::string kFullSpec = R"({
   "name": "full",
   "description": "all fields",
   "task": {"dataset": "fashion-mnist", "path": "/data/fm"},
-  "search_space": )" + kInlineSpace + R"(,
+  "search_space": )" + kInlineSpace +
+                              R"(,
   "objectives": [{"metric": "accuracy"}, "weight_bytes", {"metric": "latency_s@stm32f746zg", "direction": "min"},
                  {"metric": "accuracy@analog-cim", "direction": "max"}],
   "constraints": ["weight_bytes <= 64KiB", "macs<5e6", "accuracy >= 0.5", "params > 100",
@@ -121,8 +122,8 @@ void TestStudySpec::bundledDemoParses()
 
 void TestStudySpec::defaults()
 {
-    const StudySpec spec = StudySpec::fromJson(specWith(R"("objectives": ["accuracy", "macs", "macs@npu"])",
-                                                        {"objectives"}));
+    const StudySpec spec =
+        StudySpec::fromJson(specWith(R"("objectives": ["accuracy", "macs", "macs@npu"])", {"objectives"}));
     QCOMPARE(spec.description, std::string());
     QVERIFY(spec.task == TaskSpec{});
     QCOMPARE(spec.task.dataDirectory(), defaultFashionMnistDir());
@@ -158,8 +159,8 @@ void TestStudySpec::relativePathsFollowTheSpecFile()
 
 void TestStudySpec::fromJsonUsesTheBaseDirectory()
 {
-    const std::string text = specWith(R"("search_space": "spaces/minimal.json", "task": {"path": "fm"})",
-                                      {"search_space"});
+    const std::string text =
+        specWith(R"("search_space": "spaces/minimal.json", "task": {"path": "fm"})", {"search_space"});
     const StudySpec spec = StudySpec::fromJson(text, "inline", kData);
     QCOMPARE(spec.searchSpace.name, std::string("minimal"));
     QCOMPARE(spec.task.path, std::filesystem::path(kData + "/fm"));
@@ -169,8 +170,9 @@ void TestStudySpec::fromJsonUsesTheBaseDirectory()
     const StudySpec fromCwd = StudySpec::fromJson(text, "inline");
     std::filesystem::current_path(previous);
     QVERIFY(fromCwd == spec);
-    QVERIFY(errorOf([&] { StudySpec::fromJson(text, "inline", "/nonexistent"); })
-                .starts_with("inline:2:17: /search_space: search space file \"/nonexistent/spaces/minimal.json\""));
+    QVERIFY(errorOf([&] {
+                StudySpec::fromJson(text, "inline", "/nonexistent");
+            }).starts_with("inline:2:17: /search_space: search space file \"/nonexistent/spaces/minimal.json\""));
 }
 
 void TestStudySpec::inlineSpace()
@@ -202,8 +204,8 @@ void TestStudySpec::spaceFileErrors()
 
 void TestStudySpec::canonicalJsonRoundTrip()
 {
-    for (const StudySpec &spec : {StudySpec::fromJson(kFullSpec), StudySpec::fromFile(kDemo),
-                                  StudySpec::fromJson(specWith(R"("seed": 1)"))}) {
+    for (const StudySpec &spec :
+         {StudySpec::fromJson(kFullSpec), StudySpec::fromFile(kDemo), StudySpec::fromJson(specWith(R"("seed": 1)"))}) {
         const std::string text = spec.toJson();
         const StudySpec back = StudySpec::fromJson(text, "canonical");
         QVERIFY(back == spec);
@@ -380,7 +382,8 @@ void TestStudySpec::badSpecs_data()
 
     row("unknown key", specWith(R"("objective": ["accuracy"])"),
         "bad.json:2:14: /objective: unknown key \"objective\"; did you mean \"objectives\"?");
-    row("empty name", specWith(R"("name": "")", {"name"}), "bad.json:2:9: /name: expected a non-empty string, got \"\"");
+    row("empty name", specWith(R"("name": "")", {"name"}),
+        "bad.json:2:9: /name: expected a non-empty string, got \"\"");
     row("missing name", specWith(R"("seed": 1)", {"name"}), "bad.json:1:1: missing required key \"name\"");
     row("missing budget", specWith(R"("seed": 1)", {"budget"}), "bad.json:1:1: missing required key \"budget\"");
     row("dataset", specWith(R"("task": {"dataset": "mnist"})"),
@@ -405,8 +408,8 @@ void TestStudySpec::badSpecs_data()
         "bad.json:2:27: /objectives/0/metric: expected a metric name of lowercase letters");
     row("direction", specWith(R"("objectives": [{"metric": "macs", "direction": "down"}])", {"objectives"}),
         "bad.json:2:48: /objectives/0/direction: expected one of \"min\", \"max\", got \"down\"");
-    row("duplicate objective", specWith(R"("objectives": ["macs", {"metric": "macs", "direction": "max"}])",
-                                        {"objectives"}),
+    row("duplicate objective",
+        specWith(R"("objectives": ["macs", {"metric": "macs", "direction": "max"}])", {"objectives"}),
         "bad.json:2:24: /objectives/1: duplicate objective \"macs\"");
     row("constraint syntax", specWith(R"("constraints": ["macs < 5", "weight_bytes = 5"])"),
         "bad.json:2:29: /constraints/1: expected \"METRIC OP NUMBER\"");

@@ -153,7 +153,8 @@ void TestTrainingRecipe::badRecipes_data()
     row("momentum 1", "{\n  \"momentum\": 1}", "recipe.json:2:15: /momentum: expected a momentum >= 0 and < 1, got 1");
     row("no validation", R"({"validation_split": 0})",
         "recipe.json:1:22: /validation_split: expected a fraction > 0 and <= 0.5, got 0");
-    row("negative subset", R"({"train_subset": -1})", "recipe.json:1:18: /train_subset: expected an integer >= 0, got -1");
+    row("negative subset", R"({"train_subset": -1})",
+        "recipe.json:1:18: /train_subset: expected an integer >= 0, got -1");
     row("gamma", R"({"step_gamma": 1.5})", "recipe.json:1:16: /step_gamma: expected a factor > 0 and <= 1, got 1.5");
     row("decay string", R"({"weight_decay": "0"})",
         "recipe.json:1:18: /weight_decay: expected a number between 0 and 1, got \"0\"");

@@ -4,17 +4,15 @@
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
 
-#include "psc/study/studyfront.h"
+#include "plot/paretoscatter.h"
+#include "plot/plotexport.h"
 
 #include <qcustomplot.h>
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFile>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QSvgGenerator>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -320,59 +318,31 @@ const Trial *ParetoPlotWidget::trial(qint64 id) const
 void ParetoPlotWidget::rebuild()
 {
     Graphs &g = *m_graphs;
-    m_points.clear();
-    m_front.clear();
-    m_studyFront.clear();
     const MetricRef x = xMetric();
     const MetricRef y = yMetric();
-    const bool logX = isLogScale(Qt::Horizontal);
-    const bool logY = isLogScale(Qt::Vertical);
-
-    std::vector<int> ranks2d(m_trials.size(), -1), ranksStudy(m_trials.size(), -1);
-    if (!x.name.empty() && !y.name.empty()) {
-        ranks2d = paretoRanks(m_trials, {Objective{x, metricDirection(m_spec, x)}, Objective{y, metricDirection(m_spec, y)}});
-        if (!m_spec.objectives.empty())
-            ranksStudy = paretoRanks(m_trials, m_spec.objectives);
-    }
-    double maxX = 0.0, maxY = 0.0;
-    for (std::size_t i = 0; i < m_trials.size() && !x.name.empty(); ++i) {
-        const Trial &t = m_trials[i];
-        const bool complete = t.state == TrialState::Complete;
-        if (!complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
-            continue;
-        const auto vx = metricValue(t, x);
-        const auto vy = metricValue(t, y);
-        if (!vx || !vy || !std::isfinite(*vx) || !std::isfinite(*vy) || (logX && *vx <= 0) || (logY && *vy <= 0))
-            continue;
-        const Kind kind = !complete ? Kind::Rejected : ranks2d[i] == 0 ? Kind::Front : Kind::Dominated;
-        m_points.push_back({t.id, *vx, *vy, kind});
-        if (complete && ranksStudy[i] == 0)
-            m_studyFront.insert(t.id);
-        maxX = std::max(maxX, std::abs(*vx));
-        maxY = std::max(maxY, std::abs(*vy));
-    }
+    ParetoScatter scatter =
+        computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical));
+    m_points = std::move(scatter.points);
+    m_front = std::move(scatter.front);
+    const double maxX = scatter.maxAbsX;
+    const double maxY = scatter.maxAbsY;
     const AxisScale sx = axisScale(x, maxX);
     const AxisScale sy = axisScale(y, maxY);
     m_xFactor = sx.factor;
     m_yFactor = sy.factor;
 
     QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy;
-    std::vector<const Point *> front;
-    for (Point &p : m_points) {
+    for (ScatterPoint &p : m_points) {
         p.x *= m_xFactor;
         p.y *= m_yFactor;
-        if (p.kind == Kind::Front)
-            front.push_back(&p);
-        (p.kind == Kind::Dominated ? dx : p.kind == Kind::Front ? fx : rx).push_back(p.x);
-        (p.kind == Kind::Dominated ? dy : p.kind == Kind::Front ? fy : ry).push_back(p.y);
-        if (m_studyFront.contains(p.id)) {
+        const bool front = p.kind == ScatterPoint::Kind::Front;
+        (p.kind == ScatterPoint::Kind::Dominated ? dx : front ? fx : rx).push_back(p.x);
+        (p.kind == ScatterPoint::Kind::Dominated ? dy : front ? fy : ry).push_back(p.y);
+        if (p.onStudyFront) {
             sfx.push_back(p.x);
             sfy.push_back(p.y);
         }
     }
-    std::stable_sort(front.begin(), front.end(), [](const Point *a, const Point *b) { return a->x < b->x; });
-    for (const Point *p : front)
-        m_front.push_back(p->id);
 
     g.dominated->setData(dx, dy);
     g.rejected->setData(rx, ry);
@@ -416,12 +386,12 @@ void ParetoPlotWidget::rebuild()
     };
     m_plot->xAxis->setLabel(axisLabel(x, sx));
     m_plot->yAxis->setLabel(axisLabel(y, sy));
-    updateAxes(maxX * m_xFactor, maxY * m_yFactor);
+    updateAxes();
     updateSelectionGraph();
     m_plot->replot();
 }
 
-void ParetoPlotWidget::updateAxes(double, double)
+void ParetoPlotWidget::updateAxes()
 {
     const std::pair<QCPAxis *, bool> axes[] = {{m_plot->xAxis, isLogScale(Qt::Horizontal)},
                                                {m_plot->yAxis, isLogScale(Qt::Vertical)}};
@@ -445,7 +415,7 @@ void ParetoPlotWidget::updateAxes(double, double)
     for (const auto &[axis, log] : axes) {
         const bool isX = axis == m_plot->xAxis;
         double lo = INFINITY, hi = -INFINITY;
-        for (const Point &p : m_points) {
+        for (const ScatterPoint &p : m_points) {
             lo = std::min(lo, isX ? p.x : p.y);
             hi = std::max(hi, isX ? p.x : p.y);
         }
@@ -461,7 +431,7 @@ void ParetoPlotWidget::updateAxes(double, double)
 void ParetoPlotWidget::updateSelectionGraph()
 {
     QVector<double> sx, sy;
-    for (const Point &p : m_points)
+    for (const ScatterPoint &p : m_points)
         if (p.id == m_selected) {
             sx.push_back(p.x);
             sy.push_back(p.y);
@@ -481,18 +451,17 @@ void ParetoPlotWidget::setSelectedTrial(qint64 id)
 QList<qint64> ParetoPlotWidget::plottedTrialIds() const
 {
     QList<qint64> ids;
-    for (const Trial &t : m_trials)
-        if (std::any_of(m_points.begin(), m_points.end(), [&](const Point &p) { return p.id == t.id; }))
-            ids.push_back(t.id);
+    for (const ScatterPoint &p : m_points)
+        ids.push_back(p.id);
     return ids;
 }
 
 QList<qint64> ParetoPlotWidget::studyFrontTrialIds() const
 {
     QList<qint64> ids;
-    for (const Trial &t : m_trials)
-        if (m_studyFront.contains(t.id))
-            ids.push_back(t.id);
+    for (const ScatterPoint &p : m_points)
+        if (p.onStudyFront)
+            ids.push_back(p.id);
     return ids;
 }
 
@@ -503,7 +472,7 @@ QWidget *ParetoPlotWidget::canvas() const
 
 QPointF ParetoPlotWidget::trialPosition(qint64 id) const
 {
-    for (const Point &p : m_points)
+    for (const ScatterPoint &p : m_points)
         if (p.id == id)
             return {m_plot->xAxis->coordToPixel(p.x), m_plot->yAxis->coordToPixel(p.y)};
     return {-1, -1};
@@ -513,12 +482,12 @@ qint64 ParetoPlotWidget::trialAt(const QPointF &pos) const
 {
     qint64 best = -1;
     double bestDistance = kPickRadius * kPickRadius;
-    for (const Point &p : m_points) {
+    for (const ScatterPoint &p : m_points) {
         const double dx = m_plot->xAxis->coordToPixel(p.x) - pos.x();
         const double dy = m_plot->yAxis->coordToPixel(p.y) - pos.y();
         const double d = dx * dx + dy * dy;
         // Front points win ties: they are drawn on top.
-        if (d < bestDistance || (d == bestDistance && p.kind == Kind::Front)) {
+        if (d < bestDistance || (d == bestDistance && p.kind == ScatterPoint::Kind::Front)) {
             bestDistance = d;
             best = p.id;
         }
@@ -540,7 +509,8 @@ void ParetoPlotWidget::onMouseMove(QMouseEvent *event)
         QToolTip::hideText();
         return;
     }
-    QString tip = trialToolTip(*t, m_spec, m_studyFront.contains(id));
+    const auto point = std::find_if(m_points.begin(), m_points.end(), [id](const ScatterPoint &p) { return p.id == id; });
+    QString tip = trialToolTip(*t, m_spec, point->onStudyFront);
     if (m_front.contains(id))
         tip += tr("<p>On the Pareto front of the two axes shown.</p>");
     QToolTip::showText(event->globalPosition().toPoint(), tip, m_plot);
@@ -567,50 +537,20 @@ void ParetoPlotWidget::onMouseRelease(QMouseEvent *event)
 void ParetoPlotWidget::onMouseDoubleClick(QMouseEvent *)
 {
     m_autoRange = true;
-    updateAxes(0, 0);
+    updateAxes();
     m_plot->replot();
 }
 
 QStringList ParetoPlotWidget::saveFormats()
 {
-    return {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("pdf")};
+    return plotExportFormats();
 }
 
 bool ParetoPlotWidget::save(const QString &path, QSize size, QString *error)
 {
-    const QString format = QFileInfo(path).suffix().toLower();
     if (!size.isValid())
         size = m_plot->isVisible() && m_plot->width() >= 200 ? m_plot->size() : QSize(900, 600);
-    bool ok = false;
-    if (format == QLatin1String("png")) {
-        ok = m_plot->savePng(path, size.width(), size.height(), 2.0); // twice the pixels: crisp in documents
-    } else if (format == QLatin1String("pdf")) {
-        ok = m_plot->savePdf(path, size.width(), size.height(), QCP::epNoCosmetic, QStringLiteral("Paretoscope"),
-                             QString::fromStdString(m_spec.name));
-    } else if (format == QLatin1String("svg")) {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(0, 0), size));
-        svg.setTitle(QString::fromStdString(m_spec.name));
-        svg.setDescription(tr("Pareto plot written by Paretoscope"));
-        QCPPainter painter;
-        if (painter.begin(&svg)) {
-            m_plot->toPainter(&painter, size.width(), size.height());
-            ok = painter.end();
-        }
-        ok = ok && QFileInfo(path).size() > 0;
-    } else {
-        if (error)
-            *error = tr("%1: unknown image format \"%2\" (use .png, .svg or .pdf)").arg(path, format);
-        return false;
-    }
-    if (!ok) {
-        QFile::remove(path);
-        if (error)
-            *error = tr("%1: could not write the file").arg(path);
-    }
-    return ok;
+    return exportPlot(*m_plot, path, size, QString::fromStdString(m_spec.name), error);
 }
 
 } // namespace psc

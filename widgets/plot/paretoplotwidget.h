@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "plot/paretoscatter.h"
+
 #include "psc/study/studyspec.h"
 #include "psc/study/trial.h"
 
 #include <QList>
 #include <QPointF>
-#include <QSet>
 #include <QWidget>
 
 #include <memory>
@@ -96,25 +97,11 @@ Q_SIGNALS:
     void axesChanged(const psc::MetricRef &x, const psc::MetricRef &y);
 
 private:
-    enum class Kind
-    {
-        Dominated,
-        Front,
-        Rejected,
-    };
-    struct Point
-    {
-        qint64 id = 0;
-        double x = 0.0; ///< plotted (scaled) values
-        double y = 0.0;
-        Kind kind = Kind::Dominated;
-    };
-
     void setUpPlot();
     void fillAxisMenus();
     void onAxisMenuChanged();
     void rebuild();
-    void updateAxes(double maxX, double maxY);
+    void updateAxes();
     void updateSelectionGraph();
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
@@ -134,9 +121,8 @@ private:
     std::vector<MetricRef> m_metrics;
     std::vector<Trial> m_trials;
     std::unordered_map<qint64, std::size_t> m_index;
-    std::vector<Point> m_points;
+    std::vector<ScatterPoint> m_points; ///< values scaled to the axes' display units
     QList<qint64> m_front;
-    QSet<qint64> m_studyFront;
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;
     qint64 m_selected = -1;

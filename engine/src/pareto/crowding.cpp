@@ -21,8 +21,8 @@ std::vector<double> crowdingDistance(std::span<const double> points, std::span<c
     const std::size_t dims = directions.size();
     for (std::size_t i = 0; i < front.size(); ++i) {
         if (front[i] >= count) {
-            throw std::invalid_argument("psc::crowdingDistance: front[" + std::to_string(i) + "] = " +
-                                        std::to_string(front[i]) + " is out of range (there are " +
+            throw std::invalid_argument("psc::crowdingDistance: front[" + std::to_string(i) +
+                                        "] = " + std::to_string(front[i]) + " is out of range (there are " +
                                         std::to_string(count) + " points)");
         }
         for (std::size_t j = 0; j < dims; ++j) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
+#include <utility>
 
 namespace psc::paretodetail {
 namespace {
@@ -109,9 +110,9 @@ private:
      */
     struct Frame
     {
-        Indices low, mid, high;          // helperA: S split by objective k; helperB: L split
-        Indices hLow, hMid, hHigh;       // helperB: H split
-        Indices joinedLow, joinedHigh;   // merged lists passed one objective down
+        Indices low, mid, high;        // helperA: S split by objective k; helperB: L split
+        Indices hLow, hMid, hHigh;     // helperB: H split
+        Indices joinedLow, joinedHigh; // merged lists passed one objective down
     };
 
     Frame &frame(std::size_t depth)

@@ -11,8 +11,7 @@
 
 namespace psc::paretodetail {
 
-std::size_t checkPoints(std::span<const double> points, std::span<const Direction> directions,
-                        const char *function)
+std::size_t checkPoints(std::span<const double> points, std::span<const Direction> directions, const char *function)
 {
     const std::string where = std::string("psc::") + function + ": ";
     if (directions.empty())
@@ -67,14 +66,15 @@ RankedPoints rankPoints(std::span<const double> points, std::span<const Directio
     std::vector<int> order(count);
     std::iota(order.begin(), order.end(), 0);
     std::vector<int> scratch(count);
-    std::vector<int> start;
-    for (std::size_t jj = dims; jj-- > 0;) {
-        start.assign(static_cast<std::size_t>(result.distinct[jj]) + 1, 0);
+    std::vector<std::size_t> start;
+    for (std::size_t j = dims; j-- > 0;) {
+        const auto key = [&](int i) { return static_cast<std::size_t>(ranks[static_cast<std::size_t>(i) * dims + j]); };
+        start.assign(static_cast<std::size_t>(result.distinct[j]) + 1, 0);
         for (int i : order)
-            ++start[static_cast<std::size_t>(ranks[static_cast<std::size_t>(i) * dims + jj]) + 1];
+            ++start[key(i) + 1];
         std::partial_sum(start.begin(), start.end(), start.begin());
         for (int i : order)
-            scratch[static_cast<std::size_t>(start[static_cast<std::size_t>(ranks[static_cast<std::size_t>(i) * dims + jj])]++)] = i;
+            scratch[start[key(i)]++] = i;
         order.swap(scratch);
     }
 

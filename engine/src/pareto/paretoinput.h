@@ -14,8 +14,7 @@ namespace psc::paretodetail {
  * Checks the common point layout and returns the number of points. `function` names the public entry point
  * so that the message says which call was given bad input. Throws std::invalid_argument.
  */
-std::size_t checkPoints(std::span<const double> points, std::span<const Direction> directions,
-                        const char *function);
+std::size_t checkPoints(std::span<const double> points, std::span<const Direction> directions, const char *function);
 
 /**
  * Points reduced to what domination depends on: per objective, each value is replaced by its dense rank
@@ -26,11 +25,11 @@ std::size_t checkPoints(std::span<const double> points, std::span<const Directio
  */
 struct RankedPoints
 {
-    int count = 0;              ///< number of unique points
-    int dims = 0;               ///< number of objectives
-    std::vector<int> values;    ///< count * dims objective ranks, row-major
-    std::vector<int> uniqueOf;  ///< for every input point, the unique point it was merged into
-    std::vector<int> distinct;  ///< per objective, the number of distinct values (ranks are below it)
+    int count = 0;             ///< number of unique points
+    int dims = 0;              ///< number of objectives
+    std::vector<int> values;   ///< count * dims objective ranks, row-major
+    std::vector<int> uniqueOf; ///< for every input point, the unique point it was merged into
+    std::vector<int> distinct; ///< per objective, the number of distinct values (ranks are below it)
 
     int value(int point, int objective) const
     {

@@ -12,8 +12,7 @@ public:
     Builder(NetworkDescription &net, std::map<std::string, double> &sparsity, const ArchitectureChoice &choice)
         : m_net(net), m_sparsity(sparsity), m_batchNorm(choice.batchNorm), m_activation(choice.activation),
           m_channels(net.input.channels)
-    {
-    }
+    {}
 
     void setSection(const SectionCompression &section) { m_section = section; }
     const std::string &last() const { return m_last; }

@@ -7,8 +7,10 @@
 #include "space/networkbuilder.h"
 #include "space/searchspacejson.h"
 
+#include <algorithm>
 #include <functional>
 #include <limits>
+#include <stdexcept>
 
 namespace psc {
 
@@ -43,14 +45,16 @@ std::uint64_t splitMix64(std::uint64_t x)
 
 struct SearchSpace::Impl
 {
+    static constexpr int kStem = -1;
+    static constexpr int kHead = -2;
+
     SearchSpaceDefinition definition;
     std::vector<Parameter> parameters;
     std::vector<Dimension> dimensions;
     std::vector<std::size_t> dimensionParameter; ///< index into `parameters` of each dimension
     int slots = 0;                               ///< block slots: the largest block count
 
-    template <typename T, typename Set>
-    void add(std::string name, const std::vector<T> &list, Set set)
+    template <typename T, typename Set> void add(std::string name, const std::vector<T> &list, Set set)
     {
         Parameter p;
         p.name = std::move(name);
@@ -61,10 +65,19 @@ struct SearchSpace::Impl
         parameters.push_back(std::move(p));
     }
 
-    /** A section's own bit-width/sparsity parameters; inherited ones are set by the space-wide parameters. */
-    void addCompression(const std::string &prefix, const CompressionChoices &own,
-                        std::function<SectionCompression &(ArchitectureChoice &)> section)
+    /**
+     * A section's own bit-width/sparsity parameters; inherited ones are set by the space-wide parameters.
+     * `slot` is a block slot, or kStem / kHead.
+     */
+    void addCompression(const std::string &prefix, const CompressionChoices &own, int slot)
     {
+        const auto section = [slot](ArchitectureChoice &c) -> SectionCompression & {
+            if (slot == kStem)
+                return c.stemCompression;
+            if (slot == kHead)
+                return c.headCompression;
+            return c.blocks[std::size_t(slot)].compression;
+        };
         if (!own.weightBits.empty())
             add(prefix + "weight_bits", own.weightBits,
                 [section](ArchitectureChoice &c, int v) { section(c).weightBits = v; });
@@ -88,7 +101,7 @@ void SearchSpace::Impl::build()
     add("stem.out_channels", d.stem.outChannels, [](ArchitectureChoice &c, int v) { c.stemOutChannels = v; });
     add("stem.kernel", d.stem.kernel, [](ArchitectureChoice &c, int v) { c.stemKernel = v; });
     add("stem.stride", d.stem.stride, [](ArchitectureChoice &c, int v) { c.stemStride = v; });
-    addCompression("stem.", d.stem.compression, [](ArchitectureChoice &c) -> auto & { return c.stemCompression; });
+    addCompression("stem.", d.stem.compression, kStem);
 
     add("blocks.count", d.blocks.count, [](ArchitectureChoice &c, int v) { c.blockCount = v; });
     for (int i = 0; i < slots; ++i) {
@@ -103,12 +116,11 @@ void SearchSpace::Impl::build()
             [slot](ArchitectureChoice &c, int v) { c.blocks[slot].expansion = v; });
         add(prefix + "residual", d.blocks.residual,
             [slot](ArchitectureChoice &c, bool v) { c.blocks[slot].residual = v; });
-        addCompression(prefix, d.blocks.compression,
-                       [slot](ArchitectureChoice &c) -> auto & { return c.blocks[slot].compression; });
+        addCompression(prefix, d.blocks.compression, i);
     }
 
     add("head.dense_units", d.head.denseUnits, [](ArchitectureChoice &c, int v) { c.denseUnits = v; });
-    addCompression("head.", d.head.compression, [](ArchitectureChoice &c) -> auto & { return c.headCompression; });
+    addCompression("head.", d.head.compression, kHead);
 
     add("batch_norm", d.batchNorm, [](ArchitectureChoice &c, bool v) { c.batchNorm = v; });
     add("activation", d.activation, [](ArchitectureChoice &c, Activation v) { c.activation = v; });
@@ -304,7 +316,8 @@ Encoding SearchSpace::encode(std::string_view parametersJson) const
         const std::vector<json> &values = impl.parameters[impl.dimensionParameter[d]].values;
         const auto v = std::find(values.begin(), values.end(), item.value());
         if (v == values.end())
-            source.fail(pointer, "expected one of " + json(values).dump() + ", got " + JsonSource::describe(item.value()));
+            source.fail(pointer,
+                        "expected one of " + json(values).dump() + ", got " + JsonSource::describe(item.value()));
         encoding[d] = int(v - values.begin());
     }
     for (std::size_t d = 0; d < encoding.size(); ++d) {

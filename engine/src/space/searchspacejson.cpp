@@ -77,7 +77,8 @@ struct ListParsers
     }
     CompressionChoices compression(const json &obj, const std::string &p, const CompressionChoices &fallback) const
     {
-        return {ints(obj, p, "weight_bits", fallback.weightBits), ints(obj, p, "activation_bits", fallback.activationBits),
+        return {ints(obj, p, "weight_bits", fallback.weightBits),
+                ints(obj, p, "activation_bits", fallback.activationBits),
                 doubles(obj, p, "sparsity", fallback.sparsity)};
     }
 };
@@ -143,9 +144,9 @@ Problem checkList(const std::vector<T> &list, const std::string &pointer, bool m
 auto intRange(int min, int max)
 {
     return [min, max](int v) {
-        return v >= min && v <= max ? std::string()
-                                    : "expected an integer between " + std::to_string(min) + " and " +
-                                          std::to_string(max);
+        return v >= min && v <= max
+                   ? std::string()
+                   : "expected an integer between " + std::to_string(min) + " and " + std::to_string(max);
     };
 }
 
@@ -200,8 +201,7 @@ Problem firstOf(std::initializer_list<std::function<Problem()>> checks)
     return std::nullopt;
 }
 
-template <typename T>
-json listToJson(const std::vector<T> &list)
+template <typename T> json listToJson(const std::vector<T> &list)
 {
     json out = json::array();
     for (const T value : list)
@@ -244,7 +244,7 @@ std::string_view toString(BlockType type)
 
 SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const std::string &pointer)
 {
-    const json root = pointer.empty() ? src.root() : src.root().at(json::json_pointer(pointer));
+    const json &root = pointer.empty() ? src.root() : src.root().at(json::json_pointer(pointer));
     src.requireObject(root, pointer);
     src.checkKeys(root, pointer,
                   {"name", "description", "input", "num_classes", "stem", "blocks", "head", "batch_norm", "activation",
@@ -297,11 +297,10 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     }
 
     def.batchNorm = lists.bools(root, pointer, "batch_norm", def.batchNorm);
-    def.activation = parseList<Activation>(src, root, pointer, "activation", def.activation,
-                                           [&src](const json &v, const std::string &p) {
-                                               return src.toChoice(v, p, {"relu", "relu6"}) == 0 ? Activation::Relu
-                                                                                                  : Activation::Relu6;
-                                           });
+    def.activation = parseList<Activation>(
+        src, root, pointer, "activation", def.activation, [&src](const json &v, const std::string &p) {
+            return src.toChoice(v, p, {"relu", "relu6"}) == 0 ? Activation::Relu : Activation::Relu6;
+        });
     def.compression = lists.compression(root, pointer, def.compression);
 
     if (const auto problem = findDefinitionProblem(def))
@@ -353,9 +352,12 @@ json searchSpaceDefinitionToJson(const SearchSpaceDefinition &d)
               {"kernel", listToJson(d.stem.kernel)},
               {"stride", listToJson(d.stem.stride)}};
     compressionToJson(stem, d.stem.compression);
-    json blocks{{"count", listToJson(d.blocks.count)},          {"type", listToJson(d.blocks.type)},
-                {"out_channels", listToJson(d.blocks.outChannels)}, {"kernel", listToJson(d.blocks.kernel)},
-                {"stride", listToJson(d.blocks.stride)},        {"expansion", listToJson(d.blocks.expansion)},
+    json blocks{{"count", listToJson(d.blocks.count)},
+                {"type", listToJson(d.blocks.type)},
+                {"out_channels", listToJson(d.blocks.outChannels)},
+                {"kernel", listToJson(d.blocks.kernel)},
+                {"stride", listToJson(d.blocks.stride)},
+                {"expansion", listToJson(d.blocks.expansion)},
                 {"residual", listToJson(d.blocks.residual)}};
     compressionToJson(blocks, d.blocks.compression);
     json head{{"dense_units", listToJson(d.head.denseUnits)}};

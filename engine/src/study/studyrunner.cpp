@@ -143,23 +143,52 @@ struct StudyRunner::Impl
             onFinished(committed);
     }
 
-    /** Inserts the next candidate: Infeasible, a cache hit (Complete), or Pending to be trained. */
-    std::optional<Trial> nextCandidate()
+    /** A decoded candidate not yet in the store. */
+    struct Candidate
     {
+        Encoding encoding;
+        DecodedCandidate decoded;
+    };
+    /** A candidate whose architecture is being trained right now: it waits to become a cache hit. */
+    std::optional<Candidate> deferred;
+
+    bool trainingNow(const std::string &hash) const
+    {
+        for (const auto &[id, job] : inFlight)
+            if (job->trial.architectureHash == hash)
+                return true;
+        return false;
+    }
+
+    /**
+     * Inserts the next candidate: Infeasible, a cache hit (Complete), or Pending to be trained (returned).
+     * Sets `blocked` if the candidate's architecture is in training; it is kept and retried later.
+     */
+    std::optional<Trial> nextCandidate(bool &blocked)
+    {
+        blocked = false;
         if (!pendingFromStore.empty()) {
             Trial t = pendingFromStore.front();
             pendingFromStore.pop_front();
             return t;
         }
-        Encoding x;
-        DecodedCandidate c;
-        for (int attempt = 0; attempt < 64; ++attempt) {
-            x = strategy->ask();
-            c = space.decode(x);
-            if (!seenHashes.count(c.architectureHash))
-                break; // a repeat would only be a cache hit; give the budget to something new
+        if (!deferred) {
+            Candidate next;
+            for (int attempt = 0; attempt < 64; ++attempt) {
+                next.encoding = strategy->ask();
+                next.decoded = space.decode(next.encoding);
+                if (!seenHashes.count(next.decoded.architectureHash))
+                    break; // a repeat would only be a cache hit; give the budget to something new
+            }
+            seenHashes.insert(next.decoded.architectureHash);
+            deferred = std::move(next);
         }
-        seenHashes.insert(c.architectureHash);
+        if (trainingNow(deferred->decoded.architectureHash)) {
+            blocked = true; // never train an architecture twice, even concurrently
+            return std::nullopt;
+        }
+        const DecodedCandidate c = std::move(deferred->decoded);
+        deferred.reset();
 
         Trial t;
         t.architectureJson = networkToJson(c.network, false);
@@ -355,9 +384,12 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
                     break;
                 }
                 ctx.checkpoint();
-                if (auto t = d->nextCandidate())
+                bool blocked = false;
+                if (auto t = d->nextCandidate(blocked))
                     d->launch(*t, ctx);
                 reportProgress();
+                if (blocked)
+                    break;
             }
             if (d->inFlight.empty())
                 break;

@@ -73,16 +73,16 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
     r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
     r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);
     r.optimizer = OptimizerKind(src.getChoice(obj, pointer, "optimizer", int(r.optimizer), {"adam", "sgd"}));
-    r.learningRate = openBelow(src, obj, pointer, "learning_rate", r.learningRate, 0.0, 10.0,
-                               "a learning rate > 0 and <= 10");
+    r.learningRate =
+        openBelow(src, obj, pointer, "learning_rate", r.learningRate, 0.0, 10.0, "a learning rate > 0 and <= 10");
     r.momentum = openAbove(src, obj, pointer, "momentum", r.momentum, 0.0, 1.0, "a momentum >= 0 and < 1");
     r.weightDecay = src.getDouble(obj, pointer, "weight_decay", r.weightDecay, 0.0, 1.0);
     r.schedule = LrSchedule(src.getChoice(obj, pointer, "schedule", int(r.schedule), {"constant", "cosine", "step"}));
     r.stepEpochs = src.getInt(obj, pointer, "step_epochs", r.stepEpochs, 1, kMaxEpochs);
     r.stepGamma = openBelow(src, obj, pointer, "step_gamma", r.stepGamma, 0.0, 1.0, "a factor > 0 and <= 1");
     // The search optimises validation accuracy, so there must be a validation set and something to train on.
-    r.validationSplit = openBelow(src, obj, pointer, "validation_split", r.validationSplit, 0.0, 0.5,
-                                  "a fraction > 0 and <= 0.5");
+    r.validationSplit =
+        openBelow(src, obj, pointer, "validation_split", r.validationSplit, 0.0, 0.5, "a fraction > 0 and <= 0.5");
     r.trainSubset = src.getInt(obj, pointer, "train_subset", r.trainSubset, 0);
     r.testSubset = src.getInt(obj, pointer, "test_subset", r.testSubset, 0);
     return r;

@@ -30,7 +30,6 @@
  */
 namespace psc {
 
-
 /** Indices into the point array, in ascending order. */
 using Front = std::vector<std::size_t>;
 

@@ -79,7 +79,7 @@ struct SearchSpaceDefinition
 {
     std::string name;
     std::string description;
-    Shape input;        ///< channels x height x width of one sample
+    Shape input; ///< channels x height x width of one sample
     int numClasses = 0;
 
     StemChoices stem;

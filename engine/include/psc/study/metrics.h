@@ -19,10 +19,10 @@ std::string_view toString(Direction direction);
  */
 struct MetricInfo
 {
-    std::string_view name;        ///< identifier used in study specs and the database, e.g. "weight_bytes"
-    std::string_view label;       ///< short axis label, e.g. "Weight memory"
-    std::string_view unit;        ///< "B", "s", "MAC" or "" (fractions and counts)
-    std::string_view description; ///< one sentence for tooltips and `--help`
+    std::string_view name;                  ///< identifier used in study specs and the database, e.g. "weight_bytes"
+    std::string_view label;                 ///< short axis label, e.g. "Weight memory"
+    std::string_view unit;                  ///< "B", "s", "MAC" or "" (fractions and counts)
+    std::string_view description;           ///< one sentence for tooltips and `--help`
     Direction better = Direction::Minimize; ///< the natural direction, used when an objective omits it
     /** True if known from the architecture alone, so a constraint on it can reject a candidate untrained. */
     bool beforeTraining = true;

@@ -68,7 +68,7 @@ std::optional<Constraint> parseConstraint(std::string_view text, std::string *er
 
 struct StrategySpec
 {
-    std::string id = "random";     ///< a strategy factory id; the plugin registry checks it when the study starts
+    std::string id = "random";      ///< a strategy factory id; the plugin registry checks it when the study starts
     std::string optionsJson = "{}"; ///< JSON object text handed to the strategy, canonical (sorted keys)
     bool operator==(const StrategySpec &) const = default;
 };

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/jobs/jobmanager.h"
+#include "psc/study/trial.h"
+
+#include <QMainWindow>
+
+#include <vector>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QToolButton;
+
+namespace psc {
+
+class RecentFiles;
+class StudyController;
+class StudyView;
+
+/**
+ * The main window: menus, tool bar and status bar around a StudyView. It delegates: StudyController
+ * opens and runs studies, StudyView shows them, RecentFiles keeps the recent list; the window wires them
+ * together, asks for file names and reports errors. Window geometry, tool bar state and the splitter
+ * are restored from QSettings.
+ */
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /** Opens a study file; on failure shows the engine's message and returns false. */
+    bool openStudy(const QString &path);
+    /** Creates `studyPath` from the spec file `specPath` and runs it; false (message shown) on bad input. */
+    bool newStudy(const QString &specPath, const QString &studyPath);
+    /** Writes the plot as PNG, SVG or PDF by extension; false (message shown) on failure. */
+    bool savePlot(const QString &path);
+
+    StudyController *controller() const { return m_controller; }
+    StudyView *view() const { return m_view; }
+    RecentFiles *recentFiles() const { return m_recent; }
+    QProgressBar *progressBar() const { return m_progress; }
+    QAction *runAction() const { return m_runAction; }
+    QAction *pauseAction() const { return m_pauseAction; }
+    QAction *cancelAction() const { return m_cancelAction; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    void connectController();
+    void restoreSettings();
+    void saveSettings() const;
+
+    void newStudyInteractive();
+    void openInteractive();
+    void savePlotInteractive();
+    void about();
+
+    void onStudyOpened();
+    void onStudyClosed();
+    void onTrialsChanged(const std::vector<Trial> &changed);
+    void onRunStarted(const QString &title);
+    void onRunProgress(double fraction, const QString &text);
+    void onRunFinished(JobStatus status, const QString &message);
+    void runOrResume();
+    void togglePause();
+    void updateActions();
+    void updateCounts();
+    void updateTitle();
+    void showError(const QString &title, const QString &text);
+    QString lastDirectory() const;
+    void setLastDirectory(const QString &fileOrDir);
+
+    StudyController *m_controller = nullptr;
+    StudyView *m_view = nullptr;
+    RecentFiles *m_recent = nullptr;
+
+    QAction *m_newAction = nullptr;
+    QAction *m_openAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QAction *m_savePlotAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_runAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_cancelAction = nullptr;
+
+    QLabel *m_statusText = nullptr;
+    QLabel *m_countsText = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QToolButton *m_cancelButton = nullptr;
+};
+
+} // namespace psc

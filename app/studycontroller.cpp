@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "studycontroller.h"
+
+#include "studysession.h"
+
+#include "psc/core/error.h"
+#include "psc/study/studystore.h"
+
+#include <QFileInfo>
+#include <QPointer>
+#include <QTimer>
+
+#include <cmath>
+#include <filesystem>
+
+namespace psc {
+namespace {
+
+/** While trials are in flight, re-read at most this often (trial completions re-read at once). */
+constexpr int kRefreshIntervalMs = 400;
+
+QString summaryText(const StudyRunSummary &s)
+{
+    QString text = StudyController::tr("%1 trained, %2 cached, %3 infeasible, %4 failed in %5 s; %6 trials finished")
+                       .arg(s.trained)
+                       .arg(s.cached)
+                       .arg(s.infeasible)
+                       .arg(s.failed)
+                       .arg(std::round(s.seconds))
+                       .arg(s.finishedTotal);
+    if (s.budgetReached)
+        text += StudyController::tr(" — budget reached");
+    return text;
+}
+
+} // namespace
+
+StudyController::StudyController(QObject *parent) : StudyController(studyThreadBudget(), parent) {}
+
+StudyController::StudyController(const ThreadBudget &budget, QObject *parent)
+    : QObject(parent), m_jobs(new JobManager(budget, this)), m_refreshTimer(new QTimer(this))
+{
+    configureTrainingThreads(budget.torchThreads);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(kRefreshIntervalMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, &StudyController::refresh);
+    connect(m_jobs, &JobManager::jobProgress, this, &StudyController::onJobProgress);
+    connect(m_jobs, &JobManager::jobFinished, this, &StudyController::onJobFinished);
+}
+
+StudyController::~StudyController()
+{
+    // The job calls back into this object (through queued calls guarded by QPointer); stop it first.
+    shutdown();
+}
+
+void StudyController::openStudy(const QString &path)
+{
+    if (isRunning())
+        throw RuntimeError("a study is running; cancel it before opening another one");
+    closeStudy();
+    openReader(path);
+}
+
+void StudyController::openReader(const QString &path)
+{
+    const std::string file = path.toStdString();
+    auto reader = StudyStore::open(file, StudyStore::Mode::ReadOnly);
+    m_spec = StudySpec::fromJson(reader->specJson(), file + " (stored spec)");
+    m_reader = std::move(reader);
+    m_path = QFileInfo(path).absoluteFilePath();
+    // Everything up to now comes with readTrials(); trialsChanged() reports what happens after.
+    m_revision = m_reader->changesSince(0).revision;
+    Q_EMIT studyOpened();
+}
+
+void StudyController::closeStudy()
+{
+    if (!m_reader)
+        return;
+    m_refreshTimer->stop();
+    m_reader.reset();
+    m_spec = {};
+    m_path.clear();
+    m_revision = 0;
+    Q_EMIT studyClosed();
+}
+
+std::vector<Trial> StudyController::readTrials() const
+{
+    return m_reader ? m_reader->trials() : std::vector<Trial>{};
+}
+
+TrialCounts StudyController::counts() const
+{
+    return m_reader ? m_reader->trialCounts() : TrialCounts{};
+}
+
+void StudyController::refresh()
+{
+    if (!m_reader)
+        return;
+    TrialChanges changes = m_reader->changesSince(m_revision);
+    m_revision = changes.revision;
+    if (!changes.trials.empty())
+        Q_EMIT trialsChanged(changes.trials);
+}
+
+void StudyController::newStudy(const QString &specPath, const QString &studyPath)
+{
+    if (isRunning())
+        throw RuntimeError("a study is already running");
+    const StudySpec spec = StudySpec::fromFile(specPath.toStdString());
+    if (std::filesystem::exists(studyPath.toStdString()))
+        throw InputError(studyPath.toStdString() + ": already exists; open it and choose Run to continue it, or "
+                                                   "choose another file name");
+    closeStudy();
+    const ThreadBudget &budget = m_jobs->budget();
+    startJob(StudyJob::createStudy(spec, QFileInfo(studyPath).absoluteFilePath(), m_jobs->pool(PoolKind::Heavy),
+                                   budget.heavyThreads));
+}
+
+void StudyController::run()
+{
+    if (isRunning())
+        return;
+    if (!m_reader)
+        throw RuntimeError("no study is open");
+    startJob(StudyJob::resumeStudy(m_path, m_jobs->pool(PoolKind::Heavy), m_jobs->budget().heavyThreads));
+}
+
+void StudyController::startJob(std::unique_ptr<StudyJob> job)
+{
+    QPointer<StudyController> self(this);
+    StudyJob::Hooks hooks;
+    // Called on the job's thread: hop to the GUI thread. Posted events keep their order, so the study is
+    // open before its first trial is announced.
+    hooks.storeCreated = [self](const QString &path) {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, path] {
+                if (!self)
+                    return;
+                try {
+                    self->openReader(path);
+                } catch (const std::exception &e) {
+                    qWarning("cannot read the new study %s: %s", qPrintable(path), e.what());
+                }
+            },
+            Qt::QueuedConnection);
+    };
+    hooks.trialFinished = [self] {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self] {
+                if (self)
+                    self->refresh();
+            },
+            Qt::QueuedConnection);
+    };
+    job->setHooks(std::move(hooks));
+    m_outcome = job->outcome();
+    const QString title = job->title();
+    m_paused = false;
+    m_job = m_jobs->submit(std::move(job), PoolKind::Light);
+    Q_EMIT runStarted(title);
+}
+
+void StudyController::pause()
+{
+    if (!isRunning() || m_paused)
+        return;
+    m_jobs->pause(m_job);
+    m_paused = true;
+    Q_EMIT pausedChanged(true);
+}
+
+void StudyController::resume()
+{
+    if (!isRunning() || !m_paused)
+        return;
+    m_jobs->resume(m_job);
+    m_paused = false;
+    Q_EMIT pausedChanged(false);
+}
+
+void StudyController::cancel()
+{
+    if (isRunning())
+        m_jobs->cancel(m_job);
+}
+
+bool StudyController::shutdown(int msecs)
+{
+    m_jobs->cancelAll();
+    return m_jobs->waitForDone(msecs);
+}
+
+void StudyController::onJobProgress(JobId id, double fraction, const QString &text)
+{
+    if (id != m_job)
+        return;
+    Q_EMIT runProgress(fraction, text);
+    // Trials change state between completions too (pending -> running): look now and then.
+    if (!m_refreshTimer->isActive())
+        m_refreshTimer->start();
+}
+
+void StudyController::onJobFinished(JobId id, JobStatus status, const QString &message)
+{
+    if (id != m_job)
+        return;
+    m_job = 0;
+    m_refreshTimer->stop();
+    const bool wasPaused = m_paused;
+    m_paused = false;
+    refresh();
+    QString text = message;
+    if (status == JobStatus::Succeeded && m_outcome && m_outcome->summary)
+        text = summaryText(*m_outcome->summary);
+    else if (status == JobStatus::Cancelled)
+        text = tr("Cancelled; trials in flight will be trained again when the study is resumed.");
+    m_outcome.reset();
+    if (wasPaused)
+        Q_EMIT pausedChanged(false);
+    Q_EMIT runFinished(status, text);
+}
+
+} // namespace psc

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "studyjob.h"
+
+#include "psc/jobs/jobmanager.h"
+#include "psc/study/studyspec.h"
+#include "psc/study/studystore.h"
+#include "psc/study/trial.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace psc {
+
+/**
+ * The study the main window shows, and the run of it.
+ *
+ * Reading: the controller keeps its own ReadOnly StudyStore on the GUI thread and reads only what changed
+ * (StudyStore::changesSince()) when the running job says a trial finished, and a few times a second while
+ * trials are in flight, so reads stay small however long the study gets.
+ *
+ * Running: owns a JobManager; a StudyJob coordinates the study on the light pool while trainings run on
+ * the heavy pool. Progress, pause and cancel go through the job's context. Destroying the controller
+ * cancels the run and waits for it. GUI thread only.
+ */
+class StudyController : public QObject
+{
+    Q_OBJECT
+public:
+    explicit StudyController(QObject *parent = nullptr);
+    /** With an explicit thread budget (tests use a small one). */
+    explicit StudyController(const ThreadBudget &budget, QObject *parent = nullptr);
+    ~StudyController() override;
+
+    /**
+     * Shows the study in `path` (read-only; safe while another process runs it). Throws InputError for a
+     * file that is not a study, and refuses while a run is in progress (RuntimeError).
+     */
+    void openStudy(const QString &path);
+    void closeStudy();
+    bool hasStudy() const { return m_reader != nullptr; }
+    QString studyPath() const { return m_path; }
+    /** The open study's spec; valid while hasStudy(). */
+    const StudySpec &spec() const { return m_spec; }
+    /** Every trial of the open study, read now (for a full refresh). */
+    std::vector<Trial> readTrials() const;
+    TrialCounts counts() const;
+
+    /**
+     * Reads the spec in `specPath` (throws InputError with file:line:col for a bad spec) and starts a job
+     * that creates `studyPath` and runs it; the study opens (studyOpened()) once the file exists.
+     * Throws InputError if `studyPath` exists.
+     */
+    void newStudy(const QString &specPath, const QString &studyPath);
+    /** Runs or resumes the open study to its budget. */
+    void run();
+    void pause();
+    void resume();
+    void cancel();
+    bool isRunning() const { return m_job != 0; }
+    bool isPaused() const { return m_paused; }
+    /** Cancels a run and waits up to `msecs` (-1: forever) for it to stop; true if nothing is running. */
+    bool shutdown(int msecs = -1);
+    /** Re-reads changes now (normally driven by the job). */
+    void refresh();
+
+Q_SIGNALS:
+    /** A study was opened (or created): spec() and readTrials() describe it. */
+    void studyOpened();
+    void studyClosed();
+    /** Trials inserted or changed since the last signal, ordered by number. */
+    void trialsChanged(const std::vector<psc::Trial> &changed);
+    void runStarted(const QString &title);
+    void runProgress(double fraction, const QString &text);
+    void pausedChanged(bool paused);
+    /** The run ended; `message` summarises it or says why it failed. */
+    void runFinished(psc::JobStatus status, const QString &message);
+
+private:
+    void startJob(std::unique_ptr<StudyJob> job);
+    void openReader(const QString &path);
+    void onJobProgress(JobId id, double fraction, const QString &text);
+    void onJobFinished(JobId id, JobStatus status, const QString &message);
+
+    JobManager *m_jobs = nullptr;
+    QTimer *m_refreshTimer = nullptr;
+    std::unique_ptr<StudyStore> m_reader;
+    StudySpec m_spec;
+    QString m_path;
+    std::int64_t m_revision = 0;
+    JobId m_job = 0;
+    bool m_paused = false;
+    std::shared_ptr<StudyJob::Outcome> m_outcome; ///< the running job's
+};
+
+} // namespace psc

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "views/studyview.h"
+
+#include "models/trialsortproxymodel.h"
+#include "models/trialtablemodel.h"
+#include "plot/paretoplotwidget.h"
+
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace psc {
+
+StudyView::StudyView(QWidget *parent)
+    : QWidget(parent), m_model(new TrialTableModel(this)), m_proxy(new TrialSortProxyModel(this))
+{
+    m_proxy->setSourceModel(m_model);
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("trialTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(TrialTableModel::NumberColumn, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionsMovable(true);
+    m_table->setToolTip(QString()); // cells carry their own tooltips
+    m_table->setWhatsThis(tr("Every trial of the study. Click a header to sort; ★ marks the Pareto front of the "
+                             "study's objectives, ↑/↓ in a header says whether the objective is maximised or "
+                             "minimised. Selecting a row highlights the trial in the plot."));
+
+    m_plot = new ParetoPlotWidget(this);
+    m_plot->setObjectName(QStringLiteral("paretoPlot"));
+
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("studySplitter"));
+    m_splitter->addWidget(m_table);
+    m_splitter->addWidget(m_plot);
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_splitter);
+
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &StudyView::onTableSelectionChanged);
+    connect(m_plot, &ParetoPlotWidget::trialClicked, this, &StudyView::onPlotClicked);
+}
+
+StudyView::~StudyView() = default;
+
+void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
+{
+    m_plot->setStudy(spec, trials);
+    m_model->setStudy(spec, std::move(trials));
+    m_table->resizeColumnsToContents();
+    selectTrial(-1);
+}
+
+void StudyView::upsertTrials(const std::vector<Trial> &changed)
+{
+    if (changed.empty())
+        return;
+    const bool first = m_model->rowCount() == 0;
+    m_model->upsertTrials(changed);
+    m_plot->upsertTrials(changed);
+    if (first)
+        m_table->resizeColumnsToContents();
+}
+
+void StudyView::clear()
+{
+    m_model->clear();
+    m_plot->clear();
+    selectTrial(-1);
+}
+
+qint64 StudyView::selectedTrial() const
+{
+    return m_selected;
+}
+
+void StudyView::selectTrial(qint64 id)
+{
+    const int row = m_model->rowOfTrial(id);
+    if (row < 0) {
+        m_table->selectionModel()->clearSelection();
+    } else {
+        const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+        m_table->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::NoUpdate);
+        m_table->scrollTo(index);
+    }
+    // The selection signal updates the rest; this covers "nothing changed in the table".
+    onTableSelectionChanged();
+}
+
+void StudyView::onTableSelectionChanged()
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    const qint64 id = rows.isEmpty() ? -1 : rows.front().data(TrialTableModel::TrialIdRole).toLongLong();
+    m_plot->setSelectedTrial(id);
+    if (id != m_selected) {
+        m_selected = id;
+        Q_EMIT selectedTrialChanged(id);
+    }
+}
+
+void StudyView::onPlotClicked(qint64 id)
+{
+    selectTrial(id);
+}
+
+} // namespace psc

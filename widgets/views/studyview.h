@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/studyspec.h"
+#include "psc/study/trial.h"
+
+#include <QWidget>
+
+#include <vector>
+
+class QSplitter;
+class QTableView;
+
+namespace psc {
+
+class ParetoPlotWidget;
+class TrialSortProxyModel;
+class TrialTableModel;
+
+/**
+ * The trials of a study side by side: a sortable trial table and the Pareto plot, with one selection.
+ * Selecting a row highlights its point, clicking a point selects (and scrolls to) its row. The view
+ * only displays: trials come in through setStudy() and upsertTrials(). GUI thread only.
+ */
+class StudyView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit StudyView(QWidget *parent = nullptr);
+    ~StudyView() override;
+
+    void setStudy(const StudySpec &spec, std::vector<Trial> trials);
+    void upsertTrials(const std::vector<Trial> &changed);
+    void clear();
+
+    /** The selected trial's id, or -1. */
+    qint64 selectedTrial() const;
+    /** Selects trial `id` in the table and the plot (-1 clears). */
+    void selectTrial(qint64 id);
+
+    TrialTableModel *model() const { return m_model; }
+    TrialSortProxyModel *proxy() const { return m_proxy; }
+    QTableView *table() const { return m_table; }
+    ParetoPlotWidget *plot() const { return m_plot; }
+    QSplitter *splitter() const { return m_splitter; }
+
+Q_SIGNALS:
+    void selectedTrialChanged(qint64 id);
+
+private:
+    void onTableSelectionChanged();
+    void onPlotClicked(qint64 id);
+
+    TrialTableModel *m_model = nullptr;
+    TrialSortProxyModel *m_proxy = nullptr;
+    QTableView *m_table = nullptr;
+    ParetoPlotWidget *m_plot = nullptr;
+    QSplitter *m_splitter = nullptr;
+    qint64 m_selected = -1;
+};
+
+} // namespace psc
