@@ -2,6 +2,7 @@
 #include "psc/core/error.h"
 #include "psc/study/studystore.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
@@ -400,6 +401,23 @@ private Q_SLOTS:
         store->finishTrials(
             {{a.id, TrialState::Complete, {}, "", 2.0, {}}, {b.id, TrialState::Failed, {}, "x", 3.0, {}}});
         QCOMPARE(store->trialCounts().finished(), 2);
+    }
+
+    void oneWriterAtATime()
+    {
+        const fs::path path = file("locked.psc");
+        auto writer = StudyStore::create(path, kSpec);
+        try {
+            StudyStore::open(path, StudyStore::Mode::ReadWrite);
+            QFAIL("a second writer was let in");
+        } catch (const RuntimeError &e) {
+            QVERIFY2(QString(e.what()).contains("is being written by") &&
+                         QString(e.what()).contains(QString::number(QCoreApplication::applicationPid())),
+                     e.what());
+        }
+        QVERIFY(StudyStore::open(path, StudyStore::Mode::ReadOnly) != nullptr); // readers are welcome
+        writer.reset();
+        QVERIFY(StudyStore::open(path, StudyStore::Mode::ReadWrite) != nullptr); // released with the writer
     }
 
     void readerSeesWriterCommits()

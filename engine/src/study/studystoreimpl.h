@@ -7,6 +7,8 @@
 #include "psc/study/studystore.h"
 #include "study/sqlite.h"
 
+#include <QLockFile>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,6 +22,8 @@ struct StudyStore::Impl
     Mode mode = Mode::ReadOnly;
     int version = 0;
     std::unique_ptr<sql::Connection> db;
+    /** Held by the one ReadWrite store of a study (FILE.lock); stale if its process died. */
+    std::unique_ptr<QLockFile> writerLock;
 
     const std::string &label() const { return db->label(); }
     /** Throws RuntimeError in ReadOnly mode, before SQLite would refuse with a vaguer message. */

@@ -298,7 +298,20 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     const std::int64_t version = db->queryInt64("PRAGMA user_version");
     checkVersion(label, version, supported, mode);
 
+    std::unique_ptr<QLockFile> lock;
     if (mode == Mode::ReadWrite) {
+        // Two writers would each see the other's running trials as interrupted; one writer per study.
+        lock = std::make_unique<QLockFile>(QString::fromStdString(file.string() + ".lock"));
+        lock->setStaleLockTime(0); // a long study is not stale; a lock whose process died is
+        if (!lock->tryLock(0)) {
+            qint64 pid = 0;
+            QString host, app;
+            lock->getLockInfo(&pid, &host, &app);
+            throw RuntimeError(label + ": the study is being written by " +
+                               (app.isEmpty() ? std::string("another process") : app.toStdString()) + " (pid " +
+                               std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
+                               "); open it read-only or wait for that run to end");
+        }
         db->exec("PRAGMA query_only = OFF", "opening the study");
         sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
         configureWriter(*db);
@@ -311,6 +324,7 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     impl->mode = mode;
     impl->version = supported;
     impl->db = std::move(db);
+    impl->writerLock = std::move(lock);
     return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
 }
 

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mainwindow.h"
+
+#include "recentfiles.h"
+#include "studycontroller.h"
+
+#include "models/trialtablemodel.h"
+#include "plot/paretoplotwidget.h"
+#include "views/studyview.h"
+
+#include "psc/core/error.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+#include <QToolButton>
+
+namespace psc {
+namespace {
+
+QIcon themeIcon(const char *name, QStyle::StandardPixmap fallback)
+{
+    return QIcon::fromTheme(QLatin1String(name), QApplication::style()->standardIcon(fallback));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new StudyController(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    m_view = new StudyView(this);
+    setCentralWidget(m_view);
+    createActions();
+    createMenus();
+    createStatusBar();
+    connectController();
+    restoreSettings();
+    updateTitle();
+    updateActions();
+    updateCounts();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    m_newAction = new QAction(themeIcon("document-new", QStyle::SP_FileIcon), tr("&New Study…"), this);
+    m_newAction->setShortcut(QKeySequence::New);
+    m_newAction->setToolTip(tr("Choose a study spec (JSON) and a new study file, then run the study"));
+    connect(m_newAction, &QAction::triggered, this, &MainWindow::newStudyInteractive);
+
+    m_openAction = new QAction(themeIcon("document-open", QStyle::SP_DialogOpenButton), tr("&Open…"), this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setToolTip(tr("Open a study file (.psc) to browse its trials; safe while another process runs it"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::openInteractive);
+
+    m_savePlotAction = new QAction(themeIcon("document-save-as", QStyle::SP_DialogSaveButton), tr("Save &Plot As…"), this);
+    m_savePlotAction->setShortcut(QKeySequence::SaveAs);
+    m_savePlotAction->setToolTip(tr("Save the Pareto plot as PNG, SVG or PDF"));
+    connect(m_savePlotAction, &QAction::triggered, this, &MainWindow::savePlotInteractive);
+
+    m_quitAction = new QAction(themeIcon("application-exit", QStyle::SP_DialogCloseButton), tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setToolTip(tr("Quit Paretoscope (a running study is cancelled; Run resumes it later)"));
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_runAction = new QAction(themeIcon("media-playback-start", QStyle::SP_MediaPlay), tr("&Run"), this);
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcut(Qt::Key_F5);
+    connect(m_runAction, &QAction::triggered, this, &MainWindow::runOrResume);
+
+    m_pauseAction = new QAction(themeIcon("media-playback-pause", QStyle::SP_MediaPause), tr("&Pause"), this);
+    m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
+    m_pauseAction->setShortcut(Qt::Key_F6);
+    m_pauseAction->setToolTip(tr("Pause the study: trainings stop at their next batch and wait"));
+    connect(m_pauseAction, &QAction::triggered, this, &MainWindow::togglePause);
+
+    m_cancelAction = new QAction(themeIcon("process-stop", QStyle::SP_BrowserStop), tr("&Cancel"), this);
+    m_cancelAction->setObjectName(QStringLiteral("cancelAction"));
+    m_cancelAction->setShortcut(Qt::SHIFT | Qt::Key_F5);
+    m_cancelAction->setToolTip(tr("Stop the study; finished trials are kept and Resume continues it"));
+    connect(m_cancelAction, &QAction::triggered, m_controller, &StudyController::cancel);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setToolTipsVisible(true);
+    file->addAction(m_newAction);
+    file->addAction(m_openAction);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recent = new RecentFiles(m_recentMenu, this);
+    connect(m_recent, &RecentFiles::fileChosen, this, &MainWindow::openStudy);
+    file->addSeparator();
+    file->addAction(m_savePlotAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu *study = menuBar()->addMenu(tr("&Study"));
+    study->setToolTipsVisible(true);
+    study->addAction(m_runAction);
+    study->addAction(m_pauseAction);
+    study->addAction(m_cancelAction);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Paretoscope"), this, &MainWindow::about);
+
+    QToolBar *tools = addToolBar(tr("Main"));
+    tools->setObjectName(QStringLiteral("mainToolBar"));
+    tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tools->addAction(m_newAction);
+    tools->addAction(m_openAction);
+    tools->addAction(m_savePlotAction);
+    tools->addSeparator();
+    tools->addAction(m_runAction);
+    tools->addAction(m_pauseAction);
+    tools->addAction(m_cancelAction);
+}
+
+void MainWindow::createStatusBar()
+{
+    m_statusText = new QLabel(this);
+    m_countsText = new QLabel(this);
+    m_countsText->setToolTip(tr("Trials in the study by state"));
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(220);
+    m_progress->setTextVisible(true);
+    m_progress->setFormat(QStringLiteral("%p%"));
+    m_progress->setToolTip(tr("Progress toward the study's budget"));
+    m_cancelButton = new QToolButton(this);
+    m_cancelButton->setDefaultAction(m_cancelAction);
+    m_cancelButton->setAutoRaise(true);
+    statusBar()->addWidget(m_statusText, 1);
+    statusBar()->addPermanentWidget(m_countsText);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancelButton);
+    m_progress->hide();
+    m_cancelButton->hide();
+}
+
+void MainWindow::connectController()
+{
+    connect(m_controller, &StudyController::studyOpened, this, &MainWindow::onStudyOpened);
+    connect(m_controller, &StudyController::studyClosed, this, &MainWindow::onStudyClosed);
+    connect(m_controller, &StudyController::trialsChanged, this, &MainWindow::onTrialsChanged);
+    connect(m_controller, &StudyController::runStarted, this, &MainWindow::onRunStarted);
+    connect(m_controller, &StudyController::runProgress, this, &MainWindow::onRunProgress);
+    connect(m_controller, &StudyController::pausedChanged, this, &MainWindow::updateActions);
+    connect(m_controller, &StudyController::runFinished, this, &MainWindow::onRunFinished);
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
+        resize(1400, 860);
+    restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
+    if (!m_view->splitter()->restoreState(settings.value(QStringLiteral("mainWindow/splitter")).toByteArray()))
+        m_view->splitter()->setSizes({640, 760});
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("mainWindow/state"), saveState());
+    settings.setValue(QStringLiteral("mainWindow/splitter"), m_view->splitter()->saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    if (m_controller->isRunning()) {
+        // Trials in flight stay "running" in the file and are trained again on resume; wait for the
+        // trainings to notice (they check once per batch) so the file is closed cleanly.
+        m_statusText->setText(tr("Cancelling the study…"));
+        m_controller->shutdown();
+    }
+    event->accept();
+}
+
+bool MainWindow::openStudy(const QString &path)
+{
+    try {
+        m_controller->openStudy(path);
+        return true;
+    } catch (const std::exception &e) {
+        showError(tr("Cannot open the study"), QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::newStudy(const QString &specPath, const QString &studyPath)
+{
+    try {
+        m_controller->newStudy(specPath, studyPath);
+        setLastDirectory(studyPath);
+        return true;
+    } catch (const std::exception &e) {
+        showError(tr("Cannot start the study"), QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::savePlot(const QString &path)
+{
+    QString error;
+    if (m_view->plot()->save(path, {}, &error)) {
+        m_statusText->setText(tr("Saved the plot to %1").arg(QDir::toNativeSeparators(path)));
+        return true;
+    }
+    showError(tr("Cannot save the plot"), error);
+    return false;
+}
+
+void MainWindow::newStudyInteractive()
+{
+    const QString spec = QFileDialog::getOpenFileName(this, tr("New Study — Choose a Study Spec"), lastDirectory(),
+                                                      tr("Study specs (*.json);;All files (*)"));
+    if (spec.isEmpty())
+        return;
+    setLastDirectory(spec);
+    QString suggested = QFileInfo(spec).completeBaseName();
+    try {
+        suggested = QString::fromStdString(StudySpec::fromFile(spec.toStdString()).name);
+    } catch (const std::exception &e) {
+        showError(tr("Cannot read the study spec"), QString::fromUtf8(e.what()));
+        return;
+    }
+    QString db = QFileDialog::getSaveFileName(this, tr("New Study — Save the Study File As"),
+                                              QDir(lastDirectory()).filePath(suggested + QStringLiteral(".psc")),
+                                              tr("Study files (*.psc)"), nullptr, QFileDialog::DontConfirmOverwrite);
+    if (db.isEmpty())
+        return;
+    if (QFileInfo(db).suffix().isEmpty())
+        db += QStringLiteral(".psc");
+    newStudy(spec, db);
+}
+
+void MainWindow::openInteractive()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Study"), lastDirectory(),
+                                                      tr("Study files (*.psc);;All files (*)"));
+    if (!path.isEmpty())
+        openStudy(path);
+}
+
+void MainWindow::savePlotInteractive()
+{
+    const QString png = tr("PNG image (*.png)"), svg = tr("SVG image (*.svg)"), pdf = tr("PDF document (*.pdf)");
+    const QString base = QString::fromStdString(m_controller->spec().name) + QStringLiteral("-pareto.png");
+    QString filter = png;
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Plot As"), QDir(lastDirectory()).filePath(base),
+                                                QStringList{png, svg, pdf}.join(QStringLiteral(";;")), &filter);
+    if (path.isEmpty())
+        return;
+    if (!ParetoPlotWidget::saveFormats().contains(QFileInfo(path).suffix().toLower()))
+        path += filter == svg ? QStringLiteral(".svg") : filter == pdf ? QStringLiteral(".pdf") : QStringLiteral(".png");
+    setLastDirectory(path);
+    savePlot(path);
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, tr("About Paretoscope"),
+                       tr("<h3>Paretoscope %1</h3><p>Design-space exploration for tiny neural networks: search, "
+                          "train and compare candidate networks by accuracy and cost.</p><p>Licensed under the GNU "
+                          "GPL version 3 or later.</p>")
+                           .arg(QCoreApplication::applicationVersion()));
+}
+
+void MainWindow::onStudyOpened()
+{
+    m_view->setStudy(m_controller->spec(), m_controller->readTrials());
+    m_recent->add(m_controller->studyPath());
+    setLastDirectory(m_controller->studyPath());
+    if (!m_controller->isRunning())
+        m_statusText->setText(tr("Opened %1").arg(QDir::toNativeSeparators(m_controller->studyPath())));
+    updateTitle();
+    updateActions();
+    updateCounts();
+}
+
+void MainWindow::onStudyClosed()
+{
+    m_view->clear();
+    updateTitle();
+    updateActions();
+    updateCounts();
+}
+
+void MainWindow::onTrialsChanged(const std::vector<Trial> &changed)
+{
+    m_view->upsertTrials(changed);
+    updateCounts();
+}
+
+void MainWindow::onRunStarted(const QString &title)
+{
+    m_progress->setValue(0);
+    m_progress->show();
+    m_cancelButton->show();
+    m_statusText->setText(tr("%1: starting…").arg(title));
+    updateActions();
+}
+
+void MainWindow::onRunProgress(double fraction, const QString &text)
+{
+    m_progress->setValue(int(fraction * 1000.0));
+    m_statusText->setText(m_controller->isPaused() ? tr("Paused — %1").arg(text) : text);
+}
+
+void MainWindow::onRunFinished(JobStatus status, const QString &message)
+{
+    m_progress->hide();
+    m_cancelButton->hide();
+    m_statusText->setText(message);
+    if (status == JobStatus::Failed)
+        showError(tr("The study stopped"), message);
+    updateActions();
+    updateCounts();
+}
+
+void MainWindow::runOrResume()
+{
+    try {
+        m_controller->run();
+    } catch (const std::exception &e) {
+        showError(tr("Cannot run the study"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::togglePause()
+{
+    if (m_controller->isPaused())
+        m_controller->resume();
+    else
+        m_controller->pause();
+    m_statusText->setText(m_controller->isPaused() ? tr("Paused: trainings wait at their next batch")
+                                                   : tr("Continuing…"));
+}
+
+void MainWindow::updateActions()
+{
+    const bool running = m_controller->isRunning();
+    const bool paused = m_controller->isPaused();
+    const bool study = m_controller->hasStudy();
+    const TrialCounts counts = m_controller->counts();
+    const auto &budget = m_controller->spec().budget;
+    const bool budgetReached = study && budget.trials && counts.finished() >= *budget.trials;
+
+    m_newAction->setEnabled(!running);
+    m_openAction->setEnabled(!running);
+    m_recentMenu->setEnabled(!running && !m_recent->files().isEmpty());
+    m_savePlotAction->setEnabled(study);
+    m_runAction->setEnabled(study && !running && !budgetReached);
+    m_runAction->setText(counts.total() > 0 ? tr("&Resume") : tr("&Run"));
+    m_runAction->setToolTip(budgetReached ? tr("The study has reached its trial budget")
+                            : counts.total() > 0
+                                ? tr("Continue the study to its budget; trials interrupted earlier are trained again")
+                                : tr("Run the study to its budget"));
+    m_pauseAction->setEnabled(running);
+    m_pauseAction->setText(paused ? tr("Con&tinue") : tr("&Pause"));
+    m_pauseAction->setIcon(paused ? themeIcon("media-playback-start", QStyle::SP_MediaPlay)
+                                  : themeIcon("media-playback-pause", QStyle::SP_MediaPause));
+    m_cancelAction->setEnabled(running);
+}
+
+void MainWindow::updateCounts()
+{
+    if (!m_controller->hasStudy()) {
+        m_countsText->clear();
+        return;
+    }
+    const TrialCounts c = m_controller->counts();
+    QString text = tr("%1 trials: %2 complete").arg(c.total()).arg(c.complete);
+    if (c.running)
+        text += tr(", %1 running").arg(c.running);
+    if (c.infeasible)
+        text += tr(", %1 infeasible").arg(c.infeasible);
+    if (c.failed)
+        text += tr(", %1 failed").arg(c.failed);
+    m_countsText->setText(text);
+}
+
+void MainWindow::updateTitle()
+{
+    if (!m_controller->hasStudy()) {
+        setWindowTitle(tr("Paretoscope"));
+        return;
+    }
+    setWindowTitle(tr("%1 (%2) — Paretoscope")
+                       .arg(QString::fromStdString(m_controller->spec().name),
+                            QFileInfo(m_controller->studyPath()).fileName()));
+}
+
+void MainWindow::showError(const QString &title, const QString &text)
+{
+    // Window-modal and asynchronous: no nested event loop, and the study keeps running behind it.
+    auto *box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->open();
+    m_statusText->setText(title);
+}
+
+QString MainWindow::lastDirectory() const
+{
+    return QSettings().value(QStringLiteral("dialogs/lastDirectory"), QDir::homePath()).toString();
+}
+
+void MainWindow::setLastDirectory(const QString &fileOrDir)
+{
+    const QFileInfo info(fileOrDir);
+    QSettings().setValue(QStringLiteral("dialogs/lastDirectory"), info.isDir() ? info.absoluteFilePath()
+                                                                               : info.absolutePath());
+}
+
+} // namespace psc
