@@ -306,6 +306,8 @@ void MainWindow::onTrialsChanged(const std::vector<Trial> &changed)
 {
     m_view->upsertTrials(changed);
     updateCounts();
+    if (!m_controller->isRunning())
+        updateActions(); // e.g. another process has reached the budget
 }
 
 void MainWindow::onRunStarted(const QString &title)

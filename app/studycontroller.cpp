@@ -18,6 +18,8 @@ namespace {
 
 /** While trials are in flight, re-read at most this often (trial completions re-read at once). */
 constexpr int kRefreshIntervalMs = 400;
+/** While idle, look for changes made by other processes this often. */
+constexpr int kPollIntervalMs = 2000;
 
 QString summaryText(const StudyRunSummary &s)
 {
@@ -38,8 +40,11 @@ QString summaryText(const StudyRunSummary &s)
 StudyController::StudyController(QObject *parent) : StudyController(studyThreadBudget(), parent) {}
 
 StudyController::StudyController(const ThreadBudget &budget, QObject *parent)
-    : QObject(parent), m_jobs(new JobManager(budget, this)), m_refreshTimer(new QTimer(this))
+    : QObject(parent), m_jobs(new JobManager(budget, this)), m_refreshTimer(new QTimer(this)),
+      m_pollTimer(new QTimer(this))
 {
+    m_pollTimer->setInterval(kPollIntervalMs);
+    connect(m_pollTimer, &QTimer::timeout, this, &StudyController::refresh);
     configureTrainingThreads(budget.torchThreads);
     m_refreshTimer->setSingleShot(true);
     m_refreshTimer->setInterval(kRefreshIntervalMs);
@@ -71,6 +76,8 @@ void StudyController::openReader(const QString &path)
     m_path = QFileInfo(path).absoluteFilePath();
     // Everything up to now comes with readTrials(); trialsChanged() reports what happens after.
     m_revision = m_reader->changesSince(0).revision;
+    if (!isRunning())
+        m_pollTimer->start();
     Q_EMIT studyOpened();
 }
 
@@ -79,6 +86,7 @@ void StudyController::closeStudy()
     if (!m_reader)
         return;
     m_refreshTimer->stop();
+    m_pollTimer->stop();
     m_reader.reset();
     m_spec = {};
     m_path.clear();
@@ -162,6 +170,7 @@ void StudyController::startJob(std::unique_ptr<StudyJob> job)
     m_outcome = job->outcome();
     const QString title = job->title();
     m_paused = false;
+    m_pollTimer->stop();
     m_job = m_jobs->submit(std::move(job), PoolKind::Light);
     Q_EMIT runStarted(title);
 }
@@ -212,6 +221,8 @@ void StudyController::onJobFinished(JobId id, JobStatus status, const QString &m
         return;
     m_job = 0;
     m_refreshTimer->stop();
+    if (m_reader)
+        m_pollTimer->start();
     const bool wasPaused = m_paused;
     m_paused = false;
     refresh();

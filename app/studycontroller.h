@@ -23,7 +23,8 @@ namespace psc {
  *
  * Reading: the controller keeps its own ReadOnly StudyStore on the GUI thread and reads only what changed
  * (StudyStore::changesSince()) when the running job says a trial finished, and a few times a second while
- * trials are in flight, so reads stay small however long the study gets.
+ * trials are in flight, so reads stay small however long the study gets. While it runs nothing itself it
+ * looks every few seconds, so a study run from the command line updates live too.
  *
  * Running: owns a JobManager; a StudyJob coordinates the study on the light pool while trainings run on
  * the heavy pool. Progress, pause and cancel go through the job's context. Destroying the controller
@@ -90,6 +91,7 @@ private:
 
     JobManager *m_jobs = nullptr;
     QTimer *m_refreshTimer = nullptr;
+    QTimer *m_pollTimer = nullptr; ///< while idle: picks up runs by other processes (`paretoscope resume`)
     std::unique_ptr<StudyStore> m_reader;
     StudySpec m_spec;
     QString m_path;

@@ -3,8 +3,8 @@
 #include "cli.h"
 #include "cliutil.h"
 #include "studyreport.h"
+#include "studysession.h"
 
-#include "psc/builtinplugins.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobmanager.h"
@@ -90,37 +90,10 @@ RunArgs runArgs(const QCommandLineParser &parser)
     return r;
 }
 
-/** Everything a study needs besides its store, checked before any file is created. */
-struct StudyEnvironment
-{
-    PluginRegistry registry;
-    const plugin::StrategyFactory *strategy = nullptr;
-    Dataset data;
-};
-
-void prepare(StudyEnvironment &env, const StudySpec &spec)
-{
-    importBuiltinPlugins();
-    env.registry.load();
-    env.strategy = env.registry.strategy(spec.strategy.id);
-    if (!env.strategy) {
-        std::string known;
-        for (const auto &id : env.registry.strategyIds())
-            known += (known.empty() ? "" : ", ") + id;
-        throw InputError("study \"" + spec.name + "\": unknown strategy \"" + spec.strategy.id +
-                         "\" (available: " + known + ")");
-    }
-    env.data = loadFashionMnist(spec.task.dataDirectory());
-}
-
 int runStudy(StudyStore &store, const StudySpec &spec, StudyEnvironment &env, const RunArgs &args)
 {
-    ThreadBudget budget = ThreadBudget::forMachine();
-    if (args.parallel > 0) {
-        budget.heavyThreads = std::min(args.parallel, budget.cores);
-        budget.torchThreads = std::max(1, budget.cores / budget.heavyThreads);
-    }
-    ml::TorchTrainer::configureThreads(budget.torchThreads);
+    const ThreadBudget budget = studyThreadBudget(args.parallel);
+    configureTrainingThreads(budget.torchThreads);
     ml::TorchTrainer trainer;
     QThreadPool heavy;
     heavy.setMaxThreadCount(budget.heavyThreads);
@@ -176,7 +149,7 @@ int runStudyCommand(const QStringList &args)
 
     const StudySpec spec = StudySpec::fromFile(parser.positionalArguments().front().toStdString());
     StudyEnvironment env;
-    prepare(env, spec);
+    prepareStudyEnvironment(env, spec);
     auto store = StudyStore::create(db, spec.toJson());
     return runStudy(*store, spec, env, ra);
 }
@@ -196,7 +169,7 @@ int resumeCommand(const QStringList &args)
     auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     StudyEnvironment env;
-    prepare(env, spec);
+    prepareStudyEnvironment(env, spec);
     return runStudy(*store, spec, env, ra);
 }
 

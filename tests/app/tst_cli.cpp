@@ -187,6 +187,7 @@ private Q_SLOTS:
         const int budget = 5;
         QProcess p;
         p.setProcessChannelMode(QProcess::SeparateChannels);
+        p.setReadChannel(QProcess::StandardError); // progress and trial lines; results come on stdout at the end
         p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"run", writeSpec(dir, "killed", budget, false, 8000), "--db", db});
         QVERIFY(p.waitForStarted());
         // Wait for the first finished trial to be reported (it is committed before it is printed), then

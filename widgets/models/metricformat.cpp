@@ -122,7 +122,8 @@ QString formatMetricValue(const MetricRef &metric, double value)
         const double v = value * s.factor;
         return number(v, std::abs(v) >= 100.0 ? 0 : std::abs(v) >= 10.0 ? 1 : 2) + QLatin1Char(' ') + s.unit;
     }
-    const QString suffix = unit == QLatin1String("MAC") ? QStringLiteral(" MACs") : QString();
+    // Counts (MACs, parameters) get a multiplier only: the column or label names what is counted.
+    const QString suffix;
     if (a >= 1e6)
         return number(value / 1e6, 2) + QStringLiteral(" M") + suffix;
     if (a >= 1e4)
@@ -180,12 +181,12 @@ AxisScale axisScale(const MetricRef &metric, double maxAbs)
     }
     if (unit == QLatin1String("s") || unit == QLatin1String("J") || unit == QLatin1String("W"))
         return siScale(maxAbs, unit);
-    const QString suffix = unit == QLatin1String("MAC") ? QStringLiteral("MACs") : QString();
+    // Counts (MACs, parameters): the label already names the unit, so only the multiplier is shown.
     if (maxAbs >= 1e6)
-        return {1e-6, (QStringLiteral("M ") + suffix).trimmed()};
+        return {1e-6, QStringLiteral("millions")};
     if (maxAbs >= 1e4)
-        return {1e-3, (QStringLiteral("k ") + suffix).trimmed()};
-    return {1.0, suffix};
+        return {1e-3, QStringLiteral("thousands")};
+    return {1.0, QString()};
 }
 
 } // namespace psc

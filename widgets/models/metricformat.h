@@ -25,7 +25,7 @@ bool isPercentMetric(const MetricRef &metric);
 /** True if the metric is a positive cost (bytes, MACs, counts, time, energy) so a log axis makes sense. */
 bool isLogScalable(const MetricRef &metric);
 
-/** The value with its unit: "85.20 %", "21.4 KiB", "1.23 M MACs", "12.3 ms". NaN gives "–". */
+/** The value with its unit: "85.20 %", "21.4 KiB", "1.23 M" (MACs), "12.3 ms". NaN gives "–". */
 QString formatMetricValue(const MetricRef &metric, double value);
 
 /** Whether smaller or larger is better: the study's objective direction, else the metric's natural one. */
@@ -43,7 +43,7 @@ std::vector<MetricRef> studyMetrics(const StudySpec &spec);
 struct AxisScale
 {
     double factor = 1.0;
-    QString unit; ///< "KiB", "%", "M MACs", "ms"; empty for plain numbers
+    QString unit; ///< "KiB", "%", "ms", "millions"; empty for plain numbers
 };
 
 /** The display unit that keeps the tick labels of values up to `maxAbs` short. */

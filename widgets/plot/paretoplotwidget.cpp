@@ -13,6 +13,8 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QStyle>
+#include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -77,19 +79,22 @@ ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
     m_yLog = new QCheckBox(tr("log"), this);
     m_xLog->setToolTip(tr("Logarithmic horizontal axis (for sizes, MACs and times)"));
     m_yLog->setToolTip(tr("Logarithmic vertical axis (for sizes, MACs and times)"));
-    auto *help = new QLabel(tr("<a href='#'>How to read this plot</a>"), this);
+    auto *help = new QToolButton(this);
+    help->setIcon(style()->standardIcon(QStyle::SP_MessageBoxQuestion));
+    help->setAutoRaise(true);
     help->setToolTip(readingHelp());
-    help->setTextInteractionFlags(Qt::NoTextInteraction);
+    connect(help, &QToolButton::clicked, help, [help] {
+        QToolTip::showText(help->mapToGlobal(QPoint(0, help->height())), help->toolTip(), help);
+    });
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("X:"), this));
     controls->addWidget(m_xMenu, 1);
     controls->addWidget(m_xLog);
-    controls->addSpacing(12);
+    controls->addSpacing(8);
     controls->addWidget(new QLabel(tr("Y:"), this));
     controls->addWidget(m_yMenu, 1);
     controls->addWidget(m_yLog);
-    controls->addSpacing(12);
     controls->addWidget(help);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -210,6 +215,11 @@ void ParetoPlotWidget::clear()
     m_selected = -1;
     m_hovered = -1;
     fillAxisMenus();
+    for (QCheckBox *box : {m_xLog, m_yLog}) {
+        const QSignalBlocker block(box);
+        box->setChecked(false);
+        box->setEnabled(false);
+    }
     rebuild();
 }
 
@@ -373,6 +383,8 @@ void ParetoPlotWidget::rebuild()
     g.emptyText->setText(m_spec.name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
+    m_plot->xAxis->setTickLabels(!m_points.empty());
+    m_plot->yAxis->setTickLabels(!m_points.empty());
     m_plot->legend->setVisible(!m_points.empty());
 
     auto axisLabel = [this](const MetricRef &ref, const AxisScale &s) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/studyview.h"
 
+#include "models/metricformat.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
@@ -8,10 +9,22 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace psc {
+namespace {
+
+QFont boldFont(QFont font)
+{
+    font.setBold(true); // rows on the front are bold
+    return font;
+}
+
+} // namespace
 
 StudyView::StudyView(QWidget *parent)
     : QWidget(parent), m_model(new TrialTableModel(this)), m_proxy(new TrialSortProxyModel(this))
@@ -60,19 +73,35 @@ void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
     m_plot->setStudy(spec, trials);
     m_model->setStudy(spec, std::move(trials));
-    m_table->resizeColumnsToContents();
+    fitColumns();
     selectTrial(-1);
+}
+
+void StudyView::fitColumns()
+{
+    // Sized for the widest values a column will hold, not the rows there are now: a study that has just
+    // started has only pending rows, and columns that widen as trials finish would keep moving.
+    const QFontMetrics bold(boldFont(m_table->font()));
+    const int padding = 2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 12;
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        QString widest;
+        if (c == TrialTableModel::NumberColumn)
+            widest = QStringLiteral("0000");
+        else if (c == TrialTableModel::StateColumn)
+            widest = QStringLiteral("complete (cached)");
+        else if (const MetricRef *metric = m_model->metricAt(c))
+            widest = formatMetricValue(*metric, isPercentMetric(*metric) ? 0.8888 : 888.88e6 / 1024.0);
+        const int content = widest.isEmpty() ? 0 : bold.horizontalAdvance(widest) + padding;
+        m_table->setColumnWidth(c, std::max(content, m_table->horizontalHeader()->sectionSizeHint(c)));
+    }
 }
 
 void StudyView::upsertTrials(const std::vector<Trial> &changed)
 {
     if (changed.empty())
         return;
-    const bool first = m_model->rowCount() == 0;
     m_model->upsertTrials(changed);
     m_plot->upsertTrials(changed);
-    if (first)
-        m_table->resizeColumnsToContents();
 }
 
 void StudyView::clear()

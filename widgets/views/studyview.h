@@ -48,6 +48,7 @@ Q_SIGNALS:
     void selectedTrialChanged(qint64 id);
 
 private:
+    void fitColumns();
     void onTableSelectionChanged();
     void onPlotClicked(qint64 id);
 

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mainwindow.h"
+#include "recentfiles.h"
+#include "studycontroller.h"
+
+#include "models/trialsortproxymodel.h"
+#include "models/trialtablemodel.h"
+#include "plot/paretoplotwidget.h"
+#include "views/studyview.h"
+
+#include "psc/study/studyspec.h"
+#include "psc/study/studystore.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QItemSelectionModel>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace psc;
+
+namespace {
+
+const QString kDemoSpec = QStringLiteral(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+
+/** The demo spec (search space inlined) with a cheaper recipe and budget, written to `path`. */
+QString writeSpec(const QString &path, int trials, int trainSubset, int epochs)
+{
+    QJsonObject spec =
+        QJsonDocument::fromJson(QByteArray::fromStdString(StudySpec::fromFile(kDemoSpec.toStdString()).toJson()))
+            .object();
+    QJsonObject training = spec.value(QStringLiteral("training")).toObject();
+    training[QStringLiteral("epochs")] = epochs;
+    training[QStringLiteral("train_subset")] = trainSubset;
+    training[QStringLiteral("test_subset")] = 500;
+    spec[QStringLiteral("training")] = training;
+    spec[QStringLiteral("budget")] = QJsonObject{{QStringLiteral("trials"), trials}};
+    spec[QStringLiteral("constraints")] = QJsonArray(); // every candidate is trained
+    spec[QStringLiteral("name")] = QStringLiteral("gui-test");
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(spec).toJson()) <= 0)
+        qFatal("cannot write %s", qPrintable(path));
+    return path;
+}
+
+/** A study file with `n` finished trials, made directly through the store (no training). */
+QString prepareStudy(const QString &path, int n)
+{
+    auto store = StudyStore::create(path.toStdString(), StudySpec::fromFile(kDemoSpec.toStdString()).toJson());
+    for (int i = 0; i < n; ++i) {
+        Trial t;
+        t.architectureHash = "hash" + std::to_string(i);
+        t.parametersJson = "{\"blocks.count\": " + std::to_string(1 + i % 4) + "}";
+        store->insertTrial(t);
+        if (i % 5 == 4) {
+            store->finishTrial(t.id, TrialState::Infeasible, {{"", "weight_bytes", 50000.0 + i}},
+                               "weight_bytes <= 32KiB violated", 1.0);
+            continue;
+        }
+        store->finishTrial(t.id, TrialState::Complete,
+                           {{"", "accuracy", 0.5 + 0.02 * i},
+                            {"", "weight_bytes", 2000.0 + 1500.0 * ((i * 7) % 11)},
+                            {"", "macs", 1e5 * (1 + (i * 3) % 13)}},
+                           "", 1.0);
+    }
+    return path;
+}
+
+qint64 selectedRowTrial(const StudyView &view)
+{
+    const QModelIndexList rows = view.table()->selectionModel()->selectedRows();
+    return rows.isEmpty() ? -1 : rows.front().data(TrialTableModel::TrialIdRole).toLongLong();
+}
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    void openPreparedStudy()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("prepared.psc")), 12);
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openStudy(path));
+        StudyView *view = w.view();
+        QCOMPARE(view->model()->rowCount(), 12);
+        QVERIFY(w.windowTitle().contains(QStringLiteral("fashion-mnist-demo")));
+        QVERIFY(w.recentFiles()->files().contains(QFileInfo(path).absoluteFilePath()));
+        QVERIFY(w.runAction()->isEnabled());
+        QCOMPARE(w.runAction()->text(), QStringLiteral("&Resume"));
+        QVERIFY(!w.cancelAction()->isEnabled());
+        QCOMPARE(view->plot()->plottedTrialIds().size(), 10); // the infeasible ones have no accuracy
+
+        // Table -> plot.
+        const qint64 id = view->model()->trials().at(5).id;
+        const QModelIndex proxyIndex = view->proxy()->mapFromSource(view->model()->index(5, 0));
+        view->table()->selectRow(proxyIndex.row());
+        QCOMPARE(view->plot()->selectedTrial(), id);
+        QCOMPARE(view->selectedTrial(), id);
+
+        // Plot -> table.
+        const qint64 other = view->plot()->frontTrialIds().front();
+        const QPointF pos = view->plot()->trialPosition(other);
+        QVERIFY(pos.x() >= 0);
+        QTest::mouseClick(view->plot()->canvas(), Qt::LeftButton, {}, pos.toPoint());
+        QCOMPARE(selectedRowTrial(*view), other);
+        QCOMPARE(view->plot()->selectedTrial(), other);
+
+        // Save plot through the window.
+        QVERIFY(w.savePlot(m_dir.filePath(QStringLiteral("window.svg"))));
+        QVERIFY(QFile(m_dir.filePath(QStringLiteral("window.svg"))).size() > 0);
+    }
+
+    void badFileShowsMessage()
+    {
+        const QString bad = m_dir.filePath(QStringLiteral("bad.psc"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not a study");
+        f.close();
+        MainWindow w;
+        w.show();
+        QVERIFY(!w.openStudy(bad));
+        auto *box = w.findChild<QMessageBox *>();
+        QVERIFY(box);
+        QVERIFY2(box->text().contains(QStringLiteral("bad.psc")), qPrintable(box->text()));
+        box->close();
+
+        QVERIFY(!w.newStudy(PSC_TEST_DATA_DIR "/studies/missing-space.json", m_dir.filePath(QStringLiteral("x.psc"))));
+        QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("x.psc"))));
+    }
+
+    void recentFilesPruned()
+    {
+        MainWindow w;
+        RecentFiles *recent = w.recentFiles();
+        recent->clear();
+        const QString a = prepareStudy(m_dir.filePath(QStringLiteral("recent-a.psc")), 1);
+        const QString b = prepareStudy(m_dir.filePath(QStringLiteral("recent-b.psc")), 1);
+        recent->add(a);
+        recent->add(b);
+        recent->add(a);
+        QCOMPARE(recent->files(), (QStringList{a, b}));
+        QFile::remove(b);
+        QCOMPARE(recent->files(), QStringList{a});
+        for (int i = 0; i < 10; ++i)
+            recent->add(prepareStudy(m_dir.filePath(QStringLiteral("recent-%1.psc").arg(i)), 0));
+        QCOMPARE(recent->files().size(), RecentFiles::maxFiles());
+    }
+
+    void runTinyStudy()
+    {
+        const QString spec = writeSpec(m_dir.filePath(QStringLiteral("tiny.json")), 2, 1200, 1);
+        const QString db = m_dir.filePath(QStringLiteral("tiny.psc"));
+        MainWindow w;
+        w.show();
+        StudyController *controller = w.controller();
+        QSignalSpy finished(controller, &StudyController::runFinished);
+        QSignalSpy changed(controller, &StudyController::trialsChanged);
+        QSignalSpy opened(controller, &StudyController::studyOpened);
+        QVERIFY(w.newStudy(spec, db));
+        QVERIFY(controller->isRunning());
+        QVERIFY(w.progressBar()->isVisible());
+        QVERIFY(w.cancelAction()->isEnabled());
+        QVERIFY(!w.runAction()->isEnabled());
+
+        QVERIFY(finished.wait(240000));
+        qInfo("%s", qPrintable(finished.at(0).at(1).toString()));
+        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(opened.size(), 1);
+        QVERIFY(changed.size() >= 1); // the table was filled while the study ran, not reloaded at the end
+        QCOMPARE(w.view()->model()->rowCount(), 2);
+        for (const Trial &t : w.view()->model()->trials())
+            QVERIFY2(t.state == TrialState::Complete, t.error.c_str());
+        QVERIFY(!w.progressBar()->isVisible());
+        QVERIFY(!w.runAction()->isEnabled()); // budget reached
+        QCOMPARE(w.view()->plot()->plottedTrialIds().size(), 2);
+    }
+
+    void cancelAndClose()
+    {
+        const QString spec = writeSpec(m_dir.filePath(QStringLiteral("big.json")), 50, 0, 3);
+        const QString db = m_dir.filePath(QStringLiteral("big.psc"));
+        MainWindow w;
+        w.show();
+        StudyController *controller = w.controller();
+        QSignalSpy finished(controller, &StudyController::runFinished);
+        QSignalSpy progress(controller, &StudyController::runProgress);
+        QVERIFY(w.newStudy(spec, db));
+        // Wait until trainings are under way.
+        auto training = [&] {
+            return !progress.isEmpty() && progress.last().at(1).toString().contains(QStringLiteral(" training")) &&
+                   !progress.last().at(1).toString().contains(QStringLiteral(" 0 training"));
+        };
+        while (!training())
+            QVERIFY(progress.wait(60000));
+
+        QElapsedTimer timer;
+        timer.start();
+        w.cancelAction()->trigger();
+        QVERIFY(finished.wait(15000));
+        qInfo("cancelled after %lld ms: %s", timer.elapsed(), qPrintable(finished.at(0).at(1).toString()));
+        QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QVERIFY(w.runAction()->isEnabled());
+        {
+            auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+            QCOMPARE(store->integrityCheck(), std::string("ok"));
+            QVERIFY(store->trialCounts().total() >= 1);
+        }
+
+        // Resume, then close the window mid-run: the run is cancelled and waited for.
+        progress.clear();
+        w.runAction()->trigger();
+        QVERIFY(controller->isRunning());
+        while (!training())
+            QVERIFY(progress.wait(60000));
+        timer.restart();
+        QVERIFY(w.close());
+        QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        QCOMPARE(store->integrityCheck(), std::string("ok"));
+    }
+};
+
+int main(int argc, char *argv[])
+{
+    // Keep the user's settings (recent files, window state) out of the test.
+    QTemporaryDir config;
+    qputenv("XDG_CONFIG_HOME", config.path().toLocal8Bit());
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("ParetoscopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    TestMainWindow test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_mainwindow.moc"

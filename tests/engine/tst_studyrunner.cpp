@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The study runner's bookkeeping: budgets, failures, constraints, cache, resume and cancellation. Training
+// is replaced by a deterministic scripted trainer so these cases run in milliseconds; the real trainer is
+// tested in tests/ml and end to end in tests/app.
+#include "psc/builtinplugins.h"
+#include "psc/core/error.h"
+#include "psc/data/dataset.h"
+#include "psc/jobs/jobcontext.h"
+#include "psc/net/analysis.h"
+#include "psc/net/networkparser.h"
+#include "psc/plugins/pluginregistry.h"
+#include "psc/space/searchspace.h"
+#include "psc/study/studyrunner.h"
+#include "psc/study/studystore.h"
+#include "psc/train/trainer.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThreadPool>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+using namespace psc;
+
+namespace {
+
+/**
+ * Test double for the trainer: accuracy is a fixed function of the parameter count, and networks whose
+ * parameter count is divisible by `failEvery` throw, like a diverging training would.
+ */
+class ScriptedTrainer : public Trainer
+{
+public:
+    explicit ScriptedTrainer(std::int64_t failEvery = 0) : m_failEvery(failEvery) {}
+    TrainResult train(const NetworkDescription &network, const TrainingRecipe &, const Dataset &, std::uint64_t,
+                      JobContext &ctx) override
+    {
+        ctx.checkpoint();
+        const std::int64_t params = analyzeNetwork(network).totalParams;
+        {
+            std::lock_guard lock(m_mutex);
+            ++calls;
+            trainedHashes.insert(architectureHash(network));
+        }
+        if (m_failEvery > 0 && params % m_failEvery == 0)
+            throw RuntimeError("training diverged: loss is nan at epoch 1, batch 3");
+        TrainResult r;
+        r.validationAccuracy = 1.0 - 1000.0 / double(params + 1000);
+        r.testAccuracy = r.validationAccuracy - 0.01;
+        r.trainSeconds = 0.001;
+        r.weights = {1, 2, 3};
+        r.weightsFormat = "scripted";
+        return r;
+    }
+    std::atomic<int> calls{0};
+    std::set<std::string> trainedHashes;
+
+private:
+    std::int64_t m_failEvery;
+    std::mutex m_mutex;
+};
+
+std::string trialLine(const Trial &t)
+{
+    return std::to_string(t.number) + " " + std::string(toString(t.state)) + " " + t.parametersJson;
+}
+
+} // namespace
+
+class TestStudyRunner : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    PluginRegistry m_registry;
+    Dataset m_noData; // the scripted trainer never looks at it
+    StudySpec m_spec;
+
+    const plugin::StrategyFactory &random() const { return *m_registry.strategy("random"); }
+    std::filesystem::path file(const char *name) const { return m_dir.filePath(name).toStdString(); }
+
+    StudyRunSummary run(StudyStore &store, const StudySpec &spec, Trainer &trainer, int trials,
+                        QThreadPool *pool = nullptr, int parallel = 1)
+    {
+        StudyRunner runner(store, spec, random(), trainer, m_noData, pool, {trials, parallel});
+        JobContext ctx;
+        return runner.run(ctx);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        importBuiltinPlugins();
+        m_registry.load();
+        QVERIFY(m_registry.strategy("random"));
+        m_spec = StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+    }
+
+    void runsToTheBudgetRecordingEveryOutcome()
+    {
+        auto store = StudyStore::create(file("budget.psc"), m_spec.toJson());
+        ScriptedTrainer trainer(7);
+        std::vector<Trial> reported;
+        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {20, 1});
+        runner.setTrialFinishedCallback([&](const Trial &t) { reported.push_back(t); });
+        JobContext ctx;
+        const StudyRunSummary s = runner.run(ctx);
+        QCOMPARE(s.finishedTotal, 20);
+        QVERIFY(s.budgetReached);
+        QCOMPARE(s.trained + s.cached + s.infeasible + s.failed, 20);
+        QCOMPARE(int(reported.size()), 20);
+        QCOMPARE(trainer.calls.load(), s.trained + s.failed);
+
+        const auto trials = store->trials();
+        QCOMPARE(int(trials.size()), 20);
+        int failed = 0, infeasible = 0;
+        for (const Trial &t : trials) {
+            if (t.state == TrialState::Failed) {
+                ++failed;
+                QCOMPARE(QString::fromStdString(t.error), QStringLiteral("training diverged: loss is nan at epoch 1, batch 3"));
+            } else if (t.state == TrialState::Infeasible) {
+                ++infeasible;
+                QVERIFY2(t.error.find("violates") != std::string::npos, t.error.c_str());
+            } else {
+                QCOMPARE(std::string(toString(t.state)), std::string("complete"));
+                QVERIFY(store->artifact(t.id, "weights").has_value());
+            }
+        }
+        QCOMPARE(failed, s.failed);
+        QCOMPARE(infeasible, s.infeasible);
+        QVERIFY2(infeasible > 0, "the demo constraints should reject some candidates");
+    }
+
+    void infeasibleCandidatesAreNotTrained()
+    {
+        StudySpec spec = m_spec;
+        spec.constraints = {*parseConstraint("weight_bytes <= 1")};
+        auto store = StudyStore::create(file("infeasible.psc"), spec.toJson());
+        ScriptedTrainer trainer;
+        const StudyRunSummary s = run(*store, spec, trainer, 5);
+        QCOMPARE(s.infeasible, 5);
+        QCOMPARE(trainer.calls.load(), 0);
+        for (const Trial &t : store->trials())
+            QVERIFY2(t.error.find("weight_bytes = ") == 0 && t.error.find("violates weight_bytes <= 1") != std::string::npos,
+                     t.error.c_str());
+    }
+
+    void anArchitectureIsTrainedOnceEvenInParallel()
+    {
+        // A space with a single architecture: every trial after the first is a cache hit.
+        StudySpec spec = m_spec;
+        spec.constraints.clear();
+        auto &d = spec.searchSpace;
+        d = SearchSpace::fromJson(R"({"name": "one", "input": {"channels": 1, "height": 28, "width": 28},
+            "num_classes": 10, "stem": {"out_channels": 8, "kernel": 3, "stride": 2},
+            "blocks": {"count": 1, "type": "separable", "out_channels": 16, "kernel": 3, "stride": 2,
+                       "expansion": 1, "residual": false}, "head": {"dense_units": 0}})")
+                .definition();
+        auto store = StudyStore::create(file("cache.psc"), spec.toJson());
+        ScriptedTrainer trainer;
+        QThreadPool pool;
+        pool.setMaxThreadCount(2);
+        const StudyRunSummary s = run(*store, spec, trainer, 4, &pool, 2);
+        QCOMPARE(trainer.calls.load(), 1);
+        QCOMPARE(s.trained, 1);
+        QCOMPARE(s.cached, 3);
+        const auto trials = store->trials();
+        for (std::size_t i = 1; i < trials.size(); ++i) {
+            QVERIFY(trials[i].cachedFrom.has_value());
+            QCOMPARE(*trials[i].cachedFrom, trials[0].id);
+            QVERIFY(trials[i].metrics == trials[0].metrics);
+        }
+    }
+
+    void resumeContinuesTheSameSequence()
+    {
+        ScriptedTrainer trainer(7);
+        auto whole = StudyStore::create(file("whole.psc"), m_spec.toJson());
+        run(*whole, m_spec, trainer, 12);
+
+        {
+            auto first = StudyStore::create(file("resumed.psc"), m_spec.toJson());
+            run(*first, m_spec, trainer, 5);
+        }
+        auto second = StudyStore::open(file("resumed.psc"), StudyStore::Mode::ReadWrite);
+        const StudyRunSummary s = run(*second, m_spec, trainer, 12);
+        QCOMPARE(s.finishedTotal, 12);
+        const auto a = whole->trials();
+        const auto b = second->trials();
+        QCOMPARE(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i)
+            QCOMPARE(trialLine(b[i]), trialLine(a[i]));
+    }
+
+    void parallelTrainingCompletesTheBudget()
+    {
+        auto store = StudyStore::create(file("parallel.psc"), m_spec.toJson());
+        ScriptedTrainer trainer;
+        QThreadPool pool;
+        pool.setMaxThreadCount(2);
+        const StudyRunSummary s = run(*store, m_spec, trainer, 16, &pool, 2);
+        QCOMPARE(s.finishedTotal, 16);
+        std::set<std::string> hashes;
+        for (const Trial &t : store->trials()) {
+            QVERIFY(t.state != TrialState::Running && t.state != TrialState::Pending);
+            if (!t.cachedFrom)
+                QVERIFY2(hashes.insert(t.architectureHash).second, "an architecture was trained twice");
+        }
+    }
+
+    void cancelledRunLeavesInFlightTrialsForResume()
+    {
+        auto store = StudyStore::create(file("cancel.psc"), m_spec.toJson());
+        // A trainer that cancels the study from inside the first training, as a user's click would.
+        class CancellingTrainer : public ScriptedTrainer
+        {
+        public:
+            JobContext *study = nullptr;
+            TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
+                              JobContext &ctx) override
+            {
+                study->cancel();
+                return ScriptedTrainer::train(n, r, d, s, ctx);
+            }
+        } trainer;
+        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1});
+        JobContext ctx;
+        trainer.study = &ctx;
+        const StudyRunSummary s = runner.run(ctx);
+        QVERIFY(s.cancelled);
+        QVERIFY(!s.budgetReached);
+        const TrialCounts c = store->trialCounts();
+        QCOMPARE(int(c.running), 1);
+        QVERIFY(c.finished() < 10);
+        store.reset();
+        auto again = StudyStore::open(file("cancel.psc"), StudyStore::Mode::ReadWrite);
+        ScriptedTrainer plain;
+        QCOMPARE(run(*again, m_spec, plain, 10).finishedTotal, 10);
+        QCOMPARE(int(again->trialCounts().running), 0);
+    }
+
+    void targetMetricsNeedATarget()
+    {
+        StudySpec spec = m_spec;
+        spec.objectives.push_back({*parseMetricRef("latency_s@stm32f746zg"), Direction::Minimize});
+        auto store = StudyStore::create(file("target.psc"), spec.toJson());
+        ScriptedTrainer trainer;
+        try {
+            StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {});
+            QFAIL("expected an InputError");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("unknown target \"stm32f746zg\""), e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStudyRunner)
+#include "tst_studyrunner.moc"
