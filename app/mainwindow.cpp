@@ -66,7 +66,8 @@ void MainWindow::createActions()
     m_openAction->setToolTip(tr("Open a study file (.psc) to browse its trials; safe while another process runs it"));
     connect(m_openAction, &QAction::triggered, this, &MainWindow::openInteractive);
 
-    m_savePlotAction = new QAction(themeIcon("document-save-as", QStyle::SP_DialogSaveButton), tr("Save &Plot As…"), this);
+    m_savePlotAction =
+        new QAction(themeIcon("document-save-as", QStyle::SP_DialogSaveButton), tr("Save &Plot As…"), this);
     m_savePlotAction->setShortcut(QKeySequence::SaveAs);
     m_savePlotAction->setToolTip(tr("Save the Pareto plot as PNG, SVG or PDF"));
     connect(m_savePlotAction, &QAction::triggered, this, &MainWindow::savePlotInteractive);
@@ -252,8 +253,8 @@ void MainWindow::newStudyInteractive()
 
 void MainWindow::openInteractive()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Study"), lastDirectory(),
-                                                      tr("Study files (*.psc);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open Study"), lastDirectory(), tr("Study files (*.psc);;All files (*)"));
     if (!path.isEmpty())
         openStudy(path);
 }
@@ -268,7 +269,9 @@ void MainWindow::savePlotInteractive()
     if (path.isEmpty())
         return;
     if (!ParetoPlotWidget::saveFormats().contains(QFileInfo(path).suffix().toLower()))
-        path += filter == svg ? QStringLiteral(".svg") : filter == pdf ? QStringLiteral(".pdf") : QStringLiteral(".png");
+        path += filter == svg   ? QStringLiteral(".svg")
+                : filter == pdf ? QStringLiteral(".pdf")
+                                : QStringLiteral(".png");
     setLastDirectory(path);
     savePlot(path);
 }
@@ -284,7 +287,7 @@ void MainWindow::about()
 
 void MainWindow::onStudyOpened()
 {
-    m_view->setStudy(m_controller->spec(), m_controller->readTrials());
+    m_view->setStudy(m_controller->spec(), {}); // the trials follow in trialsChanged()
     m_recent->add(m_controller->studyPath());
     setLastDirectory(m_controller->studyPath());
     if (!m_controller->isRunning())
@@ -404,9 +407,9 @@ void MainWindow::updateTitle()
         setWindowTitle(tr("Paretoscope"));
         return;
     }
-    setWindowTitle(tr("%1 (%2) — Paretoscope")
-                       .arg(QString::fromStdString(m_controller->spec().name),
-                            QFileInfo(m_controller->studyPath()).fileName()));
+    setWindowTitle(
+        tr("%1 (%2) — Paretoscope")
+            .arg(QString::fromStdString(m_controller->spec().name), QFileInfo(m_controller->studyPath()).fileName()));
 }
 
 void MainWindow::showError(const QString &title, const QString &text)
@@ -427,8 +430,8 @@ QString MainWindow::lastDirectory() const
 void MainWindow::setLastDirectory(const QString &fileOrDir)
 {
     const QFileInfo info(fileOrDir);
-    QSettings().setValue(QStringLiteral("dialogs/lastDirectory"), info.isDir() ? info.absoluteFilePath()
-                                                                               : info.absolutePath());
+    QSettings().setValue(QStringLiteral("dialogs/lastDirectory"),
+                         info.isDir() ? info.absoluteFilePath() : info.absolutePath());
 }
 
 } // namespace psc

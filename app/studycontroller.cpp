@@ -74,11 +74,14 @@ void StudyController::openReader(const QString &path)
     m_spec = StudySpec::fromJson(reader->specJson(), file + " (stored spec)");
     m_reader = std::move(reader);
     m_path = QFileInfo(path).absoluteFilePath();
-    // Everything up to now comes with readTrials(); trialsChanged() reports what happens after.
-    m_revision = m_reader->changesSince(0).revision;
+    // The trials so far arrive as the first trialsChanged(): one path for opening and for live updates.
+    TrialChanges all = m_reader->changesSince(0);
+    m_revision = all.revision;
     if (!isRunning())
         m_pollTimer->start();
     Q_EMIT studyOpened();
+    if (!all.trials.empty())
+        Q_EMIT trialsChanged(all.trials);
 }
 
 void StudyController::closeStudy()
@@ -92,11 +95,6 @@ void StudyController::closeStudy()
     m_path.clear();
     m_revision = 0;
     Q_EMIT studyClosed();
-}
-
-std::vector<Trial> StudyController::readTrials() const
-{
-    return m_reader ? m_reader->trials() : std::vector<Trial>{};
 }
 
 TrialCounts StudyController::counts() const

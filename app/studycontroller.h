@@ -49,8 +49,6 @@ public:
     QString studyPath() const { return m_path; }
     /** The open study's spec; valid while hasStudy(). */
     const StudySpec &spec() const { return m_spec; }
-    /** Every trial of the open study, read now (for a full refresh). */
-    std::vector<Trial> readTrials() const;
     TrialCounts counts() const;
 
     /**
@@ -72,10 +70,10 @@ public:
     void refresh();
 
 Q_SIGNALS:
-    /** A study was opened (or created): spec() and readTrials() describe it. */
+    /** A study was opened (or created): spec() describes it; its trials follow in trialsChanged(). */
     void studyOpened();
     void studyClosed();
-    /** Trials inserted or changed since the last signal, ordered by number. */
+    /** Trials inserted or changed since the last signal (all of them right after studyOpened()), by number. */
     void trialsChanged(const std::vector<psc::Trial> &changed);
     void runStarted(const QString &title);
     void runProgress(double fraction, const QString &text);

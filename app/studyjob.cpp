@@ -12,8 +12,8 @@
 
 namespace psc {
 
-std::unique_ptr<StudyJob> StudyJob::createStudy(const StudySpec &spec, const QString &studyPath,
-                                                QThreadPool *heavyPool, int parallelTrials)
+std::unique_ptr<StudyJob> StudyJob::createStudy(const StudySpec &spec, const QString &studyPath, QThreadPool *heavyPool,
+                                                int parallelTrials)
 {
     std::unique_ptr<StudyJob> job(new StudyJob);
     job->m_spec = spec;

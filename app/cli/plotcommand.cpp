@@ -59,12 +59,12 @@ int plotCommand(const QStringList &args)
         "ringed. Default axes: x the first minimised objective, y the first maximised one. Prints each file "
         "written. Read-only: safe while the study is running."));
     parser.addPositionalArgument(QStringLiteral("FILE.psc"), QStringLiteral("Study file."));
-    parser.addOption({QStringLiteral("out"), QStringLiteral("Directory to write to (created if missing)."),
-                      QStringLiteral("DIR")});
+    parser.addOption(
+        {QStringLiteral("out"), QStringLiteral("Directory to write to (created if missing)."), QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("x"), QStringLiteral("Metric on the x axis, e.g. weight_bytes or macs."),
                       QStringLiteral("METRIC")});
-    parser.addOption({QStringLiteral("y"), QStringLiteral("Metric on the y axis, e.g. accuracy."),
-                      QStringLiteral("METRIC")});
+    parser.addOption(
+        {QStringLiteral("y"), QStringLiteral("Metric on the y axis, e.g. accuracy."), QStringLiteral("METRIC")});
     parser.addOption({QStringLiteral("formats"), QStringLiteral("Comma-separated list of png, svg, pdf."),
                       QStringLiteral("LIST"), QStringLiteral("png,svg,pdf")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Image size in pixels (PNG is written at twice this)."),
@@ -105,10 +105,8 @@ int plotCommand(const QStringList &args)
     const QString outDir = parser.value(QStringLiteral("out"));
     if (!QDir().mkpath(outDir))
         throw RuntimeError(outDir.toStdString() + ": cannot create the directory");
-    const QString base = QString::fromStdString(spec.name.empty() ? QFileInfo(QString::fromStdString(file))
-                                                                        .completeBaseName()
-                                                                        .toStdString()
-                                                                  : spec.name);
+    const QString base = QString::fromStdString(
+        spec.name.empty() ? QFileInfo(QString::fromStdString(file)).completeBaseName().toStdString() : spec.name);
     for (const QString &format : formats) {
         const QString path = QDir(outDir).filePath(base + QStringLiteral("-pareto.") + format);
         QString error;

@@ -403,6 +403,27 @@ private Q_SLOTS:
         QCOMPARE(store->trialCounts().finished(), 2);
     }
 
+    // A study deleted while open leaves its WAL behind; a new study at that path must not inherit it.
+    void createIgnoresOrphanedWal()
+    {
+        const fs::path path = file("reborn.psc");
+        {
+            auto old = StudyStore::create(path, kSpec);
+            Trial t = sampleTrial(1);
+            old->insertTrial(t);
+            QVERIFY(fs::exists(path.string() + "-wal"));
+            // Simulate the user deleting the study while the process still has it open (then dying).
+            fs::copy_file(path.string() + "-wal", path.string() + "-wal.keep");
+            fs::copy_file(path.string() + "-shm", path.string() + "-shm.keep");
+        }
+        fs::remove(path);
+        fs::rename(path.string() + "-wal.keep", path.string() + "-wal");
+        fs::rename(path.string() + "-shm.keep", path.string() + "-shm");
+        auto fresh = StudyStore::create(path, kSpec);
+        QCOMPARE(fresh->trials().size(), std::size_t(0));
+        QCOMPARE(QString::fromStdString(fresh->integrityCheck()), QStringLiteral("ok"));
+    }
+
     void oneWriterAtATime()
     {
         const fs::path path = file("locked.psc");

@@ -152,14 +152,13 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
         QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
         // 9.8 KiB < 12.0 KiB < 100.0 KiB numerically, but not as text.
-        model.setStudy(demoSpec(), {complete(1, 0.70, 12 * 1024, 3e6), complete(2, 0.85, 100 * 1024, 5e6),
-                                    pending(3), complete(4, 0.60, 9.8 * 1024, 1e6)});
+        model.setStudy(demoSpec(), {complete(1, 0.70, 12 * 1024, 3e6), complete(2, 0.85, 100 * 1024, 5e6), pending(3),
+                                    complete(4, 0.60, 9.8 * 1024, 1e6)});
         const int wb = column(model, "weight_bytes");
         const int acc = column(model, "accuracy");
 
         proxy.sort(wb, Qt::AscendingOrder);
-        QCOMPARE(columnText(proxy, TrialTableModel::NumberColumn),
-                 (QStringList{"3", "0", "1", "2"}));
+        QCOMPARE(columnText(proxy, TrialTableModel::NumberColumn), (QStringList{"3", "0", "1", "2"}));
         QCOMPARE(columnText(proxy, wb), (QStringList{"9.8 KiB", "12.0 KiB", "100.0 KiB", ""}));
         proxy.sort(wb, Qt::DescendingOrder);
         QCOMPARE(columnText(proxy, wb), (QStringList{"100.0 KiB", "12.0 KiB", "9.8 KiB", ""}));

@@ -51,8 +51,8 @@ bool TrialSortProxyModel::lessThan(const QModelIndex &left, const QModelIndex &r
             return c < 0;
     }
     // Equal keys: trial order, regardless of the direction, so rows do not jump around while a study runs.
-    const bool before = left.data(TrialTableModel::TrialIdRole).toLongLong() <
-                        right.data(TrialTableModel::TrialIdRole).toLongLong();
+    const bool before =
+        left.data(TrialTableModel::TrialIdRole).toLongLong() < right.data(TrialTableModel::TrialIdRole).toLongLong();
     return sortOrder() == Qt::AscendingOrder ? before : !before;
 }
 

@@ -72,7 +72,8 @@ QString architectureSummary(const Trial &trial)
             parts << s;
     constexpr int kMaxParts = 14;
     if (parts.size() > kMaxParts)
-        parts = parts.mid(0, kMaxParts / 2) + QStringList{QStringLiteral("…")} + parts.mid(parts.size() - kMaxParts / 2);
+        parts =
+            parts.mid(0, kMaxParts / 2) + QStringList{QStringLiteral("…")} + parts.mid(parts.size() - kMaxParts / 2);
     return parts.join(QStringLiteral(" → ")) + QStringLiteral(" (%1 layers)").arg(net.layers.size());
 }
 
@@ -82,7 +83,7 @@ QString parameterSummary(const Trial &trial)
     QStringList parts;
     for (auto it = params.begin(); it != params.end(); ++it) {
         const QJsonValue v = it.value();
-        const QString value = v.isBool() ? (v.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
+        const QString value = v.isBool()     ? (v.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
                               : v.isDouble() ? QString::number(v.toDouble())
                                              : v.toVariant().toString();
         parts << it.key() + QStringLiteral(" = ") + value;
@@ -110,8 +111,7 @@ QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFron
         if (isObjective(spec, ref))
             mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
         html += QStringLiteral("<tr><td>%1%2:</td><td align=right>%3</td></tr>")
-                    .arg(metricLabel(ref).toHtmlEscaped(), mark,
-                         formatMetricValue(ref, *value).toHtmlEscaped());
+                    .arg(metricLabel(ref).toHtmlEscaped(), mark, formatMetricValue(ref, *value).toHtmlEscaped());
     }
     html += QStringLiteral("</table>");
     if (const QString arch = architectureSummary(trial); !arch.isEmpty())

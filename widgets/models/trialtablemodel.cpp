@@ -216,8 +216,9 @@ QString TrialTableModel::headerToolTip(int column) const
     if (column == errorColumn())
         return tr("Why a trial failed or was infeasible.");
     const MetricRef &metric = *metricAt(column);
-    QString tip = QStringLiteral("<b>%1</b> (%2)").arg(metricLabel(metric).toHtmlEscaped(),
-                                                      QString::fromStdString(metric.toString()).toHtmlEscaped());
+    QString tip =
+        QStringLiteral("<b>%1</b> (%2)")
+            .arg(metricLabel(metric).toHtmlEscaped(), QString::fromStdString(metric.toString()).toHtmlEscaped());
     if (const QString d = metricDescription(metric); !d.isEmpty())
         tip += QStringLiteral("<br>") + d.toHtmlEscaped();
     if (isObjective(m_spec, metric))

@@ -3,18 +3,12 @@
 
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
-
+#include "plot/axischooser.h"
 #include "plot/paretoscatter.h"
 #include "plot/plotexport.h"
 
 #include <qcustomplot.h>
 
-#include <QCheckBox>
-#include <QComboBox>
-#include <QHBoxLayout>
-#include <QLabel>
-#include <QStyle>
-#include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -30,16 +24,6 @@ const QColor kFront(0xe0, 0x5a, 0x10);
 const QColor kRing(0x30, 0x30, 0x30);
 const QColor kRejected(0xa8, 0xa8, 0xa8);
 const QColor kSelection(0x10, 0xa0, 0x60);
-
-QString refText(const MetricRef &ref)
-{
-    return QString::fromStdString(ref.toString());
-}
-
-MetricRef refFromText(const QString &text)
-{
-    return parseMetricRef(text.toStdString()).value_or(MetricRef{});
-}
 
 QString readingHelp()
 {
@@ -67,48 +51,22 @@ struct ParetoPlotWidget::Graphs
 };
 
 ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
-    : QWidget(parent), m_plot(new QCustomPlot(this)), m_graphs(std::make_unique<Graphs>())
+    : QWidget(parent), m_plot(new QCustomPlot(this)), m_axes(new AxisChooser(this)),
+      m_graphs(std::make_unique<Graphs>())
 {
-    m_xMenu = new QComboBox(this);
-    m_yMenu = new QComboBox(this);
-    m_xMenu->setObjectName(QStringLiteral("xAxisMenu"));
-    m_yMenu->setObjectName(QStringLiteral("yAxisMenu"));
-    m_xMenu->setToolTip(tr("Metric on the horizontal axis"));
-    m_yMenu->setToolTip(tr("Metric on the vertical axis"));
-    m_xLog = new QCheckBox(tr("log"), this);
-    m_yLog = new QCheckBox(tr("log"), this);
-    m_xLog->setToolTip(tr("Logarithmic horizontal axis (for sizes, MACs and times)"));
-    m_yLog->setToolTip(tr("Logarithmic vertical axis (for sizes, MACs and times)"));
-    auto *help = new QToolButton(this);
-    help->setIcon(style()->standardIcon(QStyle::SP_MessageBoxQuestion));
-    help->setAutoRaise(true);
-    help->setToolTip(readingHelp());
-    connect(help, &QToolButton::clicked, help, [help] {
-        QToolTip::showText(help->mapToGlobal(QPoint(0, help->height())), help->toolTip(), help);
-    });
-
-    auto *controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("X:"), this));
-    controls->addWidget(m_xMenu, 1);
-    controls->addWidget(m_xLog);
-    controls->addSpacing(8);
-    controls->addWidget(new QLabel(tr("Y:"), this));
-    controls->addWidget(m_yMenu, 1);
-    controls->addWidget(m_yLog);
-    controls->addWidget(help);
+    m_axes->setHelpText(readingHelp());
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(controls);
+    layout->addWidget(m_axes);
     layout->addWidget(m_plot, 1);
-
     setUpPlot();
-    connect(m_xMenu, &QComboBox::currentIndexChanged, this, &ParetoPlotWidget::onAxisMenuChanged);
-    connect(m_yMenu, &QComboBox::currentIndexChanged, this, &ParetoPlotWidget::onAxisMenuChanged);
-    connect(m_xLog, &QCheckBox::toggled, this, [this] {
+    connect(m_axes, &AxisChooser::axesChanged, this, [this] {
         m_autoRange = true;
+        m_hovered = -1;
         rebuild();
+        Q_EMIT axesChanged(xMetric(), yMetric());
     });
-    connect(m_yLog, &QCheckBox::toggled, this, [this] {
+    connect(m_axes, &AxisChooser::logScaleChanged, this, [this] {
         m_autoRange = true;
         rebuild();
     });
@@ -150,8 +108,8 @@ void ParetoPlotWidget::setUpPlot()
         graph->setScatterStyle(style);
         return graph;
     };
-    g.rejected = scatter(tr("Infeasible / failed"), QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kRejected, 1.5),
-                                                                      Qt::NoBrush, 7));
+    g.rejected = scatter(tr("Infeasible / failed"),
+                         QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kRejected, 1.5), Qt::NoBrush, 7));
     QColor dominatedFill = kDominated;
     dominatedFill.setAlpha(170);
     g.dominated = scatter(tr("Dominated"), QCPScatterStyle(QCPScatterStyle::ssDisc, dominatedFill, 7));
@@ -183,14 +141,13 @@ void ParetoPlotWidget::setStudy(const StudySpec &spec, std::vector<Trial> trials
     m_index.clear();
     for (std::size_t i = 0; i < m_trials.size(); ++i)
         m_index[m_trials[i].id] = i;
-    m_metrics = studyMetrics(spec);
     m_selected = -1;
     m_hovered = -1;
     m_autoRange = true;
-    fillAxisMenus();
+    m_axes->setMetrics(spec, studyMetrics(spec));
     const auto [x, y] = defaultAxes(spec);
-    setAxes(x, y);
-    rebuild();
+    if (!m_axes->setAxes(x, y))
+        rebuild();
 }
 
 void ParetoPlotWidget::upsertTrials(const std::vector<Trial> &changed)
@@ -211,15 +168,9 @@ void ParetoPlotWidget::clear()
     m_spec = {};
     m_trials.clear();
     m_index.clear();
-    m_metrics.clear();
     m_selected = -1;
     m_hovered = -1;
-    fillAxisMenus();
-    for (QCheckBox *box : {m_xLog, m_yLog}) {
-        const QSignalBlocker block(box);
-        box->setChecked(false);
-        box->setEnabled(false);
-    }
+    m_axes->setMetrics({}, {});
     rebuild();
 }
 
@@ -241,82 +192,34 @@ std::pair<MetricRef, MetricRef> ParetoPlotWidget::defaultAxes(const StudySpec &s
     return {*x, *y};
 }
 
-void ParetoPlotWidget::fillAxisMenus()
+const std::vector<MetricRef> &ParetoPlotWidget::availableMetrics() const
 {
-    m_updatingMenus = true;
-    for (QComboBox *menu : {m_xMenu, m_yMenu}) {
-        menu->clear();
-        for (const MetricRef &ref : m_metrics) {
-            QString tip = QStringLiteral("<b>%1</b> (%2)").arg(metricLabel(ref).toHtmlEscaped(), refText(ref));
-            if (const QString d = metricDescription(ref); !d.isEmpty())
-                tip += QStringLiteral("<br>") + d.toHtmlEscaped();
-            QString text = metricLabel(ref);
-            if (isObjective(m_spec, ref)) {
-                const bool max = metricDirection(m_spec, ref) == Direction::Maximize;
-                text += max ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
-                tip += QStringLiteral("<br>") + (max ? tr("Objective, maximised.") : tr("Objective, minimised."));
-            }
-            menu->addItem(text, refText(ref));
-            menu->setItemData(menu->count() - 1, tip, Qt::ToolTipRole);
-        }
-        if (!m_spec.objectives.empty() && int(m_spec.objectives.size()) < menu->count())
-            menu->insertSeparator(int(m_spec.objectives.size()));
-        menu->setEnabled(!m_metrics.empty());
-    }
-    m_updatingMenus = false;
+    return m_axes->metrics();
 }
 
 MetricRef ParetoPlotWidget::xMetric() const
 {
-    return refFromText(m_xMenu->currentData().toString());
+    return m_axes->x();
 }
 
 MetricRef ParetoPlotWidget::yMetric() const
 {
-    return refFromText(m_yMenu->currentData().toString());
+    return m_axes->y();
 }
 
 bool ParetoPlotWidget::setAxes(const MetricRef &x, const MetricRef &y)
 {
-    const int xi = m_xMenu->findData(refText(x));
-    const int yi = m_yMenu->findData(refText(y));
-    if (xi < 0 || yi < 0)
-        return false;
-    m_updatingMenus = true;
-    m_xMenu->setCurrentIndex(xi);
-    m_yMenu->setCurrentIndex(yi);
-    m_updatingMenus = false;
-    onAxisMenuChanged();
-    return true;
-}
-
-void ParetoPlotWidget::onAxisMenuChanged()
-{
-    if (m_updatingMenus)
-        return;
-    const MetricRef x = xMetric();
-    const MetricRef y = yMetric();
-    for (auto [box, ref] : {std::pair{m_xLog, x}, std::pair{m_yLog, y}}) {
-        const QSignalBlocker block(box);
-        box->setEnabled(isLogScalable(ref));
-        if (!box->isEnabled())
-            box->setChecked(false);
-    }
-    m_autoRange = true;
-    m_hovered = -1;
-    rebuild();
-    Q_EMIT axesChanged(x, y);
+    return m_axes->setAxes(x, y);
 }
 
 void ParetoPlotWidget::setLogScale(Qt::Orientation axis, bool on)
 {
-    QCheckBox *box = axis == Qt::Horizontal ? m_xLog : m_yLog;
-    box->setChecked(on && box->isEnabled());
+    m_axes->setLogScale(axis, on);
 }
 
 bool ParetoPlotWidget::isLogScale(Qt::Orientation axis) const
 {
-    return (axis == Qt::Horizontal ? m_xLog : m_yLog)->isChecked();
+    return m_axes->isLogScale(axis);
 }
 
 const Trial *ParetoPlotWidget::trial(qint64 id) const
@@ -359,7 +262,7 @@ void ParetoPlotWidget::rebuild()
     g.front->setData(fx, fy); // sorted by x: the staircase runs along the front
     // Minimising x, a point's value holds to the right until the next point; maximising, to the left.
     g.front->setLineStyle(metricDirection(m_spec, x) == Direction::Minimize ? QCPGraph::lsStepLeft
-                                                                              : QCPGraph::lsStepRight);
+                                                                            : QCPGraph::lsStepRight);
     g.studyFront->setData(sfx, sfy);
     // The rings only add information when the study's objectives are not just the two axes shown.
     const bool ringsMeaningful = m_spec.objectives.size() > 2 || !isObjective(m_spec, x) || !isObjective(m_spec, y);
@@ -394,7 +297,7 @@ void ParetoPlotWidget::rebuild()
         if (!s.unit.isEmpty())
             label += QStringLiteral(" (%1)").arg(s.unit);
         return label + (metricDirection(m_spec, ref) == Direction::Maximize ? tr(" — higher is better")
-                                                                             : tr(" — lower is better"));
+                                                                            : tr(" — lower is better"));
     };
     m_plot->xAxis->setLabel(axisLabel(x, sx));
     m_plot->yAxis->setLabel(axisLabel(y, sy));
@@ -521,7 +424,8 @@ void ParetoPlotWidget::onMouseMove(QMouseEvent *event)
         QToolTip::hideText();
         return;
     }
-    const auto point = std::find_if(m_points.begin(), m_points.end(), [id](const ScatterPoint &p) { return p.id == id; });
+    const auto point =
+        std::find_if(m_points.begin(), m_points.end(), [id](const ScatterPoint &p) { return p.id == id; });
     QString tip = trialToolTip(*t, m_spec, point->onStudyFront);
     if (m_front.contains(id))
         tip += tr("<p>On the Pareto front of the two axes shown.</p>");

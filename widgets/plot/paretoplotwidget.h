@@ -15,12 +15,12 @@
 #include <utility>
 #include <vector>
 
-class QCheckBox;
-class QComboBox;
 class QCustomPlot;
 class QMouseEvent;
 
 namespace psc {
+
+class AxisChooser;
 
 /**
  * A scatter plot of a study's trials over two metrics chosen from the study's metrics, with the Pareto
@@ -54,7 +54,7 @@ public:
     /** The default axes: x the first minimised objective, y the first maximised one (accuracy). */
     static std::pair<MetricRef, MetricRef> defaultAxes(const StudySpec &spec);
     /** The metrics the axis menus offer, in menu order. */
-    const std::vector<MetricRef> &availableMetrics() const { return m_metrics; }
+    const std::vector<MetricRef> &availableMetrics() const;
     MetricRef xMetric() const;
     MetricRef yMetric() const;
     /** Chooses the axes; false (and nothing changes) if either metric is not offered. */
@@ -98,8 +98,6 @@ Q_SIGNALS:
 
 private:
     void setUpPlot();
-    void fillAxisMenus();
-    void onAxisMenuChanged();
     void rebuild();
     void updateAxes();
     void updateSelectionGraph();
@@ -111,14 +109,10 @@ private:
 
     struct Graphs;
     QCustomPlot *m_plot = nullptr;
+    AxisChooser *m_axes = nullptr;
     std::unique_ptr<Graphs> m_graphs;
-    QComboBox *m_xMenu = nullptr;
-    QComboBox *m_yMenu = nullptr;
-    QCheckBox *m_xLog = nullptr;
-    QCheckBox *m_yLog = nullptr;
 
     StudySpec m_spec;
-    std::vector<MetricRef> m_metrics;
     std::vector<Trial> m_trials;
     std::unordered_map<qint64, std::size_t> m_index;
     std::vector<ScatterPoint> m_points; ///< values scaled to the axes' display units
@@ -128,7 +122,6 @@ private:
     qint64 m_selected = -1;
     qint64 m_hovered = -1;
     bool m_autoRange = true; ///< false once the user pans or zooms, until a double-click or an axis change
-    bool m_updatingMenus = false;
     QPointF m_pressPos;
 };
 

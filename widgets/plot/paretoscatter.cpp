@@ -36,7 +36,7 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
         p.id = t.id;
         p.x = *vx;
         p.y = *vy;
-        p.kind = !complete ? ScatterPoint::Kind::Rejected
+        p.kind = !complete         ? ScatterPoint::Kind::Rejected
                  : ranks2d[i] == 0 ? ScatterPoint::Kind::Front
                                    : ScatterPoint::Kind::Dominated;
         p.onStudyFront = complete && ranksStudy[i] == 0;
@@ -47,7 +47,8 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
     for (const ScatterPoint &p : out.points)
         if (p.kind == ScatterPoint::Kind::Front)
             front.push_back(&p);
-    std::stable_sort(front.begin(), front.end(), [](const ScatterPoint *a, const ScatterPoint *b) { return a->x < b->x; });
+    std::stable_sort(front.begin(), front.end(),
+                     [](const ScatterPoint *a, const ScatterPoint *b) { return a->x < b->x; });
     for (const ScatterPoint *p : front)
         out.front.push_back(p->id);
     return out;

@@ -247,6 +247,15 @@ std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file
     if (!std::filesystem::is_directory(dir, ec))
         throw InputError(label + ": cannot create the study: directory " + dir.string() + " does not exist");
     const std::string name = specName(label, specJson);
+    // A -wal or -shm file without its database is left over from a study that was deleted while open. It
+    // belongs to nothing, and SQLite would replay it into the new study on first open: remove it.
+    for (const char *suffix : {"-wal", "-shm", ".lock"}) {
+        const std::filesystem::path orphan = file.string() + suffix;
+        if (std::filesystem::exists(std::filesystem::symlink_status(orphan, ec)) &&
+            !std::filesystem::remove(orphan, ec))
+            throw InputError(label + ": cannot create the study: leftover " + orphan.string() +
+                             " cannot be removed (" + ec.message() + ")");
+    }
 
     TemporaryFile temporary(dir, file.filename(), label);
     {

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QtPlugin>
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+/**
+ * @file
+ * The hardware-target plugin interface: plain data in, plain data out. A target plugin implements one
+ * cost model (MCU, NPU, systolic array, analog CiM); a target *file* (resources/targets/*.json) names the
+ * model and gives its parameters, each with a source. The engine reads and validates the file, flattens
+ * the parameters to name -> number/string, and asks the plugin's factory to create a configured
+ * HardwareTarget. Estimating is a pure function of (network, deployment): no I/O, no globals, safe to call
+ * from any number of threads at once.
+ */
+namespace psc::plugin {
+
+/** Operators, mirroring the engine's layer types. */
+enum class OpKind
+{
+    Conv2d,
+    DepthwiseConv2d,
+    Dense,
+    AvgPool2d,
+    MaxPool2d,
+    GlobalAvgPool,
+    Add,
+    Flatten,
+    BatchNorm,
+    Relu,
+    Relu6,
+    Softmax,
+};
+
+/** Fused activation of a conv/dense layer. */
+enum class FusedActivation
+{
+    None,
+    Relu,
+    Relu6,
+    Softmax,
+};
+
+/** One layer as a cost model sees it. Shapes are channels x height x width without the batch. */
+struct LayerInfo
+{
+    std::string name;
+    OpKind op = OpKind::Relu;
+    FusedActivation activation = FusedActivation::None;
+    int inC = 0, inH = 0, inW = 0;   ///< first input
+    int outC = 0, outH = 0, outW = 0;
+    int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1;
+    int inputs = 1;                   ///< number of input tensors (add has >= 2)
+    std::int64_t macs = 0;            ///< dense-equivalent multiply-accumulates
+    std::int64_t weights = 0;         ///< weight elements (no bias); 0 for weightless layers
+    std::int64_t biases = 0;          ///< bias elements (deployed as int32)
+    bool foldedIntoProducer = false;  ///< a batch_norm merged into the conv/dense before it: costs nothing
+    std::int64_t inputBytes = 0;      ///< all input tensors at their activation bit-widths
+    std::int64_t outputBytes = 0;     ///< the output tensor at the layer's activation bit-width
+    std::int64_t liveBytes = 0;       ///< sum of tensors alive while this layer runs (exact sweep)
+};
+
+/** A network as a cost model sees it (built by the engine from its analysis). */
+struct NetworkInfo
+{
+    std::string name;
+    int inC = 0, inH = 0, inW = 0;
+    std::int64_t inputBytes = 0;
+    std::vector<LayerInfo> layers;
+    std::int64_t arenaBytes = 0;      ///< TFLite-Micro-style greedy arena, 16-byte aligned
+    std::int64_t peakLiveBytes = 0;   ///< maximum over steps of the live-tensor sum
+};
+
+enum class SparsityPattern
+{
+    None,
+    Unstructured,      ///< any weight may be zero
+    ChannelStructured, ///< whole output channels removed (already reflected in the network's shapes)
+    Dbb,               ///< density-bound blocks: at most `maxNonZeros` per `blockSize` along input channels
+    NM,                ///< N:M, at most `n` non-zeros in every `m` consecutive weights
+};
+
+/** How one layer is deployed. Dense int8 is the default. */
+struct LayerDeployment
+{
+    int weightBits = 8;
+    int activationBits = 8;
+    double sparsity = 0.0; ///< fraction of zero weights in [0, 1)
+    SparsityPattern pattern = SparsityPattern::None;
+    int blockSize = 8;     ///< DBB block size BZ
+    int maxNonZeros = 8;   ///< DBB NNZ bound
+    int n = 0, m = 0;      ///< N:M
+};
+
+/** What limits a layer. */
+enum class Bound
+{
+    Compute,
+    Sram,
+    Flash,
+    Dram,
+    Host,  ///< ran on the host MCU (fallback)
+    None,  ///< free (folded, reshaped)
+};
+
+struct LayerCost
+{
+    std::string layer;
+    double cycles = NAN;  ///< NAN where the target has no clock
+    double latencyS = 0.0;
+    double energyJ = 0.0;
+    std::int64_t workingMemoryBytes = 0; ///< memory the layer needs while it runs (tensors + scratch)
+    std::int64_t weightStorageBytes = 0; ///< stored weights, biases and quantisation parameters
+    double utilization = 0.0;            ///< achieved / peak compute, in [0, 1]
+    Bound bound = Bound::None;
+    bool fallback = false; ///< operator not supported by the target, run on its host
+    std::string note;      ///< e.g. "depthwise: 4 kernel elements per cycle"
+};
+
+/** One checked limit: "peak SRAM 212 KiB > 128 KiB". */
+struct LimitCheck
+{
+    std::string name;   ///< "sram", "flash", "crossbar_cells", ...
+    double value = 0.0;
+    double limit = 0.0;
+    std::string unit;   ///< "B", "s", "cells"
+    bool ok = true;
+    std::string message; ///< human-readable, names both numbers
+};
+
+struct CostEstimate
+{
+    std::string targetId;
+    std::string model;        ///< the plugin's model id, e.g. "mcu-linear"
+    std::string modelVersion; ///< bumped whenever the model's numbers change
+    std::vector<LayerCost> layers;
+    double cycles = NAN;
+    double latencyS = 0.0;
+    double energyJ = 0.0;
+    std::int64_t peakMemoryBytes = 0;    ///< peak working memory (SRAM arena + scratch + persistent)
+    std::int64_t weightStorageBytes = 0; ///< flash / weight memory including runtime overhead if any
+    double utilization = 0.0;
+    std::vector<LimitCheck> limits;
+    /** Further target metrics by name (e.g. "tops_per_w", "flash_bytes"), SI units. */
+    std::map<std::string, double> extra;
+
+    bool feasible() const
+    {
+        for (const LimitCheck &l : limits)
+            if (!l.ok)
+                return false;
+        return true;
+    }
+};
+
+/** A configured target. Immutable; estimate() is pure and re-entrant. */
+class HardwareTarget
+{
+public:
+    virtual ~HardwareTarget() = default;
+    /** `deployment` has one entry per layer of `network` (same order). */
+    virtual CostEstimate estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const = 0;
+};
+
+/** A parameter value from a target file: a number or a string. */
+struct ParameterValue
+{
+    std::optional<double> number;
+    std::string text;
+};
+using Parameters = std::map<std::string, ParameterValue>;
+
+/** Reported by TargetFactory::create() for a bad parameter; the engine adds file and line:column. */
+struct ParameterError
+{
+    std::string parameter; ///< the offending parameter name ("" for the whole set)
+    std::string message;   ///< what was expected
+};
+
+/** The Qt plugin interface of a cost model. */
+class TargetFactory
+{
+public:
+    virtual ~TargetFactory() = default;
+    virtual std::string modelId() const = 0;      ///< matches a target file's "model"
+    virtual std::string modelVersion() const = 0;
+    virtual std::string description() const = 0;
+    /** Configures a target from its parameters, or returns nullptr and fills `error`. */
+    virtual std::unique_ptr<HardwareTarget> create(const std::string &targetId, const Parameters &parameters,
+                                                   ParameterError &error) const = 0;
+};
+
+} // namespace psc::plugin
+
+#define PSC_TARGET_FACTORY_IID "org.paretoscope.HardwareTarget/1.0"
+Q_DECLARE_INTERFACE(psc::plugin::TargetFactory, PSC_TARGET_FACTORY_IID)
