@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "studysession.h"
 
-#include "psc/builtinplugins.h"
 #include "psc/core/error.h"
 #include "psc/ml/torchtrainer.h"
 
@@ -12,7 +11,6 @@ namespace psc {
 
 void prepareStudyEnvironment(StudyEnvironment &env, const StudySpec &spec)
 {
-    importBuiltinPlugins();
     env.registry.load();
     env.strategy = env.registry.strategy(spec.strategy.id);
     if (!env.strategy) {

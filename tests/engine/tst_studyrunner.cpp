@@ -2,7 +2,6 @@
 // The study runner's bookkeeping: budgets, failures, constraints, cache, resume and cancellation. Training
 // is replaced by a deterministic scripted trainer so these cases run in milliseconds; the real trainer is
 // tested in tests/ml and end to end in tests/app.
-#include "psc/builtinplugins.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
@@ -92,7 +91,6 @@ class TestStudyRunner : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        importBuiltinPlugins();
         m_registry.load();
         QVERIFY(m_registry.strategy("random"));
         m_spec = StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");

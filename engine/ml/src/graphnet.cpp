@@ -176,6 +176,11 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
         shapes.push_back(out);
         m_nodes.push_back(std::move(node));
     }
+    // Channels-last activations and weights take oneDNN's fast paths for depthwise and 1x1 convolutions
+    // (about 7x and 2x faster than NCHW for the small tensors of tiny networks, measured on LibTorch 1.13).
+    for (GraphNode &n : m_nodes)
+        if (n.conv)
+            n.conv->weight.set_data(n.conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
     if (!m_nodes.empty() && m_nodes.back().type == LayerType::Softmax)
         m_trailingSoftmax = int(m_nodes.size()) - 1;
     m_nodes.back().lastUse = int(m_nodes.size());
@@ -184,7 +189,8 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
 torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
 {
     std::vector<torch::Tensor> values(m_nodes.size());
-    auto valueOf = [&](int i) -> const torch::Tensor & { return i < 0 ? input : values[std::size_t(i)]; };
+    const torch::Tensor in = input.dim() == 4 ? input.contiguous(at::MemoryFormat::ChannelsLast) : input;
+    auto valueOf = [&](int i) -> const torch::Tensor & { return i < 0 ? in : values[std::size_t(i)]; };
 
     for (std::size_t i = 0; i < m_nodes.size(); ++i) {
         GraphNode &n = m_nodes[i];

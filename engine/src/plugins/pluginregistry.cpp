@@ -13,6 +13,7 @@ struct PluginRegistry::Entry
     QObject *instance = nullptr;                  ///< owned by Qt's plugin machinery
     std::unique_ptr<QPluginLoader> loader;        ///< dynamic plugins only
     const plugin::StrategyFactory *strategy = nullptr;
+    const plugin::TargetFactory *target = nullptr;
 };
 
 PluginRegistry::PluginRegistry() = default;
@@ -24,14 +25,15 @@ QString PluginRegistry::validateMetadata(const QString &iid, const QJsonObject &
     if (id.isEmpty())
         return QStringLiteral("plugin.json has no \"id\"");
     const QString kind = meta.value("kind").toString();
-    if (kind != QLatin1String("strategy"))
-        return QStringLiteral("unknown kind \"%1\" (expected \"strategy\")").arg(kind);
+    if (kind != QLatin1String("strategy") && kind != QLatin1String("target"))
+        return QStringLiteral("unknown kind \"%1\" (expected \"strategy\" or \"target\")").arg(kind);
     if (!meta.value("apiVersion").isDouble() || meta.value("apiVersion").toInt() != plugin::kApiMajorVersion)
         return QStringLiteral("apiVersion %1 is not supported (this Paretoscope provides %2)")
             .arg(meta.value("apiVersion").toVariant().toString())
             .arg(plugin::kApiMajorVersion);
-    if (kind == QLatin1String("strategy") && iid != QLatin1String(PSC_STRATEGY_FACTORY_IID))
-        return QStringLiteral("interface %1 does not match %2").arg(iid, QLatin1String(PSC_STRATEGY_FACTORY_IID));
+    const QLatin1String expected(kind == QLatin1String("strategy") ? PSC_STRATEGY_FACTORY_IID : PSC_TARGET_FACTORY_IID);
+    if (iid != expected)
+        return QStringLiteral("interface %1 does not match %2").arg(iid, expected);
     return {};
 }
 
@@ -53,8 +55,10 @@ void PluginRegistry::load(const QStringList &directories)
         if (entry->info.rejection.isEmpty() && entry->info.defaultEnable) {
             entry->instance = instantiate(*entry);
             entry->strategy = qobject_cast<plugin::StrategyFactory *>(entry->instance);
-            if (!entry->strategy)
-                entry->info.rejection = QStringLiteral("does not implement %1").arg(PSC_STRATEGY_FACTORY_IID);
+            entry->target = qobject_cast<plugin::TargetFactory *>(entry->instance);
+            if (!entry->strategy && !entry->target)
+                entry->info.rejection = QStringLiteral("implements neither %1 nor %2")
+                                            .arg(QLatin1String(PSC_STRATEGY_FACTORY_IID), QLatin1String(PSC_TARGET_FACTORY_IID));
         }
         m_infos.push_back(entry->info);
         m_entries.push_back(std::move(entry));
@@ -85,6 +89,23 @@ std::vector<std::string> PluginRegistry::strategyIds() const
         if (e->strategy)
             ids.push_back(e->info.id.toStdString());
     return ids;
+}
+
+std::vector<std::string> PluginRegistry::targetModelIds() const
+{
+    std::vector<std::string> ids;
+    for (const auto &e : m_entries)
+        if (e->target)
+            ids.push_back(e->target->modelId());
+    return ids;
+}
+
+const plugin::TargetFactory *PluginRegistry::targetModel(const std::string &modelId) const
+{
+    for (const auto &e : m_entries)
+        if (e->target && e->target->modelId() == modelId)
+            return e->target;
+    return nullptr;
 }
 
 const plugin::StrategyFactory *PluginRegistry::strategy(const std::string &id) const

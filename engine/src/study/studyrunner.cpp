@@ -47,7 +47,11 @@ std::string violations(const std::vector<Constraint> &constraints, const std::ve
         if (!v || c.isSatisfiedBy(*v))
             continue;
         char value[64];
-        std::snprintf(value, sizeof value, "%.6g", *v);
+        // Counts and byte sizes read best as whole numbers; fractions and seconds with 6 significant digits.
+        if (std::abs(*v) < 1e15 && *v == std::floor(*v))
+            std::snprintf(value, sizeof value, "%.0f", *v);
+        else
+            std::snprintf(value, sizeof value, "%.6g", *v);
         reasons += (reasons.empty() ? "" : "; ") + c.metric.toString() + " = " + value + " violates " + c.toString();
     }
     return reasons;

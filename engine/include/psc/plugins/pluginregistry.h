@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <psc/plugin/hardwaretarget.h>
 #include <psc/plugin/searchstrategy.h>
 
 #include <QJsonObject>
@@ -18,7 +19,7 @@ namespace psc {
 struct PluginInfo
 {
     QString id;
-    QString kind;        ///< "strategy" (and "target" from the hardware-target issue on)
+    QString kind;        ///< "strategy" or "target"
     int apiVersion = 0;
     bool defaultEnable = true;
     QString description;
@@ -49,6 +50,10 @@ public:
     std::vector<std::string> strategyIds() const;
     /** A strategy factory by id, or nullptr. The registry keeps ownership. */
     const plugin::StrategyFactory *strategy(const std::string &id) const;
+    /** Cost-model ids (a target file's "model") of the loaded target plugins. */
+    std::vector<std::string> targetModelIds() const;
+    /** A target factory by model id, or nullptr. The registry keeps ownership. */
+    const plugin::TargetFactory *targetModel(const std::string &modelId) const;
 
 private:
     struct Entry;
