@@ -60,7 +60,7 @@ void StudyJob::run(JobContext &ctx)
 
     ml::TorchTrainer trainer;
     StudyRunner runner(*store, spec, *env.strategy, trainer, env.data, m_heavyPool,
-                       StudyRunner::Options{std::nullopt, m_parallel});
+                       StudyRunner::Options{std::nullopt, m_parallel, &env.targets});
     runner.setTrialFinishedCallback([this](const Trial &) {
         if (m_hooks.trialFinished)
             m_hooks.trialFinished();

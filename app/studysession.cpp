@@ -12,6 +12,7 @@ namespace psc {
 void prepareStudyEnvironment(StudyEnvironment &env, const StudySpec &spec)
 {
     env.registry.load();
+    env.targets.loadDirectory(TargetLibrary::defaultDirectory());
     env.strategy = env.registry.strategy(spec.strategy.id);
     if (!env.strategy) {
         std::string known;

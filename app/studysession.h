@@ -5,6 +5,7 @@
 #include "psc/jobs/jobmanager.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/study/studyspec.h"
+#include "psc/targets/targetlibrary.h"
 
 namespace psc {
 
@@ -15,13 +16,17 @@ namespace psc {
  */
 struct StudyEnvironment
 {
+    StudyEnvironment() = default;
+    StudyEnvironment(StudyEnvironment &&) = delete; // `targets` refers to `registry`
+
     PluginRegistry registry;
+    TargetLibrary targets{registry}; ///< the bundled targets, for "metric@target" objectives and constraints
     const plugin::StrategyFactory *strategy = nullptr;
     Dataset data;
 };
 
 /**
- * Loads the plugins, looks up the study's strategy and loads its dataset. Throws InputError naming the
+ * Loads the plugins and the bundled targets, looks up the study's strategy and loads its dataset. Throws InputError naming the
  * study and what is missing. Call it before creating a study file so a bad spec leaves no file behind.
  * Any thread; takes a second or two (the dataset).
  */

@@ -102,7 +102,7 @@ int runStudy(StudyStore &store, const StudySpec &spec, StudyEnvironment &env, co
     JobContext ctx([&progress](double f, const std::string &text) { progress.update(f, text); });
     SignalCanceller canceller(ctx);
     StudyRunner runner(store, spec, *env.strategy, trainer, env.data, &heavy,
-                       StudyRunner::Options{args.trials, budget.heavyThreads});
+                       StudyRunner::Options{args.trials, budget.heavyThreads, &env.targets});
     runner.setTrialFinishedCallback([&](const Trial &t) {
         progress.finish();
         printErr(formatTrialLine(t, spec));

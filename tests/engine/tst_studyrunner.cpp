@@ -9,6 +9,7 @@
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/space/searchspace.h"
+#include "psc/targets/targetlibrary.h"
 #include "psc/study/studyrunner.h"
 #include "psc/study/studystore.h"
 #include "psc/train/trainer.h"
@@ -239,17 +240,56 @@ private Q_SLOTS:
         QCOMPARE(int(again->trialCounts().running), 0);
     }
 
-    void targetMetricsNeedATarget()
+    void targetMetricsNeedAKnownTarget()
     {
         StudySpec spec = m_spec;
-        spec.objectives.push_back({*parseMetricRef("latency_s@stm32f746zg"), Direction::Minimize});
+        spec.objectives.push_back({*parseMetricRef("latency_s@no-such-board"), Direction::Minimize});
         auto store = StudyStore::create(file("target.psc"), spec.toJson());
         ScriptedTrainer trainer;
+        TargetLibrary targets(m_registry);
+        targets.loadDirectory(TargetLibrary::defaultDirectory());
         try {
-            StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {});
+            StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {{}, 1, &targets});
             QFAIL("expected an InputError");
         } catch (const InputError &e) {
-            QVERIFY2(QString(e.what()).contains("unknown target \"stm32f746zg\""), e.what());
+            QVERIFY2(QString(e.what()).contains("unknown target \"no-such-board\"") &&
+                         QString(e.what()).contains("stm32f746zg"),
+                     e.what());
+        }
+    }
+
+    // Objectives and constraints on hardware targets: costs are recorded per target, and a candidate that
+    // breaks a constrained target's limit or bound is rejected before training.
+    void targetObjectivesAndConstraints()
+    {
+        TargetLibrary targets(m_registry);
+        targets.loadDirectory(TargetLibrary::defaultDirectory());
+        StudySpec spec = m_spec;
+        spec.constraints = {*parseConstraint("latency_s@stm32f746zg <= 0.004")};
+        spec.objectives.push_back({*parseMetricRef("energy_j@ethos-u55-128"), Direction::Minimize});
+        auto store = StudyStore::create(file("targets.psc"), spec.toJson());
+        ScriptedTrainer trainer;
+        StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {12, 1, &targets});
+        JobContext ctx;
+        const StudyRunSummary s = runner.run(ctx);
+        QCOMPARE(s.finishedTotal, 12);
+        QVERIFY2(s.infeasible > 0 && s.trained > 0, "the latency bound should split the candidates");
+        for (const Trial &t : store->trials()) {
+            std::optional<double> latency, energy;
+            for (const Metric &m : t.metrics) {
+                if (m.target == "stm32f746zg" && m.name == "latency_s")
+                    latency = m.value;
+                if (m.target == "ethos-u55-128" && m.name == "energy_j")
+                    energy = m.value;
+            }
+            QVERIFY(latency && *latency > 0);
+            QVERIFY(energy && *energy > 0);
+            if (*latency > 0.004) {
+                QCOMPARE(std::string(toString(t.state)), std::string("infeasible"));
+                QVERIFY2(t.error.find("latency_s@stm32f746zg = ") != std::string::npos, t.error.c_str());
+            } else {
+                QVERIFY(t.state != TrialState::Infeasible);
+            }
         }
     }
 };

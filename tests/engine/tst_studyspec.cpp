@@ -23,7 +23,7 @@ using namespace psc;
 namespace {
 
 const std::string kDemo = PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json";
-const std::string kBundledSpace = PSC_SOURCE_DIR "/resources/spaces/ds-cnn-fashion-mnist.json";
+const std::string kDemoSpace = PSC_SOURCE_DIR "/resources/spaces/fashion-mnist-demo.json";
 const std::string kData = PSC_TEST_DATA_DIR;
 
 const std::string kInlineSpace =
@@ -106,7 +106,7 @@ void TestStudySpec::bundledDemoParses()
     QCOMPARE(spec.name, std::string("fashion-mnist-demo"));
     QCOMPARE(spec.task.dataset, std::string("fashion-mnist"));
     QVERIFY(spec.task.path.empty());
-    QVERIFY(spec.searchSpace == SearchSpace::fromFile(kBundledSpace).definition());
+    QVERIFY(spec.searchSpace == SearchSpace::fromFile(kDemoSpace).definition());
     QVERIFY(spec.objectives.size() >= 2);
     QVERIFY((spec.objectives[0] == Objective{{"accuracy", ""}, Direction::Maximize}));
     QVERIFY((spec.objectives[1] == Objective{{"weight_bytes", ""}, Direction::Minimize}));

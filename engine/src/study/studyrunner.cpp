@@ -9,6 +9,9 @@
 #include "psc/plugin/searchstrategy.h"
 #include "psc/space/searchspace.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/costinput.h"
+#include "psc/targets/targetlibrary.h"
+#include "psc/targets/targetmetrics.h"
 #include "psc/train/trainer.h"
 
 #include <QThreadPool>
@@ -85,6 +88,8 @@ struct StudyRunner::Impl
 
     SearchSpace space;
     std::unique_ptr<plugin::SearchStrategy> strategy;
+    /** Targets named by objectives or constraints, and whether a constraint names them (their limits apply). */
+    std::vector<std::pair<std::string, bool>> targets;
     std::string recipeJson;
     std::set<std::string> seenHashes;
     std::deque<Trial> pendingFromStore; ///< trials a killed run left behind, trained first
@@ -114,6 +119,35 @@ struct StudyRunner::Impl
         : store(s), spec(sp), factory(f), trainer(t), data(d), pool(p), options(o), space(sp.searchSpace),
           recipeJson(sp.training.canonicalJson())
     {}
+
+    /**
+     * Everything known before training: the architecture metrics and the cost on each study target.
+     * `limits` collects the violated limits of targets that a constraint names.
+     */
+    std::vector<Metric> candidateMetrics(const NetworkDescription &network, const std::map<std::string, double> &sparsity,
+                                         std::string &limits) const
+    {
+        std::vector<Metric> metrics = architectureMetrics(network);
+        if (targets.empty())
+            return metrics;
+        const ModelAnalysis analysis = analyzeNetwork(network);
+        const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
+        auto deployment = defaultDeployment(network);
+        for (std::size_t i = 0; i < network.layers.size(); ++i)
+            if (auto it = sparsity.find(network.layers[i].name); it != sparsity.end() && it->second > 0) {
+                deployment[i].sparsity = it->second;
+                deployment[i].pattern = plugin::SparsityPattern::Unstructured;
+            }
+        for (const auto &[id, constrained] : targets) {
+            const plugin::CostEstimate e = options.targets->target(id)->estimate(info, deployment);
+            const auto tm = targetMetrics(id, e);
+            metrics.insert(metrics.end(), tm.begin(), tm.end());
+            if (constrained)
+                if (std::string v = limitViolations(id, e); !v.empty())
+                    limits += (limits.empty() ? "" : "; ") + v;
+        }
+        return metrics;
+    }
 
     std::vector<double> objectiveVector(const std::vector<Metric> &metrics) const
     {
@@ -200,14 +234,18 @@ struct StudyRunner::Impl
         t.parametersJson = c.parametersJson;
         t.recipeJson = recipeJson;
         t.createdAt = nowSeconds();
+        std::string limits;
         try {
-            t.metrics = architectureMetrics(c.network);
+            t.metrics = candidateMetrics(c.network, c.weightSparsity, limits);
         } catch (const InputError &e) {
             t.state = TrialState::Failed;
             t.error = std::string("invalid architecture: ") + e.what();
         }
         if (t.state == TrialState::Pending) {
-            if (std::string why = violations(spec.constraints, t.metrics); !why.empty()) {
+            std::string why = violations(spec.constraints, t.metrics);
+            if (!limits.empty())
+                why += (why.empty() ? "" : "; ") + limits;
+            if (!why.empty()) {
                 t.state = TrialState::Infeasible;
                 t.error = why;
             } else if (auto hit = store.findCompleted(t.architectureHash, recipeJson)) {
@@ -252,8 +290,11 @@ struct StudyRunner::Impl
         job->trial = t;
         job->encoding = encodingOf(t);
         try {
-            job->archMetrics = architectureMetrics(parseNetworkJson(t.architectureJson, "trial"));
+            std::string limits;
+            const auto sparsity = space.decode(job->encoding).weightSparsity;
+            job->archMetrics = candidateMetrics(parseNetworkJson(t.architectureJson, "trial"), sparsity, limits);
         } catch (const std::exception &) {
+            job->archMetrics = t.metrics; // what was stored when the trial was created
         }
         store.markRunning(t.id, nowSeconds());
         InFlight *raw = job.get();
@@ -324,14 +365,28 @@ StudyRunner::StudyRunner(StudyStore &store, const StudySpec &spec, const plugin:
                          Trainer &trainer, const Dataset &data, QThreadPool *heavyPool, Options options)
     : d(std::make_unique<Impl>(store, spec, strategy, trainer, data, heavyPool, options))
 {
+    auto addTarget = [this, &options](const MetricRef &m, bool constrained, const std::string &what) {
+        if (m.target.empty())
+            return;
+        if (!options.targets || !options.targets->find(m.target)) {
+            std::string known;
+            if (options.targets)
+                for (const TargetDefinition *def : options.targets->definitions())
+                    known += (known.empty() ? "" : ", ") + def->id;
+            throw InputError(what + ": unknown target \"" + m.target + "\" (known: " + (known.empty() ? "none" : known) +
+                             ")");
+        }
+        for (auto &[id, c] : d->targets)
+            if (id == m.target) {
+                c = c || constrained;
+                return;
+            }
+        d->targets.emplace_back(m.target, constrained);
+    };
     for (const Objective &o : spec.objectives)
-        if (!o.metric.target.empty())
-            throw InputError("objective " + o.metric.toString() + ": unknown target \"" + o.metric.target +
-                             "\" (no hardware targets are installed)");
+        addTarget(o.metric, false, "objective " + o.metric.toString());
     for (const Constraint &c : spec.constraints)
-        if (!c.metric.target.empty())
-            throw InputError("constraint " + c.toString() + ": unknown target \"" + c.metric.target +
-                             "\" (no hardware targets are installed)");
+        addTarget(c.metric, true, "constraint " + c.toString());
 }
 
 StudyRunner::~StudyRunner() = default;

@@ -15,6 +15,7 @@ namespace psc {
 class JobContext;
 class StudyStore;
 class Trainer;
+class TargetLibrary;
 struct Dataset;
 namespace plugin {
 class StrategyFactory;
@@ -53,6 +54,8 @@ public:
         std::optional<int> trials;
         /** Concurrent trainings; at most the heavy pool's thread count. */
         int parallelTrials = 1;
+        /** Hardware targets for "metric@target" objectives and constraints; may be null if none are used. */
+        const TargetLibrary *targets = nullptr;
     };
 
     StudyRunner(StudyStore &store, const StudySpec &spec, const plugin::StrategyFactory &strategy, Trainer &trainer,
@@ -62,7 +65,10 @@ public:
     /** Called on run()'s thread after each trial is committed. */
     void setTrialFinishedCallback(std::function<void(const Trial &)> callback);
 
-    /** Runs to the budget. Throws InputError for a spec the engine cannot run (e.g. an unknown target). */
+    /**
+     * Runs to the budget. Throws InputError for a spec the engine cannot run (e.g. a metric a target does not
+     * report).
+     */
     StudyRunSummary run(JobContext &ctx);
 
 private:

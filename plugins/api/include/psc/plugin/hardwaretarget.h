@@ -14,7 +14,7 @@
 /**
  * @file
  * The hardware-target plugin interface: plain data in, plain data out. A target plugin implements one
- * cost model (MCU, NPU, systolic array, analog CiM); a target *file* (resources/targets/*.json) names the
+ * cost model (MCU, NPU, systolic array, analog CiM); a target *file* (resources/targets/<id>.json) names the
  * model and gives its parameters, each with a source. The engine reads and validates the file, flattens
  * the parameters to name -> number/string, and asks the plugin's factory to create a configured
  * HardwareTarget. Estimating is a pure function of (network, deployment): no I/O, no globals, safe to call

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/targets/costinput.h"
+
+#include "core/jsonsource.h"
+#include "psc/core/error.h"
+
+#include <map>
+
+namespace psc {
+namespace {
+
+plugin::OpKind opKind(LayerType t)
+{
+    switch (t) {
+    case LayerType::Conv2d: return plugin::OpKind::Conv2d;
+    case LayerType::DepthwiseConv2d: return plugin::OpKind::DepthwiseConv2d;
+    case LayerType::Dense: return plugin::OpKind::Dense;
+    case LayerType::AvgPool2d: return plugin::OpKind::AvgPool2d;
+    case LayerType::MaxPool2d: return plugin::OpKind::MaxPool2d;
+    case LayerType::GlobalAvgPool: return plugin::OpKind::GlobalAvgPool;
+    case LayerType::Add: return plugin::OpKind::Add;
+    case LayerType::Flatten: return plugin::OpKind::Flatten;
+    case LayerType::BatchNorm: return plugin::OpKind::BatchNorm;
+    case LayerType::Relu: return plugin::OpKind::Relu;
+    case LayerType::Relu6: return plugin::OpKind::Relu6;
+    case LayerType::Softmax: return plugin::OpKind::Softmax;
+    }
+    return plugin::OpKind::Relu;
+}
+
+plugin::FusedActivation fused(Activation a)
+{
+    switch (a) {
+    case Activation::None: return plugin::FusedActivation::None;
+    case Activation::Relu: return plugin::FusedActivation::Relu;
+    case Activation::Relu6: return plugin::FusedActivation::Relu6;
+    case Activation::Softmax: return plugin::FusedActivation::Softmax;
+    }
+    return plugin::FusedActivation::None;
+}
+
+} // namespace
+
+plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const ModelAnalysis &a)
+{
+    plugin::NetworkInfo info;
+    info.name = a.networkName;
+    info.inC = a.inputShape.channels;
+    info.inH = a.inputShape.height;
+    info.inW = a.inputShape.width;
+    info.inputBytes = a.inputBytes;
+    info.arenaBytes = a.arenaBytes;
+    info.peakLiveBytes = a.peakLiveBytes;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+        const LayerAnalysis &la = a.layers[i];
+        const LayerSpec &spec = network.layers[i];
+        plugin::LayerInfo l;
+        l.name = la.name;
+        l.op = opKind(la.type);
+        l.activation = fused(spec.activation);
+        const Shape in = la.inputShapes.empty() ? a.inputShape : la.inputShapes.front();
+        l.inC = in.channels;
+        l.inH = in.height;
+        l.inW = in.width;
+        l.outC = la.outputShape.channels;
+        l.outH = la.outputShape.height;
+        l.outW = la.outputShape.width;
+        l.kernelH = spec.kernelH;
+        l.kernelW = spec.kernelW;
+        l.strideH = spec.strideH;
+        l.strideW = spec.strideW;
+        l.inputs = int(std::max<std::size_t>(1, la.inputShapes.size()));
+        l.macs = la.macs;
+        switch (la.type) {
+        case LayerType::Conv2d:
+        case LayerType::DepthwiseConv2d:
+        case LayerType::Dense:
+            l.biases = spec.bias ? la.outputShape.channels : 0;
+            l.weights = la.params - l.biases;
+            break;
+        case LayerType::BatchNorm:
+            l.weights = la.foldedIntoProducer ? 0 : la.params; // scale and shift per channel
+            break;
+        default:
+            break;
+        }
+        l.foldedIntoProducer = la.foldedIntoProducer;
+        for (const Shape &s : la.inputShapes)
+            l.inputBytes += (s.elements() * la.activationBits + 7) / 8;
+        l.outputBytes = la.activationBytes;
+        // Live while layer i runs: the network input if still needed, and every output produced at or
+        // before i that is read at or after i.
+        if (a.inputLastUse >= int(i))
+            l.liveBytes += a.inputBytes;
+        for (std::size_t j = 0; j <= i; ++j)
+            if (a.layers[j].lastUse >= int(i))
+                l.liveBytes += a.layers[j].activationBytes;
+        info.layers.push_back(std::move(l));
+    }
+    return info;
+}
+
+std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription &network)
+{
+    std::vector<plugin::LayerDeployment> d;
+    for (const LayerSpec &l : network.layers) {
+        plugin::LayerDeployment ld;
+        ld.weightBits = l.weightBits;
+        ld.activationBits = l.activationBits;
+        d.push_back(ld);
+    }
+    return d;
+}
+
+namespace {
+
+void applySettings(const JsonSource &src, const nlohmann::json &obj, const std::string &pointer,
+                   plugin::LayerDeployment &d)
+{
+    src.requireObject(obj, pointer);
+    src.checkKeys(obj, pointer, {"weight_bits", "activation_bits", "sparsity", "pattern", "block_size",
+                                 "max_nonzeros", "n", "m"});
+    d.weightBits = src.getInt(obj, pointer, "weight_bits", d.weightBits, 1, 32);
+    d.activationBits = src.getInt(obj, pointer, "activation_bits", d.activationBits, 1, 32);
+    d.sparsity = src.getDouble(obj, pointer, "sparsity", d.sparsity, 0.0, 0.999999);
+    const int pattern = src.getChoice(obj, pointer, "pattern", int(d.pattern),
+                                      {"none", "unstructured", "channel_structured", "dbb", "nm"});
+    d.pattern = plugin::SparsityPattern(pattern);
+    d.blockSize = src.getInt(obj, pointer, "block_size", d.blockSize, 1, 1024);
+    d.maxNonZeros = src.getInt(obj, pointer, "max_nonzeros", d.maxNonZeros, 1, 1024);
+    d.n = src.getInt(obj, pointer, "n", d.n, 0, 1024);
+    d.m = src.getInt(obj, pointer, "m", d.m, 0, 1024);
+    if (d.pattern == plugin::SparsityPattern::Dbb && d.maxNonZeros > d.blockSize)
+        src.fail(pointer, "max_nonzeros " + std::to_string(d.maxNonZeros) + " exceeds block_size " +
+                              std::to_string(d.blockSize));
+    if (d.pattern == plugin::SparsityPattern::NM && (d.n < 1 || d.m < 1 || d.n > d.m))
+        src.fail(pointer, "pattern \"nm\" needs 1 <= n <= m, got n = " + std::to_string(d.n) + ", m = " +
+                              std::to_string(d.m));
+    if (d.pattern == plugin::SparsityPattern::None && d.sparsity > 0)
+        src.fail(pointer, "sparsity " + std::to_string(d.sparsity) + " needs a pattern (unstructured, "
+                                                                    "channel_structured, dbb or nm)");
+}
+
+} // namespace
+
+std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path &file, const NetworkDescription &network)
+{
+    const JsonSource src = JsonSource::fromFile(file);
+    const nlohmann::json &root = src.root();
+    src.requireObject(root, "");
+    src.checkKeys(root, "", {"default", "layers"});
+    std::vector<plugin::LayerDeployment> d = defaultDeployment(network);
+    if (root.contains("default"))
+        for (auto &ld : d)
+            applySettings(src, root["default"], "/default", ld);
+    if (root.contains("layers")) {
+        const nlohmann::json &layers = root["layers"];
+        src.requireObject(layers, "/layers");
+        for (auto it = layers.begin(); it != layers.end(); ++it) {
+            const std::string pointer = JsonSource::child("/layers", it.key());
+            std::size_t index = network.layers.size();
+            for (std::size_t i = 0; i < network.layers.size(); ++i)
+                if (network.layers[i].name == it.key())
+                    index = i;
+            if (index == network.layers.size())
+                src.fail(pointer, "no layer named \"" + it.key() + "\" in network \"" + network.name + "\"");
+            applySettings(src, it.value(), pointer, d[index]);
+        }
+    }
+    return d;
+}
+
+std::string_view toString(plugin::Bound bound)
+{
+    switch (bound) {
+    case plugin::Bound::Compute: return "compute";
+    case plugin::Bound::Sram: return "sram";
+    case plugin::Bound::Flash: return "flash";
+    case plugin::Bound::Dram: return "dram";
+    case plugin::Bound::Host: return "host";
+    case plugin::Bound::None: return "-";
+    }
+    return "-";
+}
+
+std::string_view toString(plugin::SparsityPattern pattern)
+{
+    switch (pattern) {
+    case plugin::SparsityPattern::None: return "none";
+    case plugin::SparsityPattern::Unstructured: return "unstructured";
+    case plugin::SparsityPattern::ChannelStructured: return "channel_structured";
+    case plugin::SparsityPattern::Dbb: return "dbb";
+    case plugin::SparsityPattern::NM: return "nm";
+    }
+    return "none";
+}
+
+} // namespace psc

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Per-layer and whole-network estimates of the Ethos-U model: cycles = max(compute, memory areas).
+#include "npumodel.h"
+
+#include "npuweights.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace psc::npu {
+
+using plugin::Bound;
+using plugin::LayerCost;
+using plugin::LayerDeployment;
+using plugin::LayerInfo;
+using plugin::OpKind;
+
+namespace {
+
+// Vela lowers SOFTMAX into a chain of element-wise and LUT passes; we charge ten element-wise passes [R].
+constexpr double kSoftmaxPasses = 10.0;
+
+std::int64_t ifmElements(const LayerInfo &l)
+{
+    return std::int64_t(l.inC) * l.inH * l.inW * std::max(1, l.inputs);
+}
+std::int64_t ofmElements(const LayerInfo &l)
+{
+    return std::int64_t(l.outC) * l.outH * l.outW;
+}
+bool isMacOrPool(OpKind op)
+{
+    return op == OpKind::Conv2d || op == OpKind::DepthwiseConv2d || op == OpKind::Dense || op == OpKind::AvgPool2d ||
+           op == OpKind::MaxPool2d || op == OpKind::GlobalAvgPool;
+}
+
+std::string formatBytes(double v)
+{
+    std::ostringstream s;
+    if (v >= 1024.0 * 1024.0)
+        s << v / (1024.0 * 1024.0) << " MiB";
+    else if (v >= 1024.0)
+        s << v / 1024.0 << " KiB";
+    else
+        s << v << " B";
+    return s.str();
+}
+
+plugin::LimitCheck limit(const std::string &name, double value, double cap, const std::string &what)
+{
+    plugin::LimitCheck l;
+    l.name = name;
+    l.value = value;
+    l.limit = cap;
+    l.unit = "B";
+    l.ok = value <= cap;
+    l.message = what + " " + formatBytes(value) + (l.ok ? " <= " : " > ") + formatBytes(cap);
+    return l;
+}
+
+} // namespace
+
+LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &deployment, std::int64_t &sramBytesPlaced,
+                               std::int64_t &weightBufferBytes, double &macsOnNpu) const
+{
+    const NpuConfig &c = m_config;
+    LayerCost cost;
+    cost.layer = layer.name;
+    cost.workingMemoryBytes = layer.liveBytes;
+    sramBytesPlaced = 0;
+    weightBufferBytes = 0;
+    macsOnNpu = 0;
+
+    if (layer.op == OpKind::Flatten || (layer.op == OpKind::BatchNorm && layer.foldedIntoProducer)) {
+        cost.cycles = 0;
+        cost.bound = Bound::None;
+        cost.note = layer.op == OpKind::Flatten ? "reshape: no data movement" : "folded into the producer";
+        return cost;
+    }
+
+    auto hostSeconds = [&](double macs, double elements) {
+        return (c.hostCyclesPerMac * macs + c.hostCyclesPerElement * elements) / c.hostClockHz;
+    };
+
+    const std::string reason = unsupportedReason(layer, deployment);
+    if (!reason.empty()) {
+        // The whole layer runs on the host MCU (TFLM + CMSIS-NN), reading and writing the SRAM arena.
+        const double elements = double(std::max(ifmElements(layer), ofmElements(layer)));
+        cost.latencyS = hostSeconds(double(layer.macs), elements);
+        cost.cycles = cost.latencyS * c.clockHz; // in NPU-clock cycles, so that layer cycles add up
+        cost.energyJ = (c.hostActivePowerW + c.staticPowerW) * cost.latencyS;
+        cost.bound = Bound::Host;
+        cost.fallback = true;
+        std::ostringstream note;
+        note << "host fallback: " << reason << "; " << cost.latencyS * c.hostClockHz << " host cycles";
+        cost.note = note.str();
+        // Weights of a fallback layer are stored as in a TFLite file: raw bytes + int32 biases.
+        if (layer.weights > 0)
+            cost.weightStorageBytes = (layer.weights * deployment.weightBits + 7) / 8 + 4 * layer.biases;
+        return cost;
+    }
+
+    const int eb = deployment.activationBits > 8 ? 2 : 1;
+    double computeCycles = 0;
+    double sramBytes = 0, offchipBytes = 0;
+    double weightStreamBytes = 0;
+    std::ostringstream note;
+    const double ifmBytes = double(ifmElements(layer)) * eb, ofmBytes = double(ofmElements(layer)) * eb;
+    double ifmTraffic = ifmBytes;
+
+    if (isMacOrPool(layer.op)) {
+        const ComputeEstimate e = compute(layer, deployment);
+        computeCycles = e.cycles;
+        ifmTraffic = ifmBytes * double(e.ifmRereads);
+        if (layer.weights > 0) {
+            const WeightStream w = compressWeights(layer.weights, deployment, e.weightStreams);
+            weightStreamBytes = double(w.bytes) + c.scaleBiasBytesPerChannel * layer.outC;
+            cost.weightStorageBytes = std::int64_t(std::ceil(weightStreamBytes));
+            // Double-buffered weights of one OFM depth block while the previous one is consumed.
+            weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
+            note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
+                 << (w.zeroRuns ? ", zero-runs" : "") << "; ";
+        }
+        note << "block " << e.block.width << "x" << e.block.height << "x" << e.block.depth << ", " << e.blocks
+             << " blocks";
+        if (layer.op == OpKind::DepthwiseConv2d)
+            note << ", depthwise: 4 kernel elements per step";
+        macsOnNpu = double(layer.macs);
+        offchipBytes += weightStreamBytes * double(e.weightRereads);
+    } else {
+        // Element-wise: add, standalone relu/relu6, non-folded batch norm, softmax (a chain of passes).
+        const double passes = layer.op == OpKind::Softmax ? kSoftmaxPasses : 1.0;
+        computeCycles = double(ofmElements(layer)) * c.elementwiseCyclesPerElement * passes;
+        ifmTraffic = ifmBytes * passes;
+        note << "element-wise" << (passes > 1 ? " x10 passes (softmax)" : "");
+        // A batch norm that is not folded becomes MUL + ADD with constant int8 per-channel operands.
+        if (layer.weights > 0) {
+            weightStreamBytes = double(layer.weights);
+            cost.weightStorageBytes = layer.weights;
+            offchipBytes += weightStreamBytes;
+        }
+    }
+
+    double hostS = 0;
+    if (layer.activation == plugin::FusedActivation::Softmax) {
+        if (c.fallbackOps.count("softmax")) {
+            hostS = hostSeconds(0, double(ofmElements(layer)));
+            cost.fallback = true;
+            note << "; fused softmax on the host";
+        } else {
+            computeCycles += double(ofmElements(layer)) * c.elementwiseCyclesPerElement * kSoftmaxPasses;
+            note << "; fused softmax on the NPU";
+        }
+    }
+
+    // Feature maps: in SRAM unless the arena lives off-chip and this layer's tensors overflow the cache.
+    const double fmBytes = ifmTraffic + ofmBytes;
+    bool fmInSram = true;
+    if (c.memoryMode == MemoryMode::DedicatedSram) {
+        const double live = layer.liveBytes > 0 ? double(layer.liveBytes) : ifmBytes + ofmBytes;
+        fmInSram = live + double(weightBufferBytes) <= double(c.sramBytes);
+        if (fmInSram)
+            sramBytesPlaced = std::int64_t(live);
+    }
+    (fmInSram ? sramBytes : offchipBytes) += fmBytes;
+    if (c.memoryMode == MemoryMode::SramOnly) {
+        sramBytes += offchipBytes; // the weights too
+        offchipBytes = 0;
+    }
+
+    const double sramPerCycle = c.sramBandwidth / c.clockHz, offPerCycle = c.offchipBandwidth / c.clockHz;
+    const double sramCycles = sramBytes > 0 ? sramBytes / sramPerCycle + c.sramLatencyCycles : 0.0;
+    const double offCycles = offchipBytes > 0 ? offchipBytes / offPerCycle + c.offchipLatencyCycles : 0.0;
+    const double npuCycles = std::max({computeCycles, sramCycles, offCycles});
+    cost.bound = Bound::Compute;
+    if (npuCycles > computeCycles)
+        cost.bound = sramCycles >= offCycles ? Bound::Sram : (c.offchipIsDram ? Bound::Dram : Bound::Flash);
+    const double npuS = npuCycles / c.clockHz;
+    cost.latencyS = npuS + hostS;
+    cost.cycles = npuCycles + hostS * c.clockHz;
+    if (hostS > npuS)
+        cost.bound = Bound::Host;
+    cost.utilization = npuCycles > 0 ? std::min(1.0, double(layer.macs) / (npuCycles * c.macsPerCycle)) : 0.0;
+    cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramBytes * c.sramEnergyPerByteJ +
+                   offchipBytes * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS + c.hostActivePowerW * hostS;
+    note << "; compute " << computeCycles << ", sram " << sramCycles << ", " << (c.offchipIsDram ? "dram " : "flash ")
+         << offCycles << " cycles";
+    cost.note = note.str();
+    return cost;
+}
+
+plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
+                                         const std::vector<LayerDeployment> &deployment) const
+{
+    const NpuConfig &c = m_config;
+    plugin::CostEstimate out;
+    out.targetId = m_targetId;
+    out.model = kModelId;
+    out.modelVersion = kModelVersion;
+    out.cycles = 0;
+
+    std::int64_t maxWeightBuffer = 0, maxSramPlaced = 0, weightBytes = 0, fallbackLayers = 0;
+    double macsOnNpu = 0;
+    const LayerDeployment defaultDeployment;
+    for (std::size_t i = 0; i < network.layers.size(); ++i) {
+        const LayerDeployment &d = i < deployment.size() ? deployment[i] : defaultDeployment;
+        std::int64_t placed = 0, buffer = 0;
+        double macs = 0;
+        LayerCost lc = layerCost(network.layers[i], d, placed, buffer, macs);
+        out.cycles += lc.cycles;
+        out.latencyS += lc.latencyS;
+        out.energyJ += lc.energyJ;
+        out.weightStorageBytes += lc.weightStorageBytes;
+        weightBytes += lc.weightStorageBytes;
+        fallbackLayers += lc.fallback ? 1 : 0;
+        maxWeightBuffer = std::max(maxWeightBuffer, buffer);
+        maxSramPlaced = std::max(maxSramPlaced, placed);
+        macsOnNpu += macs;
+        out.layers.push_back(std::move(lc));
+    }
+
+    std::int64_t arena = network.arenaBytes > 0 ? network.arenaBytes : network.peakLiveBytes;
+    for (const LayerInfo &l : network.layers)
+        arena = std::max(arena, l.liveBytes);
+
+    std::int64_t sramUsed = 0, offchipUsed = 0;
+    switch (c.memoryMode) {
+    case MemoryMode::SramOnly:
+        sramUsed = arena + weightBytes;
+        break;
+    case MemoryMode::SharedSram:
+        sramUsed = arena + maxWeightBuffer;
+        offchipUsed = weightBytes;
+        break;
+    case MemoryMode::DedicatedSram:
+        sramUsed = maxSramPlaced + maxWeightBuffer;
+        offchipUsed = weightBytes + arena;
+        break;
+    }
+    out.peakMemoryBytes = arena + maxWeightBuffer;
+    out.utilization = out.cycles > 0 ? std::min(1.0, macsOnNpu / (out.cycles * c.macsPerCycle)) : 0.0;
+
+    out.limits.push_back(limit("sram", double(sramUsed), double(c.sramBytes),
+                               c.memoryMode == MemoryMode::DedicatedSram ? "SRAM cache" : "peak SRAM"));
+    const std::string offName = c.offchipIsDram ? "dram" : "flash";
+    if (c.offchipBytes && c.memoryMode != MemoryMode::SramOnly)
+        out.limits.push_back(
+            limit(offName, double(offchipUsed), double(*c.offchipBytes), c.offchipIsDram ? "DRAM" : "flash"));
+
+    out.extra["cycles"] = out.cycles;
+    out.extra["sram_bytes"] = double(sramUsed);
+    out.extra[offName + "_bytes"] = double(offchipUsed);
+    out.extra["weight_bytes"] = double(weightBytes);
+    out.extra["fallback_layers"] = double(fallbackLayers);
+    out.extra["macs_per_cycle"] = double(c.macsPerCycle);
+    return out;
+}
+
+} // namespace psc::npu

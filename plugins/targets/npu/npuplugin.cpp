@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "npuplugin.h"
+
+#include "npumodel.h"
+
+std::string NpuTargetPlugin::modelId() const
+{
+    return psc::npu::kModelId;
+}
+
+std::string NpuTargetPlugin::modelVersion() const
+{
+    return psc::npu::kModelVersion;
+}
+
+std::string NpuTargetPlugin::description() const
+{
+    return "Arm Ethos-U55/U65 microNPU: Vela-like max(compute, memory) cycles per layer, weight compression, "
+           "host fallback for unsupported operators";
+}
+
+std::unique_ptr<psc::plugin::HardwareTarget> NpuTargetPlugin::create(const std::string &targetId,
+                                                                     const psc::plugin::Parameters &parameters,
+                                                                     psc::plugin::ParameterError &error) const
+{
+    auto config = psc::npu::parseConfig(parameters, error);
+    if (!config)
+        return nullptr;
+    return std::make_unique<psc::npu::NpuTarget>(targetId, std::move(*config));
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <psc/plugin/hardwaretarget.h>
+
+#include <QObject>
+
+/**
+ * Qt plugin face of the Ethos-U cost model (model id "npu"). Stateless: create() may be called from any
+ * thread; the caller owns the returned target.
+ */
+class NpuTargetPlugin : public QObject, public psc::plugin::TargetFactory
+{
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID PSC_TARGET_FACTORY_IID FILE "plugin.json")
+    Q_INTERFACES(psc::plugin::TargetFactory)
+public:
+    std::string modelId() const override;
+    std::string modelVersion() const override;
+    std::string description() const override;
+    std::unique_ptr<psc::plugin::HardwareTarget> create(const std::string &targetId,
+                                                        const psc::plugin::Parameters &parameters,
+                                                        psc::plugin::ParameterError &error) const override;
+};

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mcumodel.h"
+#include "mcuplugin.h"
+#include "mcutesthelpers.h"
+
+#include <psc/net/analysis.h>
+#include <psc/net/networkparser.h>
+
+#include <QDir>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <cmath>
+
+using namespace psc::plugin;
+
+namespace {
+
+OpKind opKind(psc::LayerType t)
+{
+    switch (t) {
+    case psc::LayerType::Conv2d:
+        return OpKind::Conv2d;
+    case psc::LayerType::DepthwiseConv2d:
+        return OpKind::DepthwiseConv2d;
+    case psc::LayerType::Dense:
+        return OpKind::Dense;
+    case psc::LayerType::AvgPool2d:
+        return OpKind::AvgPool2d;
+    case psc::LayerType::MaxPool2d:
+        return OpKind::MaxPool2d;
+    case psc::LayerType::GlobalAvgPool:
+        return OpKind::GlobalAvgPool;
+    case psc::LayerType::Add:
+        return OpKind::Add;
+    case psc::LayerType::Flatten:
+        return OpKind::Flatten;
+    case psc::LayerType::BatchNorm:
+        return OpKind::BatchNorm;
+    case psc::LayerType::Relu:
+        return OpKind::Relu;
+    case psc::LayerType::Relu6:
+        return OpKind::Relu6;
+    case psc::LayerType::Softmax:
+        return OpKind::Softmax;
+    }
+    return OpKind::Relu;
+}
+
+/// A rough stand-in for the engine's conversion (the lead owns the real one): enough for a smoke test.
+NetworkInfo fromAnalysis(const psc::NetworkDescription &desc, const psc::ModelAnalysis &a)
+{
+    NetworkInfo n;
+    n.name = a.networkName;
+    n.inC = a.inputShape.channels, n.inH = a.inputShape.height, n.inW = a.inputShape.width;
+    n.inputBytes = a.inputBytes;
+    n.arenaBytes = a.arenaBytes;
+    n.peakLiveBytes = a.peakLiveBytes;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+        const psc::LayerAnalysis &la = a.layers[i];
+        const psc::LayerSpec &spec = desc.layers[i];
+        LayerInfo l;
+        l.name = la.name;
+        l.op = opKind(la.type);
+        const psc::Shape in = la.inputShapes.empty() ? psc::Shape{} : la.inputShapes.front();
+        l.inC = in.channels, l.inH = in.height, l.inW = in.width;
+        l.outC = la.outputShape.channels, l.outH = la.outputShape.height, l.outW = la.outputShape.width;
+        l.kernelH = spec.kernelH, l.kernelW = spec.kernelW, l.strideH = spec.strideH, l.strideW = spec.strideW;
+        l.inputs = int(std::max<std::size_t>(la.inputShapes.size(), 1));
+        l.macs = la.macs;
+        const bool weighted = l.op == OpKind::Conv2d || l.op == OpKind::DepthwiseConv2d || l.op == OpKind::Dense;
+        l.biases = weighted && spec.bias ? l.outC : 0;
+        l.weights = weighted ? la.params - l.biases : 0;
+        l.foldedIntoProducer = la.foldedIntoProducer;
+        l.outputBytes = la.activationBytes;
+        l.liveBytes = la.activationBytes + in.elements(); // approximation: int8 input + output
+        n.layers.push_back(l);
+    }
+    return n;
+}
+
+} // namespace
+
+class TestMcuTargetFiles : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void everyTargetFileIsCitedAndLoads();
+    void expectedTargetsPresent();
+    void realNetworksOnEveryTarget();
+};
+
+void TestMcuTargetFiles::everyTargetFileIsCitedAndLoads()
+{
+    const QStringList files = psc::mcutest::mcuTargetFiles();
+    QVERIFY(files.size() >= 6);
+    McuTargetPlugin plugin;
+    for (const QString &path : files) {
+        const QJsonObject target = psc::mcutest::readTargetObject(path);
+        const QString id = target.value(QStringLiteral("id")).toString();
+        QVERIFY2(!id.isEmpty(), qPrintable(path));
+        QVERIFY2(path.endsWith(id + QStringLiteral(".json")), qPrintable(path + ": id must match the file name"));
+        QVERIFY2(!target.value(QStringLiteral("name")).toString().isEmpty(), qPrintable(path));
+        QVERIFY2(!target.value(QStringLiteral("description")).toString().isEmpty(), qPrintable(path));
+        const QJsonObject parameters = target.value(QStringLiteral("parameters")).toObject();
+        QVERIFY2(!parameters.isEmpty(), qPrintable(path));
+        for (auto it = parameters.begin(); it != parameters.end(); ++it) {
+            const QJsonObject p = it.value().toObject();
+            const QString where = path + QLatin1Char(':') + it.key();
+            QVERIFY2(p.contains(QStringLiteral("value")), qPrintable(where));
+            QVERIFY2(QRegularExpression(QStringLiteral("^[a-z][a-z0-9_]*$")).match(it.key()).hasMatch(),
+                     qPrintable(where + QStringLiteral(": lowercase_with_underscores")));
+            if (p.value(QStringLiteral("value")).isDouble()) {
+                QVERIFY2(!p.value(QStringLiteral("source")).toString().trimmed().isEmpty(),
+                         qPrintable(where + QStringLiteral(": numeric parameter without a source")));
+                QVERIFY2(!p.value(QStringLiteral("unit")).toString().isEmpty(), qPrintable(where));
+            }
+        }
+        ParameterError error;
+        const auto created = plugin.create(id.toStdString(), psc::mcutest::flattenParameters(target), error);
+        QVERIFY2(created, qPrintable(path + QStringLiteral(": ") + QString::fromStdString(error.parameter) +
+                                     QStringLiteral(": ") + QString::fromStdString(error.message)));
+    }
+}
+
+void TestMcuTargetFiles::expectedTargetsPresent()
+{
+    const QStringList files = psc::mcutest::mcuTargetFiles();
+    for (const char *id : {"stm32f446re", "stm32f746zg", "stm32f767zi", "stm32l4r5zi", "nrf52840", "alif-e3-hp"})
+        QVERIFY2(
+            files.contains(psc::mcutest::targetsDir() + QLatin1Char('/') + QLatin1String(id) + QStringLiteral(".json")),
+            id);
+    // The M55 target takes the Helium code path; the STM32 and nRF parts the DSP path.
+    ParameterError error;
+    const auto m55 = psc::mcu::parseMcuParameters(psc::mcutest::targetParameters("alif-e3-hp"), error);
+    QVERIFY(m55 && m55->path == psc::mcu::KernelPath::Mve);
+    const auto m4 = psc::mcu::parseMcuParameters(psc::mcutest::targetParameters("stm32f446re"), error);
+    QVERIFY(m4 && m4->path == psc::mcu::KernelPath::Dsp);
+    // Priors keep the documented ordering: M55 < M7 < M4 cycles per conv MAC.
+    const auto m7 = psc::mcu::parseMcuParameters(psc::mcutest::targetParameters("stm32f746zg"), error);
+    QVERIFY(m7);
+    QVERIFY(m55->slopes[0] < m7->slopes[0] && m7->slopes[0] < m4->slopes[0]);
+}
+
+void TestMcuTargetFiles::realNetworksOnEveryTarget()
+{
+    const QDir dir(QStringLiteral(PSC_SOURCE_DIR "/resources/networks"));
+    const QStringList networks = dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    QVERIFY(!networks.isEmpty());
+    McuTargetPlugin plugin;
+    for (const QString &file : networks) {
+        const psc::NetworkDescription desc = psc::parseNetwork(dir.filePath(file).toStdString());
+        const psc::ModelAnalysis analysis = psc::analyzeNetwork(desc);
+        const NetworkInfo n = fromAnalysis(desc, analysis);
+        const std::vector<LayerDeployment> deployment(n.layers.size());
+        double f746 = 0.0, f446 = 0.0, m55 = 0.0;
+        for (const QString &path : psc::mcutest::mcuTargetFiles()) {
+            const QJsonObject target = psc::mcutest::readTargetObject(path);
+            const std::string id = target.value(QStringLiteral("id")).toString().toStdString();
+            ParameterError error;
+            const auto t = plugin.create(id, psc::mcutest::flattenParameters(target), error);
+            QVERIFY(t);
+            const CostEstimate e = t->estimate(n, deployment);
+            const QString where = file + QLatin1Char('@') + QString::fromStdString(id);
+            QVERIFY2(std::isfinite(e.latencyS) && e.latencyS > 0.0, qPrintable(where));
+            QVERIFY2(e.energyJ > 0.0, qPrintable(where));
+            QVERIFY2(e.peakMemoryBytes >= analysis.arenaBytes, qPrintable(where));
+            QVERIFY2(e.weightStorageBytes >= analysis.totalWeightBytes, qPrintable(where));
+            QVERIFY2(e.utilization > 0.0 && e.utilization <= 1.0, qPrintable(where));
+            QCOMPARE(e.layers.size(), n.layers.size());
+            if (id == "stm32f746zg")
+                f746 = e.latencyS;
+            if (id == "stm32f446re")
+                f446 = e.latencyS;
+            if (id == "alif-e3-hp")
+                m55 = e.latencyS;
+            qInfo("%s (%.2f M MACs) on %s: %.3f ms, %.1f uJ, SRAM %.1f KiB, flash %.1f KiB%s", qPrintable(file),
+                  e.extra.at("macs") / 1e6, id.c_str(), e.latencyS * 1e3, e.energyJ * 1e6, e.peakMemoryBytes / 1024.0,
+                  e.weightStorageBytes / 1024.0, e.feasible() ? "" : " (infeasible)");
+        }
+        // M4 at 180 MHz slower than M7 at 216 MHz slower than M55 at 400 MHz.
+        QVERIFY2(f446 > f746 && f746 > m55, qPrintable(file));
+    }
+}
+
+QTEST_APPLESS_MAIN(TestMcuTargetFiles)
+#include "tst_mcutargetfiles.moc"

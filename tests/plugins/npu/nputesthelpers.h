@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Shared by the Ethos-U model tests: a hand-written U55-128 configuration and layer builders, so that
+// the hand-computed cases do not depend on the target files.
+
+#include "npumodel.h"
+
+#include <psc/net/analysis.h>
+#include <psc/net/network.h>
+
+namespace npu_test {
+
+using namespace psc::plugin;
+
+inline ParameterValue num(double v)
+{
+    return ParameterValue{v, {}};
+}
+inline ParameterValue text(const std::string &t)
+{
+    return ParameterValue{std::nullopt, t};
+}
+
+/** Ethos-U55-128 in Ethos_U55_High_End_Embedded (500 MHz, SRAM 8 B/cycle, flash 1 B/cycle), Shared_Sram. */
+inline Parameters u55x128HighEnd()
+{
+    return {
+        {"clock_hz", num(500e6)},
+        {"macs_per_cycle", num(128)},
+        {"ublock_width", num(2)},
+        {"ublock_height", num(1)},
+        {"ublock_depth", num(8)},
+        {"cores", num(1)},
+        {"shram_bytes", num(24 * 1024)},
+        {"output_cycles_per_element", num(0.5)},
+        {"elementwise_cycles_per_element", num(0.5)},
+        {"memory_mode", text("shared_sram")},
+        {"sram_bandwidth_bytes_per_s", num(4e9)},
+        {"sram_latency_cycles", num(32)},
+        {"sram_bytes", num(2 * 1024 * 1024)},
+        {"offchip_memory", text("flash")},
+        {"offchip_bandwidth_bytes_per_s", num(0.5e9)},
+        {"offchip_latency_cycles", num(64)},
+        {"scale_bias_bytes_per_channel", num(10)},
+        {"energy_per_mac_j", num(0.5e-12)},
+        {"sram_energy_per_byte_j", num(12.5e-12)},
+        {"offchip_energy_per_byte_j", num(250e-12)},
+        {"static_power_w", num(0.005)},
+        {"host_clock_hz", num(500e6)},
+        {"host_cycles_per_mac", num(1.7)},
+        {"host_cycles_per_element", num(20)},
+        {"host_active_power_w", num(0.05)},
+    };
+}
+
+/** The same accelerator in Ethos_U55_Deep_Embedded: 200 MHz, SRAM 1.6 GB/s (8 B/cycle), flash 0.1 GB/s (0.5 B/cycle).
+ */
+inline Parameters u55x128DeepEmbedded()
+{
+    Parameters p = u55x128HighEnd();
+    p["clock_hz"] = num(200e6);
+    p["sram_bandwidth_bytes_per_s"] = num(1.6e9);
+    p["offchip_bandwidth_bytes_per_s"] = num(0.1e9);
+    p["host_clock_hz"] = num(200e6);
+    return p;
+}
+
+inline psc::npu::NpuTarget makeTarget(const Parameters &p, const std::string &id = "test")
+{
+    ParameterError error;
+    auto config = psc::npu::parseConfig(p, error);
+    if (!config)
+        throw std::runtime_error(error.parameter + ": " + error.message);
+    return psc::npu::NpuTarget(id, *config);
+}
+
+inline LayerInfo conv(const std::string &name, int inC, int inH, int inW, int outC, int k, int stride = 1)
+{
+    LayerInfo l;
+    l.name = name;
+    l.op = OpKind::Conv2d;
+    l.inC = inC, l.inH = inH, l.inW = inW;
+    l.outC = outC, l.outH = (inH + stride - 1) / stride, l.outW = (inW + stride - 1) / stride; // "same" padding
+    l.kernelH = l.kernelW = k;
+    l.strideH = l.strideW = stride;
+    l.macs = std::int64_t(l.outC) * l.outH * l.outW * inC * k * k;
+    l.weights = std::int64_t(outC) * inC * k * k;
+    l.biases = outC;
+    l.inputBytes = std::int64_t(inC) * inH * inW;
+    l.outputBytes = std::int64_t(l.outC) * l.outH * l.outW;
+    l.liveBytes = l.inputBytes + l.outputBytes;
+    return l;
+}
+
+inline LayerInfo depthwise(const std::string &name, int c, int h, int w, int k)
+{
+    LayerInfo l = conv(name, c, h, w, c, k);
+    l.op = OpKind::DepthwiseConv2d;
+    l.macs = std::int64_t(c) * h * w * k * k;
+    l.weights = std::int64_t(c) * k * k;
+    return l;
+}
+
+inline LayerInfo dense(const std::string &name, int in, int out)
+{
+    LayerInfo l;
+    l.name = name;
+    l.op = OpKind::Dense;
+    l.inC = in, l.inH = 1, l.inW = 1;
+    l.outC = out, l.outH = 1, l.outW = 1;
+    l.macs = std::int64_t(in) * out;
+    l.weights = std::int64_t(in) * out;
+    l.biases = out;
+    l.inputBytes = in;
+    l.outputBytes = out;
+    l.liveBytes = in + out;
+    return l;
+}
+
+inline LayerInfo elementwise(const std::string &name, OpKind op, int c, int h, int w)
+{
+    LayerInfo l;
+    l.name = name;
+    l.op = op;
+    l.inC = l.outC = c, l.inH = l.outH = h, l.inW = l.outW = w;
+    l.inputBytes = l.outputBytes = std::int64_t(c) * h * w;
+    l.liveBytes = 2 * l.inputBytes;
+    return l;
+}
+
+inline NetworkInfo network(std::vector<LayerInfo> layers)
+{
+    NetworkInfo n;
+    n.name = "hand";
+    std::int64_t peak = 0;
+    for (const LayerInfo &l : layers)
+        peak = std::max(peak, l.liveBytes);
+    n.layers = std::move(layers);
+    n.arenaBytes = n.peakLiveBytes = peak;
+    return n;
+}
+
+/** NetworkInfo from the engine's analysis (the engine's own converter is written separately). */
+inline NetworkInfo fromAnalysis(const psc::NetworkDescription &desc, const psc::ModelAnalysis &a)
+{
+    static const OpKind ops[] = {OpKind::Conv2d,    OpKind::DepthwiseConv2d, OpKind::Dense,
+                                 OpKind::AvgPool2d, OpKind::MaxPool2d,       OpKind::GlobalAvgPool,
+                                 OpKind::Add,       OpKind::Flatten,         OpKind::BatchNorm,
+                                 OpKind::Relu,      OpKind::Relu6,           OpKind::Softmax};
+    NetworkInfo n;
+    n.name = a.networkName;
+    n.inC = a.inputShape.channels, n.inH = a.inputShape.height, n.inW = a.inputShape.width;
+    n.inputBytes = a.inputBytes;
+    n.arenaBytes = a.arenaBytes;
+    n.peakLiveBytes = a.peakLiveBytes;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+        const psc::LayerAnalysis &la = a.layers[i];
+        const psc::LayerSpec &spec = desc.layers[i];
+        LayerInfo l;
+        l.name = la.name;
+        l.op = ops[int(la.type)];
+        l.activation = FusedActivation(int(spec.activation));
+        l.inC = la.inputShapes.at(0).channels, l.inH = la.inputShapes[0].height, l.inW = la.inputShapes[0].width;
+        l.outC = la.outputShape.channels, l.outH = la.outputShape.height, l.outW = la.outputShape.width;
+        l.kernelH = spec.kernelH, l.kernelW = spec.kernelW, l.strideH = spec.strideH, l.strideW = spec.strideW;
+        l.inputs = int(la.inputShapes.size());
+        l.macs = la.macs;
+        const bool weighted = l.op == OpKind::Conv2d || l.op == OpKind::DepthwiseConv2d || l.op == OpKind::Dense;
+        l.biases = weighted && spec.bias ? l.outC : 0;
+        l.weights = weighted ? la.params - l.biases : 0;
+        l.foldedIntoProducer = la.foldedIntoProducer;
+        for (const psc::Shape &s : la.inputShapes)
+            l.inputBytes += s.elements();
+        l.outputBytes = la.activationBytes;
+        l.liveBytes = l.inputBytes + l.outputBytes;
+        n.layers.push_back(l);
+    }
+    return n;
+}
+
+} // namespace npu_test
