@@ -27,6 +27,7 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("plot"), {plotCommand, "Save the Pareto plot of a study as PNG, SVG and PDF"}},
         {QStringLiteral("targets"), {targetsCommand, "List hardware targets with their parameters and sources"}},
         {QStringLiteral("cost"), {costCommand, "Per-layer latency, energy and memory of a network on a target"}},
+        {QStringLiteral("calibrate"), {calibrateCommand, "Fit an MCU target's latency model to measured latencies"}},
     };
     return table;
 }
@@ -37,7 +38,7 @@ std::string usage()
                        "       paretoscope COMMAND [options] ARGS  run a command headless\n\nCommands:\n";
     for (const auto &[name, cmd] : commands()) {
         std::string n = name.toStdString();
-        text += "  " + n + std::string(10 - n.size(), ' ') + cmd.summary + "\n";
+        text += "  " + n + std::string(11 - n.size(), ' ') + cmd.summary + "\n";
     }
     text += "\n'paretoscope COMMAND --help' describes a command. Exit codes: 0 success, 1 runtime failure, "
             "2 bad input or usage.\n";

@@ -30,6 +30,7 @@ int showCommand(const QStringList &args);
 int plotCommand(const QStringList &args);
 int targetsCommand(const QStringList &args);
 int costCommand(const QStringList &args);
+int calibrateCommand(const QStringList &args);
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

@@ -14,9 +14,15 @@ using namespace psc;
 
 namespace {
 
+/** The demo study with model-metric objectives only: max accuracy, min weight_bytes, min macs. */
 StudySpec demoSpec()
 {
-    return StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+    StudySpec spec = StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+    spec.objectives = {{{"accuracy", ""}, Direction::Maximize},
+                       {{"weight_bytes", ""}, Direction::Minimize},
+                       {{"macs", ""}, Direction::Minimize}};
+    spec.constraints.clear();
+    return spec;
 }
 
 Trial complete(qint64 id, double accuracy, double weightBytes, double macs)
