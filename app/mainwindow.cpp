@@ -7,6 +7,7 @@
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 #include "views/studyview.h"
+#include "views/trialcostview.h"
 
 #include "psc/core/error.h"
 
@@ -14,6 +15,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -24,8 +26,11 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
+
+#include <algorithm>
 
 namespace psc {
 namespace {
@@ -42,6 +47,14 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     setObjectName(QStringLiteral("mainWindow"));
     m_view = new StudyView(this);
     setCentralWidget(m_view);
+    m_costView = new TrialCostView(this);
+    m_costView->setObjectName(QStringLiteral("trialCostView"));
+    m_costDock = new QDockWidget(tr("Trial cost on the targets"), this);
+    m_costDock->setObjectName(QStringLiteral("trialCostDock"));
+    m_costDock->setToolTip(tr("The selected trial's cost per layer and its fit on every hardware target"));
+    m_costDock->setWidget(m_costView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_costDock);
+    connect(m_view, &StudyView::selectedTrialChanged, this, &MainWindow::showTrialCost);
     createActions();
     createMenus();
     createStatusBar();
@@ -115,6 +128,11 @@ void MainWindow::createMenus()
     study->addAction(m_pauseAction);
     study->addAction(m_cancelAction);
 
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *costToggle = m_costDock->toggleViewAction();
+    costToggle->setToolTip(tr("Show or hide the selected trial's cost per layer and fit on every target"));
+    view->addAction(costToggle);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Paretoscope"), this, &MainWindow::about);
 
@@ -168,7 +186,9 @@ void MainWindow::restoreSettings()
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
         resize(1400, 860);
-    restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
+    if (!restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray()))
+        // First start: give the trial inspector room once the window has its size.
+        QTimer::singleShot(0, this, [this] { resizeDocks({m_costDock}, {380}, Qt::Vertical); });
     if (!m_view->splitter()->restoreState(settings.value(QStringLiteral("mainWindow/splitter")).toByteArray()))
         m_view->splitter()->setSizes({640, 760});
 }
@@ -288,6 +308,9 @@ void MainWindow::about()
 void MainWindow::onStudyOpened()
 {
     m_view->setStudy(m_controller->spec(), {}); // the trials follow in trialsChanged()
+    // The bundled targets load on the first study (a few milliseconds), not at start-up.
+    m_costView->setTargetLibrary(m_controller->targets());
+    m_costView->setStudyTargets(m_view->plot()->targets());
     m_recent->add(m_controller->studyPath());
     setLastDirectory(m_controller->studyPath());
     if (!m_controller->isRunning())
@@ -300,6 +323,7 @@ void MainWindow::onStudyOpened()
 void MainWindow::onStudyClosed()
 {
     m_view->clear();
+    m_costView->clear();
     updateTitle();
     updateActions();
     updateCounts();
@@ -308,9 +332,25 @@ void MainWindow::onStudyClosed()
 void MainWindow::onTrialsChanged(const std::vector<Trial> &changed)
 {
     m_view->upsertTrials(changed);
+    const qint64 selected = m_view->selectedTrial();
+    if (selected >= 0 &&
+        std::any_of(changed.begin(), changed.end(), [selected](const Trial &t) { return t.id == selected; }))
+        showTrialCost(selected);
     updateCounts();
     if (!m_controller->isRunning())
         updateActions(); // e.g. another process has reached the budget
+}
+
+void MainWindow::showTrialCost(qint64 id)
+{
+    const Trial *trial = m_view->model()->trialAt(m_view->model()->rowOfTrial(id));
+    if (!trial) {
+        m_costView->clear();
+        return;
+    }
+    if (!m_controller->targets() && !m_controller->targetsError().isEmpty())
+        m_statusText->setText(tr("Hardware targets not loaded: %1").arg(m_controller->targetsError()));
+    m_costView->setTrial(*trial);
 }
 
 void MainWindow::onRunStarted(const QString &title)

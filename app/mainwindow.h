@@ -9,6 +9,7 @@
 #include <vector>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -19,6 +20,7 @@ namespace psc {
 class RecentFiles;
 class StudyController;
 class StudyView;
+class TrialCostView;
 
 /**
  * The main window: menus, tool bar and status bar around a StudyView. It delegates: StudyController
@@ -42,6 +44,9 @@ public:
 
     StudyController *controller() const { return m_controller; }
     StudyView *view() const { return m_view; }
+    /** The trial inspector (cost per layer and fit on every target), in a dock below the study. */
+    TrialCostView *costView() const { return m_costView; }
+    QDockWidget *costDock() const { return m_costDock; }
     RecentFiles *recentFiles() const { return m_recent; }
     QProgressBar *progressBar() const { return m_progress; }
     QAction *runAction() const { return m_runAction; }
@@ -67,6 +72,7 @@ private:
     void onStudyOpened();
     void onStudyClosed();
     void onTrialsChanged(const std::vector<Trial> &changed);
+    void showTrialCost(qint64 id);
     void onRunStarted(const QString &title);
     void onRunProgress(double fraction, const QString &text);
     void onRunFinished(JobStatus status, const QString &message);
@@ -82,6 +88,8 @@ private:
     StudyController *m_controller = nullptr;
     StudyView *m_view = nullptr;
     RecentFiles *m_recent = nullptr;
+    TrialCostView *m_costView = nullptr;
+    QDockWidget *m_costDock = nullptr;
 
     QAction *m_newAction = nullptr;
     QAction *m_openAction = nullptr;

@@ -59,6 +59,24 @@ StudyController::~StudyController()
     shutdown();
 }
 
+const TargetLibrary *StudyController::targets()
+{
+    if (!m_targetsLoaded) {
+        m_targetsLoaded = true;
+        try {
+            auto registry = std::make_unique<PluginRegistry>();
+            registry->load();
+            auto library = std::make_unique<TargetLibrary>(*registry);
+            library->loadDirectory(TargetLibrary::defaultDirectory());
+            m_registry = std::move(registry);
+            m_targets = std::move(library);
+        } catch (const std::exception &e) {
+            m_targetsError = QString::fromUtf8(e.what());
+        }
+    }
+    return m_targets.get();
+}
+
 void StudyController::openStudy(const QString &path)
 {
     if (isRunning())

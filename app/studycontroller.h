@@ -18,6 +18,9 @@ class QTimer;
 
 namespace psc {
 
+class PluginRegistry;
+class TargetLibrary;
+
 /**
  * The study the main window shows, and the run of it.
  *
@@ -68,6 +71,12 @@ public:
     bool shutdown(int msecs = -1);
     /** Re-reads changes now (normally driven by the job). */
     void refresh();
+    /**
+     * The bundled hardware targets (TargetLibrary::defaultDirectory()), loaded on first use for the trial
+     * inspector; nullptr if they cannot be loaded (targetsError() says why).
+     */
+    const TargetLibrary *targets();
+    QString targetsError() const { return m_targetsError; }
 
 Q_SIGNALS:
     /** A study was opened (or created): spec() describes it; its trials follow in trialsChanged(). */
@@ -97,6 +106,10 @@ private:
     JobId m_job = 0;
     bool m_paused = false;
     std::shared_ptr<StudyJob::Outcome> m_outcome; ///< the running job's
+    std::unique_ptr<PluginRegistry> m_registry;   ///< for m_targets
+    std::unique_ptr<TargetLibrary> m_targets;
+    QString m_targetsError;
+    bool m_targetsLoaded = false;
 };
 
 } // namespace psc

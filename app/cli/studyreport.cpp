@@ -47,7 +47,28 @@ std::string formatMetric(const std::string &name, double value)
     if (std::isnan(value))
         return "-";
     const MetricInfo *info = findModelMetric(name);
-    const std::string unit = info ? std::string(info->unit) : std::string();
+    std::string unit = info ? std::string(info->unit) : std::string();
+    // Target metrics carry their unit in the name (latency_s, energy_j, peak_sram_bytes).
+    if (!info) {
+        if (name.ends_with("_bytes"))
+            unit = "B";
+        else if (name.ends_with("_s"))
+            unit = "s";
+        else if (name.ends_with("_j"))
+            unit = "J";
+    }
+    if (unit == "s" && value < 1.0) {
+        if (value >= 1e-3)
+            return printf1("%.2f ms", value * 1e3);
+        return printf1("%.1f us", value * 1e6);
+    }
+    if (unit == "J") {
+        if (value >= 1e-3)
+            return printf1("%.2f mJ", value * 1e3);
+        if (value >= 1e-6)
+            return printf1("%.2f uJ", value * 1e6);
+        return printf1("%.1f nJ", value * 1e9);
+    }
     if (name.find("accuracy") != std::string::npos)
         return printf1("%.2f%%", value * 100.0);
     if (unit == "B") {

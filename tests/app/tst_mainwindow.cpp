@@ -6,7 +6,12 @@
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
+#include "views/costbreakdownplot.h"
+#include "views/fitmatrix.h"
 #include "views/studyview.h"
+#include "views/trialcostview.h"
+
+#include "psc/net/networkparser.h"
 
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
@@ -56,8 +61,10 @@ QString writeSpec(const QString &path, int trials, int trainSubset, int epochs)
 QString prepareStudy(const QString &path, int n)
 {
     auto store = StudyStore::create(path.toStdString(), StudySpec::fromFile(kDemoSpec.toStdString()).toJson());
+    const std::string architecture = networkToJson(parseNetwork(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json"));
     for (int i = 0; i < n; ++i) {
         Trial t;
+        t.architectureJson = architecture;
         t.architectureHash = "hash" + std::to_string(i);
         t.parametersJson = "{\"blocks.count\": " + std::to_string(1 + i % 4) + "}";
         store->insertTrial(t);
@@ -113,6 +120,20 @@ private Q_SLOTS:
         view->table()->selectRow(proxyIndex.row());
         QCOMPARE(view->plot()->selectedTrial(), id);
         QCOMPARE(view->selectedTrial(), id);
+
+        // The inspector costs the selected trial on every bundled target; the bars stack the study's targets.
+        TrialCostView *cost = w.costView();
+        QVERIFY2(cost->message().isEmpty(), qPrintable(cost->message()));
+        QVERIFY(cost->estimates().size() >= 3);
+        QCOMPARE(cost->fitMatrix()->rowCount(), int(cost->estimates().size()));
+        QCOMPARE(cost->breakdown()->targets(), view->plot()->targets());
+        QCOMPARE(view->plot()->targets().size(), 3);
+
+        // These trials carry no target metrics: choosing a target metric, even for all targets, draws nothing.
+        QVERIFY(view->plot()->setAxes(MetricRef{"latency_s", "stm32f746zg"}, MetricRef{"accuracy", {}}));
+        QVERIFY(view->plot()->setTarget(QString()));
+        QVERIFY(view->plot()->plottedTrialIds().isEmpty());
+        QVERIFY(view->plot()->setAxes(MetricRef{"weight_bytes", {}}, MetricRef{"accuracy", {}}));
 
         // Plot -> table.
         const qint64 other = view->plot()->frontTrialIds().front();

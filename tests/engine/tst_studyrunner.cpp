@@ -76,7 +76,8 @@ class TestStudyRunner : public QObject
     QTemporaryDir m_dir;
     PluginRegistry m_registry;
     Dataset m_noData; // the scripted trainer never looks at it
-    StudySpec m_spec;
+    StudySpec m_spec; // the bundled demo: objectives on two hardware targets, a constraint on a third
+    std::unique_ptr<TargetLibrary> m_targets;
 
     const plugin::StrategyFactory &random() const { return *m_registry.strategy("random"); }
     std::filesystem::path file(const char *name) const { return m_dir.filePath(name).toStdString(); }
@@ -84,7 +85,7 @@ class TestStudyRunner : public QObject
     StudyRunSummary run(StudyStore &store, const StudySpec &spec, Trainer &trainer, int trials,
                         QThreadPool *pool = nullptr, int parallel = 1)
     {
-        StudyRunner runner(store, spec, random(), trainer, m_noData, pool, {trials, parallel});
+        StudyRunner runner(store, spec, random(), trainer, m_noData, pool, {trials, parallel, m_targets.get()});
         JobContext ctx;
         return runner.run(ctx);
     }
@@ -94,6 +95,8 @@ private Q_SLOTS:
     {
         m_registry.load();
         QVERIFY(m_registry.strategy("random"));
+        m_targets = std::make_unique<TargetLibrary>(m_registry);
+        m_targets->loadDirectory(TargetLibrary::defaultDirectory());
         m_spec = StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
     }
 
@@ -102,7 +105,7 @@ private Q_SLOTS:
         auto store = StudyStore::create(file("budget.psc"), m_spec.toJson());
         ScriptedTrainer trainer(7);
         std::vector<Trial> reported;
-        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {20, 1});
+        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {20, 1, m_targets.get()});
         runner.setTrialFinishedCallback([&](const Trial &t) { reported.push_back(t); });
         JobContext ctx;
         const StudyRunSummary s = runner.run(ctx);
@@ -224,7 +227,7 @@ private Q_SLOTS:
                 return ScriptedTrainer::train(n, r, d, s, ctx);
             }
         } trainer;
-        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1});
+        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get()});
         JobContext ctx;
         trainer.study = &ctx;
         const StudyRunSummary s = runner.run(ctx);

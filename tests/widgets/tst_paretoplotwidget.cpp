@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plot/paretoplotwidget.h"
 
+#include "psc/study/metrics.h"
+#include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
 
 #include <QFile>
@@ -9,14 +11,27 @@
 #include <QTest>
 #include <QToolTip>
 
+#include <algorithm>
+
 using namespace psc;
 
 namespace {
 
+/** The demo study as shipped: objectives on three hardware targets (stm32f746zg, ethos-u55-128 and, through a
+ * constraint, stm32f446re). */
+StudySpec targetSpec()
+{
+    return StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+}
+
+/** The demo study with model objectives only: max accuracy, min weight_bytes, min macs. */
 StudySpec demoSpec()
 {
-    // Objectives: max accuracy, min weight_bytes, min macs.
-    return StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+    StudySpec spec = targetSpec();
+    spec.objectives = {Objective{MetricRef{"accuracy", {}}, Direction::Maximize},
+                       Objective{MetricRef{"weight_bytes", {}}, Direction::Minimize},
+                       Objective{MetricRef{"macs", {}}, Direction::Minimize}};
+    return spec;
 }
 
 Trial trial(qint64 id, TrialState state, std::vector<Metric> metrics)
@@ -51,6 +66,23 @@ std::vector<Trial> trials()
 const MetricRef kAccuracy{"accuracy", {}};
 const MetricRef kWeights{"weight_bytes", {}};
 const MetricRef kMacs{"macs", {}};
+const QStringList kTargets{QStringLiteral("stm32f746zg"), QStringLiteral("ethos-u55-128"),
+                           QStringLiteral("stm32f446re")};
+
+/** Trials 1-5 with latencies on the demo's three targets; trial 5 was never costed on the Ethos-U55. */
+std::vector<Trial> trialsWithLatencies()
+{
+    std::vector<Trial> out = trials();
+    for (Trial &t : out) {
+        if (t.state != TrialState::Complete)
+            continue;
+        const double macs = *metricValue(t, kMacs);
+        for (int i = 0; i < kTargets.size(); ++i)
+            if (!(t.id == 5 && i == 1))
+                t.metrics.push_back({kTargets[i].toStdString(), "latency_s", macs * 1e-8 * (i + 1)});
+    }
+    return out;
+}
 
 QByteArray head(const QString &path, int bytes)
 {
@@ -75,7 +107,13 @@ private Q_SLOTS:
         // The infeasible trial has no accuracy and the pending one nothing: neither is drawn.
         QCOMPARE(plot.plottedTrialIds(), (QList<qint64>{1, 2, 3, 4, 5}));
         QCOMPARE(plot.studyFrontTrialIds(), (QList<qint64>{1, 2, 3, 4}));
-        QCOMPARE(plot.availableMetrics().size(), std::size_t(8));
+        // Model metrics, then six target metrics (latency, energy, cycles, SRAM, weight storage,
+        // utilisation) on the one target a constraint names.
+        const auto &metrics = plot.availableMetrics();
+        QCOMPARE(metrics.size(), modelMetrics().size() + 6);
+        QVERIFY(std::find(metrics.begin(), metrics.end(), MetricRef{"energy_j", "stm32f446re"}) != metrics.end());
+        QCOMPARE(plot.targets(), QStringList{QStringLiteral("stm32f446re")});
+        QVERIFY(!plot.showsAllTargets());
     }
 
     void axisChange()
@@ -101,6 +139,62 @@ private Q_SLOTS:
         plot.setLogScale(Qt::Vertical, true); // accuracy can be 0: no log axis
         QVERIFY(!plot.isLogScale(Qt::Vertical));
         QCOMPARE(plot.frontTrialIds(), (QList<qint64>{1, 2, 4}));
+    }
+
+    void targetChoice()
+    {
+        ParetoPlotWidget plot;
+        plot.resize(900, 600);
+        plot.setStudy(targetSpec(), trialsWithLatencies());
+        QCOMPARE(plot.targets(), kTargets);
+        QCOMPARE(plot.availableMetrics().size(), modelMetrics().size() + 6 * 3);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        QSignalSpy axes(&plot, &ParetoPlotWidget::axesChanged);
+        const MetricRef latency446{"latency_s", "stm32f446re"};
+        QVERIFY(plot.setAxes(latency446, kAccuracy));
+        QCOMPARE(plot.xMetric(), latency446);
+        QCOMPARE(plot.plottedTrialIds(), (QList<qint64>{1, 2, 3, 4, 5}));
+        // Two target metrics must share a target.
+        QVERIFY(!plot.setAxes(latency446, MetricRef{"energy_j", "stm32f746zg"}));
+
+        // All targets: one legend entry and one colour per target; a trial without a target's metrics is
+        // skipped for that target only.
+        QVERIFY(plot.setTarget(QString()));
+        QVERIFY(plot.showsAllTargets());
+        QCOMPARE(axes.size(), 2);
+        QCOMPARE(plot.legendEntries(), kTargets);
+        QCOMPARE(plot.plottedTrialIds(kTargets[0]), (QList<qint64>{1, 2, 3, 4, 5}));
+        QCOMPARE(plot.plottedTrialIds(kTargets[1]), (QList<qint64>{1, 2, 3, 4}));
+        QCOMPARE(plot.plottedTrialIds(kTargets[2]), (QList<qint64>{1, 2, 3, 4, 5}));
+        QCOMPARE(plot.plottedTrialIds().size(), 14);
+
+        // Hovering a point names its target; clicking selects its trial; saving works.
+        QSignalSpy clicked(&plot, &ParetoPlotWidget::trialClicked);
+        const QPointF pos = plot.trialPosition(4); // the first of trial 4's points: its stm32f746zg one
+        QTest::mouseMove(plot.canvas(), pos.toPoint());
+        QTRY_VERIFY(QToolTip::isVisible());
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("target <b>stm32f746zg</b>")), qPrintable(QToolTip::text()));
+        QTest::mouseClick(plot.canvas(), Qt::LeftButton, {}, pos.toPoint());
+        QCOMPARE(clicked.size(), 1);
+        QCOMPARE(plot.selectedTrial(), 4);
+        QTemporaryDir dir;
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("all.png"))));
+
+        // Model metrics on both axes: the target choice does not apply.
+        QVERIFY(plot.setAxes(kWeights, kAccuracy));
+        QVERIFY(!plot.showsAllTargets());
+        QVERIFY(!plot.legendEntries().contains(kTargets[0]));
+
+        // Back to one target.
+        QVERIFY(plot.setAxes(MetricRef{"latency_s", "stm32f746zg"}, kAccuracy));
+        QVERIFY(!plot.showsAllTargets());
+        QCOMPARE(plot.xMetric().target, std::string("stm32f746zg"));
+        QVERIFY(plot.setTarget(kTargets[1]));
+        QCOMPARE(plot.xMetric(), (MetricRef{"latency_s", "ethos-u55-128"}));
+        QCOMPARE(plot.plottedTrialIds(), (QList<qint64>{1, 2, 3, 4}));
+        QVERIFY(!plot.legendEntries().contains(kTargets[1]));
+        QVERIFY(!plot.setTarget(QStringLiteral("no-such-target")));
     }
 
     void liveUpdates()

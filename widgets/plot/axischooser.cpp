@@ -3,6 +3,8 @@
 
 #include "models/metricformat.h"
 
+#include "psc/targets/targetmetrics.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -11,17 +13,25 @@
 #include <QToolButton>
 #include <QToolTip>
 
+#include <algorithm>
+
 namespace psc {
 namespace {
 
-QString refText(const MetricRef &ref)
+/** A menu entry's data: "accuracy" for a model metric, "latency_s@" for a target metric of the chosen target. */
+QString keyOf(const MetricRef &ref)
 {
-    return QString::fromStdString(ref.toString());
+    return QString::fromStdString(ref.name) + (ref.target.empty() ? QString() : QStringLiteral("@"));
 }
 
-MetricRef refFromText(const QString &text)
+bool anyObjectiveNamed(const StudySpec &spec, const MetricRef &ref, Direction *direction)
 {
-    return parseMetricRef(text.toStdString()).value_or(MetricRef{});
+    for (const Objective &o : spec.objectives)
+        if (o.metric.name == ref.name && o.metric.target.empty() == ref.target.empty()) {
+            *direction = o.direction;
+            return true;
+        }
+    return false;
 }
 
 } // namespace
@@ -34,6 +44,11 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
     m_yMenu->setObjectName(QStringLiteral("yAxisMenu"));
     m_xMenu->setToolTip(tr("Metric on the horizontal axis"));
     m_yMenu->setToolTip(tr("Metric on the vertical axis"));
+    m_targetMenu = new QComboBox(this);
+    m_targetMenu->setObjectName(QStringLiteral("targetMenu"));
+    m_targetMenu->setToolTip(tr("Hardware target whose estimates the target metrics (latency, energy, memory) "
+                                "show; \"All targets\" draws every target's points in its own colour"));
+    m_targetLabel = new QLabel(tr("Target:"), this);
     m_xLog = new QCheckBox(tr("log"), this);
     m_yLog = new QCheckBox(tr("log"), this);
     m_xLog->setToolTip(tr("Logarithmic horizontal axis (for sizes, counts and times)"));
@@ -54,10 +69,14 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
     layout->addWidget(new QLabel(tr("Y:"), this));
     layout->addWidget(m_yMenu, 1);
     layout->addWidget(m_yLog);
+    layout->addSpacing(8);
+    layout->addWidget(m_targetLabel);
+    layout->addWidget(m_targetMenu, 1);
     layout->addWidget(m_help);
 
     connect(m_xMenu, &QComboBox::currentIndexChanged, this, &AxisChooser::onMenuChanged);
     connect(m_yMenu, &QComboBox::currentIndexChanged, this, &AxisChooser::onMenuChanged);
+    connect(m_targetMenu, &QComboBox::currentIndexChanged, this, &AxisChooser::onMenuChanged);
     connect(m_xLog, &QCheckBox::toggled, this, &AxisChooser::logScaleChanged);
     connect(m_yLog, &QCheckBox::toggled, this, &AxisChooser::logScaleChanged);
     setMetrics({}, {});
@@ -65,27 +84,73 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
 
 void AxisChooser::setMetrics(const StudySpec &spec, const std::vector<MetricRef> &metrics)
 {
-    m_metrics = metrics;
     m_updating = true;
+    // The entries: the metrics as given, target metrics folded by name, then the standard target metrics.
+    std::vector<MetricRef> entries;
+    m_targets.clear();
+    int objectiveEntries = 0;
+    auto add = [&entries](const MetricRef &ref) {
+        const MetricRef key{ref.name, ref.target.empty() ? std::string() : std::string("*")};
+        if (std::find(entries.begin(), entries.end(), key) == entries.end())
+            entries.push_back(key);
+    };
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+        add(metrics[i]);
+        if (!metrics[i].target.empty() && !m_targets.contains(QString::fromStdString(metrics[i].target)))
+            m_targets << QString::fromStdString(metrics[i].target);
+        if (i + 1 == spec.objectives.size())
+            objectiveEntries = int(entries.size());
+    }
+    if (!m_targets.isEmpty())
+        for (const std::string &name : standardTargetMetricNames())
+            if (name != "feasible") // 0 or 1: the crosses already show infeasible trials
+                add(MetricRef{name, "*"});
+
+    m_metrics.clear();
+    for (const MetricRef &e : entries) {
+        if (e.target.empty())
+            m_metrics.push_back(e);
+        else
+            for (const QString &t : m_targets)
+                m_metrics.push_back(MetricRef{e.name, t.toStdString()});
+    }
+
     for (QComboBox *menu : {m_xMenu, m_yMenu}) {
         menu->clear();
-        for (const MetricRef &ref : m_metrics) {
-            QString tip = QStringLiteral("<b>%1</b> (%2)").arg(metricLabel(ref).toHtmlEscaped(), refText(ref));
-            if (const QString d = metricDescription(ref); !d.isEmpty())
+        for (const MetricRef &e : entries) {
+            const MetricRef plain{e.name, {}};
+            QString text = metricLabel(plain);
+            QString tip = QStringLiteral("<b>%1</b> (%2)").arg(text.toHtmlEscaped(), QString::fromStdString(e.name));
+            if (!e.target.empty())
+                tip += QStringLiteral("<br>") + tr("Estimated by a hardware target: choose which in the Target menu.");
+            else if (const QString d = metricDescription(plain); !d.isEmpty())
                 tip += QStringLiteral("<br>") + d.toHtmlEscaped();
-            QString text = metricLabel(ref);
-            if (isObjective(spec, ref)) {
-                const bool max = metricDirection(spec, ref) == Direction::Maximize;
+            if (Direction direction; anyObjectiveNamed(spec, e, &direction)) {
+                const bool max = direction == Direction::Maximize;
                 text += max ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
                 tip += QStringLiteral("<br>") + (max ? tr("Objective, maximised.") : tr("Objective, minimised."));
             }
-            menu->addItem(text, refText(ref));
+            menu->addItem(text, keyOf(e));
             menu->setItemData(menu->count() - 1, tip, Qt::ToolTipRole);
         }
-        if (!spec.objectives.empty() && int(spec.objectives.size()) < menu->count())
-            menu->insertSeparator(int(spec.objectives.size()));
-        menu->setEnabled(!m_metrics.empty());
+        if (objectiveEntries > 0 && objectiveEntries < menu->count())
+            menu->insertSeparator(objectiveEntries);
+        menu->setEnabled(!entries.empty());
     }
+
+    m_targetMenu->clear();
+    for (const QString &t : m_targets)
+        m_targetMenu->addItem(t, t);
+    if (!m_targets.isEmpty()) {
+        m_targetMenu->insertSeparator(m_targetMenu->count());
+        m_targetMenu->addItem(tr("All targets"), QStringLiteral("*"));
+        m_targetMenu->setItemData(m_targetMenu->count() - 1,
+                                  tr("Every target's points for the chosen target metric, one colour per target"),
+                                  Qt::ToolTipRole);
+    }
+    m_targetLabel->setVisible(!m_targets.isEmpty());
+    m_targetMenu->setVisible(!m_targets.isEmpty());
+    m_targetMenu->setEnabled(false);
     for (QCheckBox *box : {m_xLog, m_yLog}) {
         const QSignalBlocker block(box);
         box->setChecked(false);
@@ -94,27 +159,62 @@ void AxisChooser::setMetrics(const StudySpec &spec, const std::vector<MetricRef>
     m_updating = false;
 }
 
+QString AxisChooser::currentTarget() const
+{
+    const QString t = m_targetMenu->currentData().toString();
+    return t == QLatin1String("*") && !m_targets.isEmpty() ? m_targets.front() : t;
+}
+
+MetricRef AxisChooser::refAt(const QComboBox *menu) const
+{
+    QString key = menu->currentData().toString();
+    if (key.isEmpty())
+        return {};
+    if (!key.endsWith(QLatin1Char('@')))
+        return MetricRef{key.toStdString(), {}};
+    key.chop(1);
+    return MetricRef{key.toStdString(), currentTarget().toStdString()};
+}
+
 MetricRef AxisChooser::x() const
 {
-    return refFromText(m_xMenu->currentData().toString());
+    return refAt(m_xMenu);
 }
 
 MetricRef AxisChooser::y() const
 {
-    return refFromText(m_yMenu->currentData().toString());
+    return refAt(m_yMenu);
+}
+
+bool AxisChooser::allTargets() const
+{
+    return !m_targets.isEmpty() && m_targetMenu->currentData().toString() == QLatin1String("*") &&
+           (!x().target.empty() || !y().target.empty());
 }
 
 bool AxisChooser::setAxes(const MetricRef &x, const MetricRef &y)
 {
-    const int xi = m_xMenu->findData(refText(x));
-    const int yi = m_yMenu->findData(refText(y));
-    if (xi < 0 || yi < 0)
+    auto offered = [this](const MetricRef &ref) {
+        return std::find(m_metrics.begin(), m_metrics.end(), ref) != m_metrics.end();
+    };
+    if (!offered(x) || !offered(y) || (!x.target.empty() && !y.target.empty() && x.target != y.target))
         return false;
+    const std::string target = x.target.empty() ? y.target : x.target;
     m_updating = true;
-    m_xMenu->setCurrentIndex(xi);
-    m_yMenu->setCurrentIndex(yi);
+    m_xMenu->setCurrentIndex(m_xMenu->findData(keyOf(x)));
+    m_yMenu->setCurrentIndex(m_yMenu->findData(keyOf(y)));
+    if (!target.empty())
+        m_targetMenu->setCurrentIndex(m_targetMenu->findData(QString::fromStdString(target)));
     m_updating = false;
     onMenuChanged();
+    return true;
+}
+
+bool AxisChooser::setTarget(const QString &targetId)
+{
+    if (m_targets.isEmpty() || (!targetId.isEmpty() && !m_targets.contains(targetId)))
+        return false;
+    m_targetMenu->setCurrentIndex(m_targetMenu->findData(targetId.isEmpty() ? QStringLiteral("*") : targetId));
     return true;
 }
 
@@ -128,6 +228,7 @@ void AxisChooser::onMenuChanged()
         if (!box->isEnabled())
             box->setChecked(false);
     }
+    m_targetMenu->setEnabled(!x().target.empty() || !y().target.empty());
     Q_EMIT axesChanged();
 }
 

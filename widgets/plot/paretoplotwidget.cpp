@@ -4,6 +4,7 @@
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
 #include "plot/axischooser.h"
+#include "plot/paretographs.h"
 #include "plot/paretoscatter.h"
 #include "plot/plotexport.h"
 
@@ -19,11 +20,6 @@ namespace psc {
 namespace {
 
 constexpr double kPickRadius = 9.0; // pixels
-const QColor kDominated(0x4f, 0x81, 0xbd);
-const QColor kFront(0xe0, 0x5a, 0x10);
-const QColor kRing(0x30, 0x30, 0x30);
-const QColor kRejected(0xa8, 0xa8, 0xa8);
-const QColor kSelection(0x10, 0xa0, 0x60);
 
 QString readingHelp()
 {
@@ -33,7 +29,9 @@ QString readingHelp()
         "optimises it (or its natural direction if it is not an objective): no other trial is at least as good "
         "on both axes. Rings: trials on the study's own front over <i>all</i> its objectives; with three "
         "objectives some of them look dominated in any two-dimensional view. Grey crosses: infeasible or "
-        "failed trials.<br>Hover a point for details, click to select its trial, drag to pan, use the wheel to "
+        "failed trials. With <i>All targets</i> in the Target menu every target's estimates are drawn in its own "
+        "colour, with that target's front.<br>Hover a point for details, click to select its trial, drag to pan, use "
+        "the wheel to "
         "zoom and double-click to fit.");
 }
 
@@ -41,13 +39,9 @@ QString readingHelp()
 
 struct ParetoPlotWidget::Graphs
 {
-    QCPGraph *dominated = nullptr;
-    QCPGraph *rejected = nullptr;
-    QCPGraph *front = nullptr;
-    QCPGraph *studyFront = nullptr;
-    QCPGraph *selection = nullptr;
     QCPTextElement *title = nullptr;
     QCPItemText *emptyText = nullptr;
+    std::unique_ptr<ParetoGraphs> scatter;
 };
 
 ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
@@ -101,25 +95,7 @@ void ParetoPlotWidget::setUpPlot()
     m_plot->legend->setBorderPen(Qt::NoPen);
     m_plot->legend->setVisible(true);
 
-    auto scatter = [this](const QString &name, QCPScatterStyle style) {
-        QCPGraph *graph = m_plot->addGraph();
-        graph->setName(name);
-        graph->setLineStyle(QCPGraph::lsNone);
-        graph->setScatterStyle(style);
-        return graph;
-    };
-    g.rejected = scatter(tr("Infeasible / failed"),
-                         QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kRejected, 1.5), Qt::NoBrush, 7));
-    QColor dominatedFill = kDominated;
-    dominatedFill.setAlpha(170);
-    g.dominated = scatter(tr("Dominated"), QCPScatterStyle(QCPScatterStyle::ssDisc, dominatedFill, 7));
-    g.front = scatter(tr("Pareto front (these two axes)"),
-                      QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(kFront.darker(130), 1), kFront, 9));
-    g.front->setPen(QPen(kFront, 1.6));
-    g.studyFront = scatter(tr("On the study's front (all objectives)"),
-                           QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kRing, 1.3), Qt::NoBrush, 14));
-    g.selection = scatter(QString(), QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 3), Qt::NoBrush, 20));
-    g.selection->removeFromLegend();
+    g.scatter = std::make_unique<ParetoGraphs>(m_plot);
 
     g.emptyText = new QCPItemText(m_plot);
     g.emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -222,6 +198,21 @@ bool ParetoPlotWidget::isLogScale(Qt::Orientation axis) const
     return m_axes->isLogScale(axis);
 }
 
+QStringList ParetoPlotWidget::targets() const
+{
+    return m_axes->targets();
+}
+
+bool ParetoPlotWidget::setTarget(const QString &targetId)
+{
+    return m_axes->setTarget(targetId);
+}
+
+bool ParetoPlotWidget::showsAllTargets() const
+{
+    return m_axes->allTargets();
+}
+
 const Trial *ParetoPlotWidget::trial(qint64 id) const
 {
     const auto it = m_index.find(id);
@@ -233,8 +224,14 @@ void ParetoPlotWidget::rebuild()
     Graphs &g = *m_graphs;
     const MetricRef x = xMetric();
     const MetricRef y = yMetric();
+    const bool all = showsAllTargets();
+    std::vector<std::string> targetIds;
+    for (const QString &t : targets())
+        targetIds.push_back(t.toStdString());
     ParetoScatter scatter =
-        computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical));
+        all ? computeTargetScatters(m_spec, m_trials, x, y, targetIds, isLogScale(Qt::Horizontal),
+                                    isLogScale(Qt::Vertical))
+            : computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical));
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;
@@ -244,45 +241,22 @@ void ParetoPlotWidget::rebuild()
     m_xFactor = sx.factor;
     m_yFactor = sy.factor;
 
-    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy;
     for (ScatterPoint &p : m_points) {
         p.x *= m_xFactor;
         p.y *= m_yFactor;
-        const bool front = p.kind == ScatterPoint::Kind::Front;
-        (p.kind == ScatterPoint::Kind::Dominated ? dx : front ? fx : rx).push_back(p.x);
-        (p.kind == ScatterPoint::Kind::Dominated ? dy : front ? fy : ry).push_back(p.y);
-        if (p.onStudyFront) {
-            sfx.push_back(p.x);
-            sfy.push_back(p.y);
-        }
     }
-
-    g.dominated->setData(dx, dy);
-    g.rejected->setData(rx, ry);
-    g.front->setData(fx, fy); // sorted by x: the staircase runs along the front
-    // Minimising x, a point's value holds to the right until the next point; maximising, to the left.
-    g.front->setLineStyle(metricDirection(m_spec, x) == Direction::Minimize ? QCPGraph::lsStepLeft
-                                                                            : QCPGraph::lsStepRight);
-    g.studyFront->setData(sfx, sfy);
     // The rings only add information when the study's objectives are not just the two axes shown.
-    const bool ringsMeaningful = m_spec.objectives.size() > 2 || !isObjective(m_spec, x) || !isObjective(m_spec, y);
-    if (ringsMeaningful && !sfx.isEmpty())
-        g.studyFront->addToLegend();
-    else
-        g.studyFront->removeFromLegend();
-    g.studyFront->setVisible(ringsMeaningful);
-    if (rx.isEmpty())
-        g.rejected->removeFromLegend();
-    else
-        g.rejected->addToLegend();
+    const bool rings = m_spec.objectives.size() > 2 || !isObjective(m_spec, x) || !isObjective(m_spec, y);
+    g.scatter->set(m_points, all ? targets() : QStringList(), metricDirection(m_spec, x) == Direction::Minimize, rings);
 
     const int complete = int(std::count_if(m_trials.begin(), m_trials.end(),
                                            [](const Trial &t) { return t.state == TrialState::Complete; }));
-    g.title->setText(m_spec.name.empty() ? QString()
-                                         : tr("%1 — %2 complete trials, %3 on the front of these axes")
-                                               .arg(QString::fromStdString(m_spec.name))
-                                               .arg(complete)
-                                               .arg(m_front.size()));
+    const QString name = QString::fromStdString(m_spec.name);
+    g.title->setText(
+        m_spec.name.empty() ? QString()
+        : all
+            ? tr("%1 — %2 complete trials on %3 targets").arg(name).arg(complete).arg(targetIds.size())
+            : tr("%1 — %2 complete trials, %3 on the front of these axes").arg(name).arg(complete).arg(m_front.size()));
     g.emptyText->setText(m_spec.name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
@@ -290,10 +264,11 @@ void ParetoPlotWidget::rebuild()
     m_plot->yAxis->setTickLabels(!m_points.empty());
     m_plot->legend->setVisible(!m_points.empty());
 
-    auto axisLabel = [this](const MetricRef &ref, const AxisScale &s) {
+    auto axisLabel = [this, all](const MetricRef &ref, const AxisScale &s) {
         if (ref.name.empty())
             return QString();
-        QString label = metricLabel(ref);
+        QString label =
+            all && !ref.target.empty() ? metricLabel(MetricRef{ref.name, {}}) + tr(" (all targets)") : metricLabel(ref);
         if (!s.unit.isEmpty())
             label += QStringLiteral(" (%1)").arg(s.unit);
         return label + (metricDirection(m_spec, ref) == Direction::Maximize ? tr(" — higher is better")
@@ -345,13 +320,7 @@ void ParetoPlotWidget::updateAxes()
 
 void ParetoPlotWidget::updateSelectionGraph()
 {
-    QVector<double> sx, sy;
-    for (const ScatterPoint &p : m_points)
-        if (p.id == m_selected) {
-            sx.push_back(p.x);
-            sy.push_back(p.y);
-        }
-    m_graphs->selection->setData(sx, sy);
+    m_graphs->scatter->setSelection(m_points, m_selected);
 }
 
 void ParetoPlotWidget::setSelectedTrial(qint64 id)
@@ -369,6 +338,25 @@ QList<qint64> ParetoPlotWidget::plottedTrialIds() const
     for (const ScatterPoint &p : m_points)
         ids.push_back(p.id);
     return ids;
+}
+
+QList<qint64> ParetoPlotWidget::plottedTrialIds(const QString &target) const
+{
+    QList<qint64> ids;
+    const int series = int(targets().indexOf(target));
+    for (const ScatterPoint &p : m_points)
+        if (series >= 0 && p.series == series)
+            ids.push_back(p.id);
+    return ids;
+}
+
+QStringList ParetoPlotWidget::legendEntries() const
+{
+    QStringList names;
+    for (int i = 0; i < m_plot->legend->itemCount(); ++i)
+        if (auto *item = qobject_cast<QCPPlottableLegendItem *>(m_plot->legend->item(i)))
+            names << item->plottable()->name();
+    return names;
 }
 
 QList<qint64> ParetoPlotWidget::studyFrontTrialIds() const
@@ -395,16 +383,23 @@ QPointF ParetoPlotWidget::trialPosition(qint64 id) const
 
 qint64 ParetoPlotWidget::trialAt(const QPointF &pos) const
 {
-    qint64 best = -1;
+    const int i = pointAt(pos);
+    return i < 0 ? -1 : m_points[std::size_t(i)].id;
+}
+
+int ParetoPlotWidget::pointAt(const QPointF &pos) const
+{
+    int best = -1;
     double bestDistance = kPickRadius * kPickRadius;
-    for (const ScatterPoint &p : m_points) {
+    for (int i = 0; i < int(m_points.size()); ++i) {
+        const ScatterPoint &p = m_points[std::size_t(i)];
         const double dx = m_plot->xAxis->coordToPixel(p.x) - pos.x();
         const double dy = m_plot->yAxis->coordToPixel(p.y) - pos.y();
         const double d = dx * dx + dy * dy;
         // Front points win ties: they are drawn on top.
         if (d < bestDistance || (d == bestDistance && p.kind == ScatterPoint::Kind::Front)) {
             bestDistance = d;
-            best = p.id;
+            best = i;
         }
     }
     return best;
@@ -414,20 +409,23 @@ void ParetoPlotWidget::onMouseMove(QMouseEvent *event)
 {
     if (event->buttons() != Qt::NoButton)
         return; // panning
-    const qint64 id = trialAt(event->position());
-    m_plot->setCursor(id >= 0 ? Qt::PointingHandCursor : Qt::CrossCursor);
-    if (id == m_hovered)
+    const int index = pointAt(event->position());
+    m_plot->setCursor(index >= 0 ? Qt::PointingHandCursor : Qt::CrossCursor);
+    if (index == m_hovered)
         return;
-    m_hovered = id;
-    const Trial *t = trial(id);
+    m_hovered = index;
+    const ScatterPoint *point = index < 0 ? nullptr : &m_points[std::size_t(index)];
+    const Trial *t = point ? trial(point->id) : nullptr;
     if (!t) {
         QToolTip::hideText();
         return;
     }
-    const auto point =
-        std::find_if(m_points.begin(), m_points.end(), [id](const ScatterPoint &p) { return p.id == id; });
     QString tip = trialToolTip(*t, m_spec, point->onStudyFront);
-    if (m_front.contains(id))
+    if (point->series >= 0)
+        tip += tr("<p>Point for target <b>%1</b>%2.</p>")
+                   .arg(targets().value(point->series).toHtmlEscaped(),
+                        point->kind == ScatterPoint::Kind::Front ? tr(", on its front of the two axes") : QString());
+    else if (m_front.contains(point->id))
         tip += tr("<p>On the Pareto front of the two axes shown.</p>");
     QToolTip::showText(event->globalPosition().toPoint(), tip, m_plot);
 }

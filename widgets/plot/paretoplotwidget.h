@@ -59,12 +59,25 @@ public:
     MetricRef yMetric() const;
     /** Chooses the axes; false (and nothing changes) if either metric is not offered. */
     bool setAxes(const MetricRef &x, const MetricRef &y);
+    /** The study's targets offered for target metrics ("latency_s@<target>"). */
+    QStringList targets() const;
+    /**
+     * Chooses the target whose estimates the target metrics on the axes show; an empty id shows all
+     * targets, each in its own colour with its own front and legend entry. False if the id is unknown.
+     */
+    bool setTarget(const QString &targetId);
+    /** True while all targets are drawn (chosen, and an axis shows a target metric). */
+    bool showsAllTargets() const;
     /** Log scale for an axis; ignored for metrics that can be zero or negative (accuracies). */
     void setLogScale(Qt::Orientation axis, bool on);
     bool isLogScale(Qt::Orientation axis) const;
 
-    /** Ids of the trials drawn, in trial order. */
+    /** Ids of the trials drawn, in trial order (with all targets: target by target). */
     QList<qint64> plottedTrialIds() const;
+    /** With all targets shown, the ids of the trials drawn for `target`. */
+    QList<qint64> plottedTrialIds(const QString &target) const;
+    /** The names in the legend, in order (one per target with all targets shown). */
+    QStringList legendEntries() const;
     /** Ids of the trials on the front of the two shown axes, ordered along the x axis. */
     QList<qint64> frontTrialIds() const { return m_front; }
     /** Ids of the plotted trials that are on the study's Pareto front (all objectives). */
@@ -106,6 +119,7 @@ private:
     void onMouseRelease(QMouseEvent *event);
     void onMouseDoubleClick(QMouseEvent *event);
     const Trial *trial(qint64 id) const;
+    int pointAt(const QPointF &pos) const;
 
     struct Graphs;
     QCustomPlot *m_plot = nullptr;
@@ -120,7 +134,7 @@ private:
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;
     qint64 m_selected = -1;
-    qint64 m_hovered = -1;
+    int m_hovered = -1;      ///< index into m_points
     bool m_autoRange = true; ///< false once the user pans or zooms, until a double-click or an axis change
     QPointF m_pressPos;
 };

@@ -54,4 +54,23 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
     return out;
 }
 
+ParetoScatter computeTargetScatters(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
+                                    const MetricRef &y, const std::vector<std::string> &targets, bool logX, bool logY)
+{
+    ParetoScatter out;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const MetricRef tx{x.name, x.target.empty() ? std::string() : targets[i]};
+        const MetricRef ty{y.name, y.target.empty() ? std::string() : targets[i]};
+        ParetoScatter one = computeParetoScatter(spec, trials, tx, ty, logX, logY);
+        for (ScatterPoint &p : one.points) {
+            p.series = int(i);
+            out.points.push_back(p);
+        }
+        out.front.append(one.front);
+        out.maxAbsX = std::max(out.maxAbsX, one.maxAbsX);
+        out.maxAbsY = std::max(out.maxAbsY, one.maxAbsY);
+    }
+    return out;
+}
+
 } // namespace psc

@@ -24,6 +24,7 @@ struct ScatterPoint
     double y = 0.0;
     Kind kind = Kind::Dominated;
     bool onStudyFront = false; ///< on the front of the study's objectives (all of them)
+    int series = -1;           ///< with all targets shown: the index of the point's target
 };
 
 /** What the Pareto plot draws for one choice of axes. */
@@ -42,5 +43,15 @@ struct ParetoScatter
  */
 ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
                                    const MetricRef &y, bool logX = false, bool logY = false);
+
+/**
+ * The scatter of every target at once: for each of `targets`, computeParetoScatter() with the target
+ * metrics among `x` and `y` moved to that target, its points tagged with the target's index in
+ * ScatterPoint::series. A trial without a target's metrics is left out for that target only. `front` is
+ * every target's front, target by target. Pure function; any thread.
+ */
+ParetoScatter computeTargetScatters(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
+                                    const MetricRef &y, const std::vector<std::string> &targets, bool logX = false,
+                                    bool logY = false);
 
 } // namespace psc

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "views/costbreakdownplot.h"
+#include "views/fitmatrix.h"
+#include "views/trialcostview.h"
+
+#include "psc/net/networkparser.h"
+#include "psc/plugins/pluginregistry.h"
+#include "psc/targets/targetlibrary.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <memory>
+
+using namespace psc;
+
+namespace {
+
+/** MobileNet v1 0.25 at 160x160: peak SRAM ~189 KiB, over the STM32F446RE's 128 KiB, within the F767ZI's 512. */
+NetworkDescription bigMobileNet()
+{
+    NetworkDescription net = parseNetwork(PSC_SOURCE_DIR "/resources/networks/mobilenet-v1-025-96.json");
+    net.input.height = 160;
+    net.input.width = 160;
+    return net;
+}
+
+const QStringList kStudyTargets{QStringLiteral("stm32f746zg"), QStringLiteral("ethos-u55-128"),
+                                QStringLiteral("stm32f446re")};
+
+const plugin::LimitCheck *limit(const plugin::CostEstimate &e, const std::string &name)
+{
+    for (const plugin::LimitCheck &l : e.limits)
+        if (l.name == name)
+            return &l;
+    return nullptr;
+}
+
+double sum(const QVector<double> &values)
+{
+    double s = 0.0;
+    for (double v : values)
+        s += v;
+    return s;
+}
+
+bool near(double a, double b)
+{
+    return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b)) + 1e-18;
+}
+
+} // namespace
+
+class TestTrialCostView : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<PluginRegistry> m_registry;
+    std::unique_ptr<TargetLibrary> m_library;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_registry = std::make_unique<PluginRegistry>();
+        m_registry->load();
+        m_library = std::make_unique<TargetLibrary>(*m_registry);
+        m_library->loadDirectory(TargetLibrary::defaultDirectory());
+        QVERIFY(m_library->definitions().size() >= 3);
+        QVERIFY(m_library->find("stm32f446re") && m_library->find("stm32f767zi"));
+    }
+
+    void fitMatrixColoursAndMargins()
+    {
+        TrialCostView view;
+        view.setTargetLibrary(m_library.get());
+        view.setStudyTargets(kStudyTargets);
+        view.setNetwork(bigMobileNet(), QStringLiteral("MobileNet 160"));
+        QVERIFY(view.message().isEmpty());
+        QCOMPARE(view.estimates().size(), m_library->definitions().size());
+
+        FitMatrix *fit = view.fitMatrix();
+        QCOMPARE(fit->rowCount(), int(m_library->definitions().size()));
+        const int sram = fit->limitColumn(QStringLiteral("sram"));
+        QVERIFY(sram > 0);
+
+        // Breaks the F446RE's SRAM: red, the excess and how far over.
+        const plugin::CostEstimate *f446 = view.estimate(QStringLiteral("stm32f446re"));
+        QVERIFY(f446);
+        const plugin::LimitCheck *over = limit(*f446, "sram");
+        QVERIFY(over && !over->ok);
+        const int r446 = fit->targetRow(QStringLiteral("stm32f446re"));
+        QVERIFY(r446 >= 0);
+        QTableWidgetItem *bad = fit->item(r446, sram);
+        QCOMPARE(bad->background().color(), FitMatrix::violatedColour());
+        QVERIFY2(bad->text().startsWith(QLatin1Char('-')) && bad->text().contains(QStringLiteral("% over")),
+                 qPrintable(bad->text()));
+        const int percent = int(std::lround(100.0 * (over->value - over->limit) / over->limit));
+        QVERIFY2(bad->text().contains(QStringLiteral("%1 % over").arg(percent)), qPrintable(bad->text()));
+        QVERIFY(!bad->toolTip().isEmpty());
+        QCOMPARE(fit->item(r446, 0)->text(), QStringLiteral("✗"));
+
+        // Fits the F767ZI: green with the headroom in KiB.
+        const plugin::CostEstimate *f767 = view.estimate(QStringLiteral("stm32f767zi"));
+        QVERIFY(f767);
+        const plugin::LimitCheck *ok = limit(*f767, "sram");
+        QVERIFY(ok && ok->ok);
+        const int r767 = fit->targetRow(QStringLiteral("stm32f767zi"));
+        QTableWidgetItem *good = fit->item(r767, sram);
+        QCOMPARE(good->background().color(), FitMatrix::okColour());
+        QCOMPARE(good->text(), FitMatrix::marginText(*ok));
+        QCOMPARE(good->text(), QStringLiteral("+%1 KiB").arg((ok->limit - ok->value) / 1024.0, 0, 'f', 1));
+        QCOMPARE(fit->item(r767, 0)->text(), QStringLiteral("✓"));
+
+        // A target without an SRAM limit leaves the cell blank; every limit a row has is coloured.
+        for (int r = 0; r < fit->rowCount(); ++r) {
+            const plugin::CostEstimate &e = view.estimates()[std::size_t(r)];
+            for (const plugin::LimitCheck &l : e.limits) {
+                QTableWidgetItem *cell = fit->item(r, fit->limitColumn(QString::fromStdString(l.name)));
+                QCOMPARE(cell->background().color(), l.ok ? FitMatrix::okColour() : FitMatrix::violatedColour());
+            }
+            if (!limit(e, "sram"))
+                QVERIFY(fit->item(r, sram)->text().isEmpty());
+        }
+    }
+
+    void marginText()
+    {
+        plugin::LimitCheck l{"sram", 100.0 * 1024, 128.0 * 1024, "B", true, {}};
+        QCOMPARE(FitMatrix::marginText(l), QStringLiteral("+28.0 KiB"));
+        l = {"sram", 150.0 * 1024, 128.0 * 1024, "B", false, {}};
+        QCOMPARE(FitMatrix::marginText(l), QStringLiteral("-22.0 KiB, 17 % over"));
+        l = {"latency", 0.012, 0.010, "s", false, {}};
+        QCOMPARE(FitMatrix::marginText(l), QStringLiteral("-2.00 ms, 20 % over"));
+        QCOMPARE(FitMatrix::limitLabel(QStringLiteral("crossbar_cells")), QStringLiteral("Crossbar cells"));
+    }
+
+    void stackedBarsSumToTotals()
+    {
+        TrialCostView view;
+        view.setTargetLibrary(m_library.get());
+        view.setStudyTargets(kStudyTargets);
+        view.setNetwork(bigMobileNet(), QStringLiteral("MobileNet 160"));
+        CostBreakdownPlot *bars = view.breakdown();
+        QCOMPARE(bars->targets(), kStudyTargets); // the study's targets by default
+        QVERIFY(bars->quantity() == CostBreakdownPlot::Quantity::Latency);
+        QVERIFY(bars->layerNames().contains(QStringLiteral("conv0")));
+        for (const QString &id : bars->targets()) {
+            const QVector<double> v = bars->values(id);
+            QCOMPARE(v.size(), bars->layerNames().size());
+            QVERIFY2(near(sum(v), view.estimate(id)->latencyS), qPrintable(id));
+        }
+
+        // Switching to energy re-stacks the same layers in joules.
+        view.setQuantity(CostBreakdownPlot::Quantity::Energy);
+        QVERIFY(bars->quantity() == CostBreakdownPlot::Quantity::Energy);
+        for (const QString &id : bars->targets())
+            QVERIFY2(near(sum(bars->values(id)), view.estimate(id)->energyJ), qPrintable(id));
+
+        // All targets, then a single one.
+        QVERIFY(view.setBreakdownTargets(QStringLiteral("*")));
+        QCOMPARE(bars->targets().size(), int(m_library->definitions().size()));
+        for (const QString &id : bars->targets())
+            QVERIFY2(near(sum(bars->values(id)), view.estimate(id)->energyJ), qPrintable(id));
+        QVERIFY(view.setBreakdownTargets(QStringLiteral("stm32f767zi")));
+        QCOMPARE(bars->targets(), QStringList{QStringLiteral("stm32f767zi")});
+        QVERIFY(!view.setBreakdownTargets(QStringLiteral("no-such-target")));
+
+        // Layers that fall back to a host on a shown target are marked.
+        QVERIFY(view.setBreakdownTargets(QStringLiteral("*")));
+        for (const plugin::CostEstimate &e : view.estimates())
+            for (const plugin::LayerCost &c : e.layers)
+                if (c.fallback && (c.latencyS > 0 || c.energyJ > 0))
+                    QVERIFY(bars->fallbackLayers().contains(QString::fromStdString(c.layer)));
+    }
+
+    void trialsWithoutNetwork()
+    {
+        TrialCostView view;
+        view.setTargetLibrary(m_library.get());
+        Trial pending;
+        pending.number = 3;
+        view.setTrial(pending);
+        QVERIFY(view.estimates().empty());
+        QVERIFY(view.message().contains(QStringLiteral("Trial 3")));
+        QCOMPARE(view.fitMatrix()->rowCount(), 0);
+
+        Trial broken;
+        broken.number = 4;
+        broken.architectureJson = "{not json";
+        view.setTrial(broken);
+        QVERIFY(view.estimates().empty());
+        QVERIFY2(view.message().contains(QStringLiteral("cannot read")), qPrintable(view.message()));
+
+        Trial good;
+        good.number = 5;
+        good.architectureJson = networkToJson(bigMobileNet());
+        view.setTrial(good);
+        QVERIFY(view.message().isEmpty());
+        QCOMPARE(view.estimates().size(), m_library->definitions().size());
+
+        TrialCostView noTargets;
+        noTargets.setTrial(good);
+        QVERIFY(noTargets.estimates().empty());
+        QVERIFY(!noTargets.message().isEmpty());
+    }
+};
+
+QTEST_MAIN(TestTrialCostView)
+#include "tst_trialcostview.moc"

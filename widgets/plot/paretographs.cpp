@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/paretographs.h"
+
+#include <qcustomplot.h>
+
+namespace psc {
+namespace {
+
+const QColor kDominated(0x4f, 0x81, 0xbd);
+const QColor kFront(0xe0, 0x5a, 0x10);
+const QColor kRing(0x30, 0x30, 0x30);
+const QColor kRejected(0xa8, 0xa8, 0xa8);
+const QColor kSelection(0x10, 0xa0, 0x60);
+
+void showInLegend(QCPGraph *graph, bool show)
+{
+    if (show)
+        graph->addToLegend();
+    else
+        graph->removeFromLegend();
+}
+
+} // namespace
+
+ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
+{
+    auto scatter = [plot](const QString &name, QCPScatterStyle style) {
+        QCPGraph *graph = plot->addGraph();
+        graph->setName(name);
+        graph->setLineStyle(QCPGraph::lsNone);
+        graph->setScatterStyle(style);
+        return graph;
+    };
+    m_rejected = scatter(QCustomPlot::tr("Infeasible / failed"),
+                         QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kRejected, 1.5), Qt::NoBrush, 7));
+    QColor dominatedFill = kDominated;
+    dominatedFill.setAlpha(170);
+    m_dominated = scatter(QCustomPlot::tr("Dominated"), QCPScatterStyle(QCPScatterStyle::ssDisc, dominatedFill, 7));
+    m_front = scatter(QCustomPlot::tr("Pareto front (these two axes)"),
+                      QCPScatterStyle(QCPScatterStyle::ssDisc, QPen(kFront.darker(130), 1), kFront, 9));
+    m_front->setPen(QPen(kFront, 1.6));
+    m_studyFront = scatter(QCustomPlot::tr("On the study's front (all objectives)"),
+                           QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kRing, 1.3), Qt::NoBrush, 14));
+    m_selection = scatter(QString(), QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 3), Qt::NoBrush, 20));
+    m_selection->removeFromLegend();
+}
+
+void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringList &targets, bool stepLeft, bool rings)
+{
+    const bool all = !targets.isEmpty();
+    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy;
+    for (const ScatterPoint &p : points) {
+        if (all && p.kind != ScatterPoint::Kind::Rejected)
+            continue; // drawn by the target graphs
+        const bool front = p.kind == ScatterPoint::Kind::Front;
+        (p.kind == ScatterPoint::Kind::Dominated ? dx : front ? fx : rx).push_back(p.x);
+        (p.kind == ScatterPoint::Kind::Dominated ? dy : front ? fy : ry).push_back(p.y);
+        if (p.onStudyFront) {
+            sfx.push_back(p.x);
+            sfy.push_back(p.y);
+        }
+    }
+    m_dominated->setData(dx, dy);
+    m_rejected->setData(rx, ry);
+    m_front->setData(fx, fy); // sorted by x: the staircase runs along the front
+    // Minimising x, a point's value holds to the right until the next point; maximising, to the left.
+    m_front->setLineStyle(stepLeft ? QCPGraph::lsStepLeft : QCPGraph::lsStepRight);
+    showInLegend(m_dominated, !all);
+    showInLegend(m_front, !all);
+    if (all)
+        m_targets.set(targets, points, stepLeft);
+    else
+        m_targets.clear();
+    // With all targets a trial has several points: rings would mark each of them, so they are left out.
+    rings = rings && !all;
+    m_studyFront->setData(sfx, sfy);
+    showInLegend(m_studyFront, rings && !sfx.isEmpty());
+    m_studyFront->setVisible(rings);
+    showInLegend(m_rejected, !rx.isEmpty());
+}
+
+void ParetoGraphs::setSelection(const std::vector<ScatterPoint> &points, qint64 id)
+{
+    QVector<double> sx, sy;
+    for (const ScatterPoint &p : points)
+        if (p.id == id) {
+            sx.push_back(p.x);
+            sy.push_back(p.y);
+        }
+    m_selection->setData(sx, sy);
+}
+
+} // namespace psc

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "plot/paretoscatter.h"
+#include "plot/targetgraphs.h"
+
+#include <QStringList>
+
+#include <vector>
+
+class QCPGraph;
+class QCustomPlot;
+
+namespace psc {
+
+/**
+ * The graphs of the Pareto plot: dominated points, the front of the two axes with its staircase, rings
+ * for the study's front, grey crosses for infeasible and failed trials, the selection ring, and with
+ * "All targets" one colour per target (TargetGraphs). Keeps the legend to what is drawn. The graphs
+ * belong to the QCustomPlot. GUI thread only.
+ */
+class ParetoGraphs
+{
+public:
+    explicit ParetoGraphs(QCustomPlot *plot);
+
+    /**
+     * Draws `points` (already in display units). With `targets` (all targets shown) the points carry
+     * their target in ScatterPoint::series and each target gets its own colour and front; otherwise
+     * the study's front is ringed when `rings`. `stepLeft`: the staircase for a minimised x.
+     */
+    void set(const std::vector<ScatterPoint> &points, const QStringList &targets, bool stepLeft, bool rings);
+    /** Rings every point of trial `id` (-1: none). */
+    void setSelection(const std::vector<ScatterPoint> &points, qint64 id);
+
+private:
+    QCPGraph *m_dominated = nullptr;
+    QCPGraph *m_rejected = nullptr;
+    QCPGraph *m_front = nullptr;
+    QCPGraph *m_studyFront = nullptr;
+    QCPGraph *m_selection = nullptr;
+    TargetGraphs m_targets;
+};
+
+} // namespace psc

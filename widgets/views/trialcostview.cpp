@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "views/trialcostview.h"
+
+#include "views/fitmatrix.h"
+
+#include "psc/net/analysis.h"
+#include "psc/net/networkparser.h"
+#include "psc/targets/costinput.h"
+#include "psc/targets/targetlibrary.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <exception>
+
+namespace psc {
+
+TrialCostView::TrialCostView(QWidget *parent) : QWidget(parent)
+{
+    m_title = new QLabel(this);
+    m_title->setObjectName(QStringLiteral("trialCostTitle"));
+    m_title->setTextFormat(Qt::RichText);
+    m_title->setWordWrap(true);
+    m_title->setToolTip(tr("The selected trial's network, costed on every hardware target (dense, each layer at "
+                           "its own bit-widths)"));
+
+    m_quantityMenu = new QComboBox(this);
+    m_quantityMenu->setObjectName(QStringLiteral("costQuantityMenu"));
+    m_quantityMenu->addItem(tr("Latency"), int(CostBreakdownPlot::Quantity::Latency));
+    m_quantityMenu->addItem(tr("Energy"), int(CostBreakdownPlot::Quantity::Energy));
+    m_quantityMenu->setToolTip(tr("What the bars show per layer: estimated latency or energy"));
+    m_targetMenu = new QComboBox(this);
+    m_targetMenu->setObjectName(QStringLiteral("costTargetMenu"));
+    m_targetMenu->setToolTip(tr("Which targets the bars stack: the study's own, every loaded target, or one"));
+
+    m_breakdown = new CostBreakdownPlot(this);
+    m_breakdown->setObjectName(QStringLiteral("costBreakdown"));
+    m_fit = new FitMatrix(this);
+
+    auto *barsBox = new QWidget(this);
+    auto *controls = new QHBoxLayout;
+    controls->setContentsMargins(0, 0, 0, 0);
+    controls->addWidget(new QLabel(tr("Per layer:"), barsBox));
+    controls->addWidget(m_quantityMenu);
+    controls->addSpacing(8);
+    controls->addWidget(new QLabel(tr("Targets:"), barsBox));
+    controls->addWidget(m_targetMenu, 1);
+    auto *barsLayout = new QVBoxLayout(barsBox);
+    barsLayout->setContentsMargins(0, 0, 0, 0);
+    barsLayout->addLayout(controls);
+    barsLayout->addWidget(m_breakdown, 1);
+
+    auto *fitBox = new QWidget(this);
+    auto *fitLayout = new QVBoxLayout(fitBox);
+    fitLayout->setContentsMargins(0, 0, 0, 0);
+    auto *fitLabel = new QLabel(tr("<b>Fit</b> — every target's limits: headroom (green) or excess (red)"), fitBox);
+    fitLabel->setToolTip(m_fit->toolTip());
+    fitLayout->addWidget(fitLabel);
+    fitLayout->addWidget(m_fit, 1);
+
+    // Side by side: the view sits in a wide dock below the study.
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("trialCostSplitter"));
+    m_splitter->addWidget(barsBox);
+    m_splitter->addWidget(fitBox);
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_title);
+    layout->addWidget(m_splitter, 1);
+
+    connect(m_quantityMenu, &QComboBox::currentIndexChanged, this, &TrialCostView::showBreakdown);
+    connect(m_targetMenu, &QComboBox::currentIndexChanged, this, &TrialCostView::showBreakdown);
+    setTargetLibrary(nullptr);
+}
+
+TrialCostView::~TrialCostView() = default;
+
+void TrialCostView::setTargetLibrary(const TargetLibrary *library)
+{
+    m_library = library;
+    const QSignalBlocker block(m_targetMenu);
+    const QString current = m_targetMenu->currentData().toString();
+    m_targetMenu->clear();
+    m_targetMenu->addItem(tr("Study targets"), QString());
+    m_targetMenu->addItem(tr("All targets"), QStringLiteral("*"));
+    if (m_library) {
+        m_targetMenu->insertSeparator(m_targetMenu->count());
+        for (const TargetDefinition *d : m_library->definitions()) {
+            m_targetMenu->addItem(QString::fromStdString(d->id), QString::fromStdString(d->id));
+            m_targetMenu->setItemData(m_targetMenu->count() - 1, QString::fromStdString(d->name), Qt::ToolTipRole);
+        }
+    }
+    m_targetMenu->setCurrentIndex(std::max(0, m_targetMenu->findData(current)));
+    clear();
+}
+
+void TrialCostView::setStudyTargets(const QStringList &ids)
+{
+    m_studyTargets.clear();
+    for (const QString &id : ids)
+        if (m_library && m_library->find(id.toStdString()))
+            m_studyTargets << id;
+    showBreakdown();
+}
+
+void TrialCostView::setQuantity(CostBreakdownPlot::Quantity quantity)
+{
+    m_quantityMenu->setCurrentIndex(m_quantityMenu->findData(int(quantity)));
+}
+
+CostBreakdownPlot::Quantity TrialCostView::quantity() const
+{
+    return CostBreakdownPlot::Quantity(m_quantityMenu->currentData().toInt());
+}
+
+bool TrialCostView::setBreakdownTargets(const QString &choice)
+{
+    const int index = m_targetMenu->findData(choice);
+    if (index < 0)
+        return false;
+    m_targetMenu->setCurrentIndex(index);
+    return true;
+}
+
+const plugin::CostEstimate *TrialCostView::estimate(const QString &targetId) const
+{
+    for (const plugin::CostEstimate &e : m_estimates)
+        if (QString::fromStdString(e.targetId) == targetId)
+            return &e;
+    return nullptr;
+}
+
+void TrialCostView::clear()
+{
+    showMessage(tr("Select a trial to see its cost on every target."));
+}
+
+void TrialCostView::showMessage(const QString &text)
+{
+    m_estimates.clear();
+    m_message = text;
+    m_title->setText(QStringLiteral("<i>%1</i>").arg(text.toHtmlEscaped()));
+    m_breakdown->clear(text);
+    m_fit->clearEstimates();
+}
+
+void TrialCostView::setTrial(const Trial &trial)
+{
+    const QString title = tr("Trial %1").arg(trial.number);
+    if (trial.architectureJson.empty()) {
+        showMessage(tr("%1 has no architecture yet.").arg(title));
+        return;
+    }
+    try {
+        setNetwork(parseNetworkJson(trial.architectureJson, "trial " + std::to_string(trial.number)), title);
+    } catch (const std::exception &e) {
+        showMessage(tr("%1: cannot read its architecture: %2").arg(title, QString::fromUtf8(e.what())));
+    }
+}
+
+void TrialCostView::setNetwork(const NetworkDescription &network, const QString &title)
+{
+    if (!m_library || m_library->definitions().empty()) {
+        showMessage(tr("No hardware targets are loaded."));
+        return;
+    }
+    try {
+        estimateAll(network);
+    } catch (const std::exception &e) {
+        showMessage(tr("%1: cannot estimate its cost: %2").arg(title, QString::fromUtf8(e.what())));
+        return;
+    }
+    m_message.clear();
+    int fits = 0;
+    QStringList names;
+    for (const plugin::CostEstimate &e : m_estimates) {
+        fits += e.feasible() ? 1 : 0;
+        const TargetDefinition *d = m_library->find(e.targetId);
+        names << (d ? QStringLiteral("%1 (%2)").arg(QString::fromStdString(d->name), QString::fromStdString(d->model))
+                    : QString::fromStdString(e.targetId));
+    }
+    m_title->setText(tr("<b>%1</b> — %2 layers; fits %3 of %4 targets")
+                         .arg(title.toHtmlEscaped())
+                         .arg(network.layers.size())
+                         .arg(fits)
+                         .arg(m_estimates.size()));
+    m_fit->setEstimates(m_estimates, names);
+    showBreakdown();
+}
+
+void TrialCostView::estimateAll(const NetworkDescription &network)
+{
+    // Microseconds per target (23 targets x 30 layers is well under a millisecond): no need for the pool.
+    const ModelAnalysis analysis = analyzeNetwork(network);
+    const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
+    const std::vector<plugin::LayerDeployment> deployment = defaultDeployment(network);
+    std::vector<plugin::CostEstimate> estimates;
+    for (const TargetDefinition *d : m_library->definitions())
+        if (const auto target = m_library->target(d->id)) {
+            estimates.push_back(target->estimate(info, deployment));
+            estimates.back().targetId = d->id;
+        }
+    m_estimates = std::move(estimates);
+}
+
+void TrialCostView::showBreakdown()
+{
+    if (m_estimates.empty())
+        return;
+    const QString choice = m_targetMenu->currentData().toString();
+    std::vector<plugin::CostEstimate> shown;
+    std::vector<int> colours;
+    auto add = [&](const plugin::CostEstimate &e, int colour) {
+        shown.push_back(e);
+        colours.push_back(colour);
+    };
+    if (choice == QLatin1String("*") || (choice.isEmpty() && m_studyTargets.isEmpty())) {
+        for (std::size_t i = 0; i < m_estimates.size(); ++i)
+            add(m_estimates[i], int(i));
+    } else if (choice.isEmpty()) {
+        // Colours follow the study's target order, as in the Pareto plot's "All targets".
+        for (int i = 0; i < m_studyTargets.size(); ++i)
+            if (const plugin::CostEstimate *e = estimate(m_studyTargets[i]))
+                add(*e, i);
+    } else if (const plugin::CostEstimate *e = estimate(choice)) {
+        const int studyIndex = int(m_studyTargets.indexOf(choice));
+        add(*e, studyIndex >= 0 ? studyIndex : int(e - m_estimates.data()));
+    }
+    m_breakdown->setEstimates(std::move(shown), quantity(), colours);
+}
+
+} // namespace psc

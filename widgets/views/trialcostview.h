@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "views/costbreakdownplot.h"
+
+#include "psc/net/network.h"
+#include "psc/study/trial.h"
+
+#include <psc/plugin/hardwaretarget.h>
+
+#include <QStringList>
+#include <QWidget>
+
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QSplitter;
+
+namespace psc {
+
+class FitMatrix;
+class TargetLibrary;
+
+/**
+ * The trial inspector: the selected trial's network costed on every loaded target (dense, the layers' own
+ * bit-widths), shown as
+ *  - a per-layer breakdown of latency or energy, stacked over the study's targets (or all targets, or
+ *    one), and
+ *  - a fit matrix: every target against its limits (SRAM, flash, crossbar cells, ...), green or red with
+ *    the margin.
+ * Estimating is microseconds per target, so it runs on the GUI thread when the trial changes. GUI thread
+ * only; the target library is not owned and must outlive the view.
+ */
+class TrialCostView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit TrialCostView(QWidget *parent = nullptr);
+    ~TrialCostView() override;
+    /** Tall enough for the rotated layer names and a dozen rows of the fit matrix. */
+    QSize sizeHint() const override { return {900, 400}; }
+
+    /** The targets to cost against (nullptr: none). */
+    void setTargetLibrary(const TargetLibrary *library);
+    /** The targets the breakdown stacks by default (the study's own); unknown ids are ignored. */
+    void setStudyTargets(const QStringList &ids);
+
+    /** Costs trial `trial`'s network; a trial without a readable architecture shows why. */
+    void setTrial(const Trial &trial);
+    /** Costs `network` directly; `title` heads the view. */
+    void setNetwork(const NetworkDescription &network, const QString &title);
+    void clear();
+
+    /** Latency or energy in the breakdown. */
+    void setQuantity(CostBreakdownPlot::Quantity quantity);
+    CostBreakdownPlot::Quantity quantity() const;
+    /** Which targets the breakdown stacks: "" for the study's targets, "*" for all, else one target id. */
+    bool setBreakdownTargets(const QString &choice);
+
+    /** The estimates of every loaded target for the current network, in library order. */
+    const std::vector<plugin::CostEstimate> &estimates() const { return m_estimates; }
+    const plugin::CostEstimate *estimate(const QString &targetId) const;
+    CostBreakdownPlot *breakdown() const { return m_breakdown; }
+    FitMatrix *fitMatrix() const { return m_fit; }
+    /** The message shown instead of the cost (no trial, bad architecture), or empty. */
+    QString message() const { return m_message; }
+
+private:
+    void estimateAll(const NetworkDescription &network);
+    void showBreakdown();
+    void showMessage(const QString &text);
+
+    const TargetLibrary *m_library = nullptr;
+    QStringList m_studyTargets;
+    std::vector<plugin::CostEstimate> m_estimates;
+    QString m_message;
+
+    QLabel *m_title = nullptr;
+    QComboBox *m_quantityMenu = nullptr;
+    QComboBox *m_targetMenu = nullptr;
+    CostBreakdownPlot *m_breakdown = nullptr;
+    FitMatrix *m_fit = nullptr;
+    QSplitter *m_splitter = nullptr;
+};
+
+} // namespace psc
