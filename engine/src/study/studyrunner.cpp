@@ -139,7 +139,7 @@ struct StudyRunner::Impl
                 deployment[i].pattern = plugin::SparsityPattern::Unstructured;
             }
         for (const auto &[id, constrained] : targets) {
-            const plugin::CostEstimate e = options.targets->target(id)->estimate(info, deployment);
+            const plugin::CostEstimate e = options.targets->target(id)->estimateTotals(info, deployment);
             const auto tm = targetMetrics(id, e);
             metrics.insert(metrics.end(), tm.begin(), tm.end());
             if (constrained)

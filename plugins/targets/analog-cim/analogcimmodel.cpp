@@ -48,15 +48,17 @@ struct Breakdown
 };
 
 /** A weightless layer runs on the digital periphery, one element of its inputs at a time. */
-LayerCost digitalLayer(const LayerInfo &layer, const AnalogCimParameters &p, Breakdown &b)
+LayerCost digitalLayer(const LayerInfo &layer, const AnalogCimParameters &p, Breakdown &b, bool detail)
 {
     LayerCost c;
-    c.layer = layer.name;
+    if (detail)
+        c.layer = layer.name;
     const double elements = double(layer.inC) * layer.inH * layer.inW * std::max(1, layer.inputs);
     c.energyJ = elements * p.digitalEnergyPerOutputJ;
     c.latencyS = elements * p.digitalTimePerOutputS;
     c.bound = Bound::Compute;
-    c.note = "digital periphery: " + formatCount(elements) + " elements";
+    if (detail)
+        c.note = "digital periphery: " + formatCount(elements) + " elements";
     b.digitalJ += c.energyJ;
     return c;
 }
@@ -88,6 +90,18 @@ AnalogCimTarget::AnalogCimTarget(std::string targetId, const AnalogCimParameters
 {}
 
 CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, true);
+}
+
+CostEstimate AnalogCimTarget::estimateTotals(const NetworkInfo &network,
+                                             const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, false);
+}
+
+CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
+                                       bool detail) const
 {
     const AnalogCimParameters &p = m_parameters;
     CostEstimate e;
@@ -144,7 +158,8 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
         const LayerInfo &layer = network.layers[i];
         const LayerDeployment dep = i < deployment.size() ? deployment[i] : LayerDeployment{};
         LayerCost c;
-        c.layer = layer.name;
+        if (detail) // notes and names are for people; a search asks for totals only
+            c.layer = layer.name;
         c.workingMemoryBytes = layer.liveBytes;
 
         if (isWeighted(layer.op) && mapLayer(layer, p).tiles == 0) {
@@ -186,17 +201,20 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
             c.utilization = m.allocatedCells > 0 ? double(m.usedCells) / double(m.allocatedCells) : 0.0;
             c.bound = Bound::Compute;
             c.weightStorageBytes = ceilDiv(layer.weights * std::max(1, dep.weightBits), 8) + 4 * layer.biases;
-            char note[160];
-            std::snprintf(note, sizeof note, "%lldx%lld on %lld tile(s), %g MVMs x %g input cycle(s), ADC %d b",
-                          static_cast<long long>(m.rows), static_cast<long long>(m.cols),
-                          static_cast<long long>(m.tiles), mvms, inputCycles, adcBits);
-            c.note = note;
+            if (detail) {
+                char note[160];
+                std::snprintf(note, sizeof note, "%lldx%lld on %lld tile(s), %g MVMs x %g input cycle(s), ADC %d b",
+                              static_cast<long long>(m.rows), static_cast<long long>(m.cols),
+                              static_cast<long long>(m.tiles), mvms, inputCycles, adcBits);
+                c.note = note;
+            }
             if (reprogram) {
                 const double programE = double(m.usedCells) * p.programEnergyPerCellJ;
                 c.energyJ += programE;
                 c.latencyS += double(m.rows * m.colTiles) * p.programTimePerRowS;
                 b.programJ += programE;
-                c.note += "; reprogramming " + formatCount(double(m.usedCells)) + " cells";
+                if (detail)
+                    c.note += "; reprogramming " + formatCount(double(m.usedCells)) + " cells";
             }
             afterWeighted = true;
         } else if (layer.op == OpKind::Flatten || (layer.op == OpKind::BatchNorm && layer.foldedIntoProducer)) {
@@ -206,7 +224,7 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
             afterWeighted = false;
         } else {
             const std::int64_t live = c.workingMemoryBytes;
-            c = digitalLayer(layer, p, b);
+            c = digitalLayer(layer, p, b, detail);
             c.workingMemoryBytes = live;
             afterWeighted = false;
         }
@@ -215,7 +233,8 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
         e.latencyS += c.latencyS;
         e.energyJ += c.energyJ;
         e.weightStorageBytes += c.weightStorageBytes;
-        e.layers.push_back(std::move(c));
+        if (detail)
+            e.layers.push_back(std::move(c));
     }
 
     e.peakMemoryBytes = std::max(network.peakLiveBytes, network.inputBytes);

@@ -105,6 +105,11 @@ public:
 
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment) const override;
+    plugin::CostEstimate estimateTotals(const plugin::NetworkInfo &network,
+                                        const std::vector<plugin::LayerDeployment> &deployment) const override;
+    /** estimate() with (`detail`) or without the per-layer entries and notes. */
+    plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
+                                  const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
 
     const AnalogCimParameters &parameters() const { return m_parameters; }
 

@@ -313,6 +313,17 @@ McuTarget::McuTarget(std::string targetId, McuParameters parameters)
 
 CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
 {
+    return estimate(network, deployment, true);
+}
+
+CostEstimate McuTarget::estimateTotals(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, false);
+}
+
+CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
+                                 bool detail) const
+{
     if (deployment.size() != network.layers.size())
         throw std::invalid_argument("mcu target " + m_targetId + ": " + std::to_string(deployment.size()) +
                                     " deployment entries for " + std::to_string(network.layers.size()) +
@@ -334,7 +345,8 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
         const LayerDeployment &d = deployment[i];
         const LayerWork w = layerWork(l);
         LayerCost c;
-        c.layer = l.name;
+        if (detail)
+            c.layer = l.name;
         double layerMacCycles = 0.0;
         c.cycles = p.overheadCyclesPerLayer * w.invocations;
         for (int k = 0; k < kWorkClasses; ++k) {
@@ -351,17 +363,19 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
         c.workingMemoryBytes = l.liveBytes + scratch;
         c.weightStorageBytes = layerFlashBytes(l, d, p.sparseWeightFormat);
 
-        std::string note;
-        auto addNote = [&note](const std::string &text) { note += (note.empty() ? "" : "; ") + text; };
-        if (w.invocations == 0)
-            addNote(l.foldedIntoProducer ? "folded into its producer" : "reshape: no kernel");
-        if (scratch > 0)
-            addNote("im2col scratch " + std::to_string(scratch) + " B");
-        if (l.weights > 0 && d.weightBits < 8)
-            addNote(std::to_string(d.weightBits) + "-bit weights unpacked to int8 at run time (no speed-up)");
-        if (l.weights > 0 && effectiveSparsity(d) > 0.0)
-            addNote("sparse weights run on dense kernels (no speed-up)");
-        c.note = note;
+        if (detail) { // notes are for people; a search asks for totals only
+            std::string note;
+            auto addNote = [&note](const std::string &text) { note += (note.empty() ? "" : "; ") + text; };
+            if (w.invocations == 0)
+                addNote(l.foldedIntoProducer ? "folded into its producer" : "reshape: no kernel");
+            if (scratch > 0)
+                addNote("im2col scratch " + std::to_string(scratch) + " B");
+            if (l.weights > 0 && d.weightBits < 8)
+                addNote(std::to_string(d.weightBits) + "-bit weights unpacked to int8 at run time (no speed-up)");
+            if (l.weights > 0 && effectiveSparsity(d) > 0.0)
+                addNote("sparse weights run on dense kernels (no speed-up)");
+            c.note = note;
+        }
 
         e.cycles += c.cycles;
         e.latencyS += c.latencyS;
@@ -372,7 +386,8 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
             ++operators;
         weightFlash += c.weightStorageBytes;
         macs += l.macs;
-        e.layers.push_back(std::move(c));
+        if (detail)
+            e.layers.push_back(std::move(c));
     }
     e.utilization = e.cycles > 0.0 ? macCycles / e.cycles : 0.0;
 

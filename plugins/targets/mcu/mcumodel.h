@@ -102,6 +102,11 @@ public:
     /// Throws std::invalid_argument if `deployment` does not have one entry per layer.
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment) const override;
+    plugin::CostEstimate estimateTotals(const plugin::NetworkInfo &network,
+                                        const std::vector<plugin::LayerDeployment> &deployment) const override;
+    /** estimate() with (`detail`) or without the per-layer entries and notes. */
+    plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
+                                  const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
 
     const McuParameters &parameters() const { return m_parameters; }
     const std::string &targetId() const { return m_targetId; }

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 #include <sstream>
 
 namespace psc::npu {
@@ -37,14 +39,15 @@ bool isMacOrPool(OpKind op)
 
 std::string formatBytes(double v)
 {
-    std::ostringstream s;
+    // snprintf rather than a stream: limits are formatted for every estimate, searches included.
+    char buffer[48];
     if (v >= 1024.0 * 1024.0)
-        s << v / (1024.0 * 1024.0) << " MiB";
+        std::snprintf(buffer, sizeof buffer, "%g MiB", v / (1024.0 * 1024.0));
     else if (v >= 1024.0)
-        s << v / 1024.0 << " KiB";
+        std::snprintf(buffer, sizeof buffer, "%g KiB", v / 1024.0);
     else
-        s << v << " B";
-    return s.str();
+        std::snprintf(buffer, sizeof buffer, "%g B", v);
+    return buffer;
 }
 
 plugin::LimitCheck limit(const std::string &name, double value, double cap, const std::string &what)
@@ -62,11 +65,12 @@ plugin::LimitCheck limit(const std::string &name, double value, double cap, cons
 } // namespace
 
 LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &deployment, std::int64_t &sramBytesPlaced,
-                               std::int64_t &weightBufferBytes, double &macsOnNpu) const
+                               std::int64_t &weightBufferBytes, double &macsOnNpu, bool detail) const
 {
     const NpuConfig &c = m_config;
     LayerCost cost;
-    cost.layer = layer.name;
+    if (detail)
+        cost.layer = layer.name;
     cost.workingMemoryBytes = layer.liveBytes;
     sramBytesPlaced = 0;
     weightBufferBytes = 0;
@@ -75,7 +79,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     if (layer.op == OpKind::Flatten || (layer.op == OpKind::BatchNorm && layer.foldedIntoProducer)) {
         cost.cycles = 0;
         cost.bound = Bound::None;
-        cost.note = layer.op == OpKind::Flatten ? "reshape: no data movement" : "folded into the producer";
+        if (detail)
+            cost.note = layer.op == OpKind::Flatten ? "reshape: no data movement" : "folded into the producer";
         return cost;
     }
 
@@ -92,9 +97,11 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
         cost.energyJ = (c.hostActivePowerW + c.staticPowerW) * cost.latencyS;
         cost.bound = Bound::Host;
         cost.fallback = true;
-        std::ostringstream note;
-        note << "host fallback: " << reason << "; " << cost.latencyS * c.hostClockHz << " host cycles";
-        cost.note = note.str();
+        if (detail) {
+            std::ostringstream note;
+            note << "host fallback: " << reason << "; " << cost.latencyS * c.hostClockHz << " host cycles";
+            cost.note = note.str();
+        }
         // Weights of a fallback layer are stored as in a TFLite file: raw bytes + int32 biases.
         if (layer.weights > 0)
             cost.weightStorageBytes = (layer.weights * deployment.weightBits + 7) / 8 + 4 * layer.biases;
@@ -105,7 +112,10 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     double computeCycles = 0;
     double sramBytes = 0, offchipBytes = 0;
     double weightStreamBytes = 0;
-    std::ostringstream note;
+    // Notes are for people; a search asks for totals only and skips the (comparatively costly) formatting.
+    std::optional<std::ostringstream> note;
+    if (detail)
+        note.emplace();
     const double ifmBytes = double(ifmElements(layer)) * eb, ofmBytes = double(ofmElements(layer)) * eb;
     double ifmTraffic = ifmBytes;
 
@@ -119,13 +129,16 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
             cost.weightStorageBytes = std::int64_t(std::ceil(weightStreamBytes));
             // Double-buffered weights of one OFM depth block while the previous one is consumed.
             weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
-            note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
+            if (note)
+                *note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
                  << (w.zeroRuns ? ", zero-runs" : "") << "; ";
         }
-        note << "block " << e.block.width << "x" << e.block.height << "x" << e.block.depth << ", " << e.blocks
+        if (note)
+            *note << "block " << e.block.width << "x" << e.block.height << "x" << e.block.depth << ", " << e.blocks
              << " blocks";
         if (layer.op == OpKind::DepthwiseConv2d)
-            note << ", depthwise: 4 kernel elements per step";
+            if (note)
+                *note << ", depthwise: 4 kernel elements per step";
         macsOnNpu = double(layer.macs);
         offchipBytes += weightStreamBytes * double(e.weightRereads);
     } else {
@@ -133,7 +146,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
         const double passes = layer.op == OpKind::Softmax ? kSoftmaxPasses : 1.0;
         computeCycles = double(ofmElements(layer)) * c.elementwiseCyclesPerElement * passes;
         ifmTraffic = ifmBytes * passes;
-        note << "element-wise" << (passes > 1 ? " x10 passes (softmax)" : "");
+        if (note)
+            *note << "element-wise" << (passes > 1 ? " x10 passes (softmax)" : "");
         // A batch norm that is not folded becomes MUL + ADD with constant int8 per-channel operands.
         if (layer.weights > 0) {
             weightStreamBytes = double(layer.weights);
@@ -147,10 +161,12 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
         if (c.fallbackOps.count("softmax")) {
             hostS = hostSeconds(0, double(ofmElements(layer)));
             cost.fallback = true;
-            note << "; fused softmax on the host";
+            if (note)
+                *note << "; fused softmax on the host";
         } else {
             computeCycles += double(ofmElements(layer)) * c.elementwiseCyclesPerElement * kSoftmaxPasses;
-            note << "; fused softmax on the NPU";
+            if (note)
+                *note << "; fused softmax on the NPU";
         }
     }
 
@@ -184,14 +200,28 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     cost.utilization = npuCycles > 0 ? std::min(1.0, double(layer.macs) / (npuCycles * c.macsPerCycle)) : 0.0;
     cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramBytes * c.sramEnergyPerByteJ +
                    offchipBytes * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS + c.hostActivePowerW * hostS;
-    note << "; compute " << computeCycles << ", sram " << sramCycles << ", " << (c.offchipIsDram ? "dram " : "flash ")
+    if (note)
+        *note << "; compute " << computeCycles << ", sram " << sramCycles << ", " << (c.offchipIsDram ? "dram " : "flash ")
          << offCycles << " cycles";
-    cost.note = note.str();
+    if (note)
+        cost.note = note->str();
     return cost;
 }
 
 plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
                                          const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, true);
+}
+
+plugin::CostEstimate NpuTarget::estimateTotals(const plugin::NetworkInfo &network,
+                                               const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, false);
+}
+
+plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
+                                         const std::vector<LayerDeployment> &deployment, bool detail) const
 {
     const NpuConfig &c = m_config;
     plugin::CostEstimate out;
@@ -207,7 +237,7 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         const LayerDeployment &d = i < deployment.size() ? deployment[i] : defaultDeployment;
         std::int64_t placed = 0, buffer = 0;
         double macs = 0;
-        LayerCost lc = layerCost(network.layers[i], d, placed, buffer, macs);
+        LayerCost lc = layerCost(network.layers[i], d, placed, buffer, macs, detail);
         out.cycles += lc.cycles;
         out.latencyS += lc.latencyS;
         out.energyJ += lc.energyJ;
@@ -217,7 +247,8 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         maxWeightBuffer = std::max(maxWeightBuffer, buffer);
         maxSramPlaced = std::max(maxSramPlaced, placed);
         macsOnNpu += macs;
-        out.layers.push_back(std::move(lc));
+        if (detail)
+            out.layers.push_back(std::move(lc));
     }
 
     std::int64_t arena = network.arenaBytes > 0 ? network.arenaBytes : network.peakLiveBytes;

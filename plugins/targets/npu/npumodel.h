@@ -90,6 +90,8 @@ public:
 
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment) const override;
+    plugin::CostEstimate estimateTotals(const plugin::NetworkInfo &network,
+                                        const std::vector<plugin::LayerDeployment> &deployment) const override;
 
     const NpuConfig &config() const { return m_config; }
 
@@ -102,7 +104,9 @@ public:
 private:
     plugin::LayerCost layerCost(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment,
                                 std::int64_t &sramBytesPlaced, std::int64_t &weightBufferBytes,
-                                double &macsOnNpu) const;
+                                double &macsOnNpu, bool detail) const;
+    plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
+                                  const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
     std::string m_targetId;
     NpuConfig m_config;
 };

@@ -158,7 +158,7 @@ SystolicTarget::SystolicTarget(std::string targetId, SystolicParameters paramete
 namespace {
 
 LayerFigures arrayLayer(const SystolicParameters &p, const LayerInfo &l, const LayerDeployment &d, double inBytes,
-                        double outBytes, Residency dramAccess)
+                        double outBytes, Residency dramAccess, bool detail)
 {
     LayerFigures f;
     Gemm g;
@@ -246,17 +246,19 @@ LayerFigures arrayLayer(const SystolicParameters &p, const LayerInfo &l, const L
         note += note.empty() ? "softmax on the vector unit" : "; softmax on the vector unit";
     }
 
-    char mapping[160];
-    std::snprintf(mapping, sizeof mapping, "%s S_R=%lld S_C=%lld T=%lld folds %lldx%lld%s", toString(p.dataflow),
-                  static_cast<long long>(m.sr), static_cast<long long>(m.sc), static_cast<long long>(m.t),
-                  static_cast<long long>(m.foldsR), static_cast<long long>(m.foldsC),
-                  g.repeats > 1 ? (" x" + std::to_string(g.repeats) + " channels").c_str() : "");
-    f.cost.note = note.empty() ? std::string(mapping) : std::string(mapping) + "; " + note;
+    if (detail) { // notes are for people; a search asks for totals only
+        char mapping[160];
+        std::snprintf(mapping, sizeof mapping, "%s S_R=%lld S_C=%lld T=%lld folds %lldx%lld%s", toString(p.dataflow),
+                      static_cast<long long>(m.sr), static_cast<long long>(m.sc), static_cast<long long>(m.t),
+                      static_cast<long long>(m.foldsR), static_cast<long long>(m.foldsC),
+                      g.repeats > 1 ? (" x" + std::to_string(g.repeats) + " channels").c_str() : "");
+        f.cost.note = note.empty() ? std::string(mapping) : std::string(mapping) + "; " + note;
+    }
     return f;
 }
 
 LayerFigures vectorLayer(const SystolicParameters &p, const LayerInfo &l, double inBytes, double outBytes,
-                         Residency dramAccess)
+                         Residency dramAccess, bool detail)
 {
     LayerFigures f;
     const double elements = vectorElements(l);
@@ -267,13 +269,26 @@ LayerFigures vectorLayer(const SystolicParameters &p, const LayerInfo &l, double
     f.energyCompute = elements * p.vectorEnergyPerElementJ;
     f.cost.workingMemoryBytes =
         std::int64_t(std::min(inBytes, p.ifmapSramBytes) + std::min(outBytes, p.ofmapSramBytes));
-    f.cost.note = "vector unit: " + std::to_string(static_cast<long long>(elements)) + " elements";
+    if (detail)
+        f.cost.note = "vector unit: " + std::to_string(static_cast<long long>(elements)) + " elements";
     return f;
 }
 
 } // namespace
 
 CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, true);
+}
+
+CostEstimate SystolicTarget::estimateTotals(const NetworkInfo &network,
+                                            const std::vector<LayerDeployment> &deployment) const
+{
+    return estimate(network, deployment, false);
+}
+
+CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
+                                      bool detail) const
 {
     const SystolicParameters &p = m_parameters;
     CostEstimate e;
@@ -309,11 +324,12 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
             f.cost.bound = Bound::None;
             f.cost.note = l.op == OpKind::Flatten ? "reshape: free" : "folded into the producer";
         } else if (l.op == OpKind::Conv2d || l.op == OpKind::DepthwiseConv2d || l.op == OpKind::Dense) {
-            f = arrayLayer(p, l, d, inBytes, outBytes, dramAccess);
+            f = arrayLayer(p, l, d, inBytes, outBytes, dramAccess, detail);
         } else {
-            f = vectorLayer(p, l, inBytes, outBytes, dramAccess);
+            f = vectorLayer(p, l, inBytes, outBytes, dramAccess, detail);
         }
-        f.cost.layer = l.name;
+        if (detail)
+            f.cost.layer = l.name;
         if (!free) {
             f.energySram = (f.sramReadBytes + f.sramWriteBytes) * p.sramEnergyPerByteJ;
             f.energyDram = f.dram * p.dramEnergyPerByteJ;
@@ -346,7 +362,8 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
         energyCompute += f.energyCompute;
         energySram += f.energySram;
         energyDram += f.energyDram;
-        e.layers.push_back(std::move(f.cost));
+        if (detail)
+            e.layers.push_back(std::move(f.cost));
     }
     e.utilization = e.cycles > 0.0 ? std::min(1.0, work / (p.peakMacsPerCycle() * e.cycles)) : 0.0;
 

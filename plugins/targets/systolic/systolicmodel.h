@@ -117,6 +117,11 @@ public:
     SystolicTarget(std::string targetId, SystolicParameters parameters);
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment) const override;
+    plugin::CostEstimate estimateTotals(const plugin::NetworkInfo &network,
+                                        const std::vector<plugin::LayerDeployment> &deployment) const override;
+    /** estimate() with (`detail`) or without the per-layer entries and notes. */
+    plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
+                                  const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
     const SystolicParameters &parameters() const { return m_parameters; }
 
 private:

@@ -165,8 +165,20 @@ class HardwareTarget
 {
 public:
     virtual ~HardwareTarget() = default;
-    /** `deployment` has one entry per layer of `network` (same order). */
+    /** `deployment` has one entry per layer of `network` (same order). Fills every field, per layer too. */
     virtual CostEstimate estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const = 0;
+
+    /**
+     * The same totals, limits and extras without the per-layer entries and notes: what a search needs for
+     * every candidate, so a model may override it to skip the formatting. The default drops the layers of a
+     * full estimate.
+     */
+    virtual CostEstimate estimateTotals(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
+    {
+        CostEstimate e = estimate(network, deployment);
+        e.layers.clear();
+        return e;
+    }
 };
 
 /** A parameter value from a target file: a number or a string. */

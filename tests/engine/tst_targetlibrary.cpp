@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/core/error.h"
+#include "psc/net/analysis.h"
+#include "psc/net/networkparser.h"
+#include "psc/plugins/pluginregistry.h"
+#include "psc/targets/costinput.h"
+#include "psc/targets/targetlibrary.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace psc;
+
+class TestTargetLibrary : public QObject
+{
+    Q_OBJECT
+
+    PluginRegistry m_registry;
+
+private Q_SLOTS:
+    void initTestCase() { m_registry.load(); }
+
+    void loadsEveryBundledTarget()
+    {
+        TargetLibrary lib(m_registry);
+        lib.loadDirectory(TargetLibrary::defaultDirectory());
+        const int files = QDir(QString::fromStdString(TargetLibrary::defaultDirectory().string()))
+                              .entryList({"*.json"}, QDir::Files)
+                              .size();
+        QCOMPARE(int(lib.definitions().size()), files);
+        QVERIFY(files >= 20);
+        for (const TargetDefinition *d : lib.definitions()) {
+            QVERIFY(lib.target(d->id) != nullptr);
+            QVERIFY(!d->modelVersion.empty());
+            for (const TargetParameter &p : d->parameters)
+                if (p.value.number)
+                    QVERIFY2(!p.source.empty(), (d->id + "/" + p.name).c_str());
+        }
+        QVERIFY(lib.find("no-such") == nullptr);
+        try {
+            lib.resolve("no-such");
+            QFAIL("expected an InputError");
+        } catch (const InputError &e) {
+            QVERIFY(QString(e.what()).contains("stm32f746zg"));
+        }
+    }
+
+    void duplicateIdsAreRefused()
+    {
+        QTemporaryDir dir;
+        const QString source = QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string());
+        QVERIFY(QFile::copy(source, dir.filePath("a.json")));
+        QVERIFY(QFile::copy(source, dir.filePath("b.json")));
+        TargetLibrary lib(m_registry);
+        try {
+            lib.loadDirectory(dir.path().toStdString());
+            QFAIL("expected an InputError");
+        } catch (const InputError &e) {
+            QVERIFY2(QString(e.what()).contains("b.json:") && QString(e.what()).contains("already defined by") &&
+                         QString(e.what()).contains("a.json"),
+                     e.what());
+        }
+    }
+
+    // The conversion the plugins see: live bytes per step agree with the analysis' peak.
+    void networkInfoMatchesTheAnalysis()
+    {
+        const auto net = parseNetwork(PSC_SOURCE_DIR "/resources/networks/resnet8.json");
+        const ModelAnalysis a = analyzeNetwork(net);
+        const plugin::NetworkInfo info = toNetworkInfo(net, a);
+        QCOMPARE(info.layers.size(), a.layers.size());
+        std::int64_t peak = 0, macs = 0, params = 0;
+        for (std::size_t i = 0; i < info.layers.size(); ++i) {
+            peak = std::max(peak, info.layers[i].liveBytes);
+            macs += info.layers[i].macs;
+            params += info.layers[i].weights + info.layers[i].biases;
+            QCOMPARE(info.layers[i].outputBytes, a.layers[i].activationBytes);
+        }
+        QCOMPARE(peak, a.peakLiveBytes);
+        QCOMPARE(macs, a.totalMacs);
+        QVERIFY(params <= a.totalParams); // batch-norm parameters fold away
+        QCOMPARE(info.arenaBytes, a.arenaBytes);
+    }
+
+    // What a search evaluates (totals) is exactly what the full estimate says, without the layers.
+    void totalsEqualTheFullEstimate()
+    {
+        TargetLibrary lib(m_registry);
+        lib.loadDirectory(TargetLibrary::defaultDirectory());
+        for (const char *file : {"ds-cnn.json", "resnet8.json", "mobilenet-v1-025-96.json"}) {
+            const auto net = parseNetwork(std::string(PSC_SOURCE_DIR "/resources/networks/") + file);
+            const auto info = toNetworkInfo(net, analyzeNetwork(net));
+            const auto deployment = defaultDeployment(net);
+            for (const TargetDefinition *d : lib.definitions()) {
+                const auto target = lib.target(d->id);
+                const plugin::CostEstimate full = target->estimate(info, deployment);
+                const plugin::CostEstimate totals = target->estimateTotals(info, deployment);
+                const std::string where = d->id + " / " + file;
+                QVERIFY2(totals.layers.empty(), where.c_str());
+                QCOMPARE(int(full.layers.size()), int(net.layers.size()));
+                QVERIFY2(totals.latencyS == full.latencyS && totals.energyJ == full.energyJ, where.c_str());
+                QVERIFY2(totals.peakMemoryBytes == full.peakMemoryBytes &&
+                             totals.weightStorageBytes == full.weightStorageBytes,
+                         where.c_str());
+                QVERIFY2(totals.extra.size() == full.extra.size() && totals.limits.size() == full.limits.size(),
+                         where.c_str());
+                for (std::size_t k = 0; k < full.limits.size(); ++k)
+                    QVERIFY2(totals.limits[k].message == full.limits[k].message, where.c_str());
+                QVERIFY(totals.feasible() == full.feasible());
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTargetLibrary)
+#include "tst_targetlibrary.moc"
