@@ -30,15 +30,15 @@ CostBreakdownPlot::CostBreakdownPlot(QWidget *parent) : QWidget(parent), m_plot(
     m_plot->setWhatsThis(tr("The trial's network layer by layer: each bar is one layer, stacked over the targets "
                             "in their colours. * marks layers that run on a host CPU (fallback) on some target."));
     // No data: a plain message instead of an empty chart.
-    m_placeholder = new QLabel(this);
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setWordWrap(true);
-    m_placeholder->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
-    m_placeholder->setToolTip(m_plot->whatsThis());
+    m_emptyHint = new QLabel(this);
+    m_emptyHint->setAlignment(Qt::AlignCenter);
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
+    m_emptyHint->setToolTip(m_plot->whatsThis());
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot, 1);
-    layout->addWidget(m_placeholder, 1);
+    layout->addWidget(m_emptyHint, 1);
 
     // The legend gets a row of its own above the bars so it never hides them.
     auto *legendRow = new QCPLayoutGrid;
@@ -66,7 +66,7 @@ CostBreakdownPlot::~CostBreakdownPlot() = default;
 
 QString CostBreakdownPlot::message() const
 {
-    return m_plot->isHidden() ? m_placeholder->text() : QString();
+    return m_plot->isHidden() ? m_emptyHint->text() : QString();
 }
 
 QWidget *CostBreakdownPlot::canvas() const
@@ -94,9 +94,9 @@ void CostBreakdownPlot::clear(const QString &message)
     m_plot->xAxis->setLabel(QString());
     m_plot->yAxis->setLabel(QString());
     m_plot->legend->setVisible(false);
-    m_placeholder->setText(message.isEmpty() ? tr("Select a trial to see its cost per layer") : message);
+    m_emptyHint->setText(message.isEmpty() ? tr("Select a trial to see its cost per layer") : message);
     m_plot->hide();
-    m_placeholder->show();
+    m_emptyHint->show();
 }
 
 void CostBreakdownPlot::setEstimates(std::vector<plugin::CostEstimate> estimates, Quantity quantity,
@@ -195,7 +195,7 @@ void CostBreakdownPlot::setEstimates(std::vector<plugin::CostEstimate> estimates
         below = bars;
     }
     m_plot->legend->setVisible(true);
-    m_placeholder->hide();
+    m_emptyHint->hide();
     m_plot->show();
     m_plot->replot();
 }

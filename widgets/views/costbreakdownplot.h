@@ -60,7 +60,7 @@ private:
     double valueOf(const plugin::LayerCost &cost) const;
 
     QCustomPlot *m_plot = nullptr;
-    QLabel *m_placeholder = nullptr;
+    QLabel *m_emptyHint = nullptr;
     std::vector<plugin::CostEstimate> m_estimates;
     Quantity m_quantity = Quantity::Latency;
     QStringList m_layers;

@@ -4,6 +4,7 @@
 #include "analogcimmodel.h"
 
 #include <psc/net/analysis.h>
+#include <psc/targets/costinput.h>
 #include <psc/net/networkparser.h>
 
 #include <QDir>
@@ -78,46 +79,7 @@ inline psc::plugin::NetworkInfo networkInfo(const std::string &networkFile)
 {
     const psc::NetworkDescription description =
         psc::parseNetwork(std::string(PSC_SOURCE_DIR) + "/resources/networks/" + networkFile);
-    const psc::ModelAnalysis analysis = psc::analyzeNetwork(description);
-    psc::plugin::NetworkInfo n;
-    n.name = analysis.networkName;
-    n.inC = analysis.inputShape.channels;
-    n.inH = analysis.inputShape.height;
-    n.inW = analysis.inputShape.width;
-    n.inputBytes = analysis.inputBytes;
-    n.arenaBytes = analysis.arenaBytes;
-    n.peakLiveBytes = analysis.peakLiveBytes;
-    for (std::size_t i = 0; i < analysis.layers.size(); ++i) {
-        const psc::LayerAnalysis &a = analysis.layers[i];
-        const psc::LayerSpec &spec = description.layers[i];
-        psc::plugin::LayerInfo l;
-        l.name = a.name;
-        // The plugin enums mirror the engine's, in the same order.
-        l.op = static_cast<psc::plugin::OpKind>(static_cast<int>(a.type));
-        l.activation = static_cast<psc::plugin::FusedActivation>(static_cast<int>(spec.activation));
-        if (!a.inputShapes.empty()) {
-            l.inC = a.inputShapes[0].channels;
-            l.inH = a.inputShapes[0].height;
-            l.inW = a.inputShapes[0].width;
-        }
-        l.outC = a.outputShape.channels;
-        l.outH = a.outputShape.height;
-        l.outW = a.outputShape.width;
-        l.kernelH = spec.kernelH;
-        l.kernelW = spec.kernelW;
-        l.strideH = spec.strideH;
-        l.strideW = spec.strideW;
-        l.inputs = int(a.inputs.size());
-        l.macs = a.macs;
-        const bool weighted = l.op == psc::plugin::OpKind::Conv2d || l.op == psc::plugin::OpKind::DepthwiseConv2d ||
-                              l.op == psc::plugin::OpKind::Dense;
-        l.biases = weighted && spec.bias ? l.outC : 0;
-        l.weights = weighted ? a.params - l.biases : 0;
-        l.foldedIntoProducer = a.foldedIntoProducer;
-        l.outputBytes = a.activationBytes;
-        n.layers.push_back(l);
-    }
-    return n;
+    return psc::toNetworkInfo(description, psc::analyzeNetwork(description));
 }
 
 inline std::vector<psc::plugin::LayerDeployment> uniform(const psc::plugin::NetworkInfo &n, int activationBits,

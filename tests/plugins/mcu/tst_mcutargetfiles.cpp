@@ -5,6 +5,7 @@
 
 #include <psc/net/analysis.h>
 #include <psc/net/networkparser.h>
+#include <psc/targets/costinput.h>
 
 #include <QDir>
 #include <QRegularExpression>
@@ -13,73 +14,6 @@
 #include <cmath>
 
 using namespace psc::plugin;
-
-namespace {
-
-OpKind opKind(psc::LayerType t)
-{
-    switch (t) {
-    case psc::LayerType::Conv2d:
-        return OpKind::Conv2d;
-    case psc::LayerType::DepthwiseConv2d:
-        return OpKind::DepthwiseConv2d;
-    case psc::LayerType::Dense:
-        return OpKind::Dense;
-    case psc::LayerType::AvgPool2d:
-        return OpKind::AvgPool2d;
-    case psc::LayerType::MaxPool2d:
-        return OpKind::MaxPool2d;
-    case psc::LayerType::GlobalAvgPool:
-        return OpKind::GlobalAvgPool;
-    case psc::LayerType::Add:
-        return OpKind::Add;
-    case psc::LayerType::Flatten:
-        return OpKind::Flatten;
-    case psc::LayerType::BatchNorm:
-        return OpKind::BatchNorm;
-    case psc::LayerType::Relu:
-        return OpKind::Relu;
-    case psc::LayerType::Relu6:
-        return OpKind::Relu6;
-    case psc::LayerType::Softmax:
-        return OpKind::Softmax;
-    }
-    return OpKind::Relu;
-}
-
-/// A rough stand-in for the engine's conversion (the lead owns the real one): enough for a smoke test.
-NetworkInfo fromAnalysis(const psc::NetworkDescription &desc, const psc::ModelAnalysis &a)
-{
-    NetworkInfo n;
-    n.name = a.networkName;
-    n.inC = a.inputShape.channels, n.inH = a.inputShape.height, n.inW = a.inputShape.width;
-    n.inputBytes = a.inputBytes;
-    n.arenaBytes = a.arenaBytes;
-    n.peakLiveBytes = a.peakLiveBytes;
-    for (std::size_t i = 0; i < a.layers.size(); ++i) {
-        const psc::LayerAnalysis &la = a.layers[i];
-        const psc::LayerSpec &spec = desc.layers[i];
-        LayerInfo l;
-        l.name = la.name;
-        l.op = opKind(la.type);
-        const psc::Shape in = la.inputShapes.empty() ? psc::Shape{} : la.inputShapes.front();
-        l.inC = in.channels, l.inH = in.height, l.inW = in.width;
-        l.outC = la.outputShape.channels, l.outH = la.outputShape.height, l.outW = la.outputShape.width;
-        l.kernelH = spec.kernelH, l.kernelW = spec.kernelW, l.strideH = spec.strideH, l.strideW = spec.strideW;
-        l.inputs = int(std::max<std::size_t>(la.inputShapes.size(), 1));
-        l.macs = la.macs;
-        const bool weighted = l.op == OpKind::Conv2d || l.op == OpKind::DepthwiseConv2d || l.op == OpKind::Dense;
-        l.biases = weighted && spec.bias ? l.outC : 0;
-        l.weights = weighted ? la.params - l.biases : 0;
-        l.foldedIntoProducer = la.foldedIntoProducer;
-        l.outputBytes = la.activationBytes;
-        l.liveBytes = la.activationBytes + in.elements(); // approximation: int8 input + output
-        n.layers.push_back(l);
-    }
-    return n;
-}
-
-} // namespace
 
 class TestMcuTargetFiles : public QObject
 {
@@ -152,7 +86,7 @@ void TestMcuTargetFiles::realNetworksOnEveryTarget()
     for (const QString &file : networks) {
         const psc::NetworkDescription desc = psc::parseNetwork(dir.filePath(file).toStdString());
         const psc::ModelAnalysis analysis = psc::analyzeNetwork(desc);
-        const NetworkInfo n = fromAnalysis(desc, analysis);
+        const NetworkInfo n = psc::toNetworkInfo(desc, analysis);
         const std::vector<LayerDeployment> deployment(n.layers.size());
         double f746 = 0.0, f446 = 0.0, m55 = 0.0;
         for (const QString &path : psc::mcutest::mcuTargetFiles()) {

@@ -7,6 +7,7 @@
 #include "npumodel.h"
 
 #include <psc/net/analysis.h>
+#include <psc/targets/costinput.h>
 #include <psc/net/network.h>
 
 namespace npu_test {
@@ -141,42 +142,10 @@ inline NetworkInfo network(std::vector<LayerInfo> layers)
     return n;
 }
 
-/** NetworkInfo from the engine's analysis (the engine's own converter is written separately). */
+/** NetworkInfo as the engine hands it to the plugin. */
 inline NetworkInfo fromAnalysis(const psc::NetworkDescription &desc, const psc::ModelAnalysis &a)
 {
-    static const OpKind ops[] = {OpKind::Conv2d,    OpKind::DepthwiseConv2d, OpKind::Dense,
-                                 OpKind::AvgPool2d, OpKind::MaxPool2d,       OpKind::GlobalAvgPool,
-                                 OpKind::Add,       OpKind::Flatten,         OpKind::BatchNorm,
-                                 OpKind::Relu,      OpKind::Relu6,           OpKind::Softmax};
-    NetworkInfo n;
-    n.name = a.networkName;
-    n.inC = a.inputShape.channels, n.inH = a.inputShape.height, n.inW = a.inputShape.width;
-    n.inputBytes = a.inputBytes;
-    n.arenaBytes = a.arenaBytes;
-    n.peakLiveBytes = a.peakLiveBytes;
-    for (std::size_t i = 0; i < a.layers.size(); ++i) {
-        const psc::LayerAnalysis &la = a.layers[i];
-        const psc::LayerSpec &spec = desc.layers[i];
-        LayerInfo l;
-        l.name = la.name;
-        l.op = ops[int(la.type)];
-        l.activation = FusedActivation(int(spec.activation));
-        l.inC = la.inputShapes.at(0).channels, l.inH = la.inputShapes[0].height, l.inW = la.inputShapes[0].width;
-        l.outC = la.outputShape.channels, l.outH = la.outputShape.height, l.outW = la.outputShape.width;
-        l.kernelH = spec.kernelH, l.kernelW = spec.kernelW, l.strideH = spec.strideH, l.strideW = spec.strideW;
-        l.inputs = int(la.inputShapes.size());
-        l.macs = la.macs;
-        const bool weighted = l.op == OpKind::Conv2d || l.op == OpKind::DepthwiseConv2d || l.op == OpKind::Dense;
-        l.biases = weighted && spec.bias ? l.outC : 0;
-        l.weights = weighted ? la.params - l.biases : 0;
-        l.foldedIntoProducer = la.foldedIntoProducer;
-        for (const psc::Shape &s : la.inputShapes)
-            l.inputBytes += s.elements();
-        l.outputBytes = la.activationBytes;
-        l.liveBytes = l.inputBytes + l.outputBytes;
-        n.layers.push_back(l);
-    }
-    return n;
+    return psc::toNetworkInfo(desc, a);
 }
 
 } // namespace npu_test
