@@ -133,11 +133,12 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     cells.limit = double(capacity);
     cells.unit = "cells";
     cells.ok = cells.value <= cells.limit;
-    cells.message = (reprogram ? "largest layer " : "") + std::string("crossbar cells ") + formatCount(cells.value) +
-                    (cells.ok ? " <= " : " > ") + formatCount(cells.limit) +
-                    (reprogram ? " (all layers reprogrammed every inference: " + formatCount(double(allocatedCells)) +
-                                     " cells in total)"
-                               : "");
+    if (detail || !cells.ok) // a search needs the message only for a violated limit
+        cells.message = (reprogram ? "largest layer " : "") + std::string("crossbar cells ") +
+                        formatCount(cells.value) + (cells.ok ? " <= " : " > ") + formatCount(cells.limit) +
+                        (reprogram ? " (all layers reprogrammed every inference: " +
+                                         formatCount(double(allocatedCells)) + " cells in total)"
+                                   : "");
     e.limits.push_back(cells);
     if (p.packing == CimPacking::Tiles) {
         LimitCheck t;
@@ -146,8 +147,9 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
         t.limit = double(p.crossbarTiles);
         t.unit = "tiles";
         t.ok = t.value <= t.limit;
-        t.message = (reprogram ? "largest layer " : "") + std::string("crossbar tiles ") + formatCount(t.value) +
-                    (t.ok ? " <= " : " > ") + formatCount(t.limit);
+        if (detail || !t.ok)
+            t.message = (reprogram ? "largest layer " : "") + std::string("crossbar tiles ") + formatCount(t.value) +
+                        (t.ok ? " <= " : " > ") + formatCount(t.limit);
         e.limits.push_back(t);
     }
 

@@ -113,7 +113,7 @@ std::string kib(double bytes)
     return buffer;
 }
 
-LimitCheck memoryLimit(const std::string &name, const std::string &label, double value, double limit)
+LimitCheck memoryLimit(const std::string &name, const std::string &label, double value, double limit, bool detail)
 {
     LimitCheck check;
     check.name = name;
@@ -121,7 +121,8 @@ LimitCheck memoryLimit(const std::string &name, const std::string &label, double
     check.limit = limit;
     check.unit = "B";
     check.ok = value <= limit;
-    check.message = label + " " + kib(value) + (check.ok ? " <= " : " > ") + kib(limit);
+    if (detail || !check.ok) // a search needs the message only for a violated limit
+        check.message = label + " " + kib(value) + (check.ok ? " <= " : " > ") + kib(limit);
     return check;
 }
 
@@ -398,8 +399,8 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
     e.peakMemoryBytes = network.arenaBytes + scratch + persistent;
     e.weightStorageBytes = weightFlash + p.runtimeCodeBytes;
 
-    e.limits.push_back(memoryLimit("sram", "peak SRAM", double(e.peakMemoryBytes), double(p.sramBytes)));
-    e.limits.push_back(memoryLimit("flash", "flash", double(e.weightStorageBytes), double(p.flashBytes)));
+    e.limits.push_back(memoryLimit("sram", "peak SRAM", double(e.peakMemoryBytes), double(p.sramBytes), detail));
+    e.limits.push_back(memoryLimit("flash", "flash", double(e.weightStorageBytes), double(p.flashBytes), detail));
 
     e.extra["cycles"] = e.cycles;
     e.extra["sram_bytes"] = double(e.peakMemoryBytes);

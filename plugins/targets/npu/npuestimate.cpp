@@ -50,7 +50,7 @@ std::string formatBytes(double v)
     return buffer;
 }
 
-plugin::LimitCheck limit(const std::string &name, double value, double cap, const std::string &what)
+plugin::LimitCheck limit(const std::string &name, double value, double cap, const std::string &what, bool detail)
 {
     plugin::LimitCheck l;
     l.name = name;
@@ -58,7 +58,8 @@ plugin::LimitCheck limit(const std::string &name, double value, double cap, cons
     l.limit = cap;
     l.unit = "B";
     l.ok = value <= cap;
-    l.message = what + " " + formatBytes(value) + (l.ok ? " <= " : " > ") + formatBytes(cap);
+    if (detail || !l.ok) // a search needs the message only for a violated limit
+        l.message = what + " " + formatBytes(value) + (l.ok ? " <= " : " > ") + formatBytes(cap);
     return l;
 }
 
@@ -273,11 +274,11 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     out.utilization = out.cycles > 0 ? std::min(1.0, macsOnNpu / (out.cycles * c.macsPerCycle)) : 0.0;
 
     out.limits.push_back(limit("sram", double(sramUsed), double(c.sramBytes),
-                               c.memoryMode == MemoryMode::DedicatedSram ? "SRAM cache" : "peak SRAM"));
+                               c.memoryMode == MemoryMode::DedicatedSram ? "SRAM cache" : "peak SRAM", detail));
     const std::string offName = c.offchipIsDram ? "dram" : "flash";
     if (c.offchipBytes && c.memoryMode != MemoryMode::SramOnly)
         out.limits.push_back(
-            limit(offName, double(offchipUsed), double(*c.offchipBytes), c.offchipIsDram ? "DRAM" : "flash"));
+            limit(offName, double(offchipUsed), double(*c.offchipBytes), c.offchipIsDram ? "DRAM" : "flash", detail));
 
     out.extra["cycles"] = out.cycles;
     out.extra["sram_bytes"] = double(sramUsed);

@@ -384,7 +384,7 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
     e.extra["dram_arena_bytes"] = double(network.arenaBytes);
 
     // Messages name both numbers: "peak live activations 70000 B > ifmap + ofmap SRAM 65536 B".
-    auto limit = [&e](const char *name, double value, double cap, const char *unit, const std::string &valueName,
+    auto limit = [&e, detail](const char *name, double value, double cap, const char *unit, const std::string &valueName,
                       const std::string &capName) {
         plugin::LimitCheck c;
         c.name = name;
@@ -392,9 +392,11 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
         c.limit = cap;
         c.unit = unit;
         c.ok = value <= cap;
-        const std::string u = std::string(" ") + unit;
-        c.message = valueName + format(" %.6g", value, 0.0) + u + (c.ok ? " <= " : " > ") + capName +
-                    format(" %.6g", cap, 0.0) + u;
+        if (detail || !c.ok) { // a search needs the message only for a violated limit
+            const std::string u = std::string(" ") + unit;
+            c.message = valueName + format(" %.6g", value, 0.0) + u + (c.ok ? " <= " : " > ") + capName +
+                        format(" %.6g", cap, 0.0) + u;
+        }
         e.limits.push_back(std::move(c));
     };
     if (p.activationStorage == Storage::OnChip) {

@@ -169,9 +169,9 @@ public:
     virtual CostEstimate estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const = 0;
 
     /**
-     * The same totals, limits and extras without the per-layer entries and notes: what a search needs for
-     * every candidate, so a model may override it to skip the formatting. The default drops the layers of a
-     * full estimate.
+     * The same totals, limits and extras without the per-layer entries and notes, and with messages only
+     * for violated limits: what a search needs for every candidate, so a model may override it to skip the
+     * formatting. The default drops the layers of a full estimate.
      */
     virtual CostEstimate estimateTotals(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
     {
