@@ -24,7 +24,7 @@ std::vector<Metric> targetMetrics(const std::string &targetId, const plugin::Cos
         for (const Metric &s : m)
             standard |= s.name == name;
         if (!standard)
-            m.push_back({targetId, name, value});
+            m.push_back({targetId, std::string(name), value});
     }
     return m;
 }

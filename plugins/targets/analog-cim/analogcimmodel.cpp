@@ -220,9 +220,11 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
             }
             afterWeighted = true;
         } else if (layer.op == OpKind::Flatten || (layer.op == OpKind::BatchNorm && layer.foldedIntoProducer)) {
-            c.note = layer.op == OpKind::Flatten ? "reshape" : "folded into the producer";
+            if (detail)
+                c.note = layer.op == OpKind::Flatten ? "reshape" : "folded into the producer";
         } else if ((layer.op == OpKind::Relu || layer.op == OpKind::Relu6) && afterWeighted) {
-            c.note = "applied by the ADC periphery";
+            if (detail)
+                c.note = "applied by the ADC periphery";
             afterWeighted = false;
         } else {
             const std::int64_t live = c.workingMemoryBytes;

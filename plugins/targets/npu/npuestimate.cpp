@@ -282,7 +282,7 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
 
     out.extra["cycles"] = out.cycles;
     out.extra["sram_bytes"] = double(sramUsed);
-    out.extra[offName + "_bytes"] = double(offchipUsed);
+    out.extra[c.offchipIsDram ? "dram_bytes" : "flash_bytes"] = double(offchipUsed);
     out.extra["weight_bytes"] = double(weightBytes);
     out.extra["fallback_layers"] = double(fallbackLayers);
     out.extra["macs_per_cycle"] = double(c.macsPerCycle);

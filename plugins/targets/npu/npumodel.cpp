@@ -68,7 +68,7 @@ std::int64_t reductionDepth(const LayerInfo &l)
 
 } // namespace
 
-std::string opName(OpKind op)
+const char *opName(OpKind op)
 {
     switch (op) {
     case OpKind::Conv2d:
@@ -174,9 +174,9 @@ ComputeEstimate NpuTarget::compute(const LayerInfo &layer, const LayerDeployment
 std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployment &d) const
 {
     // Constraints from Vela's supported-operator report (nxp-imx/ethos-u-vela SUPPORTED_OPS.md, Vela 3.6.1).
-    const std::string op = opName(l.op);
+    const std::string_view op = opName(l.op);
     if (m_config.fallbackOps.count(op))
-        return op + " is listed in fallback_ops";
+        return std::string(op) + " is listed in fallback_ops";
     if (d.activationBits > 16)
         return "activations wider than 16 bits (the NPU takes int8/int16)";
     if (hasWeights(l) && d.weightBits > 8)
@@ -204,9 +204,9 @@ std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployme
     case OpKind::AvgPool2d:
     case OpKind::MaxPool2d:
         if (k.sh > 3 || k.sw > 3)
-            return op + " stride above 3";
+            return std::string(op) + " stride above 3";
         if (k.h > 256 || kernelElems > 65536)
-            return op + " kernel height above 256 or area above 65536";
+            return std::string(op) + " kernel height above 256 or area above 65536";
         break;
     case OpKind::GlobalAvgPool: // lowered to MEAN
         if (d.activationBits > 8)

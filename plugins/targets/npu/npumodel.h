@@ -54,7 +54,7 @@ struct NpuConfig
     double energyPerMacJ = 0, sramEnergyPerByteJ = 0, offchipEnergyPerByteJ = 0, staticPowerW = 0;
 
     double hostClockHz = 0, hostCyclesPerMac = 0, hostCyclesPerElement = 0, hostActivePowerW = 0;
-    std::set<std::string> fallbackOps; ///< op names of the network format ("softmax", ...) run on the host
+    std::set<std::string, std::less<>> fallbackOps; ///< op names of the network format ("softmax", ...) run on the host
 };
 
 /**
@@ -112,6 +112,6 @@ private:
 };
 
 /** The network-format name of an operator ("conv2d", "depthwise_conv2d", ...). */
-std::string opName(plugin::OpKind op);
+const char *opName(plugin::OpKind op);
 
 } // namespace psc::npu

@@ -322,7 +322,8 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
         const bool free = l.op == OpKind::Flatten || (l.op == OpKind::BatchNorm && l.foldedIntoProducer);
         if (free) {
             f.cost.bound = Bound::None;
-            f.cost.note = l.op == OpKind::Flatten ? "reshape: free" : "folded into the producer";
+            if (detail)
+                f.cost.note = l.op == OpKind::Flatten ? "reshape: free" : "folded into the producer";
         } else if (l.op == OpKind::Conv2d || l.op == OpKind::DepthwiseConv2d || l.op == OpKind::Dense) {
             f = arrayLayer(p, l, d, inBytes, outBytes, dramAccess, detail);
         } else {

@@ -3,12 +3,18 @@
 
 #include <QtPlugin>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 /**
@@ -135,6 +141,92 @@ struct LimitCheck
     std::string message; ///< human-readable, names both numbers
 };
 
+/**
+ * Model-specific metrics of an estimate by name ("tops_per_w", "flash_bytes"), SI units. A flat list in
+ * insertion order with the names stored inline: an estimate fills a dozen of them for every candidate of a
+ * search, so they cost one allocation instead of a tree node and a string each. Names are at most
+ * kMaxNameLength characters.
+ */
+class ExtraMetrics
+{
+public:
+    static constexpr std::size_t kMaxNameLength = 39;
+
+private:
+    struct Entry
+    {
+        char name[kMaxNameLength + 1] = {};
+        std::uint8_t length = 0;
+        double value = 0.0;
+    };
+
+public:
+    using value_type = std::pair<std::string_view, double>;
+
+    /** The value named `name`, added as 0 if absent. Throws std::length_error for an over-long name. */
+    double &operator[](std::string_view name)
+    {
+        if (Entry *e = entry(name))
+            return e->value;
+        if (name.size() > kMaxNameLength)
+            throw std::length_error("extra metric name longer than 39 characters: " + std::string(name));
+        if (m_entries.empty())
+            m_entries.reserve(16);
+        Entry &e = m_entries.emplace_back();
+        std::memcpy(e.name, name.data(), name.size());
+        e.length = static_cast<std::uint8_t>(name.size());
+        return e.value;
+    }
+    /** Throws std::out_of_range when absent. */
+    double at(std::string_view name) const
+    {
+        if (const Entry *e = const_cast<ExtraMetrics *>(this)->entry(name))
+            return e->value;
+        throw std::out_of_range("no extra metric named " + std::string(name));
+    }
+    std::optional<double> value(std::string_view name) const
+    {
+        if (const Entry *e = const_cast<ExtraMetrics *>(this)->entry(name))
+            return e->value;
+        return std::nullopt;
+    }
+    std::size_t count(std::string_view name) const { return value(name) ? 1 : 0; }
+    std::size_t size() const { return m_entries.size(); }
+    bool empty() const { return m_entries.empty(); }
+
+    class const_iterator
+    {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = ExtraMetrics::value_type;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = value_type;
+        const_iterator() = default;
+        value_type operator*() const { return {std::string_view(m_at->name, m_at->length), m_at->value}; }
+        const_iterator &operator++() { ++m_at; return *this; }
+        const_iterator operator++(int) { const_iterator old = *this; ++m_at; return old; }
+        bool operator==(const const_iterator &other) const = default;
+
+    private:
+        friend class ExtraMetrics;
+        explicit const_iterator(const Entry *at) : m_at(at) {}
+        const Entry *m_at = nullptr;
+    };
+    const_iterator begin() const { return const_iterator(m_entries.data()); }
+    const_iterator end() const { return const_iterator(m_entries.data() + m_entries.size()); }
+
+private:
+    Entry *entry(std::string_view name)
+    {
+        for (Entry &e : m_entries)
+            if (e.length == name.size() && std::memcmp(e.name, name.data(), name.size()) == 0)
+                return &e;
+        return nullptr;
+    }
+    std::vector<Entry> m_entries;
+};
+
 struct CostEstimate
 {
     std::string targetId;
@@ -149,7 +241,7 @@ struct CostEstimate
     double utilization = 0.0;
     std::vector<LimitCheck> limits;
     /** Further target metrics by name (e.g. "tops_per_w", "flash_bytes"), SI units. */
-    std::map<std::string, double> extra;
+    ExtraMetrics extra;
 
     bool feasible() const
     {
