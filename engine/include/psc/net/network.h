@@ -52,6 +52,33 @@ struct Padding
     bool operator==(const Padding &) const = default;
 };
 
+/** How a layer's zero weights are arranged (docs/formats/network.md, "sparsity"). */
+enum class SparsityPattern
+{
+    None,
+    Unstructured,      ///< any weight may be zero; exactly round(fraction * weights) are
+    ChannelStructured, ///< whole output channels removed: already reflected in the layer's shape
+    Dbb,               ///< density-bound blocks: at most maxNonZeros in every blockSize weights along the input
+    NM,                ///< N:M: at most n non-zeros in every m consecutive weights along the input
+};
+
+/**
+ * The sparsity of a weighted layer. For DBB and N:M the bound defines the fraction (1 - NNZ/BZ, 1 - N/M);
+ * `fraction` then records it. Weights are grouped along the reduction dimension: input channels for conv2d
+ * (per kernel position), the inputs of dense, the kernel window of depthwise_conv2d.
+ */
+struct SparsitySpec
+{
+    SparsityPattern pattern = SparsityPattern::None;
+    double fraction = 0.0; ///< target fraction of zero weights in [0, 1)
+    int blockSize = 0;     ///< DBB block size BZ
+    int maxNonZeros = 0;   ///< DBB bound NNZ
+    int n = 0;             ///< N:M
+    int m = 0;
+    bool isSparse() const { return pattern != SparsityPattern::None && fraction > 0.0; }
+    bool operator==(const SparsitySpec &) const = default;
+};
+
 /** Tensor shape without the batch dimension, channels first. A flat vector is {n, 1, 1}. */
 struct Shape
 {
@@ -88,6 +115,7 @@ struct LayerSpec
 
     int weightBits = 8;
     int activationBits = 8;
+    SparsitySpec sparsity; ///< conv2d, depthwise_conv2d, dense
 
     bool operator==(const LayerSpec &) const = default;
 };
