@@ -64,6 +64,23 @@ std::string_view toString(PaddingMode mode)
     return "unknown";
 }
 
+std::string_view toString(SparsityPattern pattern)
+{
+    switch (pattern) {
+    case SparsityPattern::None:
+        return "none";
+    case SparsityPattern::Unstructured:
+        return "unstructured";
+    case SparsityPattern::ChannelStructured:
+        return "channel";
+    case SparsityPattern::Dbb:
+        return "dbb";
+    case SparsityPattern::NM:
+        return "n:m";
+    }
+    return "unknown";
+}
+
 std::string toString(const Shape &shape)
 {
     return std::to_string(shape.channels) + "x" + std::to_string(shape.height) + "x" + std::to_string(shape.width);

@@ -26,13 +26,13 @@ std::vector<std::string_view> allowedKeys(LayerType type)
     const auto add = [&keys](std::initializer_list<std::string_view> more) { keys.insert(keys.end(), more); };
     switch (type) {
     case LayerType::Conv2d:
-        add({"out_channels", "kernel", "stride", "padding", "bias", "activation", "weight_bits"});
+        add({"out_channels", "kernel", "stride", "padding", "bias", "activation", "weight_bits", "sparsity"});
         break;
     case LayerType::DepthwiseConv2d:
-        add({"kernel", "stride", "padding", "depth_multiplier", "bias", "activation", "weight_bits"});
+        add({"kernel", "stride", "padding", "depth_multiplier", "bias", "activation", "weight_bits", "sparsity"});
         break;
     case LayerType::Dense:
-        add({"units", "bias", "activation", "weight_bits"});
+        add({"units", "bias", "activation", "weight_bits", "sparsity"});
         break;
     case LayerType::AvgPool2d:
     case LayerType::MaxPool2d:
@@ -90,6 +90,44 @@ Padding readPadding(const JsonSource &src, const Json &value, const std::string 
     src.fail(pointer, "expected \"same\", \"valid\" or a non-negative integer, got " + JsonSource::describe(value));
 }
 
+const std::initializer_list<std::string_view> kPatternNames = {"none", "unstructured", "channel", "dbb", "n:m"};
+
+/**
+ * "sparsity": {"pattern": "unstructured" | "channel", "fraction": f} | {"pattern": "dbb", "block_size": BZ,
+ * "max_nonzeros": NNZ} | {"pattern": "n:m", "n": N, "m": M} | {"pattern": "none"}.
+ */
+SparsitySpec readSparsity(const JsonSource &src, const Json &obj, const std::string &pointer)
+{
+    src.requireObject(obj, pointer);
+    SparsitySpec s;
+    s.pattern = SparsityPattern(src.requireChoice(obj, pointer, "pattern", kPatternNames));
+    switch (s.pattern) {
+    case SparsityPattern::None:
+        src.checkKeys(obj, pointer, {"pattern"});
+        break;
+    case SparsityPattern::Unstructured:
+    case SparsityPattern::ChannelStructured:
+        src.checkKeys(obj, pointer, {"pattern", "fraction"});
+        s.fraction = src.requireDouble(obj, pointer, "fraction", 0.0, 1.0);
+        if (s.fraction >= 1.0)
+            src.fail(JsonSource::child(pointer, "fraction"), "expected a fraction of zero weights below 1, got 1");
+        break;
+    case SparsityPattern::Dbb:
+        src.checkKeys(obj, pointer, {"pattern", "block_size", "max_nonzeros"});
+        s.blockSize = src.requireInt(obj, pointer, "block_size", 2, 256);
+        s.maxNonZeros = src.requireInt(obj, pointer, "max_nonzeros", 1, s.blockSize);
+        s.fraction = 1.0 - double(s.maxNonZeros) / s.blockSize;
+        break;
+    case SparsityPattern::NM:
+        src.checkKeys(obj, pointer, {"pattern", "n", "m"});
+        s.m = src.requireInt(obj, pointer, "m", 2, 256);
+        s.n = src.requireInt(obj, pointer, "n", 1, s.m);
+        s.fraction = 1.0 - double(s.n) / s.m;
+        break;
+    }
+    return s;
+}
+
 LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &pointer)
 {
     src.requireObject(obj, pointer);
@@ -136,6 +174,11 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
     if (hasWeights(layer.type) && layer.type != LayerType::BatchNorm) {
         layer.bias = src.getBool(obj, pointer, "bias", true);
         layer.weightBits = src.getInt(obj, pointer, "weight_bits", 8, 1, 32);
+        if (const auto it = obj.find("sparsity"); it != obj.end())
+            layer.sparsity = readSparsity(src, *it, JsonSource::child(pointer, "sparsity"));
+        if (layer.weightBits == 1 && layer.sparsity.isSparse())
+            src.fail(JsonSource::child(pointer, "sparsity"),
+                     "binary (1-bit) weights cannot be sparse: every weight is +1 or -1 times its channel scale");
     }
     if (obj.contains("activation"))
         layer.activation = Activation(src.getChoice(obj, pointer, "activation", 0, kActivationNames));

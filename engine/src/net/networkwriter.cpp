@@ -32,6 +32,29 @@ Ordered paddingValue(const Padding &padding)
     return "valid";
 }
 
+Ordered sparsityValue(const SparsitySpec &s)
+{
+    Ordered out = Ordered::object();
+    out["pattern"] = std::string(toString(s.pattern));
+    switch (s.pattern) {
+    case SparsityPattern::None:
+        break;
+    case SparsityPattern::Unstructured:
+    case SparsityPattern::ChannelStructured:
+        out["fraction"] = s.fraction;
+        break;
+    case SparsityPattern::Dbb:
+        out["block_size"] = s.blockSize;
+        out["max_nonzeros"] = s.maxNonZeros;
+        break;
+    case SparsityPattern::NM:
+        out["n"] = s.n;
+        out["m"] = s.m;
+        break;
+    }
+    return out;
+}
+
 /** The fields of one layer in canonical order; `inputs` is written by the caller (names or indices). */
 void writeLayerFields(Ordered &out, const LayerSpec &layer)
 {
@@ -54,6 +77,8 @@ void writeLayerFields(Ordered &out, const LayerSpec &layer)
     if (weighted)
         out["weight_bits"] = layer.weightBits;
     out["activation_bits"] = layer.activationBits;
+    if (weighted && layer.sparsity.pattern != SparsityPattern::None)
+        out["sparsity"] = sparsityValue(layer.sparsity);
 }
 
 Ordered inputValue(const NetworkDescription &network)

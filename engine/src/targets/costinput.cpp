@@ -107,6 +107,32 @@ std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription 
         plugin::LayerDeployment ld;
         ld.weightBits = l.weightBits;
         ld.activationBits = l.activationBits;
+        const SparsitySpec &sp = l.sparsity;
+        if (sp.isSparse()) {
+            ld.sparsity = sp.fraction;
+            ld.blockSize = sp.blockSize > 0 ? sp.blockSize : ld.blockSize;
+            ld.maxNonZeros = sp.maxNonZeros > 0 ? sp.maxNonZeros : ld.maxNonZeros;
+            ld.n = sp.n;
+            ld.m = sp.m;
+            switch (sp.pattern) {
+            case SparsityPattern::None:
+                break;
+            case SparsityPattern::Unstructured:
+                ld.pattern = plugin::SparsityPattern::Unstructured;
+                break;
+            case SparsityPattern::ChannelStructured:
+                // The removed channels are already gone from the layer's shape: it deploys dense.
+                ld.pattern = plugin::SparsityPattern::None;
+                ld.sparsity = 0.0;
+                break;
+            case SparsityPattern::Dbb:
+                ld.pattern = plugin::SparsityPattern::Dbb;
+                break;
+            case SparsityPattern::NM:
+                ld.pattern = plugin::SparsityPattern::NM;
+                break;
+            }
+        }
         d.push_back(ld);
     }
     return d;

@@ -137,6 +137,8 @@ std::string_view toString(LayerType type);
 std::string_view toString(Activation activation);
 /** "same", "valid" or "explicit". */
 std::string_view toString(PaddingMode mode);
+/** "none", "unstructured", "channel", "dbb" or "n:m" (the network format's names). */
+std::string_view toString(SparsityPattern pattern);
 /** "CxHxW", e.g. "16x28x28". */
 std::string toString(const Shape &shape);
 std::optional<LayerType> layerTypeFromString(std::string_view text);

@@ -19,7 +19,10 @@ namespace psc {
  */
 plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const ModelAnalysis &analysis);
 
-/** One LayerDeployment per layer with the layer's own weight and activation bits, dense. */
+/**
+ * One LayerDeployment per layer with the layer's own weight and activation bits and sparsity (a
+ * channel-structured layer deploys dense: its removed channels are no longer in its shape).
+ */
 std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription &network);
 
 /**
