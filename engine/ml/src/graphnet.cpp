@@ -2,6 +2,7 @@
 #include "graphnet.h"
 
 #include "psc/core/error.h"
+#include "psc/quant/integerinference.h"
 
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/padding.h>
@@ -82,7 +83,12 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
     for (std::size_t li = 0; li < network.layers.size(); ++li) {
         const LayerSpec &l = network.layers[li];
         GraphNode node;
+        node.name = l.name;
         node.type = l.type;
+        node.weightBits = l.weightBits;
+        node.activationBits = l.activationBits;
+        node.boundary = l.type == LayerType::Conv2d || l.type == LayerType::DepthwiseConv2d ||
+                        l.type == LayerType::Dense || l.type == LayerType::Add;
         node.activation = l.activation;
         node.kernelH = l.kernelH;
         node.kernelW = l.kernelW;
@@ -127,6 +133,7 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
                             .padding({node.padH, node.padW})
                             .groups(dw ? in.channels : 1)
                             .bias(l.bias);
+            node.groups = dw ? in.channels : 1;
             node.conv = register_module(name, torch::nn::Conv2d(opts));
             const int64_t fanIn = (dw ? 1 : in.channels) * l.kernelH * l.kernelW;
             heUniform(node.conv->weight, fanIn);
@@ -189,7 +196,16 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
 torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
 {
     std::vector<torch::Tensor> values(m_nodes.size());
-    const torch::Tensor in = input.dim() == 4 ? input.contiguous(at::MemoryFormat::ChannelsLast) : input;
+    torch::Tensor in = input.dim() == 4 ? input.contiguous(at::MemoryFormat::ChannelsLast) : input;
+    if (m_quantMode != QuantMode::Off)
+        in = at::fake_quantize_per_tensor_affine(in, m_inputScale, m_inputZeroPoint, -128, 127);
+    // The output of a boundary layer: activation, then fake quantisation (before a softmax, whose input the
+    // integer network delivers as its logits).
+    auto finish = [this](const torch::Tensor &pre, GraphNode &n, Activation act) {
+        if (act == Activation::Softmax)
+            return activate(quantizeActivation(pre, n), act);
+        return quantizeActivation(activate(pre, act), n);
+    };
     auto valueOf = [&](int i) -> const torch::Tensor & { return i < 0 ? in : values[std::size_t(i)]; };
 
     for (std::size_t i = 0; i < m_nodes.size(); ++i) {
@@ -202,15 +218,26 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
             act = Activation::None;
         switch (n.type) {
         case LayerType::Conv2d:
-        case LayerType::DepthwiseConv2d:
-            y = activate(n.conv->forward(n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2],
-                                                                                     n.pad[3]}))
-                                                       : x),
-                         act);
+        case LayerType::DepthwiseConv2d: {
+            const torch::Tensor src =
+                n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]})) : x;
+            y = m_quantMode == QuantMode::Off
+                    ? n.conv->forward(src)
+                    : F::conv2d(src, quantizedWeight(n), F::Conv2dFuncOptions()
+                                                             .bias(n.conv->bias)
+                                                             .stride({n.strideH, n.strideW})
+                                                             .padding({n.padH, n.padW})
+                                                             .groups(n.groups));
+            y = finish(y, n, act);
             break;
-        case LayerType::Dense:
-            y = activate(n.linear->forward(x.dim() > 2 ? x.flatten(1) : x), act);
+        }
+        case LayerType::Dense: {
+            const torch::Tensor src = x.dim() > 2 ? x.flatten(1) : x;
+            y = m_quantMode == QuantMode::Off ? n.linear->forward(src)
+                                              : F::linear(src, quantizedWeight(n), n.linear->bias);
+            y = finish(y, n, act);
             break;
+        }
         case LayerType::BatchNorm:
             y = n.bn2d ? n.bn2d->forward(x.dim() == 2 ? x.view({x.size(0), x.size(1), 1, 1}) : x)
                        : n.bn1d->forward(x.dim() > 2 ? x.flatten(1) : x);
@@ -253,6 +280,7 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
             y = x;
             for (std::size_t k = 1; k < n.inputs.size(); ++k)
                 y = y + valueOf(n.inputs[k]);
+            y = finish(y, n, act);
             break;
         case LayerType::Relu:
             y = torch::relu(x);
@@ -272,6 +300,82 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
     }
     torch::Tensor out = values.back();
     return out.dim() > 2 ? out.flatten(1) : out;
+}
+
+GraphNode *GraphNetImpl::node(const std::string &name)
+{
+    for (GraphNode &n : m_nodes)
+        if (n.name == name)
+            return &n;
+    return nullptr;
+}
+
+torch::Tensor GraphNetImpl::weightOf(GraphNode &n)
+{
+    return n.conv ? n.conv->weight : n.linear ? n.linear->weight : torch::Tensor();
+}
+
+torch::Tensor GraphNetImpl::biasOf(GraphNode &n)
+{
+    return n.conv ? n.conv->bias : n.linear ? n.linear->bias : torch::Tensor();
+}
+
+void GraphNetImpl::applyMasks()
+{
+    torch::NoGradGuard noGrad;
+    for (GraphNode &n : m_nodes)
+        if (n.mask.defined())
+            weightOf(n).mul_(n.mask);
+}
+
+torch::Tensor GraphNetImpl::quantizeActivation(const torch::Tensor &x, GraphNode &n)
+{
+    if (m_quantMode == QuantMode::Off || !n.boundary)
+        return x;
+    RangeObserver &r = n.range;
+    if (m_quantMode == QuantMode::Calibrate || (m_quantMode == QuantMode::Train && is_training())) {
+        const auto [lo, hi] = torch::aminmax(x.detach());
+        const double batchMin = lo.item<double>(), batchMax = hi.item<double>();
+        if (!r.seen) {
+            r = {true, batchMin, batchMax};
+        } else if (m_quantMode == QuantMode::Calibrate) {
+            r.min = std::min(r.min, batchMin);
+            r.max = std::max(r.max, batchMax);
+        } else {
+            // Moving average of the batch ranges, as in Jacob et al. 2018 (CVPR), section 3.
+            constexpr double kDecay = 0.99;
+            r.min = kDecay * r.min + (1.0 - kDecay) * batchMin;
+            r.max = kDecay * r.max + (1.0 - kDecay) * batchMax;
+        }
+    }
+    if (!r.seen)
+        return x;
+    const QuantParams q = activationParams(TensorRange{float(r.min), float(r.max)}, n.activationBits);
+    return at::fake_quantize_per_tensor_affine(x, q.scale, q.zeroPoint, q.qmin, q.qmax);
+}
+
+torch::Tensor GraphNetImpl::quantizedWeight(GraphNode &n)
+{
+    const torch::Tensor w = weightOf(n);
+    const int bits = n.weightBits;
+    if (bits > 8)
+        return w;
+    std::vector<int64_t> dims;
+    for (int64_t d = 1; d < w.dim(); ++d)
+        dims.push_back(d);
+    const torch::Tensor detached = w.detach();
+    if (bits == 1) {
+        // Binary weights (Rastegari et al. 2016, XNOR-Net): alpha * sign(w) per output channel, alpha = mean |w|;
+        // the straight-through estimator passes the gradient to the float weight unchanged.
+        const auto alpha = detached.abs().mean(dims, true);
+        const auto binary = torch::where(detached >= 0, alpha, -alpha);
+        return w + (binary - w).detach();
+    }
+    const int64_t qmax = (int64_t(1) << (bits - 1)) - 1;
+    auto scale = detached.abs().amax(dims) / double(qmax);
+    scale = torch::where(scale > 0, scale, torch::ones_like(scale)).to(torch::kFloat);
+    const auto zeroPoint = torch::zeros({w.size(0)}, torch::TensorOptions().dtype(torch::kInt));
+    return at::fake_quantize_per_channel_affine(w, scale, zeroPoint, 0, -qmax, qmax);
 }
 
 } // namespace psc::ml

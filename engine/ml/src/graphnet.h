@@ -11,14 +11,37 @@
 #include <torch/nn/modules/linear.h>
 
 #include <array>
+#include <string>
 #include <cstdint>
 #include <vector>
 
 namespace psc::ml {
 
+/** How fake quantisation runs (docs/quantization.md). */
+enum class QuantMode
+{
+    Off,       ///< float
+    Calibrate, ///< record min/max of every boundary tensor, then fake-quantise with them (post-training)
+    Train,     ///< exponential moving average of the ranges (quantisation-aware training)
+    Frozen,    ///< fake-quantise with the recorded ranges (evaluation)
+};
+
+/** The recorded float range of one quantisation-boundary tensor. */
+struct RangeObserver
+{
+    bool seen = false;
+    double min = 0.0, max = 0.0;
+};
+
 struct GraphNode
 {
+    std::string name;
     LayerType type = LayerType::Relu;
+    int64_t groups = 1;
+    int weightBits = 8, activationBits = 8;
+    bool boundary = false;   ///< conv/dense/add: the output carries its own quantisation parameters
+    RangeObserver range;
+    torch::Tensor mask;      ///< 0/1 keep-mask of the weight (undefined if dense)
     Activation activation = Activation::None;
     std::vector<int> inputs;      ///< indices of producing nodes; -1 is the network input
     int lastUse = 0;              ///< index of the last node reading this node's output
@@ -40,7 +63,31 @@ public:
     /** Runs the graph. With `logits`, a trailing softmax (layer or fused) is skipped for the loss. */
     torch::Tensor forward(const torch::Tensor &input, bool logits = true);
 
+    std::vector<GraphNode> &nodes() { return m_nodes; }
+    /** The node of a layer name, or nullptr. */
+    GraphNode *node(const std::string &name);
+    /** The weight tensor of a conv/dense node (undefined for others). */
+    static torch::Tensor weightOf(GraphNode &n);
+    static torch::Tensor biasOf(GraphNode &n);
+
+    void setQuantMode(QuantMode mode) { m_quantMode = mode; }
+    QuantMode quantMode() const { return m_quantMode; }
+    /** The fixed input quantisation: q = x / scale + zeroPoint in int8 (docs/quantization.md "Input"). */
+    void setInputQuantization(double scale, int zeroPoint)
+    {
+        m_inputScale = scale;
+        m_inputZeroPoint = zeroPoint;
+    }
+    /** Multiplies every masked weight by its mask (after an optimiser step). */
+    void applyMasks();
+
 private:
+    torch::Tensor quantizeActivation(const torch::Tensor &x, GraphNode &n);
+    torch::Tensor quantizedWeight(GraphNode &n);
+
+    QuantMode m_quantMode = QuantMode::Off;
+    double m_inputScale = 1.0;
+    int m_inputZeroPoint = 0;
     std::vector<GraphNode> m_nodes;
     int m_trailingSoftmax = -1; ///< index of a final softmax layer, -1 if none
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/ml/torchtrainer.h"
 
+#include "deploy.h"
 #include "graphnet.h"
 
 #include "psc/core/error.h"
@@ -11,11 +12,12 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
-#include <torch/serialize.h>
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -31,6 +33,7 @@ namespace {
 struct TensorData
 {
     torch::Tensor trainX, trainY, testX, testY;
+    double mean = 0.0, stdev = 1.0; ///< of the training pixels in [0, 1]
 };
 
 TensorData toTensors(const Dataset &data)
@@ -52,6 +55,8 @@ TensorData toTensors(const Dataset &data)
     t.testX = images(data.test).sub_(mean).div_(stdev);
     t.trainY = labels(data.train);
     t.testY = labels(data.test);
+    t.mean = mean;
+    t.stdev = stdev;
     return t;
 }
 
@@ -141,19 +146,68 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
     const auto valX = t->trainX.index_select(0, valIdxT);
     const auto valY = t->trainY.index_select(0, valIdxT);
 
-    GraphNet net(network, seed);
-    std::unique_ptr<torch::optim::Optimizer> opt;
-    if (recipe.optimizer == OptimizerKind::Adam)
-        opt = std::make_unique<torch::optim::Adam>(
-            net->parameters(), torch::optim::AdamOptions(recipe.learningRate).weight_decay(recipe.weightDecay));
-    else
-        opt = std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(recipe.learningRate)
-                                                                         .momentum(recipe.momentum)
-                                                                         .weight_decay(recipe.weightDecay)
-                                                                         .nesterov(recipe.momentum > 0));
-
     const std::size_t batch = std::size_t(std::max(1, recipe.batchSize));
     const std::size_t stepsPerEpoch = (trainIdx.size() + batch - 1) / batch;
+    bool sparse = false;
+    for (const LayerSpec &l : network.layers)
+        sparse |= l.sparsity.isSparse();
+
+    // One pass over the training images per epoch, shuffled per trial seed and epoch. `afterStep` runs
+    // after every optimiser step (pruning masks).
+    double lossSum = 0.0;
+    int64_t lossCount = 0;
+    auto runEpochs = [&](GraphNet &model, torch::optim::Optimizer &opt, int epochs, int epochSalt,
+                         const std::function<double(std::size_t)> &lrAt, const std::function<void(std::size_t)> &afterStep,
+                         const std::string &phase) {
+        const std::size_t totalSteps = stepsPerEpoch * std::size_t(epochs);
+        std::size_t step = 0;
+        for (int epoch = 0; epoch < epochs; ++epoch) {
+            model->train();
+            const auto order = permutation(int64_t(trainIdx.size()),
+                                           seed * 1000003ULL + std::uint64_t(epoch + epochSalt));
+            std::vector<int64_t> shuffled(trainIdx.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                shuffled[i] = trainIdx[std::size_t(order[i])];
+            lossSum = 0.0;
+            lossCount = 0;
+            for (std::size_t b = 0; b < shuffled.size(); b += batch, ++step) {
+                ctx.checkpoint();
+                const double lr = lrAt(step);
+                for (auto &group : opt.param_groups())
+                    group.options().set_lr(lr);
+                const auto idx = indexTensor(shuffled, b, std::min(shuffled.size(), b + batch));
+                const auto x = t->trainX.index_select(0, idx);
+                const auto y = t->trainY.index_select(0, idx);
+                opt.zero_grad();
+                auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+                const double lossValue = loss.item<double>();
+                if (!std::isfinite(lossValue))
+                    throw RuntimeError(phase + " diverged: loss is " + std::to_string(lossValue) + " at epoch " +
+                                       std::to_string(epoch + 1) + ", batch " + std::to_string(b / batch + 1));
+                loss.backward();
+                opt.step();
+                afterStep(step);
+                lossSum += lossValue;
+                ++lossCount;
+                if (step % 20 == 0)
+                    ctx.progress(double(step) / double(std::max<std::size_t>(totalSteps, 1)),
+                                 phase + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) +
+                                     ", loss " + std::to_string(lossSum / double(lossCount)).substr(0, 6));
+            }
+        }
+    };
+    auto makeOptimizer = [&](GraphNet &model, double lr) -> std::unique_ptr<torch::optim::Optimizer> {
+        if (recipe.optimizer == OptimizerKind::Adam)
+            return std::make_unique<torch::optim::Adam>(
+                model->parameters(), torch::optim::AdamOptions(lr).weight_decay(recipe.weightDecay));
+        return std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(lr)
+                                                                            .momentum(recipe.momentum)
+                                                                            .weight_decay(recipe.weightDecay)
+                                                                            .nesterov(recipe.momentum > 0));
+    };
+
+    // 1. Float training, with gradual magnitude pruning of the sparse layers.
+    GraphNet net(network, seed);
     const std::size_t totalSteps = stepsPerEpoch * std::size_t(recipe.epochs);
     auto lrAt = [&](std::size_t step) {
         switch (recipe.schedule) {
@@ -167,67 +221,73 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
         }
         return recipe.learningRate;
     };
+    auto pruneProgress = [&](std::size_t step) {
+        const double at = double(step + 1) / double(std::max<std::size_t>(totalSteps, 1));
+        const double span = std::max(recipe.pruneEnd - recipe.pruneBegin, 1e-9);
+        return std::clamp((at - recipe.pruneBegin) / span, 0.0, 1.0);
+    };
+    auto pruneStep = [&](std::size_t step) {
+        if (!sparse)
+            return;
+        const double p = pruneProgress(step);
+        // Masks follow the schedule every 16 steps and at its end; in between they only re-zero the weights.
+        if (p > 0.0 && (step % 16 == 0 || (p >= 1.0 && pruneProgress(step - 1) < 1.0)))
+            updateMasks(net, network, p);
+        else
+            net->applyMasks();
+    };
 
     TrainResult result;
     const auto start = std::chrono::steady_clock::now();
-    std::size_t step = 0;
-    double lossSum = 0.0;
-    int64_t lossCount = 0;
-    for (int epoch = 0; epoch < recipe.epochs; ++epoch) {
-        net->train();
-        const auto order = permutation(int64_t(trainIdx.size()), seed * 1000003ULL + std::uint64_t(epoch));
-        std::vector<int64_t> shuffled(trainIdx.size());
-        for (std::size_t i = 0; i < order.size(); ++i)
-            shuffled[i] = trainIdx[std::size_t(order[i])];
-        lossSum = 0.0;
-        lossCount = 0;
-        for (std::size_t b = 0; b < shuffled.size(); b += batch, ++step) {
-            ctx.checkpoint();
-            const double lr = lrAt(step);
-            for (auto &group : opt->param_groups())
-                group.options().set_lr(lr);
-            const auto idx = indexTensor(shuffled, b, std::min(shuffled.size(), b + batch));
-            const auto x = t->trainX.index_select(0, idx);
-            const auto y = t->trainY.index_select(0, idx);
-            opt->zero_grad();
-            auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
-            const double lossValue = loss.item<double>();
-            if (!std::isfinite(lossValue))
-                throw RuntimeError("training diverged: loss is " + std::to_string(lossValue) + " at epoch " +
-                                   std::to_string(epoch + 1) + ", batch " + std::to_string(b / batch + 1));
-            loss.backward();
-            opt->step();
-            lossSum += lossValue;
-            ++lossCount;
-            if (step % 20 == 0)
-                ctx.progress(double(step) / double(std::max<std::size_t>(totalSteps, 1)),
-                             "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(recipe.epochs) +
-                                 ", loss " + std::to_string(lossSum / double(lossCount)).substr(0, 6));
-        }
+    {
+        auto opt = makeOptimizer(net, recipe.learningRate);
+        runEpochs(net, *opt, recipe.epochs, 0, lrAt, pruneStep, "training");
     }
+    if (sparse)
+        updateMasks(net, network, 1.0); // the final sparsity, also when training was shorter than the schedule
     result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.epochs = recipe.epochs;
     result.finalTrainLoss = lossCount ? lossSum / double(lossCount) : 0.0;
     result.samplesPerSecond =
         result.trainSeconds > 0 ? double(trainIdx.size()) * recipe.epochs / result.trainSeconds : 0.0;
 
-    ctx.progress(1.0, "evaluating");
-    result.validationAccuracy = accuracy(net, valX, valY, ctx);
     auto testX = t->testX;
     auto testY = t->testY;
     if (recipe.testSubset > 0 && recipe.testSubset < testX.size(0)) {
         testX = testX.slice(0, 0, recipe.testSubset);
         testY = testY.slice(0, 0, recipe.testSubset);
     }
+    ctx.progress(1.0, "evaluating");
+    result.validationAccuracy = accuracy(net, valX, valY, ctx);
     result.testAccuracy = accuracy(net, testX, testY, ctx);
 
-    std::ostringstream blob;
-    torch::serialize::OutputArchive archive;
-    net->save(archive);
-    archive.save_to(blob);
-    const std::string bytes = blob.str();
-    result.weights.assign(bytes.begin(), bytes.end());
-    result.weightsFormat = "torch-archive-v1";
+    // 2. The deployable network: batch norms folded, activations fused, then quantisation-aware fine-tuning
+    //    or post-training calibration of the activation ranges (docs/quantization.md).
+    std::map<std::string, std::string> renamed;
+    const NetworkDescription lowered = lowerForDeployment(network, &renamed);
+    GraphNet low = foldBatchNorms(net, network, lowered, renamed);
+    low->setInputQuantization(1.0 / (255.0 * t->stdev), int(std::nearbyint(255.0 * t->mean)) - 128);
+    if (recipe.qatEpochs > 0) {
+        low->setQuantMode(QuantMode::Train);
+        auto opt = makeOptimizer(low, recipe.qatLearningRate);
+        runEpochs(low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
+                  [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
+    } else {
+        torch::NoGradGuard noGrad;
+        low->eval();
+        low->setQuantMode(QuantMode::Calibrate);
+        for (int b = 0; b < recipe.calibrationBatches && std::size_t(b) * batch < trainIdx.size(); ++b) {
+            ctx.checkpoint();
+            const std::size_t begin = std::size_t(b) * batch;
+            low->forward(t->trainX.index_select(0, indexTensor(trainIdx, begin, std::min(trainIdx.size(), begin + batch))));
+        }
+    }
+    low->setQuantMode(QuantMode::Frozen);
+    result.quantizedValidationAccuracy = accuracy(low, valX, valY, ctx);
+    result.quantizedTestAccuracy = accuracy(low, testX, testY, ctx);
+
+    result.weights = serializeTrainedModel(exportTrainedModel(low, lowered, t->mean, t->stdev));
+    result.weightsFormat = kTrainedModelFormat;
     return result;
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "space/networkbuilder.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace psc {
 
 namespace {
@@ -10,7 +13,7 @@ class Builder
 {
 public:
     Builder(NetworkDescription &net, std::map<std::string, double> &sparsity, const ArchitectureChoice &choice)
-        : m_net(net), m_sparsity(sparsity), m_batchNorm(choice.batchNorm), m_activation(choice.activation),
+        : m_net(net), m_sparsity(sparsity), m_pattern(choice.sparsityPattern), m_batchNorm(choice.batchNorm), m_activation(choice.activation),
           m_channels(net.input.channels)
     {}
 
@@ -83,14 +86,42 @@ private:
         if (weighted)
             layer.weightBits = m_section.weightBits;
         layer.activationBits = m_section.activationBits;
-        if (weighted && m_section.sparsity > 0.0)
-            m_sparsity[layer.name] = m_section.sparsity;
+        // Binary weights are +-alpha: they cannot be sparse, so a binary layer stays dense.
+        if (weighted && m_section.sparsity > 0.0 && layer.weightBits > 1) {
+            layer.sparsity = sparsityFor(m_section.sparsity);
+            if (layer.sparsity.isSparse())
+                m_sparsity[layer.name] = layer.sparsity.fraction;
+        }
         m_last = layer.name;
         m_net.layers.push_back(std::move(layer));
     }
 
+    /** The layer sparsity for a chosen fraction under the space's pattern. */
+    SparsitySpec sparsityFor(double fraction) const
+    {
+        SparsitySpec s = m_pattern;
+        switch (s.pattern) {
+        case SparsityPattern::Dbb:
+            s.maxNonZeros = std::clamp(int(std::lround((1.0 - fraction) * s.blockSize)), 1, s.blockSize);
+            s.fraction = 1.0 - double(s.maxNonZeros) / s.blockSize;
+            break;
+        case SparsityPattern::NM:
+            s.n = std::clamp(int(std::lround((1.0 - fraction) * s.m)), 1, s.m);
+            s.fraction = 1.0 - double(s.n) / s.m;
+            break;
+        default:
+            s.pattern = SparsityPattern::Unstructured;
+            s.fraction = fraction;
+            break;
+        }
+        if (s.fraction <= 0.0)
+            s = SparsitySpec{};
+        return s;
+    }
+
     NetworkDescription &m_net;
     std::map<std::string, double> &m_sparsity;
+    SparsitySpec m_pattern;
     bool m_batchNorm;
     Activation m_activation;
     SectionCompression m_section;

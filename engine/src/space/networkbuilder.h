@@ -43,6 +43,7 @@ struct ArchitectureChoice
     std::vector<BlockChoice> blocks;
     int denseUnits = 0;
     SectionCompression headCompression;
+    SparsitySpec sparsityPattern{SparsityPattern::Unstructured}; ///< SearchSpaceDefinition::sparsityPattern
 };
 
 /**

@@ -282,6 +282,7 @@ DecodedCandidate SearchSpace::decode(const Encoding &encoding) const
     validate(encoding);
     const Impl &impl = *m_impl;
     ArchitectureChoice choice;
+    choice.sparsityPattern = impl.definition.sparsityPattern;
     choice.blocks.resize(std::size_t(impl.slots));
     nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
     for (const Parameter &p : impl.parameters) {

@@ -248,7 +248,7 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     src.requireObject(root, pointer);
     src.checkKeys(root, pointer,
                   {"name", "description", "input", "num_classes", "stem", "blocks", "head", "batch_norm", "activation",
-                   "weight_bits", "activation_bits", "sparsity"});
+                   "weight_bits", "activation_bits", "sparsity", "sparsity_pattern"});
     const ListParsers lists{src};
     SearchSpaceDefinition def;
     def.name = src.requireString(root, pointer, "name");
@@ -302,6 +302,27 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
             return src.toChoice(v, p, {"relu", "relu6"}) == 0 ? Activation::Relu : Activation::Relu6;
         });
     def.compression = lists.compression(root, pointer, def.compression);
+    if (const auto it = root.find("sparsity_pattern"); it != root.end()) {
+        // "unstructured" | {"pattern": "dbb", "block_size": BZ} | {"pattern": "n:m", "m": M}
+        const std::string p = JsonSource::child(pointer, "sparsity_pattern");
+        if (it->is_string()) {
+            src.toChoice(*it, p, {"unstructured"});
+        } else {
+            src.requireObject(*it, p);
+            const int kind = src.requireChoice(*it, p, "pattern", {"unstructured", "dbb", "n:m"});
+            if (kind == 0) {
+                src.checkKeys(*it, p, {"pattern"});
+            } else if (kind == 1) {
+                src.checkKeys(*it, p, {"pattern", "block_size"});
+                def.sparsityPattern = SparsitySpec{SparsityPattern::Dbb};
+                def.sparsityPattern.blockSize = src.requireInt(*it, p, "block_size", 2, 256);
+            } else {
+                src.checkKeys(*it, p, {"pattern", "m"});
+                def.sparsityPattern = SparsitySpec{SparsityPattern::NM};
+                def.sparsityPattern.m = src.requireInt(*it, p, "m", 2, 256);
+            }
+        }
+    }
 
     if (const auto problem = findDefinitionProblem(def))
         src.fail(nearestExisting(src.root(), pointer + problem->pointer), problem->what);
@@ -373,6 +394,17 @@ json searchSpaceDefinitionToJson(const SearchSpaceDefinition &d)
              {"batch_norm", listToJson(d.batchNorm)},
              {"activation", listToJson(d.activation)}};
     compressionToJson(out, d.compression);
+    switch (d.sparsityPattern.pattern) {
+    case SparsityPattern::Dbb:
+        out["sparsity_pattern"] = {{"pattern", "dbb"}, {"block_size", d.sparsityPattern.blockSize}};
+        break;
+    case SparsityPattern::NM:
+        out["sparsity_pattern"] = {{"pattern", "n:m"}, {"m", d.sparsityPattern.m}};
+        break;
+    default:
+        out["sparsity_pattern"] = "unstructured";
+        break;
+    }
     return out;
 }
 

@@ -8,7 +8,7 @@ namespace psc {
 namespace {
 
 // The order is the order users see in axis menus: what is optimised first, costs after.
-constexpr std::array<MetricInfo, 8> kModelMetrics{{
+constexpr std::array<MetricInfo, 11> kModelMetrics{{
     {"accuracy", "Validation accuracy", "",
      "Top-1 accuracy on the validation split held out of the training set, in [0, 1]; this is what the search "
      "optimises, so the test set stays unseen.",
@@ -16,11 +16,23 @@ constexpr std::array<MetricInfo, 8> kModelMetrics{{
     {"test_accuracy", "Test accuracy", "",
      "Top-1 accuracy on the test set, in [0, 1]; reported for the final choice, not meant to steer the search.",
      Direction::Maximize, false},
+    {"quantized_accuracy", "Quantised accuracy", "",
+     "Validation accuracy of the deployable network (batch norms folded) with fake quantisation at its "
+     "bit-widths, after quantisation-aware training or calibration, in [0, 1].",
+     Direction::Maximize, false},
+    {"deployed_accuracy", "Deployed accuracy", "",
+     "Test accuracy of the integer network as it would be deployed, computed by the integer reference "
+     "inference (int8/narrower weights and activations, int32 accumulators), in [0, 1].",
+     Direction::Maximize, false},
+    {"float_weight_bytes", "Float weight memory", "B",
+     "Bytes of the weights and biases as 32-bit floats: the size before compression.", Direction::Minimize, true},
     {"params", "Parameters", "", "Number of trainable parameters (weights, biases, batch-norm scales and shifts).",
      Direction::Minimize, true},
     {"macs", "MACs", "MAC", "Multiply-accumulate operations for one inference.", Direction::Minimize, true},
     {"weight_bytes", "Weight memory", "B",
-     "Bytes of weights and biases at the chosen bit-widths (flash / ROM footprint).", Direction::Minimize, true},
+     "Bytes of weights and biases as deployed: packed at their bit-widths, sparse layers in their encoding "
+     "(bitmask, CSR, DBB or N:M; docs/formats/weight-encodings.md), int32 biases (flash / ROM footprint).",
+     Direction::Minimize, true},
     {"peak_activation_bytes", "Peak activation memory", "B",
      "Largest sum of the tensors alive at once during one inference, at the chosen activation bit-widths.",
      Direction::Minimize, true},

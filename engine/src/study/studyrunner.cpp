@@ -6,6 +6,8 @@
 #include "psc/jobs/jobcontext.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
+#include "psc/quant/integerinference.h"
+#include "psc/quant/trainedmodel.h"
 #include "psc/plugin/searchstrategy.h"
 #include "psc/space/searchspace.h"
 #include "psc/study/studystore.h"
@@ -71,6 +73,7 @@ std::vector<Metric> architectureMetrics(const NetworkDescription &network)
     return {{"", "params", double(a.totalParams)},
             {"", "macs", double(a.totalMacs)},
             {"", "weight_bytes", double(a.totalWeightBytes)},
+            {"", "float_weight_bytes", 4.0 * double(a.totalParams)},
             {"", "peak_activation_bytes", double(a.peakLiveBytes)},
             {"", "arena_bytes", double(a.arenaBytes)}};
 }
@@ -105,6 +108,7 @@ struct StudyRunner::Impl
     {
         std::int64_t id = 0;
         std::optional<TrainResult> result;
+        double deployedAccuracy = std::nan("");
         std::string error;
         bool cancelled = false;
     };
@@ -132,12 +136,8 @@ struct StudyRunner::Impl
             return metrics;
         const ModelAnalysis analysis = analyzeNetwork(network);
         const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
-        auto deployment = defaultDeployment(network);
-        for (std::size_t i = 0; i < network.layers.size(); ++i)
-            if (auto it = sparsity.find(network.layers[i].name); it != sparsity.end() && it->second > 0) {
-                deployment[i].sparsity = it->second;
-                deployment[i].pattern = plugin::SparsityPattern::Unstructured;
-            }
+        (void)sparsity; // carried by the layers' SparsitySpec since the network format has it
+        const auto deployment = defaultDeployment(network);
         for (const auto &[id, constrained] : targets) {
             const plugin::CostEstimate e = options.targets->target(id)->estimateTotals(info, deployment);
             const auto tm = targetMetrics(id, e);
@@ -307,6 +307,12 @@ struct StudyRunner::Impl
             try {
                 const NetworkDescription net = parseNetworkJson(raw->trial.architectureJson, "trial");
                 d.result = trainer.train(net, spec.training, data, seed, child);
+                if (d.result->weightsFormat == kTrainedModelFormat) {
+                    // The deployed accuracy: the integer reference inference on the test set.
+                    const TrainedModel trained = deserializeTrainedModel(d.result->weights, "trained weights");
+                    d.deployedAccuracy =
+                        IntegerModel::quantize(trained).accuracy(data.test, spec.training.testSubset, &child);
+                }
             } catch (const JobCancelled &) {
                 d.cancelled = true;
             } catch (const std::exception &e) {
@@ -336,6 +342,10 @@ struct StudyRunner::Impl
         if (d.result) {
             metrics.push_back({"", "accuracy", d.result->validationAccuracy});
             metrics.push_back({"", "test_accuracy", d.result->testAccuracy});
+            if (std::isfinite(d.result->quantizedValidationAccuracy))
+                metrics.push_back({"", "quantized_accuracy", d.result->quantizedValidationAccuracy});
+            if (std::isfinite(d.deployedAccuracy))
+                metrics.push_back({"", "deployed_accuracy", d.deployedAccuracy});
             metrics.push_back({"", "train_seconds", d.result->trainSeconds});
             if (std::string why = violations(spec.constraints, metrics); !why.empty()) {
                 state = TrialState::Infeasible;

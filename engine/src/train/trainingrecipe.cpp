@@ -68,7 +68,8 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
     src.requireObject(obj, pointer);
     src.checkKeys(obj, pointer,
                   {"epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule",
-                   "step_epochs", "step_gamma", "validation_split", "train_subset", "test_subset"});
+                   "step_epochs", "step_gamma", "validation_split", "train_subset", "test_subset", "qat_epochs", "qat_learning_rate",
+                   "calibration_batches", "prune_begin", "prune_end"});
     TrainingRecipe r;
     r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
     r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);
@@ -85,6 +86,15 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
         openBelow(src, obj, pointer, "validation_split", r.validationSplit, 0.0, 0.5, "a fraction > 0 and <= 0.5");
     r.trainSubset = src.getInt(obj, pointer, "train_subset", r.trainSubset, 0);
     r.testSubset = src.getInt(obj, pointer, "test_subset", r.testSubset, 0);
+    r.qatEpochs = src.getInt(obj, pointer, "qat_epochs", r.qatEpochs, 0, kMaxEpochs);
+    r.qatLearningRate = openBelow(src, obj, pointer, "qat_learning_rate", r.qatLearningRate, 0.0, 10.0,
+                                  "a learning rate > 0 and <= 10");
+    r.calibrationBatches = src.getInt(obj, pointer, "calibration_batches", r.calibrationBatches, 1, 100000);
+    r.pruneBegin = src.getDouble(obj, pointer, "prune_begin", r.pruneBegin, 0.0, 1.0);
+    r.pruneEnd = src.getDouble(obj, pointer, "prune_end", r.pruneEnd, 0.0, 1.0);
+    if (r.pruneEnd < r.pruneBegin)
+        src.fail(JsonSource::child(pointer, "prune_end"),
+                 "expected prune_end >= prune_begin (" + std::to_string(r.pruneBegin) + ")");
     return r;
 }
 
@@ -103,6 +113,11 @@ json trainingRecipeToJson(const TrainingRecipe &r)
         {"validation_split", r.validationSplit},
         {"train_subset", r.trainSubset},
         {"test_subset", r.testSubset},
+        {"qat_epochs", r.qatEpochs},
+        {"qat_learning_rate", r.qatLearningRate},
+        {"calibration_batches", r.calibrationBatches},
+        {"prune_begin", r.pruneBegin},
+        {"prune_end", r.pruneEnd},
     };
 }
 

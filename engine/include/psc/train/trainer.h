@@ -4,6 +4,7 @@
 #include "psc/train/trainingrecipe.h"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,20 @@ struct NetworkDescription;
 /** Outcome of training one candidate. Accuracies are fractions in [0, 1]. */
 struct TrainResult
 {
-    double validationAccuracy = 0.0;
-    double testAccuracy = 0.0;
+    double validationAccuracy = 0.0; ///< of the float network (after pruning, before quantisation)
+    double testAccuracy = 0.0;       ///< of the float network
+    /// Of the deployable network with fake quantisation (after folding and QAT or calibration); NaN if
+    /// the trainer did not quantise.
+    double quantizedValidationAccuracy = std::numeric_limits<double>::quiet_NaN();
+    double quantizedTestAccuracy = std::numeric_limits<double>::quiet_NaN();
     double finalTrainLoss = 0.0;
     int epochs = 0;
     double trainSeconds = 0.0;      ///< wall time of the training loop (excluding evaluation)
     double samplesPerSecond = 0.0;  ///< training throughput
-    std::vector<std::uint8_t> weights; ///< serialized trained parameters (format owned by the trainer)
-    std::string weightsFormat;         ///< e.g. "torch-pickle-v1"
+    /// The trained model: for kTrainedModelFormat ("psc-trained-model-v1") a serialised TrainedModel
+    /// (psc/quant/trainedmodel.h) that the engine's integer inference and the exporters read.
+    std::vector<std::uint8_t> weights;
+    std::string weightsFormat;
 };
 
 /**

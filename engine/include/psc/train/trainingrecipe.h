@@ -37,6 +37,17 @@ struct TrainingRecipe
     int trainSubset = 0;          ///< if > 0, use only this many training images (before the split)
     int testSubset = 0;           ///< if > 0, evaluate on only this many test images
 
+    /// Quantisation (docs/quantization.md): after float training the batch norms are folded; with
+    /// qatEpochs > 0 the folded network is fine-tuned with fake quantisation (QAT) at qatLearningRate,
+    /// otherwise its ranges are calibrated on `calibrationBatches` training batches (post-training).
+    int qatEpochs = 0;
+    double qatLearningRate = 1e-4;
+    int calibrationBatches = 16;
+    /// Gradual magnitude pruning of layers with a sparsity: the schedule of Zhu & Gupta (2017) runs from
+    /// pruneBegin to pruneEnd, as fractions of the float training steps; the mask is then fixed.
+    double pruneBegin = 0.1;
+    double pruneEnd = 0.7;
+
     /** Stable JSON text with every field, used for the cache key and stored with each trial. */
     std::string canonicalJson() const;
     bool operator==(const TrainingRecipe &) const = default;
