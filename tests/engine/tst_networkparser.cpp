@@ -176,7 +176,7 @@ void TestNetworkParser::badFiles_data()
         "5:67: /layers/0/padding: expected \"same\", \"valid\" or a non-negative integer, got \"full\"");
     row("bad-unknown-key.json",
         "5:53: /layers/0/kernal: unknown key \"kernal\"; did you mean \"kernel\"? (allowed keys: type, name, inputs, "
-        "out_channels, kernel, stride, padding, bias, activation, weight_bits, activation_bits)");
+        "out_channels, kernel, stride, padding, bias, activation, weight_bits, sparsity, activation_bits)");
     row("bad-key-for-other-type.json", "5:55: /layers/0/activation: unknown key \"activation\" (allowed keys: type, "
                                        "name, inputs, kernel, stride, padding, activation_bits)");
     row("bad-duplicate-key.json", "5:56: /layers/0: duplicate key \"out_channels\"");

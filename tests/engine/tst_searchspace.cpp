@@ -462,7 +462,14 @@ void TestSearchSpace::sparsityAndBitsReachTheCandidate()
     const DecodedCandidate sparse = space.decode({0, 0, 1});
     QVERIFY(dense.weightSparsity.empty());
     QCOMPARE(sparse.weightSparsity, (std::map<std::string, double>{{"block1_dw", 0.5}, {"block1_project", 0.5}}));
-    QCOMPARE(dense.network, sparse.network);
+    // The sparsity reaches the layers (unstructured, the default pattern); the rest is equal.
+    QVERIFY(layer(sparse.network, "block1_project").sparsity ==
+            (SparsitySpec{SparsityPattern::Unstructured, 0.5}));
+    QVERIFY(!layer(dense.network, "block1_project").sparsity.isSparse());
+    NetworkDescription withoutSparsity = sparse.network;
+    for (LayerSpec &l : withoutSparsity.layers)
+        l.sparsity = SparsitySpec{};
+    QCOMPARE(dense.network, withoutSparsity);
     QVERIFY(dense.architectureHash != sparse.architectureHash); // must not share cached training results
     QCOMPARE(layer(dense.network, "block1_project").weightBits, 4);
     QCOMPARE(layer(dense.network, "block1_project").activationBits, 2);

@@ -108,7 +108,7 @@ void TestStudySpec::bundledDemoParses()
     QVERIFY(spec.task.path.empty());
     QVERIFY(spec.searchSpace == SearchSpace::fromFile(kDemoSpace).definition());
     QVERIFY(spec.objectives.size() >= 2);
-    QVERIFY((spec.objectives[0] == Objective{{"accuracy", ""}, Direction::Maximize}));
+    QVERIFY((spec.objectives[0] == Objective{{"deployed_accuracy", ""}, Direction::Maximize}));
     QVERIFY((spec.objectives[1] == Objective{{"weight_bytes", ""}, Direction::Minimize}));
     QVERIFY(!spec.constraints.empty());
     for (const Constraint &c : spec.constraints)
@@ -246,7 +246,8 @@ void TestStudySpec::metricTable()
         QVERIFY(!m.label.empty() && !m.description.empty());
         QCOMPARE(findModelMetric(m.name), &m);
     }
-    QCOMPARE(names, (std::set<std::string>{"accuracy", "test_accuracy", "params", "macs", "weight_bytes",
+    QCOMPARE(names, (std::set<std::string>{"accuracy", "test_accuracy", "quantized_accuracy", "deployed_accuracy",
+                                           "float_weight_bytes", "params", "macs", "weight_bytes",
                                            "peak_activation_bytes", "arena_bytes", "train_seconds"}));
     QVERIFY(findModelMetric("accuracy")->better == Direction::Maximize);
     QVERIFY(!findModelMetric("accuracy")->beforeTraining);
@@ -254,7 +255,8 @@ void TestStudySpec::metricTable()
     QCOMPARE(findModelMetric("weight_bytes")->unit, std::string_view("B"));
     QCOMPARE(findModelMetric("train_seconds")->unit, std::string_view("s"));
     QVERIFY(findModelMetric("latency_s") == nullptr);
-    QCOMPARE(modelMetricNames(), std::string("accuracy, test_accuracy, params, macs, weight_bytes, "
+    QCOMPARE(modelMetricNames(), std::string("accuracy, test_accuracy, quantized_accuracy, deployed_accuracy, "
+                                             "float_weight_bytes, params, macs, weight_bytes, "
                                              "peak_activation_bytes, arena_bytes, train_seconds"));
     QCOMPARE(toString(Direction::Maximize), std::string_view("max"));
 }
@@ -402,7 +404,8 @@ void TestStudySpec::badSpecs_data()
     row("objectives object", specWith(R"("objectives": {"metric": "accuracy"})", {"objectives"}),
         "bad.json:2:15: /objectives: expected an array, got an object");
     row("unknown metric", specWith(R"("objectives": ["acc"])", {"objectives"}),
-        "bad.json:2:16: /objectives/0: unknown metric \"acc\" (model metrics: accuracy, test_accuracy, params, macs, "
+        "bad.json:2:16: /objectives/0: unknown metric \"acc\" (model metrics: accuracy, test_accuracy, "
+        "quantized_accuracy, deployed_accuracy, float_weight_bytes, params, macs, "
         "weight_bytes, peak_activation_bytes, arena_bytes, train_seconds; a target's metric is written "
         "\"name@target\")");
     row("metric syntax", specWith(R"("objectives": [{"metric": "Latency@mcu"}])", {"objectives"}),

@@ -72,9 +72,10 @@ void TestTrainingRecipe::defaultCanonicalJsonIsPinned()
     // This text is part of the cache key stored in study files: changing it silently invalidates every
     // cached result, so a change must be deliberate.
     QCOMPARE(TrainingRecipe().canonicalJson(),
-             std::string(R"({"batch_size":128,"epochs":3,"learning_rate":0.002,"momentum":0.9,"optimizer":"adam",)"
-                         R"("schedule":"cosine","step_epochs":1,"step_gamma":0.5,"test_subset":0,"train_subset":0,)"
-                         R"("validation_split":0.1,"weight_decay":0.0})"));
+             std::string(R"({"batch_size":128,"calibration_batches":16,"epochs":3,"learning_rate":0.002,)"
+                         R"("momentum":0.9,"optimizer":"adam","prune_begin":0.1,"prune_end":0.7,"qat_epochs":0,)"
+                         R"("qat_learning_rate":0.0001,"schedule":"cosine","step_epochs":1,"step_gamma":0.5,)"
+                         R"("test_subset":0,"train_subset":0,"validation_split":0.1,"weight_decay":0.0})"));
     TrainingRecipe r;
     r.learningRate = 1e-4;
     r.weightDecay = 5e-5;

@@ -73,8 +73,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
         model.setStudy(demoSpec(), {complete(1, 0.8512, 21913, 2.2e6), pending(2)});
         QCOMPARE(model.rowCount(), 2);
-        // #, state, front, the 8 model metrics (objectives first), error
-        QCOMPARE(model.columnCount(), 3 + 8 + 1);
+        // #, state, front, the 11 model metrics (objectives first), error
+        QCOMPARE(model.columnCount(), 3 + 11 + 1);
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn)->name, std::string("accuracy"));
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn + 1)->name, std::string("weight_bytes"));
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn + 2)->name, std::string("macs"));

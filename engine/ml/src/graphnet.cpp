@@ -5,6 +5,8 @@
 #include "psc/quant/integerinference.h"
 
 #include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/conv.h>
+#include <torch/nn/functional/linear.h>
 #include <torch/nn/functional/padding.h>
 #include <torch/nn/functional/pooling.h>
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/net/analysis.h"
 
+#include "psc/compress/sparsity.h"
+#include "psc/compress/weightencoding.h"
+
 #include "psc/net/memoryplanner.h"
 #include "psc/net/shapeinference.h"
 
@@ -133,7 +136,19 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
     if (hasWeights(l.type) && l.type != LayerType::BatchNorm) {
         out.params = weights + biases;
         out.weightBits = l.weightBits;
-        out.weightBytes = c.bytes(weights, l.weightBits) + 4 * biases;
+        out.denseWeightBytes = c.bytes(weights, l.weightBits) + 4 * biases;
+        out.weightBytes = out.denseWeightBytes;
+        out.nonZeroWeights = weights;
+        // A sparse layer is stored in its deployed encoding (docs/formats/weight-encodings.md). Channel
+        // pruning already shrank the shape, so such a layer deploys dense.
+        if (l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured) {
+            const WeightShape shape = l.type == LayerType::Dense ? WeightShape{o.channels, int(in.elements()), 1, 1}
+                                      : l.type == LayerType::Conv2d
+                                          ? WeightShape{o.channels, in.channels, l.kernelH, l.kernelW}
+                                          : WeightShape{o.channels, 1, l.kernelH, l.kernelW};
+            out.nonZeroWeights = expectedNonZeros(shape, l.sparsity);
+            out.weightBytes = deployedWeightBytes(shape, l.weightBits, l.sparsity, out.nonZeroWeights) + 4 * biases;
+        }
     }
     out.activationBytes = c.bytes(outElements, l.activationBits);
 }

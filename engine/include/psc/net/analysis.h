@@ -26,8 +26,12 @@ struct LayerAnalysis
     std::int64_t ops = 0;    ///< other element-wise arithmetic (bias adds, activations, pooling, add), rough
     std::int64_t params = 0; ///< trainable parameters: weights + biases; batch_norm: 2*C (gamma, beta)
     int weightBits = 0;      ///< bits per weight at deployment, 0 for layers without weights
-    /// Deployed constant bytes: ceil(weights * weightBits / 8) + 4 per bias (int32, as in TFLite).
+    /// Deployed constant bytes: the weights in their deployed encoding (packed dense at weightBits, or the
+    /// sparse encoding of docs/formats/weight-encodings.md) + 4 per bias (int32, as in TFLite).
     std::int64_t weightBytes = 0;
+    /// The same layer dense: ceil(weights * weightBits / 8) + 4 per bias (the size before pruning).
+    std::int64_t denseWeightBytes = 0;
+    std::int64_t nonZeroWeights = 0; ///< weights the layer's sparsity keeps (all of them when dense)
     int activationBits = 8;
     std::int64_t activationBytes = 0; ///< the output tensor: ceil(elements * activationBits / 8)
     bool foldedIntoProducer = false;  ///< batch_norm only: folds into the conv/dense before it when deployed
