@@ -248,4 +248,12 @@ void AxisChooser::setHelpText(const QString &html)
     m_help->setToolTip(html);
 }
 
+void AxisChooser::addControl(QWidget *widget)
+{
+    auto *row = static_cast<QHBoxLayout *>(layout());
+    const int help = row->indexOf(m_help);
+    row->insertSpacing(help, 8);
+    row->insertWidget(help + 1, widget);
+}
+
 } // namespace psc
