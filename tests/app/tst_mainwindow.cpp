@@ -3,14 +3,14 @@
 #include "recentfiles.h"
 #include "studycontroller.h"
 
+#include "models/layercompressionmodel.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 #include "views/costbreakdownplot.h"
 #include "views/fitmatrix.h"
-#include "views/studyview.h"
-#include "models/layercompressionmodel.h"
 #include "views/layercompressionview.h"
+#include "views/studyview.h"
 #include "views/trialcostview.h"
 #include "views/trialinspector.h"
 
@@ -87,7 +87,8 @@ QString prepareStudy(const QString &path, int n)
     return path;
 }
 
-/** Adds a complete child of trial `parentId` to the study: the DS-CNN at 4 bits with a 2:4 pattern on its dense layer. */
+/** Adds a complete child of trial `parentId` to the study: the DS-CNN at 4 bits with a 2:4 pattern on its dense layer.
+ */
 qint64 addCompressedChild(const QString &path, qint64 parentId)
 {
     auto store = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadWrite);
@@ -202,11 +203,13 @@ private Q_SLOTS:
         QVERIFY2(layers->message().isEmpty(), qPrintable(layers->message()));
         const LayerCompressionModel *model = layers->model();
         QCOMPARE(model->rowCount(), int(model->network().layers.size()) + 1);
-        QVERIFY2(layers->headerText().contains(QStringLiteral("Compressed from trial 1")), qPrintable(layers->headerText()));
+        QVERIFY2(layers->headerText().contains(QStringLiteral("Compressed from trial 1")),
+                 qPrintable(layers->headerText()));
         QVERIFY(layers->headerText().contains(QStringLiteral("weight_bits = 4")));
         bool sawPattern = false;
         for (int r = 0; r < model->totalsRow(); ++r)
-            sawPattern |= model->index(r, LayerCompressionModel::PatternColumn).data().toString() == QStringLiteral("2:4");
+            sawPattern |=
+                model->index(r, LayerCompressionModel::PatternColumn).data().toString() == QStringLiteral("2:4");
         QVERIFY(sawPattern);
         QCOMPARE(model->index(model->totalsRow(), LayerCompressionModel::SizeAfterColumn)
                      .data(LayerCompressionModel::RawValueRole)

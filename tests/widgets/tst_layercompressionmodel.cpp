@@ -122,8 +122,10 @@ private Q_SLOTS:
         QCOMPARE(text(model, 4, M::SizeAfterColumn), QStringLiteral("400 B"));
         QCOMPARE(text(model, 0, M::RatioColumn), QStringLiteral("6.0×"));
         QCOMPARE(text(model, 5, M::ActivationBitsColumn), QStringLiteral("4"));
-        QVERIFY(model.index(4, M::SizeAfterColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("bitmask")));
-        QVERIFY(model.index(2, M::SparsityColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("channels")));
+        QVERIFY(
+            model.index(4, M::SizeAfterColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("bitmask")));
+        QVERIFY(
+            model.index(2, M::SparsityColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("channels")));
 
         // Layers without weights leave the weight columns empty but show their activation bits.
         QCOMPARE(text(model, 1, M::LayerColumn), QStringLiteral("relu_1"));
@@ -218,7 +220,8 @@ private Q_SLOTS:
         view.setTrial(parent);
         QVERIFY(!view.headerText().contains(QStringLiteral("Compressed")));
         view.setTrial(child, nullptr);
-        QVERIFY2(view.headerText().contains(QStringLiteral("Compressed from trial id 7")), qPrintable(view.headerText()));
+        QVERIFY2(view.headerText().contains(QStringLiteral("Compressed from trial id 7")),
+                 qPrintable(view.headerText()));
 
         Trial broken = trialWith(10, 6, "{\"input\": 3}");
         view.setTrial(broken);

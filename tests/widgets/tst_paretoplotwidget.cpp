@@ -273,7 +273,7 @@ private Q_SLOTS:
         plot.resize(900, 600);
         plot.setStudy(demoSpec(), trialsWithChildren());
         auto *toggle = plot.findChild<QCheckBox *>(QStringLiteral("compressionPathsToggle"));
-        QVERIFY(toggle && toggle->isChecked() && toggle->isEnabled() && !toggle->toolTip().isEmpty());
+        QVERIFY(toggle && toggle->isChecked() && !toggle->isHidden() && !toggle->toolTip().isEmpty());
         QVERIFY(plot.showsCompressionPaths());
 
         // Weight memory in KiB against accuracy in %: one arrow per child whose parent is drawn. Trial 10's
@@ -317,10 +317,10 @@ private Q_SLOTS:
         QCOMPARE(plot.compressionArrows().size(), std::size_t(2));
         QCOMPARE(plot.compressionArrows()[1].parentId, 2);
 
-        // A study without any parent links: nothing to draw, and the toggle says so by being disabled.
+        // A study without any parent links: nothing to draw, and no toggle.
         plot.setStudy(demoSpec(), trials());
         QVERIFY(plot.compressionArrows().empty());
-        QVERIFY(!toggle->isEnabled());
+        QVERIFY(toggle->isHidden());
     }
 
     void compressionPathsOnScreen()
@@ -359,6 +359,19 @@ private Q_SLOTS:
         QVERIFY2(arrow.blue() > arrow.green() + 40 && arrow.red() > arrow.green() + 20, qPrintable(arrow.name()));
         QVERIFY(plot.save(dir.filePath(QStringLiteral("paths.svg"))));
         QVERIFY(plot.save(dir.filePath(QStringLiteral("paths.pdf"))));
+
+        // A narrow plot wraps its legend into rows (four entries do not fit 480 pixels); wrapping back, with the
+        // wrapped grid's empty cells, and resizing keep every entry.
+        plot.setShowCompressionPaths(true);
+        const QStringList legend = plot.legendEntries();
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("narrow.png")), QSize(480, 420)));
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("wide.png")), QSize(1200, 600)));
+        plot.resize(420, 500);
+        QCoreApplication::sendPostedEvents();
+        plot.resize(1000, 600);
+        QCoreApplication::sendPostedEvents();
+        QCOMPARE(plot.legendEntries(), legend);
+        QCOMPARE(plot.compressionArrows().size(), std::size_t(2));
     }
 
     void compressionPathsAllTargets()

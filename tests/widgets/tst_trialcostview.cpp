@@ -5,8 +5,8 @@
 
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
-#include "psc/targets/costinput.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
 #include <QTest>

@@ -115,9 +115,9 @@ void LayerCompressionModel::setNetwork(const NetworkDescription &network)
             const WeightShape shape = weightShape(l, spec);
             x.weights = shape.count();
             const bool channel = spec.sparsity.pattern == SparsityPattern::ChannelStructured;
-            x.sparsity = channel                  ? spec.sparsity.fraction
-                         : x.weights > 0          ? 1.0 - double(l.nonZeroWeights) / double(x.weights)
-                                                  : 0.0;
+            x.sparsity = channel         ? spec.sparsity.fraction
+                         : x.weights > 0 ? 1.0 - double(l.nonZeroWeights) / double(x.weights)
+                                         : 0.0;
             if (spec.sparsity.isSparse() && !channel)
                 x.encoding = deployedEncoding(shape, l.weightBits, spec.sparsity, l.nonZeroWeights);
             m_totals.weights += x.weights;
@@ -200,7 +200,9 @@ QVariant LayerCompressionModel::layerData(int row, int column, int role) const
     case PatternColumn:
         return x.compressible ? QVariant(patternText(sparsity)) : QVariant();
     case ParamsColumn:
-        return !weighted ? QVariant() : raw ? QVariant(qint64(l.params)) : QVariant(formatMetricValue(kParams, double(l.params)));
+        return !weighted ? QVariant()
+               : raw     ? QVariant(qint64(l.params))
+                         : QVariant(formatMetricValue(kParams, double(l.params)));
     case SizeBeforeColumn:
         return !weighted ? QVariant()
                : raw     ? QVariant(qint64(float32Bytes(l)))
@@ -289,8 +291,9 @@ QString LayerCompressionModel::toolTip(int row, int column) const
         if (l.params <= 0)
             return {};
         if (!x.compressible)
-            return l.foldedIntoProducer ? tr("Folded: nothing stored but a missing bias") : tr("int32 scale and offset "
-                                                                                                "per channel");
+            return l.foldedIntoProducer ? tr("Folded: nothing stored but a missing bias")
+                                        : tr("int32 scale and offset "
+                                             "per channel");
         return tr("Weights stored as %1 at %2 bits (%3 before pruning, packed), plus 4 B per int32 bias")
             .arg(encodingText(x.encoding))
             .arg(l.weightBits)
@@ -304,10 +307,10 @@ QVariant LayerCompressionModel::headerData(int section, Qt::Orientation orientat
 {
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return {};
-    static const char *const titles[] = {
-        QT_TR_NOOP("Layer"),   QT_TR_NOOP("Type"),       QT_TR_NOOP("Weight bits"), QT_TR_NOOP("Act. bits"),
-        QT_TR_NOOP("Sparsity"), QT_TR_NOOP("Pattern"),   QT_TR_NOOP("Parameters"),  QT_TR_NOOP("Size before"),
-        QT_TR_NOOP("Size after"), QT_TR_NOOP("Ratio")};
+    static const char *const titles[] = {QT_TR_NOOP("Layer"),      QT_TR_NOOP("Type"),        QT_TR_NOOP("Weight bits"),
+                                         QT_TR_NOOP("Act. bits"),  QT_TR_NOOP("Sparsity"),    QT_TR_NOOP("Pattern"),
+                                         QT_TR_NOOP("Parameters"), QT_TR_NOOP("Size before"), QT_TR_NOOP("Size after"),
+                                         QT_TR_NOOP("Ratio")};
     static const char *const tips[] = {
         QT_TR_NOOP("The layer's name in the network description"),
         QT_TR_NOOP("Operator; \"folded\": a batch norm merged into the layer before it at deployment"),

@@ -57,8 +57,9 @@ void flatten(const QString &key, const QJsonValue &value, QStringList &parts)
     }
     const QString text = value.isBool()     ? (value.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
                          : value.isDouble() ? QString::number(value.toDouble())
-                         : value.isArray()  ? QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact))
-                                            : value.toVariant().toString();
+                         : value.isArray()
+                             ? QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact))
+                             : value.toVariant().toString();
     parts << (key.isEmpty() ? text : key + QStringLiteral(" = ") + text);
 }
 
@@ -120,8 +121,8 @@ QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials)
 {
     QString html;
     if (trial.parentId) {
-        const auto parent = std::find_if(trials.begin(), trials.end(),
-                                         [&trial](const Trial &t) { return t.id == *trial.parentId; });
+        const auto parent =
+            std::find_if(trials.begin(), trials.end(), [&trial](const Trial &t) { return t.id == *trial.parentId; });
         const QString variant = compressionVariantSummary(trial);
         html += QStringLiteral("<p>Compressed from <b>trial %1</b>%2</p>")
                     .arg(parent != trials.end() ? QString::number(parent->number)

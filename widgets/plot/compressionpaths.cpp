@@ -127,7 +127,9 @@ std::vector<CompressionArrow> computeCompressionArrows(const std::vector<Trial> 
     if (parentOf.empty())
         return out;
     // Points by (series, trial): with all targets a trial has one point per target.
-    auto key = [](int series, qint64 id) { return (std::uint64_t(std::uint32_t(series + 1)) << 48) ^ std::uint64_t(id); };
+    auto key = [](int series, qint64 id) {
+        return (std::uint64_t(std::uint32_t(series + 1)) << 48) ^ std::uint64_t(id);
+    };
     std::unordered_map<std::uint64_t, const ScatterPoint *> pointOf;
     pointOf.reserve(points.size());
     for (const ScatterPoint &p : points)

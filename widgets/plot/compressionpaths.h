@@ -20,8 +20,8 @@ struct CompressionArrow
 {
     qint64 parentId = 0;
     qint64 childId = 0;
-    QPointF from; ///< the parent's point, in the plot's coordinates (the axes' display units)
-    QPointF to;   ///< the child's point
+    QPointF from;    ///< the parent's point, in the plot's coordinates (the axes' display units)
+    QPointF to;      ///< the child's point
     int series = -1; ///< with all targets shown: the target both points belong to
 };
 

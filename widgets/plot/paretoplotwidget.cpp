@@ -33,9 +33,8 @@ QString readingHelp()
         "objectives some of them look dominated in any two-dimensional view. Grey crosses: infeasible or "
         "failed trials. With <i>All targets</i> in the Target menu every target's estimates are drawn in its own "
         "colour, with that target's front. <span style='color:#6a3d9a'>Arrows</span>: compression paths, from a "
-        "trial to each network compressed from it (<i>Compression paths</i> hides them).<br>Hover a point for details, click to select its trial, drag to pan, use "
-        "the wheel to "
-        "zoom and double-click to fit.");
+        "trial to each network compressed from it (<i>Compression paths</i> hides them).<br>Hover a point for details, "
+        "click to select its trial, drag to pan, use the wheel to zoom and double-click to fit.");
 }
 
 } // namespace
@@ -124,6 +123,7 @@ void ParetoPlotWidget::setUpPlot()
     connect(m_plot, &QCustomPlot::mouseRelease, this, &ParetoPlotWidget::onMouseRelease);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &ParetoPlotWidget::onMouseDoubleClick);
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_autoRange = false; });
+    m_plot->installEventFilter(this);
 }
 
 void ParetoPlotWidget::setStudy(const StudySpec &spec, std::vector<Trial> trials)
@@ -300,39 +300,7 @@ void ParetoPlotWidget::rebuild()
 
 void ParetoPlotWidget::updateAxes()
 {
-    const std::pair<QCPAxis *, bool> axes[] = {{m_plot->xAxis, isLogScale(Qt::Horizontal)},
-                                               {m_plot->yAxis, isLogScale(Qt::Vertical)}};
-    for (const auto &[axis, log] : axes) {
-        const bool wasLog = axis->scaleType() == QCPAxis::stLogarithmic;
-        if (log != wasLog) {
-            axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-            if (log)
-                axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
-            else
-                axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-        }
-    }
-    if (!m_autoRange)
-        return;
-    if (m_points.empty()) {
-        m_plot->xAxis->setRange(0, 1);
-        m_plot->yAxis->setRange(0, 1);
-        return;
-    }
-    for (const auto &[axis, log] : axes) {
-        const bool isX = axis == m_plot->xAxis;
-        double lo = INFINITY, hi = -INFINITY;
-        for (const ScatterPoint &p : m_points) {
-            lo = std::min(lo, isX ? p.x : p.y);
-            hi = std::max(hi, isX ? p.x : p.y);
-        }
-        if (log) {
-            axis->setRange(lo / 1.25, hi * 1.25);
-        } else {
-            const double margin = hi > lo ? (hi - lo) * 0.08 : std::max(std::abs(hi) * 0.1, 1.0);
-            axis->setRange(lo - margin, hi + margin);
-        }
-    }
+    fitAxes(*m_plot, m_points, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), m_autoRange);
 }
 
 void ParetoPlotWidget::updateSelectionGraph()
@@ -342,10 +310,24 @@ void ParetoPlotWidget::updateSelectionGraph()
 
 void ParetoPlotWidget::updateCompressionPaths()
 {
+    // Only studies with compressed trials need the toggle; the others keep the room for the axis menus.
     const bool any = std::any_of(m_trials.begin(), m_trials.end(), [](const Trial &t) { return t.parentId; });
-    m_pathsToggle->setEnabled(any);
+    m_pathsToggle->setVisible(any);
     m_graphs->paths->set(m_pathsToggle->isChecked() ? computeCompressionArrows(m_trials, m_points)
                                                     : std::vector<CompressionArrow>());
+    fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
+}
+
+void ParetoPlotWidget::fitLegend(int width)
+{
+    wrapLegend(m_plot->legend, width - 12); // the legend row's margins
+}
+
+bool ParetoPlotWidget::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_plot && event->type() == QEvent::Resize)
+        fitLegend(m_plot->width()); // before the plot lays itself out for the new size
+    return QWidget::eventFilter(watched, event);
 }
 
 void ParetoPlotWidget::setShowCompressionPaths(bool on)
@@ -504,7 +486,10 @@ bool ParetoPlotWidget::save(const QString &path, QSize size, QString *error)
 {
     if (!size.isValid())
         size = m_plot->isVisible() && m_plot->width() >= 200 ? m_plot->size() : QSize(900, 600);
-    return exportPlot(*m_plot, path, size, QString::fromStdString(m_spec.name), error);
+    fitLegend(size.width());
+    const bool ok = exportPlot(*m_plot, path, size, QString::fromStdString(m_spec.name), error);
+    fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
+    return ok;
 }
 
 } // namespace psc

@@ -38,7 +38,7 @@ class AxisChooser;
  *
  * Compression paths: a trial made from another one (Trial::parentId, `paretoscope compress`) gets an arrow
  * from its parent's point to its own when both are drawn, on whatever axes are chosen; a toggle next to
- * the axis menus hides them.
+ * the axis menus (shown for studies that have compressed trials) hides them.
  *
  * Hovering a point shows the trial's details, clicking selects it (trialClicked()); setSelectedTrial()
  * highlights a trial chosen elsewhere without emitting anything. Drag pans, the wheel zooms, a
@@ -127,6 +127,8 @@ private:
     void updateAxes();
     void updateSelectionGraph();
     void updateCompressionPaths();
+    void fitLegend(int width);
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
     void onMouseRelease(QMouseEvent *event);

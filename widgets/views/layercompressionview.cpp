@@ -61,7 +61,6 @@ LayerCompressionView::LayerCompressionView(QWidget *parent) : QWidget(parent), m
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWhatsThis(tr("Every layer of the selected trial's network: its bits, how its weights are pruned, and "
                              "its weight size as float32 before compression and as deployed after it."));
 
@@ -111,9 +110,9 @@ void LayerCompressionView::setTrial(const Trial &trial, const Trial *parent)
         }
     }
     const QString variant = compressionVariantSummary(trial);
-    m_lineage->setText(tr("Compressed from %1%2")
-                           .arg(parentText, variant.isEmpty() ? QString()
-                                                              : tr(" with %1").arg(variant.toHtmlEscaped())));
+    m_lineage->setText(
+        tr("Compressed from %1%2")
+            .arg(parentText, variant.isEmpty() ? QString() : tr(" with %1").arg(variant.toHtmlEscaped())));
     m_lineage->show();
 }
 
@@ -136,12 +135,12 @@ bool LayerCompressionView::showNetwork(const NetworkDescription &network, const 
     const qint64 before = m_model->index(totals, LayerCompressionModel::SizeBeforeColumn)
                               .data(LayerCompressionModel::RawValueRole)
                               .toLongLong();
-    QString text = tr("<b>%1</b> — %2 layers, %3 parameters: %4 as float32, %5 deployed")
-                       .arg(title.toHtmlEscaped())
-                       .arg(a.layers.size())
-                       .arg(formatMetricValue(MetricRef{"params", {}}, double(a.totalParams)),
-                            formatMetricValue(kBytes, double(before)),
-                            formatMetricValue(kBytes, double(a.totalWeightBytes)));
+    QString text =
+        tr("<b>%1</b> — %2 layers, %3 parameters: %4 as float32, %5 deployed")
+            .arg(title.toHtmlEscaped())
+            .arg(a.layers.size())
+            .arg(formatMetricValue(MetricRef{"params", {}}, double(a.totalParams)),
+                 formatMetricValue(kBytes, double(before)), formatMetricValue(kBytes, double(a.totalWeightBytes)));
     if (a.totalWeightBytes > 0)
         text += tr(" (%1× smaller)").arg(QString::number(double(before) / double(a.totalWeightBytes), 'f', 1));
     m_title->setText(text);
