@@ -189,6 +189,9 @@ private:
             passThrough(lq, Activation::None);
             hasStep = false;
             break;
+        case LayerType::LowRank:
+        case LayerType::Kronecker:
+            failLayer(i, l, "factorised layers are not supported yet");
         case LayerType::BatchNorm:
             failLayer(i, l,
                       "batch_norm could not be folded into a conv2d, depthwise_conv2d or dense before it; "
