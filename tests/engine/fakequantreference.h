@@ -3,8 +3,9 @@
 
 // A deliberately simple double-precision forward pass for tst_integerinference: either plain float (to
 // record activation ranges) or fake-quantised as docs/quantization.md describes (quantised input, dequantised
-// weights and biases, every boundary tensor and the intermediate of factorised layers quantised). It shares no code with the integer kernels: only
-// the parameter helpers (activationParams(), quantizeWeights()), which are tested on their own.
+// weights and biases, every boundary tensor and the intermediate of factorised layers quantised). It shares no code
+// with the integer kernels: only the parameter helpers (activationParams(), quantizeWeights()), which are tested on
+// their own.
 
 #include "psc/quant/quantparams.h"
 
@@ -276,7 +277,8 @@ private:
         std::vector<double> secondScales, firstScales;
         const std::vector<double> second = weightValues(p.weight, l.weightBits, secondScales); // U or A
         const std::vector<double> first = weightValues(p.factor, l.weightBits, firstScales);   // V or B
-        const QuantizedWeights firstQuantised = m_quantised ? quantizeWeights(p.factor, l.weightBits) : QuantizedWeights{};
+        const QuantizedWeights firstQuantised =
+            m_quantised ? quantizeWeights(p.factor, l.weightBits) : QuantizedWeights{};
         const int out = l.outChannels;
         const int i1 = l.kronA.in, o2 = l.kronB.out, i2 = l.kronB.in;
         const int r = l.rank, in = x.c;
@@ -332,9 +334,9 @@ private:
                     }
                     const QuantizedMultiplier m =
                         quantizeMultiplier(x.params.scale * firstScales[std::size_t(row)] / midParams.scale);
-                    const int q = std::clamp(midParams.zeroPoint +
-                                                 multiplyByQuantizedMultiplier(std::int32_t(acc), m.multiplier, m.shift),
-                                             -128, 127);
+                    const int q = std::clamp(
+                        midParams.zeroPoint + multiplyByQuantizedMultiplier(std::int32_t(acc), m.multiplier, m.shift),
+                        -128, 127);
                     mid[k] = (q - midParams.zeroPoint) * midParams.scale;
                 }
             } else {

@@ -55,7 +55,8 @@ Matrix kron(const Matrix &a, int o1, int i1, const Matrix &b, int o2, int i2)
         for (int q = 0; q < o2; ++q)
             for (int s = 0; s < i1; ++s)
                 for (int t = 0; t < i2; ++t)
-                    w[std::size_t((p * o2 + q) * (i1 * i2) + s * i2 + t)] = a[std::size_t(p * i1 + s)] * b[std::size_t(q * i2 + t)];
+                    w[std::size_t((p * o2 + q) * (i1 * i2) + s * i2 + t)] =
+                        a[std::size_t(p * i1 + s)] * b[std::size_t(q * i2 + t)];
     return w;
 }
 
@@ -106,7 +107,8 @@ TrainedModel denseModel(int in, int out, const Matrix &w)
     TrainedModel m;
     m.network = parseNetworkJson(R"({"name": "d", "input": {"channels": )" + std::to_string(in) +
                                      R"(, "height": 1, "width": 1}, "layers": [
-        {"type": "dense", "name": "fc", "units": )" + std::to_string(out) +
+        {"type": "dense", "name": "fc", "units": )" +
+                                     std::to_string(out) +
                                      R"(, "activation": "relu", "weight_bits": 4, "activation_bits": 6},
         {"type": "dense", "name": "next", "units": 2}]})",
                                  "dense model");
@@ -232,7 +234,8 @@ void TestFactorization::truncationErrorIsTheDiscardedSingularValues()
     for (int i = 0; i < rows; ++i)
         for (int j = 0; j < cols; ++j)
             for (int k = 0; k < 5; ++k)
-                w[std::size_t(i * cols + j)] += p[std::size_t(i * 5 + k)] * sigma[std::size_t(k)] * q[std::size_t(j * 5 + k)];
+                w[std::size_t(i * cols + j)] +=
+                    p[std::size_t(i * 5 + k)] * sigma[std::size_t(k)] * q[std::size_t(j * 5 + k)];
     const TrainedModel m = denseModel(cols, rows, w);
     for (int rank = 1; rank <= 5; ++rank) {
         const TrainedModel f = factorizeLayer(m, "fc", {Factorization::Kind::LowRank, rank});
@@ -306,7 +309,8 @@ void TestFactorization::rankDeficientWeights()
     // A rank-2 W (and an all-zero one) factorise at a higher rank without NaNs; the product is still W.
     std::mt19937 rng(5);
     const Matrix w = multiply(randomMatrix(6, 2, rng), randomMatrix(2, 8, rng), 6, 2, 8);
-    const LayerParameters p = factorizeLayer(denseModel(8, 6, w), "fc", {Factorization::Kind::LowRank, 5}).parameters.at("fc");
+    const LayerParameters p =
+        factorizeLayer(denseModel(8, 6, w), "fc", {Factorization::Kind::LowRank, 5}).parameters.at("fc");
     for (float x : p.weight.values)
         QVERIFY(std::isfinite(x));
     QVERIFY(frobenius(multiply(values(p.weight), values(p.factor), 6, 5, 8), w) < 1e-4);
@@ -324,9 +328,13 @@ void TestFactorization::refusesBadRequests()
     QVERIFY(factorizeLayer(m, "fc", Factorization{}) == m);
     QCOMPARE(errorOf([&] { factorizeLayer(m, "fc2", full); }),
              std::string("factorising layer \"fc2\": no layer of that name in network \"d\""));
-    QCOMPARE(errorOf([&] { factorizeLayer(m, "fc", {Factorization::Kind::LowRank, 7}); }),
+    QCOMPARE(errorOf([&] {
+                 factorizeLayer(m, "fc", {Factorization::Kind::LowRank, 7});
+             }),
              std::string("factorising layer \"fc\": rank 7 must be between 1 and min(in, out) = 6"));
-    QCOMPARE(errorOf([&] { factorizeLayer(m, "fc", {Factorization::Kind::LowRank, 0}); }),
+    QCOMPARE(errorOf([&] {
+                 factorizeLayer(m, "fc", {Factorization::Kind::LowRank, 0});
+             }),
              std::string("factorising layer \"fc\": rank 0 must be between 1 and min(in, out) = 6"));
     Factorization k{Factorization::Kind::Kronecker};
     k.aOut = 4;

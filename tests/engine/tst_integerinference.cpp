@@ -619,7 +619,9 @@ void TestIntegerInference::fullRankLowRankKeepsTheDenseDecisions()
     for (int n = 0; n < kImages; ++n) {
         const std::uint8_t *image = images.data() + std::size_t(n) * std::size_t(dense.network.input.elements());
         const auto x = a.run(image), y = b.run(image);
-        const auto best = [](const std::vector<std::int8_t> &v) { return int(std::max_element(v.begin(), v.end()) - v.begin()); };
+        const auto best = [](const std::vector<std::int8_t> &v) {
+            return int(std::max_element(v.begin(), v.end()) - v.begin());
+        };
         std::vector<int> sorted(x.begin(), x.end());
         std::sort(sorted.rbegin(), sorted.rend());
         const bool clearWinner = sorted[0] - sorted[1] > 4; // more than 4 LSB between the dense top two

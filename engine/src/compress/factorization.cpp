@@ -46,9 +46,11 @@ void lowRank(const std::vector<double> &w, int out, int in, int rank, LayerParam
     for (int j = 0; j < rank; ++j) {
         const double root = std::sqrt(d.s[std::size_t(j)]);
         for (int o = 0; o < out; ++o)
-            u[std::size_t(o) * std::size_t(rank) + std::size_t(j)] = d.u[std::size_t(o) * std::size_t(d.k) + std::size_t(j)] * root;
+            u[std::size_t(o) * std::size_t(rank) + std::size_t(j)] =
+                d.u[std::size_t(o) * std::size_t(d.k) + std::size_t(j)] * root;
         for (int i = 0; i < in; ++i)
-            v[std::size_t(j) * std::size_t(in) + std::size_t(i)] = d.v[std::size_t(i) * std::size_t(d.k) + std::size_t(j)] * root;
+            v[std::size_t(j) * std::size_t(in) + std::size_t(i)] =
+                d.v[std::size_t(i) * std::size_t(d.k) + std::size_t(j)] * root;
     }
     p.weight = tensor({out, rank}, u);
     p.factor = tensor({rank, in}, v);
@@ -78,7 +80,8 @@ void kronecker(const std::vector<double> &w, int in, FactorShape a, FactorShape 
         bv[std::size_t(i)] = d.v[std::size_t(i) * std::size_t(d.k)] * root;
     // The singular vectors' sign is arbitrary; make A's largest entry positive so results do not flip between
     // runs of equivalent inputs.
-    const auto largest = std::max_element(av.begin(), av.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
+    const auto largest =
+        std::max_element(av.begin(), av.end(), [](double x, double y) { return std::abs(x) < std::abs(y); });
     if (largest != av.end() && *largest < 0) {
         for (double &x : av)
             x = -x;
@@ -98,7 +101,8 @@ TrainedModel factorizeLayer(const TrainedModel &model, const std::string &layer,
     TrainedModel result = model;
     NetworkDescription &net = result.network;
     resolveNetwork(net);
-    const auto at = std::find_if(net.layers.begin(), net.layers.end(), [&](const LayerSpec &l) { return l.name == layer; });
+    const auto at =
+        std::find_if(net.layers.begin(), net.layers.end(), [&](const LayerSpec &l) { return l.name == layer; });
     if (at == net.layers.end())
         fail(layer, "no layer of that name in network \"" + net.name + "\"");
     const auto index = std::size_t(at - net.layers.begin());
@@ -107,9 +111,10 @@ TrainedModel factorizeLayer(const TrainedModel &model, const std::string &layer,
     const bool pointwise = l.type == LayerType::Conv2d && l.kernelH == 1 && l.kernelW == 1 && l.strideH == 1 &&
                            l.strideW == 1 && !(l.padding.mode == PaddingMode::Explicit && l.padding.amount > 0);
     if (l.type != LayerType::Dense && !pointwise)
-        fail(layer, "it is a " + std::string(toString(l.type)) +
-                        (l.type == LayerType::Conv2d ? " with a kernel, stride or padding other than 1x1, 1, none" : "") +
-                        "; only dense and 1x1, stride-1 conv2d layers can be factorised");
+        fail(layer,
+             "it is a " + std::string(toString(l.type)) +
+                 (l.type == LayerType::Conv2d ? " with a kernel, stride or padding other than 1x1, 1, none" : "") +
+                 "; only dense and 1x1, stride-1 conv2d layers can be factorised");
     if (l.weightBits == 1)
         fail(layer, "binary (1-bit) weights cannot be factorised");
     const int out = shapes[index].channels;
@@ -140,8 +145,8 @@ TrainedModel factorizeLayer(const TrainedModel &model, const std::string &layer,
     if (f.kind == Factorization::Kind::LowRank) {
         const int maxRank = std::min(in, out);
         if (f.rank < 1 || f.rank > maxRank)
-            fail(layer, "rank " + std::to_string(f.rank) + " must be between 1 and min(in, out) = " +
-                            std::to_string(maxRank));
+            fail(layer,
+                 "rank " + std::to_string(f.rank) + " must be between 1 and min(in, out) = " + std::to_string(maxRank));
         replacement.type = LayerType::LowRank;
         replacement.rank = f.rank;
         lowRank(w, out, in, f.rank, p);

@@ -90,7 +90,8 @@ SingularValueDecomposition singularValueDecomposition(const std::vector<double> 
     }
     std::vector<int> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return norms[std::size_t(x)] > norms[std::size_t(y)]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int x, int y) { return norms[std::size_t(x)] > norms[std::size_t(y)]; });
 
     SingularValueDecomposition out;
     out.rows = rows;

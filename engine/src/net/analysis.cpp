@@ -109,9 +109,9 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
         const bool lowRank = l.type == LayerType::LowRank;
         const std::int64_t first = lowRank ? c.product({l.rank, in.channels}) : c.product({l.kronB.out, l.kronB.in});
         const std::int64_t second = lowRank ? c.product({o.channels, l.rank}) : c.product({l.kronA.out, l.kronA.in});
-        const std::int64_t perPixel =
-            lowRank ? first + second
-                    : c.product({l.kronA.in, l.kronB.in, l.kronB.out}) + c.product({l.kronA.out, l.kronA.in, l.kronB.out});
+        const std::int64_t perPixel = lowRank ? first + second
+                                              : c.product({l.kronA.in, l.kronB.in, l.kronB.out}) +
+                                                    c.product({l.kronA.out, l.kronA.in, l.kronB.out});
         out.macs = c.product({pixels, perPixel});
         weights = first + second;
         factorWeightBytes = c.bytes(first, l.weightBits) + c.bytes(second, l.weightBits);
@@ -154,8 +154,7 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
     if (isLinear(l.type)) {
         out.params = weights + biases;
         out.weightBits = l.weightBits;
-        out.denseWeightBytes =
-            (isFactorized(l.type) ? factorWeightBytes : c.bytes(weights, l.weightBits)) + 4 * biases;
+        out.denseWeightBytes = (isFactorized(l.type) ? factorWeightBytes : c.bytes(weights, l.weightBits)) + 4 * biases;
         out.weightBytes = out.denseWeightBytes;
         out.nonZeroWeights = weights;
         // A sparse layer is stored in its deployed encoding (docs/formats/weight-encodings.md). Channel

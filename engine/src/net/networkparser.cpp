@@ -14,9 +14,8 @@ namespace {
 using Json = nlohmann::json;
 
 const std::initializer_list<std::string_view> kTypeNames = {
-    "conv2d", "depthwise_conv2d", "dense",      "avg_pool2d", "max_pool2d", "global_avg_pool",
-    "add",    "flatten",          "batch_norm", "relu",       "relu6",      "softmax",
-    "low_rank", "kronecker"};
+    "conv2d",  "depthwise_conv2d", "dense", "avg_pool2d", "max_pool2d", "global_avg_pool", "add",
+    "flatten", "batch_norm",       "relu",  "relu6",      "softmax",    "low_rank",        "kronecker"};
 
 const std::initializer_list<std::string_view> kActivationNames = {"none", "relu", "relu6", "softmax"};
 
@@ -168,8 +167,9 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
     layer.type = *type;
     if (isFactorized(layer.type) && obj.contains("sparsity"))
         src.fail(JsonSource::child(pointer, "sparsity"),
-                 "a " + typeName + " layer cannot be sparse: its factors are dense (prune a dense or conv2d layer "
-                                   "instead)");
+                 "a " + typeName +
+                     " layer cannot be sparse: its factors are dense (prune a dense or conv2d layer "
+                     "instead)");
     src.checkKeys(obj, pointer, allowedKeys(layer.type));
 
     layer.name = src.getString(obj, pointer, "name", {}, false);
@@ -204,8 +204,8 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
     if (layer.type == LayerType::LowRank)
         layer.rank = src.requireInt(obj, pointer, "rank", 1, kMaxDimension);
     if (layer.type == LayerType::Kronecker)
-        std::tie(layer.kronA, layer.kronB) = readFactors(src, src.require(obj, pointer, "factors"),
-                                                         JsonSource::child(pointer, "factors"));
+        std::tie(layer.kronA, layer.kronB) =
+            readFactors(src, src.require(obj, pointer, "factors"), JsonSource::child(pointer, "factors"));
     if (layer.type == LayerType::DepthwiseConv2d)
         layer.depthMultiplier = src.getInt(obj, pointer, "depth_multiplier", 1, 1, kMaxDimension);
     if (isLinear(layer.type)) {

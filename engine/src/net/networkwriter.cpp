@@ -64,8 +64,8 @@ void writeLayerFields(Ordered &out, const LayerSpec &layer)
     if (layer.type == LayerType::LowRank)
         out["rank"] = layer.rank;
     if (layer.type == LayerType::Kronecker)
-        out["factors"] = Ordered::array({Ordered::array({layer.kronA.out, layer.kronA.in}),
-                                         Ordered::array({layer.kronB.out, layer.kronB.in})});
+        out["factors"] = Ordered::array(
+            {Ordered::array({layer.kronA.out, layer.kronA.in}), Ordered::array({layer.kronB.out, layer.kronB.in})});
     if (layer.type == LayerType::Dense)
         out["units"] = layer.outChannels;
     if (hasWindow(layer.type)) {

@@ -100,7 +100,8 @@ Shape factorizedShape(const NetworkDescription &network, std::size_t i, const Sh
     const std::string type(toString(l.type));
     checkRange(network, i, "out_channels", l.outChannels, 1, kMaxDimension);
     if (l.weightBits == 1)
-        failLayer(network, i, "weight_bits", "a " + type + " layer cannot have binary (1-bit) weights; use 2 to 32 bits");
+        failLayer(network, i, "weight_bits",
+                  "a " + type + " layer cannot have binary (1-bit) weights; use 2 to 32 bits");
     if (l.sparsity.isSparse())
         failLayer(network, i, "sparsity", "a " + type + " layer cannot be sparse: its factors are dense");
     if (l.type == LayerType::LowRank) {
@@ -108,8 +109,8 @@ Shape factorizedShape(const NetworkDescription &network, std::size_t i, const Sh
         if (l.rank < 1 || l.rank > maxRank)
             failLayer(network, i, "rank",
                       "rank must be between 1 and min(input channels, out_channels) = min(" +
-                          std::to_string(in.channels) + ", " + std::to_string(l.outChannels) + ") = " +
-                          std::to_string(maxRank) + ", got " + std::to_string(l.rank));
+                          std::to_string(in.channels) + ", " + std::to_string(l.outChannels) +
+                          ") = " + std::to_string(maxRank) + ", got " + std::to_string(l.rank));
     } else {
         const FactorShape &a = l.kronA, &b = l.kronB;
         for (int d : {a.out, a.in, b.out, b.in}) {

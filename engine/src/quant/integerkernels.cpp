@@ -330,7 +330,8 @@ PSC_VECTOR_CLONES void factorizedDot(const IntegerStep &s, const std::int8_t *sr
                 const std::size_t count = std::min(kDotBlock, s.rows1 - block);
                 for (std::size_t b = 0; b < count; ++b) {
                     const std::size_t j = block + b;
-                    const std::int8_t q = requantizeTo(acc[b], s.midMultiplier[j], s.midShift[j], s.midZeroPoint, -128, 127);
+                    const std::int8_t q =
+                        requantizeTo(acc[b], s.midMultiplier[j], s.midShift[j], s.midZeroPoint, -128, 127);
                     mid[s.kronecker ? j * length2 + g : j] = std::int16_t(q - midZp);
                 }
             }
@@ -343,7 +344,8 @@ PSC_VECTOR_CLONES void factorizedDot(const IntegerStep &s, const std::int8_t *sr
                 const std::size_t count = std::min(kDotBlock, s.rows2 - block);
                 for (std::size_t b = 0; b < count; ++b) {
                     const std::size_t o = s.kronecker ? (block + b) * s.groups2 + g : block + b;
-                    dst[o * pixels + pixel] = requantize(std::int64_t(acc[b]) + s.bias[o], s.multiplier[o], s.shift[o], s);
+                    dst[o * pixels + pixel] =
+                        requantize(std::int64_t(acc[b]) + s.bias[o], s.multiplier[o], s.shift[o], s);
                 }
             }
         }

@@ -24,8 +24,8 @@ enum class IntegerOp
     Dense,
     Add,
     MaxPool,
-    AvgPool, ///< also global average pooling (one window covering the whole plane)
-    Clamp,   ///< unfused relu / relu6
+    AvgPool,    ///< also global average pooling (one window covering the whole plane)
+    Clamp,      ///< unfused relu / relu6
     Factorized, ///< low_rank, kronecker: two dot-product stages per pixel with an int8 intermediate
 };
 

@@ -343,7 +343,8 @@ private:
         const LayerSpec &l = m_plan.network.layers[i];
         const bool kron = l.type == LayerType::Kronecker;
         const int in = step.in.channels, out = step.out.channels;
-        const std::vector<int> second = kron ? std::vector<int>{l.kronA.out, l.kronA.in} : std::vector<int>{out, l.rank};
+        const std::vector<int> second =
+            kron ? std::vector<int>{l.kronA.out, l.kronA.in} : std::vector<int>{out, l.rank};
         const std::vector<int> first = kron ? std::vector<int>{l.kronB.out, l.kronB.in} : std::vector<int>{l.rank, in};
         if (l.weightBits < 2 || l.weightBits > kMaxIntegerBits)
             failLayer(i, l, "weight_bits " + std::to_string(l.weightBits) + ": integer inference supports 2 to 8 bits");
@@ -352,19 +353,22 @@ private:
             failLayer(i, l, "no trained parameters");
         const LayerParameters &p = found->second;
         if (p.factor.shape.empty())
-            failLayer(i, l, "no trained factor (LayerParameters::factor), which a " + std::string(toString(l.type)) +
-                                " layer needs");
+            failLayer(i, l,
+                      "no trained factor (LayerParameters::factor), which a " + std::string(toString(l.type)) +
+                          " layer needs");
         checkShape(i, "weight", p.weight, second);
         checkShape(i, "factor", p.factor, first);
         const bool hasBias = !p.bias.shape.empty() || !p.bias.values.empty();
         if (hasBias && (p.bias.shape != std::vector<int>{out} || p.bias.values.size() != std::size_t(out)))
-            failLayer(i, l, "bias shape " + shapeText(p.bias.shape) + " does not match the layer, expected " +
-                                std::to_string(out));
+            failLayer(i, l,
+                      "bias shape " + shapeText(p.bias.shape) + " does not match the layer, expected " +
+                          std::to_string(out));
         if (!hasBias && l.bias)
             failLayer(i, l, "no trained bias, although the layer has one");
         const auto range = m_model.ranges.find(l.name + ":mid");
         if (range == m_model.ranges.end())
-            failLayer(i, l, "no recorded range of its intermediate tensor (TrainedModel::ranges \"" + l.name + ":mid\")");
+            failLayer(i, l,
+                      "no recorded range of its intermediate tensor (TrainedModel::ranges \"" + l.name + ":mid\")");
 
         QuantizedWeights qw, qf;
         try {
@@ -419,8 +423,7 @@ private:
         }
         step.factorDotWeights = dotRows(lq.factorWeights, step.rows1, step.segment1, step.length1);
         step.dotWeights = dotRows(lq.weights, step.rows2, std::size_t(second[1]), step.dotLength);
-        m_plan.wideSize =
-            std::max(m_plan.wideSize, step.groups1 * step.length1 + step.groups2 * step.dotLength);
+        m_plan.wideSize = std::max(m_plan.wideSize, step.groups1 * step.length1 + step.groups2 * step.dotLength);
     }
 
     void buildAdd(std::size_t i, LayerQuantization &lq, IntegerStep &step)

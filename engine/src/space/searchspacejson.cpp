@@ -78,9 +78,11 @@ struct ListParsers
     CompressionChoices compression(const json &obj, const std::string &p, const CompressionChoices &fallback) const
     {
         return {ints(obj, p, "weight_bits", fallback.weightBits),
-                ints(obj, p, "activation_bits", fallback.activationBits), doubles(obj, p, "sparsity", fallback.sparsity),
-                parseList<FactorizationChoice>(src, obj, p, "factorization", fallback.factorization,
-                                               [this](const json &v, const std::string &vp) { return factorization(v, vp); })};
+                ints(obj, p, "activation_bits", fallback.activationBits),
+                doubles(obj, p, "sparsity", fallback.sparsity),
+                parseList<FactorizationChoice>(
+                    src, obj, p, "factorization", fallback.factorization,
+                    [this](const json &v, const std::string &vp) { return factorization(v, vp); })};
     }
     /** "none" | "kronecker" | {"low_rank": F}; F is checked with the other values (findDefinitionProblem). */
     FactorizationChoice factorization(const json &v, const std::string &p) const
@@ -91,8 +93,9 @@ struct ListParsers
         }
         if (!v.is_string())
             src.fail(p, "expected \"none\", \"kronecker\" or {\"low_rank\": fraction}, got " + JsonSource::describe(v));
-        return src.toChoice(v, p, {"none", "kronecker"}) == 0 ? FactorizationChoice{}
-                                                               : FactorizationChoice{FactorizationChoice::Kind::Kronecker};
+        return src.toChoice(v, p, {"none", "kronecker"}) == 0
+                   ? FactorizationChoice{}
+                   : FactorizationChoice{FactorizationChoice::Kind::Kronecker};
     }
 };
 
@@ -322,8 +325,7 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     if (const auto it = root.find("head"); it != root.end()) {
         const std::string headPointer = JsonSource::child(pointer, "head");
         src.requireObject(*it, headPointer);
-        src.checkKeys(*it, headPointer,
-                      {"dense_units", "weight_bits", "activation_bits", "sparsity", "factorization"});
+        src.checkKeys(*it, headPointer, {"dense_units", "weight_bits", "activation_bits", "sparsity", "factorization"});
         def.head.denseUnits = lists.ints(*it, headPointer, "dense_units", def.head.denseUnits);
         def.head.compression = lists.compression(*it, headPointer, {});
     }

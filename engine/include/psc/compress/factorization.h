@@ -17,7 +17,7 @@ struct Factorization
         Kronecker,
     };
     Kind kind = Kind::None;
-    int rank = 0; ///< LowRank: 1 <= rank <= min(in, out)
+    int rank = 0;          ///< LowRank: 1 <= rank <= min(in, out)
     int aOut = 0, aIn = 0; ///< Kronecker: the shape of A; B is (out / aOut, in / aIn)
 };
 

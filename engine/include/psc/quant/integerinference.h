@@ -31,7 +31,8 @@ struct LayerQuantization
 
     // conv2d, depthwise_conv2d, dense, low_rank, kronecker
     int weightBits = 0;
-    /// As the float tensor: OIHW, depthwise Cm x 1 x kh x kw, dense [out, in]; low_rank U [out, r], kronecker A [o1, i1].
+    /// As the float tensor: OIHW, depthwise Cm x 1 x kh x kw, dense [out, in]; low_rank U [out, r], kronecker
+    /// A [o1, i1].
     std::vector<int> weightShape;
     std::vector<std::int8_t> weights; ///< in that layout
     std::vector<double> weightScales; ///< per output channel (per row of U or A)
@@ -49,8 +50,8 @@ struct LayerQuantization
     // low_rank, kronecker: the factor applied first (V [r, in], or B [o2, i2]) and the int8 intermediate.
     std::vector<int> factorShape;
     std::vector<std::int8_t> factorWeights;
-    std::vector<double> factorScales;                  ///< per factor row
-    QuantParams intermediate;                          ///< from the range "<layer>:mid", 8 bits
+    std::vector<double> factorScales;                   ///< per factor row
+    QuantParams intermediate;                           ///< from the range "<layer>:mid", 8 bits
     std::vector<QuantizedMultiplier> factorMultipliers; ///< per factor row: scale_in * scale_factor / scale_mid
 };
 

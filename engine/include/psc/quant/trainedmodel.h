@@ -78,10 +78,10 @@ TrainedModel deserializeTrainedModel(const std::vector<std::uint8_t> &bytes, con
 
 /**
  * The deployable form of a network: every batch_norm directly after a conv2d, depthwise_conv2d, dense or
- * low_rank layer that is its only reader is removed (its parameters fold into the producer), and a relu/relu6 that is the
- * only reader of such a producer with no fused activation of its own becomes the producer's fused
- * activation. Layers that read a removed layer read its producer instead, which keeps its own name.
- * `renamed` (if given) maps each removed layer name to the layer that now produces its value. Pure.
+ * low_rank layer that is its only reader is removed (its parameters fold into the producer), and a relu/relu6 that is
+ * the only reader of such a producer with no fused activation of its own becomes the producer's fused activation.
+ * Layers that read a removed layer read its producer instead, which keeps its own name. `renamed` (if given) maps each
+ * removed layer name to the layer that now produces its value. Pure.
  */
 NetworkDescription lowerForDeployment(const NetworkDescription &network,
                                       std::map<std::string, std::string> *renamed = nullptr);

@@ -108,7 +108,8 @@ struct SearchSpaceDefinition
 
     std::vector<bool> batchNorm{true};
     std::vector<Activation> activation{Activation::Relu}; ///< Relu or Relu6
-    CompressionChoices compression{{8}, {8}, {0.0}, {FactorizationChoice{}}}; ///< space-wide defaults, inherited
+    /// Space-wide defaults, inherited by the sections without their own lists.
+    CompressionChoices compression{{8}, {8}, {0.0}, {FactorizationChoice{}}};
     /**
      * How a chosen sparsity fraction f is laid out, fixed for the space: unstructured (default), DBB with
      * `blockSize` (NNZ = round((1 - f) * BZ), at least 1) or N:M with `m` (N = round((1 - f) * M)).
