@@ -209,6 +209,7 @@ private Q_SLOTS:
     void weightQuantisation();
     void weightQuantisationNarrow();
     void handComputedConvolution();
+    void handComputedKronecker();
     void matchesFakeQuantReference_data();
     void matchesFakeQuantReference();
     void accuracyAndCancellation();
@@ -408,6 +409,35 @@ void TestIntegerInference::handComputedConvolution()
     const IntegerModel relu6 = IntegerModel::quantize(handConvModel(Activation::Relu6));
     QCOMPARE(relu6.layers().at(0).clampMax, -116);
     QCOMPARE(relu6.run(image), (std::vector<std::int8_t>{-116, -116, -116, -116}));
+}
+
+void TestIntegerInference::handComputedKronecker()
+{
+    // One pixel of 4 channels, X = [[1, 2], [3, 4]] (input scale 1, zero point -128: q - zp = pixel). W = A kron B
+    // with A = [[1, 0], [1, 1]] (rows at scale 1/127: q [127, 0], [127, 127]) and B = [[1, 2], [-1, 1]] (row 0 at
+    // scale 2/127: q [round(63.5) = 64, 127]; row 1 at 1/127: q [-127, 127]).
+    TrainedModel m;
+    m.network = parseNetworkJson(R"({"input": {"channels": 4, "height": 1, "width": 1}, "layers": [
+        {"type": "kronecker", "name": "k", "out_channels": 4, "factors": [[2, 2], [2, 2]], "bias": false}]})",
+                                 "hand kronecker");
+    m.inputMean = 0.0;
+    m.inputStd = 1.0 / 255.0;
+    m.parameters["k"].weight = {{2, 2}, {1.0f, 0.0f, 1.0f, 1.0f}};
+    m.parameters["k"].factor = {{2, 2}, {1.0f, 2.0f, -1.0f, 1.0f}};
+    m.ranges["k:mid"] = {-64.0f, 63.5f}; // scale 0.5, zero point 0
+    m.ranges["k"] = {-32.0f, 31.75f};    // scale 0.25, zero point 0
+    const IntegerModel model = IntegerModel::quantize(m);
+    const LayerQuantization &k = model.layers().at(0);
+    QCOMPARE(k.factorWeights, (std::vector<std::int8_t>{64, 127, -127, 127}));
+    QCOMPARE(k.weights, (std::vector<std::int8_t>{127, 0, 127, 127}));
+    QCOMPARE(k.intermediate.scale, 0.5);
+    QCOMPARE(k.intermediate.zeroPoint, 0);
+    // T = X B^T: acc [[1*64 + 2*127, -127 + 254], [3*64 + 4*127, -381 + 508]] = [[318, 127], [700, 127]], times
+    // scale_in * scale_B,q / scale_mid (4/127, 2/127): [[10.02, 2], [22.05, 2]] -> [[10, 2], [22, 2]].
+    // Y = A T: [[127 * 10, 127 * 2], [127 * 32, 127 * 4]] times 0.5 * (1/127) / 0.25 = 2/127: [[20, 4], [64, 8]],
+    // output channel p * o2 + q.
+    const std::uint8_t image[4] = {1, 2, 3, 4};
+    QCOMPARE(model.run(image), (std::vector<std::int8_t>{20, 4, 64, 8}));
 }
 
 void TestIntegerInference::matchesFakeQuantReference_data()
