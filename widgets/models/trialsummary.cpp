@@ -33,6 +33,10 @@ QString layerSketch(const LayerSpec &l)
         return QStringLiteral("dw%1").arg(window(l));
     case LayerType::Dense:
         return QStringLiteral("dense·%1").arg(l.outChannels);
+    case LayerType::LowRank:
+        return QStringLiteral("lowrank·%1/r%2").arg(l.outChannels).arg(l.rank);
+    case LayerType::Kronecker:
+        return QStringLiteral("kron·%1").arg(l.outChannels);
     case LayerType::AvgPool2d:
         return QStringLiteral("avgpool%1").arg(window(l));
     case LayerType::MaxPool2d:
