@@ -269,6 +269,17 @@ private Q_SLOTS:
         QCOMPARE(channelPrunableLayers(parseNetworkJson(kResidualNet, "residual")),
                  (std::vector<std::string>{"c1", "c2", "c2b", "c3"}));
         QCOMPARE(channelPrunableLayers(parseNetworkJson(kInputResidualNet, "inres")), (std::vector<std::string>{"c2"}));
+        // A factorised reader cannot lose inputs (its factors would need refactoring): c1 feeds one, c2 does not.
+        const char *factorised = R"({"name": "f", "input": {"channels": 2, "height": 4, "width": 4}, "layers": [
+            {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "padding": "same"},
+            {"type": "low_rank", "name": "lr", "out_channels": 8, "rank": 2},
+            {"type": "conv2d", "name": "c2", "out_channels": 6, "kernel": 1},
+            {"type": "global_avg_pool", "name": "gap"},
+            {"type": "dense", "name": "fc", "units": 3}]})";
+        QCOMPARE(channelPrunableLayers(parseNetworkJson(factorised, "f")), (std::vector<std::string>{"c2"}));
+        std::mt19937 rng(2);
+        const std::string e = errorOf([&] { pruneChannels(randomModel(factorised, rng), {{"c1", 0.5}}); });
+        QVERIFY2(e.find("cannot shrink the input of a low_rank layer") != std::string::npos, e.c_str());
     }
 
     void clearErrors()

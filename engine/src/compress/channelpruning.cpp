@@ -94,7 +94,14 @@ struct Analysis
     std::string problem; ///< why a space cannot be pruned, by space root (filled lazily below)
 };
 
+/** Layers whose outputs are new channels (not a rearrangement of their input's). */
 bool createsSpace(LayerType t)
+{
+    return t == LayerType::Conv2d || t == LayerType::Dense || isFactorized(t);
+}
+
+/** Producers whose output channels pruneChannels() can remove. */
+bool prunable(LayerType t)
 {
     return t == LayerType::Conv2d || t == LayerType::Dense;
 }
@@ -168,7 +175,7 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
             throw InputError("channel pruning: network \"" + a.network.name + "\" has no layer \"" + name + "\"");
         const LayerSpec &l = layers[std::size_t(i)];
         const std::string where = layerPointer(std::size_t(i)) + ": layer \"" + name + "\": ";
-        if (!createsSpace(l.type))
+        if (!prunable(l.type))
             throw InputError(where + "channel pruning applies to conv2d and dense layers, not " +
                              std::string(toString(l.type)));
         if (!(fraction >= 0.0 && fraction < 1.0))
@@ -196,6 +203,10 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
                 throw InputError("channel pruning: the channels of layer \"" + layers[std::size_t(members.back())].name +
                                  "\" are added to the network input (a residual connection) and cannot be pruned");
             const LayerSpec &l = layers[std::size_t(p)];
+            if (!prunable(l.type))
+                throw InputError("channel pruning: the channels of layer \"" + layers[std::size_t(members.back())].name +
+                                 "\" are added to those of " + std::string(toString(l.type)) + " layer \"" + l.name +
+                                 "\", which cannot be pruned");
             const auto param = model.parameters.find(l.name);
             if (param == model.parameters.end() || param->second.weight.shape.empty())
                 throw InputError("channel pruning: layer \"" + l.name + "\" has no trained weights");
@@ -251,12 +262,12 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
                              std::string(toString(l.type)) + " layer");
         const Layout own = a.layouts[i];
         const auto *mask = kept(own);
-        if (!mask || !(createsSpace(l.type) || l.type == LayerType::DepthwiseConv2d))
+        if (!mask || !(prunable(l.type) || l.type == LayerType::DepthwiseConv2d))
             continue;
         auto keepRow = [&](std::int64_t r) { return (*mask)[std::size_t(r / own.block)] != 0; };
         keepRows(params().weight, keepRow);
         keepRows(params().bias, keepRow);
-        if (createsSpace(l.type)) {
+        if (prunable(l.type)) {
             const int before = l.outChannels;
             l.outChannels = params().weight.shape[0];
             if (l.sparsity.pattern != SparsityPattern::None && l.sparsity.pattern != SparsityPattern::ChannelStructured)
@@ -281,13 +292,14 @@ std::vector<std::string> channelPrunableLayers(const NetworkDescription &network
         const LayerSpec &l = a.network.layers[i];
         const int src = a.inputs[i].front();
         const Layout in = src == kNetworkInput ? a.inputLayout : a.layouts[std::size_t(src)];
-        if (l.type == LayerType::BatchNorm ||
-            (hasWeights(l.type) && !createsSpace(l.type) && l.type != LayerType::DepthwiseConv2d))
+        if (l.type == LayerType::BatchNorm || isFactorized(l.type))
             blocked.insert(findRoot(a.spaces, in.space));
+        if (createsSpace(l.type) && !prunable(l.type))
+            blocked.insert(findRoot(a.spaces, a.layouts[i].space));
     }
     std::vector<std::string> names;
     for (std::size_t i = 0; i < a.network.layers.size(); ++i)
-        if (createsSpace(a.network.layers[i].type) && !blocked.count(findRoot(a.spaces, a.layouts[i].space)))
+        if (prunable(a.network.layers[i].type) && !blocked.count(findRoot(a.spaces, a.layouts[i].space)))
             names.push_back(a.network.layers[i].name);
     return names;
 }
