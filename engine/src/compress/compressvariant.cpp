@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/compress/compressvariant.h"
+
+#include "psc/compress/channelpruning.h"
+#include "psc/compress/sparsity.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#if __has_include("psc/compress/factorization.h")
+#include "psc/compress/factorization.h"
+#define PSC_HAVE_FACTORIZATION 1
+#else
+#define PSC_HAVE_FACTORIZATION 0
+#endif
+
+namespace psc {
+
+namespace {
+
+bool weighted(const LayerSpec &l)
+{
+    return hasWeights(l.type) && l.type != LayerType::BatchNorm;
+}
+
+/** Levenshtein distance, for suggesting a layer name. */
+std::size_t editDistance(const std::string &a, const std::string &b)
+{
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+const LayerSpec *outputLayer(const NetworkDescription &network)
+{
+    for (auto it = network.layers.rbegin(); it != network.layers.rend(); ++it)
+        if (weighted(*it))
+            return &*it;
+    return nullptr;
+}
+
+bool prunesChannels(const CompressionVariant &v)
+{
+    return v.sparsity && v.sparsity->pattern == SparsityPattern::ChannelStructured;
+}
+
+bool factorises(const CompressionVariant &v)
+{
+    return v.factorization.kind != FactorizationSpec::Kind::None;
+}
+
+std::string prefixed(const std::string &origin, const std::string &what)
+{
+    return origin.empty() ? what : origin + ": " + what;
+}
+
+// ---- Factorisation -------------------------------------------------------------------------------------------
+// The only code that depends on factorizeLayer() (psc/compress/factorization.h, written on branch wip-factor).
+// Until that header is in the tree, a variant with "factorization" parses and is checked against the network but
+// applying it fails with a clear message.
+TrainedModel factorizeLayers(TrainedModel model, const std::vector<std::string> &layers, const FactorizationSpec &spec,
+                             const std::string &origin)
+{
+#if PSC_HAVE_FACTORIZATION
+    for (const std::string &name : layers) {
+        Factorization f{};
+        if (spec.kind == FactorizationSpec::Kind::LowRank) {
+            f.kind = Factorization::Kind::LowRank;
+            f.rank = spec.rank;
+            if (f.rank == 0) {
+                // A fraction of the full rank of the weight as a matrix [out, in * kh * kw].
+                const FloatTensor &w = model.parameters.at(name).weight;
+                const std::int64_t out = w.shape.empty() ? 0 : w.shape[0];
+                const std::int64_t in = out > 0 ? w.elements() / out : 0;
+                f.rank = std::max(1, int(std::llround(spec.rankFraction * double(std::min(out, in)))));
+            }
+        } else {
+            f.kind = Factorization::Kind::Kronecker;
+            f.aOut = spec.aOut;
+            f.aIn = spec.aIn;
+        }
+        try {
+            model = factorizeLayer(model, name, f);
+        } catch (const InputError &e) {
+            throw InputError(prefixed(origin, e.what()));
+        }
+    }
+    return model;
+#else
+    (void)model;
+    (void)layers;
+    (void)spec;
+    throw InputError(prefixed(origin, "factorization is not available in this build of Paretoscope yet"));
+#endif
+}
+// ---- end of factorisation --------------------------------------------------------------------------------------
+
+} // namespace
+
+std::vector<std::string> variantLayers(const NetworkDescription &network, const CompressionVariant &variant)
+{
+    const LayerSpec *output = outputLayer(network);
+    const bool structural = prunesChannels(variant) || factorises(variant);
+    std::vector<std::string> names;
+    if (variant.layers.empty()) {
+        for (const LayerSpec &l : network.layers) {
+            if (!weighted(l) || (structural && &l == output))
+                continue;
+            if (prunesChannels(variant) && l.type != LayerType::Conv2d && l.type != LayerType::Dense)
+                continue; // depthwise layers follow the channels of their input
+            names.push_back(l.name);
+        }
+        if (names.empty())
+            throw InputError(prefixed(variant.origin, "variant \"" + variant.name + "\": network \"" + network.name +
+                                                          "\" has no layer it can change"));
+        return names;
+    }
+    std::string weightedNames;
+    for (const LayerSpec &l : network.layers)
+        if (weighted(l))
+            weightedNames += (weightedNames.empty() ? "" : ", ") + l.name;
+    for (std::size_t i = 0; i < variant.layers.size(); ++i) {
+        const std::string &name = variant.layers[i];
+        const std::string origin = i < variant.layerOrigins.size() ? variant.layerOrigins[i] : variant.origin;
+        const auto it = std::find_if(network.layers.begin(), network.layers.end(),
+                                     [&](const LayerSpec &l) { return l.name == name; });
+        if (it == network.layers.end()) {
+            std::string hint;
+            std::size_t best = 3; // suggest only names within two edits
+            for (const LayerSpec &l : network.layers)
+                if (weighted(l) && editDistance(name, l.name) < best) {
+                    best = editDistance(name, l.name);
+                    hint = "; did you mean \"" + l.name + "\"?";
+                }
+            throw InputError(prefixed(origin, "unknown layer \"" + name + "\" in network \"" + network.name + "\"" +
+                                                  hint + " (weighted layers: " + weightedNames + ")"));
+        }
+        if (!weighted(*it))
+            throw InputError(prefixed(origin, "layer \"" + name + "\" is a " + std::string(toString(it->type)) +
+                                                  " and has no weights to compress (weighted layers: " +
+                                                  weightedNames + ")"));
+        if (structural && &*it == output)
+            throw InputError(prefixed(origin, "layer \"" + name + "\" is the output layer: its outputs are the " +
+                                                  "classes, so it cannot be " +
+                                                  (factorises(variant) ? "factorised" : "channel-pruned")));
+        if (prunesChannels(variant) && it->type != LayerType::Conv2d && it->type != LayerType::Dense)
+            throw InputError(prefixed(origin, "layer \"" + name + "\" is a " + std::string(toString(it->type)) +
+                                                  ": channel pruning applies to conv2d and dense layers (a "
+                                                  "depthwise layer follows the channels of its input)"));
+        names.push_back(name);
+    }
+    return names;
+}
+
+TrainedModel applyCompressionVariant(const TrainedModel &parent, const CompressionVariant &variant)
+{
+    const std::vector<std::string> names = variantLayers(parent.network, variant);
+    TrainedModel child = parent;
+    if (factorises(variant))
+        child = factorizeLayers(std::move(child), names, variant.factorization, variant.origin);
+    if (prunesChannels(variant)) {
+        std::map<std::string, double> fractions;
+        for (const std::string &n : names)
+            fractions[n] = variant.sparsity->fraction;
+        try {
+            child = pruneChannels(child, fractions);
+        } catch (const InputError &e) {
+            throw InputError(prefixed(variant.origin, e.what()));
+        }
+    }
+    for (LayerSpec &l : child.network.layers) {
+        if (std::find(names.begin(), names.end(), l.name) == names.end())
+            continue;
+        if (variant.weightBits)
+            l.weightBits = *variant.weightBits;
+        if (variant.activationBits)
+            l.activationBits = *variant.activationBits;
+        if (variant.sparsity && !prunesChannels(variant)) {
+            try {
+                validateSparsitySpec(*variant.sparsity);
+            } catch (const InputError &e) {
+                throw InputError(prefixed(variant.origin, e.what()));
+            }
+            l.sparsity = *variant.sparsity;
+        }
+    }
+    child.network.name = parent.network.name + "-" + variant.name;
+    return child;
+}
+
+} // namespace psc
