@@ -32,7 +32,9 @@ void updateMasks(GraphNet &net, const NetworkDescription &network, double progre
     torch::NoGradGuard noGrad;
     progress = std::clamp(progress, 0.0, 1.0);
     for (const LayerSpec &l : network.layers) {
-        GraphNode *n = l.sparsity.isSparse() ? net->node(l.name) : nullptr;
+        // Channel-structured layers have had their channels removed physically (pruneChannels): nothing to mask.
+        const bool masked = l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured;
+        GraphNode *n = masked ? net->node(l.name) : nullptr;
         if (!n)
             continue;
         torch::Tensor w = GraphNetImpl::weightOf(*n);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace psc {
 
@@ -26,5 +27,12 @@ namespace psc {
  * dense, the output layer, or a fraction outside [0, 1). Pure; any thread.
  */
 TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string, double> &fractions);
+
+/**
+ * The conv2d and dense layers of a deployable network that pruneChannels() accepts, in network order: not
+ * those producing the network's output, not those added to the network input, not those read by a layer
+ * whose input cannot shrink (batch_norm, factorised layers). Throws NetworkError for an invalid network.
+ */
+std::vector<std::string> channelPrunableLayers(const NetworkDescription &network);
 
 } // namespace psc
