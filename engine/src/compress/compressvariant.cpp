@@ -60,6 +60,14 @@ bool factorises(const CompressionVariant &v)
     return v.factorization.kind != FactorizationSpec::Kind::None;
 }
 
+std::string joined(const std::vector<std::string> &names)
+{
+    std::string out;
+    for (const std::string &n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
 std::string prefixed(const std::string &origin, const std::string &what)
 {
     return origin.empty() ? what : origin + ": " + what;
@@ -113,14 +121,15 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
     const LayerSpec *output = outputLayer(network);
     const bool structural = prunesChannels(variant) || factorises(variant);
     std::vector<std::string> names;
+    const std::vector<std::string> prunable =
+        prunesChannels(variant) ? channelPrunableLayers(network) : std::vector<std::string>{};
     if (variant.layers.empty()) {
-        for (const LayerSpec &l : network.layers) {
-            if (!weighted(l) || (structural && &l == output))
-                continue;
-            if (prunesChannels(variant) && l.type != LayerType::Conv2d && l.type != LayerType::Dense)
-                continue; // depthwise layers follow the channels of their input
-            names.push_back(l.name);
-        }
+        if (prunesChannels(variant))
+            names = prunable;
+        else
+            for (const LayerSpec &l : network.layers)
+                if (weighted(l) && !(structural && &l == output))
+                    names.push_back(l.name);
         if (names.empty())
             throw InputError(prefixed(variant.origin, "variant \"" + variant.name + "\": network \"" + network.name +
                                                           "\" has no layer it can change"));
@@ -158,6 +167,11 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
             throw InputError(prefixed(origin, "layer \"" + name + "\" is a " + std::string(toString(it->type)) +
                                                   ": channel pruning applies to conv2d and dense layers (a "
                                                   "depthwise layer follows the channels of its input)"));
+        if (prunesChannels(variant) && std::find(prunable.begin(), prunable.end(), name) == prunable.end())
+            throw InputError(prefixed(origin, "layer \"" + name + "\" cannot be channel-pruned: its output feeds "
+                                                  "the network output, is added to the network input, or is read by "
+                                                  "a layer whose input cannot shrink (prunable layers: " +
+                                                  (prunable.empty() ? std::string("none") : joined(prunable)) + ")"));
         names.push_back(name);
     }
     return names;
