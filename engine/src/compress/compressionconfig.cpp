@@ -18,7 +18,7 @@ double positive(const JsonSource &src, const json &value, const std::string &poi
 {
     const double v = src.toDouble(value, pointer);
     if (!(v > 0.0 && v <= max))
-        src.fail(pointer, std::string("expected ") + what + " > 0 and <= " + json(max).dump() + ", got " +
+        src.fail(pointer, std::string("expected ") + what + " > 0 and <= " + std::to_string(int(max)) + ", got " +
                               JsonSource::describe(value));
     return v;
 }

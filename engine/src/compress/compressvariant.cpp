@@ -50,6 +50,12 @@ const LayerSpec *outputLayer(const NetworkDescription &network)
     return nullptr;
 }
 
+/** Layers factorisation applies to by default: dense and 1x1 conv2d (a matrix per pixel). */
+bool factorisable(const LayerSpec &l)
+{
+    return l.type == LayerType::Dense || (l.type == LayerType::Conv2d && l.kernelH == 1 && l.kernelW == 1);
+}
+
 bool prunesChannels(const CompressionVariant &v)
 {
     return v.sparsity && v.sparsity->pattern == SparsityPattern::ChannelStructured;
@@ -128,7 +134,7 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
             names = prunable;
         else
             for (const LayerSpec &l : network.layers)
-                if (weighted(l) && !(structural && &l == output))
+                if (weighted(l) && !(structural && &l == output) && (!factorises(variant) || factorisable(l)))
                     names.push_back(l.name);
         if (names.empty())
             throw InputError(prefixed(variant.origin, "variant \"" + variant.name + "\": network \"" + network.name +

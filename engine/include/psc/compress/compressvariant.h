@@ -10,8 +10,9 @@
 namespace psc {
 
 /**
- * The layers `variant` changes in `network`: its `layers` if given, else every weighted layer (channel pruning
- * and factorisation leave out the output layer, the last weighted one, whose outputs are the classes).
+ * The layers `variant` changes in `network`: its `layers` if given, else every weighted layer, except that
+ * channel pruning takes channelPrunableLayers() and factorisation the dense and 1x1 conv2d layers but the output
+ * layer (the last weighted one, whose outputs are the classes).
  * Throws InputError prefixed with the variant's origin ("c.json:7:19: /variants/2/layers/0: ...") for a name
  * that is not in the network (with the closest weighted layer name, if any, and the list of them), a layer
  * without weights, or one the variant cannot change (channel pruning: conv2d and dense only, never the output
