@@ -155,10 +155,11 @@ GraphNet loadTrainedModel(const TrainedModel &model)
             }());
         to.copy_(torch::from_blob(const_cast<float *>(from.values.data()), torch::IntArrayRef(shape), torch::kFloat));
     };
+    for (GraphNode &n : net->nodes())
+        if (n.bn1d || n.bn2d)
+            throw InputError("layer \"" + n.name + "\": fine-tuning needs a deployable network, without batch_norm layers");
     for (GraphNode &n : net->nodes()) {
         const std::string what = "layer \"" + n.name + "\"";
-        if (n.bn1d || n.bn2d)
-            throw InputError(what + ": fine-tuning needs a deployable network, without batch_norm layers");
         torch::Tensor w = GraphNetImpl::weightOf(n);
         if (!w.defined()) {
             if (hasWeights(n.type))
