@@ -76,7 +76,8 @@ int compressCommand(const QStringList &args)
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
     parser.addOption({QStringLiteral("trial"), QStringLiteral("Number of the trial to compress (as 'show' lists it)."),
                       QStringLiteral("N")});
-    parser.addOption({QStringLiteral("config"), QStringLiteral("Compression config (JSON)."), QStringLiteral("C.json")});
+    parser.addOption(
+        {QStringLiteral("config"), QStringLiteral("Compression config (JSON)."), QStringLiteral("C.json")});
     if (!parseArgs(parser, QStringLiteral("compress"), args, 1))
         return Success;
     if (!parser.isSet(QStringLiteral("trial")))
@@ -118,8 +119,8 @@ int compressCommand(const QStringList &args)
         failed += c.trial.state == TrialState::Failed;
         printOut(childLine(c, parent));
     });
-    printErr("compressing trial " + std::to_string(parent.number) + " of study " + spec.name + " (" + file + "): " +
-             std::to_string(config.variants.size()) + " variant(s)\n");
+    printErr("compressing trial " + std::to_string(parent.number) + " of study " + spec.name + " (" + file +
+             "): " + std::to_string(config.variants.size()) + " variant(s)\n");
     const CompressionSummary s = runner.run(number, config, ctx);
     progress.finish();
     if (s.cancelled) {

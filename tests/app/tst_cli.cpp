@@ -236,14 +236,15 @@ private Q_SLOTS:
         const QString good = writeText(dir, "good.json", R"({"variants": [{"name": "int4", "weight_bits": 4}]})");
         const QString bad = writeText(dir, "bad.json", "{\"variants\": [\n  {\"name\": \"x\", \"weight_bit\": 4}\n]}");
         const QString badLayer =
-            writeText(dir, "layer.json", "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
+            writeText(dir, "layer.json",
+                      "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
         const QByteArray before = fileHash(db);
 
         const Result help = runApp({"compress", "--help"});
         QCOMPARE(help.exitCode, 0);
         QVERIFY(help.out.contains("Usage:") && help.out.contains("--config"));
         QCOMPARE(runApp({"compress", db, "--config", good}).exitCode, 2); // no --trial
-        QCOMPARE(runApp({"compress", db, "--trial", "3"}).exitCode, 2); // no --config
+        QCOMPARE(runApp({"compress", db, "--trial", "3"}).exitCode, 2);   // no --config
         QCOMPARE(runApp({"compress", db, "--trial", "x", "--config", good}).exitCode, 2);
 
         auto expectError = [&](const QStringList &args, const QString &message) {
@@ -258,7 +259,8 @@ private Q_SLOTS:
         expectError({"compress", db, "--trial", "9", "--config", good}, "trial 9 does not exist in " + db);
         expectError({"compress", db, "--trial", "0", "--config", good},
                     "trial 0 is failed: only complete (trained) trials can be compressed");
-        expectError({"compress", db, "--trial", "1", "--config", good}, "trial 1 has weights in format \"torch-archive\"");
+        expectError({"compress", db, "--trial", "1", "--config", good},
+                    "trial 1 has weights in format \"torch-archive\"");
         expectError({"compress", db, "--trial", "2", "--config", good}, "trial 2 has no trained weights stored");
         expectError({"compress", db, "--trial", "3", "--config", badLayer},
                     badLayer + R"(:2:46: /variants/0/layers/0: unknown layer "logit" in network "linear"; did you )"

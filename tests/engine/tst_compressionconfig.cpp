@@ -115,7 +115,8 @@ private Q_SLOTS:
                  std::string(R"({"factorization":{"low_rank":8},"layers":["a","b"],"name":"lr8"})"));
         QCOMPARE(c.variants[2].factorization.rankFraction, 0.25);
         QCOMPARE(c.variants[2].factorization.rank, 0);
-        QCOMPARE(c.variants[3].canonicalJson(), std::string(R"({"factorization":"kronecker","name":"kr","weight_bits":4})"));
+        QCOMPARE(c.variants[3].canonicalJson(),
+                 std::string(R"({"factorization":"kronecker","name":"kr","weight_bits":4})"));
         QVERIFY(c.variants[4].factorization.kind == FactorizationSpec::Kind::Kronecker);
         QCOMPARE(c.variants[4].factorization.aOut, 2);
         QCOMPARE(c.variants[4].origin, std::string("all.json:7:15: /variants/4"));
@@ -128,39 +129,47 @@ private Q_SLOTS:
         QTest::addColumn<QString>("message");
         QTest::newRow("malformed") << "{\"variants\": [\n  {\"name\": \"a\",}\n]}"
                                    << "c.json:2:16: malformed JSON: syntax error while parsing object key";
-        QTest::newRow("unknown top-level key") << R"({"variant": []})"
-                                               << R"(c.json:1:13: /variant: unknown key "variant"; did you mean "variants"?)";
+        QTest::newRow("unknown top-level key")
+            << R"({"variant": []})"
+            << R"(c.json:1:13: /variant: unknown key "variant"; did you mean "variants"?)";
         QTest::newRow("no variants") << R"({"fine_tune": {}})"
                                      << R"(c.json:1:1: missing required key "variants")";
         QTest::newRow("empty variants") << R"({"variants": []})"
                                         << "c.json:1:14: /variants: expected at least one variant";
-        QTest::newRow("bits out of range") << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 9}\n]}"
-                                           << "c.json:2:32: /variants/0/weight_bits: expected an integer between 1 and 8, got 9";
-        QTest::newRow("unknown variant key") << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bit\": 4}\n]}"
-                                             << R"(c.json:2:31: /variants/0/weight_bit: unknown key "weight_bit"; did you mean "weight_bits"?)";
+        QTest::newRow("bits out of range")
+            << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 9}\n]}"
+            << "c.json:2:32: /variants/0/weight_bits: expected an integer between 1 and 8, got 9";
+        QTest::newRow("unknown variant key")
+            << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bit\": 4}\n]}"
+            << R"(c.json:2:31: /variants/0/weight_bit: unknown key "weight_bit"; did you mean "weight_bits"?)";
         QTest::newRow("unknown dbb key")
             << "{\"variants\": [\n  {\"name\": \"d\", \"sparsity\": {\"pattern\": \"dbb\", \"block_size\": 8, "
                "\"max_non_zeros\": 2}}\n]}"
             << R"(c.json:2:82: /variants/0/sparsity/max_non_zeros: unknown key "max_non_zeros"; did you mean "max_nonzeros"?)";
-        QTest::newRow("fraction 1") << "{\"variants\": [\n  {\"name\": \"p\", \"sparsity\": {\"pattern\": \"unstructured\", "
-                                       "\"fraction\": 1}}\n]}"
-                                    << "c.json:2:69: /variants/0/sparsity/fraction: expected a fraction of zero weights "
-                                       "> 0 and < 1, got 1";
-        QTest::newRow("unknown pattern") << "{\"variants\": [\n  {\"name\": \"p\", \"sparsity\": {\"pattern\": \"chanel\"}}\n]}"
-                                         << "c.json:2:41: /variants/0/sparsity/pattern: expected one of \"unstructured\", \"channel\", "
-                                            "\"dbb\", \"n:m\", got \"chanel\"; did you mean \"channel\"?";
-        QTest::newRow("nothing to do") << "{\"variants\": [\n  {\"name\": \"noop\"}\n]}"
-                                       << "c.json:2:3: /variants/0: variant \"noop\" changes nothing: give weight_bits, "
-                                          "activation_bits, sparsity or factorization";
+        QTest::newRow("fraction 1")
+            << "{\"variants\": [\n  {\"name\": \"p\", \"sparsity\": {\"pattern\": \"unstructured\", "
+               "\"fraction\": 1}}\n]}"
+            << "c.json:2:69: /variants/0/sparsity/fraction: expected a fraction of zero weights "
+               "> 0 and < 1, got 1";
+        QTest::newRow("unknown pattern")
+            << "{\"variants\": [\n  {\"name\": \"p\", \"sparsity\": {\"pattern\": \"chanel\"}}\n]}"
+            << "c.json:2:41: /variants/0/sparsity/pattern: expected one of \"unstructured\", \"channel\", "
+               "\"dbb\", \"n:m\", got \"chanel\"; did you mean \"channel\"?";
+        QTest::newRow("nothing to do")
+            << "{\"variants\": [\n  {\"name\": \"noop\"}\n]}"
+            << "c.json:2:3: /variants/0: variant \"noop\" changes nothing: give weight_bits, "
+               "activation_bits, sparsity or factorization";
         QTest::newRow("duplicate name") << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 4},\n"
                                            "  {\"name\": \"a\", \"weight_bits\": 2}\n]}"
                                         << R"(c.json:3:12: /variants/1/name: duplicate variant name "a")";
         QTest::newRow("empty layers") << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 4, \"layers\": []}\n]}"
                                       << "c.json:2:45: /variants/0/layers: expected at least one layer name";
-        QTest::newRow("layer twice") << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 4, \"layers\": [\"x\", \"x\"]}\n]}"
-                                     << R"(c.json:2:51: /variants/0/layers/1: layer "x" is listed twice)";
-        QTest::newRow("low_rank without rank") << "{\"variants\": [\n  {\"name\": \"f\", \"factorization\": \"low_rank\"}\n]}"
-                                               << R"(c.json:2:34: /variants/0/factorization: "low_rank" needs a rank)";
+        QTest::newRow("layer twice")
+            << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 4, \"layers\": [\"x\", \"x\"]}\n]}"
+            << R"(c.json:2:51: /variants/0/layers/1: layer "x" is listed twice)";
+        QTest::newRow("low_rank without rank")
+            << "{\"variants\": [\n  {\"name\": \"f\", \"factorization\": \"low_rank\"}\n]}"
+            << R"(c.json:2:34: /variants/0/factorization: "low_rank" needs a rank)";
         QTest::newRow("rank fraction 1.5")
             << "{\"variants\": [\n  {\"name\": \"f\", \"factorization\": {\"low_rank\": 1.5}}\n]}"
             << "c.json:2:47: /variants/0/factorization/low_rank: expected a rank (an integer >= 1) or a fraction of "
@@ -172,8 +181,9 @@ private Q_SLOTS:
         QTest::newRow("data split is the parent's") << "{\"fine_tune\": {\"train_subset\": 100}, \"variants\": []}"
                                                     << "c.json:1:32: /fine_tune/train_subset: \"train_subset\" cannot "
                                                        "be changed for fine-tuning";
-        QTest::newRow("negative epochs") << R"({"fine_tune": {"epochs": -1}, "variants": []})"
-                                         << "c.json:1:26: /fine_tune/epochs: expected an integer between 0 and 100000, got -1";
+        QTest::newRow("negative epochs")
+            << R"({"fine_tune": {"epochs": -1}, "variants": []})"
+            << "c.json:1:26: /fine_tune/epochs: expected an integer between 0 and 100000, got -1";
         QTest::newRow("zero learning rate") << R"({"fine_tune": {"learning_rate": 0}, "variants": []})"
                                             << "c.json:1:33: /fine_tune/learning_rate: expected a learning rate > 0 "
                                                "and <= 10, got 0";
@@ -218,13 +228,12 @@ private Q_SLOTS:
     void channelPruningRemovesChannelsOfHiddenLayersOnly()
     {
         // The default leaves out the output layer; diag(1, 2, 3, 4) loses its smallest-L1 channel, the first.
-        const TrainedModel child =
-            applyCompressionVariant(tinyModel(), variant(R"({"name": "c", "sparsity": {"pattern": "channel", "fraction": 0.25}})"));
+        const TrainedModel child = applyCompressionVariant(
+            tinyModel(), variant(R"({"name": "c", "sparsity": {"pattern": "channel", "fraction": 0.25}})"));
         QCOMPARE(child.network.layers[0].outChannels, 3);
         QCOMPARE(child.network.layers[2].outChannels, 4);
         QCOMPARE(child.parameters.at("hidden").weight.shape, (std::vector<int>{3, 4}));
-        QCOMPARE(child.parameters.at("hidden").weight.values,
-                 (std::vector<float>{0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4}));
+        QCOMPARE(child.parameters.at("hidden").weight.values, (std::vector<float>{0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4}));
         QCOMPARE(child.parameters.at("logits").weight.shape, (std::vector<int>{4, 3}));
         // Parameters: 3 x 4 + 3 + 4 x 3 + 4 = 31 (the parent has 40).
         QCOMPARE(analyzeNetwork(child.network).totalParams, std::int64_t(31));
@@ -234,7 +243,9 @@ private Q_SLOTS:
     void layerNamesAreCheckedAgainstTheParent()
     {
         const TrainedModel parent = tinyModel();
-        const auto apply = [&](const char *json) { return errorOf([&] { applyCompressionVariant(parent, variant(json)); }); };
+        const auto apply = [&](const char *json) {
+            return errorOf([&] { applyCompressionVariant(parent, variant(json)); });
+        };
         QCOMPARE(apply(R"({"name": "a", "weight_bits": 4, "layers": ["hiden"]})"),
                  std::string(R"(v.json:1:58: /variants/0/layers/0: unknown layer "hiden" in network "tiny"; did you )"
                              R"(mean "hidden"? (weighted layers: hidden, logits))"));

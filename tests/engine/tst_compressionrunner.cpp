@@ -309,7 +309,8 @@ private Q_SLOTS:
         hit.cachedFrom = store->trials().front().id;
         store->insertTrial(hit); // trial 3, no weights of its own
         ScriptedFineTuner trainer;
-        const CompressionSummary s = compress(*store, m_spec, trainer, 3, R"({"variants": [{"name": "a", "weight_bits": 4}]})");
+        const CompressionSummary s =
+            compress(*store, m_spec, trainer, 3, R"({"variants": [{"name": "a", "weight_bits": 4}]})");
         QVERIFY(s.children[0].trial.state == TrialState::Complete);
         QCOMPARE(*s.children[0].trial.parentId, hit.id);
     }
@@ -327,7 +328,8 @@ private Q_SLOTS:
         QCOMPARE(int(store->trialCounts().total()), before + 1);
         QCOMPARE(int(trainer.starts.size()), 5);
         // Other fine-tune settings are another child.
-        compress(*store, m_spec, trainer, 0, R"({"fine_tune": {"epochs": 1}, "variants": [{"name": "int4", "weight_bits": 4}]})");
+        compress(*store, m_spec, trainer, 0,
+                 R"({"fine_tune": {"epochs": 1}, "variants": [{"name": "int4", "weight_bits": 4}]})");
         QCOMPARE(int(store->trialCounts().total()), before + 2);
     }
 
@@ -357,11 +359,12 @@ private Q_SLOTS:
         auto store = makeStudy("grandchildren.psc", m_spec);
         ScriptedFineTuner trainer;
         const CompressionSummary first =
-            compress(*store, m_spec, trainer, 0, R"({"fine_tune": {"epochs": 0}, "variants": [{"name": "int4", "weight_bits": 4}]})");
+            compress(*store, m_spec, trainer, 0,
+                     R"({"fine_tune": {"epochs": 0}, "variants": [{"name": "int4", "weight_bits": 4}]})");
         const Trial &child = first.children[0].trial;
-        const CompressionSummary second = compress(
-            *store, m_spec, trainer, child.number,
-            R"({"variants": [{"name": "channels", "sparsity": {"pattern": "channel", "fraction": 0.25}}]})");
+        const CompressionSummary second =
+            compress(*store, m_spec, trainer, child.number,
+                     R"({"variants": [{"name": "channels", "sparsity": {"pattern": "channel", "fraction": 0.25}}]})");
         const Trial &grandchild = second.children[0].trial;
         QVERIFY(grandchild.state == TrialState::Complete);
         QCOMPARE(*grandchild.parentId, child.id);

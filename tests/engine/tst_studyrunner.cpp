@@ -10,9 +10,9 @@
 #include "psc/plugins/pluginregistry.h"
 #include "psc/quant/trainedmodel.h"
 #include "psc/space/searchspace.h"
-#include "psc/targets/targetlibrary.h"
 #include "psc/study/studyrunner.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/targetlibrary.h"
 #include "psc/train/trainer.h"
 
 #include <QTemporaryDir>

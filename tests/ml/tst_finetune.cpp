@@ -16,7 +16,6 @@
 #include <QTest>
 
 #include <cmath>
-#include <thread>
 
 using namespace psc;
 
@@ -59,7 +58,8 @@ class TestFineTune : public QObject
     }
 
     /** Fine-tunes the parent with `v` applied; returns the child's trained model and its deployed accuracy. */
-    std::pair<TrainedModel, double> derive(const CompressionVariant &v, int epochs, int qatEpochs, TrainResult *out = nullptr)
+    std::pair<TrainedModel, double> derive(const CompressionVariant &v, int epochs, int qatEpochs,
+                                           TrainResult *out = nullptr)
     {
         TrainingRecipe r = m_recipe;
         r.epochs = epochs;
@@ -72,15 +72,18 @@ class TestFineTune : public QObject
             *out = res;
         TrainedModel child = deserializeTrainedModel(res.weights, "child weights");
         const double acc = deployedAccuracy(child);
-        qInfo("%s: float %.2f %%, fake-quantised %.2f %%, deployed %.2f %% (parent %.2f %%)", child.network.name.c_str(),
-              100 * res.testAccuracy, 100 * res.quantizedTestAccuracy, 100 * acc, 100 * m_parentAccuracy);
+        qInfo("%s: float %.2f %%, fake-quantised %.2f %%, deployed %.2f %% (parent %.2f %%)",
+              child.network.name.c_str(), 100 * res.testAccuracy, 100 * res.quantizedTestAccuracy, 100 * acc,
+              100 * m_parentAccuracy);
         return {std::move(child), acc};
     }
 
 private Q_SLOTS:
     void initTestCase()
     {
-        ml::TorchTrainer::configureThreads(std::max(1u, std::thread::hardware_concurrency()));
+        // One torch thread: the network is tiny, and spinning OpenMP workers cost far more than they gain on a
+        // machine whose other cores are busy.
+        ml::TorchTrainer::configureThreads(1);
         m_data = loadFashionMnist(defaultFashionMnistDir());
         m_recipe.epochs = 2;
         m_recipe.trainSubset = 8000;
@@ -131,8 +134,9 @@ private Q_SLOTS:
     void channelPrunedChildLoadsItsSmallerShapes()
     {
         // Calibration only (no epochs at all): the loader must take the narrower conv1 and the shrunken readers.
-        const auto [child, acc] =
-            derive(variant(R"({"name": "ch", "sparsity": {"pattern": "channel", "fraction": 0.25}, "layers": ["conv1"]})"), 0, 0);
+        const auto [child, acc] = derive(
+            variant(R"({"name": "ch", "sparsity": {"pattern": "channel", "fraction": 0.25}, "layers": ["conv1"]})"), 0,
+            0);
         QCOMPARE(child.parameters.at("conv1").weight.shape, (std::vector<int>{6, 1, 3, 3}));
         QCOMPARE(child.parameters.at("conv2").weight.shape, (std::vector<int>{16, 6, 3, 3}));
         QVERIFY2(acc >= m_parentAccuracy - 0.10, "a quarter of the first layer's channels costs at most 10 points");

@@ -26,6 +26,15 @@ FloatTensor toFloatTensor(const torch::Tensor &t)
     return out;
 }
 
+/** "16x8x3x3" */
+std::string shapeText(const std::vector<int64_t> &shape)
+{
+    std::string text;
+    for (int64_t d : shape)
+        text += (text.empty() ? "" : "x") + std::to_string(d);
+    return text.empty() ? std::string("[]") : text;
+}
+
 } // namespace
 
 void updateMasks(GraphNet &net, const NetworkDescription &network, double progress)
@@ -142,22 +151,14 @@ GraphNet loadTrainedModel(const TrainedModel &model)
     auto load = [](torch::Tensor &to, const FloatTensor &from, const std::string &what) {
         std::vector<int64_t> shape(from.shape.begin(), from.shape.end());
         if (to.sizes() != torch::IntArrayRef(shape) || std::int64_t(from.values.size()) != to.numel())
-            throw InputError(what + " has shape " + [&] {
-                std::string text;
-                for (int64_t d : shape)
-                    text += (text.empty() ? "" : "x") + std::to_string(d);
-                return text.empty() ? std::string("[]") : text;
-            }() + " but the layer needs " + [&] {
-                std::string text;
-                for (int64_t d : to.sizes())
-                    text += (text.empty() ? "" : "x") + std::to_string(d);
-                return text;
-            }());
+            throw InputError(what + " has shape " + shapeText(shape) + " but the layer needs " +
+                             shapeText(to.sizes().vec()));
         to.copy_(torch::from_blob(const_cast<float *>(from.values.data()), torch::IntArrayRef(shape), torch::kFloat));
     };
     for (GraphNode &n : net->nodes())
         if (n.bn1d || n.bn2d)
-            throw InputError("layer \"" + n.name + "\": fine-tuning needs a deployable network, without batch_norm layers");
+            throw InputError("layer \"" + n.name +
+                             "\": fine-tuning needs a deployable network, without batch_norm layers");
     for (GraphNode &n : net->nodes()) {
         const std::string what = "layer \"" + n.name + "\"";
         torch::Tensor w = GraphNetImpl::weightOf(n);
@@ -211,7 +212,8 @@ void updateMasksFrom(GraphNet &net, const NetworkDescription &network, double pr
         if (l.sparsity.pattern == SparsityPattern::Unstructured) {
             const auto it = initial.find(l.name);
             const double from = std::min(it == initial.end() ? 0.0 : it->second, 0.999999);
-            fraction = gradualSparsity(l.sparsity.fraction, std::int64_t(std::llround(progress * 1e6)), 0, 1000000, from);
+            fraction =
+                gradualSparsity(l.sparsity.fraction, std::int64_t(std::llround(progress * 1e6)), 0, 1000000, from);
         }
         const torch::Tensor logical = w.detach().to(torch::kFloat).contiguous();
         std::vector<std::uint8_t> keep = pruneMask(logical.data_ptr<float>(), shapeOf(w), l.sparsity, fraction);

@@ -179,8 +179,9 @@ public:
                 return 0.5 * recipe.learningRate *
                        (1.0 + std::cos(M_PI * double(step) / double(std::max<std::size_t>(totalSteps, 1))));
             case LrSchedule::Step:
-                return recipe.learningRate * std::pow(recipe.stepGamma, double(step / m_stepsPerEpoch /
-                                                                               std::size_t(std::max(1, recipe.stepEpochs))));
+                return recipe.learningRate *
+                       std::pow(recipe.stepGamma,
+                                double(step / m_stepsPerEpoch / std::size_t(std::max(1, recipe.stepEpochs))));
             }
             return recipe.learningRate;
         };
@@ -238,8 +239,9 @@ public:
         if (recipe.qatEpochs > 0) {
             low->setQuantMode(QuantMode::Train);
             auto opt = optimizer(low, recipe.qatLearningRate);
-            runEpochs(low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
-                      [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
+            runEpochs(
+                low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
+                [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
         } else {
             torch::NoGradGuard noGrad;
             low->eval();

@@ -85,7 +85,8 @@ SparsitySpec readSparsity(const JsonSource &src, const json &obj, const std::str
         const std::string p = JsonSource::child(pointer, "fraction");
         s.fraction = src.toDouble(src.require(obj, pointer, "fraction"), p);
         if (!(s.fraction > 0.0 && s.fraction < 1.0))
-            src.fail(p, "expected a fraction of zero weights > 0 and < 1, got " + JsonSource::describe(obj.at("fraction")));
+            src.fail(p, "expected a fraction of zero weights > 0 and < 1, got " +
+                            JsonSource::describe(obj.at("fraction")));
         break;
     }
     case 2:
@@ -122,8 +123,10 @@ FactorizationSpec readFactorization(const JsonSource &src, const json &value, co
         if (kind == "low_rank")
             src.fail(pointer, "\"low_rank\" needs a rank: write {\"low_rank\": 8} or a fraction of the full rank, "
                               "{\"low_rank\": 0.25}");
-        src.fail(pointer, "expected \"kronecker\", {\"low_rank\": RANK} or {\"kronecker\": {\"a_out\": A, \"a_in\": B}}, "
-                          "got " + JsonSource::describe(value) + JsonSource::didYouMean(kind, {"kronecker", "low_rank"}));
+        src.fail(pointer,
+                 "expected \"kronecker\", {\"low_rank\": RANK} or {\"kronecker\": {\"a_out\": A, \"a_in\": B}}, "
+                 "got " +
+                     JsonSource::describe(value) + JsonSource::didYouMean(kind, {"kronecker", "low_rank"}));
     }
     if (!value.is_object())
         src.fail(pointer, "expected \"kronecker\", {\"low_rank\": RANK} or {\"kronecker\": {...}}, got " +
@@ -246,8 +249,8 @@ std::string CompressionVariant::canonicalJson() const
     case FactorizationSpec::Kind::None:
         break;
     case FactorizationSpec::Kind::LowRank:
-        j["factorization"] = {{"low_rank", factorization.rank > 0 ? json(factorization.rank)
-                                                                 : json(factorization.rankFraction)}};
+        j["factorization"] = {
+            {"low_rank", factorization.rank > 0 ? json(factorization.rank) : json(factorization.rankFraction)}};
         break;
     case FactorizationSpec::Kind::Kronecker:
         j["factorization"] = factorization.aOut > 0

@@ -163,8 +163,8 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
         }
         if (!weighted(*it))
             throw InputError(prefixed(origin, "layer \"" + name + "\" is a " + std::string(toString(it->type)) +
-                                                  " and has no weights to compress (weighted layers: " +
-                                                  weightedNames + ")"));
+                                                  " and has no weights to compress (weighted layers: " + weightedNames +
+                                                  ")"));
         if (structural && &*it == output)
             throw InputError(prefixed(origin, "layer \"" + name + "\" is the output layer: its outputs are the " +
                                                   "classes, so it cannot be " +
@@ -174,7 +174,8 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
                                                   ": channel pruning applies to conv2d and dense layers (a "
                                                   "depthwise layer follows the channels of its input)"));
         if (prunesChannels(variant) && std::find(prunable.begin(), prunable.end(), name) == prunable.end())
-            throw InputError(prefixed(origin, "layer \"" + name + "\" cannot be channel-pruned: its output feeds "
+            throw InputError(prefixed(origin, "layer \"" + name +
+                                                  "\" cannot be channel-pruned: its output feeds "
                                                   "the network output, is added to the network input, or is read by "
                                                   "a layer whose input cannot shrink (prunable layers: " +
                                                   (prunable.empty() ? std::string("none") : joined(prunable)) + ")"));

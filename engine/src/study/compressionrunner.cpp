@@ -147,8 +147,8 @@ struct CompressionRunner::Impl
         store.markRunning(t.id, t.startedAt);
         t.state = TrialState::Running;
         const std::uint64_t seed = spec.seed * 0x9E3779B97F4A7C15ULL + std::uint64_t(t.number) + 1;
-        const std::string prefix = "child " + std::to_string(index + 1) + "/" + std::to_string(count) + " (" +
-                                   p.variant->name + ")";
+        const std::string prefix =
+            "child " + std::to_string(index + 1) + "/" + std::to_string(count) + " (" + p.variant->name + ")";
         JobContext child(&ctx, [&](double f, const std::string &text) {
             ctx.progress((double(index) + std::clamp(f, 0.0, 1.0)) / double(count), prefix + ": " + text);
         });
@@ -208,8 +208,9 @@ TrainedModel CompressionRunner::loadParent(const StudyStore &store, std::int64_t
         if (t.number == parentNumber)
             found = &t;
     if (!found) {
-        const std::string range = trials.empty() ? "it has no trials yet"
-                                                 : "its trials are numbered 0 to " + std::to_string(trials.back().number);
+        const std::string range = trials.empty()
+                                      ? "it has no trials yet"
+                                      : "its trials are numbered 0 to " + std::to_string(trials.back().number);
         throw InputError("trial " + std::to_string(parentNumber) + " does not exist in " + store.path().string() +
                          " (" + range + ")");
     }

@@ -298,8 +298,7 @@ struct StudyRunner::Impl
 StudyRunner::StudyRunner(StudyStore &store, const StudySpec &spec, const plugin::StrategyFactory &strategy,
                          Trainer &trainer, const Dataset &data, QThreadPool *heavyPool, Options options)
     : d(std::make_unique<Impl>(store, spec, strategy, trainer, data, heavyPool, options))
-{
-}
+{}
 
 StudyRunner::~StudyRunner() = default;
 

@@ -146,11 +146,12 @@ std::optional<Trial> StudyStore::findCompleted(const std::string &architectureHa
 TrialCounts StudyStore::trialCounts(TrialKind kind) const
 {
     TrialCounts counts;
-    sql::Query query(*d->db, kind == TrialKind::All      ? "SELECT state, COUNT(*) FROM trials GROUP BY state"
-                             : kind == TrialKind::Search ? "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NULL "
-                                                           "GROUP BY state"
-                                                         : "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NOT NULL "
-                                                           "GROUP BY state");
+    const char *statement = "SELECT state, COUNT(*) FROM trials GROUP BY state";
+    if (kind == TrialKind::Search)
+        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NULL GROUP BY state";
+    else if (kind == TrialKind::Derived)
+        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NOT NULL GROUP BY state";
+    sql::Query query(*d->db, statement);
     while (query.step()) {
         const auto state = trialStateFromString(query.text(0));
         if (!state)

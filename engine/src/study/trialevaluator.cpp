@@ -49,8 +49,8 @@ TrialEvaluator::TrialEvaluator(const StudySpec &spec, const TargetLibrary *targe
             if (m_library)
                 for (const TargetDefinition *def : m_library->definitions())
                     known += (known.empty() ? "" : ", ") + def->id;
-            throw InputError(what + ": unknown target \"" + m.target + "\" (known: " + (known.empty() ? "none" : known) +
-                             ")");
+            throw InputError(what + ": unknown target \"" + m.target +
+                             "\" (known: " + (known.empty() ? "none" : known) + ")");
         }
         for (auto &[id, c] : m_targets)
             if (id == m.target) {

@@ -38,8 +38,8 @@ struct FactorizationSpec
  */
 struct CompressionVariant
 {
-    std::string name;                 ///< unique within the config; shown with the child trial
-    std::optional<int> weightBits;    ///< 1..8
+    std::string name;                  ///< unique within the config; shown with the child trial
+    std::optional<int> weightBits;     ///< 1..8
     std::optional<int> activationBits; ///< 2..8
     /// Unstructured, Dbb and NM are imposed by fine-tuning (gradual magnitude pruning); ChannelStructured removes
     /// channels physically before fine-tuning (pruneChannels()).

@@ -69,8 +69,7 @@ public:
     };
 
     /** Throws InputError if an objective or constraint names a target `options.targets` does not have. */
-    CompressionRunner(StudyStore &store, const StudySpec &spec, Trainer &trainer, const Dataset &data,
-                      Options options);
+    CompressionRunner(StudyStore &store, const StudySpec &spec, Trainer &trainer, const Dataset &data, Options options);
     ~CompressionRunner();
 
     /**
