@@ -266,6 +266,10 @@ private Q_SLOTS:
         QVERIFY(s.children[0].trial.state == TrialState::Complete);
         QVERIFY(s.children[3].trial.state == TrialState::Infeasible);
         QCOMPARE(s.children[3].trial.error, std::string("deployed_accuracy = 0.75 violates deployed_accuracy >= 0.8"));
+        // Asking again reports the infeasible child as it is rather than training it again.
+        const CompressionSummary again = compress(*store, spec, trainer, 0, kConfig);
+        QVERIFY(again.children[3].reused);
+        QCOMPARE(again.children[3].trial.id, s.children[3].trial.id);
         // Before fine-tuning: a child that breaks a size constraint is not worth training.
         spec.constraints = {*parseConstraint("params <= 35")};
         auto small = makeStudy("small.psc", spec);

@@ -79,6 +79,16 @@ std::string prefixed(const std::string &origin, const std::string &what)
     return origin.empty() ? what : origin + ": " + what;
 }
 
+/** The divisor of n closest to sqrt(n), the smaller one on a tie. */
+[[maybe_unused]] int balancedDivisor(int n)
+{
+    int best = 1;
+    for (int d = 1; d <= n; ++d)
+        if (n % d == 0 && std::abs(d - std::sqrt(double(n))) < std::abs(best - std::sqrt(double(n))))
+            best = d;
+    return best;
+}
+
 // ---- Factorisation -------------------------------------------------------------------------------------------
 // The only code that depends on factorizeLayer() (psc/compress/factorization.h, written on branch wip-factor).
 // Until that header is in the tree, a variant with "factorization" parses and is checked against the network but
@@ -88,21 +98,26 @@ TrainedModel factorizeLayers(TrainedModel model, const std::vector<std::string> 
 {
 #if PSC_HAVE_FACTORIZATION
     for (const std::string &name : layers) {
+        const auto params = model.parameters.find(name);
+        if (params == model.parameters.end())
+            throw InputError(prefixed(origin, "layer \"" + name + "\" has no trained parameters"));
+        const FloatTensor &w = params->second.weight;
+        const int out = w.shape.empty() ? 1 : std::max(w.shape[0], 1);
+        const int in = int(w.elements() / out);
         Factorization f{};
         if (spec.kind == FactorizationSpec::Kind::LowRank) {
             f.kind = Factorization::Kind::LowRank;
             f.rank = spec.rank;
-            if (f.rank == 0) {
-                // A fraction of the full rank of the weight as a matrix [out, in * kh * kw].
-                const FloatTensor &w = model.parameters.at(name).weight;
-                const std::int64_t out = w.shape.empty() ? 0 : w.shape[0];
-                const std::int64_t in = out > 0 ? w.elements() / out : 0;
+            if (f.rank == 0) // a fraction of the full rank of the weight as a matrix [out, in * kh * kw]
                 f.rank = std::max(1, int(std::llround(spec.rankFraction * double(std::min(out, in)))));
-            }
         } else {
             f.kind = Factorization::Kind::Kronecker;
             f.aOut = spec.aOut;
             f.aIn = spec.aIn;
+            if (f.aOut == 0) { // "kronecker" alone: A [divisor of out, divisor of in], each closest to the root
+                f.aOut = balancedDivisor(out);
+                f.aIn = balancedDivisor(in);
+            }
         }
         try {
             model = factorizeLayer(model, name, f);

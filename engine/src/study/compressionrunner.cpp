@@ -81,14 +81,17 @@ struct CompressionRunner::Impl
             onFinished(c);
     }
 
-    /** An earlier child of `parent` with the same variant and recipe, Complete or Pending (interrupted). */
+    /**
+     * An earlier child of `parent` with the same variant and recipe: a finished one (Complete or Infeasible, which
+     * would only be trained again) or else one left Pending by an interrupted run. Failed ones are tried again.
+     */
     std::optional<Trial> earlierChild(const Trial &parent, const Planned &p) const
     {
         std::optional<Trial> found;
         for (Trial &t : store.trials()) {
             if (t.parentId != parent.id || t.parametersJson != p.parametersJson || t.recipeJson != p.recipeJson)
                 continue;
-            if (t.state == TrialState::Complete)
+            if (t.state == TrialState::Complete || t.state == TrialState::Infeasible)
                 return t;
             if (t.state == TrialState::Pending && !found)
                 found = std::move(t);
@@ -101,7 +104,7 @@ struct CompressionRunner::Impl
                 CompressedChild &out)
     {
         out.variant = p.variant->name;
-        if (auto earlier = earlierChild(parent, p); earlier && earlier->state == TrialState::Complete) {
+        if (auto earlier = earlierChild(parent, p); earlier && earlier->state != TrialState::Pending) {
             out.trial = *earlier;
             out.reused = true;
             report(out);

@@ -27,8 +27,8 @@ struct CompressedChild
     /// The child as committed: Complete, Failed (error says why), Infeasible (a constraint of the study, before or
     /// after fine-tuning), or Running if the run was cancelled while fine-tuning it.
     Trial trial;
-    /// True if the same variant (same parent, variant and fine-tune recipe) was already complete: it was reported,
-    /// not trained again.
+    /// True if the same variant (same parent, variant and fine-tune recipe) was derived before (Complete or
+    /// Infeasible): it was reported, not trained again. A Failed one is tried again as a new child.
     bool reused = false;
 };
 
