@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The GUI entry point: `paretoscope [FILE.psc]`.
+// The GUI entry point: `paretoscope [FILE.psc [--trial N]]`.
 #include "cli/cli.h"
 #include "mainwindow.h"
+
+#include "models/trialtablemodel.h"
+#include "views/studyview.h"
 
 #include <QApplication>
 
@@ -13,13 +16,22 @@ int runGui(int argc, char *argv[], const QStringList &args)
     QApplication::setApplicationDisplayName(QStringLiteral("Paretoscope"));
     MainWindow window;
     window.show();
-    // QApplication has removed the arguments it understands (-style, ...); the first remaining one is a study.
+    // QApplication has removed the arguments it understands (-style, ...); the first remaining one is a study,
+    // `--trial N` selects its trial number N (e.g. one that `paretoscope compress` reported).
     const QStringList remaining = QApplication::arguments().mid(1);
-    for (const QString &arg : remaining.isEmpty() ? args : remaining)
-        if (!arg.startsWith(QLatin1Char('-'))) {
-            window.openStudy(arg);
-            break;
-        }
+    const QStringList &list = remaining.isEmpty() ? args : remaining;
+    QString study;
+    qint64 trialNumber = -1;
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if (list[i] == QLatin1String("--trial") && i + 1 < list.size())
+            trialNumber = list[++i].toLongLong();
+        else if (!list[i].startsWith(QLatin1Char('-')) && study.isEmpty())
+            study = list[i];
+    }
+    if (!study.isEmpty() && window.openStudy(study) && trialNumber >= 0)
+        for (const Trial &t : window.view()->model()->trials())
+            if (t.number == trialNumber)
+                window.view()->selectTrial(t.id);
     return app.exec();
 }
 

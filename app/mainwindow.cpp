@@ -8,6 +8,7 @@
 #include "plot/paretoplotwidget.h"
 #include "views/studyview.h"
 #include "views/trialcostview.h"
+#include "views/trialinspector.h"
 
 #include "psc/core/error.h"
 
@@ -47,12 +48,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     setObjectName(QStringLiteral("mainWindow"));
     m_view = new StudyView(this);
     setCentralWidget(m_view);
-    m_costView = new TrialCostView(this);
-    m_costView->setObjectName(QStringLiteral("trialCostView"));
-    m_costDock = new QDockWidget(tr("Trial cost on the targets"), this);
+    m_inspector = new TrialInspector(this);
+    m_costView = m_inspector->costView();
+    m_costDock = new QDockWidget(tr("Trial inspector"), this);
     m_costDock->setObjectName(QStringLiteral("trialCostDock"));
-    m_costDock->setToolTip(tr("The selected trial's cost per layer and its fit on every hardware target"));
-    m_costDock->setWidget(m_costView);
+    m_costDock->setToolTip(tr("The selected trial's layers and compression, its cost per layer and its fit on every "
+                              "hardware target"));
+    m_costDock->setWidget(m_inspector);
     addDockWidget(Qt::BottomDockWidgetArea, m_costDock);
     connect(m_view, &StudyView::selectedTrialChanged, this, &MainWindow::showTrialCost);
     createActions();
@@ -130,7 +132,7 @@ void MainWindow::createMenus()
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *costToggle = m_costDock->toggleViewAction();
-    costToggle->setToolTip(tr("Show or hide the selected trial's cost per layer and fit on every target"));
+    costToggle->setToolTip(tr("Show or hide the trial inspector: the selected trial's layers, compression and cost"));
     view->addAction(costToggle);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
@@ -323,7 +325,7 @@ void MainWindow::onStudyOpened()
 void MainWindow::onStudyClosed()
 {
     m_view->clear();
-    m_costView->clear();
+    m_inspector->clear();
     updateTitle();
     updateActions();
     updateCounts();
@@ -343,14 +345,15 @@ void MainWindow::onTrialsChanged(const std::vector<Trial> &changed)
 
 void MainWindow::showTrialCost(qint64 id)
 {
-    const Trial *trial = m_view->model()->trialAt(m_view->model()->rowOfTrial(id));
+    const TrialTableModel *model = m_view->model();
+    const Trial *trial = model->trialAt(model->rowOfTrial(id));
     if (!trial) {
-        m_costView->clear();
+        m_inspector->clear();
         return;
     }
     if (!m_controller->targets() && !m_controller->targetsError().isEmpty())
         m_statusText->setText(tr("Hardware targets not loaded: %1").arg(m_controller->targetsError()));
-    m_costView->setTrial(*trial);
+    m_inspector->setTrial(*trial, trial->parentId ? model->trialAt(model->rowOfTrial(*trial->parentId)) : nullptr);
 }
 
 void MainWindow::onRunStarted(const QString &title)

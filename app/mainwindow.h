@@ -21,6 +21,7 @@ class RecentFiles;
 class StudyController;
 class StudyView;
 class TrialCostView;
+class TrialInspector;
 
 /**
  * The main window: menus, tool bar and status bar around a StudyView. It delegates: StudyController
@@ -44,7 +45,8 @@ public:
 
     StudyController *controller() const { return m_controller; }
     StudyView *view() const { return m_view; }
-    /** The trial inspector (cost per layer and fit on every target), in a dock below the study. */
+    /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
+    TrialInspector *inspector() const { return m_inspector; }
     TrialCostView *costView() const { return m_costView; }
     QDockWidget *costDock() const { return m_costDock; }
     RecentFiles *recentFiles() const { return m_recent; }
@@ -88,7 +90,8 @@ private:
     StudyController *m_controller = nullptr;
     StudyView *m_view = nullptr;
     RecentFiles *m_recent = nullptr;
-    TrialCostView *m_costView = nullptr;
+    TrialInspector *m_inspector = nullptr;
+    TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;
 
     QAction *m_newAction = nullptr;

@@ -3,13 +3,16 @@
 #include "recentfiles.h"
 #include "studycontroller.h"
 
+#include "models/layercompressionmodel.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 #include "views/costbreakdownplot.h"
 #include "views/fitmatrix.h"
+#include "views/layercompressionview.h"
 #include "views/studyview.h"
 #include "views/trialcostview.h"
+#include "views/trialinspector.h"
 
 #include "psc/net/networkparser.h"
 
@@ -18,6 +21,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QItemSelectionModel>
@@ -81,6 +85,28 @@ QString prepareStudy(const QString &path, int n)
                            "", 1.0);
     }
     return path;
+}
+
+/** Adds a complete child of trial `parentId` to the study: the DS-CNN at 4 bits with a 2:4 pattern on its dense layer.
+ */
+qint64 addCompressedChild(const QString &path, qint64 parentId)
+{
+    auto store = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadWrite);
+    NetworkDescription net = parseNetwork(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json");
+    for (LayerSpec &l : net.layers) {
+        l.weightBits = 4;
+        if (l.type == LayerType::Dense)
+            l.sparsity = {SparsityPattern::NM, 0.5, 0, 0, 2, 4};
+    }
+    Trial t;
+    t.architectureJson = networkToJson(net);
+    t.architectureHash = "child-of-" + std::to_string(parentId);
+    t.parentId = parentId;
+    t.parametersJson = R"({"compress": {"weight_bits": 4}, "parent": )" + std::to_string(parentId) + "}";
+    store->insertTrial(t);
+    store->finishTrial(t.id, TrialState::Complete,
+                       {{"", "accuracy", 0.6}, {"", "weight_bytes", 1500.0}, {"", "macs", 1e5}}, "", 1.0);
+    return t.id;
 }
 
 qint64 selectedRowTrial(const StudyView &view)
@@ -147,6 +173,56 @@ private Q_SLOTS:
         // Save plot through the window.
         QVERIFY(w.savePlot(m_dir.filePath(QStringLiteral("window.svg"))));
         QVERIFY(QFile(m_dir.filePath(QStringLiteral("window.svg"))).size() > 0);
+    }
+
+    void compressedTrialInInspector()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("compressed.psc")), 4);
+        qint64 parentId = 0;
+        {
+            auto store = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly);
+            parentId = store->trials().at(1).id; // trial 1: complete
+        }
+        const qint64 childId = addCompressedChild(path, parentId);
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openStudy(path));
+        StudyView *view = w.view();
+        QCOMPARE(w.costDock()->windowTitle(), QStringLiteral("Trial inspector"));
+
+        // The plot draws the compression path from the parent to the child (these trials have no target metrics).
+        QVERIFY(view->plot()->setAxes(MetricRef{"weight_bytes", {}}, MetricRef{"accuracy", {}}));
+        QCOMPARE(view->plot()->compressionArrows().size(), std::size_t(1));
+        QCOMPARE(view->plot()->compressionArrows().front().parentId, parentId);
+        QCOMPARE(view->plot()->compressionArrows().front().childId, childId);
+
+        // Selecting the child shows its layers, with the parent and the variant above them.
+        view->selectTrial(childId);
+        LayerCompressionView *layers = w.inspector()->layerView();
+        QVERIFY2(layers->message().isEmpty(), qPrintable(layers->message()));
+        const LayerCompressionModel *model = layers->model();
+        QCOMPARE(model->rowCount(), int(model->network().layers.size()) + 1);
+        QVERIFY2(layers->headerText().contains(QStringLiteral("Compressed from trial 1")),
+                 qPrintable(layers->headerText()));
+        QVERIFY(layers->headerText().contains(QStringLiteral("weight_bits = 4")));
+        bool sawPattern = false;
+        for (int r = 0; r < model->totalsRow(); ++r)
+            sawPattern |=
+                model->index(r, LayerCompressionModel::PatternColumn).data().toString() == QStringLiteral("2:4");
+        QVERIFY(sawPattern);
+        QCOMPARE(model->index(model->totalsRow(), LayerCompressionModel::SizeAfterColumn)
+                     .data(LayerCompressionModel::RawValueRole)
+                     .toLongLong(),
+                 model->analysis().totalWeightBytes);
+        // The cost tab prices the same trial.
+        QVERIFY(w.costView()->message().isEmpty());
+
+        // Selecting the parent: no lineage line.
+        view->selectTrial(parentId);
+        QVERIFY(!layers->headerText().contains(QStringLiteral("Compressed")));
+        view->selectTrial(-1);
+        QVERIFY(!layers->message().isEmpty());
     }
 
     void badFileShowsMessage()

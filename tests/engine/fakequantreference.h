@@ -3,8 +3,9 @@
 
 // A deliberately simple double-precision forward pass for tst_integerinference: either plain float (to
 // record activation ranges) or fake-quantised as docs/quantization.md describes (quantised input, dequantised
-// weights and biases, every boundary tensor quantised). It shares no code with the integer kernels: only
-// the parameter helpers (activationParams(), quantizeWeights()), which are tested on their own.
+// weights and biases, every boundary tensor and the intermediate of factorised layers quantised). It shares no code
+// with the integer kernels: only the parameter helpers (activationParams(), quantizeWeights()), which are tested on
+// their own.
 
 #include "psc/quant/quantparams.h"
 
@@ -101,6 +102,10 @@ private:
         case LayerType::DepthwiseConv2d:
         case LayerType::Dense:
             y = weighted(l, x);
+            break;
+        case LayerType::LowRank:
+        case LayerType::Kronecker:
+            y = factorized(l, x);
             break;
         case LayerType::Add:
             y = x;
@@ -239,6 +244,119 @@ private:
                     }
                     y.at(o, oy, ox) = acc;
                 }
+            }
+        }
+        boundary(l, y);
+        return y;
+    }
+
+    /** A weight tensor as doubles, dequantised per row in fake-quant mode; `scales` gets the row scales. */
+    std::vector<double> weightValues(const FloatTensor &t, int bits, std::vector<double> &scales) const
+    {
+        std::vector<double> w(t.values.begin(), t.values.end());
+        scales.assign(std::size_t(t.shape[0]), 1.0);
+        if (m_quantised) {
+            const QuantizedWeights qw = quantizeWeights(t, bits);
+            const std::size_t per = w.size() / std::size_t(t.shape[0]);
+            for (std::size_t e = 0; e < w.size(); ++e)
+                w[e] = qw.values[e] * qw.scales[e / per];
+            scales = qw.scales;
+        }
+        return w;
+    }
+
+    /**
+     * low_rank: mid = V x, y = U mid + b; kronecker: X [i1, i2] per pixel, mid = T = X B^T [i1, o2], y = A T
+     * [o1, o2] row-major. In fake-quant mode the intermediate is quantised to int8 with the "<layer>:mid" range
+     * and the bias is rounded to the grid scale_mid * scale_w of its row; in float mode that range is recorded.
+     */
+    RefTensor factorized(const LayerSpec &l, const RefTensor &x)
+    {
+        const LayerParameters &p = m_model.parameters.at(l.name);
+        const bool kron = l.type == LayerType::Kronecker;
+        std::vector<double> secondScales, firstScales;
+        const std::vector<double> second = weightValues(p.weight, l.weightBits, secondScales); // U or A
+        const std::vector<double> first = weightValues(p.factor, l.weightBits, firstScales);   // V or B
+        const QuantizedWeights firstQuantised =
+            m_quantised ? quantizeWeights(p.factor, l.weightBits) : QuantizedWeights{};
+        const int out = l.outChannels;
+        const int i1 = l.kronA.in, o2 = l.kronB.out, i2 = l.kronB.in;
+        const int r = l.rank, in = x.c;
+        const std::string midName = l.name + ":mid";
+        QuantParams midParams;
+        if (m_quantised)
+            midParams = activationParams(m_model.ranges.at(midName), 8);
+        std::vector<double> b(std::size_t(out), 0.0);
+        if (!p.bias.values.empty())
+            b.assign(p.bias.values.begin(), p.bias.values.end());
+        if (m_quantised) {
+            for (int c = 0; c < out; ++c) {
+                const double s = midParams.scale * secondScales[std::size_t(kron ? c / o2 : c)];
+                b[std::size_t(c)] = std::nearbyint(b[std::size_t(c)] / s) * s;
+            }
+        }
+        RefTensor y;
+        y.c = out;
+        y.h = x.h;
+        y.w = x.w;
+        y.v.assign(std::size_t(out) * y.h * y.w, 0.0);
+        const std::size_t pixels = std::size_t(x.h) * x.w;
+        std::vector<double> mid(kron ? std::size_t(i1 * o2) : std::size_t(r));
+        for (std::size_t pixel = 0; pixel < pixels; ++pixel) {
+            const auto in_ = [&](int c) { return x.v[std::size_t(c) * pixels + pixel]; };
+            if (kron) {
+                for (int s = 0; s < i1; ++s)
+                    for (int q = 0; q < o2; ++q) {
+                        double acc = 0.0;
+                        for (int t = 0; t < i2; ++t)
+                            acc += in_(s * i2 + t) * first[std::size_t(q * i2 + t)];
+                        mid[std::size_t(s * o2 + q)] = acc;
+                    }
+            } else {
+                for (int j = 0; j < r; ++j) {
+                    double acc = 0.0;
+                    for (int c = 0; c < in; ++c)
+                        acc += in_(c) * first[std::size_t(j * in + c)];
+                    mid[std::size_t(j)] = acc;
+                }
+            }
+            if (m_quantised) {
+                // The intermediate is requantised with the documented fixed-point rule (TFLite's, tested alone in
+                // fixedPointPrimitives) from the exact integer accumulator, not by exact rounding: U or A amplifies
+                // every 1-LSB difference of the intermediate, which would hide whether stage two is within 1 LSB.
+                for (std::size_t k = 0; k < mid.size(); ++k) {
+                    const int row = kron ? int(k) % o2 : int(k);
+                    std::int64_t acc = 0;
+                    for (int t = 0; t < (kron ? i2 : in); ++t) {
+                        const int c = kron ? int(k) / o2 * i2 + t : t;
+                        const int w = firstQuantised.values[std::size_t(row * (kron ? i2 : in) + t)];
+                        acc += std::int64_t(x.q[std::size_t(c) * pixels + pixel] - x.params.zeroPoint) * w;
+                    }
+                    const QuantizedMultiplier m =
+                        quantizeMultiplier(x.params.scale * firstScales[std::size_t(row)] / midParams.scale);
+                    const int q = std::clamp(
+                        midParams.zeroPoint + multiplyByQuantizedMultiplier(std::int32_t(acc), m.multiplier, m.shift),
+                        -128, 127);
+                    mid[k] = (q - midParams.zeroPoint) * midParams.scale;
+                }
+            } else {
+                TensorRange &range = ranges.try_emplace(midName, TensorRange{1e30f, -1e30f}).first->second;
+                for (double v : mid) {
+                    range.min = std::min(range.min, float(v));
+                    range.max = std::max(range.max, float(v));
+                }
+            }
+            for (int c = 0; c < out; ++c) {
+                double acc = b[std::size_t(c)];
+                if (kron) {
+                    const int pa = c / o2, q = c % o2;
+                    for (int s = 0; s < i1; ++s)
+                        acc += second[std::size_t(pa * i1 + s)] * mid[std::size_t(s * o2 + q)];
+                } else {
+                    for (int j = 0; j < r; ++j)
+                        acc += second[std::size_t(c * r + j)] * mid[std::size_t(j)];
+                }
+                y.v[std::size_t(c) * pixels + pixel] = acc;
             }
         }
         boundary(l, y);

@@ -3,6 +3,7 @@
 
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
+#include "psc/targets/costinput.h"
 
 #include <QTest>
 
@@ -90,6 +91,10 @@ private Q_SLOTS:
     void residualTotals();
 
     void batchNormFolding();
+    void factorizedLayers_data();
+    void factorizedLayers();
+    void factorizedTotals();
+    void factorizedCostInput();
     void subByteSizesRoundUp();
     void windowShapes();
     void unresolvedDescriptions();
@@ -265,6 +270,121 @@ void TestAnalysis::batchNormFolding()
     QCOMPARE(a.layers[8].weightBytes, 32);
     for (int i : {1, 3, 5, 8})
         QCOMPARE(a.layers[std::size_t(i)].params, 8); // gamma and beta per channel
+}
+
+void TestAnalysis::factorizedLayers_data()
+{
+    // tests/data/networks/factorized.json, input 5x2x2 (20 B), 4 pixels for the low_rank layer.
+    // lr: rank 2, 5 -> 3: MACs 4 * 2 * (5 + 3) = 64; params 2*5 + 3*2 + 3 = 19; 3-bit factors packed apart:
+    //     V 10 * 3 = 30 bits -> 4 B, U 6 * 3 = 18 bits -> 3 B, + 3 * 4 B bias = 19 B.
+    // bn folds into lr (which has a bias): 0 B, params 2 * 3.
+    // kr: A [3, 4], B [2, 3] on 12 inputs: MACs i1*i2*o2 + o1*i1*o2 = 24 + 24; 4-bit A 6 B + B 3 B + 24 B bias.
+    // Arena (16-byte aligned, largest first): input 20 [0,0] at 0; the 12-byte tensors lr [0,1] at 32, bn
+    // [1,2] at 0, flat [2,3] at 16; the 8-byte intermediates lr:mid [0,0] at 48 and kr:mid [3,3] at 0; kr [3,4]
+    // at 32; out [4,4] at 0.
+    addRows({
+        {"lr", {3, 2, 2}, 64, 19, 3, 19, 12, 1, 32},
+        {"bn", {3, 2, 2}, 0, 6, 32, 0, 12, 2, 0},
+        {"flat", {12, 1, 1}, 0, 0, 0, 0, 12, 3, 16},
+        {"kr", {6, 1, 1}, 48, 24, 4, 33, 6, 4, 32},
+        {"out", {2, 1, 1}, 12, 14, 8, 20, 2, 4, 0},
+    });
+}
+
+void TestAnalysis::factorizedLayers()
+{
+    QFETCH(int, index);
+    QFETCH(Expected, expected);
+    checkLayer(analyzeNetwork(parseNetwork(dataFile("factorized.json"))), index, expected);
+}
+
+void TestAnalysis::factorizedTotals()
+{
+    const ModelAnalysis a = analyzeNetwork(parseNetwork(dataFile("factorized.json")));
+    QCOMPARE(a.layers[0].intermediateBytes, 8); // r per pixel
+    QCOMPARE(a.layers[3].intermediateBytes, 8); // i1 * o2
+    QCOMPARE(a.layers[4].intermediateBytes, 0);
+    QCOMPARE(a.layers[0].denseWeightBytes, a.layers[0].weightBytes); // factors are never sparse
+    QCOMPARE(a.layers[0].nonZeroWeights, 16);
+    QCOMPARE(a.layers[1].foldedIntoProducer, true);
+    QCOMPARE(a.layers[3].ops, 12); // bias add and relu per output
+    QCOMPARE(a.totalMacs, 124);
+    QCOMPARE(a.totalParams, 63);
+    QCOMPARE(a.totalWeightBytes, 72);
+    // Step 0 holds the input, lr's output and its intermediate: 20 + 12 + 8.
+    QCOMPARE(a.peakLiveBytes, 40);
+    QCOMPARE(a.peakLiveLayer, 0);
+    QCOMPARE(a.arenaBytes, 56);
+    const auto json = nlohmann::json::parse(analysisToJson(a));
+    QCOMPARE(json["layers"][0]["intermediate_bytes"].get<std::int64_t>(), 8);
+    QVERIFY(!json["layers"][4].contains("intermediate_bytes"));
+}
+
+void TestAnalysis::factorizedCostInput()
+{
+    const NetworkDescription net = parseNetwork(dataFile("factorized.json"));
+    const plugin::NetworkInfo info = toNetworkInfo(net, analyzeNetwork(net));
+    std::vector<std::string> names;
+    for (const plugin::LayerInfo &l : info.layers)
+        names.push_back(l.name);
+    QCOMPARE(names, (std::vector<std::string>{"lr:v", "lr", "bn", "flat", "kr:b", "kr", "out"}));
+
+    // lr as two 1x1 convolutions over the 2x2 input: V (5 -> 2), then U (2 -> 3) with the bias.
+    const plugin::LayerInfo &v = info.layers[0], &u = info.layers[1];
+    QVERIFY(v.op == plugin::OpKind::Conv2d && u.op == plugin::OpKind::Conv2d);
+    QCOMPARE((std::vector<int>{v.inC, v.inH, v.inW, v.outC, v.outH, v.outW}), (std::vector<int>{5, 2, 2, 2, 2, 2}));
+    QCOMPARE((std::vector<int>{u.inC, u.outC, u.kernelH, u.strideH}), (std::vector<int>{2, 3, 1, 1}));
+    QCOMPARE(v.macs, 40);
+    QCOMPARE(u.macs, 24);
+    QCOMPARE(v.weights, 10);
+    QCOMPARE(v.biases, 0);
+    QCOMPARE(u.weights, 6);
+    QCOMPARE(u.biases, 3);
+    QCOMPARE(v.outputBytes, 8);
+    QCOMPARE(u.inputBytes, 8);
+    QCOMPARE(u.outputBytes, 12);
+    // Live at step 0: input 20 + lr 12. V runs with the input and the intermediate; U with the intermediate and
+    // lr's output, the input being read for the last time by V.
+    QCOMPARE(v.liveBytes, 20 + 8);
+    QCOMPARE(u.liveBytes, 8 + 12);
+
+    // kr: X is [i1 = 4, i2 = 3]: B (3 -> 2) over 4 rows, then A (4 -> 3) over o2 = 2 rows, with bias and relu.
+    const plugin::LayerInfo &b = info.layers[4], &a = info.layers[5];
+    QCOMPARE((std::vector<int>{b.inC, b.inH, b.inW, b.outC, b.outH}), (std::vector<int>{3, 4, 1, 2, 4}));
+    QCOMPARE((std::vector<int>{a.inC, a.inH, a.outC, a.outH}), (std::vector<int>{4, 2, 3, 2}));
+    QCOMPARE(b.macs, 24);
+    QCOMPARE(a.macs, 24);
+    QCOMPARE(b.weights, 6);
+    QCOMPARE(a.weights, 12);
+    QCOMPARE(a.biases, 6);
+    QVERIFY(b.activation == plugin::FusedActivation::None);
+    QVERIFY(a.activation == plugin::FusedActivation::Relu);
+    QCOMPARE(b.liveBytes, 12 + 8);
+    QCOMPARE(a.liveBytes, 8 + 6);
+    // The dense classifier on a flat input stays one dense layer.
+    QVERIFY(info.layers[6].op == plugin::OpKind::Dense);
+
+    const auto deployment = defaultDeployment(net);
+    QCOMPARE(deployment.size(), info.layers.size());
+    QCOMPARE(deployment[0].weightBits, 3);
+    QCOMPARE(deployment[0].activationBits, 8); // the int8 intermediate
+    QCOMPARE(deployment[1].weightBits, 3);
+    QCOMPARE(deployment[4].weightBits, 4);
+    QCOMPARE(deployment[5].weightBits, 4);
+    QCOMPARE(deployment[6].weightBits, 8);
+
+    // A factorised dense on a flat input is priced as two dense layers.
+    NetworkDescription flat;
+    flat.input = {12, 1, 1};
+    LayerSpec lr = layer(LayerType::LowRank, "lr");
+    lr.outChannels = 4;
+    lr.rank = 3;
+    flat.layers = {lr};
+    const plugin::NetworkInfo flatInfo = toNetworkInfo(flat, analyzeNetwork(flat));
+    QCOMPARE(flatInfo.layers.size(), std::size_t(2));
+    QVERIFY(flatInfo.layers[0].op == plugin::OpKind::Dense);
+    QCOMPARE(flatInfo.layers[0].macs, 36);
+    QCOMPARE(flatInfo.layers[1].macs, 12);
 }
 
 void TestAnalysis::subByteSizesRoundUp()

@@ -69,6 +69,31 @@ private Q_SLOTS:
         const auto low = lowerForDeployment(net);
         QCOMPARE(int(low.layers.size()), 3);
     }
+
+    void factorizedLayersFoldAndFuse()
+    {
+        // A batch_norm folds into low_rank (per output channel: into U and the bias); relus fuse into both types.
+        const auto net = parseNetworkJson(R"({"name": "f", "input": {"channels": 6, "height": 2, "width": 2},
+            "layers": [
+              {"type": "low_rank", "name": "lr", "out_channels": 4, "rank": 2, "bias": false},
+              {"type": "batch_norm", "name": "bn"},
+              {"type": "relu6", "name": "r1"},
+              {"type": "kronecker", "name": "kr", "out_channels": 6, "factors": [[3, 2], [2, 2]]},
+              {"type": "relu", "name": "r2"}]})", "f.json");
+        std::map<std::string, std::string> renamed;
+        const auto low = lowerForDeployment(net, &renamed);
+        QCOMPARE(int(low.layers.size()), 2);
+        QVERIFY(low.layers[0].type == LayerType::LowRank);
+        QVERIFY(low.layers[0].bias); // the folded shift
+        QVERIFY(low.layers[0].activation == Activation::Relu6);
+        QCOMPARE(low.layers[0].rank, 2);
+        QVERIFY(low.layers[1].type == LayerType::Kronecker);
+        QVERIFY(low.layers[1].activation == Activation::Relu);
+        QCOMPARE(low.layers[1].inputs, std::vector<std::string>{"lr"});
+        QVERIFY(low.layers[1].kronA == (FactorShape{3, 2}));
+        QCOMPARE(renamed.at("bn"), std::string("lr"));
+        QCOMPARE(renamed.at("r2"), std::string("kr"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLowering)

@@ -70,6 +70,10 @@ private Q_SLOTS:
     void hashIgnoresNames();
     void hashSeesEverythingElse();
     void documentationExampleParses();
+    void factorizedFields();
+    void factorizedErrors_data();
+    void factorizedErrors();
+    void factorizedHash();
 };
 
 void TestNetworkParser::defaultsAndResolution()
@@ -166,7 +170,7 @@ void TestNetworkParser::badFiles_data()
     row("bad-unknown-type.json",
         "6:14: /layers/1/type: unknown layer type \"conv3d\"; did you mean \"conv2d\"? (allowed types: conv2d, "
         "depthwise_conv2d, dense, avg_pool2d, max_pool2d, global_avg_pool, add, flatten, batch_norm, relu, relu6, "
-        "softmax)");
+        "softmax, low_rank, kronecker)");
     row("bad-missing-field.json", "5:5: /layers/0: missing required key \"out_channels\"");
     row("bad-missing-input.json", "1:1: missing required key \"input\"");
     row("bad-wrong-type.json", "7:16: /layers/1/kernel: expected an integer or [height, width], got \"three\"");
@@ -437,6 +441,104 @@ void TestNetworkParser::documentationExampleParses()
     QCOMPARE(net.name, std::string("tiny-cnn"));
     QCOMPARE(net.layers.size(), std::size_t(10));
     QCOMPARE(net.layers[2].inputs, (std::vector<std::string>{"conv1", "dw"}));
+}
+
+void TestNetworkParser::factorizedFields()
+{
+    const NetworkDescription net = parseNetwork(dataFile("factorized.json"));
+    const LayerSpec &lr = net.layers[0];
+    QVERIFY(lr.type == LayerType::LowRank);
+    QCOMPARE(lr.outChannels, 3);
+    QCOMPARE(lr.rank, 2);
+    QCOMPARE(lr.weightBits, 3);
+    QCOMPARE(lr.bias, true);
+    const LayerSpec &kr = net.layers[3];
+    QVERIFY(kr.type == LayerType::Kronecker);
+    QVERIFY(kr.kronA == (FactorShape{3, 4}));
+    QVERIFY(kr.kronB == (FactorShape{2, 3}));
+    QVERIFY(kr.activation == Activation::Relu);
+    QCOMPARE(toString(inferShapes(net)[0]), std::string("3x2x2")); // per pixel, like a 1x1 conv2d
+    QCOMPARE(toString(inferShapes(net)[3]), std::string("6x1x1"));
+    const std::string json = networkToJson(net, false);
+    QVERIFY(json.find(R"("type":"low_rank","name":"lr","inputs":["input"],"out_channels":3,"rank":2,"bias":true,)"
+                      R"("activation":"none","weight_bits":3,"activation_bits":8})") != std::string::npos);
+    QVERIFY(json.find(R"("out_channels":6,"factors":[[3,4],[2,3]],"bias":true,"activation":"relu")") !=
+            std::string::npos);
+    QVERIFY(isFactorized(LayerType::LowRank) && isFactorized(LayerType::Kronecker));
+    QVERIFY(isLinear(LayerType::Kronecker) && hasWeights(LayerType::LowRank) && !isLinear(LayerType::BatchNorm));
+    QVERIFY(layerTypeFromString("kronecker").value_or(LayerType::Relu) == LayerType::Kronecker);
+}
+
+void TestNetworkParser::factorizedErrors_data()
+{
+    QTest::addColumn<QString>("layers");
+    QTest::addColumn<QString>("message");
+    // Input 6x1x1 throughout; `layers` is the text of the "layers" array.
+    QTest::newRow("rank above min(in, out)")
+        << R"([{"type": "low_rank", "out_channels": 4, "rank": 5}])"
+        << "/layers/0/rank: layer \"low_rank_0\": rank must be between 1 and min(input channels, out_channels) = "
+           "min(6, 4) = 4, got 5";
+    QTest::newRow("rank zero") << R"([{"type": "low_rank", "out_channels": 4, "rank": 0}])"
+                               << "/layers/0/rank: expected an integer between 1 and 1048576, got 0";
+    QTest::newRow("rank missing") << R"([{"type": "low_rank", "out_channels": 4}])"
+                                  << "/layers/0: missing required key \"rank\"";
+    QTest::newRow("sparse low_rank")
+        << R"([{"type": "low_rank", "out_channels": 4, "rank": 2, "sparsity": {"pattern": "none"}}])"
+        << "/layers/0/sparsity: a low_rank layer cannot be sparse: its factors are dense (prune a dense or conv2d "
+           "layer instead)";
+    QTest::newRow("binary kronecker")
+        << R"([{"type": "kronecker", "out_channels": 4, "factors": [[2, 2], [2, 3]], "weight_bits": 1}])"
+        << "/layers/0/weight_bits: a kronecker layer cannot have binary (1-bit) weights; use 2 to 32 bits";
+    QTest::newRow("kronecker outputs")
+        << R"([{"type": "kronecker", "out_channels": 5, "factors": [[2, 2], [2, 3]]}])"
+        << "/layers/0/factors: layer \"kronecker_0\": factors [2, 2] and [2, 3] give 4 outputs (o1 * o2), but "
+           "out_channels is 5";
+    QTest::newRow("kronecker inputs")
+        << R"([{"type": "kronecker", "out_channels": 4, "factors": [[2, 2], [2, 2]]}])"
+        << "/layers/0/factors: layer \"kronecker_0\": factors [2, 2] and [2, 2] take 4 inputs (i1 * i2), but the "
+           "input has 6 channels (6x1x1)";
+    QTest::newRow("malformed factors") << R"([{"type": "kronecker", "out_channels": 4, "factors": [[2, 2], 3]}])"
+                                       << "/layers/0/factors/1: expected a factor shape [out, in], got 3";
+    QTest::newRow("one factor") << R"([{"type": "kronecker", "out_channels": 4, "factors": [[2, 2]]}])"
+                                << "/layers/0/factors: expected the two factor shapes [[o1, i1], [o2, i2]], got an "
+                                   "array of 1 element";
+    QTest::newRow("batch_norm after kronecker")
+        << R"([{"type": "kronecker", "name": "k", "out_channels": 4, "factors": [[2, 2], [2, 3]]}, )"
+           R"({"type": "batch_norm", "name": "bn"}])"
+        << "/layers/1: layer \"bn\": batch_norm cannot follow a kronecker layer: its scale does not factor; fuse it "
+           "away or use low_rank";
+    QTest::newRow("kernel on low_rank") << R"([{"type": "low_rank", "out_channels": 4, "rank": 2, "kernel": 1}])"
+                                        << "/layers/0/kernel: unknown key \"kernel\" (allowed keys: type, name, "
+                                           "inputs, out_channels, rank, bias, activation, weight_bits, "
+                                           "activation_bits)";
+}
+
+void TestNetworkParser::factorizedErrors()
+{
+    QFETCH(QString, layers);
+    QFETCH(QString, message);
+    const std::string text =
+        R"({"input": {"channels": 6, "height": 1, "width": 1}, "layers": )" + layers.toStdString() + "}";
+    const std::string error = parseError([&] { parseNetworkJson(text, "t.json"); });
+    // "t.json:1:COLUMN: " precedes the pointer; the column is checked by the generic tests.
+    const std::size_t at = error.find(": /");
+    QVERIFY2(at != std::string::npos, error.c_str());
+    QCOMPARE(QString::fromStdString(error.substr(at + 2)).left(message.size()), message);
+}
+
+void TestNetworkParser::factorizedHash()
+{
+    const NetworkDescription base = parseNetwork(dataFile("factorized.json"));
+    std::set<std::string> hashes = {architectureHash(base)};
+    NetworkDescription changed = base;
+    changed.layers[0].rank = 1;
+    hashes.insert(architectureHash(changed));
+    changed = base;
+    changed.layers[3].kronA = {3, 3}; // B [2, 4]: the same 6 x 12 layer, factored differently
+    changed.layers[3].kronB = {2, 4};
+    hashes.insert(architectureHash(changed));
+    QCOMPARE(hashes.size(), std::size_t(3));
+    QCOMPARE(toString(inferShapes(changed)[3]), std::string("6x1x1"));
 }
 
 QTEST_APPLESS_MAIN(TestNetworkParser)

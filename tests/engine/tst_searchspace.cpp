@@ -111,6 +111,11 @@ private Q_SLOTS:
     void badSpaces();
     void badSpaceFileNamesTheFile();
     void definitionIsValidatedInCode();
+    void factorizationReachesTheLayers();
+    void factorizationRespectsBatchNormPrimesAndBits();
+    void factorizationIsSpaceWideExceptTheStem();
+    void badFactorizations_data();
+    void badFactorizations();
 };
 
 void TestSearchSpace::bundledSpaceParses()
@@ -595,6 +600,149 @@ void TestSearchSpace::definitionIsValidatedInCode()
     def.compression.sparsity.clear();
     QCOMPARE(errorOf([&] { SearchSpace{def}; }),
              std::string("search space \"minimal\": /sparsity: expected a non-empty list of choices"));
+}
+
+void TestSearchSpace::factorizationReachesTheLayers()
+{
+    const SearchSpace space = SearchSpace::fromJson(fixedSpace(
+        R"({"count": 1, "out_channels": 6, "expansion": 2, "sparsity": 0.5,
+            "factorization": ["none", {"low_rank": 0.5}, "kronecker"]})",
+        R"(, "batch_norm": false, "head": {"dense_units": 12, "factorization": [{"low_rank": 0.25}, "kronecker"]})"));
+    QCOMPARE(space.dimensionNames(), (std::vector<std::string>{"block1.factorization", "head.factorization"}));
+    QCOMPARE(space.dimensions()[0].labels, (std::vector<std::string>{"none", R"({"low_rank":0.5})", "kronecker"}));
+
+    // Stem 1 -> 4 channels, block1_expand 4 -> 8, block1_project 8 -> 6, dense 6 -> 12, logits 12 -> 3.
+    const DecodedCandidate plain = space.decode({0, 0});
+    QVERIFY(layer(plain.network, "block1_expand").type == LayerType::Conv2d);
+    QVERIFY(layer(plain.network, "logits").type == LayerType::Dense);
+    QCOMPARE(plain.weightSparsity.count("block1_project"), std::size_t(1));
+
+    // low_rank 0.5: rank round(0.5 * min(4, 8)) = 2 and round(0.5 * min(8, 6)) = 3; head 0.25: round(1.5) = 2.
+    const DecodedCandidate lowRank = space.decode({1, 0});
+    const LayerSpec &expand = layer(lowRank.network, "block1_expand");
+    QVERIFY(expand.type == LayerType::LowRank);
+    QCOMPARE(expand.rank, 2);
+    QCOMPARE(expand.outChannels, 8);
+    QVERIFY(expand.activation == Activation::Relu); // fused: no batch norm in this space
+    QVERIFY(expand.bias);
+    QCOMPARE(layer(lowRank.network, "block1_project").rank, 3);
+    QCOMPARE(layer(lowRank.network, "dense").rank, 2);
+    QVERIFY(layer(lowRank.network, "dense").type == LayerType::LowRank);
+    QVERIFY(layer(lowRank.network, "logits").type == LayerType::Dense); // the classifier stays dense
+    QVERIFY(layer(lowRank.network, "block1_dw").type == LayerType::DepthwiseConv2d);
+    // Factorised layers are never sparse; the depthwise layer of the same section still is.
+    QCOMPARE(lowRank.weightSparsity, (std::map<std::string, double>{{"block1_dw", 0.5}}));
+    QVERIFY(!layer(lowRank.network, "block1_project").sparsity.isSparse());
+
+    // kronecker: the divisor closest to the square root: 8 -> 2 (not 4), 4 -> 2, 6 -> 2 (not 3), 12 -> 3.
+    const DecodedCandidate kron = space.decode({2, 1});
+    const LayerSpec &kExpand = layer(kron.network, "block1_expand");
+    QVERIFY(kExpand.type == LayerType::Kronecker);
+    QVERIFY(kExpand.kronA == (FactorShape{2, 2}) && kExpand.kronB == (FactorShape{4, 2}));
+    const LayerSpec &kProject = layer(kron.network, "block1_project");
+    QVERIFY(kProject.kronA == (FactorShape{2, 2}) && kProject.kronB == (FactorShape{3, 4}));
+    const LayerSpec &kDense = layer(kron.network, "dense");
+    QVERIFY(kDense.type == LayerType::Kronecker);
+    QVERIFY(kDense.kronA == (FactorShape{3, 2}) && kDense.kronB == (FactorShape{4, 3}));
+
+    std::set<std::string> hashes;
+    for (const Encoding &e : {Encoding{0, 0}, Encoding{1, 0}, Encoding{2, 0}, Encoding{1, 1}, Encoding{2, 1}}) {
+        const DecodedCandidate c = space.decode(e);
+        const ModelAnalysis a = analyzeNetwork(c.network); // every decoded network is valid
+        QVERIFY(a.totalParams > 0);
+        hashes.insert(c.architectureHash);
+        QCOMPARE(space.encode(c.parametersJson), e);
+    }
+    QCOMPARE(hashes.size(), std::size_t(5));
+    QVERIFY(analyzeNetwork(lowRank.network).totalParams < analyzeNetwork(plain.network).totalParams);
+    QCOMPARE(lowRank.parametersJson,
+             std::string(R"({"block1.factorization":{"low_rank":0.5},"head.factorization":{"low_rank":0.25}})"));
+    const SearchSpace again = SearchSpace::fromJson(space.toJson());
+    QVERIFY(again == space);
+    QCOMPARE(again.toJson(), space.toJson());
+}
+
+void TestSearchSpace::factorizationRespectsBatchNormPrimesAndBits()
+{
+    // With batch norm after the 1x1 convolutions, kronecker leaves them as conv2d (a batch_norm cannot follow a
+    // kronecker layer) while low_rank applies (the batch norm folds into U); prime sizes and binary weights stay.
+    const SearchSpace space = SearchSpace::fromJson(fixedSpace(
+        R"({"count": 1, "out_channels": 6, "expansion": 2, "factorization": [{"low_rank": 1.0}, "kronecker"]})",
+        R"(, "head": {"dense_units": [13, 12], "weight_bits": [8, 1], "factorization": "kronecker"})"));
+    QCOMPARE(space.dimensionNames(),
+             (std::vector<std::string>{"block1.factorization", "head.dense_units", "head.weight_bits"}));
+    const NetworkDescription lowRank = space.decode({0, 1, 0}).network;
+    QVERIFY(layer(lowRank, "block1_expand").type == LayerType::LowRank);
+    QCOMPARE(layer(lowRank, "block1_expand").rank, 4); // full rank min(4, 8)
+    QVERIFY(!layer(lowRank, "block1_expand").bias);    // batch norm follows
+    QCOMPARE(layer(lowRank, "block1_expand_bn").inputs, std::vector<std::string>{"block1_expand"});
+    QVERIFY(layer(lowRank, "dense").type == LayerType::Kronecker);
+    const NetworkDescription kron = space.decode({1, 1, 0}).network;
+    QVERIFY(layer(kron, "block1_expand").type == LayerType::Conv2d);
+    QVERIFY(layer(kron, "block1_project").type == LayerType::Conv2d);
+    QVERIFY(layer(kron, "dense").type == LayerType::Kronecker);
+    QCOMPARE(layer(space.decode({1, 0, 0}).network, "dense").type == LayerType::Dense, true); // 13 is prime
+    QCOMPARE(layer(space.decode({1, 1, 1}).network, "dense").type == LayerType::Dense, true); // binary weights
+    for (const Encoding &e : {Encoding{0, 0, 0}, Encoding{1, 1, 0}, Encoding{0, 1, 1}})
+        analyzeNetwork(space.decode(e).network);
+}
+
+void TestSearchSpace::factorizationIsSpaceWideExceptTheStem()
+{
+    const SearchSpace space = SearchSpace::fromJson(fixedSpace(
+        R"({"count": 1, "out_channels": 6, "expansion": 2})",
+        R"(, "batch_norm": false, "head": {"dense_units": 12}, "factorization": ["none", {"low_rank": 0.5}])",
+        R"({"out_channels": 4, "kernel": 1})"));
+    QCOMPARE(space.dimensionNames(), std::vector<std::string>{"factorization"});
+    const NetworkDescription net = space.decode({1}).network;
+    QVERIFY(layer(net, "stem").type == LayerType::Conv2d); // a 1x1 stem too: the stem is never factorised
+    QVERIFY(layer(net, "block1_expand").type == LayerType::LowRank);
+    QVERIFY(layer(net, "block1_project").type == LayerType::LowRank);
+    QVERIFY(layer(net, "dense").type == LayerType::LowRank);
+    // The default is no factorisation, written out in the canonical form.
+    const auto j = nlohmann::json::parse(SearchSpace::fromJson(fixedSpace(R"({"count": 1, "out_channels": 6})")).toJson());
+    QVERIFY(j["factorization"] == nlohmann::json::array({"none"}));
+    QVERIFY(!j["blocks"].contains("factorization"));
+}
+
+void TestSearchSpace::badFactorizations_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    const auto row = [](const char *name, const std::string &blocks, const std::string &extra, const char *expected) {
+        QTest::newRow(name) << QString::fromStdString(fixedSpace(blocks, extra)) << QString(expected);
+    };
+    const std::string blocks = R"({"count": 1, "out_channels": 6})";
+    row("zero fraction", R"({"count": 1, "out_channels": 6, "factorization": [{"low_rank": 0}]})", "",
+        "/blocks/factorization/0: expected a low_rank fraction F of min(in, out) with 0 < F <= 1, got "
+        "{\"low_rank\":0.0}");
+    row("fraction above 1", blocks, R"(, "factorization": ["none", {"low_rank": 1.5}])",
+        "/factorization/1: expected a low_rank fraction F of min(in, out) with 0 < F <= 1, got {\"low_rank\":1.5}");
+    row("unknown name", blocks, R"(, "head": {"factorization": "svd"})",
+        "/head/factorization: expected one of \"none\", \"kronecker\", got \"svd\"");
+    row("bad object", blocks, R"(, "factorization": [{"rank": 2}])", "/factorization/0/rank: unknown key \"rank\"");
+    row("number", blocks, R"(, "factorization": [0.5])",
+        "/factorization/0: expected \"none\", \"kronecker\" or {\"low_rank\": fraction}, got 0.5");
+    row("duplicate", blocks, R"(, "factorization": ["kronecker", "kronecker"])",
+        "/factorization/1: duplicate choice \"kronecker\" (each choice may appear once)");
+    QTest::newRow("stem") << QString::fromStdString(fixedSpace(blocks, "", R"({"out_channels": 4, "factorization": "none"})"))
+                          << QString("/stem/factorization: unknown key \"factorization\"");
+}
+
+void TestSearchSpace::badFactorizations()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    const std::string message = errorOf([&] { SearchSpace::fromJson(text.toStdString(), "bad.json"); });
+    const std::size_t at = message.find(": /");
+    QVERIFY2(at != std::string::npos, message.c_str());
+    QVERIFY2(message.substr(at + 2).starts_with(expected.toStdString()), message.c_str());
+    // Definitions built in code are checked too: the stem cannot take a factorisation list.
+    SearchSpaceDefinition def = SearchSpace::fromJson(fixedSpace(R"({"count": 1, "out_channels": 6})")).definition();
+    def.stem.compression.factorization = {FactorizationChoice{}};
+    QCOMPARE(errorOf([&] { SearchSpace{def}; }),
+             std::string("search space \"fixed\": /stem/factorization: the stem cannot be factorised (a kxk "
+                         "convolution): factorization applies to the head and the blocks"));
 }
 
 QTEST_APPLESS_MAIN(TestSearchSpace)

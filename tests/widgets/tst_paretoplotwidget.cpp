@@ -5,7 +5,9 @@
 #include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
 
+#include <QCheckBox>
 #include <QFile>
+#include <QImage>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -69,10 +71,9 @@ const MetricRef kMacs{"macs", {}};
 const QStringList kTargets{QStringLiteral("stm32f746zg"), QStringLiteral("ethos-u55-128"),
                            QStringLiteral("stm32f446re")};
 
-/** Trials 1-5 with latencies on the demo's three targets; trial 5 was never costed on the Ethos-U55. */
-std::vector<Trial> trialsWithLatencies()
+/** Latencies on the demo's three targets for the complete trials; trial 5 was never costed on the Ethos-U55. */
+std::vector<Trial> withLatencies(std::vector<Trial> out)
 {
-    std::vector<Trial> out = trials();
     for (Trial &t : out) {
         if (t.state != TrialState::Complete)
             continue;
@@ -81,6 +82,28 @@ std::vector<Trial> trialsWithLatencies()
             if (!(t.id == 5 && i == 1))
                 t.metrics.push_back({kTargets[i].toStdString(), "latency_s", macs * 1e-8 * (i + 1)});
     }
+    return out;
+}
+
+std::vector<Trial> trialsWithLatencies()
+{
+    return withLatencies(trials());
+}
+
+Trial child(Trial t, qint64 parent)
+{
+    t.parentId = parent;
+    t.parametersJson = R"({"compress": {"weight_bits": 4}, "parent": )" + std::to_string(parent) + "}";
+    return t;
+}
+
+/** trials() and three compressed children: 8 of 1, 9 of 4, and 10 of the pending trial 7 (not drawn). */
+std::vector<Trial> trialsWithChildren()
+{
+    std::vector<Trial> out = trials();
+    out.push_back(child(complete(8, 0.79, 4000, 1.0e6), 1));
+    out.push_back(child(complete(9, 0.89, 12000, 2.0e6), 4));
+    out.push_back(child(complete(10, 0.70, 3000, 0.5e6), 7));
     return out;
 }
 
@@ -242,6 +265,131 @@ private Q_SLOTS:
         QCOMPARE(clicked.size(), 2);
         QCOMPARE(clicked.at(1).at(0).toLongLong(), -1);
         QCOMPARE(plot.selectedTrial(), -1);
+    }
+
+    void compressionPaths()
+    {
+        ParetoPlotWidget plot;
+        plot.resize(900, 600);
+        plot.setStudy(demoSpec(), trialsWithChildren());
+        auto *toggle = plot.findChild<QCheckBox *>(QStringLiteral("compressionPathsToggle"));
+        QVERIFY(toggle && toggle->isChecked() && !toggle->isHidden() && !toggle->toolTip().isEmpty());
+        QVERIFY(plot.showsCompressionPaths());
+
+        // Weight memory in KiB against accuracy in %: one arrow per child whose parent is drawn. Trial 10's
+        // parent is pending, so it has none.
+        QCOMPARE(plot.xMetric(), kWeights);
+        const auto &arrows = plot.compressionArrows();
+        QCOMPARE(arrows.size(), std::size_t(2));
+        QCOMPARE(arrows[0].parentId, 1);
+        QCOMPARE(arrows[0].childId, 8);
+        QCOMPARE(arrows[0].from, QPointF(10000 / 1024.0, 80.0));
+        QCOMPARE(arrows[0].to, QPointF(4000 / 1024.0, 79.0));
+        QCOMPARE(arrows[1].parentId, 4);
+        QCOMPARE(arrows[1].childId, 9);
+        QCOMPARE(arrows[1].from, QPointF(30000 / 1024.0, 90.0));
+        QCOMPARE(arrows[1].to, QPointF(12000 / 1024.0, 89.0));
+        QVERIFY(plot.plottedTrialIds().contains(10));
+
+        // The arrows follow the axes: MACs (millions) against accuracy.
+        QVERIFY(plot.setAxes(kMacs, kAccuracy));
+        QCOMPARE(plot.compressionArrows().size(), std::size_t(2));
+        QCOMPARE(plot.compressionArrows()[0].from, QPointF(1.0, 80.0));
+        QCOMPARE(plot.compressionArrows()[1].to, QPointF(2.0, 89.0));
+
+        // Toggling off removes them, on brings them back.
+        toggle->setChecked(false);
+        QVERIFY(!plot.showsCompressionPaths());
+        QVERIFY(plot.compressionArrows().empty());
+        plot.setShowCompressionPaths(true);
+        QCOMPARE(plot.compressionArrows().size(), std::size_t(2));
+
+        // A parent that is filtered out leaves its child without an arrow: trial 4 loses its accuracy.
+        Trial noAccuracy = complete(4, 0.0, 30000, 2.0e6);
+        noAccuracy.metrics.erase(noAccuracy.metrics.begin());
+        plot.upsertTrials({noAccuracy});
+        QVERIFY(!plot.plottedTrialIds().contains(4));
+        QCOMPARE(plot.compressionArrows().size(), std::size_t(1));
+        QCOMPARE(plot.compressionArrows()[0].childId, 8);
+
+        // Live updates: a child arriving later gets its arrow.
+        plot.upsertTrials({child(complete(11, 0.81, 8000, 0.9e6), 2)});
+        QCOMPARE(plot.compressionArrows().size(), std::size_t(2));
+        QCOMPARE(plot.compressionArrows()[1].parentId, 2);
+
+        // A study without any parent links: nothing to draw, and no toggle.
+        plot.setStudy(demoSpec(), trials());
+        QVERIFY(plot.compressionArrows().empty());
+        QVERIFY(toggle->isHidden());
+    }
+
+    void compressionPathsOnScreen()
+    {
+        ParetoPlotWidget plot;
+        plot.resize(900, 600);
+        plot.setStudy(demoSpec(), trialsWithChildren());
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+
+        // The arrows take no clicks: the child's point still selects the child, and shows its lineage.
+        QSignalSpy clicked(&plot, &ParetoPlotWidget::trialClicked);
+        const QPointF childPos = plot.trialPosition(8);
+        QTest::mouseMove(plot.canvas(), childPos.toPoint());
+        QTRY_VERIFY(QToolTip::isVisible());
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("Compressed from <b>trial 0</b>: weight_bits = 4")),
+                 qPrintable(QToolTip::text()));
+        QTest::mouseClick(plot.canvas(), Qt::LeftButton, {}, childPos.toPoint());
+        QCOMPARE(clicked.size(), 1);
+        QCOMPARE(clicked.at(0).at(0).toLongLong(), 8);
+        QCOMPARE(plot.selectedTrial(), 8);
+
+        // Saved plots include the arrows: the middle of the arrow from trial 1 to 8 is drawn only with them.
+        QTemporaryDir dir;
+        const QString with = dir.filePath(QStringLiteral("with.png"));
+        const QString without = dir.filePath(QStringLiteral("without.png"));
+        const QSize size = plot.canvas()->size();
+        QVERIFY(plot.save(with, size));
+        plot.setShowCompressionPaths(false);
+        QVERIFY(plot.save(without, size));
+        const QPointF mid = (plot.trialPosition(1) + childPos) / 2.0 * 2.0; // PNGs are written at 2x
+        const QImage a(with), b(without);
+        QCOMPARE(a.size(), size * 2);
+        const QColor arrow = a.pixelColor(mid.toPoint());
+        QVERIFY(b.pixelColor(mid.toPoint()) != arrow);
+        QVERIFY2(arrow.blue() > arrow.green() + 40 && arrow.red() > arrow.green() + 20, qPrintable(arrow.name()));
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("paths.svg"))));
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("paths.pdf"))));
+
+        // A narrow plot wraps its legend into rows (four entries do not fit 480 pixels); wrapping back, with the
+        // wrapped grid's empty cells, and resizing keep every entry.
+        plot.setShowCompressionPaths(true);
+        const QStringList legend = plot.legendEntries();
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("narrow.png")), QSize(480, 420)));
+        QVERIFY(plot.save(dir.filePath(QStringLiteral("wide.png")), QSize(1200, 600)));
+        plot.resize(420, 500);
+        QCoreApplication::sendPostedEvents();
+        plot.resize(1000, 600);
+        QCoreApplication::sendPostedEvents();
+        QCOMPARE(plot.legendEntries(), legend);
+        QCOMPARE(plot.compressionArrows().size(), std::size_t(2));
+    }
+
+    void compressionPathsAllTargets()
+    {
+        // With all targets each trial has a point per target; arrows join points of the same target.
+        ParetoPlotWidget plot;
+        plot.setStudy(targetSpec(), withLatencies(trialsWithChildren()));
+        QVERIFY(plot.setAxes(MetricRef{"latency_s", "stm32f746zg"}, kAccuracy));
+        QVERIFY(plot.setTarget(QString()));
+        QVERIFY(plot.showsAllTargets());
+        std::vector<int> perTarget(3, 0);
+        for (const CompressionArrow &a : plot.compressionArrows()) {
+            QVERIFY(a.series >= 0 && a.series < 3);
+            ++perTarget[std::size_t(a.series)];
+            QCOMPARE(a.from.y(), a.parentId == 1 ? 80.0 : 90.0);
+        }
+        // 1 -> 8 on every target; 4 -> 9 on every target (the children have latencies everywhere).
+        QCOMPARE(perTarget, (std::vector<int>{2, 2, 2}));
     }
 
     void saveFormats()

@@ -3,8 +3,10 @@
 #include "views/fitmatrix.h"
 #include "views/trialcostview.h"
 
+#include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
 #include <QTest>
@@ -172,6 +174,48 @@ private Q_SLOTS:
             for (const plugin::LayerCost &c : e.layers)
                 if (c.fallback && (c.latencyS > 0 || c.energyJ > 0))
                     QVERIFY(bars->fallbackLayers().contains(QString::fromStdString(c.layer)));
+    }
+
+    void costsTheTrialsOwnCompression()
+    {
+        // A compressed trial: 4-bit weights, and its pointwise convolutions 90 % unstructured-sparse.
+        NetworkDescription compressed = bigMobileNet();
+        NetworkDescription dense4 = compressed;
+        for (std::size_t i = 0; i < compressed.layers.size(); ++i) {
+            LayerSpec &l = compressed.layers[i];
+            if (!hasWeights(l.type) || l.type == LayerType::BatchNorm)
+                continue;
+            l.weightBits = dense4.layers[i].weightBits = 4;
+            if (l.type == LayerType::Conv2d && l.kernelH == 1)
+                l.sparsity = {SparsityPattern::Unstructured, 0.9, 0, 0, 0, 0};
+        }
+        Trial trial;
+        trial.number = 12;
+        trial.architectureJson = networkToJson(compressed);
+        TrialCostView view;
+        view.setTargetLibrary(m_library.get());
+        view.setTrial(trial);
+        QVERIFY(view.message().isEmpty());
+
+        // Every estimate is the target's own for the trial's network as it deploys (bits and sparsity) ...
+        auto estimateFor = [this](const NetworkDescription &net, const std::string &target) {
+            const ModelAnalysis a = analyzeNetwork(net);
+            return m_library->target(target)->estimate(toNetworkInfo(net, a), defaultDeployment(net));
+        };
+        int sparsityCounted = 0;
+        for (const plugin::CostEstimate &e : view.estimates()) {
+            const plugin::CostEstimate own = estimateFor(compressed, e.targetId);
+            QCOMPARE(e.weightStorageBytes, own.weightStorageBytes);
+            QCOMPARE(e.latencyS, own.latencyS);
+            QCOMPARE(e.energyJ, own.energyJ);
+            // ... not a dense int8 default: 4-bit weights take fewer bytes,
+            QVERIFY2(e.weightStorageBytes < estimateFor(bigMobileNet(), e.targetId).weightStorageBytes,
+                     e.targetId.c_str());
+            // and sparsity moves at least some targets' figures.
+            const plugin::CostEstimate dense = estimateFor(dense4, e.targetId);
+            sparsityCounted += e.weightStorageBytes != dense.weightStorageBytes || e.latencyS != dense.latencyS;
+        }
+        QVERIFY(sparsityCounted > 0);
     }
 
     void trialsWithoutNetwork()

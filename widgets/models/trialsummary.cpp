@@ -6,6 +6,7 @@
 #include "psc/net/networkparser.h"
 #include "psc/study/studyfront.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStringList>
@@ -32,6 +33,10 @@ QString layerSketch(const LayerSpec &l)
         return QStringLiteral("dw%1").arg(window(l));
     case LayerType::Dense:
         return QStringLiteral("dense·%1").arg(l.outChannels);
+    case LayerType::LowRank:
+        return QStringLiteral("lowrank·%1/r%2").arg(l.outChannels).arg(l.rank);
+    case LayerType::Kronecker:
+        return QStringLiteral("kron·%1").arg(l.outChannels);
     case LayerType::AvgPool2d:
         return QStringLiteral("avgpool%1").arg(window(l));
     case LayerType::MaxPool2d:
@@ -43,6 +48,28 @@ QString layerSketch(const LayerSpec &l)
     default:
         return {}; // flatten, normalisation and activations say little about the shape of the network
     }
+}
+
+/** Appends "key = value" for every leaf of `value`, nested keys joined with dots. */
+void flatten(const QString &key, const QJsonValue &value, QStringList &parts)
+{
+    if (value.isObject()) {
+        const QJsonObject object = value.toObject();
+        for (auto it = object.begin(); it != object.end(); ++it)
+            flatten(key.isEmpty() ? it.key() : key + QLatin1Char('.') + it.key(), it.value(), parts);
+        return;
+    }
+    const QString text = value.isBool()     ? (value.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
+                         : value.isDouble() ? QString::number(value.toDouble())
+                         : value.isArray()
+                             ? QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact))
+                             : value.toVariant().toString();
+    parts << (key.isEmpty() ? text : key + QStringLiteral(" = ") + text);
+}
+
+QJsonObject parameters(const Trial &trial)
+{
+    return QJsonDocument::fromJson(QByteArray::fromStdString(trial.parametersJson)).object();
 }
 
 } // namespace
@@ -79,16 +106,40 @@ QString architectureSummary(const Trial &trial)
 
 QString parameterSummary(const Trial &trial)
 {
-    const QJsonObject params = QJsonDocument::fromJson(QByteArray::fromStdString(trial.parametersJson)).object();
     QStringList parts;
-    for (auto it = params.begin(); it != params.end(); ++it) {
-        const QJsonValue v = it.value();
-        const QString value = v.isBool()     ? (v.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
-                              : v.isDouble() ? QString::number(v.toDouble())
-                                             : v.toVariant().toString();
-        parts << it.key() + QStringLiteral(" = ") + value;
-    }
+    flatten(QString(), parameters(trial), parts);
     return parts.join(QStringLiteral(", "));
+}
+
+QString compressionVariantSummary(const Trial &trial)
+{
+    const QJsonValue variant = parameters(trial).value(QStringLiteral("compress"));
+    if (variant.isUndefined() || variant.isNull())
+        return {};
+    QStringList parts;
+    flatten(QString(), variant, parts);
+    return parts.join(QStringLiteral(", "));
+}
+
+QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials)
+{
+    QString html;
+    if (trial.parentId) {
+        const auto parent =
+            std::find_if(trials.begin(), trials.end(), [&trial](const Trial &t) { return t.id == *trial.parentId; });
+        const QString variant = compressionVariantSummary(trial);
+        html += QStringLiteral("<p>Compressed from <b>trial %1</b>%2</p>")
+                    .arg(parent != trials.end() ? QString::number(parent->number)
+                                                : QStringLiteral("(id %1)").arg(*trial.parentId),
+                         variant.isEmpty() ? QString() : QStringLiteral(": ") + variant.toHtmlEscaped());
+    }
+    const auto children = std::count_if(trials.begin(), trials.end(),
+                                        [&trial](const Trial &c) { return c.parentId && *c.parentId == trial.id; });
+    if (children > 0)
+        html += QStringLiteral("<p>%1 compressed variant%2 made from it.</p>")
+                    .arg(children)
+                    .arg(children == 1 ? QString() : QStringLiteral("s"));
+    return html;
 }
 
 QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront)

@@ -6,6 +6,8 @@
 
 #include <QString>
 
+#include <vector>
+
 namespace psc {
 
 /** "complete", "complete (cached)", "running", ... */
@@ -17,8 +19,20 @@ QString trialStateText(const Trial &trial);
  */
 QString architectureSummary(const Trial &trial);
 
-/** The search-space choices of a trial as "key = value" pairs joined by ", ". */
+/** The search-space choices of a trial as "key = value" pairs joined by ", "; nested objects as "a.b = v". */
 QString parameterSummary(const Trial &trial);
+
+/**
+ * The variant a compressed trial was made with (`paretoscope compress` stores {"compress": {...}, "parent": N}
+ * in its parametersJson) as "key = value" pairs; empty for other trials.
+ */
+QString compressionVariantSummary(const Trial &trial);
+
+/**
+ * Rich text on a trial's compression lineage: which trial it was compressed from (looked up in `trials` by
+ * id) with its variant, and how many trials of `trials` were compressed from it. Empty if neither applies.
+ */
+QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials);
 
 /**
  * Rich-text tooltip for a trial: number, state, whether it is on the study's Pareto front, every metric

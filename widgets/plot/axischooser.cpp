@@ -46,6 +46,10 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
     m_yMenu->setToolTip(tr("Metric on the vertical axis"));
     m_targetMenu = new QComboBox(this);
     m_targetMenu->setObjectName(QStringLiteral("targetMenu"));
+    // Target ids are long ("stm32f746zg") and the menu is greyed out for model metrics: the metric menus get
+    // the room, the target menu elides.
+    m_targetMenu->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_targetMenu->setMinimumContentsLength(6);
     m_targetMenu->setToolTip(tr("Hardware target whose estimates the target metrics (latency, energy, memory) "
                                 "show; \"All targets\" draws every target's points in its own colour"));
     m_targetLabel = new QLabel(tr("Target:"), this);
@@ -71,7 +75,7 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_yLog);
     layout->addSpacing(8);
     layout->addWidget(m_targetLabel);
-    layout->addWidget(m_targetMenu, 1);
+    layout->addWidget(m_targetMenu); // as wide as its longest target id: the metric menus need the room
     layout->addWidget(m_help);
 
     connect(m_xMenu, &QComboBox::currentIndexChanged, this, &AxisChooser::onMenuChanged);
@@ -246,6 +250,12 @@ bool AxisChooser::isLogScale(Qt::Orientation axis) const
 void AxisChooser::setHelpText(const QString &html)
 {
     m_help->setToolTip(html);
+}
+
+void AxisChooser::addControl(QWidget *widget)
+{
+    auto *row = static_cast<QHBoxLayout *>(layout());
+    row->insertWidget(row->indexOf(m_help), widget);
 }
 
 } // namespace psc

@@ -55,6 +55,8 @@ public:
     void setLogScale(Qt::Orientation axis, bool on);
     bool isLogScale(Qt::Orientation axis) const;
     void setHelpText(const QString &html);
+    /** Adds `widget` (a plot option such as a toggle) to the row, just before the help button. */
+    void addControl(QWidget *widget);
 
 Q_SIGNALS:
     void axesChanged();

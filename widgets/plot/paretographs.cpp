@@ -3,6 +3,9 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace psc {
 namespace {
 
@@ -88,6 +91,70 @@ void ParetoGraphs::setSelection(const std::vector<ScatterPoint> &points, qint64 
             sy.push_back(p.y);
         }
     m_selection->setData(sx, sy);
+}
+
+void fitAxes(QCustomPlot &plot, const std::vector<ScatterPoint> &points, bool logX, bool logY, bool fitRanges)
+{
+    const std::pair<QCPAxis *, bool> axes[] = {{plot.xAxis, logX}, {plot.yAxis, logY}};
+    for (const auto &[axis, log] : axes) {
+        const bool wasLog = axis->scaleType() == QCPAxis::stLogarithmic;
+        if (log != wasLog) {
+            axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+            if (log)
+                axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+            else
+                axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        }
+    }
+    if (!fitRanges)
+        return;
+    if (points.empty()) {
+        plot.xAxis->setRange(0, 1);
+        plot.yAxis->setRange(0, 1);
+        return;
+    }
+    for (const auto &[axis, log] : axes) {
+        const bool isX = axis == plot.xAxis;
+        double lo = INFINITY, hi = -INFINITY;
+        for (const ScatterPoint &p : points) {
+            lo = std::min(lo, isX ? p.x : p.y);
+            hi = std::max(hi, isX ? p.x : p.y);
+        }
+        if (log) {
+            axis->setRange(lo / 1.25, hi * 1.25);
+        } else {
+            const double margin = hi > lo ? (hi - lo) * 0.08 : std::max(std::abs(hi) * 0.1, 1.0);
+            axis->setRange(lo - margin, hi + margin);
+        }
+    }
+}
+
+void wrapLegend(QCPLegend *legend, int width)
+{
+    // Cells in fill order; a wrapped grid has empty cells after the last entry.
+    std::vector<int> widths;
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (const QCPAbstractLegendItem *item = legend->item(i))
+            widths.push_back(item->minimumOuterSizeHint().width());
+    const int count = int(widths.size());
+    const QMargins m = legend->margins();
+    const int available = width - m.left() - m.right();
+    int columns = std::max(count, 1);
+    for (; columns > 1; --columns) {
+        // Filled columns first: a column is as wide as its widest entry over all rows.
+        std::vector<int> column(std::size_t(columns), 0);
+        for (int i = 0; i < count; ++i)
+            column[std::size_t(i % columns)] = std::max(column[std::size_t(i % columns)], widths[std::size_t(i)]);
+        int total = legend->columnSpacing() * (columns - 1);
+        for (int w : column)
+            total += w;
+        if (total <= available)
+            break;
+    }
+    if (legend->wrap() != (columns >= count ? 0 : columns)) {
+        legend->setWrap(columns >= count ? 0 : columns);
+        legend->setFillOrder(QCPLegend::foColumnsFirst, true);
+    }
 }
 
 } // namespace psc

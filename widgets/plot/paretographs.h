@@ -9,6 +9,7 @@
 #include <vector>
 
 class QCPGraph;
+class QCPLegend;
 class QCustomPlot;
 
 namespace psc {
@@ -41,5 +42,17 @@ private:
     QCPGraph *m_selection = nullptr;
     TargetGraphs m_targets;
 };
+
+/**
+ * Sets the axes' scale types (log or linear) and, with `fitRanges`, their ranges to show every point with a
+ * margin (8 % on a linear axis, a factor 1.25 on a log axis); [0, 1] without points.
+ */
+void fitAxes(QCustomPlot &plot, const std::vector<ScatterPoint> &points, bool logX, bool logY, bool fitRanges);
+
+/**
+ * Wraps `legend` (filled columns first) into the fewest rows whose columns fit `width` pixels, so entries are
+ * never squeezed into clipped text; one row when everything fits.
+ */
+void wrapLegend(QCPLegend *legend, int width);
 
 } // namespace psc

@@ -4,12 +4,14 @@
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
 #include "plot/axischooser.h"
+#include "plot/compressionpaths.h"
 #include "plot/paretographs.h"
 #include "plot/paretoscatter.h"
 #include "plot/plotexport.h"
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -30,9 +32,9 @@ QString readingHelp()
         "on both axes. Rings: trials on the study's own front over <i>all</i> its objectives; with three "
         "objectives some of them look dominated in any two-dimensional view. Grey crosses: infeasible or "
         "failed trials. With <i>All targets</i> in the Target menu every target's estimates are drawn in its own "
-        "colour, with that target's front.<br>Hover a point for details, click to select its trial, drag to pan, use "
-        "the wheel to "
-        "zoom and double-click to fit.");
+        "colour, with that target's front. <span style='color:#6a3d9a'>Arrows</span>: compression paths, from a "
+        "trial to each network compressed from it (<i>Compression paths</i> hides them).<br>Hover a point for details, "
+        "click to select its trial, drag to pan, use the wheel to zoom and double-click to fit.");
 }
 
 } // namespace
@@ -42,6 +44,7 @@ struct ParetoPlotWidget::Graphs
     QCPTextElement *title = nullptr;
     QCPItemText *emptyText = nullptr;
     std::unique_ptr<ParetoGraphs> scatter;
+    std::unique_ptr<CompressionPaths> paths;
 };
 
 ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
@@ -49,6 +52,13 @@ ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
       m_graphs(std::make_unique<Graphs>())
 {
     m_axes->setHelpText(readingHelp());
+    m_pathsToggle = new QCheckBox(tr("Compression paths"), this);
+    m_pathsToggle->setObjectName(QStringLiteral("compressionPathsToggle"));
+    m_pathsToggle->setChecked(true);
+    m_pathsToggle->setToolTip(tr("Draw an arrow from each trial to the networks compressed from it (quantised, "
+                                 "pruned), when both are on the plot: how far compression moved a network on these "
+                                 "axes"));
+    m_axes->addControl(m_pathsToggle);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_axes);
@@ -63,6 +73,10 @@ ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
     connect(m_axes, &AxisChooser::logScaleChanged, this, [this] {
         m_autoRange = true;
         rebuild();
+    });
+    connect(m_pathsToggle, &QCheckBox::toggled, this, [this] {
+        updateCompressionPaths();
+        m_plot->replot();
     });
     clear();
 }
@@ -96,6 +110,7 @@ void ParetoPlotWidget::setUpPlot()
     m_plot->legend->setVisible(true);
 
     g.scatter = std::make_unique<ParetoGraphs>(m_plot);
+    g.paths = std::make_unique<CompressionPaths>(m_plot);
 
     g.emptyText = new QCPItemText(m_plot);
     g.emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -108,6 +123,7 @@ void ParetoPlotWidget::setUpPlot()
     connect(m_plot, &QCustomPlot::mouseRelease, this, &ParetoPlotWidget::onMouseRelease);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &ParetoPlotWidget::onMouseDoubleClick);
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_autoRange = false; });
+    m_plot->installEventFilter(this);
 }
 
 void ParetoPlotWidget::setStudy(const StudySpec &spec, std::vector<Trial> trials)
@@ -248,6 +264,7 @@ void ParetoPlotWidget::rebuild()
     // The rings only add information when the study's objectives are not just the two axes shown.
     const bool rings = m_spec.objectives.size() > 2 || !isObjective(m_spec, x) || !isObjective(m_spec, y);
     g.scatter->set(m_points, all ? targets() : QStringList(), metricDirection(m_spec, x) == Direction::Minimize, rings);
+    updateCompressionPaths();
 
     const int complete = int(std::count_if(m_trials.begin(), m_trials.end(),
                                            [](const Trial &t) { return t.state == TrialState::Complete; }));
@@ -283,44 +300,49 @@ void ParetoPlotWidget::rebuild()
 
 void ParetoPlotWidget::updateAxes()
 {
-    const std::pair<QCPAxis *, bool> axes[] = {{m_plot->xAxis, isLogScale(Qt::Horizontal)},
-                                               {m_plot->yAxis, isLogScale(Qt::Vertical)}};
-    for (const auto &[axis, log] : axes) {
-        const bool wasLog = axis->scaleType() == QCPAxis::stLogarithmic;
-        if (log != wasLog) {
-            axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-            if (log)
-                axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
-            else
-                axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-        }
-    }
-    if (!m_autoRange)
-        return;
-    if (m_points.empty()) {
-        m_plot->xAxis->setRange(0, 1);
-        m_plot->yAxis->setRange(0, 1);
-        return;
-    }
-    for (const auto &[axis, log] : axes) {
-        const bool isX = axis == m_plot->xAxis;
-        double lo = INFINITY, hi = -INFINITY;
-        for (const ScatterPoint &p : m_points) {
-            lo = std::min(lo, isX ? p.x : p.y);
-            hi = std::max(hi, isX ? p.x : p.y);
-        }
-        if (log) {
-            axis->setRange(lo / 1.25, hi * 1.25);
-        } else {
-            const double margin = hi > lo ? (hi - lo) * 0.08 : std::max(std::abs(hi) * 0.1, 1.0);
-            axis->setRange(lo - margin, hi + margin);
-        }
-    }
+    fitAxes(*m_plot, m_points, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), m_autoRange);
 }
 
 void ParetoPlotWidget::updateSelectionGraph()
 {
     m_graphs->scatter->setSelection(m_points, m_selected);
+}
+
+void ParetoPlotWidget::updateCompressionPaths()
+{
+    // Only studies with compressed trials need the toggle; the others keep the room for the axis menus.
+    const bool any = std::any_of(m_trials.begin(), m_trials.end(), [](const Trial &t) { return t.parentId; });
+    m_pathsToggle->setVisible(any);
+    m_graphs->paths->set(m_pathsToggle->isChecked() ? computeCompressionArrows(m_trials, m_points)
+                                                    : std::vector<CompressionArrow>());
+    fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
+}
+
+void ParetoPlotWidget::fitLegend(int width)
+{
+    wrapLegend(m_plot->legend, width - 12); // the legend row's margins
+}
+
+bool ParetoPlotWidget::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_plot && event->type() == QEvent::Resize)
+        fitLegend(m_plot->width()); // before the plot lays itself out for the new size
+    return QWidget::eventFilter(watched, event);
+}
+
+void ParetoPlotWidget::setShowCompressionPaths(bool on)
+{
+    m_pathsToggle->setChecked(on);
+}
+
+bool ParetoPlotWidget::showsCompressionPaths() const
+{
+    return m_pathsToggle->isChecked();
+}
+
+const std::vector<CompressionArrow> &ParetoPlotWidget::compressionArrows() const
+{
+    return m_graphs->paths->arrows();
 }
 
 void ParetoPlotWidget::setSelectedTrial(qint64 id)
@@ -420,7 +442,7 @@ void ParetoPlotWidget::onMouseMove(QMouseEvent *event)
         QToolTip::hideText();
         return;
     }
-    QString tip = trialToolTip(*t, m_spec, point->onStudyFront);
+    QString tip = trialToolTip(*t, m_spec, point->onStudyFront) + lineageToolTip(*t, m_trials);
     if (point->series >= 0)
         tip += tr("<p>Point for target <b>%1</b>%2.</p>")
                    .arg(targets().value(point->series).toHtmlEscaped(),
@@ -464,7 +486,10 @@ bool ParetoPlotWidget::save(const QString &path, QSize size, QString *error)
 {
     if (!size.isValid())
         size = m_plot->isVisible() && m_plot->width() >= 200 ? m_plot->size() : QSize(900, 600);
-    return exportPlot(*m_plot, path, size, QString::fromStdString(m_spec.name), error);
+    fitLegend(size.width());
+    const bool ok = exportPlot(*m_plot, path, size, QString::fromStdString(m_spec.name), error);
+    fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
+    return ok;
 }
 
 } // namespace psc

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "plot/compressionpaths.h"
 #include "plot/paretoscatter.h"
 
 #include "psc/study/studyspec.h"
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+class QCheckBox;
 class QCustomPlot;
 class QMouseEvent;
 
@@ -33,6 +35,10 @@ class AxisChooser;
  * objectives some of them look dominated in any 2-D projection. Complete trials are plotted; infeasible
  * and failed trials that have both values (costs known before training) are drawn as grey crosses;
  * pending and running ones are not drawn.
+ *
+ * Compression paths: a trial made from another one (Trial::parentId, `paretoscope compress`) gets an arrow
+ * from its parent's point to its own when both are drawn, on whatever axes are chosen; a toggle next to
+ * the axis menus (shown for studies that have compressed trials) hides them.
  *
  * Hovering a point shows the trial's details, clicking selects it (trialClicked()); setSelectedTrial()
  * highlights a trial chosen elsewhere without emitting anything. Drag pans, the wheel zooms, a
@@ -71,6 +77,12 @@ public:
     /** Log scale for an axis; ignored for metrics that can be zero or negative (accuracies). */
     void setLogScale(Qt::Orientation axis, bool on);
     bool isLogScale(Qt::Orientation axis) const;
+
+    /** Shows or hides the compression paths (shown by default). */
+    void setShowCompressionPaths(bool on);
+    bool showsCompressionPaths() const;
+    /** The arrows drawn now, in the axes' display units (empty while hidden). */
+    const std::vector<CompressionArrow> &compressionArrows() const;
 
     /** Ids of the trials drawn, in trial order (with all targets: target by target). */
     QList<qint64> plottedTrialIds() const;
@@ -114,6 +126,9 @@ private:
     void rebuild();
     void updateAxes();
     void updateSelectionGraph();
+    void updateCompressionPaths();
+    void fitLegend(int width);
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
     void onMouseRelease(QMouseEvent *event);
@@ -124,6 +139,7 @@ private:
     struct Graphs;
     QCustomPlot *m_plot = nullptr;
     AxisChooser *m_axes = nullptr;
+    QCheckBox *m_pathsToggle = nullptr;
     std::unique_ptr<Graphs> m_graphs;
 
     StudySpec m_spec;

@@ -24,8 +24,8 @@ TrialCostView::TrialCostView(QWidget *parent) : QWidget(parent)
     m_title->setObjectName(QStringLiteral("trialCostTitle"));
     m_title->setTextFormat(Qt::RichText);
     m_title->setWordWrap(true);
-    m_title->setToolTip(tr("The selected trial's network, costed on every hardware target (dense, each layer at "
-                           "its own bit-widths)"));
+    m_title->setToolTip(tr("The selected trial's network, costed on every hardware target as it deploys: each "
+                           "layer at its own bit-widths and sparsity"));
 
     m_quantityMenu = new QComboBox(this);
     m_quantityMenu->setObjectName(QStringLiteral("costQuantityMenu"));

@@ -23,8 +23,8 @@ class FitMatrix;
 class TargetLibrary;
 
 /**
- * The trial inspector: the selected trial's network costed on every loaded target (dense, the layers' own
- * bit-widths), shown as
+ * The trial inspector's cost tab: the selected trial's network costed on every loaded target as that
+ * network deploys (each layer's own weight and activation bits and sparsity, defaultDeployment()), shown as
  *  - a per-layer breakdown of latency or energy, stacked over the study's targets (or all targets, or
  *    one), and
  *  - a fit matrix: every target against its limits (SRAM, flash, crossbar cells, ...), green or red with

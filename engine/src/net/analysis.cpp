@@ -66,9 +66,8 @@ bool foldsIntoProducer(const NetworkDescription &network, const std::vector<std:
     if (producer == kNetworkInput)
         return false;
     const LayerSpec &p = network.layers[std::size_t(producer)];
-    const bool linear =
-        p.type == LayerType::Conv2d || p.type == LayerType::DepthwiseConv2d || p.type == LayerType::Dense;
-    return linear && p.activation == Activation::None && readers[std::size_t(producer)] == 1;
+    // A kronecker layer never gets here: validation refuses a batch_norm after it (its scale does not factor).
+    return isLinear(p.type) && p.activation == Activation::None && readers[std::size_t(producer)] == 1;
 }
 
 void countLayer(const NetworkDescription &network, const std::vector<std::vector<int>> &inputs,
@@ -83,6 +82,7 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
     const std::int64_t activationOps = l.activation == Activation::None ? 0 : outElements;
 
     std::int64_t weights = 0, biases = 0;
+    std::int64_t factorWeightBytes = 0; // low_rank / kronecker: each factor packed on its own
     switch (l.type) {
     case LayerType::Conv2d:
         out.macs = c.product({o.height, o.width, o.channels, in.channels, l.kernelH, l.kernelW});
@@ -102,6 +102,24 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
         biases = bias * o.channels;
         out.ops = bias * outElements + activationOps;
         break;
+    case LayerType::LowRank:
+    case LayerType::Kronecker: {
+        // Per pixel: low_rank V [r, in] then U [out, r]; kronecker T = X B^T ([i1, i2] x [i2, o2]) then A T.
+        const std::int64_t pixels = c.product({o.height, o.width});
+        const bool lowRank = l.type == LayerType::LowRank;
+        const std::int64_t first = lowRank ? c.product({l.rank, in.channels}) : c.product({l.kronB.out, l.kronB.in});
+        const std::int64_t second = lowRank ? c.product({o.channels, l.rank}) : c.product({l.kronA.out, l.kronA.in});
+        const std::int64_t perPixel = lowRank ? first + second
+                                              : c.product({l.kronA.in, l.kronB.in, l.kronB.out}) +
+                                                    c.product({l.kronA.out, l.kronA.in, l.kronB.out});
+        out.macs = c.product({pixels, perPixel});
+        weights = first + second;
+        factorWeightBytes = c.bytes(first, l.weightBits) + c.bytes(second, l.weightBits);
+        biases = bias * o.channels;
+        out.ops = bias * outElements + activationOps;
+        out.intermediateBytes = c.product({pixels, lowRank ? l.rank : c.product({l.kronA.in, l.kronB.out})});
+        break;
+    }
     case LayerType::AvgPool2d:
     case LayerType::MaxPool2d:
         out.ops = c.product({outElements, l.kernelH, l.kernelW});
@@ -133,10 +151,10 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
     case LayerType::Flatten:
         break;
     }
-    if (hasWeights(l.type) && l.type != LayerType::BatchNorm) {
+    if (isLinear(l.type)) {
         out.params = weights + biases;
         out.weightBits = l.weightBits;
-        out.denseWeightBytes = c.bytes(weights, l.weightBits) + 4 * biases;
+        out.denseWeightBytes = (isFactorized(l.type) ? factorWeightBytes : c.bytes(weights, l.weightBits)) + 4 * biases;
         out.weightBytes = out.denseWeightBytes;
         out.nonZeroWeights = weights;
         // A sparse layer is stored in its deployed encoding (docs/formats/weight-encodings.md). Channel
@@ -193,7 +211,8 @@ ModelAnalysis analyzeNetwork(const NetworkDescription &description)
     result.layers.resize(count);
 
     MemoryPlanner planner(result.arenaAlignment);
-    planner.addTensor(result.inputBytes, 0, inputLastUse);
+    const int inputTensor = planner.addTensor(result.inputBytes, 0, inputLastUse);
+    std::vector<int> tensorOf(count); // planner index of each layer's output
     result.largestTensorBytes = result.inputBytes;
     for (std::size_t i = 0; i < count; ++i) {
         const LayerSpec &l = network->layers[i];
@@ -214,16 +233,19 @@ ModelAnalysis analyzeNetwork(const NetworkDescription &description)
         result.totalParams += out.params;
         result.totalWeightBytes += out.weightBytes;
         result.largestTensorBytes = std::max(result.largestTensorBytes, out.activationBytes);
-        planner.addTensor(out.activationBytes, int(i), lastUse[i]);
+        tensorOf[i] = planner.addTensor(out.activationBytes, int(i), lastUse[i]);
+        // The intermediate of a factorised layer lives only during its own step, next to its input and output.
+        if (out.intermediateBytes > 0)
+            planner.addTensor(out.intermediateBytes, int(i), int(i));
     }
 
     result.peakLiveBytes = planner.peakLiveBytes();
     result.peakLiveLayer = planner.peakLiveStep();
     const MemoryPlan plan = planner.plan();
     result.arenaBytes = plan.arenaBytes;
-    result.inputArenaOffset = plan.offsets[0];
+    result.inputArenaOffset = plan.offsets[std::size_t(inputTensor)];
     for (std::size_t i = 0; i < count; ++i)
-        result.layers[i].arenaOffset = plan.offsets[i + 1];
+        result.layers[i].arenaOffset = plan.offsets[std::size_t(tensorOf[i])];
     return result;
 }
 

@@ -152,6 +152,8 @@ std::string analysisToJson(const ModelAnalysis &a, bool pretty)
                       {"arena_offset", l.arenaOffset}};
         if (l.type == LayerType::BatchNorm)
             layer["folded"] = l.foldedIntoProducer;
+        if (isFactorized(l.type))
+            layer["intermediate_bytes"] = l.intermediateBytes;
         layers.push_back(std::move(layer));
     }
     root["layers"] = std::move(layers);

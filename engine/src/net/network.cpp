@@ -9,7 +9,7 @@ namespace psc {
 namespace {
 
 // One table per enum keeps the names of the JSON format in a single place.
-constexpr std::array<std::pair<LayerType, std::string_view>, 12> kLayerTypeNames{{
+constexpr std::array<std::pair<LayerType, std::string_view>, 14> kLayerTypeNames{{
     {LayerType::Conv2d, "conv2d"},
     {LayerType::DepthwiseConv2d, "depthwise_conv2d"},
     {LayerType::Dense, "dense"},
@@ -22,6 +22,8 @@ constexpr std::array<std::pair<LayerType, std::string_view>, 12> kLayerTypeNames
     {LayerType::Relu, "relu"},
     {LayerType::Relu6, "relu6"},
     {LayerType::Softmax, "softmax"},
+    {LayerType::LowRank, "low_rank"},
+    {LayerType::Kronecker, "kronecker"},
 }};
 
 constexpr std::array<std::pair<Activation, std::string_view>, 4> kActivationNames{{
@@ -106,8 +108,18 @@ std::optional<Activation> activationFromString(std::string_view text)
 
 bool hasWeights(LayerType type)
 {
+    return isLinear(type) || type == LayerType::BatchNorm;
+}
+
+bool isLinear(LayerType type)
+{
     return type == LayerType::Conv2d || type == LayerType::DepthwiseConv2d || type == LayerType::Dense ||
-           type == LayerType::BatchNorm;
+           isFactorized(type);
+}
+
+bool isFactorized(LayerType type)
+{
+    return type == LayerType::LowRank || type == LayerType::Kronecker;
 }
 
 bool hasWindow(LayerType type)

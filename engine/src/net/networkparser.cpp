@@ -14,8 +14,8 @@ namespace {
 using Json = nlohmann::json;
 
 const std::initializer_list<std::string_view> kTypeNames = {
-    "conv2d", "depthwise_conv2d", "dense",      "avg_pool2d", "max_pool2d", "global_avg_pool",
-    "add",    "flatten",          "batch_norm", "relu",       "relu6",      "softmax"};
+    "conv2d",  "depthwise_conv2d", "dense", "avg_pool2d", "max_pool2d", "global_avg_pool", "add",
+    "flatten", "batch_norm",       "relu",  "relu6",      "softmax",    "low_rank",        "kronecker"};
 
 const std::initializer_list<std::string_view> kActivationNames = {"none", "relu", "relu6", "softmax"};
 
@@ -33,6 +33,12 @@ std::vector<std::string_view> allowedKeys(LayerType type)
         break;
     case LayerType::Dense:
         add({"units", "bias", "activation", "weight_bits", "sparsity"});
+        break;
+    case LayerType::LowRank:
+        add({"out_channels", "rank", "bias", "activation", "weight_bits"});
+        break;
+    case LayerType::Kronecker:
+        add({"out_channels", "factors", "bias", "activation", "weight_bits"});
         break;
     case LayerType::AvgPool2d:
     case LayerType::MaxPool2d:
@@ -90,6 +96,25 @@ Padding readPadding(const JsonSource &src, const Json &value, const std::string 
     src.fail(pointer, "expected \"same\", \"valid\" or a non-negative integer, got " + JsonSource::describe(value));
 }
 
+/** Kronecker "factors": [[o1, i1], [o2, i2]], the shapes of A and B. */
+std::pair<FactorShape, FactorShape> readFactors(const JsonSource &src, const Json &value, const std::string &pointer)
+{
+    const auto shape = [&](std::size_t k) {
+        const std::string p = JsonSource::child(pointer, k);
+        const Json &item = value[k];
+        if (!item.is_array() || item.size() != 2)
+            src.fail(p, "expected a factor shape [out, in], got " + JsonSource::describe(item));
+        return FactorShape{src.toInt(item[0], JsonSource::child(p, 0), 1, kMaxDimension),
+                           src.toInt(item[1], JsonSource::child(p, 1), 1, kMaxDimension)};
+    };
+    if (!value.is_array())
+        src.fail(pointer, "expected the two factor shapes [[o1, i1], [o2, i2]], got " + JsonSource::describe(value));
+    if (value.size() != 2)
+        src.fail(pointer, "expected the two factor shapes [[o1, i1], [o2, i2]], got an array of " +
+                              std::to_string(value.size()) + (value.size() == 1 ? " element" : " elements"));
+    return {shape(0), shape(1)};
+}
+
 const std::initializer_list<std::string_view> kPatternNames = {"none", "unstructured", "channel", "dbb", "n:m"};
 
 /**
@@ -140,6 +165,11 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
                                   " (allowed types: " + joined(kTypeNames) + ")");
     }
     layer.type = *type;
+    if (isFactorized(layer.type) && obj.contains("sparsity"))
+        src.fail(JsonSource::child(pointer, "sparsity"),
+                 "a " + typeName +
+                     " layer cannot be sparse: its factors are dense (prune a dense or conv2d layer "
+                     "instead)");
     src.checkKeys(obj, pointer, allowedKeys(layer.type));
 
     layer.name = src.getString(obj, pointer, "name", {}, false);
@@ -169,9 +199,16 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
         layer.outChannels = src.requireInt(obj, pointer, "out_channels", 1, kMaxDimension);
     if (layer.type == LayerType::Dense)
         layer.outChannels = src.requireInt(obj, pointer, "units", 1, kMaxDimension);
+    if (isFactorized(layer.type))
+        layer.outChannels = src.requireInt(obj, pointer, "out_channels", 1, kMaxDimension);
+    if (layer.type == LayerType::LowRank)
+        layer.rank = src.requireInt(obj, pointer, "rank", 1, kMaxDimension);
+    if (layer.type == LayerType::Kronecker)
+        std::tie(layer.kronA, layer.kronB) =
+            readFactors(src, src.require(obj, pointer, "factors"), JsonSource::child(pointer, "factors"));
     if (layer.type == LayerType::DepthwiseConv2d)
         layer.depthMultiplier = src.getInt(obj, pointer, "depth_multiplier", 1, 1, kMaxDimension);
-    if (hasWeights(layer.type) && layer.type != LayerType::BatchNorm) {
+    if (isLinear(layer.type)) {
         layer.bias = src.getBool(obj, pointer, "bias", true);
         layer.weightBits = src.getInt(obj, pointer, "weight_bits", 8, 1, 32);
         if (const auto it = obj.find("sparsity"); it != obj.end())
@@ -179,6 +216,9 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
         if (layer.weightBits == 1 && layer.sparsity.isSparse())
             src.fail(JsonSource::child(pointer, "sparsity"),
                      "binary (1-bit) weights cannot be sparse: every weight is +1 or -1 times its channel scale");
+        if (layer.weightBits == 1 && isFactorized(layer.type))
+            src.fail(JsonSource::child(pointer, "weight_bits"),
+                     "a " + typeName + " layer cannot have binary (1-bit) weights; use 2 to 32 bits");
     }
     if (obj.contains("activation"))
         layer.activation = Activation(src.getChoice(obj, pointer, "activation", 0, kActivationNames));

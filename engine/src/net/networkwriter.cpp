@@ -58,9 +58,14 @@ Ordered sparsityValue(const SparsitySpec &s)
 /** The fields of one layer in canonical order; `inputs` is written by the caller (names or indices). */
 void writeLayerFields(Ordered &out, const LayerSpec &layer)
 {
-    const bool weighted = hasWeights(layer.type) && layer.type != LayerType::BatchNorm;
-    if (layer.type == LayerType::Conv2d)
+    const bool weighted = isLinear(layer.type);
+    if (layer.type == LayerType::Conv2d || isFactorized(layer.type))
         out["out_channels"] = layer.outChannels;
+    if (layer.type == LayerType::LowRank)
+        out["rank"] = layer.rank;
+    if (layer.type == LayerType::Kronecker)
+        out["factors"] = Ordered::array(
+            {Ordered::array({layer.kronA.out, layer.kronA.in}), Ordered::array({layer.kronB.out, layer.kronB.in})});
     if (layer.type == LayerType::Dense)
         out["units"] = layer.outChannels;
     if (hasWindow(layer.type)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/net/shapeinference.h"
 
+#include <algorithm>
 #include <climits>
 #include <unordered_map>
 #include <unordered_set>
@@ -87,6 +88,52 @@ Shape windowShape(const NetworkDescription &network, std::size_t index, const Sh
                       std::to_string(in.width + pad));
     }
     return Shape{channels, height, width};
+}
+
+/**
+ * low_rank and kronecker act on the channels of each pixel (a flat input is one pixel), like a 1x1 conv2d.
+ * Their factors must fit the channels: 1 <= rank <= min(in, out); o1 * o2 = out, i1 * i2 = in.
+ */
+Shape factorizedShape(const NetworkDescription &network, std::size_t i, const Shape &in)
+{
+    const LayerSpec &l = network.layers[i];
+    const std::string type(toString(l.type));
+    checkRange(network, i, "out_channels", l.outChannels, 1, kMaxDimension);
+    if (l.weightBits == 1)
+        failLayer(network, i, "weight_bits",
+                  "a " + type + " layer cannot have binary (1-bit) weights; use 2 to 32 bits");
+    if (l.sparsity.isSparse())
+        failLayer(network, i, "sparsity", "a " + type + " layer cannot be sparse: its factors are dense");
+    if (l.type == LayerType::LowRank) {
+        const int maxRank = std::min(in.channels, l.outChannels);
+        if (l.rank < 1 || l.rank > maxRank)
+            failLayer(network, i, "rank",
+                      "rank must be between 1 and min(input channels, out_channels) = min(" +
+                          std::to_string(in.channels) + ", " + std::to_string(l.outChannels) +
+                          ") = " + std::to_string(maxRank) + ", got " + std::to_string(l.rank));
+    } else {
+        const FactorShape &a = l.kronA, &b = l.kronB;
+        for (int d : {a.out, a.in, b.out, b.in}) {
+            if (d < 1 || d > kMaxDimension)
+                failLayer(network, i, "factors",
+                          "every factor dimension must be between 1 and " + std::to_string(kMaxDimension) + ", got " +
+                              std::to_string(d));
+        }
+        const auto shapeText = [](const FactorShape &f) {
+            return "[" + std::to_string(f.out) + ", " + std::to_string(f.in) + "]";
+        };
+        const std::string factors = "factors " + shapeText(a) + " and " + shapeText(b);
+        if (std::int64_t(a.out) * b.out != l.outChannels)
+            failLayer(network, i, "factors",
+                      factors + " give " + std::to_string(std::int64_t(a.out) * b.out) +
+                          " outputs (o1 * o2), but out_channels is " + std::to_string(l.outChannels));
+        if (std::int64_t(a.in) * b.in != in.channels)
+            failLayer(network, i, "factors",
+                      factors + " take " + std::to_string(std::int64_t(a.in) * b.in) +
+                          " inputs (i1 * i2), but the input has " + std::to_string(in.channels) + " channels (" +
+                          toString(in) + ")");
+    }
+    return Shape{l.outChannels, in.height, in.width};
 }
 
 } // namespace
@@ -211,7 +258,7 @@ std::vector<Shape> inferShapes(const NetworkDescription &network, const std::vec
         };
         const Shape &in = inputShape(0);
         checkRange(network, i, "activation_bits", l.activationBits, 1, 32);
-        if (hasWeights(l.type) && l.type != LayerType::BatchNorm)
+        if (isLinear(l.type))
             checkRange(network, i, "weight_bits", l.weightBits, 1, 32);
 
         Shape out = in;
@@ -241,6 +288,10 @@ std::vector<Shape> inferShapes(const NetworkDescription &network, const std::vec
                               "; add a \"flatten\" or \"global_avg_pool\" layer before it");
             out = Shape{l.outChannels, 1, 1};
             break;
+        case LayerType::LowRank:
+        case LayerType::Kronecker:
+            out = factorizedShape(network, i, in);
+            break;
         case LayerType::GlobalAvgPool:
             out = Shape{in.channels, 1, 1};
             break;
@@ -258,6 +309,11 @@ std::vector<Shape> inferShapes(const NetworkDescription &network, const std::vec
             }
             break;
         case LayerType::BatchNorm:
+            if (inputs[i][0] != kNetworkInput && network.layers[std::size_t(inputs[i][0])].type == LayerType::Kronecker)
+                failLayer(network, i, {},
+                          "batch_norm cannot follow a kronecker layer: its scale does not factor; fuse it away or "
+                          "use low_rank");
+            break;
         case LayerType::Relu:
         case LayerType::Relu6:
         case LayerType::Softmax:

@@ -36,6 +36,9 @@ const std::int8_t *runPlan(const IntegerModel::Plan &plan, const std::uint8_t *i
         case IntegerOp::Dense:
             denseDot(s, src, dst, ws);
             break;
+        case IntegerOp::Factorized:
+            factorizedDot(s, src, dst, ws);
+            break;
         case IntegerOp::Add:
             addTensors(s, arena, dst);
             break;

@@ -22,13 +22,19 @@ namespace {
 #define PSC_INLINE_INTO_CLONES inline
 #endif
 
-inline std::int8_t requantize(std::int64_t acc, std::int32_t multiplier, int shift, const IntegerStep &s)
+inline std::int8_t requantizeTo(std::int64_t acc, std::int32_t multiplier, int shift, int zeroPoint, int lower,
+                                int upper)
 {
     constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min();
     constexpr std::int64_t hi = std::numeric_limits<std::int32_t>::max();
     const auto saturated = std::int32_t(std::clamp(acc, lo, hi));
-    const std::int64_t v = std::int64_t(s.outZeroPoint) + multiplyByQuantizedMultiplier(saturated, multiplier, shift);
-    return std::int8_t(std::clamp<std::int64_t>(v, s.clampMin, s.clampMax));
+    const std::int64_t v = std::int64_t(zeroPoint) + multiplyByQuantizedMultiplier(saturated, multiplier, shift);
+    return std::int8_t(std::clamp<std::int64_t>(v, lower, upper));
+}
+
+inline std::int8_t requantize(std::int64_t acc, std::int32_t multiplier, int shift, const IntegerStep &s)
+{
+    return requantizeTo(acc, multiplier, shift, s.outZeroPoint, s.clampMin, s.clampMax);
 }
 
 // ---- Tap form: depthwise convolutions and convolutions over few input channels -------------------------------
@@ -171,6 +177,16 @@ void buildDotWeights(IntegerStep &step, const LayerQuantization &lq, int kernelH
     }
 }
 
+std::vector<std::int16_t> dotRows(const std::vector<std::int8_t> &matrix, std::size_t rows, std::size_t cols,
+                                  std::size_t length)
+{
+    const std::size_t padded = (rows + kDotBlock - 1) / kDotBlock * kDotBlock;
+    std::vector<std::int16_t> out(padded * length, 0);
+    for (std::size_t r = 0; r < rows; ++r)
+        std::copy_n(matrix.begin() + std::ptrdiff_t(r * cols), cols, out.begin() + std::ptrdiff_t(r * length));
+    return out;
+}
+
 std::size_t buildTaps(IntegerStep &step, const LayerQuantization &lq)
 {
     step.rowStride = std::size_t(step.needsPadding ? step.paddedW : step.in.width);
@@ -287,6 +303,51 @@ PSC_VECTOR_CLONES void denseDot(const IntegerStep &s, const std::int8_t *src, st
         for (std::size_t b = 0; b < count; ++b) {
             const std::size_t o = block + b;
             dst[o] = requantize(std::int64_t(acc[b]) + s.bias[o], s.multiplier[o], s.shift[o], s);
+        }
+    }
+}
+
+PSC_VECTOR_CLONES void factorizedDot(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst,
+                                     IntegerWorkspace &ws)
+{
+    const std::size_t pixels = std::size_t(s.in.height) * std::size_t(s.in.width);
+    const std::size_t length2 = s.dotLength;
+    std::int16_t *x = ws.wide.data();
+    std::int16_t *mid = x + s.groups1 * s.length1;
+    // The padding past each segment stays zero; every pixel rewrites the segments themselves.
+    std::fill(x, mid + s.groups2 * length2, std::int16_t(0));
+    const auto zp = std::int16_t(s.inZeroPoint);
+    const auto midZp = std::int16_t(s.midZeroPoint);
+    for (std::size_t pixel = 0; pixel < pixels; ++pixel) {
+        for (std::size_t g = 0; g < s.groups1; ++g)
+            for (std::size_t t = 0; t < s.segment1; ++t)
+                x[g * s.length1 + t] = std::int16_t(src[(g * s.segment1 + t) * pixels + pixel] - zp);
+        // Stage one: the int8 intermediate, written as the segments stage two reads (kronecker: transposed).
+        for (std::size_t g = 0; g < s.groups1; ++g) {
+            for (std::size_t block = 0; block < s.rows1; block += kDotBlock) {
+                std::int32_t acc[kDotBlock] = {};
+                dotBlock(x + g * s.length1, s.factorDotWeights.data() + block * s.length1, s.length1, s.length1, acc);
+                const std::size_t count = std::min(kDotBlock, s.rows1 - block);
+                for (std::size_t b = 0; b < count; ++b) {
+                    const std::size_t j = block + b;
+                    const std::int8_t q =
+                        requantizeTo(acc[b], s.midMultiplier[j], s.midShift[j], s.midZeroPoint, -128, 127);
+                    mid[s.kronecker ? j * length2 + g : j] = std::int16_t(q - midZp);
+                }
+            }
+        }
+        // Stage two: bias, requantisation and the fused activation, as for dense.
+        for (std::size_t g = 0; g < s.groups2; ++g) {
+            for (std::size_t block = 0; block < s.rows2; block += kDotBlock) {
+                std::int32_t acc[kDotBlock] = {};
+                dotBlock(mid + g * length2, s.dotWeights.data() + block * length2, length2, length2, acc);
+                const std::size_t count = std::min(kDotBlock, s.rows2 - block);
+                for (std::size_t b = 0; b < count; ++b) {
+                    const std::size_t o = s.kronecker ? (block + b) * s.groups2 + g : block + b;
+                    dst[o * pixels + pixel] =
+                        requantize(std::int64_t(acc[b]) + s.bias[o], s.multiplier[o], s.shift[o], s);
+                }
+            }
         }
     }
 }

@@ -34,12 +34,18 @@ void buildDotWeights(IntegerStep &step, const LayerQuantization &lq, int kernelH
  */
 std::size_t buildTaps(IntegerStep &step, const LayerQuantization &lq);
 
+/** A row-major int8 matrix as int16 rows of `length` (>= cols) elements, rows zero-padded to kDotBlock. */
+std::vector<std::int16_t> dotRows(const std::vector<std::int8_t> &matrix, std::size_t rows, std::size_t cols,
+                                  std::size_t length);
+
 /** conv2d / depthwise_conv2d in the tap form. */
 void convolutionTaps(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst, IntegerWorkspace &ws);
 /** conv2d in the dot-product form. */
 void convolutionDot(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst, IntegerWorkspace &ws);
 /** dense (always the dot-product form). */
 void denseDot(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst, IntegerWorkspace &ws);
+/** low_rank / kronecker: both stages, pixel by pixel. */
+void factorizedDot(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst, IntegerWorkspace &ws);
 /** TFLite's add over 2+ inputs read from the arena. */
 void addTensors(const IntegerStep &s, const std::int8_t *arena, std::int8_t *dst);
 /** max_pool2d, or avg_pool2d / global_avg_pool (windows clipped to the input). */

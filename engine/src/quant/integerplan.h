@@ -24,8 +24,9 @@ enum class IntegerOp
     Dense,
     Add,
     MaxPool,
-    AvgPool, ///< also global average pooling (one window covering the whole plane)
-    Clamp,   ///< unfused relu / relu6
+    AvgPool,    ///< also global average pooling (one window covering the whole plane)
+    Clamp,      ///< unfused relu / relu6
+    Factorized, ///< low_rank, kronecker: two dot-product stages per pixel with an int8 intermediate
 };
 
 /** One kernel invocation. Tensors live in a per-run arena at fixed offsets. */
@@ -76,6 +77,20 @@ struct IntegerStep
     int outZeroPoint = 0;
     int clampMin = -128;
     int clampMax = 127;
+
+    // Factorised layers, one pixel at a time. Stage one: each of groups1 segments of segment1 inputs (low_rank:
+    // the whole input; kronecker: the i1 rows of X [i1, i2]), as int16 q - zp padded to length1, times the rows1
+    // rows of factorDotWeights (V, or B) gives the int8 intermediate (midMultiplier/midShift per row, zero point
+    // midZeroPoint). Stage two: each of groups2 segments of the intermediate (low_rank: all r values; kronecker:
+    // column q of T [i1, o2]), as int16 q - zp_mid padded to dotLength, times the rows of dotWeights (U, or A)
+    // gives output channel row (low_rank) or row * o2 + q (kronecker), with bias, multiplier and shift as above.
+    bool kronecker = false;
+    std::size_t groups1 = 1, segment1 = 0, length1 = 0, rows1 = 0;
+    std::size_t groups2 = 1, rows2 = 0;
+    std::vector<std::int16_t> factorDotWeights;
+    std::vector<std::int32_t> midMultiplier;
+    std::vector<int> midShift;
+    int midZeroPoint = 0;
 };
 
 struct IntegerModel::Plan

@@ -189,6 +189,10 @@ private:
             passThrough(lq, Activation::None);
             hasStep = false;
             break;
+        case LayerType::LowRank:
+        case LayerType::Kronecker:
+            buildFactorized(i, lq, step);
+            break;
         case LayerType::BatchNorm:
             failLayer(i, l,
                       "batch_norm could not be folded into a conv2d, depthwise_conv2d or dense before it; "
@@ -319,6 +323,107 @@ private:
         m_plan.accumulatorSize = std::max(m_plan.accumulatorSize, buildTaps(step, lq));
         if (step.needsPadding)
             m_plan.scratchSize = std::max(m_plan.scratchSize, std::size_t(in.channels) * step.planeStride);
+    }
+
+    /** The trained tensor `t` of layer i, checked against its expected shape. */
+    void checkShape(std::size_t i, const char *what, const FloatTensor &t, const std::vector<int> &expected) const
+    {
+        if (t.shape != expected)
+            failLayer(i, m_plan.network.layers[i],
+                      std::string(what) + " shape " + shapeText(t.shape) + " does not match the layer, expected " +
+                          shapeText(expected));
+    }
+
+    /**
+     * low_rank (weight U [out, r], factor V [r, in]) and kronecker (weight A [o1, i1], factor B [o2, i2]): two
+     * dot-product stages per pixel, each factor quantised per row, the intermediate to int8 with its own range.
+     */
+    void buildFactorized(std::size_t i, LayerQuantization &lq, IntegerStep &step)
+    {
+        const LayerSpec &l = m_plan.network.layers[i];
+        const bool kron = l.type == LayerType::Kronecker;
+        const int in = step.in.channels, out = step.out.channels;
+        const std::vector<int> second =
+            kron ? std::vector<int>{l.kronA.out, l.kronA.in} : std::vector<int>{out, l.rank};
+        const std::vector<int> first = kron ? std::vector<int>{l.kronB.out, l.kronB.in} : std::vector<int>{l.rank, in};
+        if (l.weightBits < 2 || l.weightBits > kMaxIntegerBits)
+            failLayer(i, l, "weight_bits " + std::to_string(l.weightBits) + ": integer inference supports 2 to 8 bits");
+        const auto found = m_model.parameters.find(l.name);
+        if (found == m_model.parameters.end())
+            failLayer(i, l, "no trained parameters");
+        const LayerParameters &p = found->second;
+        if (p.factor.shape.empty())
+            failLayer(i, l,
+                      "no trained factor (LayerParameters::factor), which a " + std::string(toString(l.type)) +
+                          " layer needs");
+        checkShape(i, "weight", p.weight, second);
+        checkShape(i, "factor", p.factor, first);
+        const bool hasBias = !p.bias.shape.empty() || !p.bias.values.empty();
+        if (hasBias && (p.bias.shape != std::vector<int>{out} || p.bias.values.size() != std::size_t(out)))
+            failLayer(i, l,
+                      "bias shape " + shapeText(p.bias.shape) + " does not match the layer, expected " +
+                          std::to_string(out));
+        if (!hasBias && l.bias)
+            failLayer(i, l, "no trained bias, although the layer has one");
+        const auto range = m_model.ranges.find(l.name + ":mid");
+        if (range == m_model.ranges.end())
+            failLayer(i, l,
+                      "no recorded range of its intermediate tensor (TrainedModel::ranges \"" + l.name + ":mid\")");
+
+        QuantizedWeights qw, qf;
+        try {
+            qw = quantizeWeights(p.weight, l.weightBits);
+            qf = quantizeWeights(p.factor, l.weightBits);
+            lq.intermediate = activationParams(range->second, kIntermediateBits);
+        } catch (const InputError &e) {
+            failLayer(i, l, e.what());
+        }
+        lq.output = outputParams(i);
+        applyActivation(lq, lq.output, l.activation);
+        lq.weightBits = l.weightBits;
+        lq.weightShape = p.weight.shape;
+        lq.weights = std::move(qw.values);
+        lq.weightScales = std::move(qw.scales);
+        lq.factorShape = p.factor.shape;
+        lq.factorWeights = std::move(qf.values);
+        lq.factorScales = std::move(qf.scales);
+
+        const QuantParams &pin = lq.inputs.front();
+        const QuantParams &mid = lq.intermediate;
+        step.op = IntegerOp::Factorized;
+        step.kronecker = kron;
+        step.inZeroPoint = pin.zeroPoint;
+        step.midZeroPoint = mid.zeroPoint;
+        step.groups1 = kron ? std::size_t(l.kronA.in) : 1;
+        step.segment1 = std::size_t(first[1]);
+        step.length1 = (step.segment1 + kDotAlign - 1) / kDotAlign * kDotAlign;
+        step.rows1 = std::size_t(first[0]);
+        step.groups2 = kron ? std::size_t(l.kronB.out) : 1;
+        step.rows2 = std::size_t(second[0]);
+        step.dotLength = (std::size_t(second[1]) + kDotAlign - 1) / kDotAlign * kDotAlign;
+        for (std::size_t j = 0; j < step.rows1; ++j) {
+            const QuantizedMultiplier m = quantizeMultiplier(pin.scale * lq.factorScales[j] / mid.scale);
+            lq.factorMultipliers.push_back(m);
+            step.midMultiplier.push_back(m.multiplier);
+            step.midShift.push_back(m.shift);
+        }
+        for (int c = 0; c < out; ++c) {
+            const std::size_t row = kron ? std::size_t(c / l.kronB.out) : std::size_t(c);
+            const double product = mid.scale * lq.weightScales[row];
+            const double b = hasBias ? double(p.bias.values[std::size_t(c)]) : 0.0;
+            if (!std::isfinite(b))
+                failLayer(i, l, "non-finite bias in output channel " + std::to_string(c));
+            const std::int32_t qb = saturateInt32(std::nearbyint(b / product));
+            lq.bias.push_back(qb);
+            step.bias.push_back(qb); // the kernel subtracts the zero points from its inputs
+            const QuantizedMultiplier m = quantizeMultiplier(product / lq.output.scale);
+            lq.multipliers.push_back(m);
+            step.multiplier.push_back(m.multiplier);
+            step.shift.push_back(m.shift);
+        }
+        step.factorDotWeights = dotRows(lq.factorWeights, step.rows1, step.segment1, step.length1);
+        step.dotWeights = dotRows(lq.weights, step.rows2, std::size_t(second[1]), step.dotLength);
+        m_plan.wideSize = std::max(m_plan.wideSize, step.groups1 * step.length1 + step.groups2 * step.dotLength);
     }
 
     void buildAdd(std::size_t i, LayerQuantization &lq, IntegerStep &step)

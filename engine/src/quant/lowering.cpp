@@ -8,15 +8,6 @@
 
 namespace psc {
 
-namespace {
-
-bool isWeighted(LayerType t)
-{
-    return t == LayerType::Conv2d || t == LayerType::DepthwiseConv2d || t == LayerType::Dense;
-}
-
-} // namespace
-
 NetworkDescription lowerForDeployment(const NetworkDescription &network, std::map<std::string, std::string> *renamed)
 {
     NetworkDescription in = network;
@@ -52,8 +43,10 @@ NetworkDescription lowerForDeployment(const NetworkDescription &network, std::ma
             // The producer's value must have no other reader, and it must not be the network output.
             const std::string original = in.layers[i].inputs.front();
             const bool onlyReader = readers[original] == 1 && (original == producerName || readers[producerName] == 1);
-            if (producer && onlyReader && isWeighted(producer->type)) {
-                const bool foldable = l.type == LayerType::BatchNorm && producer->activation == Activation::None;
+            if (producer && onlyReader && isLinear(producer->type)) {
+                // A batch_norm after a kronecker layer is refused by validation: a per-channel scale does not factor.
+                const bool foldable = l.type == LayerType::BatchNorm && producer->activation == Activation::None &&
+                                      producer->type != LayerType::Kronecker;
                 const bool fusable = (l.type == LayerType::Relu || l.type == LayerType::Relu6) &&
                                      producer->activation == Activation::None;
                 if (foldable || fusable) {

@@ -105,6 +105,8 @@ std::vector<std::uint8_t> serializeTrainedModel(const TrainedModel &model)
         writeTensor(tensors, data, layer, "weight", params.weight);
         if (!(params.bias == FloatTensor{}))
             writeTensor(tensors, data, layer, "bias", params.bias);
+        if (!(params.factor == FloatTensor{}))
+            writeTensor(tensors, data, layer, "factor", params.factor);
     }
     header["tensors"] = std::move(tensors);
     header["data_bytes"] = data.size();
@@ -180,10 +182,10 @@ TrainedModel deserializeTrainedModel(const std::vector<std::uint8_t> &bytes, con
         src.requireObject(entry, pointer);
         src.checkKeys(entry, pointer, {"layer", "role", "shape", "offset"});
         const std::string layer = src.requireString(entry, pointer, "layer");
-        const int role = src.requireChoice(entry, pointer, "role", {"weight", "bias"});
-        if (!seen.emplace(layer, role == 0 ? "weight" : "bias").second)
-            src.fail(pointer,
-                     "a second " + std::string(role == 0 ? "weight" : "bias") + " for layer \"" + layer + "\"");
+        const int role = src.requireChoice(entry, pointer, "role", {"weight", "bias", "factor"});
+        const std::string roleName = role == 0 ? "weight" : role == 1 ? "bias" : "factor";
+        if (!seen.emplace(layer, roleName).second)
+            src.fail(pointer, "a second " + roleName + " for layer \"" + layer + "\"");
         FloatTensor t;
         const std::string shapePointer = JsonSource::child(pointer, "shape");
         const Json &shape = src.require(entry, pointer, "shape");
@@ -207,7 +209,7 @@ TrainedModel deserializeTrainedModel(const std::vector<std::uint8_t> &bytes, con
         for (std::size_t k = 0; k < t.values.size(); ++k)
             t.values[k] = readFloat(p + 4 * k);
         LayerParameters &params = model.parameters[layer];
-        (role == 0 ? params.weight : params.bias) = std::move(t);
+        (role == 0 ? params.weight : role == 1 ? params.bias : params.factor) = std::move(t);
     }
     return model;
 }

@@ -26,7 +26,8 @@ public:
      * into the convolution (as deployment formats do); with it, it must follow the normalisation, so it is
      * a layer of its own, and the convolution drops its bias because batch norm's shift replaces it.
      */
-    void convUnit(const std::string &name, LayerType type, int outChannels, int kernel, int stride, bool activate)
+    void convUnit(const std::string &name, LayerType type, int outChannels, int kernel, int stride, bool activate,
+                  bool factorizable = false)
     {
         LayerSpec conv;
         conv.type = type;
@@ -38,6 +39,8 @@ public:
         conv.padding = Padding{PaddingMode::Same, 0};
         conv.bias = !m_batchNorm;
         conv.activation = activate && !m_batchNorm ? m_activation : Activation::None;
+        if (factorizable)
+            factorize(conv, m_channels, m_batchNorm);
         append(std::move(conv));
         if (type == LayerType::Conv2d)
             m_channels = outChannels;
@@ -55,13 +58,15 @@ public:
         }
     }
 
-    void dense(const std::string &name, int units, Activation activation)
+    void dense(const std::string &name, int units, Activation activation, bool factorizable = false)
     {
         LayerSpec layer;
         layer.type = LayerType::Dense;
         layer.name = name;
         layer.outChannels = units;
         layer.activation = activation;
+        if (factorizable)
+            factorize(layer, m_channels, false);
         append(std::move(layer));
         m_channels = units;
     }
@@ -76,6 +81,47 @@ public:
     }
 
 private:
+    /** The divisor of n closest to sqrt(n) (the smaller one on a tie): 1 or n only when n is 1 or prime. */
+    static int balancedDivisor(int n)
+    {
+        int best = 1;
+        for (int d = 1; d <= n; ++d) {
+            if (n % d == 0 && std::abs(d - std::sqrt(double(n))) < std::abs(best - std::sqrt(double(n))))
+                best = d;
+        }
+        return best;
+    }
+
+    /**
+     * Applies the section's factorisation to a dense layer or 1x1 convolution with `in` input channels. A
+     * low_rank or kronecker layer has no kernel, stride or padding, so it is built afresh.
+     */
+    void factorize(LayerSpec &layer, int in, bool batchNormFollows) const
+    {
+        const FactorizationChoice &f = m_section.factorization;
+        const int out = layer.outChannels;
+        if (f.kind == FactorizationChoice::Kind::None || m_section.weightBits == 1)
+            return;
+        LayerSpec factored;
+        factored.name = layer.name;
+        factored.outChannels = out;
+        factored.bias = layer.bias;
+        factored.activation = layer.activation;
+        if (f.kind == FactorizationChoice::Kind::LowRank) {
+            factored.type = LayerType::LowRank;
+            factored.rank = std::max(1, int(std::lround(f.rankFraction * std::min(in, out))));
+        } else {
+            const int o1 = balancedDivisor(out), i1 = balancedDivisor(in);
+            // A prime dimension would leave a trivial factor; a batch_norm after a kronecker layer cannot fold.
+            if (o1 == 1 || o1 == out || i1 == 1 || i1 == in || batchNormFollows)
+                return;
+            factored.type = LayerType::Kronecker;
+            factored.kronA = {o1, i1};
+            factored.kronB = {out / o1, in / i1};
+        }
+        layer = std::move(factored);
+    }
+
     void append(LayerSpec layer)
     {
         if (layer.inputs.empty())
@@ -87,7 +133,7 @@ private:
             layer.weightBits = m_section.weightBits;
         layer.activationBits = m_section.activationBits;
         // Binary weights are +-alpha: they cannot be sparse, so a binary layer stays dense.
-        if (weighted && m_section.sparsity > 0.0 && layer.weightBits > 1) {
+        if (weighted && m_section.sparsity > 0.0 && layer.weightBits > 1 && !isFactorized(layer.type)) {
             layer.sparsity = sparsityFor(m_section.sparsity);
             if (layer.sparsity.isSparse())
                 m_sparsity[layer.name] = layer.sparsity.fraction;
@@ -150,12 +196,12 @@ NetworkDescription buildNetwork(const std::string &name, const Shape &input, int
         b.setSection(block.compression);
         if (block.type == BlockType::Separable) {
             if (block.expansion > 1)
-                b.convUnit(prefix + "_expand", LayerType::Conv2d, inChannels * block.expansion, 1, 1, true);
+                b.convUnit(prefix + "_expand", LayerType::Conv2d, inChannels * block.expansion, 1, 1, true, true);
             b.convUnit(prefix + "_dw", LayerType::DepthwiseConv2d, 0, block.kernel, block.stride, true);
             // MobileNetV2's linear bottleneck: an activation after the projection of an expanded block
             // destroys information in the narrow tensor; without expansion this is a DS-CNN block, which
             // keeps it.
-            b.convUnit(prefix + "_project", LayerType::Conv2d, block.outChannels, 1, 1, block.expansion == 1);
+            b.convUnit(prefix + "_project", LayerType::Conv2d, block.outChannels, 1, 1, block.expansion == 1, true);
         } else {
             b.convUnit(prefix + "_conv", LayerType::Conv2d, block.outChannels, block.kernel, block.stride, true);
         }
@@ -169,7 +215,7 @@ NetworkDescription buildNetwork(const std::string &name, const Shape &input, int
     b.plain("pool", LayerType::GlobalAvgPool);
     b.plain("flatten", LayerType::Flatten);
     if (choice.denseUnits > 0)
-        b.dense("dense", choice.denseUnits, choice.activation);
+        b.dense("dense", choice.denseUnits, choice.activation, true);
     b.dense("logits", numClasses, Activation::None);
     return net;
 }

@@ -17,6 +17,7 @@ struct SectionCompression
     int weightBits = 8;
     int activationBits = 8;
     double sparsity = 0.0;
+    FactorizationChoice factorization;
 };
 
 struct BlockChoice
@@ -50,6 +51,9 @@ struct ArchitectureChoice
  * Builds the network (docs/formats/search-space.md, "Decoding"). Layer names depend only on the layers
  * built, never on unused slots, so equal architectures give equal descriptions. Every layer has explicit
  * inputs, as parseNetwork() would resolve them. Non-zero sparsities of weighted layers go to `sparsity`.
+ * A section's factorisation turns its dense layer (not the classifier) and its 1x1 convolutions (a block's
+ * expansion and projection) into low_rank or kronecker layers; binary layers, kronecker on a dimension that has
+ * no divisor but 1 and itself, and kronecker before a batch_norm (which could not fold into it) stay unfactorised.
  */
 NetworkDescription buildNetwork(const std::string &name, const Shape &input, int numClasses,
                                 const ArchitectureChoice &choice, std::map<std::string, double> &sparsity);

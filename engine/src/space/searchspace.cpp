@@ -87,6 +87,9 @@ struct SearchSpace::Impl
         if (!own.sparsity.empty())
             add(prefix + "sparsity", own.sparsity,
                 [section](ArchitectureChoice &c, double v) { section(c).sparsity = v; });
+        if (!own.factorization.empty())
+            add(prefix + "factorization", own.factorization,
+                [section](ArchitectureChoice &c, FactorizationChoice v) { section(c).factorization = v; });
     }
 
     void build();
@@ -127,8 +130,8 @@ void SearchSpace::Impl::build()
 
     // A space-wide list is one shared choice for every section that does not have its own list. If no
     // section inherits it, it would be a dimension that changes nothing, so it is left out.
-    auto addGlobal = [&](const char *name, auto list, auto sectionList, auto field) {
-        const bool stem = (d.stem.compression.*sectionList).empty();
+    auto addGlobal = [&](const char *name, auto list, auto sectionList, auto field, bool stemApplies = true) {
+        const bool stem = stemApplies && (d.stem.compression.*sectionList).empty();
         const bool blocks = slots > 0 && (d.blocks.compression.*sectionList).empty();
         const bool head = (d.head.compression.*sectionList).empty();
         if (!stem && !blocks && !head)
@@ -150,6 +153,9 @@ void SearchSpace::Impl::build()
     addGlobal("activation_bits", d.compression.activationBits, &CompressionChoices::activationBits,
               &SectionCompression::activationBits);
     addGlobal("sparsity", d.compression.sparsity, &CompressionChoices::sparsity, &SectionCompression::sparsity);
+    // The stem is a kxk convolution: factorisation does not apply to it.
+    addGlobal("factorization", d.compression.factorization, &CompressionChoices::factorization,
+              &SectionCompression::factorization, false);
 
     for (std::size_t i = 0; i < parameters.size(); ++i) {
         Parameter &p = parameters[i];

@@ -79,7 +79,23 @@ struct ListParsers
     {
         return {ints(obj, p, "weight_bits", fallback.weightBits),
                 ints(obj, p, "activation_bits", fallback.activationBits),
-                doubles(obj, p, "sparsity", fallback.sparsity)};
+                doubles(obj, p, "sparsity", fallback.sparsity),
+                parseList<FactorizationChoice>(
+                    src, obj, p, "factorization", fallback.factorization,
+                    [this](const json &v, const std::string &vp) { return factorization(v, vp); })};
+    }
+    /** "none" | "kronecker" | {"low_rank": F}; F is checked with the other values (findDefinitionProblem). */
+    FactorizationChoice factorization(const json &v, const std::string &p) const
+    {
+        if (v.is_object()) {
+            src.checkKeys(v, p, {"low_rank"});
+            return {FactorizationChoice::Kind::LowRank, src.requireDouble(v, p, "low_rank")};
+        }
+        if (!v.is_string())
+            src.fail(p, "expected \"none\", \"kronecker\" or {\"low_rank\": fraction}, got " + JsonSource::describe(v));
+        return src.toChoice(v, p, {"none", "kronecker"}) == 0
+                   ? FactorizationChoice{}
+                   : FactorizationChoice{FactorizationChoice::Kind::Kronecker};
     }
 };
 
@@ -109,6 +125,10 @@ std::string describe(BlockType v)
     return choiceToJson(v).dump();
 }
 std::string describe(Activation v)
+{
+    return choiceToJson(v).dump();
+}
+std::string describe(const FactorizationChoice &v)
 {
     return choiceToJson(v).dump();
 }
@@ -182,13 +202,25 @@ std::string expectActivation(Activation v)
     return v == Activation::Relu || v == Activation::Relu6 ? std::string() : "expected \"relu\" or \"relu6\"";
 }
 
+std::string expectFactorization(const FactorizationChoice &v)
+{
+    if (v.kind == FactorizationChoice::Kind::LowRank && !(v.rankFraction > 0.0 && v.rankFraction <= 1.0))
+        return "expected a low_rank fraction F of min(in, out) with 0 < F <= 1";
+    return {};
+}
+
 Problem checkCompression(const CompressionChoices &c, const std::string &p, bool mayInherit)
 {
     if (auto e = checkList(c.weightBits, p + "/weight_bits", mayInherit, expectBits))
         return e;
     if (auto e = checkList(c.activationBits, p + "/activation_bits", mayInherit, expectBits))
         return e;
-    return checkList(c.sparsity, p + "/sparsity", mayInherit, expectSparsity);
+    if (auto e = checkList(c.sparsity, p + "/sparsity", mayInherit, expectSparsity))
+        return e;
+    if (p == "/stem" && !c.factorization.empty())
+        return DefinitionProblem{p + "/factorization", "the stem cannot be factorised (a kxk convolution): "
+                                                       "factorization applies to the head and the blocks"};
+    return checkList(c.factorization, p + "/factorization", mayInherit, expectFactorization);
 }
 
 /** Runs the checks in order and returns the first problem. */
@@ -217,6 +249,8 @@ void compressionToJson(json &obj, const CompressionChoices &c)
         obj["activation_bits"] = listToJson(c.activationBits);
     if (!c.sparsity.empty())
         obj["sparsity"] = listToJson(c.sparsity);
+    if (!c.factorization.empty())
+        obj["factorization"] = listToJson(c.factorization);
 }
 
 /** The deepest existing value on the way to `pointer`: a scalar written for a list has no "/0" below it. */
@@ -248,7 +282,7 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     src.requireObject(root, pointer);
     src.checkKeys(root, pointer,
                   {"name", "description", "input", "num_classes", "stem", "blocks", "head", "batch_norm", "activation",
-                   "weight_bits", "activation_bits", "sparsity", "sparsity_pattern"});
+                   "weight_bits", "activation_bits", "sparsity", "factorization", "sparsity_pattern"});
     const ListParsers lists{src};
     SearchSpaceDefinition def;
     def.name = src.requireString(root, pointer, "name");
@@ -275,7 +309,7 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     const json &blocks = requireObjectAt(src, root, pointer, "blocks");
     src.checkKeys(blocks, blocksPointer,
                   {"count", "type", "out_channels", "kernel", "stride", "expansion", "residual", "weight_bits",
-                   "activation_bits", "sparsity"});
+                   "activation_bits", "sparsity", "factorization"});
     def.blocks.count = lists.required(blocks, blocksPointer, "count");
     def.blocks.type = parseList<BlockType>(src, blocks, blocksPointer, "type", def.blocks.type,
                                            [&src](const json &v, const std::string &p) {
@@ -291,7 +325,7 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     if (const auto it = root.find("head"); it != root.end()) {
         const std::string headPointer = JsonSource::child(pointer, "head");
         src.requireObject(*it, headPointer);
-        src.checkKeys(*it, headPointer, {"dense_units", "weight_bits", "activation_bits", "sparsity"});
+        src.checkKeys(*it, headPointer, {"dense_units", "weight_bits", "activation_bits", "sparsity", "factorization"});
         def.head.denseUnits = lists.ints(*it, headPointer, "dense_units", def.head.denseUnits);
         def.head.compression = lists.compression(*it, headPointer, {});
     }

@@ -55,5 +55,18 @@ inline nlohmann::json choiceToJson(Activation value)
 {
     return std::string(toString(value));
 }
+/** "none", {"low_rank": F} or "kronecker". */
+inline nlohmann::json choiceToJson(const FactorizationChoice &value)
+{
+    switch (value.kind) {
+    case FactorizationChoice::Kind::LowRank:
+        return nlohmann::json{{"low_rank", value.rankFraction}};
+    case FactorizationChoice::Kind::Kronecker:
+        return "kronecker";
+    case FactorizationChoice::Kind::None:
+        break;
+    }
+    return "none";
+}
 
 } // namespace psc

@@ -24,6 +24,8 @@ plugin::OpKind opKind(LayerType t)
     case LayerType::Relu: return plugin::OpKind::Relu;
     case LayerType::Relu6: return plugin::OpKind::Relu6;
     case LayerType::Softmax: return plugin::OpKind::Softmax;
+    case LayerType::LowRank: return plugin::OpKind::Dense; // split into two matmuls by appendFactorized()
+    case LayerType::Kronecker: return plugin::OpKind::Conv2d;
     }
     return plugin::OpKind::Relu;
 }
@@ -37,6 +39,116 @@ plugin::FusedActivation fused(Activation a)
     case Activation::Softmax: return plugin::FusedActivation::Softmax;
     }
     return plugin::FusedActivation::None;
+}
+
+/**
+ * A low_rank or kronecker layer as the two matrix products it runs, which every cost model can price: a 1x1
+ * conv2d (dense on a flat input) per stage. The first stage is "<name>:v" (V x) or "<name>:b" (X B^T) and writes
+ * the int8 intermediate; the second keeps the layer's name, bias and activation. `l` is the layer as one
+ * LayerInfo (shapes, bytes, live bytes of its step); `freed` are the bytes of inputs last read at this step,
+ * no longer live in the second stage.
+ */
+void appendFactorized(plugin::NetworkInfo &info, const plugin::LayerInfo &l, const LayerSpec &spec,
+                      const LayerAnalysis &la, std::int64_t freed)
+{
+    const std::int64_t pixels = std::int64_t(l.inH) * l.inW;
+    const std::int64_t mid = la.intermediateBytes;
+    plugin::LayerInfo first = l, second = l;
+    first.activation = plugin::FusedActivation::None;
+    first.biases = 0;
+    first.outputBytes = mid;
+    first.liveBytes = l.liveBytes - l.outputBytes + mid;
+    second.inputBytes = mid;
+    second.liveBytes = l.liveBytes - freed + mid;
+    second.inputs = 1;
+    if (spec.type == LayerType::LowRank) {
+        const bool flat = l.inH == 1 && l.inW == 1;
+        first.name = la.name + ":v";
+        first.op = second.op = flat ? plugin::OpKind::Dense : plugin::OpKind::Conv2d;
+        first.outC = spec.rank;
+        first.weights = std::int64_t(spec.rank) * l.inC;
+        second.inC = spec.rank;
+        second.weights = std::int64_t(l.outC) * spec.rank;
+    } else {
+        // X is [i1, i2] per pixel: stage one is a 1x1 conv (i2 -> o2) over i1 rows, stage two one (i1 -> o1)
+        // over o2 rows of the transposed intermediate.
+        const FactorShape &a = spec.kronA, &b = spec.kronB;
+        first.name = la.name + ":b";
+        first.op = second.op = plugin::OpKind::Conv2d;
+        first.inC = b.in;
+        first.inH = first.outH = a.in * l.inH;
+        first.outC = b.out;
+        first.weights = std::int64_t(b.out) * b.in;
+        second.inC = a.in;
+        second.inH = second.outH = b.out * l.inH;
+        second.outC = a.out;
+        second.weights = std::int64_t(a.out) * a.in;
+    }
+    first.kernelH = first.kernelW = first.strideH = first.strideW = 1;
+    second.kernelH = second.kernelW = second.strideH = second.strideW = 1;
+    first.macs = pixels * (spec.type == LayerType::LowRank ? first.weights : first.weights * spec.kronA.in);
+    second.macs = la.macs - first.macs;
+    info.layers.push_back(std::move(first));
+    info.layers.push_back(std::move(second));
+}
+
+/** One deployment per network layer, before a factorised layer is split in two. */
+std::vector<plugin::LayerDeployment> layerDeployments(const NetworkDescription &network)
+{
+    std::vector<plugin::LayerDeployment> d;
+    for (const LayerSpec &l : network.layers) {
+        plugin::LayerDeployment ld;
+        ld.weightBits = l.weightBits;
+        ld.activationBits = l.activationBits;
+        const SparsitySpec &sp = l.sparsity;
+        if (sp.isSparse()) {
+            ld.sparsity = sp.fraction;
+            ld.blockSize = sp.blockSize > 0 ? sp.blockSize : ld.blockSize;
+            ld.maxNonZeros = sp.maxNonZeros > 0 ? sp.maxNonZeros : ld.maxNonZeros;
+            ld.n = sp.n;
+            ld.m = sp.m;
+            switch (sp.pattern) {
+            case SparsityPattern::None:
+                break;
+            case SparsityPattern::Unstructured:
+                ld.pattern = plugin::SparsityPattern::Unstructured;
+                break;
+            case SparsityPattern::ChannelStructured:
+                // The removed channels are already gone from the layer's shape: it deploys dense.
+                ld.pattern = plugin::SparsityPattern::None;
+                ld.sparsity = 0.0;
+                break;
+            case SparsityPattern::Dbb:
+                ld.pattern = plugin::SparsityPattern::Dbb;
+                break;
+            case SparsityPattern::NM:
+                ld.pattern = plugin::SparsityPattern::NM;
+                break;
+            }
+        }
+        d.push_back(ld);
+    }
+    return d;
+}
+
+/** Aligns per-layer deployments with toNetworkInfo(): a factorised layer's first stage writes the int8 intermediate. */
+std::vector<plugin::LayerDeployment> pluginDeployments(const NetworkDescription &network,
+                                                       const std::vector<plugin::LayerDeployment> &perLayer)
+{
+    std::vector<plugin::LayerDeployment> d;
+    d.reserve(perLayer.size());
+    for (std::size_t i = 0; i < perLayer.size(); ++i) {
+        plugin::LayerDeployment ld = perLayer[i];
+        if (isFactorized(network.layers[i].type)) {
+            ld.sparsity = 0.0; // the factors are dense
+            ld.pattern = plugin::SparsityPattern::None;
+            plugin::LayerDeployment first = ld;
+            first.activationBits = kIntermediateBits;
+            d.push_back(first);
+        }
+        d.push_back(ld);
+    }
+    return d;
 }
 
 } // namespace
@@ -75,6 +187,8 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
         case LayerType::Conv2d:
         case LayerType::DepthwiseConv2d:
         case LayerType::Dense:
+        case LayerType::LowRank:
+        case LayerType::Kronecker:
             l.biases = spec.bias ? la.outputShape.channels : 0;
             l.weights = la.params - l.biases;
             break;
@@ -95,6 +209,20 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
         for (std::size_t j = 0; j <= i; ++j)
             if (a.layers[j].lastUse >= int(i))
                 l.liveBytes += a.layers[j].activationBytes;
+        if (isFactorized(la.type)) {
+            std::int64_t freed = 0; // inputs read for the last time by the first stage
+            for (std::size_t k = 0; k < la.inputs.size(); ++k) {
+                if (la.inputs[k] == kNetworkInputName) {
+                    freed += a.inputLastUse == int(i) ? a.inputBytes : 0;
+                    continue;
+                }
+                for (std::size_t j = 0; j < i; ++j)
+                    if (a.layers[j].name == la.inputs[k] && a.layers[j].lastUse == int(i))
+                        freed += a.layers[j].activationBytes;
+            }
+            appendFactorized(info, l, spec, la, freed);
+            continue;
+        }
         info.layers.push_back(std::move(l));
     }
     return info;
@@ -102,40 +230,7 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
 
 std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription &network)
 {
-    std::vector<plugin::LayerDeployment> d;
-    for (const LayerSpec &l : network.layers) {
-        plugin::LayerDeployment ld;
-        ld.weightBits = l.weightBits;
-        ld.activationBits = l.activationBits;
-        const SparsitySpec &sp = l.sparsity;
-        if (sp.isSparse()) {
-            ld.sparsity = sp.fraction;
-            ld.blockSize = sp.blockSize > 0 ? sp.blockSize : ld.blockSize;
-            ld.maxNonZeros = sp.maxNonZeros > 0 ? sp.maxNonZeros : ld.maxNonZeros;
-            ld.n = sp.n;
-            ld.m = sp.m;
-            switch (sp.pattern) {
-            case SparsityPattern::None:
-                break;
-            case SparsityPattern::Unstructured:
-                ld.pattern = plugin::SparsityPattern::Unstructured;
-                break;
-            case SparsityPattern::ChannelStructured:
-                // The removed channels are already gone from the layer's shape: it deploys dense.
-                ld.pattern = plugin::SparsityPattern::None;
-                ld.sparsity = 0.0;
-                break;
-            case SparsityPattern::Dbb:
-                ld.pattern = plugin::SparsityPattern::Dbb;
-                break;
-            case SparsityPattern::NM:
-                ld.pattern = plugin::SparsityPattern::NM;
-                break;
-            }
-        }
-        d.push_back(ld);
-    }
-    return d;
+    return pluginDeployments(network, layerDeployments(network));
 }
 
 namespace {
@@ -175,7 +270,7 @@ std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path 
     const nlohmann::json &root = src.root();
     src.requireObject(root, "");
     src.checkKeys(root, "", {"default", "layers"});
-    std::vector<plugin::LayerDeployment> d = defaultDeployment(network);
+    std::vector<plugin::LayerDeployment> d = layerDeployments(network);
     if (root.contains("default"))
         for (auto &ld : d)
             applySettings(src, root["default"], "/default", ld);
@@ -193,7 +288,7 @@ std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path 
             applySettings(src, it.value(), pointer, d[index]);
         }
     }
-    return d;
+    return pluginDeployments(network, d);
 }
 
 std::string_view toString(plugin::Bound bound)

@@ -22,7 +22,7 @@ struct LayerAnalysis
     std::vector<Shape> inputShapes;
     Shape outputShape;
 
-    std::int64_t macs = 0;   ///< multiply-accumulates: conv, depthwise conv and dense only
+    std::int64_t macs = 0;   ///< multiply-accumulates: conv, depthwise conv, dense, low_rank, kronecker only
     std::int64_t ops = 0;    ///< other element-wise arithmetic (bias adds, activations, pooling, add), rough
     std::int64_t params = 0; ///< trainable parameters: weights + biases; batch_norm: 2*C (gamma, beta)
     int weightBits = 0;      ///< bits per weight at deployment, 0 for layers without weights
@@ -35,6 +35,8 @@ struct LayerAnalysis
     int activationBits = 8;
     std::int64_t activationBytes = 0; ///< the output tensor: ceil(elements * activationBits / 8)
     bool foldedIntoProducer = false;  ///< batch_norm only: folds into the conv/dense before it when deployed
+    /// low_rank / kronecker: the int8 intermediate tensor (V x, or X B^T), live only while the layer runs.
+    std::int64_t intermediateBytes = 0;
 
     int lastUse = 0;              ///< index of the last layer that reads this output (its own index if none)
     std::int64_t arenaOffset = 0; ///< where the greedy planner put the output tensor

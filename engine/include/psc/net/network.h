@@ -27,6 +27,8 @@ enum class LayerType
     Relu,
     Relu6,
     Softmax,
+    LowRank,   ///< y = U (V x) + b per pixel: a factorised dense / 1x1 conv2d (docs/formats/network.md)
+    Kronecker, ///< y = (A kron B) x + b per pixel: a Kronecker-factorised dense / 1x1 conv2d
 };
 
 /** Fused activation of a conv/dense layer. */
@@ -79,6 +81,14 @@ struct SparsitySpec
     bool operator==(const SparsitySpec &) const = default;
 };
 
+/** The shape [out, in] of one Kronecker factor. */
+struct FactorShape
+{
+    int out = 0;
+    int in = 0;
+    bool operator==(const FactorShape &) const = default;
+};
+
 /** Tensor shape without the batch dimension, channels first. A flat vector is {n, 1, 1}. */
 struct Shape
 {
@@ -103,7 +113,7 @@ struct LayerSpec
     std::string name;
     std::vector<std::string> inputs;
 
-    int outChannels = 0; ///< conv2d out_channels, dense units
+    int outChannels = 0; ///< conv2d, low_rank and kronecker out_channels, dense units
     int kernelH = 1;     ///< conv / pool kernel
     int kernelW = 1;
     int strideH = 1;
@@ -116,6 +126,10 @@ struct LayerSpec
     int weightBits = 8;
     int activationBits = 8;
     SparsitySpec sparsity; ///< conv2d, depthwise_conv2d, dense
+
+    int rank = 0;      ///< low_rank: r, V is [r, in] and U [out_channels, r]
+    FactorShape kronA; ///< kronecker: A [o1, i1]; W = A kron B, o1 * o2 = out_channels, i1 * i2 = input channels
+    FactorShape kronB; ///< kronecker: B [o2, i2]
 
     bool operator==(const LayerSpec &) const = default;
 };
@@ -143,8 +157,17 @@ std::string_view toString(SparsityPattern pattern);
 std::string toString(const Shape &shape);
 std::optional<LayerType> layerTypeFromString(std::string_view text);
 std::optional<Activation> activationFromString(std::string_view text);
-/** True for layers that carry weights (conv2d, depthwise_conv2d, dense, batch_norm). */
+/** True for layers that carry weights (conv2d, depthwise_conv2d, dense, low_rank, kronecker, batch_norm). */
 bool hasWeights(LayerType type);
+/**
+ * True for the linear layers with weights, a bias, a fused activation and `weight_bits`: conv2d,
+ * depthwise_conv2d, dense, low_rank and kronecker (every weighted layer but batch_norm).
+ */
+bool isLinear(LayerType type);
+/** True for low_rank and kronecker: two weight factors and an int8 intermediate tensor per pixel. */
+bool isFactorized(LayerType type);
+/** Bits per element of the intermediate tensor of a low_rank or kronecker layer (V x, or X B^T): always int8. */
+inline constexpr int kIntermediateBits = 8;
 /** True for conv2d, depthwise_conv2d, avg_pool2d and max_pool2d: the layers with a kernel, stride and padding. */
 bool hasWindow(LayerType type);
 

@@ -29,18 +29,30 @@ struct LayerQuantization
     int clampMin = -128;
     int clampMax = 127;
 
-    // conv2d, depthwise_conv2d, dense
+    // conv2d, depthwise_conv2d, dense, low_rank, kronecker
     int weightBits = 0;
-    std::vector<int> weightShape;     ///< as the float tensor: OIHW, depthwise Cm x 1 x kh x kw, dense [out, in]
+    /// As the float tensor: OIHW, depthwise Cm x 1 x kh x kw, dense [out, in]; low_rank U [out, r], kronecker
+    /// A [o1, i1].
+    std::vector<int> weightShape;
     std::vector<std::int8_t> weights; ///< in that layout
-    std::vector<double> weightScales; ///< per output channel
-    std::vector<std::int32_t> bias;   ///< per output channel, q = round(bias / (scale_in * scale_w)); 0 without bias
+    std::vector<double> weightScales; ///< per output channel (per row of U or A)
+    /// Per output channel, q = round(bias / (scale_in * scale_w)); 0 without bias. low_rank / kronecker: the
+    /// second stage's input is the intermediate, so scale_mid replaces scale_in (and A's row p = c / o2 its scale).
+    std::vector<std::int32_t> bias;
     /**
-     * Requantisation multipliers. Weighted layers: one per output channel (scale_in * scale_w / scale_out).
+     * Requantisation multipliers. Weighted layers: one per output channel (scale_in * scale_w / scale_out;
+     * factorised layers scale_mid * scale_w / scale_out).
      * add: one per input (scale_i / (2 max scale)), then the output's (2 max scale / (2^addLeftShift scale_out)).
      */
     std::vector<QuantizedMultiplier> multipliers;
     int addLeftShift = 0; ///< 20 for add, else 0
+
+    // low_rank, kronecker: the factor applied first (V [r, in], or B [o2, i2]) and the int8 intermediate.
+    std::vector<int> factorShape;
+    std::vector<std::int8_t> factorWeights;
+    std::vector<double> factorScales;                   ///< per factor row
+    QuantParams intermediate;                           ///< from the range "<layer>:mid", 8 bits
+    std::vector<QuantizedMultiplier> factorMultipliers; ///< per factor row: scale_in * scale_factor / scale_mid
 };
 
 /**
@@ -61,7 +73,8 @@ public:
 
     /**
      * Quantises a deployable model. Throws InputError (a NetworkError naming the layer, e.g.
-     * `/layers/2: layer "conv2": no trained parameters`) for an invalid network, unsupported layers (an unfolded
+     * `/layers/2: layer "conv2": no trained parameters`) for an invalid network, missing intermediate ranges of
+     * factorised layers, unsupported layers (an unfolded
      * batch_norm, a softmax that is not last, grouped features this engine lacks), bit-widths above 8, missing
      * parameters or ranges, and parameter shapes that do not match the layer.
      */

@@ -33,11 +33,16 @@ struct TensorRange
     bool operator==(const TensorRange &) const = default;
 };
 
-/** Trained parameters of one weighted layer of a deployable network. */
+/**
+ * Trained parameters of one weighted layer of a deployable network. A factorised layer has two weight
+ * tensors: low_rank weight = U [out, r] and factor = V [r, in]; kronecker weight = A [o1, i1] and factor =
+ * B [o2, i2].
+ */
 struct LayerParameters
 {
     FloatTensor weight;
-    FloatTensor bias; ///< empty if the layer has none
+    FloatTensor bias;   ///< empty if the layer has none
+    FloatTensor factor; ///< low_rank V, kronecker B; empty for every other layer
     bool operator==(const LayerParameters &) const = default;
 };
 
@@ -45,7 +50,8 @@ struct LayerParameters
  * What training hands to deployment: a network in deployable form (lowerForDeployment(): no batch_norm,
  * activations fused into their producers) with its folded float parameters (pruned weights are exact
  * zeros) and the float range of every tensor that carries its own quantisation parameters: "input" and
- * the output of every conv2d, depthwise_conv2d, dense and add layer (the others share their input's).
+ * the output of every conv2d, depthwise_conv2d, dense, low_rank, kronecker and add layer (the others share their
+ * input's), and the intermediate tensor of a low_rank or kronecker layer as "<layer>:mid".
  * Produced by psc_ml, consumed by the integer reference inference and the exporters. Value type.
  */
 struct TrainedModel
@@ -55,7 +61,7 @@ struct TrainedModel
     double inputMean = 0.0;
     double inputStd = 1.0;
     std::map<std::string, LayerParameters> parameters; ///< by layer name
-    std::map<std::string, TensorRange> ranges;         ///< by tensor name ("input" or a layer name)
+    std::map<std::string, TensorRange> ranges;         ///< by tensor name ("input", a layer name, "<layer>:mid")
     bool operator==(const TrainedModel &) const = default;
 };
 
@@ -71,11 +77,11 @@ std::vector<std::uint8_t> serializeTrainedModel(const TrainedModel &model);
 TrainedModel deserializeTrainedModel(const std::vector<std::uint8_t> &bytes, const std::string &what);
 
 /**
- * The deployable form of a network: every batch_norm directly after a conv2d, depthwise_conv2d or dense
- * that is its only reader is removed (its parameters fold into the producer), and a relu/relu6 that is the
- * only reader of such a producer with no fused activation of its own becomes the producer's fused
- * activation. Layers that read a removed layer read its producer instead, which keeps its own name.
- * `renamed` (if given) maps each removed layer name to the layer that now produces its value. Pure.
+ * The deployable form of a network: every batch_norm directly after a conv2d, depthwise_conv2d, dense or
+ * low_rank layer that is its only reader is removed (its parameters fold into the producer), and a relu/relu6 that is
+ * the only reader of such a producer with no fused activation of its own becomes the producer's fused activation.
+ * Layers that read a removed layer read its producer instead, which keeps its own name. `renamed` (if given) maps each
+ * removed layer name to the layer that now produces its value. Pure.
  */
 NetworkDescription lowerForDeployment(const NetworkDescription &network,
                                       std::map<std::string, std::string> *renamed = nullptr);

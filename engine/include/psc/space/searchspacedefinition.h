@@ -19,7 +19,25 @@ enum class BlockType
 std::string_view toString(BlockType type);
 
 /**
- * Bit-width and sparsity choices of one section. In a section (stem, blocks, head) an empty list means
+ * A factorisation choice (docs/formats/search-space.md, "Factorisation"): "none", {"low_rank": F} with rank
+ * max(1, round(F * min(in, out))), or "kronecker" with balanced factor shapes.
+ */
+struct FactorizationChoice
+{
+    enum class Kind
+    {
+        None,
+        LowRank,
+        Kronecker,
+    };
+    Kind kind = Kind::None;
+    double rankFraction = 0.0; ///< LowRank: F in (0, 1]
+
+    bool operator==(const FactorizationChoice &) const = default;
+};
+
+/**
+ * Bit-width, sparsity and factorisation choices of one section. In a section (stem, blocks, head) an empty list means
  * "use the space-wide list"; in SearchSpaceDefinition::compression every list is non-empty.
  */
 struct CompressionChoices
@@ -27,6 +45,8 @@ struct CompressionChoices
     std::vector<int> weightBits;     ///< each in {1, 2, 4, 8}
     std::vector<int> activationBits; ///< each in {1, 2, 4, 8}
     std::vector<double> sparsity;    ///< target fraction of zero weights, each in [0, 1)
+    /// Dense layers and 1x1 convolutions of the head and the blocks (never the stem or the classifier).
+    std::vector<FactorizationChoice> factorization;
 
     bool operator==(const CompressionChoices &) const = default;
 };
@@ -88,7 +108,8 @@ struct SearchSpaceDefinition
 
     std::vector<bool> batchNorm{true};
     std::vector<Activation> activation{Activation::Relu}; ///< Relu or Relu6
-    CompressionChoices compression{{8}, {8}, {0.0}};      ///< space-wide defaults, inherited by sections
+    /// Space-wide defaults, inherited by the sections without their own lists.
+    CompressionChoices compression{{8}, {8}, {0.0}, {FactorizationChoice{}}};
     /**
      * How a chosen sparsity fraction f is laid out, fixed for the space: unstructured (default), DBB with
      * `blockSize` (NNZ = round((1 - f) * BZ), at least 1) or N:M with `m` (N = round((1 - f) * M)).

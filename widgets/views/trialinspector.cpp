@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "views/trialinspector.h"
+
+#include "views/layercompressionview.h"
+#include "views/trialcostview.h"
+
+namespace psc {
+
+TrialInspector::TrialInspector(QWidget *parent)
+    : QTabWidget(parent), m_layers(new LayerCompressionView(this)), m_cost(new TrialCostView(this))
+{
+    setObjectName(QStringLiteral("trialInspector"));
+    m_layers->setObjectName(QStringLiteral("layerCompressionView"));
+    m_cost->setObjectName(QStringLiteral("trialCostView"));
+    setDocumentMode(true);
+    addTab(m_layers, tr("Layers && compression"));
+    setTabToolTip(0, tr("Per layer: bits, sparsity and its pattern, parameters, weight size before and after "
+                        "compression"));
+    addTab(m_cost, tr("Cost on targets"));
+    setTabToolTip(1, tr("Latency or energy per layer on the hardware targets, and whether the network fits each "
+                        "target's limits"));
+}
+
+void TrialInspector::setTrial(const Trial &trial, const Trial *parent)
+{
+    m_layers->setTrial(trial, parent);
+    m_cost->setTrial(trial);
+}
+
+void TrialInspector::clear()
+{
+    m_layers->clear();
+    m_cost->clear();
+}
+
+} // namespace psc

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "psc/study/trial.h"
+
+#include <QTabWidget>
+
+namespace psc {
+
+class LayerCompressionView;
+class TrialCostView;
+
+/**
+ * The trial inspector: the selected trial's layers and their compression (LayerCompressionView), and its
+ * cost on every hardware target (TrialCostView), as tabs. GUI thread only.
+ */
+class TrialInspector : public QTabWidget
+{
+    Q_OBJECT
+public:
+    explicit TrialInspector(QWidget *parent = nullptr);
+
+    /** Shows `trial`; `parent` is the trial it was compressed from, if it has one and it is known. */
+    void setTrial(const Trial &trial, const Trial *parent = nullptr);
+    void clear();
+
+    LayerCompressionView *layerView() const { return m_layers; }
+    TrialCostView *costView() const { return m_cost; }
+
+private:
+    LayerCompressionView *m_layers = nullptr;
+    TrialCostView *m_cost = nullptr;
+};
+
+} // namespace psc
