@@ -240,6 +240,35 @@ private Q_SLOTS:
         QVERIFY(child.network.layers[0].sparsity.pattern == SparsityPattern::ChannelStructured);
     }
 
+    void factorisationReplacesHiddenLayersByTheirFactors()
+    {
+        // The default leaves out the output layer. diag(1, 2, 3, 4) at rank 2: U [4, 2] and V [2, 4].
+        const TrainedModel lowRank =
+            applyCompressionVariant(tinyModel(), variant(R"({"name": "lr", "factorization": {"low_rank": 2}})"));
+        QVERIFY(lowRank.network.layers[0].type == LayerType::LowRank);
+        QCOMPARE(lowRank.network.layers[0].rank, 2);
+        QVERIFY(lowRank.network.layers[2].type == LayerType::Dense);
+        QCOMPARE(lowRank.parameters.at("hidden").weight.shape, (std::vector<int>{4, 2}));
+        QCOMPARE(lowRank.parameters.at("hidden").factor.shape, (std::vector<int>{2, 4}));
+        // A fraction of the full rank: round(0.5 * min(4, 4)) = 2.
+        QCOMPARE(applyCompressionVariant(tinyModel(), variant(R"({"name": "f", "factorization": {"low_rank": 0.5}})"))
+                     .network.layers[0]
+                     .rank,
+                 2);
+        // "kronecker" alone: balanced factors of 4 x 4, A [2, 2] and B [2, 2].
+        const TrainedModel kron =
+            applyCompressionVariant(tinyModel(), variant(R"({"name": "k", "factorization": "kronecker"})"));
+        QVERIFY(kron.network.layers[0].type == LayerType::Kronecker);
+        QVERIFY(kron.network.layers[0].kronA == (FactorShape{2, 2}));
+        QVERIFY(kron.network.layers[0].kronB == (FactorShape{2, 2}));
+        // Sparsity does not apply to factors.
+        const std::string e = errorOf([&] {
+            applyCompressionVariant(
+                lowRank, variant(R"({"name": "p", "sparsity": {"pattern": "unstructured", "fraction": 0.5}, "layers": ["hidden"]})"));
+        });
+        QVERIFY2(e.find(R"(layer "hidden" is a low_rank layer, whose factors stay dense)") != std::string::npos, e.c_str());
+    }
+
     void layerNamesAreCheckedAgainstTheParent()
     {
         const TrainedModel parent = tinyModel();

@@ -149,7 +149,8 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
             names = prunable;
         else
             for (const LayerSpec &l : network.layers)
-                if (weighted(l) && !(structural && &l == output) && (!factorises(variant) || factorisable(l)))
+                if (weighted(l) && !(structural && &l == output) && (!factorises(variant) || factorisable(l)) &&
+                    !(variant.sparsity && isFactorized(l.type)))
                     names.push_back(l.name);
         if (names.empty())
             throw InputError(prefixed(variant.origin, "variant \"" + variant.name + "\": network \"" + network.name +
@@ -184,6 +185,10 @@ std::vector<std::string> variantLayers(const NetworkDescription &network, const 
             throw InputError(prefixed(origin, "layer \"" + name + "\" is the output layer: its outputs are the " +
                                                   "classes, so it cannot be " +
                                                   (factorises(variant) ? "factorised" : "channel-pruned")));
+        if (variant.sparsity && !prunesChannels(variant) && isFactorized(it->type))
+            throw InputError(prefixed(origin, "layer \"" + name + "\" is a " + std::string(toString(it->type)) +
+                                                  " layer, whose factors stay dense: sparsity applies to conv2d, "
+                                                  "depthwise_conv2d and dense layers"));
         if (prunesChannels(variant) && it->type != LayerType::Conv2d && it->type != LayerType::Dense)
             throw InputError(prefixed(origin, "layer \"" + name + "\" is a " + std::string(toString(it->type)) +
                                                   ": channel pruning applies to conv2d and dense layers (a "
