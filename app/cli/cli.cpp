@@ -28,6 +28,7 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("targets"), {targetsCommand, "List hardware targets with their parameters and sources"}},
         {QStringLiteral("cost"), {costCommand, "Per-layer latency, energy and memory of a network on a target"}},
         {QStringLiteral("calibrate"), {calibrateCommand, "Fit an MCU target's latency model to measured latencies"}},
+        {QStringLiteral("compress"), {compressCommand, "Derive compressed, fine-tuned trials from a trained trial"}},
     };
     return table;
 }

@@ -17,7 +17,7 @@ enum ExitCode
 bool isCommand(const QStringList &args);
 
 /**
- * Runs a headless subcommand (analyze, run, resume, show, plot) and returns its exit code. Needs a
+ * Runs a headless subcommand (analyze, run, resume, show, plot, compress, ...) and returns its exit code. Needs a
  * QCoreApplication (a QApplication for `plot`). Errors are printed to stderr as one line.
  */
 int runCommand(const QStringList &args);
@@ -31,6 +31,7 @@ int plotCommand(const QStringList &args);
 int targetsCommand(const QStringList &args);
 int costCommand(const QStringList &args);
 int calibrateCommand(const QStringList &args);
+int compressCommand(const QStringList &args);
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

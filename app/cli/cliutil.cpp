@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cliutil.h"
 
+#include "psc/jobs/jobcontext.h"
+
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +66,29 @@ void ProgressPrinter::finish()
 {
     if (m_tty)
         printErr("\n");
+}
+
+SignalCanceller::SignalCanceller(JobContext &ctx, std::string howToContinue)
+{
+    sigemptyset(&m_set);
+    sigaddset(&m_set, SIGINT);
+    sigaddset(&m_set, SIGTERM);
+    sigaddset(&m_set, SIGUSR1); // used only to wake the watcher on exit
+    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+    m_watcher = std::thread([this, &ctx, how = std::move(howToContinue)] {
+        int sig = 0;
+        sigwait(&m_set, &sig);
+        if (sig != SIGUSR1) {
+            printErr("\ninterrupted: finishing the current step; " + how + "\n");
+            ctx.cancel();
+        }
+    });
+}
+
+SignalCanceller::~SignalCanceller()
+{
+    pthread_kill(m_watcher.native_handle(), SIGUSR1);
+    m_watcher.join();
 }
 
 } // namespace psc::cli

@@ -4,8 +4,14 @@
 #include <QCommandLineParser>
 #include <QString>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
+
+namespace psc {
+class JobContext;
+}
 
 namespace psc::cli {
 
@@ -36,6 +42,24 @@ private:
     bool m_tty = false;
     int m_lastPercent = -1;
     std::string m_lastText;
+};
+
+/**
+ * Turns SIGINT/SIGTERM into a cooperative cancel: the signals are blocked in every thread and a watcher
+ * thread waits for them, so no work happens inside a signal handler. On a signal it prints "interrupted:
+ * finishing the current step; <howToContinue>" and cancels `ctx`.
+ */
+class SignalCanceller
+{
+public:
+    SignalCanceller(JobContext &ctx, std::string howToContinue);
+    ~SignalCanceller();
+    SignalCanceller(const SignalCanceller &) = delete;
+    SignalCanceller &operator=(const SignalCanceller &) = delete;
+
+private:
+    sigset_t m_set;
+    std::thread m_watcher;
 };
 
 } // namespace psc::cli

@@ -15,48 +15,10 @@
 
 #include <QThreadPool>
 
-#include <csignal>
 #include <filesystem>
-#include <pthread.h>
-#include <thread>
 
 namespace psc::cli {
 namespace {
-
-/**
- * Turns SIGINT/SIGTERM into a cooperative cancel: the signals are blocked in every thread and a watcher
- * thread waits for them, so no work happens inside a signal handler. Trials in flight stay "running" in
- * the study file and are trained again by `paretoscope resume`.
- */
-class SignalCanceller
-{
-public:
-    explicit SignalCanceller(JobContext &ctx)
-    {
-        sigemptyset(&m_set);
-        sigaddset(&m_set, SIGINT);
-        sigaddset(&m_set, SIGTERM);
-        sigaddset(&m_set, SIGUSR1); // used only to wake the watcher on exit
-        pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
-        m_watcher = std::thread([this, &ctx] {
-            int sig = 0;
-            sigwait(&m_set, &sig);
-            if (sig != SIGUSR1) {
-                printErr("\ninterrupted: finishing the current step; 'paretoscope resume' continues the study\n");
-                ctx.cancel();
-            }
-        });
-    }
-    ~SignalCanceller()
-    {
-        pthread_kill(m_watcher.native_handle(), SIGUSR1);
-        m_watcher.join();
-    }
-
-private:
-    sigset_t m_set;
-    std::thread m_watcher;
-};
 
 struct RunArgs
 {
@@ -100,7 +62,7 @@ int runStudy(StudyStore &store, const StudySpec &spec, StudyEnvironment &env, co
 
     ProgressPrinter progress;
     JobContext ctx([&progress](double f, const std::string &text) { progress.update(f, text); });
-    SignalCanceller canceller(ctx);
+    SignalCanceller canceller(ctx, "'paretoscope resume' continues the study");
     StudyRunner runner(store, spec, *env.strategy, trainer, env.data, &heavy,
                        StudyRunner::Options{args.trials, budget.heavyThreads, &env.targets});
     runner.setTrialFinishedCallback([&](const Trial &t) {

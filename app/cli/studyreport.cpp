@@ -40,6 +40,19 @@ std::vector<MetricRef> columns(const StudySpec &spec)
     return cols;
 }
 
+/** "derived from trial 3 by int4" for a compressed child (its parameters name the parent and the variant). */
+std::string derivedFrom(const Trial &t)
+{
+    const auto p = nlohmann::json::parse(t.parametersJson, nullptr, false);
+    std::string text = "derived";
+    if (p.is_object() && p.contains("parent") && p["parent"].is_number_integer())
+        text += " from trial " + std::to_string(p["parent"].get<std::int64_t>());
+    if (p.is_object() && p.contains("compress") && p["compress"].is_object() && p["compress"].contains("name") &&
+        p["compress"]["name"].is_string())
+        text += " by " + p["compress"]["name"].get<std::string>();
+    return text;
+}
+
 } // namespace
 
 std::string formatMetric(const std::string &name, double value)
@@ -92,6 +105,8 @@ std::string formatTrialLine(const Trial &trial, const StudySpec &spec)
     std::string line = "trial " + std::to_string(trial.number) + " " + std::string(toString(trial.state));
     if (trial.cachedFrom)
         line += " (cached from trial id " + std::to_string(*trial.cachedFrom) + ")";
+    if (trial.parentId)
+        line += " (" + derivedFrom(trial) + ")";
     std::string sep = ": ";
     for (const Objective &o : spec.objectives)
         if (auto v = metricValue(trial, o.metric)) {
@@ -166,6 +181,7 @@ std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials,
                           {"pareto_rank", ranks[i] < 0 ? nlohmann::json() : nlohmann::json(ranks[i])},
                           {"error", t.error},
                           {"cached_from", t.cachedFrom ? nlohmann::json(*t.cachedFrom) : nlohmann::json()},
+                          {"parent_id", t.parentId ? nlohmann::json(*t.parentId) : nlohmann::json()},
                           {"started_at", t.startedAt},
                           {"finished_at", t.finishedAt}};
         j["trials"].push_back(jt);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The command line as users and scripts see it: exit codes, messages, and a study killed with SIGKILL in
 // the middle of its work and resumed.
+#include "psc/quant/trainedmodel.h"
 #include "psc/study/studystore.h"
 
 #include <QCryptographicHash>
@@ -76,6 +77,53 @@ QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, boo
     f.open(QIODevice::WriteOnly);
     f.write(QJsonDocument(spec).toJson());
     return path;
+}
+
+QString writeText(const QTemporaryDir &dir, const QString &name, const QByteArray &text)
+{
+    const QString path = dir.filePath(name);
+    QFile f(path);
+    f.open(QIODevice::WriteOnly);
+    f.write(text);
+    return path;
+}
+
+/**
+ * A study file made by hand for `compress`'s refusals: trial 0 failed, trial 1 complete with weights in another
+ * format, trial 2 complete without weights, trial 3 complete with a trained model (flatten, dense "logits").
+ */
+QString handMadeStudy(const QTemporaryDir &dir)
+{
+    QFile specFile(writeSpec(dir, "handmade", 1));
+    specFile.open(QIODevice::ReadOnly);
+    const QString db = dir.filePath("handmade.psc");
+    auto store = StudyStore::create(db.toStdString(), specFile.readAll().toStdString());
+    Trial t;
+    t.state = TrialState::Failed;
+    t.parametersJson = "{}";
+    store->insertTrial(t);
+    t.state = TrialState::Complete;
+    store->insertTrial(t);
+    store->putArtifact(t.id, "weights", "torch-archive", {1, 2, 3});
+    store->insertTrial(t);
+    TrainedModel m;
+    m.network.name = "linear";
+    m.network.input = Shape{1, 28, 28};
+    LayerSpec flatten;
+    flatten.type = LayerType::Flatten;
+    flatten.name = "flatten";
+    flatten.inputs = {"input"};
+    LayerSpec logits;
+    logits.type = LayerType::Dense;
+    logits.name = "logits";
+    logits.inputs = {"flatten"};
+    logits.outChannels = 10;
+    m.network.layers = {flatten, logits};
+    m.parameters["logits"] = {{{10, 784}, std::vector<float>(7840, 0.0f)}, {{10}, std::vector<float>(10, 0.0f)}};
+    m.ranges = {{"input", {0.0f, 1.0f}}, {"logits", {-1.0f, 1.0f}}};
+    store->insertTrial(t);
+    store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
+    return db;
 }
 
 } // namespace
@@ -177,6 +225,81 @@ private Q_SLOTS:
             QCOMPARE(trials[i].toObject()["cached_from"].toInt(), trials[0].toObject()["id"].toInt());
             QCOMPARE(trials[i].toObject()["metrics"].toObject()["accuracy"].toDouble(), acc);
         }
+    }
+
+    // `compress` refuses bad input with exit code 2 and one message naming what is wrong, before loading the
+    // dataset, and leaves the study unchanged.
+    void compressRefusesBadInput()
+    {
+        QTemporaryDir dir;
+        const QString db = handMadeStudy(dir);
+        const QString good = writeText(dir, "good.json", R"({"variants": [{"name": "int4", "weight_bits": 4}]})");
+        const QString bad = writeText(dir, "bad.json", "{\"variants\": [\n  {\"name\": \"x\", \"weight_bit\": 4}\n]}");
+        const QString badLayer =
+            writeText(dir, "layer.json",
+                      "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
+        const QByteArray before = fileHash(db);
+
+        const Result help = runApp({"compress", "--help"});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.contains("Usage:") && help.out.contains("--config"));
+        QCOMPARE(runApp({"compress", db, "--config", good}).exitCode, 2); // no --trial
+        QCOMPARE(runApp({"compress", db, "--trial", "3"}).exitCode, 2);   // no --config
+        QCOMPARE(runApp({"compress", db, "--trial", "x", "--config", good}).exitCode, 2);
+
+        auto expectError = [&](const QStringList &args, const QString &message) {
+            const Result r = runApp(args);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains(message), qPrintable(r.err));
+            QCOMPARE(r.err.count('\n'), 1);
+            QVERIFY(r.out.isEmpty());
+        };
+        expectError({"compress", db, "--trial", "3", "--config", bad},
+                    bad + R"(:2:31: /variants/0/weight_bit: unknown key "weight_bit"; did you mean "weight_bits"?)");
+        expectError({"compress", db, "--trial", "9", "--config", good}, "trial 9 does not exist in " + db);
+        expectError({"compress", db, "--trial", "0", "--config", good},
+                    "trial 0 is failed: only complete (trained) trials can be compressed");
+        expectError({"compress", db, "--trial", "1", "--config", good},
+                    "trial 1 has weights in format \"torch-archive\"");
+        expectError({"compress", db, "--trial", "2", "--config", good}, "trial 2 has no trained weights stored");
+        expectError({"compress", db, "--trial", "3", "--config", badLayer},
+                    badLayer + R"(:2:46: /variants/0/layers/0: unknown layer "logit" in network "linear"; did you )"
+                               R"(mean "logits"?)");
+        QCOMPARE(fileHash(db), before);
+    }
+
+    // A trained trial is compressed into children linked to it; asking again reports them without training.
+    void compressDerivesLinkedChildren()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath("compress.psc");
+        QCOMPARE(runApp({"run", writeSpec(dir, "compress", 1, true), "--db", db}).exitCode, 0);
+        const QString config = writeText(dir, "c.json", R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
+            "variants": [{"name": "int4", "weight_bits": 4}, {"name": "half", "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})");
+        const Result r = runApp({"compress", db, "--trial", "0", "--config", config});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("trial 1 (int4) complete: deployed_accuracy ") && r.out.contains("(parent "),
+                 qPrintable(r.out));
+        QVERIFY2(r.out.contains("trial 2 (half) complete: "), qPrintable(r.out));
+        QCOMPARE(r.out.count('\n'), 2);
+        QVERIFY(r.err.contains("compressing trial 0"));
+
+        const Result show = runApp({"show", db, "--json"});
+        const QJsonArray trials = QJsonDocument::fromJson(show.out.toUtf8()).object()["trials"].toArray();
+        QCOMPARE(trials.size(), 3);
+        for (int i : {1, 2}) {
+            const QJsonObject child = trials[i].toObject();
+            QCOMPARE(child["parent_id"].toInt(), trials[0].toObject()["id"].toInt());
+            QCOMPARE(child["parameters"].toObject()["parent"].toInt(), 0);
+            QVERIFY(child["metrics"].toObject().contains("deployed_accuracy"));
+            QVERIFY(child["metrics"].toObject()["weight_bytes"].toDouble() <
+                    trials[0].toObject()["metrics"].toObject()["weight_bytes"].toDouble());
+        }
+        const Result again = runApp({"compress", db, "--trial", "0", "--config", config});
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(again.out.count("derived before, not trained again"), 2);
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        QCOMPARE(int(store->trialCounts().total()), 3);
     }
 
     // kill -9 while trials are in flight loses at most those trials; resume reaches the budget.

@@ -8,10 +8,11 @@
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/quant/trainedmodel.h"
 #include "psc/space/searchspace.h"
-#include "psc/targets/targetlibrary.h"
 #include "psc/study/studyrunner.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/targetlibrary.h"
 #include "psc/train/trainer.h"
 
 #include <QTemporaryDir>
@@ -52,6 +53,15 @@ public:
         r.trainSeconds = 0.001;
         r.weights = {1, 2, 3};
         r.weightsFormat = "scripted";
+        return r;
+    }
+    /** Scores the start network like train() and hands the start model back unchanged as the fine-tuned one. */
+    TrainResult fineTune(const TrainedModel &start, const TrainingRecipe &recipe, const Dataset &data,
+                         std::uint64_t seed, JobContext &ctx) override
+    {
+        TrainResult r = train(start.network, recipe, data, seed, ctx);
+        r.weights = serializeTrainedModel(start);
+        r.weightsFormat = kTrainedModelFormat;
         return r;
     }
     std::atomic<int> calls{0};
@@ -241,6 +251,43 @@ private Q_SLOTS:
         ScriptedTrainer plain;
         QCOMPARE(run(*again, m_spec, plain, 10).finishedTotal, 10);
         QCOMPARE(int(again->trialCounts().running), 0);
+    }
+
+    // Trials derived from others (compression) belong to the CompressionRunner: the search neither trains them
+    // (even when they are left Pending by a killed run), nor counts them toward its budget, nor reuses their
+    // results for a candidate of the same architecture and recipe.
+    void derivedTrialsAreNotTheSearchs()
+    {
+        auto store = StudyStore::create(file("derived.psc"), m_spec.toJson());
+        ScriptedTrainer trainer;
+        QCOMPARE(run(*store, m_spec, trainer, 3).finishedTotal, 3);
+        const Trial parent = store->trials().front();
+        const std::string recipe = m_spec.training.canonicalJson();
+
+        Trial pending;
+        pending.architectureJson = parent.architectureJson;
+        pending.architectureHash = "derived-pending";
+        pending.parametersJson = R"({"compress": {"name": "x", "weight_bits": 4}, "parent": 0})";
+        pending.recipeJson = recipe;
+        pending.parentId = parent.id;
+        store->insertTrial(pending);
+        Trial complete = pending;
+        complete.state = TrialState::Complete;
+        complete.architectureHash = "derived-complete";
+        store->insertTrial(complete);
+        QVERIFY(!store->findCompleted("derived-complete", recipe).has_value());
+        QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Derived).total()), 2);
+        QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Search).finished()), 3);
+        QCOMPARE(int(store->trialCounts().finished()), 4);
+
+        const int callsBefore = trainer.calls.load();
+        const StudyRunSummary s = run(*store, m_spec, trainer, 5);
+        QCOMPARE(s.finishedTotal, 5); // search trials only: 3 before, 2 now
+        QCOMPARE(s.trained + s.cached + s.infeasible + s.failed, 2);
+        QCOMPARE(trainer.calls.load() - callsBefore, s.trained + s.failed);
+        const auto again = store->trial(pending.id);
+        QVERIFY(again && again->state == TrialState::Pending);
+        QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Search).finished()), 5);
     }
 
     void targetMetricsNeedAKnownTarget()

@@ -3,6 +3,7 @@
 
 #include "psc/compress/sparsity.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace psc::ml {
@@ -23,6 +24,15 @@ FloatTensor toFloatTensor(const torch::Tensor &t)
         out.shape.push_back(int(d));
     out.values.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
     return out;
+}
+
+/** "16x8x3x3" */
+std::string shapeText(const std::vector<int64_t> &shape)
+{
+    std::string text;
+    for (int64_t d : shape)
+        text += (text.empty() ? "" : "x") + std::to_string(d);
+    return text.empty() ? std::string("[]") : text;
 }
 
 } // namespace
@@ -132,6 +142,86 @@ TrainedModel exportTrainedModel(GraphNet &lowered, const NetworkDescription &net
             m.ranges[n.name] = TensorRange{float(n.range.min), float(n.range.max)};
     }
     return m;
+}
+
+GraphNet loadTrainedModel(const TrainedModel &model)
+{
+    torch::NoGradGuard noGrad;
+    GraphNet net(model.network, 0);
+    auto load = [](torch::Tensor &to, const FloatTensor &from, const std::string &what) {
+        std::vector<int64_t> shape(from.shape.begin(), from.shape.end());
+        if (to.sizes() != torch::IntArrayRef(shape) || std::int64_t(from.values.size()) != to.numel())
+            throw InputError(what + " has shape " + shapeText(shape) + " but the layer needs " +
+                             shapeText(to.sizes().vec()));
+        to.copy_(torch::from_blob(const_cast<float *>(from.values.data()), torch::IntArrayRef(shape), torch::kFloat));
+    };
+    for (GraphNode &n : net->nodes())
+        if (n.bn1d || n.bn2d)
+            throw InputError("layer \"" + n.name +
+                             "\": fine-tuning needs a deployable network, without batch_norm layers");
+    for (GraphNode &n : net->nodes()) {
+        const std::string what = "layer \"" + n.name + "\"";
+        torch::Tensor w = GraphNetImpl::weightOf(n);
+        if (!w.defined()) {
+            if (hasWeights(n.type))
+                throw InputError(what + ": fine-tuning cannot load " + std::string(toString(n.type)) + " layers yet");
+        } else {
+            const auto it = model.parameters.find(n.name);
+            if (it == model.parameters.end())
+                throw InputError(what + ": no trained parameters");
+            load(w, it->second.weight, what + " weight");
+            torch::Tensor b = GraphNetImpl::biasOf(n);
+            if (b.defined() != !it->second.bias.values.empty())
+                throw InputError(what + (b.defined() ? ": the trained parameters have no bias"
+                                                     : ": the trained parameters have a bias the layer lacks"));
+            if (b.defined())
+                load(b, it->second.bias, what + " bias");
+        }
+        if (const auto r = model.ranges.find(n.name); n.boundary && r != model.ranges.end())
+            n.range = RangeObserver{true, double(r->second.min), double(r->second.max)};
+    }
+    return net;
+}
+
+std::map<std::string, double> zeroFractions(const TrainedModel &model)
+{
+    std::map<std::string, double> fractions;
+    for (const LayerSpec &l : model.network.layers) {
+        const auto it = model.parameters.find(l.name);
+        if (!l.sparsity.isSparse() || l.sparsity.pattern == SparsityPattern::ChannelStructured ||
+            it == model.parameters.end() || it->second.weight.values.empty())
+            continue;
+        const auto &values = it->second.weight.values;
+        fractions[l.name] = double(std::count(values.begin(), values.end(), 0.0f)) / double(values.size());
+    }
+    return fractions;
+}
+
+void updateMasksFrom(GraphNet &net, const NetworkDescription &network, double progress,
+                     const std::map<std::string, double> &initial)
+{
+    torch::NoGradGuard noGrad;
+    progress = std::clamp(progress, 0.0, 1.0);
+    for (const LayerSpec &l : network.layers) {
+        const bool masked = l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured;
+        GraphNode *n = masked ? net->node(l.name) : nullptr;
+        torch::Tensor w = n ? GraphNetImpl::weightOf(*n) : torch::Tensor();
+        if (!w.defined())
+            continue;
+        double fraction = l.sparsity.fraction;
+        if (l.sparsity.pattern == SparsityPattern::Unstructured) {
+            const auto it = initial.find(l.name);
+            const double from = std::min(it == initial.end() ? 0.0 : it->second, 0.999999);
+            fraction =
+                gradualSparsity(l.sparsity.fraction, std::int64_t(std::llround(progress * 1e6)), 0, 1000000, from);
+        }
+        const torch::Tensor logical = w.detach().to(torch::kFloat).contiguous();
+        std::vector<std::uint8_t> keep = pruneMask(logical.data_ptr<float>(), shapeOf(w), l.sparsity, fraction);
+        n->mask = torch::from_blob(keep.data(), logical.sizes(), torch::kUInt8)
+                      .to(torch::kFloat)
+                      .contiguous(w.suggest_memory_format());
+        w.mul_(n->mask);
+    }
 }
 
 } // namespace psc::ml

@@ -31,4 +31,24 @@ GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &network, const 
 TrainedModel exportTrainedModel(GraphNet &lowered, const NetworkDescription &network, double inputMean,
                                 double inputStd);
 
+// --- Fine-tuning a trained deployable model (Trainer::fineTune) ---
+
+/**
+ * A GraphNet of `model.network` (deployable: no batch norms) holding `model`'s parameters, with the recorded range
+ * of every boundary tensor `model` has. Throws InputError naming the layer for a batch norm, a weighted layer the
+ * net cannot load, or parameters missing or shaped unlike the layer.
+ */
+GraphNet loadTrainedModel(const TrainedModel &model);
+
+/** The fraction of exact zeros in each sparse layer's weight (not channel-pruned ones, whose zeros are gone). */
+std::map<std::string, double> zeroFractions(const TrainedModel &model);
+
+/**
+ * updateMasks() for fine-tuning: unstructured sparsity follows the cubic schedule from the layer's `initial`
+ * fraction (absent = 0) instead of 0, so weights the start model already pruned stay pruned; DBB and N:M bounds
+ * hold from progress 0 on (the start model needs no dense warm-up).
+ */
+void updateMasksFrom(GraphNet &net, const NetworkDescription &network, double progress,
+                     const std::map<std::string, double> &initial);
+
 } // namespace psc::ml

@@ -121,8 +121,219 @@ void TorchTrainer::configureThreads(int intraOpThreads)
     std::call_once(interop, [] { at::set_num_interop_threads(1); });
 }
 
-TrainResult TorchTrainer::train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
-                                std::uint64_t seed, JobContext &ctx)
+namespace {
+
+/**
+ * One training run's data split, batching, loops and phases, shared by train() and fineTune(): the float phase
+ * (training from scratch or fine-tuning, with gradual pruning) and the deployment phase (QAT or calibration of a
+ * deployable network, then its export).
+ */
+class Session
+{
+public:
+    Session(const TensorData &t, const TrainingRecipe &recipe, std::uint64_t seed, JobContext &ctx)
+        : m_t(t), m_recipe(recipe), m_seed(seed), m_ctx(ctx)
+    {
+        // The validation split is the same for every trial (fixed permutation), so validation accuracies are
+        // comparable across the study; only the shuffling and the initialisation depend on the trial's seed.
+        const auto all = permutation(t.trainX.size(0), 0x5eed5ULL);
+        std::size_t pool = all.size();
+        if (recipe.trainSubset > 0)
+            pool = std::min<std::size_t>(pool, std::size_t(recipe.trainSubset));
+        const auto valCount = std::size_t(std::llround(double(pool) * recipe.validationSplit));
+        if (valCount >= pool)
+            throw InputError("validation_split leaves no training images");
+        m_trainIdx.assign(all.begin(), all.begin() + std::ptrdiff_t(pool - valCount));
+        const auto valIdxT = indexTensor(all, pool - valCount, pool);
+        m_valX = t.trainX.index_select(0, valIdxT);
+        m_valY = t.trainY.index_select(0, valIdxT);
+        m_testX = t.testX;
+        m_testY = t.testY;
+        if (recipe.testSubset > 0 && recipe.testSubset < m_testX.size(0)) {
+            m_testX = m_testX.slice(0, 0, recipe.testSubset);
+            m_testY = m_testY.slice(0, 0, recipe.testSubset);
+        }
+        m_batch = std::size_t(std::max(1, recipe.batchSize));
+        m_stepsPerEpoch = (m_trainIdx.size() + m_batch - 1) / m_batch;
+    }
+
+    /**
+     * Trains `net` in float for recipe.epochs, pruning the sparse layers of `network` gradually (Zhu & Gupta)
+     * from `initialFractions` (by layer; absent = 0) to their sparsity, and fixes the final masks (one shot if
+     * there are no epochs). Fills the float fields of `result`.
+     */
+    void floatPhase(GraphNet &net, const NetworkDescription &network,
+                    const std::map<std::string, double> &initialFractions, const std::string &phase,
+                    TrainResult &result)
+    {
+        bool sparse = false;
+        for (const LayerSpec &l : network.layers)
+            sparse |= l.sparsity.isSparse();
+        const std::size_t totalSteps = m_stepsPerEpoch * std::size_t(m_recipe.epochs);
+        const TrainingRecipe &recipe = m_recipe;
+        auto lrAt = [&](std::size_t step) {
+            switch (recipe.schedule) {
+            case LrSchedule::Constant:
+                return recipe.learningRate;
+            case LrSchedule::Cosine:
+                return 0.5 * recipe.learningRate *
+                       (1.0 + std::cos(M_PI * double(step) / double(std::max<std::size_t>(totalSteps, 1))));
+            case LrSchedule::Step:
+                return recipe.learningRate *
+                       std::pow(recipe.stepGamma,
+                                double(step / m_stepsPerEpoch / std::size_t(std::max(1, recipe.stepEpochs))));
+            }
+            return recipe.learningRate;
+        };
+        auto pruneProgress = [&](std::size_t step) {
+            const double at = double(step + 1) / double(std::max<std::size_t>(totalSteps, 1));
+            const double span = std::max(recipe.pruneEnd - recipe.pruneBegin, 1e-9);
+            return std::clamp((at - recipe.pruneBegin) / span, 0.0, 1.0);
+        };
+        auto masks = [&](double progress) {
+            if (initialFractions.empty())
+                updateMasks(net, network, progress);
+            else
+                updateMasksFrom(net, network, progress, initialFractions);
+        };
+        if (sparse && !initialFractions.empty())
+            masks(0.0); // what the start model already pruned stays pruned from the first step on
+        auto pruneStep = [&](std::size_t step) {
+            if (!sparse)
+                return;
+            const double p = pruneProgress(step);
+            // Masks follow the schedule every 16 steps and at its end; in between they only re-zero the weights.
+            if (p > 0.0 && (step % 16 == 0 || (p >= 1.0 && pruneProgress(step - 1) < 1.0)))
+                masks(p);
+            else
+                net->applyMasks();
+        };
+
+        const auto start = std::chrono::steady_clock::now();
+        {
+            auto opt = optimizer(net, recipe.learningRate);
+            runEpochs(net, *opt, recipe.epochs, 0, lrAt, pruneStep, phase);
+        }
+        if (sparse)
+            masks(1.0); // the final sparsity, also when training was shorter than the schedule
+        result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        result.epochs = recipe.epochs;
+        result.finalTrainLoss = m_lossCount ? m_lossSum / double(m_lossCount) : 0.0;
+        result.samplesPerSecond =
+            result.trainSeconds > 0 ? double(m_trainIdx.size()) * recipe.epochs / result.trainSeconds : 0.0;
+
+        m_ctx.progress(1.0, "evaluating");
+        result.validationAccuracy = accuracy(net, m_valX, m_valY, m_ctx);
+        result.testAccuracy = accuracy(net, m_testX, m_testY, m_ctx);
+    }
+
+    /**
+     * Quantises the deployable `low` of `lowered` (docs/quantization.md): quantisation-aware fine-tuning when
+     * recipe.qatEpochs > 0, else post-training calibration of the activation ranges (recorded ranges are
+     * discarded first). Fills the fake-quantised accuracies and the weights of `result`.
+     */
+    void deployPhase(GraphNet &low, const NetworkDescription &lowered, TrainResult &result)
+    {
+        const TrainingRecipe &recipe = m_recipe;
+        low->setInputQuantization(1.0 / (255.0 * m_t.stdev), int(std::nearbyint(255.0 * m_t.mean)) - 128);
+        if (recipe.qatEpochs > 0) {
+            low->setQuantMode(QuantMode::Train);
+            auto opt = optimizer(low, recipe.qatLearningRate);
+            runEpochs(
+                low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
+                [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
+        } else {
+            torch::NoGradGuard noGrad;
+            low->eval();
+            for (GraphNode &n : low->nodes())
+                n.range = RangeObserver{};
+            low->setQuantMode(QuantMode::Calibrate);
+            for (int b = 0; b < recipe.calibrationBatches && std::size_t(b) * m_batch < m_trainIdx.size(); ++b) {
+                m_ctx.checkpoint();
+                const std::size_t begin = std::size_t(b) * m_batch;
+                low->forward(m_t.trainX.index_select(
+                    0, indexTensor(m_trainIdx, begin, std::min(m_trainIdx.size(), begin + m_batch))));
+            }
+        }
+        low->setQuantMode(QuantMode::Frozen);
+        result.quantizedValidationAccuracy = accuracy(low, m_valX, m_valY, m_ctx);
+        result.quantizedTestAccuracy = accuracy(low, m_testX, m_testY, m_ctx);
+
+        result.weights = serializeTrainedModel(exportTrainedModel(low, lowered, m_t.mean, m_t.stdev));
+        result.weightsFormat = kTrainedModelFormat;
+    }
+
+private:
+    std::unique_ptr<torch::optim::Optimizer> optimizer(GraphNet &model, double lr) const
+    {
+        if (m_recipe.optimizer == OptimizerKind::Adam)
+            return std::make_unique<torch::optim::Adam>(
+                model->parameters(), torch::optim::AdamOptions(lr).weight_decay(m_recipe.weightDecay));
+        return std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(lr)
+                                                                            .momentum(m_recipe.momentum)
+                                                                            .weight_decay(m_recipe.weightDecay)
+                                                                            .nesterov(m_recipe.momentum > 0));
+    }
+
+    /**
+     * One pass over the training images per epoch, shuffled per trial seed and epoch. `afterStep` runs after
+     * every optimiser step (pruning masks).
+     */
+    void runEpochs(GraphNet &model, torch::optim::Optimizer &opt, int epochs, int epochSalt,
+                   const std::function<double(std::size_t)> &lrAt, const std::function<void(std::size_t)> &afterStep,
+                   const std::string &phase)
+    {
+        const std::size_t totalSteps = m_stepsPerEpoch * std::size_t(epochs);
+        std::size_t step = 0;
+        for (int epoch = 0; epoch < epochs; ++epoch) {
+            model->train();
+            const auto order =
+                permutation(int64_t(m_trainIdx.size()), m_seed * 1000003ULL + std::uint64_t(epoch + epochSalt));
+            std::vector<int64_t> shuffled(m_trainIdx.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                shuffled[i] = m_trainIdx[std::size_t(order[i])];
+            m_lossSum = 0.0;
+            m_lossCount = 0;
+            for (std::size_t b = 0; b < shuffled.size(); b += m_batch, ++step) {
+                m_ctx.checkpoint();
+                const double lr = lrAt(step);
+                for (auto &group : opt.param_groups())
+                    group.options().set_lr(lr);
+                const auto idx = indexTensor(shuffled, b, std::min(shuffled.size(), b + m_batch));
+                const auto x = m_t.trainX.index_select(0, idx);
+                const auto y = m_t.trainY.index_select(0, idx);
+                opt.zero_grad();
+                auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+                const double lossValue = loss.item<double>();
+                if (!std::isfinite(lossValue))
+                    throw RuntimeError(phase + " diverged: loss is " + std::to_string(lossValue) + " at epoch " +
+                                       std::to_string(epoch + 1) + ", batch " + std::to_string(b / m_batch + 1));
+                loss.backward();
+                opt.step();
+                afterStep(step);
+                m_lossSum += lossValue;
+                ++m_lossCount;
+                if (step % 20 == 0)
+                    m_ctx.progress(double(step) / double(std::max<std::size_t>(totalSteps, 1)),
+                                   phase + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) +
+                                       ", loss " + std::to_string(m_lossSum / double(m_lossCount)).substr(0, 6));
+            }
+        }
+    }
+
+    const TensorData &m_t;
+    const TrainingRecipe &m_recipe;
+    std::uint64_t m_seed;
+    JobContext &m_ctx;
+    std::vector<int64_t> m_trainIdx;
+    torch::Tensor m_valX, m_valY, m_testX, m_testY;
+    std::size_t m_batch = 1;
+    std::size_t m_stepsPerEpoch = 0;
+    double m_lossSum = 0.0;
+    int64_t m_lossCount = 0;
+};
+
+void checkInput(const NetworkDescription &network, const Dataset &data)
 {
     if (network.layers.empty())
         throw InputError("network \"" + network.name + "\" has no layers");
@@ -130,164 +341,56 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
     if (!(network.input == dataShape))
         throw InputError("network \"" + network.name + "\" expects input " + toString(network.input) + " but task " +
                          data.name + " has images of " + toString(dataShape));
+}
+
+} // namespace
+
+TrainResult TorchTrainer::train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
+                                std::uint64_t seed, JobContext &ctx)
+{
+    checkInput(network, data);
     const auto t = m_impl->tensors(data);
-
-    // The validation split is the same for every trial (fixed permutation), so validation accuracies are
-    // comparable across the study; only the shuffling and the initialisation depend on the trial's seed.
-    const auto all = permutation(t->trainX.size(0), 0x5eed5ULL);
-    std::size_t pool = all.size();
-    if (recipe.trainSubset > 0)
-        pool = std::min<std::size_t>(pool, std::size_t(recipe.trainSubset));
-    const auto valCount = std::size_t(std::llround(double(pool) * recipe.validationSplit));
-    if (valCount >= pool)
-        throw InputError("validation_split leaves no training images");
-    std::vector<int64_t> trainIdx(all.begin(), all.begin() + std::ptrdiff_t(pool - valCount));
-    const auto valIdxT = indexTensor(all, pool - valCount, pool);
-    const auto valX = t->trainX.index_select(0, valIdxT);
-    const auto valY = t->trainY.index_select(0, valIdxT);
-
-    const std::size_t batch = std::size_t(std::max(1, recipe.batchSize));
-    const std::size_t stepsPerEpoch = (trainIdx.size() + batch - 1) / batch;
-    bool sparse = false;
-    for (const LayerSpec &l : network.layers)
-        sparse |= l.sparsity.isSparse();
-
-    // One pass over the training images per epoch, shuffled per trial seed and epoch. `afterStep` runs
-    // after every optimiser step (pruning masks).
-    double lossSum = 0.0;
-    int64_t lossCount = 0;
-    auto runEpochs = [&](GraphNet &model, torch::optim::Optimizer &opt, int epochs, int epochSalt,
-                         const std::function<double(std::size_t)> &lrAt, const std::function<void(std::size_t)> &afterStep,
-                         const std::string &phase) {
-        const std::size_t totalSteps = stepsPerEpoch * std::size_t(epochs);
-        std::size_t step = 0;
-        for (int epoch = 0; epoch < epochs; ++epoch) {
-            model->train();
-            const auto order = permutation(int64_t(trainIdx.size()),
-                                           seed * 1000003ULL + std::uint64_t(epoch + epochSalt));
-            std::vector<int64_t> shuffled(trainIdx.size());
-            for (std::size_t i = 0; i < order.size(); ++i)
-                shuffled[i] = trainIdx[std::size_t(order[i])];
-            lossSum = 0.0;
-            lossCount = 0;
-            for (std::size_t b = 0; b < shuffled.size(); b += batch, ++step) {
-                ctx.checkpoint();
-                const double lr = lrAt(step);
-                for (auto &group : opt.param_groups())
-                    group.options().set_lr(lr);
-                const auto idx = indexTensor(shuffled, b, std::min(shuffled.size(), b + batch));
-                const auto x = t->trainX.index_select(0, idx);
-                const auto y = t->trainY.index_select(0, idx);
-                opt.zero_grad();
-                auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
-                const double lossValue = loss.item<double>();
-                if (!std::isfinite(lossValue))
-                    throw RuntimeError(phase + " diverged: loss is " + std::to_string(lossValue) + " at epoch " +
-                                       std::to_string(epoch + 1) + ", batch " + std::to_string(b / batch + 1));
-                loss.backward();
-                opt.step();
-                afterStep(step);
-                lossSum += lossValue;
-                ++lossCount;
-                if (step % 20 == 0)
-                    ctx.progress(double(step) / double(std::max<std::size_t>(totalSteps, 1)),
-                                 phase + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) +
-                                     ", loss " + std::to_string(lossSum / double(lossCount)).substr(0, 6));
-            }
-        }
-    };
-    auto makeOptimizer = [&](GraphNet &model, double lr) -> std::unique_ptr<torch::optim::Optimizer> {
-        if (recipe.optimizer == OptimizerKind::Adam)
-            return std::make_unique<torch::optim::Adam>(
-                model->parameters(), torch::optim::AdamOptions(lr).weight_decay(recipe.weightDecay));
-        return std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(lr)
-                                                                            .momentum(recipe.momentum)
-                                                                            .weight_decay(recipe.weightDecay)
-                                                                            .nesterov(recipe.momentum > 0));
-    };
+    Session session(*t, recipe, seed, ctx);
+    TrainResult result;
 
     // 1. Float training, with gradual magnitude pruning of the sparse layers.
     GraphNet net(network, seed);
-    const std::size_t totalSteps = stepsPerEpoch * std::size_t(recipe.epochs);
-    auto lrAt = [&](std::size_t step) {
-        switch (recipe.schedule) {
-        case LrSchedule::Constant:
-            return recipe.learningRate;
-        case LrSchedule::Cosine:
-            return 0.5 * recipe.learningRate * (1.0 + std::cos(M_PI * double(step) / double(std::max<std::size_t>(totalSteps, 1))));
-        case LrSchedule::Step:
-            return recipe.learningRate *
-                   std::pow(recipe.stepGamma, double(step / stepsPerEpoch / std::size_t(std::max(1, recipe.stepEpochs))));
-        }
-        return recipe.learningRate;
-    };
-    auto pruneProgress = [&](std::size_t step) {
-        const double at = double(step + 1) / double(std::max<std::size_t>(totalSteps, 1));
-        const double span = std::max(recipe.pruneEnd - recipe.pruneBegin, 1e-9);
-        return std::clamp((at - recipe.pruneBegin) / span, 0.0, 1.0);
-    };
-    auto pruneStep = [&](std::size_t step) {
-        if (!sparse)
-            return;
-        const double p = pruneProgress(step);
-        // Masks follow the schedule every 16 steps and at its end; in between they only re-zero the weights.
-        if (p > 0.0 && (step % 16 == 0 || (p >= 1.0 && pruneProgress(step - 1) < 1.0)))
-            updateMasks(net, network, p);
-        else
-            net->applyMasks();
-    };
-
-    TrainResult result;
-    const auto start = std::chrono::steady_clock::now();
-    {
-        auto opt = makeOptimizer(net, recipe.learningRate);
-        runEpochs(net, *opt, recipe.epochs, 0, lrAt, pruneStep, "training");
-    }
-    if (sparse)
-        updateMasks(net, network, 1.0); // the final sparsity, also when training was shorter than the schedule
-    result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.epochs = recipe.epochs;
-    result.finalTrainLoss = lossCount ? lossSum / double(lossCount) : 0.0;
-    result.samplesPerSecond =
-        result.trainSeconds > 0 ? double(trainIdx.size()) * recipe.epochs / result.trainSeconds : 0.0;
-
-    auto testX = t->testX;
-    auto testY = t->testY;
-    if (recipe.testSubset > 0 && recipe.testSubset < testX.size(0)) {
-        testX = testX.slice(0, 0, recipe.testSubset);
-        testY = testY.slice(0, 0, recipe.testSubset);
-    }
-    ctx.progress(1.0, "evaluating");
-    result.validationAccuracy = accuracy(net, valX, valY, ctx);
-    result.testAccuracy = accuracy(net, testX, testY, ctx);
+    session.floatPhase(net, network, {}, "training", result);
 
     // 2. The deployable network: batch norms folded, activations fused, then quantisation-aware fine-tuning
     //    or post-training calibration of the activation ranges (docs/quantization.md).
     std::map<std::string, std::string> renamed;
     const NetworkDescription lowered = lowerForDeployment(network, &renamed);
     GraphNet low = foldBatchNorms(net, network, lowered, renamed);
-    low->setInputQuantization(1.0 / (255.0 * t->stdev), int(std::nearbyint(255.0 * t->mean)) - 128);
-    if (recipe.qatEpochs > 0) {
-        low->setQuantMode(QuantMode::Train);
-        auto opt = makeOptimizer(low, recipe.qatLearningRate);
-        runEpochs(low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
-                  [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
-    } else {
-        torch::NoGradGuard noGrad;
-        low->eval();
-        low->setQuantMode(QuantMode::Calibrate);
-        for (int b = 0; b < recipe.calibrationBatches && std::size_t(b) * batch < trainIdx.size(); ++b) {
-            ctx.checkpoint();
-            const std::size_t begin = std::size_t(b) * batch;
-            low->forward(t->trainX.index_select(0, indexTensor(trainIdx, begin, std::min(trainIdx.size(), begin + batch))));
-        }
-    }
-    low->setQuantMode(QuantMode::Frozen);
-    result.quantizedValidationAccuracy = accuracy(low, valX, valY, ctx);
-    result.quantizedTestAccuracy = accuracy(low, testX, testY, ctx);
+    session.deployPhase(low, lowered, result);
+    return result;
+}
 
-    result.weights = serializeTrainedModel(exportTrainedModel(low, lowered, t->mean, t->stdev));
-    result.weightsFormat = kTrainedModelFormat;
+TrainResult TorchTrainer::fineTune(const TrainedModel &start, const TrainingRecipe &recipe, const Dataset &data,
+                                   std::uint64_t seed, JobContext &ctx)
+{
+    checkInput(start.network, data);
+    const auto t = m_impl->tensors(data);
+    // The parameters expect the normalisation they were trained with; another dataset would silently shift them.
+    if (std::abs(start.inputMean - t->mean) > 1e-4 || std::abs(start.inputStd - t->stdev) > 1e-4)
+        throw InputError("network \"" + start.network.name + "\" was trained on images normalised with mean " +
+                         std::to_string(start.inputMean) + " and std " + std::to_string(start.inputStd) +
+                         ", but task " + data.name + " has " + std::to_string(t->mean) + " and " +
+                         std::to_string(t->stdev));
+    Session session(*t, recipe, seed, ctx);
+    TrainResult result;
+
+    // 1. Float fine-tuning of the deployable network itself (it has no batch norms to fold); a layer's pruning
+    //    starts from the zeros the start model already has.
+    GraphNet net = loadTrainedModel(start);
+    session.floatPhase(net, start.network, zeroFractions(start), "fine-tuning", result);
+
+    // 2. Quantisation. After float epochs the recorded ranges are stale and QAT re-learns them from the first
+    //    batch, as after training; without any, QAT starts from the start model's ranges.
+    if (recipe.epochs > 0)
+        for (GraphNode &n : net->nodes())
+            n.range = RangeObserver{};
+    session.deployPhase(net, start.network, result);
     return result;
 }
 

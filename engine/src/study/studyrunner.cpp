@@ -4,16 +4,11 @@
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
-#include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
-#include "psc/quant/integerinference.h"
-#include "psc/quant/trainedmodel.h"
 #include "psc/plugin/searchstrategy.h"
 #include "psc/space/searchspace.h"
 #include "psc/study/studystore.h"
-#include "psc/targets/costinput.h"
-#include "psc/targets/targetlibrary.h"
-#include "psc/targets/targetmetrics.h"
+#include "psc/study/trialevaluator.h"
 #include "psc/train/trainer.h"
 
 #include <QThreadPool>
@@ -43,40 +38,10 @@ std::optional<double> findMetric(const std::vector<Metric> &metrics, const Metri
     return std::nullopt;
 }
 
-/** The constraints `metrics` break, as one human-readable reason ("" if none or unknown yet). */
-std::string violations(const std::vector<Constraint> &constraints, const std::vector<Metric> &metrics)
-{
-    std::string reasons;
-    for (const Constraint &c : constraints) {
-        const auto v = findMetric(metrics, c.metric);
-        if (!v || c.isSatisfiedBy(*v))
-            continue;
-        char value[64];
-        // Counts and byte sizes read best as whole numbers; fractions and seconds with 6 significant digits.
-        if (std::abs(*v) < 1e15 && *v == std::floor(*v))
-            std::snprintf(value, sizeof value, "%.0f", *v);
-        else
-            std::snprintf(value, sizeof value, "%.6g", *v);
-        reasons += (reasons.empty() ? "" : "; ") + c.metric.toString() + " = " + value + " violates " + c.toString();
-    }
-    return reasons;
-}
-
 constexpr const char *kStrategyStateKey = "strategy_state";
 constexpr const char *kElapsedKey = "elapsed_seconds";
 
 } // namespace
-
-std::vector<Metric> architectureMetrics(const NetworkDescription &network)
-{
-    const ModelAnalysis a = analyzeNetwork(network);
-    return {{"", "params", double(a.totalParams)},
-            {"", "macs", double(a.totalMacs)},
-            {"", "weight_bytes", double(a.totalWeightBytes)},
-            {"", "float_weight_bytes", 4.0 * double(a.totalParams)},
-            {"", "peak_activation_bytes", double(a.peakLiveBytes)},
-            {"", "arena_bytes", double(a.arenaBytes)}};
-}
 
 struct StudyRunner::Impl
 {
@@ -90,9 +55,8 @@ struct StudyRunner::Impl
     std::function<void(const Trial &)> onFinished;
 
     SearchSpace space;
+    TrialEvaluator evaluator;
     std::unique_ptr<plugin::SearchStrategy> strategy;
-    /** Targets named by objectives or constraints, and whether a constraint names them (their limits apply). */
-    std::vector<std::pair<std::string, bool>> targets;
     std::string recipeJson;
     std::set<std::string> seenHashes;
     std::deque<Trial> pendingFromStore; ///< trials a killed run left behind, trained first
@@ -121,33 +85,8 @@ struct StudyRunner::Impl
     Impl(StudyStore &s, const StudySpec &sp, const plugin::StrategyFactory &f, Trainer &t, const Dataset &d,
          QThreadPool *p, Options o)
         : store(s), spec(sp), factory(f), trainer(t), data(d), pool(p), options(o), space(sp.searchSpace),
-          recipeJson(sp.training.canonicalJson())
+          evaluator(sp, o.targets), recipeJson(sp.training.canonicalJson())
     {}
-
-    /**
-     * Everything known before training: the architecture metrics and the cost on each study target.
-     * `limits` collects the violated limits of targets that a constraint names.
-     */
-    std::vector<Metric> candidateMetrics(const NetworkDescription &network, const std::map<std::string, double> &sparsity,
-                                         std::string &limits) const
-    {
-        std::vector<Metric> metrics = architectureMetrics(network);
-        if (targets.empty())
-            return metrics;
-        const ModelAnalysis analysis = analyzeNetwork(network);
-        const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
-        (void)sparsity; // carried by the layers' SparsitySpec since the network format has it
-        const auto deployment = defaultDeployment(network);
-        for (const auto &[id, constrained] : targets) {
-            const plugin::CostEstimate e = options.targets->target(id)->estimateTotals(info, deployment);
-            const auto tm = targetMetrics(id, e);
-            metrics.insert(metrics.end(), tm.begin(), tm.end());
-            if (constrained)
-                if (std::string v = limitViolations(id, e); !v.empty())
-                    limits += (limits.empty() ? "" : "; ") + v;
-        }
-        return metrics;
-    }
 
     std::vector<double> objectiveVector(const std::vector<Metric> &metrics) const
     {
@@ -234,17 +173,14 @@ struct StudyRunner::Impl
         t.parametersJson = c.parametersJson;
         t.recipeJson = recipeJson;
         t.createdAt = nowSeconds();
-        std::string limits;
+        std::string why;
         try {
-            t.metrics = candidateMetrics(c.network, c.weightSparsity, limits);
+            t.metrics = evaluator.beforeTraining(c.network, &why);
         } catch (const InputError &e) {
             t.state = TrialState::Failed;
             t.error = std::string("invalid architecture: ") + e.what();
         }
         if (t.state == TrialState::Pending) {
-            std::string why = violations(spec.constraints, t.metrics);
-            if (!limits.empty())
-                why += (why.empty() ? "" : "; ") + limits;
             if (!why.empty()) {
                 t.state = TrialState::Infeasible;
                 t.error = why;
@@ -290,9 +226,7 @@ struct StudyRunner::Impl
         job->trial = t;
         job->encoding = encodingOf(t);
         try {
-            std::string limits;
-            const auto sparsity = space.decode(job->encoding).weightSparsity;
-            job->archMetrics = candidateMetrics(parseNetworkJson(t.architectureJson, "trial"), sparsity, limits);
+            job->archMetrics = evaluator.beforeTraining(parseNetworkJson(t.architectureJson, "trial"));
         } catch (const std::exception &) {
             job->archMetrics = t.metrics; // what was stored when the trial was created
         }
@@ -307,12 +241,7 @@ struct StudyRunner::Impl
             try {
                 const NetworkDescription net = parseNetworkJson(raw->trial.architectureJson, "trial");
                 d.result = trainer.train(net, spec.training, data, seed, child);
-                if (d.result->weightsFormat == kTrainedModelFormat) {
-                    // The deployed accuracy: the integer reference inference on the test set.
-                    const TrainedModel trained = deserializeTrainedModel(d.result->weights, "trained weights");
-                    d.deployedAccuracy =
-                        IntegerModel::quantize(trained).accuracy(data.test, spec.training.testSubset, &child);
-                }
+                d.deployedAccuracy = TrialEvaluator::deployedAccuracy(*d.result, data, spec.training, &child);
             } catch (const JobCancelled &) {
                 d.cancelled = true;
             } catch (const std::exception &e) {
@@ -340,14 +269,9 @@ struct StudyRunner::Impl
         TrialState state = TrialState::Complete;
         std::string error = d.error;
         if (d.result) {
-            metrics.push_back({"", "accuracy", d.result->validationAccuracy});
-            metrics.push_back({"", "test_accuracy", d.result->testAccuracy});
-            if (std::isfinite(d.result->quantizedValidationAccuracy))
-                metrics.push_back({"", "quantized_accuracy", d.result->quantizedValidationAccuracy});
-            if (std::isfinite(d.deployedAccuracy))
-                metrics.push_back({"", "deployed_accuracy", d.deployedAccuracy});
-            metrics.push_back({"", "train_seconds", d.result->trainSeconds});
-            if (std::string why = violations(spec.constraints, metrics); !why.empty()) {
+            std::string why;
+            metrics = evaluator.afterTraining(std::move(metrics), *d.result, d.deployedAccuracy, &why);
+            if (!why.empty()) {
                 state = TrialState::Infeasible;
                 error = why;
             }
@@ -374,30 +298,7 @@ struct StudyRunner::Impl
 StudyRunner::StudyRunner(StudyStore &store, const StudySpec &spec, const plugin::StrategyFactory &strategy,
                          Trainer &trainer, const Dataset &data, QThreadPool *heavyPool, Options options)
     : d(std::make_unique<Impl>(store, spec, strategy, trainer, data, heavyPool, options))
-{
-    auto addTarget = [this, &options](const MetricRef &m, bool constrained, const std::string &what) {
-        if (m.target.empty())
-            return;
-        if (!options.targets || !options.targets->find(m.target)) {
-            std::string known;
-            if (options.targets)
-                for (const TargetDefinition *def : options.targets->definitions())
-                    known += (known.empty() ? "" : ", ") + def->id;
-            throw InputError(what + ": unknown target \"" + m.target + "\" (known: " + (known.empty() ? "none" : known) +
-                             ")");
-        }
-        for (auto &[id, c] : d->targets)
-            if (id == m.target) {
-                c = c || constrained;
-                return;
-            }
-        d->targets.emplace_back(m.target, constrained);
-    };
-    for (const Objective &o : spec.objectives)
-        addTarget(o.metric, false, "objective " + o.metric.toString());
-    for (const Constraint &c : spec.constraints)
-        addTarget(c.metric, true, "constraint " + c.toString());
-}
+{}
 
 StudyRunner::~StudyRunner() = default;
 
@@ -417,6 +318,8 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
 
     d->store.recoverInterrupted();
     for (const Trial &t : d->store.trials()) {
+        if (t.parentId)
+            continue; // derived trials (compression) are the CompressionRunner's; they do not count toward the budget
         d->seenHashes.insert(t.architectureHash);
         if (t.state == TrialState::Pending)
             d->pendingFromStore.push_back(t);
@@ -429,7 +332,7 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     auto elapsed = [&] {
         return elapsedBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    auto finishedCount = [&] { return d->store.trialCounts().finished(); };
+    auto finishedCount = [&] { return d->store.trialCounts(StudyStore::TrialKind::Search).finished(); };
     auto reportProgress = [&] {
         double inFlightFraction = 0.0;
         for (auto &[id, job] : d->inFlight)

@@ -134,7 +134,8 @@ std::optional<Trial> StudyStore::findCompleted(const std::string &architectureHa
     {
         // Served by the trials_cache_key index; few rows share a hash, so the ORDER BY sorts almost nothing.
         sql::Query query(*d->db, "SELECT id FROM trials WHERE architecture_hash = ?1 AND recipe_json = ?2 "
-                                 "AND state = 'complete' ORDER BY cached_from IS NOT NULL, number LIMIT 1");
+                                 "AND state = 'complete' AND parent_id IS NULL "
+                                 "ORDER BY cached_from IS NOT NULL, number LIMIT 1");
         if (!query.bind(1, architectureHash).bind(2, recipeJson).step())
             return std::nullopt;
         id = query.int64(0);
@@ -142,10 +143,15 @@ std::optional<Trial> StudyStore::findCompleted(const std::string &architectureHa
     return trial(id);
 }
 
-TrialCounts StudyStore::trialCounts() const
+TrialCounts StudyStore::trialCounts(TrialKind kind) const
 {
     TrialCounts counts;
-    sql::Query query(*d->db, "SELECT state, COUNT(*) FROM trials GROUP BY state");
+    const char *statement = "SELECT state, COUNT(*) FROM trials GROUP BY state";
+    if (kind == TrialKind::Search)
+        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NULL GROUP BY state";
+    else if (kind == TrialKind::Derived)
+        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NOT NULL GROUP BY state";
+    sql::Query query(*d->db, statement);
     while (query.step()) {
         const auto state = trialStateFromString(query.text(0));
         if (!state)

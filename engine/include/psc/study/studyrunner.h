@@ -3,6 +3,7 @@
 
 #include "psc/study/studyspec.h"
 #include "psc/study/trial.h"
+#include "psc/study/trialevaluator.h" // architectureMetrics(), kept available to includers of this header
 
 #include <functional>
 #include <memory>
@@ -41,6 +42,9 @@ struct StudyRunSummary
  * the next step depends on it. Resuming is the same call on a reopened store: trials left Running by a
  * killed process are trained again, the strategy continues from its saved state.
  *
+ * Trials derived from others (`parentId` set, e.g. by CompressionRunner) are not the search's: they neither
+ * count toward the trial budget nor serve as cache hits, and the runner never trains them.
+ *
  * run() blocks its calling thread (a light-pool job or the CLI's main thread) until the budget is
  * reached or ctx is cancelled; it does not need an event loop. The store, trainer, dataset and factory
  * must outlive the call.
@@ -75,8 +79,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> d;
 };
-
-/** Model metrics known from the architecture alone (params, macs, weight_bytes, peak memory, arena). */
-std::vector<Metric> architectureMetrics(const NetworkDescription &network);
 
 } // namespace psc

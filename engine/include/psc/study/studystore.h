@@ -167,10 +167,18 @@ public:
     TrialChanges changesSince(std::int64_t revision) const;
     /**
      * The cache lookup: a Complete trial with this architecture hash and recipe, preferring the original
-     * over trials that were themselves cache hits, then the lowest number.
+     * over trials that were themselves cache hits, then the lowest number. Derived trials (`parentId` set)
+     * are never returned: they were fine-tuned from another model, not trained from scratch.
      */
     std::optional<Trial> findCompleted(const std::string &architectureHash, const std::string &recipeJson) const;
-    TrialCounts trialCounts() const;
+    /** Which trials trialCounts() counts. */
+    enum class TrialKind
+    {
+        All,
+        Search,  ///< trials without a parent: the ones a study's budget counts
+        Derived, ///< trials derived from another (`parent_id` set), e.g. compressed models
+    };
+    TrialCounts trialCounts(TrialKind kind = TrialKind::All) const;
 
     std::optional<std::vector<std::uint8_t>> artifact(std::int64_t trialId, const std::string &kind) const;
     std::vector<ArtifactInfo> artifacts(std::int64_t trialId) const;

@@ -13,6 +13,7 @@ namespace psc {
 class JobContext;
 struct Dataset;
 struct NetworkDescription;
+struct TrainedModel;
 
 /** Outcome of training one candidate. Accuracies are fractions in [0, 1]. */
 struct TrainResult
@@ -45,6 +46,18 @@ public:
     virtual ~Trainer() = default;
     virtual TrainResult train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
                               std::uint64_t seed, JobContext &ctx) = 0;
+
+    /**
+     * Continues training a trained deployable model (compression, `paretoscope compress`): `start.network` is
+     * already in deployable form and may differ from what produced its parameters only as compression allows
+     * (narrower layers after channel pruning, new bit-widths or sparsity, factorised layers whose factors
+     * `start` holds). Runs `recipe.epochs` float fine-tuning epochs (pruning gradually to each layer's
+     * sparsity over the pruning window of those epochs; one-shot at the start if epochs is 0), then QAT
+     * for `recipe.qatEpochs` or calibration, exactly like the second half of train(). The result's weights
+     * are a TrainedModel of `start.network`. Same threading and error rules as train().
+     */
+    virtual TrainResult fineTune(const TrainedModel &start, const TrainingRecipe &recipe, const Dataset &data,
+                                 std::uint64_t seed, JobContext &ctx) = 0;
 };
 
 } // namespace psc

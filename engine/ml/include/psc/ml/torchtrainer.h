@@ -12,8 +12,8 @@ namespace psc::ml {
  *
  * Deterministic for a given seed: parameters are initialised and batches shuffled from generators
  * seeded by the trial's seed (never torch's global generator), so results do not depend on how many
- * trainings run at the same time. train() may be called from several threads at once; the float
- * tensors of a dataset are built once and shared (read-only) between calls.
+ * trainings run at the same time. train() and fineTune() may be called from several threads at once; the
+ * float tensors of a dataset are built once and shared (read-only) between calls.
  */
 class TorchTrainer : public Trainer
 {
@@ -23,6 +23,8 @@ public:
 
     TrainResult train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
                       std::uint64_t seed, JobContext &ctx) override;
+    TrainResult fineTune(const TrainedModel &start, const TrainingRecipe &recipe, const Dataset &data,
+                         std::uint64_t seed, JobContext &ctx) override;
 
     /**
      * Sets torch's intra-op thread count (process-wide) and one inter-op thread. Call once at start-up,

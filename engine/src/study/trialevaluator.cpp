@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/study/trialevaluator.h"
+
+#include "psc/core/error.h"
+#include "psc/data/dataset.h"
+#include "psc/net/analysis.h"
+#include "psc/quant/integerinference.h"
+#include "psc/quant/trainedmodel.h"
+#include "psc/targets/costinput.h"
+#include "psc/targets/targetlibrary.h"
+#include "psc/targets/targetmetrics.h"
+
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+namespace psc {
+
+namespace {
+
+std::optional<double> findMetric(const std::vector<Metric> &metrics, const MetricRef &ref)
+{
+    for (const Metric &m : metrics)
+        if (m.name == ref.name && m.target == ref.target)
+            return m.value;
+    return std::nullopt;
+}
+
+} // namespace
+
+std::vector<Metric> architectureMetrics(const NetworkDescription &network)
+{
+    const ModelAnalysis a = analyzeNetwork(network);
+    return {{"", "params", double(a.totalParams)},
+            {"", "macs", double(a.totalMacs)},
+            {"", "weight_bytes", double(a.totalWeightBytes)},
+            {"", "float_weight_bytes", 4.0 * double(a.totalParams)},
+            {"", "peak_activation_bytes", double(a.peakLiveBytes)},
+            {"", "arena_bytes", double(a.arenaBytes)}};
+}
+
+TrialEvaluator::TrialEvaluator(const StudySpec &spec, const TargetLibrary *targets) : m_spec(spec), m_library(targets)
+{
+    auto addTarget = [this](const MetricRef &m, bool constrained, const std::string &what) {
+        if (m.target.empty())
+            return;
+        if (!m_library || !m_library->find(m.target)) {
+            std::string known;
+            if (m_library)
+                for (const TargetDefinition *def : m_library->definitions())
+                    known += (known.empty() ? "" : ", ") + def->id;
+            throw InputError(what + ": unknown target \"" + m.target +
+                             "\" (known: " + (known.empty() ? "none" : known) + ")");
+        }
+        for (auto &[id, c] : m_targets)
+            if (id == m.target) {
+                c = c || constrained;
+                return;
+            }
+        m_targets.emplace_back(m.target, constrained);
+    };
+    for (const Objective &o : spec.objectives)
+        addTarget(o.metric, false, "objective " + o.metric.toString());
+    for (const Constraint &c : spec.constraints)
+        addTarget(c.metric, true, "constraint " + c.toString());
+}
+
+std::vector<Metric> TrialEvaluator::beforeTraining(const NetworkDescription &network, std::string *rejection) const
+{
+    std::vector<Metric> metrics = architectureMetrics(network);
+    std::string limits;
+    if (!m_targets.empty()) {
+        const ModelAnalysis analysis = analyzeNetwork(network);
+        const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
+        const auto deployment = defaultDeployment(network);
+        for (const auto &[id, constrained] : m_targets) {
+            const plugin::CostEstimate e = m_library->target(id)->estimateTotals(info, deployment);
+            const auto tm = targetMetrics(id, e);
+            metrics.insert(metrics.end(), tm.begin(), tm.end());
+            if (constrained)
+                if (std::string v = limitViolations(id, e); !v.empty())
+                    limits += (limits.empty() ? "" : "; ") + v;
+        }
+    }
+    if (rejection) {
+        *rejection = violations(metrics);
+        if (!limits.empty())
+            *rejection += (rejection->empty() ? "" : "; ") + limits;
+    }
+    return metrics;
+}
+
+double TrialEvaluator::deployedAccuracy(const TrainResult &result, const Dataset &data, const TrainingRecipe &recipe,
+                                        JobContext *ctx)
+{
+    if (result.weightsFormat != kTrainedModelFormat)
+        return std::nan("");
+    const TrainedModel trained = deserializeTrainedModel(result.weights, "trained weights");
+    return IntegerModel::quantize(trained).accuracy(data.test, recipe.testSubset, ctx);
+}
+
+std::vector<Metric> TrialEvaluator::afterTraining(std::vector<Metric> metrics, const TrainResult &result,
+                                                  double deployed, std::string *rejection) const
+{
+    metrics.push_back({"", "accuracy", result.validationAccuracy});
+    metrics.push_back({"", "test_accuracy", result.testAccuracy});
+    if (std::isfinite(result.quantizedValidationAccuracy))
+        metrics.push_back({"", "quantized_accuracy", result.quantizedValidationAccuracy});
+    if (std::isfinite(deployed))
+        metrics.push_back({"", "deployed_accuracy", deployed});
+    metrics.push_back({"", "train_seconds", result.trainSeconds});
+    if (rejection)
+        *rejection = violations(metrics);
+    return metrics;
+}
+
+std::string TrialEvaluator::violations(const std::vector<Metric> &metrics) const
+{
+    std::string reasons;
+    for (const Constraint &c : m_spec.constraints) {
+        const auto v = findMetric(metrics, c.metric);
+        if (!v || c.isSatisfiedBy(*v))
+            continue;
+        char value[64];
+        // Counts and byte sizes read best as whole numbers; fractions and seconds with 6 significant digits.
+        if (std::abs(*v) < 1e15 && *v == std::floor(*v))
+            std::snprintf(value, sizeof value, "%.0f", *v);
+        else
+            std::snprintf(value, sizeof value, "%.6g", *v);
+        reasons += (reasons.empty() ? "" : "; ") + c.metric.toString() + " = " + value + " violates " + c.toString();
+    }
+    return reasons;
+}
+
+} // namespace psc
