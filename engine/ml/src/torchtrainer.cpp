@@ -236,12 +236,14 @@ public:
     {
         const TrainingRecipe &recipe = m_recipe;
         low->setInputQuantization(1.0 / (255.0 * m_t.stdev), int(std::nearbyint(255.0 * m_t.mean)) - 128);
+        const auto start = std::chrono::steady_clock::now();
         if (recipe.qatEpochs > 0) {
             low->setQuantMode(QuantMode::Train);
             auto opt = optimizer(low, recipe.qatLearningRate);
             runEpochs(
                 low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
                 [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
+            result.qatSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         } else {
             torch::NoGradGuard noGrad;
             low->eval();
