@@ -119,7 +119,10 @@ QString handMadeStudy(const QTemporaryDir &dir)
     logits.inputs = {"flatten"};
     logits.outChannels = 10;
     m.network.layers = {flatten, logits};
-    m.parameters["logits"] = {{{10, 784}, std::vector<float>(7840, 0.0f)}, {{10}, std::vector<float>(10, 0.0f)}};
+    LayerParameters zero;
+    zero.weight = {{10, 784}, std::vector<float>(7840, 0.0f)};
+    zero.bias = {{10}, std::vector<float>(10, 0.0f)};
+    m.parameters["logits"] = zero;
     m.ranges = {{"input", {0.0f, 1.0f}}, {"logits", {-1.0f, 1.0f}}};
     store->insertTrial(t);
     store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
