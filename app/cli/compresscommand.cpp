@@ -11,6 +11,8 @@
 #include "psc/jobs/jobcontext.h"
 #include "psc/ml/torchtrainer.h"
 #include "psc/study/compressionrunner.h"
+#include "psc/study/studyfront.h"
+#include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 
 #include <optional>
@@ -61,6 +63,33 @@ std::string childLine(const CompressedChild &c, const Trial &parent)
     return line + "\n";
 }
 
+/**
+ * `--trial best`: the complete search trial (not itself derived) with the best value of the study's first
+ * objective, ties to the lower number. Throws InputError if no such trial has that metric.
+ */
+std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, const std::string &file)
+{
+    if (spec.objectives.empty())
+        throw InputError(file + ": the study has no objective to pick the best trial by; give --trial N");
+    const Objective &objective = spec.objectives.front();
+    std::optional<std::int64_t> best;
+    double bestValue = 0.0;
+    for (const Trial &t : store.trials(TrialState::Complete)) {
+        const std::optional<double> v = t.parentId ? std::nullopt : metricValue(t, objective.metric);
+        if (!v)
+            continue;
+        const bool better = objective.direction == Direction::Maximize ? *v > bestValue : *v < bestValue;
+        if (!best || better) {
+            best = t.number;
+            bestValue = *v;
+        }
+    }
+    if (!best)
+        throw InputError(file + ": no complete search trial has a value of the first objective " +
+                         objective.metric.toString() + "; give --trial N");
+    return *best;
+}
+
 } // namespace
 
 int compressCommand(const QStringList &args)
@@ -74,7 +103,9 @@ int compressCommand(const QStringList &args)
         "derived with the same fine-tuning is reported, not trained again. Exit codes: 0 every variant derived, 1 a "
         "variant failed or the run was interrupted (Ctrl-C; the same command finishes it), 2 bad input."));
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
-    parser.addOption({QStringLiteral("trial"), QStringLiteral("Number of the trial to compress (as 'show' lists it)."),
+    parser.addOption({QStringLiteral("trial"),
+                      QStringLiteral("Number of the trial to compress (as 'show' lists it), or 'best': the search "
+                                     "trial with the best value of the study's first objective."),
                       QStringLiteral("N")});
     parser.addOption(
         {QStringLiteral("config"), QStringLiteral("Compression config (JSON)."), QStringLiteral("C.json")});
@@ -84,17 +115,19 @@ int compressCommand(const QStringList &args)
         throw UsageError{QStringLiteral("--trial N is required")};
     if (!parser.isSet(QStringLiteral("config")))
         throw UsageError{QStringLiteral("--config C.json is required")};
-    bool ok = false;
-    const qlonglong number = parser.value(QStringLiteral("trial")).toLongLong(&ok);
-    if (!ok || number < 0)
-        throw UsageError{QStringLiteral("--trial expects a trial number (an integer >= 0), got \"%1\"")
-                             .arg(parser.value(QStringLiteral("trial")))};
+    const QString trialArg = parser.value(QStringLiteral("trial"));
+    bool ok = trialArg == QLatin1String("best");
+    const qlonglong given = ok ? 0 : trialArg.toLongLong(&ok);
+    if (!ok || given < 0)
+        throw UsageError{
+            QStringLiteral("--trial expects a trial number (an integer >= 0) or 'best', got \"%1\"").arg(trialArg)};
 
     // Everything that can be wrong with the input is checked before the dataset is loaded and anything is written.
     const CompressionConfig config = CompressionConfig::fromFile(parser.value(QStringLiteral("config")).toStdString());
     const std::string file = parser.positionalArguments().front().toStdString();
     auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
+    const std::int64_t number = trialArg == QLatin1String("best") ? bestTrialNumber(*store, spec, file) : given;
     Trial parent;
     const TrainedModel parentModel = CompressionRunner::loadParent(*store, number, &parent);
     for (const CompressionVariant &v : config.variants)

@@ -265,6 +265,8 @@ private Q_SLOTS:
         expectError({"compress", db, "--trial", "1", "--config", good},
                     "trial 1 has weights in format \"torch-archive\"");
         expectError({"compress", db, "--trial", "2", "--config", good}, "trial 2 has no trained weights stored");
+        // No trial of the hand-made study has a value of the objective.
+        expectError({"compress", db, "--trial", "best", "--config", good}, "no complete search trial has a value of");
         expectError({"compress", db, "--trial", "3", "--config", badLayer},
                     badLayer + R"(:2:46: /variants/0/layers/0: unknown layer "logit" in network "linear"; did you )"
                                R"(mean "logits"?)");
@@ -279,7 +281,7 @@ private Q_SLOTS:
         QCOMPARE(runApp({"run", writeSpec(dir, "compress", 1, true), "--db", db}).exitCode, 0);
         const QString config = writeText(dir, "c.json", R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
             "variants": [{"name": "int4", "weight_bits": 4}, {"name": "half", "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})");
-        const Result r = runApp({"compress", db, "--trial", "0", "--config", config});
+        const Result r = runApp({"compress", db, "--trial", "best", "--config", config}); // the only trial, 0
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains("trial 1 (int4) complete: deployed_accuracy ") && r.out.contains("(parent "),
                  qPrintable(r.out));
