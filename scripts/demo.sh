@@ -15,6 +15,11 @@ db=$out/fashion-mnist-demo-$(date +%Y%m%d-%H%M%S).psc
 start=$(date +%s)
 "$build/app/paretoscope" run "$root/resources/studies/fashion-mnist-demo.json" --db "$db"
 echo "demo study finished in $(( $(date +%s) - start )) s"
+# Derive compressed variants (int4, pruning, DBB, channel removal, low-rank) of the best trial by deployed
+# accuracy: they appear as arrows from parent to children in the plots.
+start=$(date +%s)
+"$build/app/paretoscope" compress "$db" --trial best --config "$root/resources/compress/fashion-mnist-demo.json"
+echo "compression finished in $(( $(date +%s) - start )) s"
 echo "study file: $db"
 echo "plots:"
 "$build/app/paretoscope" plot "$db" --out "$out"
