@@ -270,11 +270,11 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
         if (prunable(l.type)) {
             const int before = l.outChannels;
             l.outChannels = params().weight.shape[0];
-            if (l.sparsity.pattern != SparsityPattern::None && l.sparsity.pattern != SparsityPattern::ChannelStructured)
-                throw InputError(layerPointer(i) + ": layer \"" + l.name + "\" already has " +
-                                 std::string(toString(l.sparsity.pattern)) +
-                                 " sparsity; prune its channels before other sparsity");
-            if (l.outChannels < before)
+            // A layer that is already sparse keeps its pattern (one per layer) for the weights that remain; its
+            // smaller shape shows the removed channels.
+            const bool otherPattern =
+                l.sparsity.pattern != SparsityPattern::None && l.sparsity.pattern != SparsityPattern::ChannelStructured;
+            if (l.outChannels < before && !otherPattern)
                 l.sparsity = SparsitySpec{SparsityPattern::ChannelStructured, double(before - l.outChannels) / before};
         }
     }

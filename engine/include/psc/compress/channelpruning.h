@@ -20,7 +20,8 @@ namespace psc {
  * last weighted layer producing the classes) can not be pruned. At least one channel always survives.
  *
  * The result's pruned layers carry `sparsity = {ChannelStructured, fraction}` with the fraction actually
- * removed, so the inspector and the study can show it; their shape is already the smaller one, and
+ * removed, so the inspector and the study can show it (a layer that already had unstructured, DBB or N:M
+ * sparsity keeps that pattern for its remaining weights); their shape is already the smaller one, and
  * analyzeNetwork() of the result counts the smaller MACs and parameters. Activation ranges are kept.
  *
  * Throws InputError naming the layer for a name that is not in the network, a layer that is not conv2d or
