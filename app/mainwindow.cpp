@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "compresscontroller.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
 
@@ -57,6 +58,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_costDock->setWidget(m_inspector);
     addDockWidget(Qt::BottomDockWidgetArea, m_costDock);
     connect(m_view, &StudyView::selectedTrialChanged, this, &MainWindow::showTrialCost);
+    m_compress = new CompressController(m_controller, m_view, m_inspector, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -129,6 +131,8 @@ void MainWindow::createMenus()
     study->addAction(m_runAction);
     study->addAction(m_pauseAction);
     study->addAction(m_cancelAction);
+    study->addSeparator();
+    study->addAction(m_compress->action());
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *costToggle = m_costDock->toggleViewAction();
@@ -377,7 +381,7 @@ void MainWindow::onRunFinished(JobStatus status, const QString &message)
     m_cancelButton->hide();
     m_statusText->setText(message);
     if (status == JobStatus::Failed)
-        showError(tr("The study stopped"), message);
+        showError(tr("%1 stopped").arg(m_controller->runTitle()), message);
     updateActions();
     updateCounts();
 }
