@@ -105,7 +105,7 @@ void CompressionJob::run(JobContext &ctx)
     for (const CompressionVariant &v : m_config.variants)
         applyCompressionVariant(parentModel, v);
 
-    ctx.progress(0.0, "loading the dataset");
+    ctx.progress(0.0, "compressing trial " + std::to_string(m_parentNumber) + ": loading the dataset");
     StudyEnvironment env;
     prepareStudyEnvironment(env, spec);
     ctx.checkpoint();
@@ -120,7 +120,10 @@ void CompressionJob::run(JobContext &ctx)
         if (m_childFinished)
             m_childFinished(c);
     });
-    m_outcome->summary = runner.run(m_parentNumber, m_config, ctx);
+    // The status bar shows one line: say which trial the "child 2/3 (int4): fine-tuning" belongs to.
+    const std::string prefix = "compressing trial " + std::to_string(m_parentNumber) + ": ";
+    JobContext labelled(&ctx, [&ctx, &prefix](double f, const std::string &text) { ctx.progress(f, prefix + text); });
+    m_outcome->summary = runner.run(m_parentNumber, m_config, labelled);
     if (m_outcome->summary->cancelled)
         throw JobCancelled();
 }

@@ -102,7 +102,7 @@ void MainWindow::createActions()
     m_pauseAction = new QAction(themeIcon("media-playback-pause", QStyle::SP_MediaPause), tr("&Pause"), this);
     m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
     m_pauseAction->setShortcut(Qt::Key_F6);
-    m_pauseAction->setToolTip(tr("Pause the study: trainings stop at their next batch and wait"));
+    m_pauseAction->setToolTip(tr("Pause: trainings stop at their next batch and wait"));
     connect(m_pauseAction, &QAction::triggered, this, &MainWindow::togglePause);
 
     m_cancelAction = new QAction(themeIcon("process-stop", QStyle::SP_BrowserStop), tr("&Cancel"), this);
@@ -364,6 +364,10 @@ void MainWindow::onRunStarted(const QString &title)
 {
     m_progress->setValue(0);
     m_progress->show();
+    m_cancelAction->setToolTip(m_controller->isCompressing()
+                                   ? tr("Stop the compression; finished variants are kept and compressing the trial "
+                                        "again with the same config finishes the rest")
+                                   : tr("Stop the study; finished trials are kept and Resume continues it"));
     m_cancelButton->show();
     m_statusText->setText(tr("%1: starting…").arg(title));
     updateActions();

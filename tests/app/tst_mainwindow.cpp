@@ -393,7 +393,8 @@ private Q_SLOTS:
         finished.clear();
         compressed.clear();
         dialog->accept();
-        while (progress.isEmpty() || !progress.last().at(1).toString().startsWith(QStringLiteral("child 1/1 (half)")))
+        while (progress.isEmpty() ||
+               !progress.last().at(1).toString().startsWith(QStringLiteral("compressing trial 0: child 1/1 (half)")))
             QVERIFY(progress.wait(60000));
         w.cancelAction()->trigger();
         QVERIFY(finished.wait(30000));

@@ -135,6 +135,13 @@ private Q_SLOTS:
         QVERIFY(!dialog.config());
         QVERIFY(!dialog.startButton()->isEnabled());
         QCOMPARE(dialog.variantTable()->rowCount(), 5); // still shown, so the message can be matched to a row
+        // The row the message points at (/variants/1) is drawn in the message's colour, the others are not.
+        const QColor red =
+            dialog.findChild<QLabel *>(QStringLiteral("compressError"))->palette().color(QPalette::WindowText);
+        QCOMPARE(dialog.variantTable()->item(1, 0)->foreground().color(), red);
+        QCOMPARE(dialog.variantTable()->item(1, 2)->foreground().color(), red);
+        QVERIFY(dialog.variantTable()->item(0, 0)->foreground().color() != red);
+        QVERIFY(dialog.variantTable()->item(2, 0)->foreground().color() != red);
 
         const QString one =
             writeText(m_dir, QStringLiteral("one.json"), R"({"variants": [{"name": "a", "weight_bits": 2}]})");

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -106,6 +107,7 @@ CompressDialog::CompressDialog(QWidget *parent) : QDialog(parent)
     m_variants->setFocusPolicy(Qt::NoFocus);
     m_variants->verticalHeader()->hide();
     m_variants->setWordWrap(false);
+    m_variants->verticalHeader()->setDefaultSectionSize(m_variants->fontMetrics().height() + 6);
     m_variants->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_variants->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_variants->horizontalHeader()->setStretchLastSection(true);
@@ -222,6 +224,12 @@ void CompressDialog::reload()
     if (!error.isEmpty()) {
         m_config.reset();
         m_error->setText(error);
+        // Point at the variant the message is about ("c.json:7:5: /variants/3/layers/0: ...").
+        static const QRegularExpression pointer(QStringLiteral("/variants/(\\d+)"));
+        if (const QRegularExpressionMatch match = pointer.match(error); match.hasMatch())
+            for (int column = 0; column < m_variants->columnCount(); ++column)
+                if (QTableWidgetItem *item = m_variants->item(match.captured(1).toInt(), column))
+                    item->setForeground(m_error->palette().color(QPalette::WindowText));
     } else {
         m_error->clear();
     }
