@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "compresscontroller.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
 
@@ -57,6 +58,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_costDock->setWidget(m_inspector);
     addDockWidget(Qt::BottomDockWidgetArea, m_costDock);
     connect(m_view, &StudyView::selectedTrialChanged, this, &MainWindow::showTrialCost);
+    m_compress = new CompressController(m_controller, m_view, m_inspector, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -100,7 +102,7 @@ void MainWindow::createActions()
     m_pauseAction = new QAction(themeIcon("media-playback-pause", QStyle::SP_MediaPause), tr("&Pause"), this);
     m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
     m_pauseAction->setShortcut(Qt::Key_F6);
-    m_pauseAction->setToolTip(tr("Pause the study: trainings stop at their next batch and wait"));
+    m_pauseAction->setToolTip(tr("Pause: trainings stop at their next batch and wait"));
     connect(m_pauseAction, &QAction::triggered, this, &MainWindow::togglePause);
 
     m_cancelAction = new QAction(themeIcon("process-stop", QStyle::SP_BrowserStop), tr("&Cancel"), this);
@@ -129,6 +131,8 @@ void MainWindow::createMenus()
     study->addAction(m_runAction);
     study->addAction(m_pauseAction);
     study->addAction(m_cancelAction);
+    study->addSeparator();
+    study->addAction(m_compress->action());
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *costToggle = m_costDock->toggleViewAction();
@@ -360,6 +364,10 @@ void MainWindow::onRunStarted(const QString &title)
 {
     m_progress->setValue(0);
     m_progress->show();
+    m_cancelAction->setToolTip(m_controller->isCompressing()
+                                   ? tr("Stop the compression; finished variants are kept and compressing the trial "
+                                        "again with the same config finishes the rest")
+                                   : tr("Stop the study; finished trials are kept and Resume continues it"));
     m_cancelButton->show();
     m_statusText->setText(tr("%1: starting…").arg(title));
     updateActions();
@@ -377,7 +385,7 @@ void MainWindow::onRunFinished(JobStatus status, const QString &message)
     m_cancelButton->hide();
     m_statusText->setText(message);
     if (status == JobStatus::Failed)
-        showError(tr("The study stopped"), message);
+        showError(tr("%1 stopped").arg(m_controller->runTitle()), message);
     updateActions();
     updateCounts();
 }

@@ -17,6 +17,7 @@ class QToolButton;
 
 namespace psc {
 
+class CompressController;
 class RecentFiles;
 class StudyController;
 class StudyView;
@@ -44,6 +45,8 @@ public:
     bool savePlot(const QString &path);
 
     StudyController *controller() const { return m_controller; }
+    /** The "Compress Trial…" action and its dialog. */
+    CompressController *compressor() const { return m_compress; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -90,6 +93,7 @@ private:
     StudyController *m_controller = nullptr;
     StudyView *m_view = nullptr;
     RecentFiles *m_recent = nullptr;
+    CompressController *m_compress = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

@@ -3,6 +3,7 @@
 
 #include "studysession.h"
 
+#include "psc/compress/compressvariant.h"
 #include "psc/core/error.h"
 #include "psc/study/studystore.h"
 
@@ -140,8 +141,8 @@ void StudyController::newStudy(const QString &specPath, const QString &studyPath
                                                    "choose another file name");
     closeStudy();
     const ThreadBudget &budget = m_jobs->budget();
-    startJob(StudyJob::createStudy(spec, QFileInfo(studyPath).absoluteFilePath(), m_jobs->pool(PoolKind::Heavy),
-                                   budget.heavyThreads));
+    startStudyJob(StudyJob::createStudy(spec, QFileInfo(studyPath).absoluteFilePath(), m_jobs->pool(PoolKind::Heavy),
+                                        budget.heavyThreads));
 }
 
 void StudyController::run()
@@ -150,10 +151,24 @@ void StudyController::run()
         return;
     if (!m_reader)
         throw RuntimeError("no study is open");
-    startJob(StudyJob::resumeStudy(m_path, m_jobs->pool(PoolKind::Heavy), m_jobs->budget().heavyThreads));
+    startStudyJob(StudyJob::resumeStudy(m_path, m_jobs->pool(PoolKind::Heavy), m_jobs->budget().heavyThreads));
 }
 
-void StudyController::startJob(std::unique_ptr<StudyJob> job)
+std::function<void()> StudyController::queuedRefresh()
+{
+    QPointer<StudyController> self(this);
+    return [self] {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self] {
+                if (self)
+                    self->refresh();
+            },
+            Qt::QueuedConnection);
+    };
+}
+
+void StudyController::startStudyJob(std::unique_ptr<StudyJob> job)
 {
     QPointer<StudyController> self(this);
     StudyJob::Hooks hooks;
@@ -173,22 +188,58 @@ void StudyController::startJob(std::unique_ptr<StudyJob> job)
             },
             Qt::QueuedConnection);
     };
-    hooks.trialFinished = [self] {
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self] {
-                if (self)
-                    self->refresh();
-            },
-            Qt::QueuedConnection);
-    };
+    hooks.trialFinished = queuedRefresh();
     job->setHooks(std::move(hooks));
     m_outcome = job->outcome();
-    const QString title = job->title();
+    startJob(std::move(job), PoolKind::Light);
+}
+
+void StudyController::compress(qint64 parentNumber, const CompressionConfig &config)
+{
+    if (isRunning())
+        throw RuntimeError("a run is in progress on this study; wait for it or cancel it before compressing");
+    if (!m_reader)
+        throw RuntimeError("no study is open");
+    auto job = std::make_unique<CompressionJob>(m_path, parentNumber, config);
+    job->setChildFinishedHook([refresh = queuedRefresh()](const CompressedChild &) { refresh(); });
+    m_compressOutcome = job->outcome();
+    // Fine-tuning is training: the heavy pool, one job, never alongside a study run (isRunning() above).
+    startJob(std::move(job), PoolKind::Heavy);
+}
+
+QString StudyController::whyNotCompressible(const Trial &trial) const
+{
+    if (trial.state != TrialState::Complete)
+        return tr("Trial %1 is %2: only complete (trained) trials can be compressed")
+            .arg(trial.number)
+            .arg(QString::fromStdString(std::string(toString(trial.state))));
+    if (!m_reader)
+        return tr("No study is open");
+    // A cache hit has no weights of its own: they are its original's.
+    for (const ArtifactInfo &a : m_reader->artifacts(trial.cachedFrom.value_or(trial.id)))
+        if (a.kind == "weights")
+            return a.format == kTrainedModelFormat
+                       ? QString()
+                       : tr("Trial %1 has weights in an older format; train it again to compress it").arg(trial.number);
+    return tr("Trial %1 has no trained weights stored").arg(trial.number);
+}
+
+void StudyController::checkCompression(qint64 parentNumber, const CompressionConfig &config) const
+{
+    if (!m_reader)
+        throw RuntimeError("no study is open");
+    const TrainedModel parent = CompressionRunner::loadParent(*m_reader, parentNumber);
+    for (const CompressionVariant &v : config.variants)
+        applyCompressionVariant(parent, v);
+}
+
+void StudyController::startJob(std::unique_ptr<Job> job, PoolKind pool)
+{
+    m_runTitle = job->title();
     m_paused = false;
     m_pollTimer->stop();
-    m_job = m_jobs->submit(std::move(job), PoolKind::Light);
-    Q_EMIT runStarted(title);
+    m_job = m_jobs->submit(std::move(job), pool);
+    Q_EMIT runStarted(m_runTitle);
 }
 
 void StudyController::pause()
@@ -243,13 +294,22 @@ void StudyController::onJobFinished(JobId id, JobStatus status, const QString &m
     m_paused = false;
     refresh();
     QString text = message;
-    if (status == JobStatus::Succeeded && m_outcome && m_outcome->summary)
+    if (m_compressOutcome) {
+        if (m_compressOutcome->summary)
+            text = compressionSummaryText(*m_compressOutcome->summary, m_compressOutcome->variants);
+        else if (status == JobStatus::Cancelled)
+            text = tr("%1 cancelled before its first variant").arg(m_runTitle);
+    } else if (status == JobStatus::Succeeded && m_outcome && m_outcome->summary) {
         text = summaryText(*m_outcome->summary);
-    else if (status == JobStatus::Cancelled)
+    } else if (status == JobStatus::Cancelled)
         text = tr("Cancelled; trials in flight will be trained again when the study is resumed.");
+    const std::shared_ptr<CompressionJob::Outcome> compressed = std::move(m_compressOutcome);
     m_outcome.reset();
+    m_compressOutcome.reset();
     if (wasPaused)
         Q_EMIT pausedChanged(false);
+    if (compressed)
+        Q_EMIT compressionFinished(status, compressed->summary.value_or(CompressionSummary{}));
     Q_EMIT runFinished(status, text);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "compressionjob.h"
 #include "studyjob.h"
 
 #include "psc/jobs/jobmanager.h"
@@ -11,6 +12,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,8 +32,9 @@ class TargetLibrary;
  * looks every few seconds, so a study run from the command line updates live too.
  *
  * Running: owns a JobManager; a StudyJob coordinates the study on the light pool while trainings run on
- * the heavy pool. Progress, pause and cancel go through the job's context. Destroying the controller
- * cancels the run and waits for it. GUI thread only.
+ * the heavy pool, or a CompressionJob derives compressed trials on the heavy pool. One run at a time: the
+ * run's job holds the study's only writing StudyStore. Progress, pause and cancel go through the job's
+ * context. Destroying the controller cancels the run and waits for it. GUI thread only.
  */
 class StudyController : public QObject
 {
@@ -65,7 +68,28 @@ public:
     void pause();
     void resume();
     void cancel();
+    /**
+     * Derives compressed trials from trial number `parentNumber` of the open study (CompressionJob on the heavy
+     * pool). It is a run like a study's: runStarted(), runProgress(), pause, cancel, runFinished(), and every
+     * child arrives in trialsChanged() as it is committed. Throws RuntimeError while a run is in progress or no
+     * study is open; bad input (the parent, a variant) fails the job with the engine's message.
+     */
+    void compress(qint64 parentNumber, const CompressionConfig &config);
+    /**
+     * Why `trial` of the open study cannot be compressed (not complete, no trained-model weights), or empty if
+     * it can. Reads only the trial's artifact list.
+     */
+    QString whyNotCompressible(const Trial &trial) const;
+    /**
+     * Checks `config` against trial number `parentNumber` of the open study as the job will, without writing or
+     * loading the dataset; throws InputError naming the trial, or the config file and line:column of a variant
+     * that does not fit (an unknown layer).
+     */
+    void checkCompression(qint64 parentNumber, const CompressionConfig &config) const;
     bool isRunning() const { return m_job != 0; }
+    bool isCompressing() const { return m_job != 0 && m_compressOutcome != nullptr; }
+    /** The title of the current or last run ("Study x.psc", "Compression of trial 5"). */
+    QString runTitle() const { return m_runTitle; }
     bool isPaused() const { return m_paused; }
     /** Cancels a run and waits up to `msecs` (-1: forever) for it to stop; true if nothing is running. */
     bool shutdown(int msecs = -1);
@@ -89,9 +113,14 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
     /** The run ended; `message` summarises it or says why it failed. */
     void runFinished(psc::JobStatus status, const QString &message);
+    /** A compression ended (just before its runFinished()); `summary` lists the children derived. */
+    void compressionFinished(psc::JobStatus status, const psc::CompressionSummary &summary);
 
 private:
-    void startJob(std::unique_ptr<StudyJob> job);
+    void startStudyJob(std::unique_ptr<StudyJob> job);
+    void startJob(std::unique_ptr<Job> job, PoolKind pool);
+    /** Re-reads changes on the GUI thread; callable from a job's thread. */
+    std::function<void()> queuedRefresh();
     void openReader(const QString &path);
     void onJobProgress(JobId id, double fraction, const QString &text);
     void onJobFinished(JobId id, JobStatus status, const QString &message);
@@ -105,8 +134,10 @@ private:
     std::int64_t m_revision = 0;
     JobId m_job = 0;
     bool m_paused = false;
-    std::shared_ptr<StudyJob::Outcome> m_outcome; ///< the running job's
-    std::unique_ptr<PluginRegistry> m_registry;   ///< for m_targets
+    QString m_runTitle;
+    std::shared_ptr<StudyJob::Outcome> m_outcome;               ///< the running study job's
+    std::shared_ptr<CompressionJob::Outcome> m_compressOutcome; ///< the running compression job's
+    std::unique_ptr<PluginRegistry> m_registry;                 ///< for m_targets
     std::unique_ptr<TargetLibrary> m_targets;
     QString m_targetsError;
     bool m_targetsLoaded = false;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "compresscontroller.h"
 #include "mainwindow.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
@@ -7,6 +8,7 @@
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
+#include "views/compressdialog.h"
 #include "views/costbreakdownplot.h"
 #include "views/fitmatrix.h"
 #include "views/layercompressionview.h"
@@ -15,6 +17,7 @@
 #include "views/trialinspector.h"
 
 #include "psc/net/networkparser.h"
+#include "psc/quant/trainedmodel.h"
 
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
@@ -30,8 +33,10 @@
 #include <QJsonObject>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -107,6 +112,52 @@ qint64 addCompressedChild(const QString &path, qint64 parentId)
     store->finishTrial(t.id, TrialState::Complete,
                        {{"", "accuracy", 0.6}, {"", "weight_bytes", 1500.0}, {"", "macs", 1e5}}, "", 1.0);
     return t.id;
+}
+
+/**
+ * A study made by hand for the compress action's refusals: trial 0 complete with a trained model (flatten, dense
+ * "logits"), trial 1 complete without weights, trial 2 failed.
+ */
+QString handMadeStudy(const QString &path)
+{
+    auto store = StudyStore::create(path.toStdString(), StudySpec::fromFile(kDemoSpec.toStdString()).toJson());
+    TrainedModel m;
+    m.network.name = "linear";
+    m.network.input = Shape{1, 28, 28};
+    LayerSpec flatten;
+    flatten.type = LayerType::Flatten;
+    flatten.name = "flatten";
+    flatten.inputs = {"input"};
+    LayerSpec logits;
+    logits.type = LayerType::Dense;
+    logits.name = "logits";
+    logits.inputs = {"flatten"};
+    logits.outChannels = 10;
+    m.network.layers = {flatten, logits};
+    m.parameters["logits"].weight = {{10, 784}, std::vector<float>(7840, 0.0f)};
+    m.parameters["logits"].bias = {{10}, std::vector<float>(10, 0.0f)};
+    m.ranges = {{"input", {0.0f, 1.0f}}, {"logits", {-1.0f, 1.0f}}};
+    Trial t;
+    t.architectureJson = networkToJson(m.network);
+    t.parametersJson = "{}";
+    for (int i = 0; i < 3; ++i) {
+        t.architectureHash = "hash" + std::to_string(i);
+        store->insertTrial(t);
+        store->finishTrial(t.id, i == 2 ? TrialState::Failed : TrialState::Complete,
+                           {{"", "deployed_accuracy", 0.5}, {"", "weight_bytes", 7880.0}}, i == 2 ? "diverged" : "",
+                           1.0);
+        if (i == 0)
+            store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
+    }
+    return path;
+}
+
+QString writeText(const QString &path, const QByteArray &text)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
+        qFatal("cannot write %s", qPrintable(path));
+    return path;
 }
 
 qint64 selectedRowTrial(const StudyView &view)
@@ -223,6 +274,202 @@ private Q_SLOTS:
         QVERIFY(!layers->headerText().contains(QStringLiteral("Compressed")));
         view->selectTrial(-1);
         QVERIFY(!layers->message().isEmpty());
+    }
+
+    // Compress Trial…: the dialog starts from the bundled example; a one-variant config runs as a job whose child
+    // appears in the table and the plot (with its arrow) while the job is still running.
+    void compressTrainedTrial()
+    {
+        const QString spec = writeSpec(m_dir.filePath(QStringLiteral("compress.json")), 1, 1200, 1);
+        const QString db = m_dir.filePath(QStringLiteral("compress.psc"));
+        MainWindow w;
+        w.show();
+        StudyController *controller = w.controller();
+        QAction *compress = w.compressor()->action();
+        QSignalSpy finished(controller, &StudyController::runFinished);
+        QVERIFY(w.newStudy(spec, db));
+        QVERIFY(!compress->isEnabled()); // the study is running
+        QVERIFY(finished.wait(240000));
+        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QVERIFY(!compress->isEnabled()); // nothing selected
+        QVERIFY2(compress->toolTip().contains(QStringLiteral("Select")), qPrintable(compress->toolTip()));
+        const Trial parent = w.view()->model()->trials().at(0);
+        QVERIFY2(parent.state == TrialState::Complete, parent.error.c_str());
+        w.view()->selectTrial(parent.id);
+        QVERIFY2(compress->isEnabled(), qPrintable(compress->toolTip()));
+        // The same action is in the table's context menu and on the inspector's tab bar.
+        QVERIFY(w.view()->table()->actions().contains(compress));
+        QVERIFY(w.inspector()->cornerWidget(Qt::TopRightCorner));
+
+        compress->trigger();
+        CompressDialog *dialog = w.compressor()->dialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QCOMPARE(dialog->configFile(), CompressController::bundledExample());
+        // (The example's channel-pruning variants refuse a parent the search made sparse; the dialog says which.)
+        QVERIFY2(dialog->errorText().isEmpty() || dialog->errorText().contains(QStringLiteral("/variants/3")),
+                 qPrintable(dialog->errorText()));
+        QCOMPARE(dialog->variantTable()->rowCount(), 5); // int4, prune-75, dbb-2of8, channels-25, stem-channels-50-int4
+        QCOMPARE(dialog->variantTable()->item(1, 0)->text(), QStringLiteral("prune-75"));
+        QCOMPARE(dialog->variantTable()->item(1, 1)->text(), QStringLiteral("75 % unstructured sparsity"));
+        QVERIFY2(dialog->fineTuneText().startsWith(QStringLiteral("1 epoch, 1 QAT epoch, learning rate 0.001")),
+                 qPrintable(dialog->fineTuneText()));
+        QVERIFY(dialog->trialText().contains(QStringLiteral("Trial 0")));
+        compress->trigger(); // a second trigger while the dialog is open does not open another
+        QCOMPARE(w.findChildren<CompressDialog *>().size(), 1);
+
+        const QString config = writeText(m_dir.filePath(QStringLiteral("int4.json")),
+                                         R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
+                                             "variants": [{"name": "int4", "weight_bits": 4}]})");
+        dialog->setConfigFile(config);
+        QCOMPARE(dialog->variantTable()->rowCount(), 1);
+        QCOMPARE(dialog->fineTuneText(),
+                 QStringLiteral("no float epochs (one-shot pruning), no QAT (ranges calibrated); the rest as the "
+                                "parent was trained"));
+        QVERIFY(dialog->startButton()->isEnabled());
+
+        // The child must reach the views while the job still runs (the study run's refresh path), not at the end.
+        bool childWhileRunning = false;
+        connect(controller, &StudyController::trialsChanged, this, [&](const std::vector<Trial> &changed) {
+            for (const Trial &t : changed)
+                childWhileRunning |= t.parentId == parent.id && t.state == TrialState::Complete &&
+                                     controller->isRunning() && w.view()->model()->rowOfTrial(t.id) >= 0;
+        });
+        QSignalSpy compressed(controller, &StudyController::compressionFinished);
+        finished.clear();
+        QTest::mouseClick(dialog->startButton(), Qt::LeftButton);
+        QVERIFY(controller->isCompressing());
+        QVERIFY(w.progressBar()->isVisible());
+        QVERIFY(w.cancelAction()->isEnabled());
+        QVERIFY(!w.runAction()->isEnabled());
+        QVERIFY(!compress->isEnabled());
+        QVERIFY2(compress->toolTip().contains(QStringLiteral("compression is running")),
+                 qPrintable(compress->toolTip()));
+
+        QVERIFY(finished.wait(120000));
+        const QString message = finished.at(0).at(1).toString();
+        qInfo("%s", qPrintable(message));
+        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Succeeded);
+        QCOMPARE(compressed.size(), 1);
+        const auto summary = compressed.at(0).at(1).value<CompressionSummary>();
+        QCOMPARE(summary.children.size(), std::size_t(1));
+        const Trial &child = summary.children.front().trial;
+        QVERIFY2(child.state == TrialState::Complete, child.error.c_str());
+        QVERIFY(childWhileRunning);
+        QVERIFY2(message.startsWith(QStringLiteral("1 variant of trial 0: best deployed ")) &&
+                     message.endsWith(QStringLiteral(" (int4, trial 1)")),
+                 qPrintable(message));
+        QVERIFY(!w.progressBar()->isVisible());
+        QVERIFY(compress->isEnabled());                     // the parent is still selected
+        QVERIFY(w.findChildren<QMessageBox *>().isEmpty()); // nothing failed
+
+        // In the store, the table and the plot, with one arrow from the parent.
+        {
+            auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+            const auto stored = store->trial(child.id);
+            QVERIFY(stored && stored->parentId == parent.id);
+            QCOMPARE(store->artifacts(child.id).size(), std::size_t(1));
+        }
+        QCOMPARE(w.view()->model()->rowCount(), 2);
+        QVERIFY(w.view()->model()->rowOfTrial(child.id) >= 0);
+        ParetoPlotWidget *plot = w.view()->plot();
+        QVERIFY(plot->plottedTrialIds().contains(child.id));
+        QCOMPARE(plot->compressionArrows().size(), std::size_t(1));
+        QCOMPARE(plot->compressionArrows().front().parentId, parent.id);
+        QCOMPARE(plot->compressionArrows().front().childId, child.id);
+        // The next dialog starts from the config used last.
+        QCOMPARE(CompressController::defaultConfigFile(), QFileInfo(config).absoluteFilePath());
+
+        // Cancel: a long fine-tuning stops at its next batch; the child in flight stays running.
+        const QString slow = writeText(m_dir.filePath(QStringLiteral("slow.json")),
+                                       R"({"fine_tune": {"epochs": 200},
+                                           "variants": [{"name": "half", "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})");
+        compress->trigger();
+        dialog = w.compressor()->dialog();
+        QVERIFY(dialog);
+        dialog->setConfigFile(slow);
+        QVERIFY2(dialog->startButton()->isEnabled(), qPrintable(dialog->errorText()));
+        QSignalSpy progress(controller, &StudyController::runProgress);
+        finished.clear();
+        compressed.clear();
+        dialog->accept();
+        while (progress.isEmpty() ||
+               !progress.last().at(1).toString().startsWith(QStringLiteral("compressing trial 0: child 1/1 (half)")))
+            QVERIFY(progress.wait(60000));
+        w.cancelAction()->trigger();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
+        QVERIFY2(
+            finished.at(0).at(1).toString().startsWith(QStringLiteral("Cancelled after 0 of 1 variant of trial 0")),
+            qPrintable(finished.at(0).at(1).toString()));
+        QCOMPARE(compressed.size(), 1);
+        const auto cancelled = compressed.at(0).at(1).value<CompressionSummary>();
+        QVERIFY(cancelled.cancelled);
+        QCOMPARE(cancelled.children.size(), std::size_t(1));
+        QVERIFY(cancelled.children.front().trial.state == TrialState::Running);
+        QCOMPARE(w.view()->model()->rowCount(), 3);
+        QVERIFY(compress->isEnabled());
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        QCOMPARE(store->integrityCheck(), std::string("ok"));
+    }
+
+    // Trials that cannot be compressed disable the action with the reason; a config that does not parse or does
+    // not fit the trial shows the engine's message in the dialog, disables Start and starts nothing.
+    void compressRefusesBadInput()
+    {
+        const QString db = handMadeStudy(m_dir.filePath(QStringLiteral("handmade.psc")));
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openStudy(db));
+        QAction *compress = w.compressor()->action();
+        const std::vector<Trial> trials = w.view()->model()->trials();
+        w.view()->selectTrial(trials.at(1).id);
+        QVERIFY(!compress->isEnabled());
+        QCOMPARE(compress->toolTip(), QStringLiteral("Trial 1 has no trained weights stored"));
+        w.view()->selectTrial(trials.at(2).id);
+        QVERIFY(!compress->isEnabled());
+        QCOMPARE(compress->toolTip(),
+                 QStringLiteral("Trial 2 is failed: only complete (trained) trials can be compressed"));
+        w.view()->selectTrial(trials.at(0).id);
+        QVERIFY(compress->isEnabled());
+
+        compress->trigger();
+        CompressDialog *dialog = w.compressor()->dialog();
+        QVERIFY(dialog);
+        const QString bad = writeText(m_dir.filePath(QStringLiteral("bad.json")),
+                                      "{\"variants\": [\n  {\"name\": \"x\", \"weight_bit\": 4}\n]}");
+        dialog->setConfigFile(bad);
+        QVERIFY2(dialog->errorText().startsWith(
+                     bad + QStringLiteral(R"(:2:31: /variants/0/weight_bit: unknown key "weight_bit"; did you mean )"
+                                          R"("weight_bits"?)")),
+                 qPrintable(dialog->errorText()));
+        QVERIFY(!dialog->startButton()->isEnabled());
+        QCOMPARE(dialog->variantTable()->rowCount(), 0);
+
+        const QString layer =
+            writeText(m_dir.filePath(QStringLiteral("layer.json")),
+                      "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
+        dialog->setConfigFile(layer);
+        QVERIFY2(dialog->errorText().startsWith(layer + QStringLiteral(R"(:2:46: /variants/0/layers/0: unknown layer )"
+                                                                       R"("logit" in network "linear")")),
+                 qPrintable(dialog->errorText()));
+        QVERIFY(!dialog->startButton()->isEnabled());
+        QCOMPARE(dialog->variantTable()->rowCount(), 1); // parsed: shown next to the message
+
+        dialog->setConfigFile(m_dir.filePath(QStringLiteral("missing.json")));
+        QVERIFY2(dialog->errorText().contains(QStringLiteral("missing.json: cannot read")),
+                 qPrintable(dialog->errorText()));
+        QVERIFY(!dialog->startButton()->isEnabled());
+
+        // Accepting anyway (Enter, a script) starts nothing and writes nothing.
+        dialog->setConfigFile(layer);
+        QSignalSpy started(w.controller(), &StudyController::runStarted);
+        dialog->accept();
+        QVERIFY(started.isEmpty());
+        QVERIFY(!w.controller()->isRunning());
+        QVERIFY(compress->isEnabled());
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        QCOMPARE(int(store->trialCounts().total()), 3);
     }
 
     void badFileShowsMessage()

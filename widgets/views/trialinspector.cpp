@@ -4,6 +4,8 @@
 #include "views/layercompressionview.h"
 #include "views/trialcostview.h"
 
+#include <QToolButton>
+
 namespace psc {
 
 TrialInspector::TrialInspector(QWidget *parent)
@@ -25,6 +27,16 @@ void TrialInspector::setTrial(const Trial &trial, const Trial *parent)
 {
     m_layers->setTrial(trial, parent);
     m_cost->setTrial(trial);
+}
+
+void TrialInspector::setCornerAction(QAction *action)
+{
+    auto *button = new QToolButton(this);
+    button->setObjectName(QStringLiteral("inspectorCornerButton"));
+    button->setDefaultAction(action);
+    button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    button->setAutoRaise(true);
+    setCornerWidget(button, Qt::TopRightCorner);
 }
 
 void TrialInspector::clear()

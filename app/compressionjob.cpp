@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "compressionjob.h"
+
+#include "studysession.h"
+
+#include "models/metricformat.h"
+
+#include "psc/compress/compressvariant.h"
+#include "psc/jobs/jobcontext.h"
+#include "psc/ml/torchtrainer.h"
+#include "psc/study/studystore.h"
+
+#include <QStringList>
+
+#include <algorithm>
+#include <cmath>
+
+namespace psc {
+namespace {
+
+std::optional<double> metricOf(const Trial &t, const char *name)
+{
+    for (const Metric &m : t.metrics)
+        if (m.name == name && m.target.empty())
+            return m.value;
+    return std::nullopt;
+}
+
+QString names(const std::vector<const CompressedChild *> &children)
+{
+    QStringList list;
+    for (const CompressedChild *c : children)
+        list << QString::fromStdString(c->variant);
+    return list.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+QString compressionSummaryText(const CompressionSummary &s, std::size_t variants)
+{
+    const CompressedChild *best = nullptr;
+    std::vector<const CompressedChild *> failed, infeasible;
+    int reused = 0;
+    for (const CompressedChild &c : s.children) {
+        reused += c.reused;
+        if (c.trial.state == TrialState::Failed)
+            failed.push_back(&c);
+        else if (c.trial.state == TrialState::Infeasible)
+            infeasible.push_back(&c);
+        else if (c.trial.state == TrialState::Complete) {
+            // The most accurate deployed model; the smaller one of equals.
+            const double acc = metricOf(c.trial, "deployed_accuracy").value_or(-1.0);
+            const double bestAcc = best ? metricOf(best->trial, "deployed_accuracy").value_or(-1.0) : -2.0;
+            if (acc > bestAcc || (acc == bestAcc && metricOf(c.trial, "weight_bytes").value_or(INFINITY) <
+                                                        metricOf(best->trial, "weight_bytes").value_or(INFINITY)))
+                best = &c;
+        }
+    }
+    const QString trial = QString::number(s.parent.number);
+    QString text = variants == 1 ? QStringLiteral("1 variant of trial %1").arg(trial)
+                                 : QStringLiteral("%1 variants of trial %2").arg(variants).arg(trial);
+    if (s.cancelled)
+        text = QStringLiteral("Cancelled after %1 of %2 (compressing it again with the same config finishes the rest)")
+                   .arg(std::count_if(s.children.begin(), s.children.end(),
+                                      [](const CompressedChild &c) { return c.trial.state != TrialState::Running; }))
+                   .arg(text);
+    QStringList parts;
+    if (best) {
+        const auto acc = metricOf(best->trial, "deployed_accuracy");
+        const auto bytes = metricOf(best->trial, "weight_bytes");
+        parts << QStringLiteral("best deployed %1 at %2 (%3, trial %4)")
+                     .arg(formatMetricValue(MetricRef{"deployed_accuracy", {}}, acc.value_or(NAN)),
+                          formatMetricValue(MetricRef{"weight_bytes", {}}, bytes.value_or(NAN)),
+                          QString::fromStdString(best->variant))
+                     .arg(best->trial.number);
+    }
+    if (!failed.empty())
+        parts << QStringLiteral("%1 failed (%2)").arg(failed.size()).arg(names(failed));
+    if (!infeasible.empty())
+        parts << QStringLiteral("%1 infeasible (%2)").arg(infeasible.size()).arg(names(infeasible));
+    if (reused > 0)
+        parts << QStringLiteral("%1 derived before, not trained again").arg(reused);
+    return parts.isEmpty() ? text : text + QStringLiteral(": ") + parts.join(QStringLiteral("; "));
+}
+
+CompressionJob::CompressionJob(const QString &studyPath, std::int64_t parentNumber, CompressionConfig config)
+    : m_path(studyPath), m_parentNumber(parentNumber), m_config(std::move(config))
+{
+    m_outcome->variants = m_config.variants.size();
+}
+
+QString CompressionJob::title() const
+{
+    return QStringLiteral("Compression of trial %1").arg(m_parentNumber);
+}
+
+void CompressionJob::run(JobContext &ctx)
+{
+    const std::string file = m_path.toStdString();
+    auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
+    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
+    // Bad input (the parent, a variant that does not fit it) fails here, before the dataset is loaded and
+    // before anything is written.
+    const TrainedModel parentModel = CompressionRunner::loadParent(*store, m_parentNumber);
+    for (const CompressionVariant &v : m_config.variants)
+        applyCompressionVariant(parentModel, v);
+
+    ctx.progress(0.0, "compressing trial " + std::to_string(m_parentNumber) + ": loading the dataset");
+    StudyEnvironment env;
+    prepareStudyEnvironment(env, spec);
+    ctx.checkpoint();
+    // The GUI runs one job per study at a time and this one holds the study's writer, so trials left Running
+    // were interrupted (a cancelled compression, a killed process): children become Pending and are finished
+    // below if this config asks for them again.
+    store->recoverInterrupted();
+
+    ml::TorchTrainer trainer;
+    CompressionRunner runner(*store, spec, trainer, env.data, CompressionRunner::Options{&env.targets});
+    runner.setChildFinishedCallback([this](const CompressedChild &c) {
+        if (m_childFinished)
+            m_childFinished(c);
+    });
+    // The status bar shows one line: say which trial the "child 2/3 (int4): fine-tuning" belongs to.
+    const std::string prefix = "compressing trial " + std::to_string(m_parentNumber) + ": ";
+    JobContext labelled(&ctx, [&ctx, &prefix](double f, const std::string &text) { ctx.progress(f, prefix + text); });
+    m_outcome->summary = runner.run(m_parentNumber, m_config, labelled);
+    if (m_outcome->summary->cancelled)
+        throw JobCancelled();
+}
+
+} // namespace psc
