@@ -155,6 +155,7 @@ public:
         }
         m_batch = std::size_t(std::max(1, recipe.batchSize));
         m_stepsPerEpoch = (m_trainIdx.size() + m_batch - 1) / m_batch;
+        m_allSteps = std::max<std::size_t>(m_stepsPerEpoch * std::size_t(recipe.epochs + recipe.qatEpochs), 1);
     }
 
     /**
@@ -222,7 +223,7 @@ public:
         result.samplesPerSecond =
             result.trainSeconds > 0 ? double(m_trainIdx.size()) * recipe.epochs / result.trainSeconds : 0.0;
 
-        m_ctx.progress(1.0, "evaluating");
+        m_ctx.progress(overallProgress(0), "evaluating");
         result.validationAccuracy = accuracy(net, m_valX, m_valY, m_ctx);
         result.testAccuracy = accuracy(net, m_testX, m_testY, m_ctx);
     }
@@ -316,11 +317,21 @@ private:
                 m_lossSum += lossValue;
                 ++m_lossCount;
                 if (step % 20 == 0)
-                    m_ctx.progress(double(step) / double(std::max<std::size_t>(totalSteps, 1)),
+                    m_ctx.progress(overallProgress(step),
                                    phase + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) +
                                        ", loss " + std::to_string(m_lossSum / double(m_lossCount)).substr(0, 6));
             }
         }
+        m_stepsBefore += totalSteps;
+    }
+
+    /**
+     * Progress over both phases, so that a bar never runs backwards: the float and QAT steps share [0, 0.95],
+     * the evaluations and the export the rest. `step` counts within the current runEpochs() call.
+     */
+    double overallProgress(std::size_t step) const
+    {
+        return std::min(0.95, 0.95 * double(m_stepsBefore + step) / double(m_allSteps));
     }
 
     const TensorData &m_t;
@@ -331,6 +342,8 @@ private:
     torch::Tensor m_valX, m_valY, m_testX, m_testY;
     std::size_t m_batch = 1;
     std::size_t m_stepsPerEpoch = 0;
+    std::size_t m_allSteps = 1;    ///< float and QAT steps of the whole session
+    std::size_t m_stepsBefore = 0; ///< steps of the runEpochs() calls already finished
     double m_lossSum = 0.0;
     int64_t m_lossCount = 0;
 };
