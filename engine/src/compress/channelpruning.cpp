@@ -37,9 +37,10 @@ int findRoot(std::vector<Space> &spaces, int s)
     return s;
 }
 
-std::string layerPointer(std::size_t index)
+/** How errors name a layer: callers (e.g. a compression config) prefix their own JSON pointer. */
+std::string layerText(const std::string &name)
 {
-    return "/layers/" + std::to_string(index);
+    return "channel pruning: layer \"" + name + "\": ";
 }
 
 /** Keeps rows `keep(i)` of dimension 0 of a row-major tensor. */
@@ -174,12 +175,12 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
         if (i < 0)
             throw InputError("channel pruning: network \"" + a.network.name + "\" has no layer \"" + name + "\"");
         const LayerSpec &l = layers[std::size_t(i)];
-        const std::string where = layerPointer(std::size_t(i)) + ": layer \"" + name + "\": ";
+        const std::string where = layerText(name);
         if (!prunable(l.type))
-            throw InputError(where + "channel pruning applies to conv2d and dense layers, not " +
+            throw InputError(where + "applies to conv2d and dense layers, not " +
                              std::string(toString(l.type)));
         if (!(fraction >= 0.0 && fraction < 1.0))
-            throw InputError(where + "channel pruning fraction must be in [0, 1), got " + std::to_string(fraction));
+            throw InputError(where + "fraction must be in [0, 1), got " + std::to_string(fraction));
         const int root = findRoot(a.spaces, a.layouts[std::size_t(i)].space);
         if (root == outputRoot)
             throw InputError(where + "its output channels are the network's outputs and cannot be pruned");
@@ -254,11 +255,10 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
             keepColumns(params().weight, [&](std::int64_t c) { return (*mask)[std::size_t(c / block)] != 0; });
         }
         if (l.type == LayerType::BatchNorm && kept(a.layouts[i]))
-            throw InputError(layerPointer(i) + ": layer \"" + l.name +
-                             "\": channel pruning needs the deployable form (batch norms folded)");
+            throw InputError(layerText(l.name) + "needs the deployable form (batch norms folded)");
         if (hasWeights(l.type) && l.type != LayerType::Conv2d && l.type != LayerType::Dense &&
             l.type != LayerType::DepthwiseConv2d && l.type != LayerType::BatchNorm && kept(inLayout))
-            throw InputError(layerPointer(i) + ": layer \"" + l.name + "\": channel pruning cannot shrink the input of a " +
+            throw InputError(layerText(l.name) + "cannot shrink the input of a " +
                              std::string(toString(l.type)) + " layer");
         const Layout own = a.layouts[i];
         const auto *mask = kept(own);
