@@ -107,9 +107,10 @@ class TestFactorized : public QObject
             const LayerParameters &p = m.parameters.at(l.name);
             const bool kron = l.type == LayerType::Kronecker;
             const int in = kron ? l.kronA.in * l.kronB.in : int(p.factor.shape.at(1));
-            QCOMPARE(p.weight.shape, kron ? (std::vector<int>{l.kronA.out, l.kronA.in})
-                                          : (std::vector<int>{l.outChannels, l.rank}));
-            QCOMPARE(p.factor.shape, kron ? (std::vector<int>{l.kronB.out, l.kronB.in}) : (std::vector<int>{l.rank, in}));
+            QCOMPARE(p.weight.shape,
+                     kron ? (std::vector<int>{l.kronA.out, l.kronA.in}) : (std::vector<int>{l.outChannels, l.rank}));
+            QCOMPARE(p.factor.shape,
+                     kron ? (std::vector<int>{l.kronB.out, l.kronB.in}) : (std::vector<int>{l.rank, in}));
             QVERIFY2(m.ranges.count(l.name + ":mid"), (l.name + ":mid").c_str());
             const TensorRange mid = m.ranges.at(l.name + ":mid");
             QVERIFY(mid.max > mid.min);
@@ -124,10 +125,12 @@ class TestFactorized : public QObject
         int agree = 0, within1 = 0, within2 = 0;
         for (int i = 0; i < count; ++i) {
             const float *fake = logits.data() + std::size_t(i) * std::size_t(classes);
-            const std::vector<std::int8_t> q = deployed.run(m_data.test.pixels.data() + std::size_t(i) * m_data.test.imageSize());
+            const std::vector<std::int8_t> q =
+                deployed.run(m_data.test.pixels.data() + std::size_t(i) * m_data.test.imageSize());
             agree += int(std::max_element(q.begin(), q.end()) - q.begin()) == argmax(fake, classes);
             for (int c = 0; c < classes; ++c) {
-                const double lsb = std::abs(std::nearbyint(double(fake[c]) / out.scale) + out.zeroPoint - q[std::size_t(c)]);
+                const double lsb =
+                    std::abs(std::nearbyint(double(fake[c]) / out.scale) + out.zeroPoint - q[std::size_t(c)]);
                 within1 += lsb <= 1.0;
                 within2 += lsb <= 2.0;
             }

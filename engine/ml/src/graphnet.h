@@ -39,7 +39,7 @@ struct GraphNode
     LayerType type = LayerType::Relu;
     int64_t groups = 1;
     int weightBits = 8, activationBits = 8;
-    bool boundary = false;   ///< conv/dense/low_rank/kronecker/add: the output carries its own quantisation parameters
+    bool boundary = false;   ///< conv/dense/low_rank/kronecker/add: the output has its own quantisation parameters
     RangeObserver range;
     RangeObserver midRange;  ///< low_rank / kronecker: the int8 intermediate ("<layer>:mid")
     torch::Tensor mask;      ///< 0/1 keep-mask of the weight (undefined if dense)
@@ -96,7 +96,7 @@ private:
     torch::Tensor quantizedWeight(GraphNode &n) { return quantizedRows(weightOf(n), n.weightBits); }
     /** Per-row (output channel) symmetric fake quantisation at `bits` (docs/quantization.md "Weights"). */
     static torch::Tensor quantizedRows(const torch::Tensor &w, int bits);
-    /** low_rank / kronecker on [N, in] or, per pixel, on [N, C, H, W]; including the bias, before the fused activation. */
+    /** low_rank / kronecker on [N, in] or, per pixel, on [N, C, H, W]: with the bias, before the activation. */
     torch::Tensor factorizedForward(const torch::Tensor &x, GraphNode &n);
 
     QuantMode m_quantMode = QuantMode::Off;
