@@ -2,6 +2,8 @@
 #include "deploy.h"
 
 #include "psc/compress/sparsity.h"
+#include "psc/data/dataset.h"
+#include "psc/ml/torchtrainer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -100,6 +102,11 @@ GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &network, const 
             GraphNode *bn = producer == target.name ? net->node(removed) : nullptr;
             if (!bn || bn->type != LayerType::BatchNorm)
                 continue;
+            // Validation refuses this (a per-output scale is not a Kronecker product); never fold it wrongly.
+            if (target.type == LayerType::Kronecker)
+                throw InputError("layer \"" + removed + "\": a batch_norm cannot fold into kronecker layer \"" +
+                                 target.name + "\"");
+            // low_rank: scaling the rows of U scales the output channels, since y = U (V x) + b.
             // Folding (Jacob et al. 2018, section 3.2): scale each output channel by gamma / sigma.
             const auto fold = [&](auto &m) {
                 const torch::Tensor factor = m->weight / torch::sqrt(m->running_var + m->options.eps());
@@ -116,6 +123,8 @@ GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &network, const 
         w.copy_(weight);
         if (torch::Tensor b = GraphNetImpl::biasOf(target); b.defined())
             b.copy_(bias);
+        if (torch::Tensor f = GraphNetImpl::factorOf(target); f.defined())
+            f.copy_(GraphNetImpl::factorOf(*source));
         if (source->mask.defined())
             target.mask = source->mask.clone();
     }
@@ -136,10 +145,14 @@ TrainedModel exportTrainedModel(GraphNet &lowered, const NetworkDescription &net
             p.weight = toFloatTensor(w);
             if (torch::Tensor b = GraphNetImpl::biasOf(n); b.defined())
                 p.bias = toFloatTensor(b);
+            if (torch::Tensor f = GraphNetImpl::factorOf(n); f.defined())
+                p.factor = toFloatTensor(f);
             m.parameters[n.name] = std::move(p);
         }
         if (n.boundary && n.range.seen)
             m.ranges[n.name] = TensorRange{float(n.range.min), float(n.range.max)};
+        if (n.midRange.seen)
+            m.ranges[n.name + ":mid"] = TensorRange{float(n.midRange.min), float(n.midRange.max)};
     }
     return m;
 }
@@ -169,7 +182,16 @@ GraphNet loadTrainedModel(const TrainedModel &model)
             const auto it = model.parameters.find(n.name);
             if (it == model.parameters.end())
                 throw InputError(what + ": no trained parameters");
-            load(w, it->second.weight, what + " weight");
+            load(w, it->second.weight, what + (isFactorized(n.type) ? " weight (U or A)" : " weight"));
+            torch::Tensor f = GraphNetImpl::factorOf(n);
+            if (f.defined() && it->second.factor.values.empty())
+                throw InputError(what + ": no trained factor (LayerParameters::factor), which a " +
+                                 std::string(toString(n.type)) + " layer needs");
+            if (!f.defined() && !it->second.factor.values.empty())
+                throw InputError(what + ": the trained parameters have a factor, but a " +
+                                 std::string(toString(n.type)) + " layer has none");
+            if (f.defined())
+                load(f, it->second.factor, what + " factor (V or B)");
             torch::Tensor b = GraphNetImpl::biasOf(n);
             if (b.defined() != !it->second.bias.values.empty())
                 throw InputError(what + (b.defined() ? ": the trained parameters have no bias"
@@ -179,6 +201,9 @@ GraphNet loadTrainedModel(const TrainedModel &model)
         }
         if (const auto r = model.ranges.find(n.name); n.boundary && r != model.ranges.end())
             n.range = RangeObserver{true, double(r->second.min), double(r->second.max)};
+        // A freshly factorised layer has no intermediate range yet: QAT or calibration records it.
+        if (const auto r = model.ranges.find(n.name + ":mid"); n.factor.defined() && r != model.ranges.end())
+            n.midRange = RangeObserver{true, double(r->second.min), double(r->second.max)};
     }
     return net;
 }
@@ -222,6 +247,37 @@ void updateMasksFrom(GraphNet &net, const NetworkDescription &network, double pr
                       .contiguous(w.suggest_memory_format());
         w.mul_(n->mask);
     }
+}
+
+std::vector<float> modelLogits(const TrainedModel &model, const ImageSet &images, int count, bool fakeQuantized)
+{
+    if (count <= 0 || count > images.count)
+        count = images.count;
+    const Shape imageShape{images.channels, images.height, images.width};
+    if (!(model.network.input == imageShape))
+        throw InputError("network \"" + model.network.name + "\" expects input " + toString(model.network.input) +
+                         " but the images are " + toString(imageShape));
+    torch::NoGradGuard noGrad;
+    GraphNet net = loadTrainedModel(model);
+    net->eval();
+    if (fakeQuantized) {
+        net->setInputQuantization(1.0 / (255.0 * model.inputStd), int(std::nearbyint(255.0 * model.inputMean)) - 128);
+        net->setQuantMode(QuantMode::Frozen);
+    }
+    std::vector<float> logits;
+    for (int b = 0; b < count; b += 1000) {
+        const int e = std::min(count, b + 1000);
+        const torch::Tensor x =
+            torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data() + std::size_t(b) * images.imageSize()),
+                             {e - b, images.channels, images.height, images.width}, torch::kUInt8)
+                .to(torch::kFloat32)
+                .div_(255.0)
+                .sub_(model.inputMean)
+                .div_(model.inputStd);
+        const torch::Tensor y = net->forward(x).to(torch::kFloat).contiguous();
+        logits.insert(logits.end(), y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
+    }
+    return logits;
 }
 
 } // namespace psc::ml

@@ -90,7 +90,7 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
         node.weightBits = l.weightBits;
         node.activationBits = l.activationBits;
         node.boundary = l.type == LayerType::Conv2d || l.type == LayerType::DepthwiseConv2d ||
-                        l.type == LayerType::Dense || l.type == LayerType::Add;
+                        l.type == LayerType::Dense || isFactorized(l.type) || l.type == LayerType::Add;
         node.activation = l.activation;
         node.kernelH = l.kernelH;
         node.kernelW = l.kernelW;
@@ -152,6 +152,49 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
             if (l.bias)
                 node.linear->bias.zero_();
             out = Shape{l.outChannels, 1, 1};
+            break;
+        }
+        case LayerType::LowRank:
+        case LayerType::Kronecker: {
+            // Per pixel on the channels (a flat input is one pixel), like a 1x1 conv2d.
+            const int64_t inC = in.channels, outC = l.outChannels;
+            const bool kron = l.type == LayerType::Kronecker;
+            auto fail = [&](const std::string &detail) {
+                throw InputError("layer \"" + l.name + "\" (" + std::string(toString(l.type)) + "): " + detail);
+            };
+            if (outC < 1)
+                fail("out_channels must be at least 1");
+            if (l.weightBits == 1)
+                fail("binary (1-bit) weights cannot be factorised");
+            std::vector<int64_t> second, first; // U [out, r], V [r, in]; A [o1, i1], B [o2, i2]
+            if (kron) {
+                const FactorShape a = l.kronA, b = l.kronB;
+                if (a.out < 1 || a.in < 1 || b.out < 1 || b.in < 1 || int64_t(a.out) * b.out != outC ||
+                    int64_t(a.in) * b.in != inC)
+                    fail("factors [[" + std::to_string(a.out) + ", " + std::to_string(a.in) + "], [" +
+                         std::to_string(b.out) + ", " + std::to_string(b.in) + "]] do not multiply to " +
+                         std::to_string(outC) + " outputs and " + std::to_string(inC) + " input channels");
+                second = {a.out, a.in};
+                first = {b.out, b.in};
+                node.kronA = a;
+                node.kronB = b;
+            } else {
+                if (l.rank < 1 || l.rank > std::min(inC, outC))
+                    fail("rank " + std::to_string(l.rank) + " outside 1.." + std::to_string(std::min(inC, outC)));
+                second = {outC, l.rank};
+                first = {l.rank, inC};
+            }
+            // The two factors multiply to the layer's matrix with no activation in between: the first gets He's
+            // variance 2 / fan_in (the ReLU that follows the layer), the second the variance-preserving
+            // 1 / fan_in, so that each entry of the product U V (or A kron B) has variance 2 / in, as a dense layer.
+            node.factor = register_parameter(name + "_factor", torch::empty(first));
+            node.weight = register_parameter(name + "_weight", torch::empty(second));
+            heUniform(node.factor, first[1]);
+            const double bound = std::sqrt(3.0 / double(second[1]));
+            node.weight.uniform_(-bound, bound, gen);
+            if (l.bias)
+                node.bias = register_parameter(name + "_bias", torch::zeros({outC}));
+            out.channels = int(outC);
             break;
         }
         case LayerType::BatchNorm:
@@ -240,6 +283,10 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
             y = finish(y, n, act);
             break;
         }
+        case LayerType::LowRank:
+        case LayerType::Kronecker:
+            y = finish(factorizedForward(x, n), n, act);
+            break;
         case LayerType::BatchNorm:
             y = n.bn2d ? n.bn2d->forward(x.dim() == 2 ? x.view({x.size(0), x.size(1), 1, 1}) : x)
                        : n.bn1d->forward(x.dim() > 2 ? x.flatten(1) : x);
@@ -314,12 +361,45 @@ GraphNode *GraphNetImpl::node(const std::string &name)
 
 torch::Tensor GraphNetImpl::weightOf(GraphNode &n)
 {
-    return n.conv ? n.conv->weight : n.linear ? n.linear->weight : torch::Tensor();
+    return n.conv ? n.conv->weight : n.linear ? n.linear->weight : n.weight;
 }
 
 torch::Tensor GraphNetImpl::biasOf(GraphNode &n)
 {
-    return n.conv ? n.conv->bias : n.linear ? n.linear->bias : torch::Tensor();
+    return n.conv ? n.conv->bias : n.linear ? n.linear->bias : n.bias;
+}
+
+void GraphNetImpl::resetRanges()
+{
+    for (GraphNode &n : m_nodes)
+        n.range = n.midRange = RangeObserver{};
+}
+
+torch::Tensor GraphNetImpl::factorizedForward(const torch::Tensor &x, GraphNode &n)
+{
+    // One row per pixel: [N, in] as is, [N, C, H, W] as [N*H*W, C] (a view when x is channels-last).
+    const bool spatial = x.dim() == 4;
+    const torch::Tensor rows = spatial ? x.permute({0, 2, 3, 1}).reshape({-1, x.size(1)}) : x.flatten(1);
+    const bool fake = m_quantMode != QuantMode::Off;
+    const torch::Tensor w = fake ? quantizedRows(n.weight, n.weightBits) : n.weight;
+    const torch::Tensor f = fake ? quantizedRows(n.factor, n.weightBits) : n.factor;
+    // The intermediate is fake-quantised to int8 with its own range and no activation, as the integer stage one
+    // requantises it (docs/quantization.md, "low_rank / kronecker").
+    auto mid = [&](const torch::Tensor &t) { return fake ? observeAndQuantize(t, n.midRange, kIntermediateBits) : t; };
+    torch::Tensor y;
+    if (n.type == LayerType::LowRank) {
+        y = F::linear(mid(F::linear(rows, f)), w, n.bias);
+    } else {
+        // X [i1, i2] per pixel, T = X B^T [i1, o2], Y = A T [o1, o2], read row-major as the output channels.
+        const int64_t m = rows.size(0);
+        const torch::Tensor t = mid(torch::matmul(rows.reshape({m, n.kronA.in, n.kronB.in}), f.t()));
+        y = torch::matmul(w, t).reshape({m, int64_t(n.kronA.out) * n.kronB.out});
+        if (n.bias.defined())
+            y = y + n.bias;
+    }
+    if (!spatial)
+        return y;
+    return y.view({x.size(0), x.size(2), x.size(3), y.size(1)}).permute({0, 3, 1, 2});
 }
 
 void GraphNetImpl::applyMasks()
@@ -334,7 +414,11 @@ torch::Tensor GraphNetImpl::quantizeActivation(const torch::Tensor &x, GraphNode
 {
     if (m_quantMode == QuantMode::Off || !n.boundary)
         return x;
-    RangeObserver &r = n.range;
+    return observeAndQuantize(x, n.range, n.activationBits);
+}
+
+torch::Tensor GraphNetImpl::observeAndQuantize(const torch::Tensor &x, RangeObserver &r, int bits)
+{
     if (m_quantMode == QuantMode::Calibrate || (m_quantMode == QuantMode::Train && is_training())) {
         const auto [lo, hi] = torch::aminmax(x.detach());
         const double batchMin = lo.item<double>(), batchMax = hi.item<double>();
@@ -352,14 +436,12 @@ torch::Tensor GraphNetImpl::quantizeActivation(const torch::Tensor &x, GraphNode
     }
     if (!r.seen)
         return x;
-    const QuantParams q = activationParams(TensorRange{float(r.min), float(r.max)}, n.activationBits);
+    const QuantParams q = activationParams(TensorRange{float(r.min), float(r.max)}, bits);
     return at::fake_quantize_per_tensor_affine(x, q.scale, q.zeroPoint, q.qmin, q.qmax);
 }
 
-torch::Tensor GraphNetImpl::quantizedWeight(GraphNode &n)
+torch::Tensor GraphNetImpl::quantizedRows(const torch::Tensor &w, int bits)
 {
-    const torch::Tensor w = weightOf(n);
-    const int bits = n.weightBits;
     if (bits > 8)
         return w;
     std::vector<int64_t> dims;

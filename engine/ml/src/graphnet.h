@@ -39,8 +39,9 @@ struct GraphNode
     LayerType type = LayerType::Relu;
     int64_t groups = 1;
     int weightBits = 8, activationBits = 8;
-    bool boundary = false;   ///< conv/dense/add: the output carries its own quantisation parameters
+    bool boundary = false;   ///< conv/dense/low_rank/kronecker/add: the output has its own quantisation parameters
     RangeObserver range;
+    RangeObserver midRange;  ///< low_rank / kronecker: the int8 intermediate ("<layer>:mid")
     torch::Tensor mask;      ///< 0/1 keep-mask of the weight (undefined if dense)
     Activation activation = Activation::None;
     std::vector<int> inputs;      ///< indices of producing nodes; -1 is the network input
@@ -52,6 +53,9 @@ struct GraphNode
     torch::nn::Linear linear{nullptr};
     torch::nn::BatchNorm2d bn2d{nullptr};
     torch::nn::BatchNorm1d bn1d{nullptr};
+    /// low_rank: U [out, r], V [r, in]; kronecker: A [o1, i1], B [o2, i2] (docs/formats/network.md); bias [out].
+    torch::Tensor weight, factor, bias;
+    FactorShape kronA, kronB;
 };
 
 class GraphNetImpl : public torch::nn::Module
@@ -66,9 +70,11 @@ public:
     std::vector<GraphNode> &nodes() { return m_nodes; }
     /** The node of a layer name, or nullptr. */
     GraphNode *node(const std::string &name);
-    /** The weight tensor of a conv/dense node (undefined for others). */
+    /** The weight tensor of a conv/dense node, U of low_rank, A of kronecker (undefined for others). */
     static torch::Tensor weightOf(GraphNode &n);
     static torch::Tensor biasOf(GraphNode &n);
+    /** V of a low_rank node, B of a kronecker node (undefined for others). */
+    static torch::Tensor factorOf(GraphNode &n) { return n.factor; }
 
     void setQuantMode(QuantMode mode) { m_quantMode = mode; }
     QuantMode quantMode() const { return m_quantMode; }
@@ -80,10 +86,18 @@ public:
     }
     /** Multiplies every masked weight by its mask (after an optimiser step). */
     void applyMasks();
+    /** Forgets every recorded range (outputs and factorised intermediates), e.g. before calibration. */
+    void resetRanges();
 
 private:
     torch::Tensor quantizeActivation(const torch::Tensor &x, GraphNode &n);
-    torch::Tensor quantizedWeight(GraphNode &n);
+    /** Records `x` into `r` as the quant mode says, then fake-quantises it with `r` at `bits` (if seen). */
+    torch::Tensor observeAndQuantize(const torch::Tensor &x, RangeObserver &r, int bits);
+    torch::Tensor quantizedWeight(GraphNode &n) { return quantizedRows(weightOf(n), n.weightBits); }
+    /** Per-row (output channel) symmetric fake quantisation at `bits` (docs/quantization.md "Weights"). */
+    static torch::Tensor quantizedRows(const torch::Tensor &w, int bits);
+    /** low_rank / kronecker on [N, in] or, per pixel, on [N, C, H, W]: with the bias, before the activation. */
+    torch::Tensor factorizedForward(const torch::Tensor &x, GraphNode &n);
 
     QuantMode m_quantMode = QuantMode::Off;
     double m_inputScale = 1.0;

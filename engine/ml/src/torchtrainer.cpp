@@ -248,8 +248,7 @@ public:
         } else {
             torch::NoGradGuard noGrad;
             low->eval();
-            for (GraphNode &n : low->nodes())
-                n.range = RangeObserver{};
+            low->resetRanges();
             low->setQuantMode(QuantMode::Calibrate);
             for (int b = 0; b < recipe.calibrationBatches && std::size_t(b) * m_batch < m_trainIdx.size(); ++b) {
                 m_ctx.checkpoint();
@@ -403,8 +402,7 @@ TrainResult TorchTrainer::fineTune(const TrainedModel &start, const TrainingReci
     // 2. Quantisation. After float epochs the recorded ranges are stale and QAT re-learns them from the first
     //    batch, as after training; without any, QAT starts from the start model's ranges.
     if (recipe.epochs > 0)
-        for (GraphNode &n : net->nodes())
-            n.range = RangeObserver{};
+        net->resetRanges();
     session.deployPhase(net, start.network, result);
     return result;
 }

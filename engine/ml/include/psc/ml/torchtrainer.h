@@ -5,6 +5,10 @@
 
 #include <memory>
 
+namespace psc {
+struct ImageSet;
+}
+
 namespace psc::ml {
 
 /**
@@ -39,5 +43,14 @@ private:
 
 /** Number of trainable parameters torch allocates for a network (cross-check of the engine's analysis). */
 std::int64_t torchParameterCount(const NetworkDescription &network);
+
+/**
+ * The logits of the first `count` images of `images` (all if `count` <= 0 or larger) under the trained deployable
+ * `model`, normalised with its input_mean and input_std: in float, or with `fakeQuantized` as training evaluates
+ * it (the recorded ranges, the input quantised as the integer network's). Row-major [count, classes]; a final
+ * softmax is not applied. Throws InputError, as Trainer::fineTune does, for a model torch cannot load. Any thread.
+ */
+std::vector<float> modelLogits(const TrainedModel &model, const ImageSet &images, int count = 0,
+                               bool fakeQuantized = false);
 
 } // namespace psc::ml
