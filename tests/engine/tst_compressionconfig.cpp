@@ -74,7 +74,7 @@ private Q_SLOTS:
     void bundledExampleParses()
     {
         const auto c = CompressionConfig::fromFile(PSC_SOURCE_DIR "/resources/compress/fashion-mnist-demo.json");
-        QCOMPARE(int(c.variants.size()), 5);
+        QCOMPARE(int(c.variants.size()), 6);
         QCOMPARE(c.variants[0].name, std::string("int4"));
         QVERIFY(c.variants[0].weightBits == 4 && !c.variants[0].sparsity && c.variants[0].layers.empty());
         QVERIFY(c.variants[2].sparsity && c.variants[2].sparsity->pattern == SparsityPattern::Dbb);
@@ -82,6 +82,8 @@ private Q_SLOTS:
         QCOMPARE(c.variants[2].sparsity->maxNonZeros, 2);
         QCOMPARE(c.variants[2].sparsity->fraction, 0.75);
         QCOMPARE(c.variants[4].layers, std::vector<std::string>{"stem"});
+        QVERIFY(c.variants[5].factorization.kind == FactorizationSpec::Kind::LowRank);
+        QCOMPARE(c.variants[5].factorization.rankFraction, 0.5);
         // The fine-tune recipe is the parent's with the overrides; the rest (here the batch size) is the parent's.
         TrainingRecipe parent;
         parent.epochs = 3;

@@ -83,13 +83,14 @@ private Q_SLOTS:
         QVERIFY(dialog.config().has_value());
         QVERIFY(dialog.startButton()->isEnabled());
         QTableWidget *table = dialog.variantTable();
-        QCOMPARE(table->rowCount(), 5);
+        QCOMPARE(table->rowCount(), 6);
         QCOMPARE(table->item(0, 0)->text(), QStringLiteral("int4"));
         QCOMPARE(table->item(0, 1)->text(), QStringLiteral("weights 4 bit"));
         QCOMPARE(table->item(0, 2)->text(), QStringLiteral("all it can change"));
         QCOMPARE(table->item(4, 0)->text(), QStringLiteral("stem-channels-50-int4"));
         QCOMPARE(table->item(4, 1)->text(), QStringLiteral("weights 4 bit, remove 50 % of channels"));
         QCOMPARE(table->item(4, 2)->text(), QStringLiteral("stem"));
+        QCOMPARE(table->item(5, 1)->text(), QStringLiteral("low-rank factors (50 % of full rank)"));
         QCOMPARE(dialog.fineTuneText(), QStringLiteral("1 epoch, 1 QAT epoch, learning rate 0.001, QAT learning rate "
                                                        "0.0003; the rest as the parent was trained"));
     }
@@ -134,7 +135,7 @@ private Q_SLOTS:
         QCOMPARE(dialog.errorText(), QStringLiteral("c.json:3:7: /variants/1/layers/0: unknown layer"));
         QVERIFY(!dialog.config());
         QVERIFY(!dialog.startButton()->isEnabled());
-        QCOMPARE(dialog.variantTable()->rowCount(), 5); // still shown, so the message can be matched to a row
+        QCOMPARE(dialog.variantTable()->rowCount(), 6); // still shown, so the message can be matched to a row
         // The row the message points at (/variants/1) is drawn in the message's colour, the others are not.
         const QColor red =
             dialog.findChild<QLabel *>(QStringLiteral("compressError"))->palette().color(QPalette::WindowText);
