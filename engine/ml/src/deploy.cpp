@@ -69,10 +69,9 @@ void updateMasks(GraphNet &net, const NetworkDescription &network, double progre
     }
 }
 
-GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &network, const NetworkDescription &lowered,
+GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &lowered,
                         const std::map<std::string, std::string> &renamed)
 {
-    (void)network;
     torch::NoGradGuard noGrad;
     GraphNet low(lowered, 0);
     for (GraphNode &target : low->nodes()) {

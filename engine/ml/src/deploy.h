@@ -20,11 +20,11 @@ namespace psc::ml {
 void updateMasks(GraphNet &net, const NetworkDescription &network, double progress);
 
 /**
- * Builds the deployable network `lowered` (lowerForDeployment(network), `renamed` its map) from a trained
- * `net` of `network`: weights and biases copied, each removed batch norm folded into its producer
+ * Builds the deployable network `lowered` (lowerForDeployment() of the trained network, `renamed` its map)
+ * from the trained `net`: weights and biases copied, each removed batch norm folded into its producer
  * (W' = W gamma / sigma, b' = (b - mu) gamma / sigma + beta), masks carried over.
  */
-GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &network, const NetworkDescription &lowered,
+GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &lowered,
                         const std::map<std::string, std::string> &renamed);
 
 /** The trained deployable model: parameters (OIHW / [out, in]) and the ranges the net recorded. */

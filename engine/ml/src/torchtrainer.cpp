@@ -375,7 +375,7 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
     //    or post-training calibration of the activation ranges (docs/quantization.md).
     std::map<std::string, std::string> renamed;
     const NetworkDescription lowered = lowerForDeployment(network, &renamed);
-    GraphNet low = foldBatchNorms(net, network, lowered, renamed);
+    GraphNet low = foldBatchNorms(net, lowered, renamed);
     session.deployPhase(low, lowered, result);
     return result;
 }
