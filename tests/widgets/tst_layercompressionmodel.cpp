@@ -176,6 +176,30 @@ private Q_SLOTS:
         QCOMPARE(raw(model, model.totalsRow(), M::SizeAfterColumn).toLongLong(), 32);
     }
 
+    void channelsRemovedFromASparseLayerShowAgainstTheParent()
+    {
+        // Channel removal keeps an already sparse layer's pattern; against its parent the shape tells.
+        const NetworkDescription parent = parseNetworkJson(R"({"input": {"channels": 1, "height": 6, "width": 6},
+            "layers": [{"type": "conv2d", "name": "c", "out_channels": 8, "kernel": 3},
+                       {"type": "global_avg_pool", "name": "g"}, {"type": "dense", "name": "fc", "units": 4}]})",
+                                                           "parent");
+        const NetworkDescription child = parseNetworkJson(R"({"input": {"channels": 1, "height": 6, "width": 6},
+            "layers": [{"type": "conv2d", "name": "c", "out_channels": 6, "kernel": 3,
+                        "sparsity": {"pattern": "unstructured", "fraction": 0.5}},
+                       {"type": "global_avg_pool", "name": "g"}, {"type": "dense", "name": "fc", "units": 4}]})",
+                                                          "child");
+        LayerCompressionModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setNetwork(child, &parent);
+        using M = LayerCompressionModel;
+        QCOMPARE(text(model, 0, M::PatternColumn), QStringLiteral("unstructured, 6 of 8 channels"));
+        QCOMPARE(text(model, 2, M::PatternColumn), QStringLiteral("none")); // fc has as many units as before
+        QVERIFY(model.index(0, M::PatternColumn).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("2 of the parent's 8 output channels were removed")));
+        model.setNetwork(child);
+        QCOMPARE(text(model, 0, M::PatternColumn), QStringLiteral("unstructured"));
+    }
+
     void patternTexts()
     {
         SparsitySpec s;

@@ -90,7 +90,7 @@ QString LayerCompressionModel::encodingText(WeightEncoding encoding)
     return {};
 }
 
-void LayerCompressionModel::setNetwork(const NetworkDescription &network)
+void LayerCompressionModel::setNetwork(const NetworkDescription &network, const NetworkDescription *parent)
 {
     beginResetModel();
     m_network = {};
@@ -120,6 +120,12 @@ void LayerCompressionModel::setNetwork(const NetworkDescription &network)
                                          : 0.0;
             if (spec.sparsity.isSparse() && !channel)
                 x.encoding = deployedEncoding(shape, l.weightBits, spec.sparsity, l.nonZeroWeights);
+            if (parent && (spec.type == LayerType::Conv2d || spec.type == LayerType::Dense) &&
+                spec.sparsity.pattern != SparsityPattern::ChannelStructured) {
+                for (const LayerSpec &p : parent->layers)
+                    if (p.name == l.name && p.type == spec.type && p.outChannels > spec.outChannels)
+                        x.parentChannels = p.outChannels;
+            }
             m_totals.weights += x.weights;
             m_totals.nonZeros += l.nonZeroWeights;
             m_totals.weightBitSum += double(x.weights) * l.weightBits;
@@ -198,7 +204,14 @@ QVariant LayerCompressionModel::layerData(int row, int column, int role) const
     case SparsityColumn:
         return !x.compressible ? QVariant() : raw ? QVariant(x.sparsity) : QVariant(percent(x.sparsity));
     case PatternColumn:
-        return x.compressible ? QVariant(patternText(sparsity)) : QVariant();
+        if (!x.compressible)
+            return {};
+        if (x.parentChannels > 0)
+            return tr("%1, %2 of %3 channels")
+                .arg(patternText(sparsity))
+                .arg(m_network.layers[std::size_t(row)].outChannels)
+                .arg(x.parentChannels);
+        return patternText(sparsity);
     case ParamsColumn:
         return !weighted ? QVariant()
                : raw     ? QVariant(qint64(l.params))
@@ -286,6 +299,12 @@ QString LayerCompressionModel::toolTip(int row, int column) const
             return tr("%1 of the output channels were removed; the layer's shape, parameters and sizes are those "
                       "after the removal")
                 .arg(percent(s.fraction));
+        if (x.parentChannels > 0)
+            return tr("%1 of %2 weights are non-zero; %3 of the parent's %4 output channels were removed")
+                .arg(l.nonZeroWeights)
+                .arg(x.weights)
+                .arg(x.parentChannels - m_network.layers[std::size_t(row)].outChannels)
+                .arg(x.parentChannels);
         return tr("%1 of %2 weights are non-zero").arg(l.nonZeroWeights).arg(x.weights);
     case SizeAfterColumn:
         if (l.params <= 0)

@@ -48,8 +48,13 @@ public:
 
     explicit LayerCompressionModel(QObject *parent = nullptr);
 
-    /** Shows `network`. Throws NetworkError (an InputError) if it cannot be analysed; the model is then empty. */
-    void setNetwork(const NetworkDescription &network);
+    /**
+     * Shows `network`. Throws NetworkError (an InputError) if it cannot be analysed; the model is then empty.
+     * With the network of a compressed trial's `parent`, a conv2d or dense layer that has fewer output channels
+     * than the parent's layer of the same name says so in its pattern ("unstructured, 36 of 48 channels"): channel
+     * removal from an already sparse layer keeps the layer's sparsity pattern, so only the shapes show it.
+     */
+    void setNetwork(const NetworkDescription &network, const NetworkDescription *parent = nullptr);
     void clear();
 
     const NetworkDescription &network() const { return m_network; }
@@ -77,6 +82,7 @@ private:
         std::int64_t weights = 0;  ///< weights without biases
         double sparsity = 0.0;     ///< zero weights / weights, or removed channels for "channel"
         WeightEncoding encoding = WeightEncoding::Dense;
+        int parentChannels = 0; ///< output channels of the parent's layer when it had more, else 0
     };
     struct Totals
     {

@@ -94,13 +94,15 @@ void LayerCompressionView::setTrial(const Trial &trial, const Trial *parent)
         showMessage(error);
         return;
     }
-    if (!showNetwork(*network, tr("Trial %1").arg(trial.number)) || !trial.parentId)
+    QString ignored;
+    const auto parentNetwork = parent ? readNetwork(*parent, &ignored) : std::nullopt;
+    if (!showNetwork(*network, tr("Trial %1").arg(trial.number), parentNetwork ? &*parentNetwork : nullptr) ||
+        !trial.parentId)
         return;
 
     QString parentText = parent ? tr("<b>trial %1</b>").arg(parent->number) : tr("trial id %1").arg(*trial.parentId);
     if (parent) {
-        QString ignored;
-        if (const auto parentNetwork = readNetwork(*parent, &ignored)) {
+        if (parentNetwork) {
             try {
                 const double bytes = double(analyzeNetwork(*parentNetwork).totalWeightBytes);
                 parentText += tr(" (%1 deployed)").arg(formatMetricValue(kBytes, bytes));
@@ -121,10 +123,11 @@ void LayerCompressionView::setNetwork(const NetworkDescription &network, const Q
     showNetwork(network, title);
 }
 
-bool LayerCompressionView::showNetwork(const NetworkDescription &network, const QString &title)
+bool LayerCompressionView::showNetwork(const NetworkDescription &network, const QString &title,
+                                       const NetworkDescription *parent)
 {
     try {
-        m_model->setNetwork(network);
+        m_model->setNetwork(network, parent);
     } catch (const std::exception &e) {
         showMessage(tr("%1: cannot analyse its network: %2").arg(title, QString::fromUtf8(e.what())));
         return false;
