@@ -10,6 +10,7 @@
 #include "psc/quant/integerinference.h"
 
 #include "fakequantreference.h"
+#include "testmodels.h"
 
 #include <QTest>
 
@@ -53,39 +54,7 @@ const char *kInputResidualNet = R"({"name": "inres", "input": {"channels": 4, "h
     {"type": "global_avg_pool", "name": "gap"},
     {"type": "dense", "name": "fc", "units": 3}]})";
 
-TrainedModel randomModel(const std::string &json, std::mt19937 &rng)
-{
-    TrainedModel m;
-    m.network = parseNetworkJson(json, "test network");
-    m.inputMean = 0.2860;
-    m.inputStd = 0.3530;
-    const auto inputs = layerInputIndices(m.network);
-    const auto shapes = inferShapes(m.network, inputs);
-    std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-    for (std::size_t i = 0; i < m.network.layers.size(); ++i) {
-        const LayerSpec &l = m.network.layers[i];
-        if (!hasWeights(l.type))
-            continue;
-        const int src = inputs[i].front();
-        const Shape in = src == kNetworkInput ? m.network.input : shapes[std::size_t(src)];
-        const int out = shapes[i].channels;
-        LayerParameters p;
-        if (l.type == LayerType::Dense)
-            p.weight.shape = {out, int(in.elements())};
-        else
-            p.weight.shape = {out, l.type == LayerType::Conv2d ? in.channels : 1, l.kernelH, l.kernelW};
-        const float amplitude = 1.7f / std::sqrt(float(p.weight.elements() / out));
-        for (std::int64_t e = 0; e < p.weight.elements(); ++e)
-            p.weight.values.push_back(amplitude * unit(rng));
-        if (l.bias) {
-            p.bias.shape = {out};
-            for (int c = 0; c < out; ++c)
-                p.bias.values.push_back(0.2f * unit(rng));
-        }
-        m.parameters[l.name] = p;
-    }
-    return m;
-}
+using testing::randomModel;
 
 std::vector<std::uint8_t> randomImages(const Shape &shape, int count, std::mt19937 &rng)
 {

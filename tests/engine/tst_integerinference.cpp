@@ -4,6 +4,7 @@
 // trained-model format and bad input.
 
 #include "fakequantreference.h"
+#include "testmodels.h"
 
 #include "psc/compress/factorization.h"
 #include "psc/core/error.h"
@@ -41,63 +42,10 @@ bool contains(const std::string &text, const std::string &part)
     return text.find(part) != std::string::npos;
 }
 
-/** A TrainedModel for `json` with random weights (some pruned to exact zeros) and Fashion-MNIST statistics. */
+/** A TrainedModel for `json` with random weights (a fifth pruned to exact zeros) and Fashion-MNIST statistics. */
 TrainedModel randomModel(const std::string &json, std::mt19937 &rng)
 {
-    TrainedModel m;
-    m.network = parseNetworkJson(json, "test network");
-    m.inputMean = 0.2860;
-    m.inputStd = 0.3530;
-    const auto shapes = inferShapes(m.network);
-    std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-    std::uniform_real_distribution<float> chance(0.0f, 1.0f);
-    for (std::size_t i = 0; i < m.network.layers.size(); ++i) {
-        const LayerSpec &l = m.network.layers[i];
-        if (!hasWeights(l.type))
-            continue;
-        const Shape in = i == 0 ? m.network.input : [&] {
-            for (std::size_t j = 0; j < i; ++j) {
-                if (m.network.layers[j].name == l.inputs[0])
-                    return shapes[j];
-            }
-            return m.network.input;
-        }();
-        const int out = shapes[i].channels;
-        LayerParameters p;
-        if (isFactorized(l.type)) {
-            // Dense factors scaled so that each stage keeps the variance of its input.
-            const bool kron = l.type == LayerType::Kronecker;
-            p.weight.shape = kron ? std::vector<int>{l.kronA.out, l.kronA.in} : std::vector<int>{out, l.rank};
-            p.factor.shape = kron ? std::vector<int>{l.kronB.out, l.kronB.in} : std::vector<int>{l.rank, in.channels};
-            for (FloatTensor *t : {&p.weight, &p.factor}) {
-                const float amplitude = 1.7f / std::sqrt(float(t->shape[1]));
-                for (std::int64_t e = 0; e < t->elements(); ++e)
-                    t->values.push_back(amplitude * unit(rng));
-            }
-            if (l.bias) {
-                p.bias.shape = {out};
-                for (int c = 0; c < out; ++c)
-                    p.bias.values.push_back(0.2f * unit(rng));
-            }
-            m.parameters[l.name] = p;
-            continue;
-        }
-        if (l.type == LayerType::Dense)
-            p.weight.shape = {out, int(in.elements())};
-        else
-            p.weight.shape = {out, l.type == LayerType::Conv2d ? in.channels : 1, l.kernelH, l.kernelW};
-        const float fanIn = float(p.weight.elements() / out);
-        const float amplitude = 1.7f / std::sqrt(fanIn);
-        for (std::int64_t e = 0; e < p.weight.elements(); ++e)
-            p.weight.values.push_back(l.weightBits > 1 && chance(rng) < 0.2f ? 0.0f : amplitude * unit(rng));
-        if (l.bias) {
-            p.bias.shape = {out};
-            for (int c = 0; c < out; ++c)
-                p.bias.values.push_back(0.2f * unit(rng));
-        }
-        m.parameters[l.name] = p;
-    }
-    return m;
+    return testing::randomModel(json, rng, 0.2f);
 }
 
 std::vector<std::uint8_t> randomImages(const Shape &shape, int count, std::mt19937 &rng)

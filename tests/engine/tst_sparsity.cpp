@@ -3,6 +3,8 @@
 #include <psc/compress/sparsity.h>
 #include <psc/core/error.h>
 
+#include "testmodels.h"
+
 #include <QTest>
 
 #include <algorithm>
@@ -26,33 +28,9 @@ using psc::WeightShape;
 
 namespace {
 
-SparsitySpec unstructured(double fraction = 0.0)
-{
-    SparsitySpec s;
-    s.pattern = SparsityPattern::Unstructured;
-    s.fraction = fraction;
-    return s;
-}
-
-SparsitySpec dbb(int nnz, int bz)
-{
-    SparsitySpec s;
-    s.pattern = SparsityPattern::Dbb;
-    s.blockSize = bz;
-    s.maxNonZeros = nnz;
-    s.fraction = 1.0 - double(nnz) / bz;
-    return s;
-}
-
-SparsitySpec nm(int n, int m)
-{
-    SparsitySpec s;
-    s.pattern = SparsityPattern::NM;
-    s.n = n;
-    s.m = m;
-    s.fraction = 1.0 - double(n) / m;
-    return s;
-}
+using psc::testing::dbb;
+using psc::testing::nm;
+using psc::testing::unstructured;
 
 SparsitySpec channels(double fraction = 0.0)
 {
