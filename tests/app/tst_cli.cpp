@@ -4,6 +4,8 @@
 #include "psc/quant/trainedmodel.h"
 #include "psc/study/studystore.h"
 
+#include "linearmodel.h"
+
 #include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
@@ -106,24 +108,7 @@ QString handMadeStudy(const QTemporaryDir &dir)
     store->insertTrial(t);
     store->putArtifact(t.id, "weights", "torch-archive", {1, 2, 3});
     store->insertTrial(t);
-    TrainedModel m;
-    m.network.name = "linear";
-    m.network.input = Shape{1, 28, 28};
-    LayerSpec flatten;
-    flatten.type = LayerType::Flatten;
-    flatten.name = "flatten";
-    flatten.inputs = {"input"};
-    LayerSpec logits;
-    logits.type = LayerType::Dense;
-    logits.name = "logits";
-    logits.inputs = {"flatten"};
-    logits.outChannels = 10;
-    m.network.layers = {flatten, logits};
-    LayerParameters zero;
-    zero.weight = {{10, 784}, std::vector<float>(7840, 0.0f)};
-    zero.bias = {{10}, std::vector<float>(10, 0.0f)};
-    m.parameters["logits"] = zero;
-    m.ranges = {{"input", {0.0f, 1.0f}}, {"logits", {-1.0f, 1.0f}}};
+    const TrainedModel m = testing::zeroLinearModel();
     store->insertTrial(t);
     store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
     return db;

@@ -38,6 +38,8 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include "linearmodel.h"
+
 #include <QTest>
 
 using namespace psc;
@@ -121,22 +123,7 @@ qint64 addCompressedChild(const QString &path, qint64 parentId)
 QString handMadeStudy(const QString &path)
 {
     auto store = StudyStore::create(path.toStdString(), StudySpec::fromFile(kDemoSpec.toStdString()).toJson());
-    TrainedModel m;
-    m.network.name = "linear";
-    m.network.input = Shape{1, 28, 28};
-    LayerSpec flatten;
-    flatten.type = LayerType::Flatten;
-    flatten.name = "flatten";
-    flatten.inputs = {"input"};
-    LayerSpec logits;
-    logits.type = LayerType::Dense;
-    logits.name = "logits";
-    logits.inputs = {"flatten"};
-    logits.outChannels = 10;
-    m.network.layers = {flatten, logits};
-    m.parameters["logits"].weight = {{10, 784}, std::vector<float>(7840, 0.0f)};
-    m.parameters["logits"].bias = {{10}, std::vector<float>(10, 0.0f)};
-    m.ranges = {{"input", {0.0f, 1.0f}}, {"logits", {-1.0f, 1.0f}}};
+    const TrainedModel m = testing::zeroLinearModel();
     Trial t;
     t.architectureJson = networkToJson(m.network);
     t.parametersJson = "{}";
