@@ -311,4 +311,22 @@ int StudyStore::recoverInterrupted()
     return static_cast<int>(failed + reset);
 }
 
+bool StudyStore::returnToPending(std::int64_t id)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id = ?1 AND (SELECT state FROM trials WHERE id = ?1) = "
+                       "'running'")
+        .bind(1, id)
+        .run();
+    sql::Query(*d->db, "UPDATE trials SET state = 'pending', started_at = NULL, "
+                       "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                       "WHERE id = ?1 AND state = 'running'")
+        .bind(1, id)
+        .run();
+    const bool changed = d->db->changes() > 0;
+    transaction.commit();
+    return changed;
+}
+
 } // namespace psc

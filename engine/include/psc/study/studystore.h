@@ -152,6 +152,12 @@ public:
      * (e.g. out of memory) cannot stall the study. Call before starting any worker; returns how many changed.
      */
     int recoverInterrupted();
+    /**
+     * For a clean stop (Ctrl-C, SIGTERM, the GUI's Cancel): the Running trial `id` goes back to Pending without
+     * counting an interruption (its started_at cleared, its artifacts deleted, its metrics kept), so stopping a
+     * run never fails a trial. A trial in any other state is left alone; returns whether it changed.
+     */
+    bool returnToPending(std::int64_t id);
 
     // --- reading (both modes) ---
 
