@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "compressionjob.h"
 
-#include "studysession.h"
-
 #include "models/metricformat.h"
 
 #include "psc/compress/compressvariant.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/ml/torchtrainer.h"
-#include "psc/study/studystore.h"
+#include "psc/study/studysession.h"
 
 #include <QStringList>
 
@@ -96,34 +94,23 @@ QString CompressionJob::title() const
 
 void CompressionJob::run(JobContext &ctx)
 {
-    const std::string file = m_path.toStdString();
-    auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
-    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
-    // Bad input (the parent, a variant that does not fit it) fails here, before the dataset is loaded and
-    // before anything is written.
-    const TrainedModel parentModel = CompressionRunner::loadParent(*store, m_parentNumber);
-    for (const CompressionVariant &v : m_config.variants)
-        applyCompressionVariant(parentModel, v);
-
+    // The GUI runs one job per study at a time and this session holds the study's writer.
+    auto session = StudySession::open(m_path.toStdString(), StudySession::Options{});
+    // Bad input (the parent, a variant that does not fit it) fails here, before the dataset is loaded and before
+    // anything is written.
+    session->checkCompression(m_parentNumber, m_config);
     ctx.progress(0.0, "compressing trial " + std::to_string(m_parentNumber) + ": loading the dataset");
-    StudyEnvironment env;
-    prepareStudyEnvironment(env, spec);
+    session->data();
     ctx.checkpoint();
-    // The GUI runs one job per study at a time and this one holds the study's writer, so trials left Running
-    // were interrupted (a cancelled compression, a killed process): children become Pending and are finished
-    // below if this config asks for them again.
-    store->recoverInterrupted();
 
     ml::TorchTrainer trainer;
-    CompressionRunner runner(*store, spec, trainer, env.data, CompressionRunner::Options{&env.targets});
-    runner.setChildFinishedCallback([this](const CompressedChild &c) {
-        if (m_childFinished)
-            m_childFinished(c);
-    });
     // The status bar shows one line: say which trial the "child 2/3 (int4): fine-tuning" belongs to.
     const std::string prefix = "compressing trial " + std::to_string(m_parentNumber) + ": ";
     JobContext labelled(&ctx, [&ctx, &prefix](double f, const std::string &text) { ctx.progress(f, prefix + text); });
-    m_outcome->summary = runner.run(m_parentNumber, m_config, labelled);
+    m_outcome->summary = session->compress(trainer, m_parentNumber, m_config, labelled, [this](const CompressedChild &c) {
+        if (m_childFinished)
+            m_childFinished(c);
+    });
     if (m_outcome->summary->cancelled)
         throw JobCancelled();
 }

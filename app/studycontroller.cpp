@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "studycontroller.h"
 
-#include "studysession.h"
+#include "trainingthreads.h"
 
 #include "psc/compress/compressvariant.h"
 #include "psc/core/error.h"

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "studyjob.h"
 
-#include "studysession.h"
-
-#include "psc/core/error.h"
 #include "psc/ml/torchtrainer.h"
-#include "psc/study/studystore.h"
+#include "psc/study/studysession.h"
 
 #include <QFileInfo>
 #include <QThreadPool>
@@ -40,38 +37,24 @@ QString StudyJob::title() const
 void StudyJob::run(JobContext &ctx)
 {
     const std::string path = m_path.toStdString();
-    std::unique_ptr<StudyStore> store;
-    StudySpec spec;
-    if (m_spec) {
-        spec = *m_spec;
-    } else {
-        store = StudyStore::open(path, StudyStore::Mode::ReadWrite);
-        spec = StudySpec::fromJson(store->specJson(), path + " (stored spec)");
-    }
     ctx.progress(0.0, "loading the dataset");
-    StudyEnvironment env;
-    prepareStudyEnvironment(env, spec);
-    ctx.checkpoint();
-    if (!store) {
-        store = StudyStore::create(path, spec.toJson());
+    const StudySession::Options options{m_heavyPool, m_parallel};
+    std::unique_ptr<StudySession> session;
+    if (m_spec) {
+        session = StudySession::create(path, *m_spec, options);
         if (m_hooks.storeCreated)
             m_hooks.storeCreated(m_path);
+    } else {
+        session = StudySession::open(path, options);
     }
-
+    ctx.checkpoint();
     ml::TorchTrainer trainer;
-    StudyRunner runner(*store, spec, *env.strategy, trainer, env.data, m_heavyPool,
-                       StudyRunner::Options{std::nullopt, m_parallel, &env.targets});
-    runner.setTrialFinishedCallback([this](const Trial &) {
+    // The session drains its trainings and closes the store (the study file complete on its own) on every way out.
+    m_outcome->summary = session->search(trainer, std::nullopt, ctx, [this](const Trial &) {
         if (m_hooks.trialFinished)
             m_hooks.trialFinished();
     });
-    const StudyRunSummary summary = runner.run(ctx);
-    // run() has collected every training it started, but their tasks may still be returning: the runner
-    // must outlive them. Only this job trains on the heavy pool.
-    if (m_heavyPool)
-        m_heavyPool->waitForDone();
-    m_outcome->summary = summary;
-    if (summary.cancelled)
+    if (m_outcome->summary->cancelled)
         throw JobCancelled();
 }
 

@@ -3,14 +3,13 @@
 #include "cli.h"
 #include "cliutil.h"
 #include "studyreport.h"
-#include "studysession.h"
+#include "trainingthreads.h"
 
 #include "psc/compress/compressionconfig.h"
-#include "psc/compress/compressvariant.h"
 #include "psc/core/error.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/ml/torchtrainer.h"
-#include "psc/study/compressionrunner.h"
+#include "psc/study/studysession.h"
 #include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
@@ -125,36 +124,26 @@ int compressCommand(const QStringList &args)
     // Everything that can be wrong with the input is checked before the dataset is loaded and anything is written.
     const CompressionConfig config = CompressionConfig::fromFile(parser.value(QStringLiteral("config")).toStdString());
     const std::string file = parser.positionalArguments().front().toStdString();
-    auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
-    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
-    const std::int64_t number = trialArg == QLatin1String("best") ? bestTrialNumber(*store, spec, file) : given;
-    Trial parent;
-    const TrainedModel parentModel = CompressionRunner::loadParent(*store, number, &parent);
-    for (const CompressionVariant &v : config.variants)
-        applyCompressionVariant(parentModel, v);
-
-    StudyEnvironment env;
-    prepareStudyEnvironment(env, spec);
-    // This process holds the study's write lock, so trials left Running were interrupted: children of an earlier
-    // compress become Pending and are finished below if this config asks for them again.
-    store->recoverInterrupted();
     const ThreadBudget budget = studyThreadBudget(1);
+    auto session = StudySession::open(file, {nullptr, 1});
+    const StudySpec &spec = session->spec();
+    const std::int64_t number =
+        trialArg == QLatin1String("best") ? bestTrialNumber(session->store(), spec, file) : given;
+    const Trial parent = session->checkCompression(number, config);
+
     configureTrainingThreads(budget.torchThreads);
     ml::TorchTrainer trainer;
-
     ProgressPrinter progress;
     JobContext ctx([&progress](double f, const std::string &text) { progress.update(f, text); });
     SignalCanceller canceller(ctx, "the same 'paretoscope compress' command finishes the interrupted variant");
-    CompressionRunner runner(*store, spec, trainer, env.data, CompressionRunner::Options{&env.targets});
     int failed = 0;
-    runner.setChildFinishedCallback([&](const CompressedChild &c) {
+    printErr("compressing trial " + std::to_string(parent.number) + " of study " + spec.name + " (" + file +
+             "): " + std::to_string(config.variants.size()) + " variant(s)\n");
+    const CompressionSummary s = session->compress(trainer, number, config, ctx, [&](const CompressedChild &c) {
         progress.finish();
         failed += c.trial.state == TrialState::Failed;
         printOut(childLine(c, parent));
     });
-    printErr("compressing trial " + std::to_string(parent.number) + " of study " + spec.name + " (" + file +
-             "): " + std::to_string(config.variants.size()) + " variant(s)\n");
-    const CompressionSummary s = runner.run(number, config, ctx);
     progress.finish();
     if (s.cancelled) {
         printErr("cancelled; run the same command again to finish the remaining variants\n");

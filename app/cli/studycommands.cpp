@@ -3,17 +3,15 @@
 #include "cli.h"
 #include "cliutil.h"
 #include "studyreport.h"
-#include "studysession.h"
+#include "trainingthreads.h"
 
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobmanager.h"
 #include "psc/ml/torchtrainer.h"
 #include "psc/plugins/pluginregistry.h"
-#include "psc/study/studyrunner.h"
+#include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
-
-#include <QThreadPool>
 
 #include <filesystem>
 
@@ -52,35 +50,33 @@ RunArgs runArgs(const QCommandLineParser &parser)
     return r;
 }
 
-int runStudy(StudyStore &store, const StudySpec &spec, StudyEnvironment &env, const RunArgs &args)
+ThreadBudget prepareThreads(const RunArgs &args)
 {
     const ThreadBudget budget = studyThreadBudget(args.parallel);
     configureTrainingThreads(budget.torchThreads);
-    ml::TorchTrainer trainer;
-    QThreadPool heavy;
-    heavy.setMaxThreadCount(budget.heavyThreads);
+    return budget;
+}
 
+int runStudy(StudySession &session, const RunArgs &args, const ThreadBudget &budget)
+{
+    const StudySpec &spec = session.spec();
+    ml::TorchTrainer trainer;
     ProgressPrinter progress;
     JobContext ctx([&progress](double f, const std::string &text) { progress.update(f, text); });
     SignalCanceller canceller(ctx, "'paretoscope resume' continues the study");
-    StudyRunner runner(store, spec, *env.strategy, trainer, env.data, &heavy,
-                       StudyRunner::Options{args.trials, budget.heavyThreads, &env.targets});
-    runner.setTrialFinishedCallback([&](const Trial &t) {
+    printErr("study " + spec.name + ": " + std::to_string(budget.heavyThreads) + " training(s) at once, " +
+             std::to_string(budget.torchThreads) + " torch thread(s) each\n");
+    const StudyRunSummary s = session.search(trainer, args.trials, ctx, [&](const Trial &t) {
         progress.finish();
         printErr(formatTrialLine(t, spec));
     });
-    printErr("study " + spec.name + ": " + std::to_string(budget.heavyThreads) + " training(s) at once, " +
-             std::to_string(budget.torchThreads) + " torch thread(s) each\n");
-    const StudyRunSummary s = runner.run(ctx);
-    heavy.waitForDone();
     progress.finish();
 
-    printOut(formatStudy(spec, store.trials(), store.path().string()));
-    printOut("\n" + std::to_string(s.trained) + " trained, " + std::to_string(s.cached) + " cached, " +
-             std::to_string(s.infeasible) + " infeasible, " + std::to_string(s.failed) + " failed in " +
-             formatMetric("train_seconds", s.seconds) + "; study file: " + store.path().string() + "\n");
+    const std::string file = session.store().path().string();
+    printOut(formatStudy(spec, session.store().trials(), file));
+    printOut("\n" + StudySession::describe(s) + "; study file: " + file + "\n");
     if (s.cancelled) {
-        printErr("cancelled; continue with: paretoscope resume " + store.path().string() + "\n");
+        printErr("cancelled; continue with: paretoscope resume " + file + "\n");
         return RuntimeFailure;
     }
     return Success;
@@ -110,10 +106,9 @@ int runStudyCommand(const QStringList &args)
                          "' or choose another --db");
 
     const StudySpec spec = StudySpec::fromFile(parser.positionalArguments().front().toStdString());
-    StudyEnvironment env;
-    prepareStudyEnvironment(env, spec);
-    auto store = StudyStore::create(db, spec.toJson());
-    return runStudy(*store, spec, env, ra);
+    const ThreadBudget budget = prepareThreads(ra);
+    auto session = StudySession::create(db, spec, {nullptr, budget.heavyThreads});
+    return runStudy(*session, ra, budget);
 }
 
 int resumeCommand(const QStringList &args)
@@ -128,11 +123,9 @@ int resumeCommand(const QStringList &args)
         return Success;
     const RunArgs ra = runArgs(parser);
     const std::string file = parser.positionalArguments().front().toStdString();
-    auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
-    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
-    StudyEnvironment env;
-    prepareStudyEnvironment(env, spec);
-    return runStudy(*store, spec, env, ra);
+    const ThreadBudget budget = prepareThreads(ra);
+    auto session = StudySession::open(file, {nullptr, budget.heavyThreads});
+    return runStudy(*session, ra, budget);
 }
 
 int showCommand(const QStringList &args)

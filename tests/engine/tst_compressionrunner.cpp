@@ -337,7 +337,7 @@ private Q_SLOTS:
         QCOMPARE(int(store->trialCounts().total()), before + 2);
     }
 
-    void cancellingLeavesTheChildInFlightForTheNextRun()
+    void cancellingReturnsTheChildInFlightForTheNextRun()
     {
         auto store = makeStudy("cancel.psc", m_spec);
         ScriptedFineTuner trainer;
@@ -346,16 +346,52 @@ private Q_SLOTS:
         const CompressionSummary s = compress(*store, m_spec, trainer, 0, kConfig, &ctx);
         QVERIFY(s.cancelled);
         QCOMPARE(int(s.children.size()), 1);
-        QVERIFY(s.children[0].trial.state == TrialState::Running);
-        QCOMPARE(int(store->trialCounts().running), 1);
-        // As the CLI does for a study it owns: the interrupted child goes back to Pending and is finished by the
-        // next run that asks for the same variant, instead of a new child being made.
-        store->recoverInterrupted();
+        // A clean stop: the child goes back to Pending at once, with no interruption counted.
+        QVERIFY(s.children[0].trial.state == TrialState::Pending);
+        QCOMPARE(s.children[0].trial.interruptions, 0);
+        QCOMPARE(int(store->trialCounts().running), 0);
+        // The next run that asks for the same variant finishes it instead of making a new child.
         trainer.beforeFineTune = nullptr;
         const CompressionSummary next = compress(*store, m_spec, trainer, 0, kConfig);
         QCOMPARE(next.children[0].trial.id, s.children[0].trial.id);
         QVERIFY(next.children[0].trial.state == TrialState::Complete);
         QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Derived).total()), 4);
+    }
+
+    // A process killed while fine-tuning the same child again and again (kill -9; recoverInterrupted() counts each
+    // death) resumes that child each time and, once it has given up on it, reports it: never a second child of
+    // the same variant.
+    void aKilledChildIsResumedNeverDuplicated()
+    {
+        auto store = makeStudy("killed.psc", m_spec);
+        ScriptedFineTuner trainer;
+        const char *config = R"({"fine_tune": {"epochs": 0}, "variants": [{"name": "int4", "weight_bits": 4}]})";
+        JobContext stop;
+        trainer.beforeFineTune = [&] { stop.cancel(); };
+        const std::int64_t id = compress(*store, m_spec, trainer, 0, config, &stop).children[0].trial.id;
+        for (int death = 1; death < StudyStore::kMaxInterruptions; ++death) {
+            // What a kill -9 while fine-tuning leaves, then what the next `compress` does first.
+            store->markRunning(id, 1.0);
+            store->recoverInterrupted();
+            const auto t = store->trial(id);
+            QCOMPARE(t->interruptions, death);
+            JobContext again;
+            trainer.beforeFineTune = [&] { again.cancel(); };
+            const CompressionSummary s = compress(*store, m_spec, trainer, 0, config, &again);
+            QCOMPARE(s.children[0].trial.id, id);
+            QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Derived).total()), 1);
+        }
+        QVERIFY(store->trial(id)->state == TrialState::Pending);
+        store->markRunning(id, 1.0);
+        store->recoverInterrupted(); // the last death: given up
+        QVERIFY(store->trial(id)->state == TrialState::Failed);
+        trainer.beforeFineTune = nullptr;
+        const std::size_t fineTunes = trainer.starts.size();
+        const CompressionSummary last = compress(*store, m_spec, trainer, 0, config);
+        QVERIFY(last.children[0].reused);
+        QCOMPARE(last.children[0].trial.id, id);
+        QCOMPARE(trainer.starts.size(), fineTunes);
+        QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Derived).total()), 1);
     }
 
     void childrenOfChildren()

@@ -19,9 +19,12 @@
 #include <QTest>
 #include <QThreadPool>
 
+#include <sqlite3.h>
+
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <thread>
 
 using namespace psc;
 
@@ -243,14 +246,125 @@ private Q_SLOTS:
         const StudyRunSummary s = runner.run(ctx);
         QVERIFY(s.cancelled);
         QVERIFY(!s.budgetReached);
+        // A clean stop returns the trial in flight to Pending and counts no interruption.
         const TrialCounts c = store->trialCounts();
-        QCOMPARE(int(c.running), 1);
+        QCOMPARE(int(c.running), 0);
+        QCOMPARE(int(c.pending), 1);
         QVERIFY(c.finished() < 10);
+        for (const Trial &t : store->trials())
+            QCOMPARE(t.interruptions, 0);
         store.reset();
         auto again = StudyStore::open(file("cancel.psc"), StudyStore::Mode::ReadWrite);
         ScriptedTrainer plain;
         QCOMPARE(run(*again, m_spec, plain, 10).finishedTotal, 10);
         QCOMPARE(int(again->trialCounts().running), 0);
+    }
+
+    // Three clean stops in a row never fail a trial: only a process that died counts as an interruption.
+    void cleanStopsAreNotInterruptions()
+    {
+        auto store = StudyStore::create(file("stops.psc"), m_spec.toJson());
+        class CancellingTrainer : public ScriptedTrainer
+        {
+        public:
+            JobContext *study = nullptr;
+            TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
+                              JobContext &ctx) override
+            {
+                study->cancel();
+                return ScriptedTrainer::train(n, r, d, s, ctx);
+            }
+        } trainer;
+        std::int64_t first = 0;
+        for (int stop = 0; stop < StudyStore::kMaxInterruptions + 1; ++stop) {
+            StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get()});
+            JobContext ctx;
+            trainer.study = &ctx;
+            QVERIFY(runner.run(ctx).cancelled);
+            const auto pending = store->trials(TrialState::Pending);
+            QCOMPARE(int(pending.size()), 1);
+            if (stop == 0)
+                first = pending.front().id;
+            QCOMPARE(pending.front().id, first); // the same trial each time, never a new one
+            QCOMPARE(pending.front().interruptions, 0);
+        }
+        QCOMPARE(int(store->trialCounts().failed), 0);
+    }
+
+    // A store that fails in the middle of a run with two trainings at once: run() throws the store's error only
+    // after the other training has stopped and returned (nothing of the runner is used after it returns), no
+    // trial is left Running, and resume finishes the study.
+    void aStoreFailureDrainsTheTrainingsInFlight()
+    {
+        const std::filesystem::path path = file("fault.psc");
+        auto store = StudyStore::create(path, m_spec.toJson());
+        class SabotagingTrainer : public ScriptedTrainer
+        {
+        public:
+            std::string file;
+            std::atomic<int> started{0};
+            std::atomic<bool> otherReturned{false};
+            TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
+                              JobContext &ctx) override
+            {
+                if (started++ == 0) {
+                    // The first training to run makes every later commit of a finished trial fail, as a full or
+                    // failing disk would, and returns at once.
+                    sqlite3 *db = nullptr;
+                    sqlite3_open(file.c_str(), &db);
+                    sqlite3_busy_timeout(db, 5000);
+                    const int rc = sqlite3_exec(db,
+                                                "CREATE TRIGGER injected BEFORE UPDATE OF state ON trials "
+                                                "WHEN NEW.state = 'complete' BEGIN SELECT RAISE(ABORT, 'injected "
+                                                "failure'); END",
+                                                nullptr, nullptr, nullptr);
+                    sqlite3_close(db);
+                    if (rc != SQLITE_OK)
+                        throw std::runtime_error("could not inject the failure");
+                    return ScriptedTrainer::train(n, r, d, s, ctx);
+                }
+                // The other one is still training when the failure happens: it runs until it is stopped.
+                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+                while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline)
+                    std::this_thread::yield();
+                otherReturned = true;
+                ctx.checkpoint();
+                return ScriptedTrainer::train(n, r, d, s, ctx);
+            }
+        } trainer;
+        trainer.file = path.string();
+        StudySpec spec = m_spec;
+        spec.constraints.clear(); // every candidate is trained
+        QThreadPool pool;
+        pool.setMaxThreadCount(2);
+        {
+            StudyRunner runner(*store, spec, random(), trainer, m_noData, &pool, {6, 2, m_targets.get()});
+            JobContext ctx;
+            std::string error = "<no exception>";
+            try {
+                runner.run(ctx);
+            } catch (const std::exception &e) {
+                error = e.what();
+            }
+            QVERIFY2(error.find("injected failure") != std::string::npos, error.c_str());
+            QVERIFY(trainer.otherReturned.load()); // stopped and returned before run() left
+        }
+        const TrialCounts c = store->trialCounts();
+        QCOMPARE(int(c.running), 0);
+        QCOMPARE(int(c.pending), 2);
+        store.reset();
+        pool.waitForDone();
+
+        sqlite3 *db = nullptr;
+        sqlite3_open(path.c_str(), &db);
+        QCOMPARE(sqlite3_exec(db, "DROP TRIGGER injected", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        auto again = StudyStore::open(path, StudyStore::Mode::ReadWrite);
+        QCOMPARE(again->integrityCheck(), std::string("ok"));
+        ScriptedTrainer plain;
+        QCOMPARE(run(*again, spec, plain, 6).finishedTotal, 6);
+        for (const Trial &t : again->trials())
+            QCOMPARE(t.interruptions, 0);
     }
 
     // Trials derived from others (compression) belong to the CompressionRunner: the search neither trains them

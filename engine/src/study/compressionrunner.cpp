@@ -8,23 +8,18 @@
 #include "psc/net/networkparser.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
+#include "psc/study/trialpipeline.h"
 #include "psc/train/trainer.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <optional>
 
 namespace psc {
 
 namespace {
-
-double nowSeconds()
-{
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string label(const Trial &t)
 {
@@ -68,12 +63,14 @@ struct CompressionRunner::Impl
     const StudySpec &spec;
     Trainer &trainer;
     const Dataset &data;
-    TrialEvaluator evaluator;
+    Options options;
     std::function<void(const CompressedChild &)> onFinished;
 
     Impl(StudyStore &s, const StudySpec &sp, Trainer &t, const Dataset &d, Options o)
-        : store(s), spec(sp), trainer(t), data(d), evaluator(sp, o.targets)
-    {}
+        : store(s), spec(sp), trainer(t), data(d), options(o)
+    {
+        TrialEvaluator(sp, o.targets); // refuses a spec naming an unknown target before anything runs
+    }
 
     void report(const CompressedChild &c) const
     {
@@ -82,110 +79,72 @@ struct CompressionRunner::Impl
     }
 
     /**
-     * An earlier child of `parent` with the same variant and recipe: a finished one (Complete or Infeasible, which
-     * would only be trained again) or else one left Pending by an interrupted run. Failed ones are tried again.
+     * An earlier child of `parent` with the same variant and recipe, in the order: finished (Complete or
+     * Infeasible, which would only be trained again), left Pending by an interrupted run (finished now instead of
+     * starting another), Failed because the process died while it ran StudyStore::kMaxInterruptions times (like a
+     * search trial, it is not tried again). A child whose training failed (diverged, did not quantise) is
+     * derived again.
      */
     std::optional<Trial> earlierChild(const Trial &parent, const Planned &p) const
     {
-        std::optional<Trial> found;
+        std::optional<Trial> pending, gaveUp;
         for (Trial &t : store.trials()) {
             if (t.parentId != parent.id || t.parametersJson != p.parametersJson || t.recipeJson != p.recipeJson)
                 continue;
             if (t.state == TrialState::Complete || t.state == TrialState::Infeasible)
                 return t;
-            if (t.state == TrialState::Pending && !found)
-                found = std::move(t);
+            if (t.state == TrialState::Pending && !pending)
+                pending = std::move(t);
+            else if (t.state == TrialState::Failed && t.interruptions >= StudyStore::kMaxInterruptions && !gaveUp)
+                gaveUp = std::move(t);
         }
-        return found;
+        return pending ? pending : gaveUp;
     }
 
-    /** Fine-tunes and measures one child; returns false if cancelled (the child stays Running). */
-    bool derive(const Trial &parent, const Planned &p, std::size_t index, std::size_t count, JobContext &ctx,
-                CompressedChild &out)
+    /** Fine-tunes and measures one child; returns false if cancelled (the child goes back to Pending). */
+    bool derive(TrialPipeline &pipeline, const Trial &parent, const Planned &p, std::size_t index, std::size_t count,
+                JobContext &ctx, CompressedChild &out)
     {
         out.variant = p.variant->name;
+        std::int64_t id = 0;
         if (auto earlier = earlierChild(parent, p); earlier && earlier->state != TrialState::Pending) {
             out.trial = *earlier;
             out.reused = true;
             report(out);
             return true;
         } else if (earlier) {
-            out.trial = *earlier; // left Pending by an interrupted run: finish it instead of starting another
+            id = earlier->id; // left Pending by an interrupted run: finish it instead of starting another
+            pipeline.adopt(*earlier, p.recipe, p.start);
         } else {
-            Trial &t = out.trial;
-            t.architectureJson = networkToJson(p.start.network, false);
-            t.architectureHash = architectureHash(p.start.network);
-            t.parametersJson = p.parametersJson;
-            t.recipeJson = p.recipeJson;
-            t.parentId = parent.id;
-            t.createdAt = nowSeconds();
-            std::string why;
-            try {
-                t.metrics = evaluator.beforeTraining(p.start.network, &why);
-            } catch (const InputError &e) {
-                t.state = TrialState::Failed;
-                t.error = std::string("invalid architecture: ") + e.what();
-            }
-            if (t.state == TrialState::Pending && !why.empty()) {
-                t.state = TrialState::Infeasible; // like a search candidate: not worth fine-tuning
-                t.error = why;
-            }
-            if (t.state != TrialState::Pending)
-                t.finishedAt = nowSeconds();
-            store.insertTrial(t);
-            if (t.state != TrialState::Pending) {
-                report(out);
+            TrialCandidate c;
+            c.network = p.start.network;
+            c.architectureHash = architectureHash(p.start.network);
+            c.parametersJson = p.parametersJson;
+            c.recipe = p.recipe;
+            c.parentId = parent.id;
+            c.start = p.start;
+            c.useCache = false;
+            out.trial = pipeline.admit(std::move(c));
+            if (out.trial.state != TrialState::Pending) {
+                report(out); // infeasible before fine-tuning, like a search candidate: not worth training
                 return true;
             }
+            id = out.trial.id;
         }
 
-        Trial &t = out.trial;
-        std::vector<Metric> before = t.metrics;
-        try {
-            before = evaluator.beforeTraining(p.start.network);
-        } catch (const std::exception &) {
-            // keep what was stored at insertion
-        }
-        t.startedAt = nowSeconds();
-        store.markRunning(t.id, t.startedAt);
-        t.state = TrialState::Running;
-        const std::uint64_t seed = spec.seed * 0x9E3779B97F4A7C15ULL + std::uint64_t(t.number) + 1;
         const std::string prefix =
             "child " + std::to_string(index + 1) + "/" + std::to_string(count) + " (" + p.variant->name + ")";
-        JobContext child(&ctx, [&](double f, const std::string &text) {
+        ctx.progress(double(index) / double(count), prefix + ": fine-tuning");
+        pipeline.start(id, [&](double f, const std::string &text) {
             ctx.progress((double(index) + std::clamp(f, 0.0, 1.0)) / double(count), prefix + ": " + text);
         });
-        child.progress(0.0, "fine-tuning");
-
-        std::optional<TrainResult> result;
-        double deployed = std::nan("");
-        std::string error;
-        try {
-            result = trainer.fineTune(p.start, p.recipe, data, seed, child);
-            child.progress(1.0, "integer inference");
-            deployed = TrialEvaluator::deployedAccuracy(*result, data, p.recipe, &child);
-        } catch (const JobCancelled &) {
-            return false; // stays Running; a later run with the same variant finishes it once recovered
-        } catch (const std::exception &e) {
-            error = e.what();
-            result.reset();
+        const std::vector<Trial> finished = pipeline.finishAll();
+        if (finished.empty()) {
+            if (auto stored = store.trial(id))
+                out.trial = std::move(*stored);
+            return false; // cancelled: back to Pending; the same request finishes it
         }
-
-        TrialState state = TrialState::Failed;
-        std::vector<Metric> metrics = before;
-        if (result) {
-            std::string why;
-            metrics = evaluator.afterTraining(std::move(metrics), *result, deployed, &why);
-            state = why.empty() ? TrialState::Complete : TrialState::Infeasible;
-            error = why;
-        }
-        store.writeBatch([&] {
-            if (result && !result->weights.empty())
-                store.putArtifact(t.id, "weights", result->weightsFormat, result->weights);
-            store.finishTrial(t.id, state, metrics, error, nowSeconds());
-        });
-        if (auto committed = store.trial(t.id))
-            t = std::move(*committed);
+        out.trial = finished.front();
         report(out);
         return true;
     }
@@ -259,11 +218,12 @@ CompressionSummary CompressionRunner::run(std::int64_t parentNumber, const Compr
         plans.push_back(std::move(p));
     }
 
+    TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, nullptr});
     try {
         for (std::size_t i = 0; i < plans.size(); ++i) {
             ctx.checkpoint();
             CompressedChild child;
-            const bool done = d->derive(parent, plans[i], i, plans.size(), ctx, child);
+            const bool done = d->derive(pipeline, parent, plans[i], i, plans.size(), ctx, child);
             summary.children.push_back(std::move(child));
             if (!done) {
                 summary.cancelled = true;

@@ -28,15 +28,19 @@ std::optional<double> findMetric(const std::vector<Metric> &metrics, const Metri
 
 } // namespace
 
-std::vector<Metric> architectureMetrics(const NetworkDescription &network)
+std::vector<Metric> architectureMetrics(const ModelAnalysis &a)
 {
-    const ModelAnalysis a = analyzeNetwork(network);
     return {{"", "params", double(a.totalParams)},
             {"", "macs", double(a.totalMacs)},
             {"", "weight_bytes", double(a.totalWeightBytes)},
             {"", "float_weight_bytes", 4.0 * double(a.totalParams)},
             {"", "peak_activation_bytes", double(a.peakLiveBytes)},
             {"", "arena_bytes", double(a.arenaBytes)}};
+}
+
+std::vector<Metric> architectureMetrics(const NetworkDescription &network)
+{
+    return architectureMetrics(analyzeNetwork(network));
 }
 
 TrialEvaluator::TrialEvaluator(const StudySpec &spec, const TargetLibrary *targets) : m_spec(spec), m_library(targets)
@@ -67,10 +71,11 @@ TrialEvaluator::TrialEvaluator(const StudySpec &spec, const TargetLibrary *targe
 
 std::vector<Metric> TrialEvaluator::beforeTraining(const NetworkDescription &network, std::string *rejection) const
 {
-    std::vector<Metric> metrics = architectureMetrics(network);
+    // One analysis serves the model metrics and every target.
+    const ModelAnalysis analysis = analyzeNetwork(network);
+    std::vector<Metric> metrics = architectureMetrics(analysis);
     std::string limits;
     if (!m_targets.empty()) {
-        const ModelAnalysis analysis = analyzeNetwork(network);
         const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
         const auto deployment = defaultDeployment(network);
         for (const auto &[id, constrained] : m_targets) {

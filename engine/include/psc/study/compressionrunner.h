@@ -25,10 +25,11 @@ struct CompressedChild
 {
     std::string variant; ///< the variant's name
     /// The child as committed: Complete, Failed (error says why), Infeasible (a constraint of the study, before or
-    /// after fine-tuning), or Running if the run was cancelled while fine-tuning it.
+    /// after fine-tuning), or Pending if the run was cancelled while fine-tuning it (the same request finishes it).
     Trial trial;
-    /// True if the same variant (same parent, variant and fine-tune recipe) was derived before (Complete or
-    /// Infeasible): it was reported, not trained again. A Failed one is tried again as a new child.
+    /// True if the same variant (same parent, variant and fine-tune recipe) was derived before (Complete,
+    /// Infeasible, or Failed after the process died kMaxInterruptions times while fine-tuning it): it was reported,
+    /// not trained again. A child whose fine-tuning failed (diverged) is tried again as a new child.
     bool reused = false;
 };
 
@@ -55,9 +56,10 @@ struct CompressionSummary
  *
  * Threads: run() blocks its calling thread (a heavy-pool job or the CLI's main thread) and fine-tunes one child at
  * a time; it needs no event loop. The store, spec, trainer, dataset and target library must outlive the runner.
- * The runner does not call StudyStore::recoverInterrupted(): a caller that owns the study alone (the CLI) calls
- * it first, so that children a killed run left Running become Pending and are finished by the next run that asks
- * for the same variant.
+ * Every child goes through the TrialPipeline, like a search trial. The runner does not call
+ * StudyStore::recoverInterrupted(): a caller that owns the study alone (the CLI) calls it first, so that children
+ * a killed run left Running become Pending and are finished by the next run that asks for the same variant; a child
+ * given up after StudyStore::kMaxInterruptions deaths is reported, never derived a second time.
  */
 class CompressionRunner
 {
@@ -88,7 +90,7 @@ public:
      * variant against the parent's network, so a bad config or parent throws InputError and leaves the study
      * unchanged. A variant that fails later (training diverges, the model does not quantise) is recorded Failed
      * with the reason and the next one runs. Cancelling ctx stops after the current step: the child in flight
-     * stays Running and summary.cancelled is set (no exception). Progress goes to ctx per child and batch.
+     * goes back to Pending (no interruption counted) and summary.cancelled is set (no exception). Progress goes to ctx per child and batch.
      */
     CompressionSummary run(std::int64_t parentNumber, const CompressionConfig &config, JobContext &ctx);
 

@@ -39,8 +39,10 @@ struct StudyRunSummary
  * Drives a study to its budget: asks the strategy for candidates, decodes and analyses them, rejects
  * those that break a constraint known before training, reuses cached results, trains the rest on the
  * heavy pool (several at once if the pool has several threads) and commits every state change before
- * the next step depends on it. Resuming is the same call on a reopened store: trials left Running by a
- * killed process are trained again, the strategy continues from its saved state.
+ * the next step depends on it. Every candidate goes through one TrialPipeline (admit, train, measure, commit),
+ * the path compression takes too. Resuming is the same call on a reopened store: trials left Running by a
+ * killed process are trained again, the strategy continues from its saved state. A clean stop (ctx cancelled)
+ * returns the trials in flight to Pending without counting an interruption.
  *
  * Trials derived from others (`parentId` set, e.g. by CompressionRunner) are not the search's: they neither
  * count toward the trial budget nor serve as cache hits, and the runner never trains them.
@@ -54,7 +56,10 @@ class StudyRunner
 public:
     struct Options
     {
-        /** Overrides the spec's trial budget (total finished trials, not additional ones). */
+        /**
+         * Overrides the spec's trial budget (total finished trials, not additional ones). It is stored in the study
+         * (study_meta "trial_budget"), so a later run without it, e.g. `resume`, goes on to the same budget.
+         */
         std::optional<int> trials;
         /** Concurrent trainings; at most the heavy pool's thread count. */
         int parallelTrials = 1;
@@ -71,7 +76,8 @@ public:
 
     /**
      * Runs to the budget. Throws InputError for a spec the engine cannot run (e.g. a metric a target does not
-     * report).
+     * report) or a damaged study (its stored strategy state or run time do not read back). Whatever it throws,
+     * every training it started has stopped and returned before it does.
      */
     StudyRunSummary run(JobContext &ctx);
 

@@ -15,8 +15,12 @@ class JobContext;
 class TargetLibrary;
 struct Dataset;
 
+struct ModelAnalysis;
+
 /** Model metrics known from the architecture alone (params, macs, weight_bytes, peak memory, arena). */
 std::vector<Metric> architectureMetrics(const NetworkDescription &network);
+/** The same metrics from an analysis already made. */
+std::vector<Metric> architectureMetrics(const ModelAnalysis &analysis);
 
 /**
  * The metrics every trained trial of a study gets, whether the search trained it (StudyRunner) or it was

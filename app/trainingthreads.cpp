@@ -1,28 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "studysession.h"
+#include "trainingthreads.h"
 
-#include "psc/core/error.h"
 #include "psc/ml/torchtrainer.h"
 
 #include <algorithm>
 #include <mutex>
 
 namespace psc {
-
-void prepareStudyEnvironment(StudyEnvironment &env, const StudySpec &spec)
-{
-    env.registry.load();
-    env.targets.loadDirectory(TargetLibrary::defaultDirectory());
-    env.strategy = env.registry.strategy(spec.strategy.id);
-    if (!env.strategy) {
-        std::string known;
-        for (const auto &id : env.registry.strategyIds())
-            known += (known.empty() ? "" : ", ") + id;
-        throw InputError("study \"" + spec.name + "\": unknown strategy \"" + spec.strategy.id +
-                         "\" (available: " + known + ")");
-    }
-    env.data = loadFashionMnist(spec.task.dataDirectory());
-}
 
 ThreadBudget studyThreadBudget(int parallel)
 {

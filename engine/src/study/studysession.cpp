@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "psc/study/studysession.h"
+
+#include "psc/compress/compressionconfig.h"
+#include "psc/compress/compressvariant.h"
+#include "psc/core/error.h"
+#include "psc/data/dataset.h"
+#include "psc/plugins/pluginregistry.h"
+#include "psc/study/studystore.h"
+#include "psc/study/trialevaluator.h"
+#include "psc/targets/targetlibrary.h"
+
+#include <QThreadPool>
+
+#include <cmath>
+#include <cstdio>
+
+namespace psc {
+
+struct StudySession::Impl
+{
+    StudySpec spec;
+    PluginRegistry registry;
+    TargetLibrary targets{registry};
+    const plugin::StrategyFactory *strategy = nullptr;
+    std::optional<Dataset> data;
+    std::unique_ptr<QThreadPool> ownPool;
+    QThreadPool *pool = nullptr;
+    int parallel = 1;
+    std::unique_ptr<StudyStore> store; ///< declared last: closed first, after the pool has drained
+
+    /** Plugins, targets and strategy for `spec`; everything a spec can get wrong short of training. */
+    void prepare(const std::string &label)
+    {
+        registry.load();
+        targets.loadDirectory(TargetLibrary::defaultDirectory());
+        strategy = registry.strategy(spec.strategy.id);
+        if (!strategy) {
+            std::string known;
+            for (const auto &id : registry.strategyIds())
+                known += (known.empty() ? "" : ", ") + id;
+            throw InputError(label + ": study \"" + spec.name + "\": unknown strategy \"" + spec.strategy.id +
+                             "\" (available: " + known + ")");
+        }
+        TrialEvaluator(spec, &targets); // every "metric@target" names a known target
+    }
+
+    void setUpPool(const Options &options)
+    {
+        pool = options.heavyPool;
+        if (!pool) {
+            ownPool = std::make_unique<QThreadPool>();
+            ownPool->setMaxThreadCount(std::max(1, options.parallelTrials));
+            pool = ownPool.get();
+        }
+        parallel = std::max(1, std::min(options.parallelTrials, pool->maxThreadCount()));
+    }
+};
+
+StudySession::StudySession(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+
+StudySession::~StudySession()
+{
+    // Runners drain their own trainings; this also covers tasks still returning from the pool.
+    if (d->ownPool)
+        d->ownPool->waitForDone();
+    d->store.reset();
+}
+
+std::unique_ptr<StudySession> StudySession::create(const std::filesystem::path &file, const StudySpec &spec,
+                                                   Options options)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->spec = spec;
+    impl->prepare(file.string());
+    impl->data = loadFashionMnist(spec.task.dataDirectory());
+    impl->setUpPool(options);
+    impl->store = StudyStore::create(file, spec.toJson());
+    return std::unique_ptr<StudySession>(new StudySession(std::move(impl)));
+}
+
+std::unique_ptr<StudySession> StudySession::open(const std::filesystem::path &file, Options options)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
+    impl->spec = StudySpec::fromJson(impl->store->specJson(), file.string() + " (stored spec)");
+    impl->prepare(file.string());
+    impl->setUpPool(options);
+    return std::unique_ptr<StudySession>(new StudySession(std::move(impl)));
+}
+
+StudyStore &StudySession::store()
+{
+    return *d->store;
+}
+
+const StudySpec &StudySession::spec() const
+{
+    return d->spec;
+}
+
+const TargetLibrary &StudySession::targets() const
+{
+    return d->targets;
+}
+
+const Dataset &StudySession::data()
+{
+    if (!d->data)
+        d->data = loadFashionMnist(d->spec.task.dataDirectory());
+    return *d->data;
+}
+
+StudyRunSummary StudySession::search(Trainer &trainer, std::optional<int> trials, JobContext &ctx,
+                                     std::function<void(const Trial &)> onTrial)
+{
+    const Dataset &dataset = data();
+    StudyRunner runner(*d->store, d->spec, *d->strategy, trainer, dataset, d->pool,
+                       StudyRunner::Options{trials, d->parallel, &d->targets});
+    runner.setTrialFinishedCallback(std::move(onTrial));
+    return runner.run(ctx);
+}
+
+Trial StudySession::checkCompression(std::int64_t parentNumber, const CompressionConfig &config) const
+{
+    Trial parent;
+    const TrainedModel model = CompressionRunner::loadParent(*d->store, parentNumber, &parent);
+    for (const CompressionVariant &v : config.variants)
+        applyCompressionVariant(model, v);
+    return parent;
+}
+
+CompressionSummary StudySession::compress(Trainer &trainer, std::int64_t parentNumber,
+                                          const CompressionConfig &config, JobContext &ctx,
+                                          std::function<void(const CompressedChild &)> onChild)
+{
+    checkCompression(parentNumber, config);
+    const Dataset &dataset = data();
+    ctx.checkpoint();
+    // This session holds the study's write lock, so trials left Running were in flight when a process died:
+    // children of an earlier compression become Pending and are finished below if the config asks for them again.
+    d->store->recoverInterrupted();
+    CompressionRunner runner(*d->store, d->spec, trainer, dataset, CompressionRunner::Options{&d->targets});
+    runner.setChildFinishedCallback(std::move(onChild));
+    return runner.run(parentNumber, config, ctx);
+}
+
+std::string StudySession::describe(const StudyRunSummary &s)
+{
+    char time[32];
+    if (s.seconds < 120.0)
+        std::snprintf(time, sizeof time, "%.0f s", s.seconds);
+    else
+        std::snprintf(time, sizeof time, "%.1f min", s.seconds / 60.0);
+    std::string text = std::to_string(s.trained) + " trained, " + std::to_string(s.cached) + " cached, " +
+                       std::to_string(s.infeasible) + " infeasible, " + std::to_string(s.failed) + " failed in " +
+                       time + "; " + std::to_string(s.finishedTotal) + " trials finished";
+    if (s.budgetReached)
+        text += ", budget reached";
+    if (s.cancelled)
+        text += ", stopped (trials in flight went back to pending)";
+    return text;
+}
+
+} // namespace psc
