@@ -5,7 +5,8 @@
 
 #include "psc/compress/compressvariant.h"
 #include "psc/jobs/jobcontext.h"
-#include "psc/ml/torchtrainer.h"
+#include "psc/train/trainer.h"
+#include "psc/train/trainermodule.h"
 #include "psc/study/studysession.h"
 
 #include <QStringList>
@@ -60,7 +61,11 @@ QString compressionSummaryText(const CompressionSummary &s, std::size_t variants
     if (s.cancelled)
         text = QStringLiteral("Cancelled after %1 of %2 (compressing it again with the same config finishes the rest)")
                    .arg(std::count_if(s.children.begin(), s.children.end(),
-                                      [](const CompressedChild &c) { return c.trial.state != TrialState::Running; }))
+                                      [](const CompressedChild &c) {
+                                          // the child in flight when it stopped went back to Pending
+                                          return c.trial.state != TrialState::Running &&
+                                                 c.trial.state != TrialState::Pending;
+                                      }))
                    .arg(text);
     QStringList parts;
     if (best) {
@@ -103,11 +108,11 @@ void CompressionJob::run(JobContext &ctx)
     session->data();
     ctx.checkpoint();
 
-    ml::TorchTrainer trainer;
+    const std::unique_ptr<Trainer> trainer = trainermodule::createTrainer();
     // The status bar shows one line: say which trial the "child 2/3 (int4): fine-tuning" belongs to.
     const std::string prefix = "compressing trial " + std::to_string(m_parentNumber) + ": ";
     JobContext labelled(&ctx, [&ctx, &prefix](double f, const std::string &text) { ctx.progress(f, prefix + text); });
-    m_outcome->summary = session->compress(trainer, m_parentNumber, m_config, labelled, [this](const CompressedChild &c) {
+    m_outcome->summary = session->compress(*trainer, m_parentNumber, m_config, labelled, [this](const CompressedChild &c) {
         if (m_childFinished)
             m_childFinished(c);
     });

@@ -3,7 +3,9 @@
 
 #include "trainingthreads.h"
 
-#include "psc/compress/compressvariant.h"
+#include "psc/plugins/pluginregistry.h"
+#include "psc/study/studysession.h"
+#include "psc/targets/targetlibrary.h"
 #include "psc/core/error.h"
 #include "psc/study/studystore.h"
 
@@ -24,16 +26,7 @@ constexpr int kPollIntervalMs = 2000;
 
 QString summaryText(const StudyRunSummary &s)
 {
-    QString text = StudyController::tr("%1 trained, %2 cached, %3 infeasible, %4 failed in %5 s; %6 trials finished")
-                       .arg(s.trained)
-                       .arg(s.cached)
-                       .arg(s.infeasible)
-                       .arg(s.failed)
-                       .arg(std::round(s.seconds))
-                       .arg(s.finishedTotal);
-    if (s.budgetReached)
-        text += StudyController::tr(" — budget reached");
-    return text;
+    return QString::fromStdString(StudySession::describe(s));
 }
 
 } // namespace
@@ -228,9 +221,7 @@ void StudyController::checkCompression(qint64 parentNumber, const CompressionCon
 {
     if (!m_reader)
         throw RuntimeError("no study is open");
-    const TrainedModel parent = CompressionRunner::loadParent(*m_reader, parentNumber);
-    for (const CompressionVariant &v : config.variants)
-        applyCompressionVariant(parent, v);
+    CompressionRunner::check(*m_reader, parentNumber, config);
 }
 
 void StudyController::startJob(std::unique_ptr<Job> job, PoolKind pool)

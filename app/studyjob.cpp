@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "studyjob.h"
 
-#include "psc/ml/torchtrainer.h"
+#include "psc/train/trainer.h"
+#include "psc/train/trainermodule.h"
 #include "psc/study/studysession.h"
 
 #include <QFileInfo>
@@ -48,9 +49,9 @@ void StudyJob::run(JobContext &ctx)
         session = StudySession::open(path, options);
     }
     ctx.checkpoint();
-    ml::TorchTrainer trainer;
+    const std::unique_ptr<Trainer> trainer = trainermodule::createTrainer();
     // The session drains its trainings and closes the store (the study file complete on its own) on every way out.
-    m_outcome->summary = session->search(trainer, std::nullopt, ctx, [this](const Trial &) {
+    m_outcome->summary = session->search(*trainer, std::nullopt, ctx, [this](const Trial &) {
         if (m_hooks.trialFinished)
             m_hooks.trialFinished();
     });

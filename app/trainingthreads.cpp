@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "trainingthreads.h"
 
-#include "psc/ml/torchtrainer.h"
+#include "psc/train/trainermodule.h"
 
 #include <algorithm>
-#include <mutex>
 
 namespace psc {
 
@@ -20,9 +19,8 @@ ThreadBudget studyThreadBudget(int parallel)
 
 void configureTrainingThreads(int torchThreads)
 {
-    // torch's thread pools are process-wide and cannot be resized once a training has used them.
-    static std::once_flag once;
-    std::call_once(once, [torchThreads] { ml::TorchTrainer::configureThreads(torchThreads); });
+    // Applied when the training module loads (the first training), so setting it loads nothing.
+    trainermodule::setThreads(torchThreads);
 }
 
 } // namespace psc

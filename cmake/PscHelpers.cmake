@@ -13,6 +13,7 @@ function(psc_add_test)
     cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
     add_executable(${T_NAME} ${T_SOURCES})
     target_link_libraries(${T_NAME} PRIVATE Qt6::Test ${T_LIBS})
+    target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
     target_compile_definitions(${T_NAME} PRIVATE
         PSC_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
         PSC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

@@ -8,7 +8,8 @@
 #include "psc/compress/compressionconfig.h"
 #include "psc/core/error.h"
 #include "psc/jobs/jobcontext.h"
-#include "psc/ml/torchtrainer.h"
+#include "psc/train/trainer.h"
+#include "psc/train/trainermodule.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
@@ -132,14 +133,14 @@ int compressCommand(const QStringList &args)
     const Trial parent = session->checkCompression(number, config);
 
     configureTrainingThreads(budget.torchThreads);
-    ml::TorchTrainer trainer;
+    const std::unique_ptr<Trainer> trainer = trainermodule::createTrainer();
     ProgressPrinter progress;
     JobContext ctx([&progress](double f, const std::string &text) { progress.update(f, text); });
     SignalCanceller canceller(ctx, "the same 'paretoscope compress' command finishes the interrupted variant");
     int failed = 0;
     printErr("compressing trial " + std::to_string(parent.number) + " of study " + spec.name + " (" + file +
              "): " + std::to_string(config.variants.size()) + " variant(s)\n");
-    const CompressionSummary s = session->compress(trainer, number, config, ctx, [&](const CompressedChild &c) {
+    const CompressionSummary s = session->compress(*trainer, number, config, ctx, [&](const CompressedChild &c) {
         progress.finish();
         failed += c.trial.state == TrialState::Failed;
         printOut(childLine(c, parent));

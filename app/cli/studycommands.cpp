@@ -8,7 +8,8 @@
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobmanager.h"
-#include "psc/ml/torchtrainer.h"
+#include "psc/train/trainer.h"
+#include "psc/train/trainermodule.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
@@ -60,13 +61,13 @@ ThreadBudget prepareThreads(const RunArgs &args)
 int runStudy(StudySession &session, const RunArgs &args, const ThreadBudget &budget)
 {
     const StudySpec &spec = session.spec();
-    ml::TorchTrainer trainer;
+    const std::unique_ptr<Trainer> trainer = trainermodule::createTrainer();
     ProgressPrinter progress;
     JobContext ctx([&progress](double f, const std::string &text) { progress.update(f, text); });
     SignalCanceller canceller(ctx, "'paretoscope resume' continues the study");
     printErr("study " + spec.name + ": " + std::to_string(budget.heavyThreads) + " training(s) at once, " +
              std::to_string(budget.torchThreads) + " torch thread(s) each\n");
-    const StudyRunSummary s = session.search(trainer, args.trials, ctx, [&](const Trial &t) {
+    const StudyRunSummary s = session.search(*trainer, args.trials, ctx, [&](const Trial &t) {
         progress.finish();
         printErr(formatTrialLine(t, spec));
     });

@@ -367,7 +367,7 @@ private Q_SLOTS:
         // The next dialog starts from the config used last.
         QCOMPARE(CompressController::defaultConfigFile(), QFileInfo(config).absoluteFilePath());
 
-        // Cancel: a long fine-tuning stops at its next batch; the child in flight stays running.
+        // Cancel: a long fine-tuning stops at its next batch; the child in flight goes back to pending.
         const QString slow = writeText(m_dir.filePath(QStringLiteral("slow.json")),
                                        R"({"fine_tune": {"epochs": 200},
                                            "variants": [{"name": "half", "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})");
@@ -393,7 +393,8 @@ private Q_SLOTS:
         const auto cancelled = compressed.at(0).at(1).value<CompressionSummary>();
         QVERIFY(cancelled.cancelled);
         QCOMPARE(cancelled.children.size(), std::size_t(1));
-        QVERIFY(cancelled.children.front().trial.state == TrialState::Running);
+        QVERIFY(cancelled.children.front().trial.state == TrialState::Pending);
+        QCOMPARE(cancelled.children.front().trial.interruptions, 0);
         QCOMPARE(w.view()->model()->rowCount(), 3);
         QVERIFY(compress->isEnabled());
         auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);

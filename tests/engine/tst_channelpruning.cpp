@@ -12,12 +12,15 @@
 #include "fakequantreference.h"
 #include "testmodels.h"
 
+#include "testsupport.h"
+
 #include <QTest>
 
 #include <functional>
 #include <random>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
 
@@ -83,16 +86,6 @@ void kill(TrainedModel &m, const std::string &layer, const std::vector<int> &row
         if (!p.bias.values.empty())
             p.bias.values[std::size_t(r)] = 0.0f;
     }
-}
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 const LayerSpec &layerNamed(const NetworkDescription &n, const std::string &name)

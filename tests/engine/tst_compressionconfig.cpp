@@ -6,23 +6,16 @@
 #include "psc/core/error.h"
 #include "psc/net/analysis.h"
 
+#include "testsupport.h"
+
 #include <QTest>
 
 #include <functional>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
-}
 
 std::string parseError(const std::string &text)
 {

@@ -15,6 +15,8 @@
 #include "psc/targets/targetlibrary.h"
 #include "psc/train/trainer.h"
 
+#include "testsupport.h"
+
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -22,6 +24,7 @@
 #include <optional>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
 
@@ -112,16 +115,6 @@ std::optional<double> metric(const Trial &t, const std::string &name, const std:
         if (m.name == name && m.target == target)
             return m.value;
     return std::nullopt;
-}
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
 }
 
 const char *kConfig = R"({"fine_tune": {"epochs": 0, "qat_epochs": 2},

@@ -7,6 +7,8 @@
 #include "psc/core/error.h"
 #include "psc/net/networkparser.h"
 
+#include "testsupport.h"
+
 #include <QTest>
 
 #include <cmath>
@@ -14,20 +16,11 @@
 #include <random>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
 
 using Matrix = std::vector<double>; // row-major
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
-}
 
 Matrix randomMatrix(int rows, int cols, std::mt19937 &rng)
 {

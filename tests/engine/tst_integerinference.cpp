@@ -14,6 +14,8 @@
 #include "psc/net/shapeinference.h"
 #include "psc/quant/integerinference.h"
 
+#include "testsupport.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QTest>
@@ -24,18 +26,9 @@
 #include <set>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
-}
 
 bool contains(const std::string &text, const std::string &part)
 {

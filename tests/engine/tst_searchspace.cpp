@@ -7,6 +7,8 @@
 #include "psc/net/networkparser.h"
 #include "psc/space/searchspace.h"
 
+#include "testsupport.h"
+
 #include <QTest>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +20,7 @@
 #include <vector>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
 
@@ -70,16 +73,6 @@ int dimensionIndex(const SearchSpace &space, const std::string &name)
     if (it == names.end())
         throw std::runtime_error("no dimension " + name);
     return int(it - names.begin());
-}
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
 }
 
 } // namespace

@@ -5,6 +5,8 @@
 #include "psc/study/studyspec.h"
 #include "psc/train/trainingrecipe.h"
 
+#include "testsupport.h"
+
 #include <QTest>
 
 #include <functional>
@@ -12,18 +14,9 @@
 #include <string>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
-}
 
 /** Recipes that each differ from the default in exactly one field. */
 std::vector<TrainingRecipe> oneFieldChanged()

@@ -198,6 +198,15 @@ TrainedModel CompressionRunner::loadParent(const StudyStore &store, std::int64_t
     return model;
 }
 
+Trial CompressionRunner::check(const StudyStore &store, std::int64_t parentNumber, const CompressionConfig &config)
+{
+    Trial parent;
+    const TrainedModel model = loadParent(store, parentNumber, &parent);
+    for (const CompressionVariant &v : config.variants)
+        applyCompressionVariant(model, v);
+    return parent;
+}
+
 CompressionSummary CompressionRunner::run(std::int64_t parentNumber, const CompressionConfig &config, JobContext &ctx)
 {
     CompressionSummary summary;

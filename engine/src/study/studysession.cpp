@@ -2,9 +2,9 @@
 #include "psc/study/studysession.h"
 
 #include "psc/compress/compressionconfig.h"
-#include "psc/compress/compressvariant.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
+#include "psc/jobs/jobcontext.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
@@ -123,11 +123,7 @@ StudyRunSummary StudySession::search(Trainer &trainer, std::optional<int> trials
 
 Trial StudySession::checkCompression(std::int64_t parentNumber, const CompressionConfig &config) const
 {
-    Trial parent;
-    const TrainedModel model = CompressionRunner::loadParent(*d->store, parentNumber, &parent);
-    for (const CompressionVariant &v : config.variants)
-        applyCompressionVariant(model, v);
-    return parent;
+    return CompressionRunner::check(*d->store, parentNumber, config);
 }
 
 CompressionSummary StudySession::compress(Trainer &trainer, std::int64_t parentNumber,

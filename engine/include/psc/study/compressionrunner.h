@@ -81,6 +81,13 @@ public:
      */
     static TrainedModel loadParent(const StudyStore &store, std::int64_t parentNumber, Trial *parent = nullptr);
 
+    /**
+     * Everything about compressing trial number `parentNumber` with `config` that can be checked without training or
+     * writing: loadParent() and every variant applied to the parent's model. Throws InputError naming the trial, or
+     * the config's file and line:column of a variant that does not fit. Returns the parent as stored.
+     */
+    static Trial check(const StudyStore &store, std::int64_t parentNumber, const CompressionConfig &config);
+
     /** Called on run()'s thread after each child is committed (and for reused ones). */
     void setChildFinishedCallback(std::function<void(const CompressedChild &)> callback);
 
