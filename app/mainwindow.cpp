@@ -209,13 +209,19 @@ void MainWindow::saveSettings() const
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    saveSettings();
     if (m_controller->isRunning()) {
-        // Trials in flight stay "running" in the file and are trained again on resume; wait for the
-        // trainings to notice (they check once per batch) so the file is closed cleanly.
-        m_statusText->setText(tr("Cancelling the study…"));
-        m_controller->shutdown();
+        // Stop the run and close once it has: the trainings stop at their next batch, their trials go back to
+        // pending and the study file is closed cleanly. Meanwhile the window stays responsive and says so.
+        if (!m_closing) {
+            m_closing = true;
+            m_statusText->setText(tr("Stopping the run before closing…"));
+            connect(m_controller, &StudyController::runFinished, this, &QWidget::close, Qt::QueuedConnection);
+            m_controller->cancel();
+        }
+        event->ignore();
+        return;
     }
+    saveSettings();
     event->accept();
 }
 

@@ -57,6 +57,7 @@ public:
     QAction *runAction() const { return m_runAction; }
     QAction *pauseAction() const { return m_pauseAction; }
     QAction *cancelAction() const { return m_cancelAction; }
+    QAction *quitAction() const { return m_quitAction; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -108,6 +109,7 @@ private:
     QAction *m_cancelAction = nullptr;
 
     QLabel *m_statusText = nullptr;
+    bool m_closing = false; ///< a close is waiting for the run to stop
     QLabel *m_countsText = nullptr;
     QProgressBar *m_progress = nullptr;
     QToolButton *m_cancelButton = nullptr;

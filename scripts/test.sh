@@ -7,4 +7,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh"
 build=${PSC_BUILD_DIR:-$root/build}
 export QT_QPA_PLATFORM=offscreen
-ctest --test-dir "$build" --output-on-failure -j 1 "$@"
+# Parallel: tests that train on every core claim all slots (tests/CMakeLists.txt), the rest share them.
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" "$@"

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// TrialEvaluator: the metrics of a trial before and after training, the constraints on both, and the targets its
+// spec names. The network is the hand-made tiny one: 4 inputs, dense 4 (relu), dense 4.
+#include "psc/core/error.h"
+#include "psc/data/dataset.h"
+#include "psc/net/networkparser.h"
+#include "psc/plugins/pluginregistry.h"
+#include "psc/study/trialevaluator.h"
+#include "psc/targets/targetlibrary.h"
+
+#include "testsupport.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <optional>
+
+using namespace psc;
+using psc::test::errorOf;
+
+namespace {
+
+NetworkDescription tiny()
+{
+    return parseNetworkJson(R"({"name": "tiny", "input": {"channels": 4, "height": 1, "width": 1}, "layers": [
+        {"type": "dense", "name": "hidden", "units": 4}, {"type": "relu", "name": "act"},
+        {"type": "dense", "name": "logits", "units": 4}]})",
+                            "tiny.json");
+}
+
+std::optional<double> value(const std::vector<Metric> &metrics, const std::string &name, const std::string &target = {})
+{
+    for (const Metric &m : metrics)
+        if (m.name == name && m.target == target)
+            return m.value;
+    return std::nullopt;
+}
+
+} // namespace
+
+class TestTrialEvaluator : public QObject
+{
+    Q_OBJECT
+
+    PluginRegistry m_registry;
+    std::unique_ptr<TargetLibrary> m_targets;
+
+    static StudySpec spec(std::vector<std::string> constraints, std::vector<std::string> objectives = {"accuracy"})
+    {
+        StudySpec s;
+        for (const std::string &o : objectives)
+            s.objectives.push_back({*parseMetricRef(o), Direction::Minimize});
+        for (const std::string &c : constraints)
+            s.constraints.push_back(*parseConstraint(c));
+        return s;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_registry.load();
+        m_targets = std::make_unique<TargetLibrary>(m_registry);
+        m_targets->loadDirectory(TargetLibrary::defaultDirectory());
+    }
+
+    // Parameters 4*4 + 4 per dense layer = 40; MACs 16 per dense = 32; int8 weights 32 B plus int32 biases 32 B.
+    void architectureMetricsByHand()
+    {
+        const StudySpec s = spec({});
+        const TrialEvaluator e(s, nullptr);
+        std::string why = "unset";
+        const std::vector<Metric> m = e.beforeTraining(tiny(), &why);
+        QCOMPARE(why, std::string());
+        QCOMPARE(*value(m, "params"), 40.0);
+        QCOMPARE(*value(m, "macs"), 32.0);
+        QCOMPARE(*value(m, "weight_bytes"), 64.0);
+        QCOMPARE(*value(m, "float_weight_bytes"), 160.0);
+        QVERIFY(value(m, "peak_activation_bytes") && value(m, "arena_bytes"));
+        QVERIFY(!value(m, "accuracy")); // not before training
+    }
+
+    void constraintsBeforeAndAfterTraining()
+    {
+        const StudySpec s = spec({"params <= 35", "accuracy >= 0.9"});
+        const TrialEvaluator e(s, nullptr);
+        std::string why;
+        std::vector<Metric> m = e.beforeTraining(tiny(), &why);
+        QCOMPARE(why, std::string("params = 40 violates params <= 35")); // accuracy is not known yet
+        TrainResult r;
+        r.validationAccuracy = 0.85;
+        r.testAccuracy = 0.84;
+        r.trainSeconds = 1.5;
+        m = e.afterTraining(std::move(m), r, std::nan(""), &why);
+        QCOMPARE(why, std::string("params = 40 violates params <= 35; accuracy = 0.85 violates accuracy >= 0.9"));
+        QCOMPARE(*value(m, "accuracy"), 0.85);
+        QCOMPARE(*value(m, "test_accuracy"), 0.84);
+        QCOMPARE(*value(m, "train_seconds"), 1.5);
+        QVERIFY(!value(m, "quantized_accuracy")); // NaN: the trainer did not quantise
+        QVERIFY(!value(m, "deployed_accuracy"));
+        r.quantizedValidationAccuracy = 0.83;
+        m = e.afterTraining({}, r, 0.82);
+        QCOMPARE(*value(m, "quantized_accuracy"), 0.83);
+        QCOMPARE(*value(m, "deployed_accuracy"), 0.82);
+    }
+
+    // Each target an objective or constraint names is estimated once per candidate; a constraint on a target also
+    // applies that target's own limits. Unknown targets are refused with the known ones listed.
+    void targetsNamedBySpec()
+    {
+        const StudySpec s = spec({"latency_s@stm32f746zg <= 1"}, {"accuracy", "energy_j@ethos-u55-128"});
+        const TrialEvaluator e(s, m_targets.get());
+        QCOMPARE(int(e.targets().size()), 2);
+        QCOMPARE(e.targets()[0].first, std::string("ethos-u55-128"));
+        QVERIFY(!e.targets()[0].second);
+        QCOMPARE(e.targets()[1].first, std::string("stm32f746zg"));
+        QVERIFY(e.targets()[1].second);
+        const std::vector<Metric> m = e.beforeTraining(tiny());
+        QVERIFY(*value(m, "latency_s", "stm32f746zg") > 0.0);
+        QVERIFY(*value(m, "energy_j", "ethos-u55-128") > 0.0);
+        QVERIFY(!value(m, "latency_s", "sa-16x16-os"));
+
+        const StudySpec unknown = spec({}, {"latency_s@no-such-board"});
+        const std::string error = errorOf([&] { TrialEvaluator(unknown, m_targets.get()); });
+        QVERIFY2(error.find("unknown target \"no-such-board\"") != std::string::npos &&
+                     error.find("stm32f746zg") != std::string::npos,
+                 error.c_str());
+        QVERIFY(errorOf([&] { TrialEvaluator(unknown, nullptr); }).find("(known: none)") != std::string::npos);
+    }
+
+    void deployedAccuracyNeedsATrainedModel()
+    {
+        TrainResult r;
+        r.weights = {1, 2, 3};
+        r.weightsFormat = "torch-archive";
+        QVERIFY(std::isnan(TrialEvaluator::deployedAccuracy(r, Dataset{}, TrainingRecipe{})));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrialEvaluator)
+#include "tst_trialevaluator.moc"
