@@ -9,10 +9,26 @@
 
 namespace psc {
 
-void prepareStudyEnvironment(StudyEnvironment &env, const StudySpec &spec)
+void loadStudyPlugins(StudyEnvironment &env)
 {
+    if (env.pluginsLoaded)
+        return;
     env.registry.load();
     env.targets.loadDirectory(TargetLibrary::defaultDirectory());
+    env.pluginsLoaded = true;
+}
+
+StudySpecNames studySpecNames(StudyEnvironment &env)
+{
+    loadStudyPlugins(env);
+    return StudySpecNames{&env.targets, env.registry.strategyIds()};
+}
+
+void prepareStudyEnvironment(StudyEnvironment &env, const StudySpec &spec)
+{
+    // Specs read with studySpecNames() have been checked with their positions already; this catches the rest
+    // (a spec built in code, a stored spec whose target files have changed) before anything is created.
+    spec.validate(studySpecNames(env), "study \"" + spec.name + "\"");
     env.strategy = env.registry.strategy(spec.strategy.id);
     if (!env.strategy) {
         std::string known;

@@ -23,10 +23,21 @@ struct StudyEnvironment
     TargetLibrary targets{registry}; ///< the bundled targets, for "metric@target" objectives and constraints
     const plugin::StrategyFactory *strategy = nullptr;
     Dataset data;
+    bool pluginsLoaded = false; ///< set by loadStudyPlugins()
 };
 
+/** Loads the plugins and the bundled targets into `env`, once; later calls do nothing. Throws InputError. */
+void loadStudyPlugins(StudyEnvironment &env);
+
 /**
- * Loads the plugins and the bundled targets, looks up the study's strategy and loads its dataset. Throws InputError naming the
+ * The targets and strategies a study spec may name in `env` (loading its plugins first), for
+ * StudySpec::fromFile(path, names), which reports a bad name with its file, line:column and JSON pointer.
+ */
+StudySpecNames studySpecNames(StudyEnvironment &env);
+
+/**
+ * Loads the plugins and the bundled targets (unless loaded already), checks the spec's targets, target metrics
+ * and strategy (StudySpec::validate()), looks up its strategy and loads its dataset. Throws InputError naming the
  * study and what is missing. Call it before creating a study file so a bad spec leaves no file behind.
  * Any thread; takes a second or two (the dataset).
  */

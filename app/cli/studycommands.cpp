@@ -109,8 +109,8 @@ int runStudyCommand(const QStringList &args)
         throw InputError(db.string() + ": already exists; continue it with 'paretoscope resume " + db.string() +
                          "' or choose another --db");
 
-    const StudySpec spec = StudySpec::fromFile(parser.positionalArguments().front().toStdString());
     StudyEnvironment env;
+    const StudySpec spec = StudySpec::fromFile(parser.positionalArguments().front().toStdString(), studySpecNames(env));
     prepareStudyEnvironment(env, spec);
     auto store = StudyStore::create(db, spec.toJson());
     return runStudy(*store, spec, env, ra);
@@ -129,8 +129,8 @@ int resumeCommand(const QStringList &args)
     const RunArgs ra = runArgs(parser);
     const std::string file = parser.positionalArguments().front().toStdString();
     auto store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
-    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     StudyEnvironment env;
+    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)", {}, studySpecNames(env));
     prepareStudyEnvironment(env, spec);
     return runStudy(*store, spec, env, ra);
 }
