@@ -53,10 +53,12 @@ std::string usage()
 bool isQtOptionWithValue(const QString &name)
 {
     static const QStringList names{
-        QStringLiteral("platform"),        QStringLiteral("platformpluginpath"), QStringLiteral("platformtheme"),
-        QStringLiteral("plugin"),          QStringLiteral("qwindowgeometry"),    QStringLiteral("qwindowicon"),
-        QStringLiteral("qwindowtitle"),    QStringLiteral("session"),            QStringLiteral("style"),
-        QStringLiteral("stylesheet"),      QStringLiteral("display"),            QStringLiteral("geometry"),
+        QStringLiteral("platform"),        QStringLiteral("platformpluginpath"),
+        QStringLiteral("platformtheme"),   QStringLiteral("plugin"),
+        QStringLiteral("qwindowgeometry"), QStringLiteral("qwindowicon"),
+        QStringLiteral("qwindowtitle"),    QStringLiteral("session"),
+        QStringLiteral("style"),           QStringLiteral("stylesheet"),
+        QStringLiteral("display"),         QStringLiteral("geometry"),
         QStringLiteral("title"),           QStringLiteral("name"),
     };
     return names.contains(name);
@@ -64,8 +66,8 @@ bool isQtOptionWithValue(const QString &name)
 
 bool isQtFlag(const QString &name)
 {
-    static const QStringList names{QStringLiteral("reverse"), QStringLiteral("widgetcount"),
-                                   QStringLiteral("nograb"), QStringLiteral("dograb"), QStringLiteral("sync")};
+    static const QStringList names{QStringLiteral("reverse"), QStringLiteral("widgetcount"), QStringLiteral("nograb"),
+                                   QStringLiteral("dograb"), QStringLiteral("sync")};
     return names.contains(name);
 }
 
@@ -110,9 +112,9 @@ int checkGuiArguments(const QStringList &args)
             if (i + 1 < args.size())
                 args[i + 1].toLongLong(&ok);
             if (!ok || args[i + 1].toLongLong() < 0)
-                return guiArgumentError("--trial expects a trial number (an integer >= 0)" +
-                                        (i + 1 < args.size() ? ", got " + quotedInput(args[i + 1].toStdString())
-                                                             : std::string()));
+                return guiArgumentError(
+                    "--trial expects a trial number (an integer >= 0)" +
+                    (i + 1 < args.size() ? ", got " + quotedInput(args[i + 1].toStdString()) : std::string()));
             ++i;
             continue;
         }

@@ -39,7 +39,8 @@ Result runApp(const QStringList &args, const QString &workingDirectory = {}, int
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-const QString kCommands = QStringLiteral("Commands: analyze, calibrate, compress, cost, plot, resume, run, show, targets");
+const QString kCommands =
+    QStringLiteral("Commands: analyze, calibrate, compress, cost, plot, resume, run, show, targets");
 
 } // namespace
 
@@ -142,27 +143,29 @@ void TestCliInput::nonRegularInputs_data()
 {
     QTest::addColumn<QStringList>("args"); // "@FIFO@" and "@DIR@" are replaced by a FIFO and a directory
     QTest::addColumn<QString>("message");
-    const QString notRegular = QStringLiteral(": cannot read: %1, not a regular file; input files must be regular files");
+    const QString notRegular =
+        QStringLiteral(": cannot read: %1, not a regular file; input files must be regular files");
     QTest::newRow("analyze /dev/zero") << QStringList{QStringLiteral("analyze"), QStringLiteral("/dev/zero")}
-                                       << QStringLiteral("/dev/zero") + notRegular.arg(QStringLiteral("a character device"));
+                                       << QStringLiteral("/dev/zero") +
+                                              notRegular.arg(QStringLiteral("a character device"));
     QTest::newRow("analyze FIFO") << QStringList{QStringLiteral("analyze"), QStringLiteral("@FIFO@")}
                                   << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
     QTest::newRow("analyze directory") << QStringList{QStringLiteral("analyze"), QStringLiteral("@DIR@")}
                                        << QStringLiteral("@DIR@: cannot read: is a directory");
-    QTest::newRow("run FIFO spec") << QStringList{QStringLiteral("run"), QStringLiteral("@FIFO@"), QStringLiteral("--db"),
-                                                  QStringLiteral("new.psc")}
+    QTest::newRow("run FIFO spec") << QStringList{QStringLiteral("run"), QStringLiteral("@FIFO@"),
+                                                  QStringLiteral("--db"), QStringLiteral("new.psc")}
                                    << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
-    QTest::newRow("cost FIFO target")
-        << QStringList{QStringLiteral("cost"), QStringLiteral(PSC_SOURCE_DIR "/tests/data/networks/minimal.json"),
-                       QStringLiteral("--target"), QStringLiteral("@FIFO@")}
-        << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
-    QTest::newRow("calibrate FIFO csv")
-        << QStringList{QStringLiteral("calibrate"), QStringLiteral("@FIFO@"), QStringLiteral("--target"),
-                       QStringLiteral("stm32f746zg"), QStringLiteral("--out"), QStringLiteral("out.json")}
-        << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
+    QTest::newRow("cost FIFO target") << QStringList{QStringLiteral("cost"),
+                                                     QStringLiteral(PSC_SOURCE_DIR "/tests/data/networks/minimal.json"),
+                                                     QStringLiteral("--target"), QStringLiteral("@FIFO@")}
+                                      << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
+    QTest::newRow("calibrate FIFO csv") << QStringList{QStringLiteral("calibrate"), QStringLiteral("@FIFO@"),
+                                                       QStringLiteral("--target"),  QStringLiteral("stm32f746zg"),
+                                                       QStringLiteral("--out"),     QStringLiteral("out.json")}
+                                        << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
     QTest::newRow("compress FIFO config")
         << QStringList{QStringLiteral("compress"), QStringLiteral("study.psc"), QStringLiteral("--trial"),
-                       QStringLiteral("0"), QStringLiteral("--config"), QStringLiteral("@FIFO@")}
+                       QStringLiteral("0"),        QStringLiteral("--config"),  QStringLiteral("@FIFO@")}
         << QStringLiteral("@FIFO@") + notRegular.arg(QStringLiteral("a FIFO"));
 }
 

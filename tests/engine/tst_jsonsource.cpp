@@ -356,7 +356,9 @@ void TestJsonSource::longInputIsCutInMessages()
              malformed.c_str());
 
     const JsonSource v = JsonSource::fromText("{\"t\": \"" + key + "\"}", "v.json");
-    QCOMPARE(errorOf([&] { v.requireChoice(v.root(), "", "t", {"a", "b"}); }),
+    QCOMPARE(errorOf([&] {
+                 v.requireChoice(v.root(), "", "t", {"a", "b"});
+             }),
              "v.json:1:7: /t: expected one of \"a\", \"b\", got \"" + cutKey + "\" (52428800 characters)");
 }
 
@@ -365,7 +367,8 @@ void TestJsonSource::quotedInputCutsAndCounts()
     QCOMPARE(psc::quotedInput("short"), std::string("\"short\""));
     QCOMPARE(psc::quotedInput("a\"b\\c\n\x01"), std::string(R"("a\"b\\c\n\u0001")"));
     // Cut between characters, never inside one, and counted in characters.
-    QCOMPARE(psc::quotedInput("\xC3\xA9\xC3\xA9\xC3\xA9", 2), std::string("\"\xC3\xA9\xC3\xA9\xE2\x80\xA6\" (3 characters)"));
+    QCOMPARE(psc::quotedInput("\xC3\xA9\xC3\xA9\xC3\xA9", 2),
+             std::string("\"\xC3\xA9\xC3\xA9\xE2\x80\xA6\" (3 characters)"));
     QCOMPARE(psc::quotedInput(std::string(40, 'x')), "\"" + std::string(40, 'x') + "\"");
     QCOMPARE(psc::quotedInput(std::string(41, 'x')), "\"" + std::string(40, 'x') + "\xE2\x80\xA6\" (41 characters)");
 }

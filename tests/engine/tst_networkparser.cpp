@@ -287,15 +287,14 @@ void TestNetworkParser::hostileInput()
     // A huge layer type and a huge layer name come back cut, with their length.
     const std::string huge(10 * 1024 * 1024, 'x');
     const std::string cut = std::string(40, 'x') + "\xE2\x80\xA6\" (10485760 characters)";
-    const std::string hugeType = "{\"input\": {\"channels\": 1, \"height\": 5, \"width\": 5}, \"layers\": [{\"type\": \"" +
-                                 huge + "\"}]}";
+    const std::string hugeType =
+        "{\"input\": {\"channels\": 1, \"height\": 5, \"width\": 5}, \"layers\": [{\"type\": \"" + huge + "\"}]}";
     QCOMPARE(parseError([&] { parseNetworkJson(hugeType, "h.json"); }),
              "h.json:1:73: /layers/0/type: unknown layer type \"" + cut +
                  " (allowed types: conv2d, depthwise_conv2d, dense, avg_pool2d, max_pool2d, global_avg_pool, add, "
                  "flatten, batch_norm, relu, relu6, softmax, low_rank, kronecker)");
-    const std::string dangling = parseError([&] {
-        parseNetworkJson(head + "\"units\": 2, \"inputs\": [\"" + huge + "\"]}]}", "h.json");
-    });
+    const std::string dangling =
+        parseError([&] { parseNetworkJson(head + "\"units\": 2, \"inputs\": [\"" + huge + "\"]}]}", "h.json"); });
     QVERIFY2(dangling.size() < 300 && dangling.find("(10485760 characters) names no layer") != std::string::npos,
              dangling.substr(0, 300).c_str());
 }
@@ -305,8 +304,8 @@ void TestNetworkParser::nonRegularFiles()
     QCOMPARE(parseError([] { parseNetwork("/dev/zero"); }),
              std::string("/dev/zero: cannot read: a character device, not a regular file; input files must be "
                          "regular files"));
-    const std::filesystem::path fifo = std::filesystem::temp_directory_path() /
-                                       ("psc-tst-networkparser-" + std::to_string(::getpid()) + ".json");
+    const std::filesystem::path fifo =
+        std::filesystem::temp_directory_path() / ("psc-tst-networkparser-" + std::to_string(::getpid()) + ".json");
     std::filesystem::remove(fifo);
     QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
     const std::string error = parseError([&] { parseNetwork(fifo); }); // must not block

@@ -428,7 +428,8 @@ void TestStudySpec::badSpecs_data()
     row("objectives object", specWith(R"("objectives": {"metric": "accuracy"})", {"objectives"}),
         "bad.json:2:15: /objectives: expected an array, got an object");
     row("unknown metric", specWith(R"("objectives": ["acc"])", {"objectives"}),
-        "bad.json:2:16: /objectives/0: unknown metric \"acc\"; did you mean \"macs\"? (model metrics: accuracy, test_accuracy, "
+        "bad.json:2:16: /objectives/0: unknown metric \"acc\"; did you mean \"macs\"? (model metrics: accuracy, "
+        "test_accuracy, "
         "quantized_accuracy, deployed_accuracy, float_weight_bytes, params, macs, "
         "weight_bytes, peak_activation_bytes, arena_bytes, train_seconds; a target's metric is written "
         "\"name@target\")");
@@ -560,8 +561,8 @@ void TestStudySpec::hostileSpecs()
     QVERIFY2(metric.size() < 400 && metric.starts_with("h.json:2:16: /objectives/0: unknown metric \"aaaa") &&
                  metric.find("(1048576 characters)") != std::string::npos,
              metric.substr(0, 400).c_str());
-    const std::string constraint = errorOf(
-        [&] { StudySpec::fromJson(specWith("\"constraints\": [\"" + huge + " = 3\"]"), "h.json"); });
+    const std::string constraint =
+        errorOf([&] { StudySpec::fromJson(specWith("\"constraints\": [\"" + huge + " = 3\"]"), "h.json"); });
     QVERIFY2(constraint.size() < 400 && constraint.find("(1048580 characters)") != std::string::npos,
              constraint.substr(0, 400).c_str());
     // A search space "file" that is a FIFO is refused without blocking.
@@ -569,8 +570,8 @@ void TestStudySpec::hostileSpecs()
     QVERIFY(dir.isValid());
     const std::string fifo = dir.filePath(QStringLiteral("space.json")).toStdString();
     QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
-    const std::string spaceError =
-        errorOf([&] { StudySpec::fromJson(specWith("\"search_space\": \"" + fifo + "\"", {"search_space"}), "f.json"); });
+    const std::string spaceError = errorOf(
+        [&] { StudySpec::fromJson(specWith("\"search_space\": \"" + fifo + "\"", {"search_space"}), "f.json"); });
     QVERIFY2(spaceError.starts_with("f.json:2:17: /search_space: search space file"), spaceError.c_str());
 }
 

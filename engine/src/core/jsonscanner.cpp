@@ -113,8 +113,8 @@ bool JsonScanner::skipValue(bool checkDuplicates, bool checkNumbers)
     auto pointerOf = [&stack](std::size_t depth) {
         std::string pointer;
         for (std::size_t k = 0; k < depth; ++k)
-            pointer = stack[k].object ? JsonSource::child(pointer, stack[k].key)
-                                      : JsonSource::child(pointer, stack[k].index);
+            pointer =
+                stack[k].object ? JsonSource::child(pointer, stack[k].key) : JsonSource::child(pointer, stack[k].index);
         return pointer;
     };
     auto readKey = [&](Frame &frame) {

@@ -134,7 +134,8 @@ JsonSource JsonSource::fromText(std::string text, std::string displayName)
             throw InputError(source.m_displayName + ": malformed JSON: " + shortenLastRead(e.what()));
         const std::string &pointer = scanner.overflowPointer();
         throw InputError(source.m_displayName + ":" + jsonLineColumn(source.m_text, scanner.overflowOffset()) + ": " +
-                         (pointer.empty() ? "" : displayPointer(pointer) + ": ") + "number out of range: expected a number between -1.8e308 and 1.8e308 (a double), got " +
+                         (pointer.empty() ? "" : displayPointer(pointer) + ": ") +
+                         "number out of range: expected a number between -1.8e308 and 1.8e308 (a double), got " +
                          quotedInput(scanner.overflowText()));
     }
     JsonScanner scanner(source.m_text);

@@ -162,7 +162,8 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
     const std::string typeName = src.toString(src.require(obj, pointer, "type"), typePointer);
     const auto type = layerTypeFromString(typeName);
     if (!type) {
-        src.fail(typePointer, "unknown layer type " + quotedInput(typeName) + JsonSource::didYouMean(typeName, kTypeNames) +
+        src.fail(typePointer, "unknown layer type " + quotedInput(typeName) +
+                                  JsonSource::didYouMean(typeName, kTypeNames) +
                                   " (allowed types: " + joined(kTypeNames) + ")");
     }
     layer.type = *type;

@@ -306,8 +306,9 @@ std::vector<Shape> inferShapes(const NetworkDescription &network, const std::vec
             for (std::size_t k = 1; k < inputs[i].size(); ++k) {
                 if (!(inputShape(k) == in))
                     failLayer(network, i, {},
-                              "add needs inputs of identical shape, got " + toString(in) + " (" + quotedInput(l.inputs.at(0)) +
-                                  ") and " + toString(inputShape(k)) + " (" + quotedInput(l.inputs.at(k)) + ")");
+                              "add needs inputs of identical shape, got " + toString(in) + " (" +
+                                  quotedInput(l.inputs.at(0)) + ") and " + toString(inputShape(k)) + " (" +
+                                  quotedInput(l.inputs.at(k)) + ")");
             }
             break;
         case LayerType::BatchNorm:

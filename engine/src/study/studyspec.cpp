@@ -102,8 +102,7 @@ class SpecParser
 public:
     SpecParser(const JsonSource &src, std::filesystem::path base, const StudySpecNames *names = nullptr)
         : m_src(src), m_base(std::move(base)), m_names(names)
-    {
-    }
+    {}
 
     StudySpec parse()
     {
@@ -139,8 +138,8 @@ private:
         TaskSpec out;
         out.dataset = m_src.getString(task, p, "dataset", out.dataset, false);
         if (!findDataset(out.dataset))
-            m_src.fail(p + "/dataset",
-                       "unknown dataset " + quotedInput(out.dataset) + " (known datasets: " + quotedList(knownDatasets()) + ")");
+            m_src.fail(p + "/dataset", "unknown dataset " + quotedInput(out.dataset) +
+                                           " (known datasets: " + quotedList(knownDatasets()) + ")");
         if (task.contains("path"))
             out.path = resolvePath(m_base, m_src.getString(task, p, "path", "", false));
         return out;
@@ -356,8 +355,7 @@ void StudySpec::validate(const StudySpecNames &names, std::string_view displayNa
     };
     if (names.targets) {
         for (std::size_t i = 0; i < objectives.size(); ++i)
-            if (const std::string problem = targetMetricProblem(objectives[i].metric, *names.targets);
-                !problem.empty())
+            if (const std::string problem = targetMetricProblem(objectives[i].metric, *names.targets); !problem.empty())
                 fail("/objectives/" + std::to_string(i) + "/metric", problem);
         for (std::size_t i = 0; i < constraints.size(); ++i)
             if (const std::string problem = targetMetricProblem(constraints[i].metric, *names.targets);
