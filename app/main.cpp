@@ -28,5 +28,8 @@ int main(int argc, char *argv[])
         }
         return psc::cli::runCommand(args);
     }
+    // Anything else opens the GUI, so a typo or a missing file must fail here, not in a window that may never show.
+    if (const int code = psc::cli::checkGuiArguments(args); code != psc::cli::Success)
+        return code;
     return psc::cli::runGui(argc, argv, args);
 }

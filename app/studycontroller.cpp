@@ -128,7 +128,7 @@ void StudyController::newStudy(const QString &specPath, const QString &studyPath
 {
     if (isRunning())
         throw RuntimeError("a study is already running");
-    const StudySpec spec = StudySpec::fromFile(specPath.toStdString());
+    const StudySpec spec = StudySession::readSpec(specPath.toStdString()); // names checked with line:column
     if (std::filesystem::exists(studyPath.toStdString()))
         throw InputError(studyPath.toStdString() + ": already exists; open it and choose Run to continue it, or "
                                                    "choose another file name");

@@ -4,6 +4,7 @@
 #include "cliutil.h"
 
 #include "psc/core/error.h"
+#include "psc/core/inputfile.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
@@ -30,9 +31,8 @@ struct Measurement
 
 std::vector<Measurement> readMeasurements(const std::filesystem::path &csv)
 {
-    std::ifstream in(csv);
-    if (!in)
-        throw InputError(csv.string() + ": cannot open the measurements file");
+    // Through the engine's reader: a FIFO or device is refused without blocking, the size is capped.
+    std::istringstream in(readInputFile(csv));
     std::vector<Measurement> rows;
     std::string line;
     int lineNo = 0;

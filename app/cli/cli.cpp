@@ -4,9 +4,12 @@
 #include "cliutil.h"
 
 #include "psc/core/error.h"
+#include "psc/core/inputfile.h"
+#include "psc/core/suggestion.h"
 
-#include <map>
+#include <filesystem>
 #include <functional>
+#include <map>
 
 namespace psc::cli {
 namespace {
@@ -46,7 +49,109 @@ std::string usage()
     return text;
 }
 
+/** Options QApplication itself understands (it removes them from the arguments): these take a value. */
+bool isQtOptionWithValue(const QString &name)
+{
+    static const QStringList names{
+        QStringLiteral("platform"),        QStringLiteral("platformpluginpath"),
+        QStringLiteral("platformtheme"),   QStringLiteral("plugin"),
+        QStringLiteral("qwindowgeometry"), QStringLiteral("qwindowicon"),
+        QStringLiteral("qwindowtitle"),    QStringLiteral("session"),
+        QStringLiteral("style"),           QStringLiteral("stylesheet"),
+        QStringLiteral("display"),         QStringLiteral("geometry"),
+        QStringLiteral("title"),           QStringLiteral("name"),
+    };
+    return names.contains(name);
+}
+
+bool isQtFlag(const QString &name)
+{
+    static const QStringList names{QStringLiteral("reverse"), QStringLiteral("widgetcount"), QStringLiteral("nograb"),
+                                   QStringLiteral("dograb"), QStringLiteral("sync")};
+    return names.contains(name);
+}
+
+std::string commandList()
+{
+    std::string out;
+    for (const auto &[name, cmd] : commands())
+        out += (out.empty() ? "" : ", ") + name.toStdString();
+    return out;
+}
+
+int guiArgumentError(const std::string &message)
+{
+    printErr("paretoscope: " + message + "\n(see 'paretoscope --help')\n");
+    return BadInput;
+}
+
 } // namespace
+
+int checkGuiArguments(const QStringList &args)
+{
+    // A first argument that is a bare word and no file is a command that does not exist ("anlyze", "worker"),
+    // whatever follows it.
+    std::error_code ec;
+    if (!args.isEmpty() && !args.front().startsWith(QLatin1Char('-')) && !args.front().contains(QLatin1Char('/')) &&
+        !args.front().contains(QLatin1Char('.')) && !std::filesystem::exists(args.front().toStdString(), ec)) {
+        const std::string word = args.front().toStdString();
+        std::vector<std::string> names;
+        for (const auto &[name, cmd] : commands())
+            names.push_back(name.toStdString());
+        printErr("paretoscope: unknown command " + quotedInput(word) + didYouMean(word, names) +
+                 "\nCommands: " + commandList() +
+                 "\n'paretoscope --help' describes them; to open a study in the GUI, give the path of an existing "
+                 "study file.\n");
+        return BadInput;
+    }
+    QString study;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &arg = args[i];
+        if (arg == QLatin1String("--trial")) {
+            bool ok = false;
+            if (i + 1 < args.size())
+                args[i + 1].toLongLong(&ok);
+            if (!ok || args[i + 1].toLongLong() < 0)
+                return guiArgumentError(
+                    "--trial expects a trial number (an integer >= 0)" +
+                    (i + 1 < args.size() ? ", got " + quotedInput(args[i + 1].toStdString()) : std::string()));
+            ++i;
+            continue;
+        }
+        if (arg.startsWith(QLatin1Char('-')) && arg.size() > 1) {
+            QString name = arg.mid(arg.startsWith(QLatin1String("--")) ? 2 : 1);
+            const bool inlineValue = name.contains(QLatin1Char('='));
+            name = name.section(QLatin1Char('='), 0, 0);
+            if (isQtFlag(name) && !inlineValue)
+                continue;
+            if (isQtOptionWithValue(name)) {
+                if (!inlineValue && ++i >= args.size())
+                    return guiArgumentError("option " + quotedInput(arg.toStdString()) + " expects a value");
+                continue;
+            }
+            return guiArgumentError("unknown option " + quotedInput(arg.toStdString()) +
+                                    "; the GUI takes [FILE.psc [--trial N]], commands take their options after "
+                                    "the command name");
+        }
+        if (!study.isEmpty())
+            return guiArgumentError("unexpected argument " + quotedInput(arg.toStdString()) +
+                                    "; the GUI opens one study file");
+        study = arg;
+    }
+    if (study.isEmpty())
+        return Success;
+
+    const std::string path = study.toStdString();
+    const auto status = std::filesystem::status(std::filesystem::path(path), ec);
+    if (std::filesystem::exists(status)) {
+        if (std::filesystem::is_directory(status))
+            return guiArgumentError(path + ": is a directory, not a study file");
+        if (!std::filesystem::is_regular_file(status))
+            return guiArgumentError(path + ": is not a regular file, so not a study file");
+        return Success;
+    }
+    return guiArgumentError(path + ": no such study file");
+}
 
 bool isCommand(const QStringList &args)
 {

@@ -17,6 +17,14 @@ enum ExitCode
 bool isCommand(const QStringList &args);
 
 /**
+ * Checks the arguments of a GUI start (`paretoscope [FILE.psc [--trial N]]`, plus Qt's own options such as
+ * `-style fusion`) before any window exists. Returns Success if the GUI may start; otherwise prints one
+ * message to stderr and returns BadInput: an unknown command (with the list of commands and a "did you
+ * mean"), an unknown option, or a study path that does not exist or is not a file.
+ */
+int checkGuiArguments(const QStringList &args);
+
+/**
  * Runs a headless subcommand (analyze, run, resume, show, plot, compress, ...) and returns its exit code. Needs a
  * QCoreApplication (a QApplication for `plot`). Errors are printed to stderr as one line.
  */

@@ -106,7 +106,8 @@ int runStudyCommand(const QStringList &args)
         throw InputError(db.string() + ": already exists; continue it with 'paretoscope resume " + db.string() +
                          "' or choose another --db");
 
-    const StudySpec spec = StudySpec::fromFile(parser.positionalArguments().front().toStdString());
+    // Targets, their metrics and the strategy are checked while parsing, with line:column.
+    const StudySpec spec = StudySession::readSpec(parser.positionalArguments().front().toStdString());
     const ThreadBudget budget = prepareThreads(ra);
     auto session = StudySession::create(db, spec, {nullptr, budget.heavyThreads});
     return runStudy(*session, ra, budget);

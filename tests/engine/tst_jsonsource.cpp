@@ -4,9 +4,15 @@
 #include "../../engine/src/core/jsonsource.h"
 
 #include "psc/core/error.h"
+#include "psc/core/inputfile.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 using psc::InputError;
@@ -56,6 +62,13 @@ private Q_SLOTS:
     void unknownKeys();
     void failFormats();
     void pointerHelpers();
+    void numbersBeyondDouble_data();
+    void numbersBeyondDouble();
+    void hugeIntegerWithinDouble();
+    void longInputIsCutInMessages();
+    void quotedInputCutsAndCounts();
+    void nonRegularFilesAreRefused();
+    void oversizedFilesAreRefused();
 };
 
 void TestJsonSource::locations_data()
@@ -227,8 +240,8 @@ void TestJsonSource::otherScalars()
     QCOMPARE(errorOf([&] {
                  s.requireChoice(r, "", "long", {"a", "b"});
              }),
-             std::string(
-                 "s.json:1:62: /long: expected one of \"a\", \"b\", got \"abcdefghijklmnopqrstuvwxyzabcdefghijk...\""));
+             std::string("s.json:1:62: /long: expected one of \"a\", \"b\", got "
+                         "\"abcdefghijklmnopqrstuvwxyzabcdefghijklmn\xE2\x80\xA6\" (52 characters)"));
 }
 
 void TestJsonSource::requiredKeysAndObjects()
@@ -281,6 +294,121 @@ void TestJsonSource::pointerHelpers()
     QCOMPARE(JsonSource::describe(nlohmann::json("q\"")), std::string("\"q\\\"\""));
     QCOMPARE(JsonSource::didYouMean("relu7", {"relu6", "softmax"}), std::string("; did you mean \"relu6\"?"));
     QCOMPARE(JsonSource::didYouMean("sigmoid", {"relu6", "softmax"}), std::string());
+}
+
+void TestJsonSource::numbersBeyondDouble_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("message");
+    const std::string digits401 = "1" + std::string(400, '0');
+    QTest::newRow("401 digits") << QString::fromStdString("{\"layers\": [{\"units\":\n   " + digits401 + "}]}")
+                                << QString::fromStdString(
+                                       "o.json:2:4: /layers/0/units: number out of range: expected a number between "
+                                       "-1.8e308 and 1.8e308 (a double), got \"1000000000000000000000000000000000000000"
+                                       "\xE2\x80\xA6\" (401 characters)");
+    QTest::newRow("exponent") << "[1, 2, {\"a/b\": -1e999}]"
+                              << "o.json:1:16: /2/a~1b: number out of range: expected a number between -1.8e308 and "
+                                 "1.8e308 (a double), got \"-1e999\"";
+    QTest::newRow("root") << "1e400"
+                          << "o.json:1:1: number out of range: expected a number between -1.8e308 and 1.8e308 (a "
+                             "double), got \"1e400\"";
+    // The first bad number is the one reported, even when a later one is worse.
+    QTest::newRow("first") << "{\"a\": 1e308, \"b\": 2e308, \"c\": 1e999}"
+                           << "o.json:1:19: /b: number out of range: expected a number between -1.8e308 and 1.8e308 "
+                              "(a double), got \"2e308\"";
+}
+
+void TestJsonSource::numbersBeyondDouble()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, message);
+    QCOMPARE(QString::fromStdString(errorOf([&] { JsonSource::fromText(text.toStdString(), "o.json"); })), message);
+}
+
+void TestJsonSource::hugeIntegerWithinDouble()
+{
+    // 1e80 written out does not fit any integer type but is a double: the typed getters refuse it by position.
+    const JsonSource s = JsonSource::fromText("{\"kernel\": 1" + std::string(80, '0') + "}", "h.json");
+    QCOMPARE(errorOf([&] { s.requireInt(s.root(), "", "kernel", 1, 15); }),
+             std::string("h.json:1:12: /kernel: expected an integer between 1 and 15, got 1e+80"));
+    QCOMPARE(errorOf([&] { s.getInt64(s.root(), "", "kernel", 0); }),
+             std::string("h.json:1:12: /kernel: expected an integer, got 1e+80"));
+}
+
+void TestJsonSource::longInputIsCutInMessages()
+{
+    const std::string key(50 * 1024 * 1024, 'k');
+    const std::string cutKey = std::string(40, 'k') + "\xE2\x80\xA6";
+    const JsonSource s = JsonSource::fromText("{\"name\": 1, \"" + key + "\": 2}", "k.json");
+    const std::string unknown = errorOf([&] { s.checkKeys(s.root(), "", {"name", "layers"}); });
+    QCOMPARE(unknown, "k.json:1:" + std::to_string(key.size() + 17) + ": /" + cutKey + ": unknown key \"" + cutKey +
+                          "\" (52428800 characters) (allowed keys: name, layers)");
+
+    const std::string duplicate =
+        errorOf([&] { JsonSource::fromText("{\"" + key + "\": 1,\n\"" + key + "\": 2}", "k.json"); });
+    QCOMPARE(duplicate, "k.json:2:1: duplicate key \"" + cutKey + "\" (52428800 characters)");
+
+    // nlohmann quotes the token it stopped at; an unterminated 50 MB string must not come back whole.
+    const std::string malformed = errorOf([&] { JsonSource::fromText("[\"" + key, "k.json"); });
+    QVERIFY2(malformed.size() < 300, malformed.substr(0, 300).c_str());
+    QVERIFY2(malformed.starts_with("k.json:1:") && malformed.find("malformed JSON") != std::string::npos &&
+                 malformed.find("characters)") != std::string::npos,
+             malformed.c_str());
+
+    const JsonSource v = JsonSource::fromText("{\"t\": \"" + key + "\"}", "v.json");
+    QCOMPARE(errorOf([&] {
+                 v.requireChoice(v.root(), "", "t", {"a", "b"});
+             }),
+             "v.json:1:7: /t: expected one of \"a\", \"b\", got \"" + cutKey + "\" (52428800 characters)");
+}
+
+void TestJsonSource::quotedInputCutsAndCounts()
+{
+    QCOMPARE(psc::quotedInput("short"), std::string("\"short\""));
+    QCOMPARE(psc::quotedInput("a\"b\\c\n\x01"), std::string(R"("a\"b\\c\n\u0001")"));
+    // Cut between characters, never inside one, and counted in characters.
+    QCOMPARE(psc::quotedInput("\xC3\xA9\xC3\xA9\xC3\xA9", 2),
+             std::string("\"\xC3\xA9\xC3\xA9\xE2\x80\xA6\" (3 characters)"));
+    QCOMPARE(psc::quotedInput(std::string(40, 'x')), "\"" + std::string(40, 'x') + "\"");
+    QCOMPARE(psc::quotedInput(std::string(41, 'x')), "\"" + std::string(40, 'x') + "\xE2\x80\xA6\" (41 characters)");
+}
+
+void TestJsonSource::nonRegularFilesAreRefused()
+{
+    QCOMPARE(errorOf([] { JsonSource::fromFile("/dev/zero"); }),
+             std::string("/dev/zero: cannot read: a character device, not a regular file; input files must be "
+                         "regular files"));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string fifo = dir.filePath(QStringLiteral("net.json")).toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    // Opening a FIFO that has no writer blocks unless the open is non-blocking: a regression hangs here (and
+    // ctest's timeout fails it).
+    QCOMPARE(errorOf([&] { JsonSource::fromFile(fifo); }),
+             fifo + ": cannot read: a FIFO, not a regular file; input files must be regular files");
+    QCOMPARE(errorOf([&] { JsonSource::fromFile(dir.path().toStdString()); }),
+             dir.path().toStdString() + ": cannot read: is a directory");
+}
+
+void TestJsonSource::oversizedFilesAreRefused()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::filesystem::path big = dir.filePath(QStringLiteral("big.json")).toStdString();
+    {
+        std::ofstream out(big);
+        out << "[]";
+    }
+    std::filesystem::resize_file(big, psc::kMaxInputFileBytes + 1); // sparse: costs no disk
+    QCOMPARE(errorOf([&] { JsonSource::fromFile(big); }),
+             big.string() + ": cannot read: the file is 64.0 MiB, larger than the 64 MiB an input file may have");
+    std::filesystem::resize_file(big, psc::kMaxInputFileBytes);
+    QVERIFY(errorOf([&] { JsonSource::fromFile(big); }).find("cannot read") == std::string::npos);
+    // A smaller cap, as other readers may use.
+    QCOMPARE(errorOf([&] { psc::readInputFile(big, 1000); }),
+             big.string() + ": cannot read: the file is 64.0 MiB, larger than the 1000 bytes an input file may have");
+    std::filesystem::resize_file(big, 1000);
+    QCOMPARE(psc::readInputFile(big, 1000).size(), std::size_t(1000));
 }
 
 QTEST_APPLESS_MAIN(TestJsonSource)

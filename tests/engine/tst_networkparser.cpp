@@ -6,6 +6,9 @@
 
 #include <QTest>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +65,8 @@ private Q_SLOTS:
     void badText_data();
     void badText();
     void missingFile();
+    void hostileInput();
+    void nonRegularFiles();
     void roundTripFiles_data();
     void roundTripFiles();
     void roundTripHandBuilt();
@@ -265,6 +270,47 @@ void TestNetworkParser::missingFile()
     QCOMPARE(parseError([&] { parseNetwork(path); }), path + ": cannot read: No such file or directory");
     const std::string dir = dataFile("");
     QCOMPARE(parseError([&] { parseNetwork(dir); }), dir + ": cannot read: is a directory");
+}
+
+void TestNetworkParser::hostileInput()
+{
+    const std::string head =
+        "{\"input\": {\"channels\": 1, \"height\": 5, \"width\": 5}, \"layers\": [{\"type\": \"dense\", ";
+    // Beyond a double: nlohmann throws out_of_range.406 without a position; we locate the number.
+    QCOMPARE(parseError([&] { parseNetworkJson(head + "\"units\": 1" + std::string(400, '0') + "}]}", "h.json"); }),
+             std::string("h.json:1:91: /layers/0/units: number out of range: expected a number between -1.8e308 and "
+                         "1.8e308 (a double), got \"1000000000000000000000000000000000000000\xE2\x80\xA6\" "
+                         "(401 characters)"));
+    // 1e80 written out fits a double but no integer type.
+    QCOMPARE(parseError([&] { parseNetworkJson(head + "\"units\": 1" + std::string(80, '0') + "}]}", "h.json"); }),
+             std::string("h.json:1:91: /layers/0/units: expected an integer between 1 and 1048576, got 1e+80"));
+    // A huge layer type and a huge layer name come back cut, with their length.
+    const std::string huge(10 * 1024 * 1024, 'x');
+    const std::string cut = std::string(40, 'x') + "\xE2\x80\xA6\" (10485760 characters)";
+    const std::string hugeType =
+        "{\"input\": {\"channels\": 1, \"height\": 5, \"width\": 5}, \"layers\": [{\"type\": \"" + huge + "\"}]}";
+    QCOMPARE(parseError([&] { parseNetworkJson(hugeType, "h.json"); }),
+             "h.json:1:73: /layers/0/type: unknown layer type \"" + cut +
+                 " (allowed types: conv2d, depthwise_conv2d, dense, avg_pool2d, max_pool2d, global_avg_pool, add, "
+                 "flatten, batch_norm, relu, relu6, softmax, low_rank, kronecker)");
+    const std::string dangling =
+        parseError([&] { parseNetworkJson(head + "\"units\": 2, \"inputs\": [\"" + huge + "\"]}]}", "h.json"); });
+    QVERIFY2(dangling.size() < 300 && dangling.find("(10485760 characters) names no layer") != std::string::npos,
+             dangling.substr(0, 300).c_str());
+}
+
+void TestNetworkParser::nonRegularFiles()
+{
+    QCOMPARE(parseError([] { parseNetwork("/dev/zero"); }),
+             std::string("/dev/zero: cannot read: a character device, not a regular file; input files must be "
+                         "regular files"));
+    const std::filesystem::path fifo =
+        std::filesystem::temp_directory_path() / ("psc-tst-networkparser-" + std::to_string(::getpid()) + ".json");
+    std::filesystem::remove(fifo);
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string error = parseError([&] { parseNetwork(fifo); }); // must not block
+    std::filesystem::remove(fifo);
+    QCOMPARE(error, fifo.string() + ": cannot read: a FIFO, not a regular file; input files must be regular files");
 }
 
 void TestNetworkParser::roundTripFiles_data()

@@ -4,11 +4,17 @@
 
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
+#include "psc/plugins/pluginregistry.h"
 #include "psc/space/searchspace.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyspec.h"
+#include "psc/targets/targetlibrary.h"
+#include "psc/targets/targetmetrics.h"
 
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -81,6 +87,7 @@ class TestStudySpec : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void bundledDemoParses();
     void defaults();
     void relativePathsFollowTheSpecFile();
@@ -98,7 +105,24 @@ private Q_SLOTS:
     void constraintSatisfaction();
     void badSpecs_data();
     void badSpecs();
+    void namesCheckedWhileParsing_data();
+    void namesCheckedWhileParsing();
+    void validateParsedSpec();
+    void targetMetricNamesMatchEstimates();
+    void hostileSpecs();
+
+private:
+    PluginRegistry m_registry;
+    std::unique_ptr<TargetLibrary> m_targets;
+    StudySpecNames names() const { return StudySpecNames{m_targets.get(), m_registry.strategyIds()}; }
 };
+
+void TestStudySpec::initTestCase()
+{
+    m_registry.load();
+    m_targets = std::make_unique<TargetLibrary>(m_registry);
+    m_targets->loadDirectory(TargetLibrary::defaultDirectory());
+}
 
 void TestStudySpec::bundledDemoParses()
 {
@@ -404,7 +428,8 @@ void TestStudySpec::badSpecs_data()
     row("objectives object", specWith(R"("objectives": {"metric": "accuracy"})", {"objectives"}),
         "bad.json:2:15: /objectives: expected an array, got an object");
     row("unknown metric", specWith(R"("objectives": ["acc"])", {"objectives"}),
-        "bad.json:2:16: /objectives/0: unknown metric \"acc\" (model metrics: accuracy, test_accuracy, "
+        "bad.json:2:16: /objectives/0: unknown metric \"acc\"; did you mean \"macs\"? (model metrics: accuracy, "
+        "test_accuracy, "
         "quantized_accuracy, deployed_accuracy, float_weight_bytes, params, macs, "
         "weight_bytes, peak_activation_bytes, arena_bytes, train_seconds; a target's metric is written "
         "\"name@target\")");
@@ -450,6 +475,104 @@ void TestStudySpec::badSpecs()
     QFETCH(QString, expected);
     const std::string message = errorOf([&] { StudySpec::fromJson(text.toStdString(), "bad.json"); });
     QVERIFY2(message.starts_with(expected.toStdString()), message.c_str());
+}
+
+void TestStudySpec::namesCheckedWhileParsing_data()
+{
+    QTest::addColumn<QString>("line2");
+    QTest::addColumn<QString>("expected");
+    const auto row = [](const char *name, const std::string &line2, const std::string &expected) {
+        QTest::newRow(name) << QString::fromStdString(line2) << QString::fromStdString(expected);
+    };
+    const std::string mcuMetrics =
+        "latency_s, energy_j, cycles, peak_sram_bytes, weight_storage_bytes, utilization, feasible, sram_bytes, "
+        "flash_bytes, arena_bytes, scratch_bytes, persistent_bytes, model_flash_bytes, macs, macs_per_cycle";
+    row("good", R"("objectives": ["accuracy", "latency_s@stm32f746zg", "tops_per_w@sa-8x8-os"], "strategy": "random")",
+        "<no InputError>");
+    row("unknown metric of a known target", R"("objectives": ["accuracy", {"metric": "latncy_s@stm32f746zg"}])",
+        "bad.json:2:39: /objectives/1/metric: unknown metric \"latncy_s\" for target \"stm32f746zg\"; did you mean "
+        "\"latency_s\"? (its metrics: " +
+            mcuMetrics + ")");
+    // Another model's extra is not this target's metric.
+    row("other model's metric", R"("objectives": ["accuracy", "tops_per_w@stm32f746zg"])",
+        "bad.json:2:28: /objectives/1: unknown metric \"tops_per_w\" for target \"stm32f746zg\" (its metrics: " +
+            mcuMetrics + ")");
+    row("unknown target", R"("objectives": ["latency_s@stm32f746"])",
+        "bad.json:2:16: /objectives/0: unknown target \"stm32f746\"; did you mean \"stm32f746zg\"? (known targets: ");
+    row("constraint metric", R"("constraints": ["macs <= 5", "sram_byte@stm32f446re <= 128KiB"])",
+        "bad.json:2:30: /constraints/1: unknown metric \"sram_byte\" for target \"stm32f446re\"; did you mean "
+        "\"sram_bytes\"?");
+    row("constraint target", R"("constraints": ["latency_s@nosuch <= 1"])",
+        "bad.json:2:17: /constraints/0: unknown target \"nosuch\" (known targets: ");
+    row("strategy string", R"("strategy": "randon")",
+        "bad.json:2:13: /strategy: unknown strategy \"randon\"; did you mean \"random\"? (available: random");
+    row("strategy id", R"("strategy": {"id": "grid", "options": {}})",
+        "bad.json:2:20: /strategy/id: unknown strategy \"grid\" (available: random");
+}
+
+void TestStudySpec::namesCheckedWhileParsing()
+{
+    QFETCH(QString, line2);
+    QFETCH(QString, expected);
+    const std::string text = specWith(line2.toStdString(), {"objectives"});
+    const std::string fullText = line2.contains("\"objectives\"") ? text : specWith(line2.toStdString());
+    const std::string message = errorOf([&] { StudySpec::fromJson(fullText, "bad.json", {}, names()); });
+    QVERIFY2(message.starts_with(expected.toStdString()), message.c_str());
+    // Without names, only the syntax is checked (as before): the same text parses.
+    QCOMPARE(errorOf([&] { StudySpec::fromJson(fullText, "bad.json"); }), std::string("<no InputError>"));
+}
+
+void TestStudySpec::validateParsedSpec()
+{
+    StudySpec spec = StudySpec::fromJson(specWith(R"("strategy": "random")"), "ok.json", {}, names());
+    QCOMPARE(errorOf([&] { spec.validate(names(), "study \"s\""); }), std::string("<no InputError>"));
+    spec.constraints.push_back(*parseConstraint("energy_j@ethos-u55-128 <= 1"));
+    spec.objectives.push_back({{"latency_ms", "stm32f746zg"}, Direction::Minimize});
+    QVERIFY2(errorOf([&] { spec.validate(names(), "study \"s\""); })
+                 .starts_with("study \"s\": /objectives/1/metric: unknown metric \"latency_ms\" for target "
+                              "\"stm32f746zg\"; did you mean \"latency_s\"?"),
+             errorOf([&] { spec.validate(names(), "study \"s\""); }).c_str());
+    spec.objectives.pop_back();
+    spec.strategy.id = "nsga3";
+    QVERIFY(errorOf([&] { spec.validate(names(), "x"); }).starts_with("x: /strategy/id: unknown strategy \"nsga3\""));
+    QCOMPARE(errorOf([&] { spec.validate(StudySpecNames{}, "x"); }), std::string("<no InputError>"));
+}
+
+void TestStudySpec::targetMetricNamesMatchEstimates()
+{
+    // The listed names are what a study can refer to; they must be what the targets really report.
+    for (const TargetDefinition *def : m_targets->definitions()) {
+        const auto names = targetMetricNames(*m_targets->target(def->id));
+        QVERIFY2(names.size() >= standardTargetMetricNames().size(), def->id.c_str());
+        QVERIFY(std::equal(standardTargetMetricNames().begin(), standardTargetMetricNames().end(), names.begin()));
+        QCOMPARE(std::set<std::string>(names.begin(), names.end()).size(), names.size());
+    }
+    QVERIFY(!m_targets->definitions().empty());
+}
+
+void TestStudySpec::hostileSpecs()
+{
+    // A number beyond double anywhere in a spec, and a huge metric name, are located and cut.
+    const std::string over = errorOf([] { StudySpec::fromJson(specWith("\"seed\": 1e999"), "h.json"); });
+    QVERIFY2(over.starts_with("h.json:2:9: /seed: number out of range"), over.c_str());
+    const std::string huge(1024 * 1024, 'a');
+    const std::string metric =
+        errorOf([&] { StudySpec::fromJson(specWith("\"objectives\": [\"" + huge + "\"]", {"objectives"}), "h.json"); });
+    QVERIFY2(metric.size() < 400 && metric.starts_with("h.json:2:16: /objectives/0: unknown metric \"aaaa") &&
+                 metric.find("(1048576 characters)") != std::string::npos,
+             metric.substr(0, 400).c_str());
+    const std::string constraint =
+        errorOf([&] { StudySpec::fromJson(specWith("\"constraints\": [\"" + huge + " = 3\"]"), "h.json"); });
+    QVERIFY2(constraint.size() < 400 && constraint.find("(1048580 characters)") != std::string::npos,
+             constraint.substr(0, 400).c_str());
+    // A search space "file" that is a FIFO is refused without blocking.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string fifo = dir.filePath(QStringLiteral("space.json")).toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string spaceError = errorOf(
+        [&] { StudySpec::fromJson(specWith("\"search_space\": \"" + fifo + "\"", {"search_space"}), "f.json"); });
+    QVERIFY2(spaceError.starts_with("f.json:2:17: /search_space: search space file"), spaceError.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestStudySpec)

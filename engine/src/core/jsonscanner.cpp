@@ -4,6 +4,9 @@
 #include "core/jsonsource.h"
 
 #include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <cstdlib>
 #include <unordered_set>
 
 namespace psc {
@@ -29,6 +32,17 @@ void appendUtf8(std::string &out, std::uint32_t cp)
         out += char(0x80 | ((cp >> 6) & 0x3F));
         out += char(0x80 | (cp & 0x3F));
     }
+}
+
+/**
+ * True if a number literal is beyond double's range. nlohmann reads every number that does not fit a 64-bit
+ * integer with strtod, with the locale's decimal point, and refuses infinity; this repeats its test exactly.
+ */
+bool overflows(std::string_view literal)
+{
+    std::string copy(literal);
+    std::replace(copy.begin(), copy.end(), '.', *std::localeconv()->decimal_point);
+    return std::isinf(std::strtod(copy.c_str(), nullptr));
 }
 
 } // namespace
@@ -85,7 +99,7 @@ bool JsonScanner::readString(std::string *out)
     return false;
 }
 
-bool JsonScanner::skipValue(bool checkDuplicates)
+bool JsonScanner::skipValue(bool checkDuplicates, bool checkNumbers)
 {
     struct Frame
     {
@@ -95,19 +109,24 @@ bool JsonScanner::skipValue(bool checkDuplicates)
         std::unordered_set<std::string> keys;
     };
     std::vector<Frame> stack;
+    // The pointer of the container at stack[depth - 1]'s current member or element.
+    auto pointerOf = [&stack](std::size_t depth) {
+        std::string pointer;
+        for (std::size_t k = 0; k < depth; ++k)
+            pointer =
+                stack[k].object ? JsonSource::child(pointer, stack[k].key) : JsonSource::child(pointer, stack[k].index);
+        return pointer;
+    };
     auto readKey = [&](Frame &frame) {
         skipSpace();
         const std::size_t keyAt = m_i;
         std::string key;
-        if (!readString(checkDuplicates ? &key : nullptr))
+        if (!readString(checkDuplicates || checkNumbers ? &key : nullptr))
             return false;
         if (checkDuplicates && !frame.keys.insert(key).second) {
             m_duplicateOffset = keyAt;
             m_duplicateKey = key;
-            m_duplicatePointer.clear();
-            for (std::size_t k = 0; k + 1 < stack.size(); ++k)
-                m_duplicatePointer = stack[k].object ? JsonSource::child(m_duplicatePointer, stack[k].key)
-                                                     : JsonSource::child(m_duplicatePointer, stack[k].index);
+            m_duplicatePointer = pointerOf(stack.size() - 1);
             return false;
         }
         frame.key = std::move(key);
@@ -145,6 +164,12 @@ bool JsonScanner::skipValue(bool checkDuplicates)
                     ++m_i;
                 if (m_i == start)
                     return false;
+                if (checkNumbers && (c == '-' || (c >= '0' && c <= '9')) && overflows(m_s.substr(start, m_i - start))) {
+                    m_overflowOffset = start;
+                    m_overflowLength = m_i - start;
+                    m_overflowPointer = pointerOf(stack.size());
+                    return false;
+                }
             }
             expectValue = false;
         }
@@ -165,6 +190,11 @@ bool JsonScanner::skipValue(bool checkDuplicates)
             return false;
         }
     }
+}
+
+std::string_view JsonScanner::overflowText() const
+{
+    return m_overflowOffset == npos ? std::string_view() : m_s.substr(m_overflowOffset, m_overflowLength);
 }
 
 bool JsonScanner::enterMember(const std::string &key)

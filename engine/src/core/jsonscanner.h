@@ -32,8 +32,10 @@ public:
     /**
      * Skips one whole value. With `checkDuplicates`, stops at the first key that repeats within its object
      * and leaves its offset in duplicateOffset() and the containing object's pointer in duplicatePointer().
+     * With `checkNumbers`, stops at the first number beyond the range of a double (nlohmann refuses it
+     * without saying where) and leaves its offset, pointer and text in overflowOffset() and friends.
      */
-    bool skipValue(bool checkDuplicates = false);
+    bool skipValue(bool checkDuplicates = false, bool checkNumbers = false);
     /** Moves from an object's "{" to the value of member `key` (the last one, as nlohmann keeps the last). */
     bool enterMember(const std::string &key);
     /** Moves from an array's "[" to its element `index`. */
@@ -42,6 +44,9 @@ public:
     std::size_t duplicateOffset() const { return m_duplicateOffset; }
     const std::string &duplicateKey() const { return m_duplicateKey; }
     const std::string &duplicatePointer() const { return m_duplicatePointer; }
+    std::size_t overflowOffset() const { return m_overflowOffset; }
+    const std::string &overflowPointer() const { return m_overflowPointer; }
+    std::string_view overflowText() const;
 
 private:
     bool readHex4(std::uint32_t &cp);
@@ -51,6 +56,9 @@ private:
     std::size_t m_duplicateOffset = std::string::npos;
     std::string m_duplicateKey;
     std::string m_duplicatePointer;
+    std::size_t m_overflowOffset = std::string::npos;
+    std::size_t m_overflowLength = 0;
+    std::string m_overflowPointer;
 };
 
 /** "line:col" of a byte offset, 1-based; columns count characters (UTF-8 code points), as editors show them. */

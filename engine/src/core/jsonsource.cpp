@@ -3,12 +3,13 @@
 
 #include "core/jsonscanner.h"
 #include "psc/core/error.h"
+#include "psc/core/inputfile.h"
+#include "psc/core/suggestion.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -18,36 +19,9 @@ namespace {
 
 constexpr auto npos = std::string::npos;
 
-/** Number of edits between two short strings; used only to suggest a fix for a misspelt key or choice. */
-std::size_t editDistance(std::string_view a, std::string_view b)
-{
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 template <typename Words> std::string suggestion(std::string_view word, const Words &candidates)
 {
-    std::string_view best;
-    std::size_t bestDistance = 3; // farther than two edits is not a typo but a different word
-    for (std::string_view c : candidates) {
-        const std::size_t d = editDistance(word, c);
-        if (d < bestDistance) {
-            bestDistance = d;
-            best = c;
-        }
-    }
-    return best.empty() ? std::string() : "; did you mean \"" + std::string(best) + "\"?";
+    return didYouMean(word, std::vector<std::string_view>(candidates.begin(), candidates.end()));
 }
 
 template <typename Words> std::string joinChoices(const Words &choices, bool quote)
@@ -61,6 +35,48 @@ template <typename Words> std::string joinChoices(const Words &choices, bool quo
         out += c;
         if (quote)
             out += '"';
+    }
+    return out;
+}
+
+/** Cuts the token nlohmann quotes after "last read: " to a few dozen characters: it may be megabytes long. */
+std::string shortenLastRead(const std::string &what)
+{
+    static constexpr std::string_view marker = "last read: '";
+    const auto begin = what.find(marker);
+    const auto end = what.rfind('\'');
+    if (begin == npos || end == npos || end < begin + marker.size())
+        return what;
+    const std::size_t from = begin + marker.size();
+    const std::string token = what.substr(from, end - from);
+    const std::string quoted = quotedInput(token);
+    if (quoted.find("\xE2\x80\xA6\" (") == npos)
+        return what; // short enough to keep nlohmann's own wording
+    return what.substr(0, begin) + "last read: " + quoted + what.substr(end + 1);
+}
+
+/** A JSON pointer for messages: a token longer than a few dozen characters (a huge key) is cut, ending in "…". */
+std::string displayPointer(const std::string &pointer)
+{
+    constexpr std::size_t maxToken = 40;
+    std::string out;
+    std::size_t tokenCharacters = 0;
+    bool cut = false;
+    for (const char c : pointer) {
+        if (c == '/') {
+            out += c;
+            tokenCharacters = 0;
+            cut = false;
+            continue;
+        }
+        if (cut)
+            continue;
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && tokenCharacters++ == maxToken) {
+            out += "\xE2\x80\xA6";
+            cut = true;
+            continue;
+        }
+        out += c;
     }
     return out;
 }
@@ -87,18 +103,8 @@ template <typename T> std::string rangeText(T min, T max)
 
 JsonSource JsonSource::fromFile(const std::filesystem::path &file)
 {
-    const std::string name = file.string();
-    std::error_code ec;
-    if (std::filesystem::is_directory(file, ec))
-        throw InputError(name + ": cannot read: is a directory");
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw InputError(name + ": cannot read: " + std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad())
-        throw InputError(name + ": cannot read: " + std::strerror(errno));
-    return fromText(std::move(buffer).str(), name);
+    std::string text = readInputFile(file, kMaxInputFileBytes);
+    return fromText(std::move(text), file.string());
 }
 
 JsonSource JsonSource::fromText(std::string text, std::string displayName)
@@ -113,18 +119,32 @@ JsonSource JsonSource::fromText(std::string text, std::string displayName)
         const std::size_t offset = e.byte == 0 ? 0 : e.byte - 1;
         std::string what = e.what();
         const auto start = what.find(": ", what.find("parse error"));
-        what = start == npos ? what : what.substr(start + 2);
+        what = shortenLastRead(start == npos ? what : what.substr(start + 2));
         if (source.m_text.find_first_not_of(" \t\r\n") == npos)
             what = "the document is empty";
         throw InputError(source.m_displayName + ":" + jsonLineColumn(source.m_text, offset) +
                          ": malformed JSON: " + what);
+    } catch (const nlohmann::json::exception &e) {
+        // Only a number beyond double's range gets here (out_of_range.406), and nlohmann gives no position:
+        // the first such number in the text is the one it stopped at.
+        JsonScanner scanner(source.m_text);
+        scanner.skipSpace();
+        scanner.skipValue(false, true);
+        if (scanner.overflowOffset() == npos)
+            throw InputError(source.m_displayName + ": malformed JSON: " + shortenLastRead(e.what()));
+        const std::string &pointer = scanner.overflowPointer();
+        throw InputError(source.m_displayName + ":" + jsonLineColumn(source.m_text, scanner.overflowOffset()) + ": " +
+                         (pointer.empty() ? "" : displayPointer(pointer) + ": ") +
+                         "number out of range: expected a number between -1.8e308 and 1.8e308 (a double), got " +
+                         quotedInput(scanner.overflowText()));
     }
     JsonScanner scanner(source.m_text);
     scanner.skipSpace();
     if (!scanner.skipValue(true) && scanner.duplicateOffset() != npos) {
-        const std::string where = scanner.duplicatePointer().empty() ? "" : scanner.duplicatePointer() + ": ";
+        const std::string &pointer = scanner.duplicatePointer();
         throw InputError(source.m_displayName + ":" + jsonLineColumn(source.m_text, scanner.duplicateOffset()) + ": " +
-                         where + "duplicate key \"" + scanner.duplicateKey() + "\"");
+                         (pointer.empty() ? "" : displayPointer(pointer) + ": ") + "duplicate key " +
+                         quotedInput(scanner.duplicateKey()));
     }
     return source;
 }
@@ -163,7 +183,7 @@ void JsonSource::fail(const std::string &jsonPointer, const std::string &what) c
     const std::string where = location(jsonPointer);
     std::string message = where.empty() ? std::string() : where + ": ";
     if (!jsonPointer.empty())
-        message += jsonPointer + ": ";
+        message += displayPointer(jsonPointer) + ": ";
     throw InputError(message + what);
 }
 
@@ -193,12 +213,8 @@ std::string JsonSource::describe(const nlohmann::json &value)
         return "an object";
     case nlohmann::json::value_t::array:
         return "an array";
-    case nlohmann::json::value_t::string: {
-        std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        if (text.size() > 42)
-            text = text.substr(0, 38) + "...\"";
-        return text;
-    }
+    case nlohmann::json::value_t::string:
+        return quotedInput(value.get_ref<const std::string &>());
     default:
         return value.dump();
     }
@@ -229,7 +245,7 @@ void checkKeysIn(const JsonSource &source, const nlohmann::json &obj, const std:
     for (const auto &item : obj.items()) {
         if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
             source.fail(JsonSource::child(pointer, item.key()),
-                        "unknown key \"" + item.key() + "\"" + suggestion(item.key(), allowed) +
+                        "unknown key " + quotedInput(item.key()) + suggestion(item.key(), allowed) +
                             " (allowed keys: " + joinChoices(allowed, false) + ")");
     }
 }

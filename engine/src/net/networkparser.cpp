@@ -2,6 +2,7 @@
 #include "psc/net/networkparser.h"
 
 #include "net/networkjson.h"
+#include "psc/core/inputfile.h"
 #include "psc/net/shapeinference.h"
 
 #include <utility>
@@ -161,7 +162,8 @@ LayerSpec readLayer(const JsonSource &src, const Json &obj, const std::string &p
     const std::string typeName = src.toString(src.require(obj, pointer, "type"), typePointer);
     const auto type = layerTypeFromString(typeName);
     if (!type) {
-        src.fail(typePointer, "unknown layer type \"" + typeName + "\"" + JsonSource::didYouMean(typeName, kTypeNames) +
+        src.fail(typePointer, "unknown layer type " + quotedInput(typeName) +
+                                  JsonSource::didYouMean(typeName, kTypeNames) +
                                   " (allowed types: " + joined(kTypeNames) + ")");
     }
     layer.type = *type;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/net/shapeinference.h"
 
+#include "psc/core/inputfile.h"
+
 #include <algorithm>
 #include <climits>
 #include <unordered_map>
@@ -23,7 +25,7 @@ std::string layerPointer(std::size_t index, std::string_view field = {})
 /** How messages name a layer: `layer "conv3"`, or `layer #3` before names are generated. */
 std::string layerLabel(const LayerSpec &layer, std::size_t index)
 {
-    return layer.name.empty() ? "layer #" + std::to_string(index) : "layer \"" + layer.name + "\"";
+    return layer.name.empty() ? "layer #" + std::to_string(index) : "layer " + quotedInput(layer.name);
 }
 
 [[noreturn]] void failLayer(const NetworkDescription &network, std::size_t index, std::string_view field,
@@ -174,12 +176,12 @@ std::vector<std::vector<int>> layerInputIndices(const NetworkDescription &networ
             }
             const auto it = byName.find(name);
             if (it == byName.end())
-                failLayer(network, i, field, "input \"" + name + "\" names no layer (dangling input)");
+                failLayer(network, i, field, "input " + quotedInput(name) + " names no layer (dangling input)");
             if (std::size_t(it->second) == i)
                 failLayer(network, i, field, "a layer cannot read its own output");
             if (std::size_t(it->second) > i)
                 failLayer(network, i, field,
-                          "input \"" + name + "\" is a later layer (" + layerPointer(std::size_t(it->second)) +
+                          "input " + quotedInput(name) + " is a later layer (" + layerPointer(std::size_t(it->second)) +
                               "); a layer can only read earlier layers");
             result[i].push_back(it->second);
         }
@@ -304,8 +306,9 @@ std::vector<Shape> inferShapes(const NetworkDescription &network, const std::vec
             for (std::size_t k = 1; k < inputs[i].size(); ++k) {
                 if (!(inputShape(k) == in))
                     failLayer(network, i, {},
-                              "add needs inputs of identical shape, got " + toString(in) + " (\"" + l.inputs.at(0) +
-                                  "\") and " + toString(inputShape(k)) + " (\"" + l.inputs.at(k) + "\")");
+                              "add needs inputs of identical shape, got " + toString(in) + " (" +
+                                  quotedInput(l.inputs.at(0)) + ") and " + toString(inputShape(k)) + " (" +
+                                  quotedInput(l.inputs.at(k)) + ")");
             }
             break;
         case LayerType::BatchNorm:

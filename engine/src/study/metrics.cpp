@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/study/metrics.h"
 
+#include "psc/core/inputfile.h"
+
 #include <array>
 
 namespace psc {
@@ -104,15 +106,15 @@ std::optional<MetricRef> parseMetricRef(std::string_view text, std::string *erro
         nameOk = nameOk && isNameChar(c);
     if (!nameOk)
         return failWith("expected a metric name of lowercase letters, digits and '_' starting with a letter, "
-                        "optionally followed by \"@target\", got \"" +
-                        std::string(text) + "\"");
+                        "optionally followed by \"@target\", got " +
+                        quotedInput(text));
     if (at != std::string_view::npos) {
         bool targetOk = !target.empty();
         for (char c : target)
             targetOk = targetOk && isTargetChar(c);
         if (!targetOk)
-            return failWith("expected a target id of letters, digits, '_', '-' or '.' after '@', got \"" +
-                            std::string(text) + "\"");
+            return failWith("expected a target id of letters, digits, '_', '-' or '.' after '@', got " +
+                            quotedInput(text));
     }
     return MetricRef{std::string(name), std::string(target)};
 }

@@ -29,19 +29,23 @@ struct StudySession::Impl
     int parallel = 1;
     std::unique_ptr<StudyStore> store; ///< declared last: closed first, after the pool has drained
 
-    /** Plugins, targets and strategy for `spec`; everything a spec can get wrong short of training. */
-    void prepare(const std::string &label)
+    /** The bundled plugins and targets, and the names a spec may use from them. */
+    StudySpecNames loadPlugins()
     {
         registry.load();
         targets.loadDirectory(TargetLibrary::defaultDirectory());
+        return StudySpecNames{&targets, registry.strategyIds()};
+    }
+
+    /** The strategy for `spec`, after checking every name it uses; everything a spec can get wrong short of training. */
+    void prepare(const StudySpecNames &names, const std::string &label)
+    {
+        // Specs read with names have been checked with their positions already; this catches the rest (a spec built
+        // in code, a stored spec whose target files have changed since).
+        spec.validate(names, label);
         strategy = registry.strategy(spec.strategy.id);
-        if (!strategy) {
-            std::string known;
-            for (const auto &id : registry.strategyIds())
-                known += (known.empty() ? "" : ", ") + id;
-            throw InputError(label + ": study \"" + spec.name + "\": unknown strategy \"" + spec.strategy.id +
-                             "\" (available: " + known + ")");
-        }
+        if (!strategy)
+            throw InputError(label + ": study \"" + spec.name + "\": unknown strategy \"" + spec.strategy.id + "\"");
         TrialEvaluator(spec, &targets); // every "metric@target" names a known target
     }
 
@@ -67,12 +71,18 @@ StudySession::~StudySession()
     d->store.reset();
 }
 
+StudySpec StudySession::readSpec(const std::filesystem::path &specFile)
+{
+    Impl plugins;
+    return StudySpec::fromFile(specFile, plugins.loadPlugins());
+}
+
 std::unique_ptr<StudySession> StudySession::create(const std::filesystem::path &file, const StudySpec &spec,
                                                    Options options)
 {
     auto impl = std::make_unique<Impl>();
     impl->spec = spec;
-    impl->prepare(file.string());
+    impl->prepare(impl->loadPlugins(), file.string());
     impl->data = loadFashionMnist(spec.task.dataDirectory());
     impl->setUpPool(options);
     impl->store = StudyStore::create(file, spec.toJson());
@@ -82,9 +92,10 @@ std::unique_ptr<StudySession> StudySession::create(const std::filesystem::path &
 std::unique_ptr<StudySession> StudySession::open(const std::filesystem::path &file, Options options)
 {
     auto impl = std::make_unique<Impl>();
+    const StudySpecNames names = impl->loadPlugins();
     impl->store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
-    impl->spec = StudySpec::fromJson(impl->store->specJson(), file.string() + " (stored spec)");
-    impl->prepare(file.string());
+    impl->spec = StudySpec::fromJson(impl->store->specJson(), file.string() + " (stored spec)", {}, names);
+    impl->prepare(names, file.string());
     impl->setUpPool(options);
     return std::unique_ptr<StudySession>(new StudySession(std::move(impl)));
 }

@@ -3,7 +3,11 @@
 
 #include "core/jsonsource.h"
 #include "psc/core/error.h"
+#include "psc/core/inputfile.h"
+#include "psc/core/suggestion.h"
 #include "psc/data/dataset.h"
+#include "psc/targets/targetlibrary.h"
+#include "psc/targets/targetmetrics.h"
 #include "space/searchspacejson.h"
 #include "train/trainingrecipejson.h"
 
@@ -48,6 +52,42 @@ std::string shapeText(const Shape &s)
     return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width);
 }
 
+std::string joined(const std::vector<std::string> &items)
+{
+    std::string out;
+    for (const std::string &item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+/** Why `ref` names no metric of a loaded target; "" if it does or is a model metric. */
+std::string targetMetricProblem(const MetricRef &ref, const TargetLibrary &targets)
+{
+    if (ref.target.empty())
+        return {};
+    const auto target = targets.find(ref.target) ? targets.target(ref.target) : nullptr;
+    if (!target) {
+        std::vector<std::string> ids;
+        for (const TargetDefinition *def : targets.definitions())
+            ids.push_back(def->id);
+        return "unknown target " + quotedInput(ref.target) + didYouMean(ref.target, ids) +
+               " (known targets: " + (ids.empty() ? std::string("none") : joined(ids)) + ")";
+    }
+    const std::vector<std::string> names = targetMetricNames(*target);
+    if (std::find(names.begin(), names.end(), ref.name) != names.end())
+        return {};
+    return "unknown metric " + quotedInput(ref.name) + " for target \"" + ref.target + "\"" +
+           didYouMean(ref.name, names) + " (its metrics: " + joined(names) + ")";
+}
+
+/** Why `id` names no available strategy; "" if it does or no list is given. */
+std::string strategyProblem(const std::string &id, const std::vector<std::string> &ids)
+{
+    if (ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end())
+        return {};
+    return "unknown strategy " + quotedInput(id) + didYouMean(id, ids) + " (available: " + joined(ids) + ")";
+}
+
 /** Relative paths in a spec are relative to the spec's directory, so a study folder can be moved whole. */
 std::filesystem::path resolvePath(const std::filesystem::path &base, const std::string &text)
 {
@@ -60,7 +100,9 @@ std::filesystem::path resolvePath(const std::filesystem::path &base, const std::
 class SpecParser
 {
 public:
-    SpecParser(const JsonSource &src, std::filesystem::path base) : m_src(src), m_base(std::move(base)) {}
+    SpecParser(const JsonSource &src, std::filesystem::path base, const StudySpecNames *names = nullptr)
+        : m_src(src), m_base(std::move(base)), m_names(names)
+    {}
 
     StudySpec parse()
     {
@@ -96,8 +138,8 @@ private:
         TaskSpec out;
         out.dataset = m_src.getString(task, p, "dataset", out.dataset, false);
         if (!findDataset(out.dataset))
-            m_src.fail(p + "/dataset",
-                       "unknown dataset \"" + out.dataset + "\" (known datasets: " + quotedList(knownDatasets()) + ")");
+            m_src.fail(p + "/dataset", "unknown dataset " + quotedInput(out.dataset) +
+                                           " (known datasets: " + quotedList(knownDatasets()) + ")");
         if (task.contains("path"))
             out.path = resolvePath(m_base, m_src.getString(task, p, "path", "", false));
         return out;
@@ -141,9 +183,17 @@ private:
 
     void checkMetric(const MetricRef &ref, const std::string &p)
     {
-        if (ref.target.empty() && !findModelMetric(ref.name))
-            m_src.fail(p, "unknown metric \"" + ref.name + "\" (model metrics: " + modelMetricNames() +
+        if (ref.target.empty() && !findModelMetric(ref.name)) {
+            std::vector<std::string_view> names;
+            for (const MetricInfo &info : modelMetrics())
+                names.push_back(info.name);
+            m_src.fail(p, "unknown metric " + quotedInput(ref.name) + didYouMean(ref.name, names) +
+                              " (model metrics: " + modelMetricNames() +
                               "; a target's metric is written \"name@target\")");
+        }
+        if (m_names && m_names->targets)
+            if (const std::string problem = targetMetricProblem(ref, *m_names->targets); !problem.empty())
+                m_src.fail(p, problem);
     }
 
     static Direction naturalDirection(const MetricRef &ref)
@@ -211,16 +261,25 @@ private:
         StrategySpec out;
         if (value.is_string()) {
             out.id = m_src.toString(value, p, false);
+            checkStrategy(out.id, p);
             return out;
         }
         m_src.requireObject(value, p);
         m_src.checkKeys(value, p, {"id", "options"});
         out.id = m_src.requireString(value, p, "id");
+        checkStrategy(out.id, p + "/id");
         if (const auto it = value.find("options"); it != value.end()) {
             m_src.requireObject(*it, p + "/options");
             out.optionsJson = it->dump(); // sorted keys: equal options give equal text
         }
         return out;
+    }
+
+    void checkStrategy(const std::string &id, const std::string &p)
+    {
+        if (m_names)
+            if (const std::string problem = strategyProblem(id, m_names->strategyIds); !problem.empty())
+                m_src.fail(p, problem);
     }
 
     Budget parseBudget(const json &value)
@@ -244,6 +303,7 @@ private:
 
     const JsonSource &m_src;
     std::filesystem::path m_base;
+    const StudySpecNames *m_names = nullptr; ///< null: names outside the spec are not checked
 };
 
 } // namespace
@@ -267,11 +327,43 @@ StudySpec StudySpec::fromFile(const std::filesystem::path &path)
     return SpecParser(source, std::filesystem::absolute(path).parent_path()).parse();
 }
 
+StudySpec StudySpec::fromFile(const std::filesystem::path &path, const StudySpecNames &names)
+{
+    const JsonSource source = JsonSource::fromFile(path);
+    return SpecParser(source, std::filesystem::absolute(path).parent_path(), &names).parse();
+}
+
 StudySpec StudySpec::fromJson(std::string_view text, std::string_view displayName,
                               const std::filesystem::path &baseDirectory)
 {
     const JsonSource source = JsonSource::fromText(std::string(text), std::string(displayName));
     return SpecParser(source, baseDirectory).parse();
+}
+
+StudySpec StudySpec::fromJson(std::string_view text, std::string_view displayName,
+                              const std::filesystem::path &baseDirectory, const StudySpecNames &names)
+{
+    const JsonSource source = JsonSource::fromText(std::string(text), std::string(displayName));
+    return SpecParser(source, baseDirectory, &names).parse();
+}
+
+void StudySpec::validate(const StudySpecNames &names, std::string_view displayName) const
+{
+    // The pointers are those of toJson(), where objectives are objects and the strategy has an "id".
+    auto fail = [displayName](const std::string &pointer, const std::string &what) {
+        throw InputError(std::string(displayName) + ": " + pointer + ": " + what);
+    };
+    if (names.targets) {
+        for (std::size_t i = 0; i < objectives.size(); ++i)
+            if (const std::string problem = targetMetricProblem(objectives[i].metric, *names.targets); !problem.empty())
+                fail("/objectives/" + std::to_string(i) + "/metric", problem);
+        for (std::size_t i = 0; i < constraints.size(); ++i)
+            if (const std::string problem = targetMetricProblem(constraints[i].metric, *names.targets);
+                !problem.empty())
+                fail("/constraints/" + std::to_string(i), problem);
+    }
+    if (const std::string problem = strategyProblem(strategy.id, names.strategyIds); !problem.empty())
+        fail("/strategy/id", problem);
 }
 
 std::string StudySpec::toJson() const

@@ -2,6 +2,8 @@
 // Constraints ("weight_bytes <= 65536") and their canonical text.
 #include "psc/study/studyspec.h"
 
+#include "psc/core/inputfile.h"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -116,8 +118,8 @@ std::optional<Constraint> parseConstraint(std::string_view text, std::string *er
         return std::nullopt;
     };
     const std::string usage = "expected \"METRIC OP NUMBER\" with OP one of <=, <, >=, > (e.g. "
-                              "\"weight_bytes <= 65536\"), got \"" +
-                              original + "\"";
+                              "\"weight_bytes <= 65536\"), got " +
+                              quotedInput(original);
     text = trim(text);
     const std::size_t opAt = text.find_first_of("<>=!");
     if (opAt == std::string_view::npos)
@@ -158,11 +160,11 @@ std::optional<Constraint> parseConstraint(std::string_view text, std::string *er
     }
     if (!isJsonNumber(rest))
         return failWith("expected a number (optionally followed by KiB, MiB or GiB) after \"" +
-                        std::string(psc::toString(c.op)) + "\" in \"" + original + "\"");
+                        std::string(psc::toString(c.op)) + "\" in " + quotedInput(original));
     double value = 0.0;
     const auto parsed = std::from_chars(rest.data(), rest.data() + rest.size(), value);
     if (parsed.ec != std::errc() || !std::isfinite(value * factor))
-        return failWith("the number in \"" + original + "\" is out of range");
+        return failWith("the number in " + quotedInput(original) + " is out of range");
     c.bound = value * factor;
     return c;
 }

@@ -47,6 +47,12 @@ public:
     };
 
     /**
+     * Reads a study spec file with every name it uses (targets, their metrics, the strategy) checked against the
+     * bundled plugins while parsing, so a bad name is reported with file:line:col and JSON pointer. InputError.
+     */
+    static StudySpec readSpec(const std::filesystem::path &specFile);
+
+    /**
      * Checks everything about `spec` that can be checked without training (its strategy and the targets its
      * objectives and constraints name exist, its dataset loads), then creates `file`. So a spec that is refused
      * leaves no file behind. Throws InputError for bad input; `file` must not exist.

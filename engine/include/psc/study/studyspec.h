@@ -14,6 +14,24 @@
 
 namespace psc {
 
+class TargetLibrary;
+
+/**
+ * What a study spec may name beyond itself. Given to StudySpec::fromFile()/fromJson(), every name is
+ * checked while the spec is parsed, so an error names the file, line:column and JSON pointer; given to
+ * StudySpec::validate(), the same checks name the JSON pointer only.
+ */
+struct StudySpecNames
+{
+    /**
+     * The targets "metric@target" may name: the target must be loaded and report the metric
+     * (targetMetricNames()). Null: target metrics are not checked. Not owned; used only during the call.
+     */
+    const TargetLibrary *targets = nullptr;
+    /** The search strategies "strategy" may name (PluginRegistry::strategyIds()). Empty: not checked. */
+    std::vector<std::string> strategyIds;
+};
+
 /** What to learn: the dataset and where its files are. */
 struct TaskSpec
 {
@@ -103,9 +121,24 @@ struct StudySpec
      * Throws InputError ("file:line:col: /json/pointer: what was expected").
      */
     static StudySpec fromFile(const std::filesystem::path &path);
+    /**
+     * Reads a study spec file and checks its targets, target metrics and strategy against `names`, e.g.
+     * `study.json:9:5: /objectives/1: unknown metric "latncy_s" for target "stm32f746zg"; did you mean
+     * "latency_s"? (its metrics: ...)`. Call it before creating anything for the study.
+     */
+    static StudySpec fromFile(const std::filesystem::path &path, const StudySpecNames &names);
     /** Parses spec text; relative paths are resolved against `baseDirectory` (the working directory if empty). */
     static StudySpec fromJson(std::string_view text, std::string_view displayName = "<study spec>",
                               const std::filesystem::path &baseDirectory = {});
+    /** fromJson() with the checks of fromFile(path, names). */
+    static StudySpec fromJson(std::string_view text, std::string_view displayName,
+                              const std::filesystem::path &baseDirectory, const StudySpecNames &names);
+
+    /**
+     * The checks of fromFile(path, names) on a parsed spec, for a spec that has no text at hand. Throws
+     * InputError("<displayName>: /objectives/1/metric: unknown target ...") on the first problem.
+     */
+    void validate(const StudySpecNames &names, std::string_view displayName) const;
     /** Canonical JSON with the search space inlined: fromJson(toJson()) == *this. Thread-safe. */
     std::string toJson() const;
 

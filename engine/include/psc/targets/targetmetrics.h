@@ -18,6 +18,14 @@ namespace psc {
  */
 const std::vector<std::string> &standardTargetMetricNames();
 
+/**
+ * The metric names a configured target reports, in targetMetrics() order: the standard ones, then its
+ * model's extras. The plugin interface has no listing, so they are read from one estimate of a small fixed
+ * probe network (a convolution, a pooling and a dense layer); a model's extras are fixed per configured
+ * target, not per network. Pure; any thread.
+ */
+std::vector<std::string> targetMetricNames(const plugin::HardwareTarget &target);
+
 /** The metrics of one estimate, each tagged with `targetId`. */
 std::vector<Metric> targetMetrics(const std::string &targetId, const plugin::CostEstimate &estimate);
 
