@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,7 +22,6 @@ namespace psc {
 
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
 constexpr int kOpenFlags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE; // one thread at a time, see the header
 
 std::string hex32(std::int64_t value)
@@ -95,14 +95,58 @@ void checkVersion(const std::string &label, std::int64_t found, int supported, S
                          "open it read-write once to upgrade it");
 }
 
-/** True if the study has committed or in-flight work in its WAL, which the file header does not show yet. */
-bool walHasFrames(const std::filesystem::path &file)
+/** The size of a side file (FILE-wal, FILE-shm), or -1 if there is none. */
+std::int64_t sideFileSize(const std::filesystem::path &file, const char *suffix)
 {
-    std::filesystem::path wal = file;
-    wal += "-wal";
     std::error_code ec;
-    const auto size = std::filesystem::file_size(wal, ec);
-    return !ec && size > 0;
+    const auto size = std::filesystem::file_size(file.string() + suffix, ec);
+    return ec ? -1 : static_cast<std::int64_t>(size);
+}
+
+/**
+ * A `file:` URI that opens `file` read-only and immutable: SQLite takes no locks and creates no -wal or -shm
+ * file, so it works on read-only storage. Only correct while nobody writes the file (no side files exist).
+ */
+std::string immutableUri(const std::filesystem::path &file)
+{
+    std::string uri = "file:";
+    for (const unsigned char c : std::filesystem::absolute(file).string()) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+            uri += escaped;
+        }
+    }
+    return uri + "?mode=ro&immutable=1";
+}
+
+/** Below this much free space a write would fail half-way (the -shm alone takes 32 KiB); refuse up front. */
+constexpr std::int64_t kMinFreeBytes = std::int64_t{1} << 20;
+
+void requireFreeSpace(const std::filesystem::path &dir, const std::string &label, const char *doing)
+{
+    const std::int64_t free = freeBytes(dir);
+    if (free >= 0 && free < kMinFreeBytes)
+        throw RuntimeError(label + ": disk full: only " + std::to_string(free / 1024) + " KiB free in " + dir.string() +
+                           "; " + doing + " needs at least 1 MiB (nothing was written)");
+}
+
+/**
+ * The checks every open makes through SQLite (which also sees what the WAL holds): application id, schema
+ * version, and the tables and columns of that version. Reads only; returns the version.
+ */
+std::int64_t checkThroughSqlite(sql::Connection &db, std::span<const SchemaMigration> migrations, StudyStore::Mode mode)
+{
+    const std::string &label = db.label();
+    if (const auto applicationId = db.queryInt64("PRAGMA application_id"); applicationId != kStudyApplicationId)
+        throw InputError(notAStudy(label, "it is an SQLite database of another application (application_id " +
+                                              hex32(applicationId) + ")"));
+    const std::int64_t version = db.queryInt64("PRAGMA user_version");
+    checkVersion(label, version, static_cast<int>(migrations.size()), mode);
+    checkStudySchema(db, migrations, version);
+    return version;
 }
 
 void validateMigrations(std::span<const SchemaMigration> migrations)
@@ -247,19 +291,23 @@ std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file
     if (!std::filesystem::is_directory(dir, ec))
         throw InputError(label + ": cannot create the study: directory " + dir.string() + " does not exist");
     const std::string name = specName(label, specJson);
+    if (const std::string why = unwritableReason(file); !why.empty())
+        throw InputError(label + ": cannot create the study: " + dir.string() + " " +
+                         (why.rfind("is in a folder", 0) == 0 ? std::string("is a folder you cannot write") : why));
+    requireFreeSpace(dir, label, "creating a study");
     // A -wal or -shm file without its database is left over from a study that was deleted while open. It
     // belongs to nothing, and SQLite would replay it into the new study on first open: remove it.
     for (const char *suffix : {"-wal", "-shm", ".lock"}) {
         const std::filesystem::path orphan = file.string() + suffix;
         if (std::filesystem::exists(std::filesystem::symlink_status(orphan, ec)) &&
             !std::filesystem::remove(orphan, ec))
-            throw InputError(label + ": cannot create the study: leftover " + orphan.string() +
-                             " cannot be removed (" + ec.message() + ")");
+            throw InputError(label + ": cannot create the study: leftover " + orphan.string() + " cannot be removed (" +
+                             ec.message() + ")");
     }
 
     TemporaryFile temporary(dir, file.filename(), label);
     {
-        sql::Connection db(temporary.path(), SQLITE_OPEN_READWRITE | kOpenFlags, label);
+        sql::Connection db(temporary.path().string(), SQLITE_OPEN_READWRITE | kOpenFlags, label);
         db.exec("PRAGMA application_id = " + std::to_string(kStudyApplicationId), "creating the study");
         configureWriter(db);
         migrate(db, studySchemaMigrations());
@@ -272,7 +320,17 @@ std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file
         transaction.commit();
     } // closing the last connection checkpoints the WAL into the file and deletes it: the file is complete
     publish(temporary.path(), file, label);
-    return open(file, Mode::ReadWrite);
+    try {
+        return open(file, Mode::ReadWrite);
+    } catch (...) {
+        // E.g. the disk filled up between building the file and opening it. The new study holds nothing but
+        // its spec; remove it (and the side files this open made) so that "nothing was written" stays true.
+        for (const char *suffix : {"", "-wal", "-shm"}) {
+            std::error_code ignored;
+            std::filesystem::remove(file.string() + suffix, ignored);
+        }
+        throw;
+    }
 }
 
 std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, Mode mode)
@@ -288,39 +346,60 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     const std::string label = file.string();
 
     const FileHeader header = readHeader(file, label);
+    const std::int64_t walSize = sideFileSize(file, "-wal");
+    const bool shmExists = sideFileSize(file, "-shm") >= 0;
     // A cleanly closed study has an empty or no WAL, so the header's user_version is current and a file from
     // a newer Paretoscope is refused before SQLite opens it (which would create -wal and -shm files).
-    if (!walHasFrames(file))
+    if (walSize <= 0)
         checkVersion(label, header.userVersion, supported, mode);
 
-    const int flags = (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | kOpenFlags;
-    auto db = std::make_unique<sql::Connection>(file, flags, label);
-    sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
+    const std::string unwritable = unwritableReason(file);
+    const bool folderWritable = unwritable.empty() || unwritable.rfind("is a file", 0) == 0;
+    if (mode == Mode::ReadWrite) {
+        if (!unwritable.empty())
+            throw InputError(label + ": cannot write the study: " + label + " " + unwritable +
+                             "; open it read-only, or copy it to a writable folder");
+        requireFreeSpace(file.has_parent_path() ? file.parent_path() : std::filesystem::path("."), label,
+                         "writing a study");
+    }
+
+    // A study nobody has open (no side files) is checked through an immutable connection, which takes no locks
+    // and creates no -wal/-shm: a refused file is left exactly as it was, side files included.
+    if (walSize < 0 && !shmExists) {
+        sql::Connection probe(immutableUri(file), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | kOpenFlags, label);
+        probe.exec("PRAGMA trusted_schema = OFF", "opening the study");
+        checkThroughSqlite(probe, migrations, mode);
+    }
+
+    std::string name = file.string();
+    int flags = (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | kOpenFlags;
+    const bool readOnlyStorage = mode == Mode::ReadOnly && !folderWritable;
+    if (readOnlyStorage) {
+        // SQLite needs a -shm file for a WAL database, which it cannot create here. With no -wal work the file
+        // is complete on its own and is read immutable; existing -wal and -shm files are read as they are.
+        if (walSize > 0 && !shmExists)
+            throw InputError(label + ": cannot read the study here: " + file.string() +
+                             "-wal holds work not yet written into the study file, and the folder is not writable "
+                             "(SQLite cannot read the -wal without creating a -shm file); copy the study together "
+                             "with its -wal file to a writable folder and open it there");
+        if (!shmExists) {
+            name = immutableUri(file);
+            flags |= SQLITE_OPEN_URI;
+        }
+    }
+
+    std::unique_ptr<WriterLock> lock; // declared first: released only after the connection is closed
+    auto db = std::make_unique<sql::Connection>(name, flags, label);
+    sqlite3_busy_timeout(db->handle(), kStoreBusyTimeoutMs);
     // Until the file is accepted this connection must not write, not even the checkpoint SQLite runs when
     // the last connection closes.
     sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     db->exec("PRAGMA query_only = ON; PRAGMA trusted_schema = OFF", "opening the study");
-    // The same checks through SQLite, which also sees what the WAL holds.
-    if (const auto applicationId = db->queryInt64("PRAGMA application_id"); applicationId != kStudyApplicationId)
-        throw InputError(notAStudy(label, "it is an SQLite database of another application (application_id " +
-                                              hex32(applicationId) + ")"));
-    const std::int64_t version = db->queryInt64("PRAGMA user_version");
-    checkVersion(label, version, supported, mode);
+    const std::int64_t version = checkThroughSqlite(*db, migrations, mode);
 
-    std::unique_ptr<QLockFile> lock;
     if (mode == Mode::ReadWrite) {
         // Two writers would each see the other's running trials as interrupted; one writer per study.
-        lock = std::make_unique<QLockFile>(QString::fromStdString(file.string() + ".lock"));
-        lock->setStaleLockTime(0); // a long study is not stale; a lock whose process died is
-        if (!lock->tryLock(0)) {
-            qint64 pid = 0;
-            QString host, app;
-            lock->getLockInfo(&pid, &host, &app);
-            throw RuntimeError(label + ": the study is being written by " +
-                               (app.isEmpty() ? std::string("another process") : app.toStdString()) + " (pid " +
-                               std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
-                               "); open it read-only or wait for that run to end");
-        }
+        lock = std::make_unique<WriterLock>(file.string() + ".lock", label);
         db->exec("PRAGMA query_only = OFF", "opening the study");
         sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
         configureWriter(*db);
@@ -332,8 +411,9 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     impl->file = file;
     impl->mode = mode;
     impl->version = supported;
-    impl->db = std::move(db);
+    impl->readOnlyStorage = readOnlyStorage;
     impl->writerLock = std::move(lock);
+    impl->db = std::move(db);
     return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
 }
 
