@@ -62,9 +62,6 @@ std::string joined(const std::vector<std::string> &items)
 
 void checkStudySchema(sql::Connection &db, std::span<const SchemaMigration> migrations, std::int64_t version)
 {
-    if (version == 0)
-        throw InputError(db.label() + ": not a complete study: it has no study tables (schema version 0); it was " +
-                         "not written by Paretoscope, or its creation never finished");
     const auto expected = expectedLayout(migrations, version);
     if (!expected)
         return;

@@ -81,10 +81,14 @@ FileHeader readHeader(const std::filesystem::path &file, const std::string &labe
     return {bigEndian32(header.data() + 60)};
 }
 
+/** Refuses versions this build cannot use; `mode` ReadOnly also refuses older ones (they need an upgrade). */
 void checkVersion(const std::string &label, std::int64_t found, int supported, StudyStore::Mode mode)
 {
     if (found < 0)
         throw InputError(label + ": the study file is damaged: invalid schema version " + std::to_string(found));
+    if (found == 0) // create() builds a study under a temporary name, so a named file is never at version 0
+        throw InputError(label + ": not a complete study: it has no study tables (schema version 0); it was not " +
+                         "written by Paretoscope, or its creation never finished");
     if (found > supported)
         throw InputError(label + ": study schema version " + std::to_string(found) +
                          " is newer than this Paretoscope supports (" + std::to_string(supported) +
@@ -144,8 +148,9 @@ std::int64_t checkThroughSqlite(sql::Connection &db, std::span<const SchemaMigra
         throw InputError(notAStudy(label, "it is an SQLite database of another application (application_id " +
                                               hex32(applicationId) + ")"));
     const std::int64_t version = db.queryInt64("PRAGMA user_version");
-    checkVersion(label, version, static_cast<int>(migrations.size()), mode);
+    checkVersion(label, version, static_cast<int>(migrations.size()), StudyStore::Mode::ReadWrite);
     checkStudySchema(db, migrations, version);
+    checkVersion(label, version, static_cast<int>(migrations.size()), mode);
     return version;
 }
 
@@ -183,7 +188,8 @@ void migrate(sql::Connection &db, std::span<const SchemaMigration> migrations)
         sql::WriteTransaction transaction(db);
         // Re-read under the write lock: another process may have upgraded the file since it was checked.
         const std::int64_t from = db.queryInt64("PRAGMA user_version");
-        checkVersion(db.label(), from, target, StudyStore::Mode::ReadWrite);
+        if (from != 0) // version 0 is a new file being created; open() refuses it before migrating
+            checkVersion(db.label(), from, target, StudyStore::Mode::ReadWrite);
         for (auto step = from; step < target; ++step) {
             const auto &migration = migrations[static_cast<std::size_t>(step)];
             const std::string doing = "upgrading the study schema from version " + std::to_string(from) + " to " +
@@ -350,8 +356,8 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     const bool shmExists = sideFileSize(file, "-shm") >= 0;
     // A cleanly closed study has an empty or no WAL, so the header's user_version is current and a file from
     // a newer Paretoscope is refused before SQLite opens it (which would create -wal and -shm files).
-    if (walSize <= 0)
-        checkVersion(label, header.userVersion, supported, mode);
+    if (walSize <= 0) // an older version is refused (read-only) only once its tables are known to be a study's
+        checkVersion(label, header.userVersion, supported, Mode::ReadWrite);
 
     const std::string unwritable = unwritableReason(file);
     const bool folderWritable = unwritable.empty() || unwritable.rfind("is a file", 0) == 0;
