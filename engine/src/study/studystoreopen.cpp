@@ -379,15 +379,19 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
 
     std::string name = file.string();
     int flags = (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | kOpenFlags;
-    const bool readOnlyStorage = mode == Mode::ReadOnly && !folderWritable;
+    // A full disk is read-only storage for a reader too: SQLite could not create the 32 KiB -shm file.
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    const bool diskFull = !shmExists && freeBytes(dir) >= 0 && freeBytes(dir) < kMinFreeBytes;
+    const bool readOnlyStorage = mode == Mode::ReadOnly && (!folderWritable || diskFull);
     if (readOnlyStorage) {
         // SQLite needs a -shm file for a WAL database, which it cannot create here. With no -wal work the file
         // is complete on its own and is read immutable; existing -wal and -shm files are read as they are.
         if (walSize > 0 && !shmExists)
-            throw InputError(label + ": cannot read the study here: " + file.string() +
-                             "-wal holds work not yet written into the study file, and the folder is not writable "
-                             "(SQLite cannot read the -wal without creating a -shm file); copy the study together "
-                             "with its -wal file to a writable folder and open it there");
+            throw InputError(
+                label + ": cannot read the study here: " + file.string() +
+                "-wal holds work not yet written into the study file, and the folder is not writable "
+                "or full (SQLite cannot read the -wal without creating a -shm file); copy the study together "
+                "with its -wal file to a writable folder and open it there");
         if (!shmExists) {
             name = immutableUri(file);
             flags |= SQLITE_OPEN_URI;

@@ -112,9 +112,10 @@ public:
     int schemaVersion() const;
     /**
      * True if this ReadOnly store was opened from storage it cannot write (a read-only mount, a folder the
-     * user cannot write): the file is read as it is, without the -shm file SQLite normally creates. The CLI
-     * and GUI should say so ("opened read-only: the folder is not writable"). Always false for ReadWrite,
-     * which refuses such storage with an InputError ("cannot write the study: ... is on read-only storage").
+     * user cannot write, a disk too full for SQLite's 32 KiB -shm file): the file is read as it is, without
+     * the -shm file SQLite normally creates. The CLI and GUI should say so ("opened read-only: the folder is
+     * not writable"). Always false for ReadWrite, which refuses such storage ("cannot write the study: ... is
+     * on read-only storage" as InputError, "disk full: only N KiB free" as RuntimeError).
      */
     bool readOnlyStorage() const;
 
