@@ -167,6 +167,22 @@ private Q_SLOTS:
         QCOMPARE(StudyStore::open(path, StudyStore::Mode::ReadOnly)->trials().size(), std::size_t(1));
     }
 
+    // A lock "file" that is not a file cannot be told apart from a writer's: say how to recover.
+    void lockPathThatIsNotAFile()
+    {
+        const fs::path path = folder("lock-dir") / "study.psc";
+        StudyStore::create(path, kSpec).reset();
+        fs::create_directory(path.string() + ".lock");
+        const std::string message =
+            messageOf<RuntimeError>([&] { StudyStore::open(path, StudyStore::Mode::ReadWrite); });
+        QVERIFY2(message == path.string() + ": cannot use the study's lock file " + path.string() +
+                                ".lock (Is a directory); if no Paretoscope is writing this study, delete " +
+                                path.string() + ".lock and try again",
+                 message.c_str());
+        fs::remove(path.string() + ".lock");
+        QVERIFY(StudyStore::open(path, StudyStore::Mode::ReadWrite) != nullptr);
+    }
+
     void liveWriterInThisProcessIsRefused()
     {
         const fs::path path = folder("lock-live") / "study.psc";

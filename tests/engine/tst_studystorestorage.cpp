@@ -12,8 +12,8 @@
 // Child modes of this executable (the writer must be another process, so that a crash shows as a signal):
 //   --fill FILE create|open   create or open FILE read-write and add trials until a write fails; prints "R"
 //                             once open, "C <id>" per committed trial, "E <message>" at the end; exit 1 or 2.
-//   --as-nobody FILE          drop to uid/gid 65534, open FILE read-only ("T <trials> <readOnlyStorage>") and
-//                             read-write ("W <message>").
+//   --as-nobody FILE [OTHER]  drop to uid/gid 65534, open FILE read-only ("T <trials> <readOnlyStorage>") and
+//                             read-write ("W <message>"), and OTHER read-only ("U <message>").
 #include "studyfaulthelpers.h"
 
 #include "psc/core/error.h"
@@ -163,7 +163,7 @@ int fillChild(const char *file, bool create)
     }
 }
 
-int asNobody(const char *file)
+int asNobody(const char *file, const char *unreadable)
 {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
         say(std::string("S cannot drop privileges: ") + std::strerror(errno));
@@ -176,6 +176,8 @@ int asNobody(const char *file)
         say(std::string("T ") + error.what());
     }
     say("W " + messageOf<InputError>([&] { StudyStore::open(file, StudyStore::Mode::ReadWrite); }));
+    if (unreadable)
+        say("U " + messageOf<InputError>([&] { StudyStore::open(unreadable, StudyStore::Mode::ReadOnly); }));
     return 0;
 }
 
@@ -393,25 +395,30 @@ private Q_SLOTS:
     {
         const fs::path dir = folder("locked");
         const fs::path path = dir / "study.psc";
+        const fs::path unreadable = dir / "private.psc";
         {
             auto store = StudyStore::create(path, kSpec);
             addCompleteTrial(*store, 1);
             addCompleteTrial(*store, 2);
         }
-        // Everyone may read and enter, nobody but root may write.
+        fs::copy_file(path, unreadable);
+        // Everyone may read and enter, nobody but root may write; private.psc nobody but root may read.
         fs::permissions(m_dir.path().toStdString(), fs::perms(0755));
         fs::permissions(dir, fs::perms(0555));
         fs::permissions(path, fs::perms(0644));
+        fs::permissions(unreadable, fs::perms::none);
         const QByteArray before = sha256(path);
-        QString readOnly, readWrite;
+        QString readOnly, readWrite, unreadableOpen;
         if (::geteuid() == 0) {
-            const ChildResult child = runChild({"--as-nobody", QString::fromStdString(path.string())});
+            const ChildResult child = runChild(
+                {"--as-nobody", QString::fromStdString(path.string()), QString::fromStdString(unreadable.string())});
             fs::permissions(dir, fs::perms(0755));
             if (child.exitCode == 3)
                 QSKIP(child.lines.value(0).constData());
-            QVERIFY(!child.crashed && child.lines.size() == 2);
+            QVERIFY(!child.crashed && child.lines.size() == 3);
             readOnly = QString::fromUtf8(child.lines[0]);
             readWrite = QString::fromUtf8(child.lines[1]);
+            unreadableOpen = QString::fromUtf8(child.lines[2]);
         } else {
             try {
                 auto store = StudyStore::open(path, StudyStore::Mode::ReadOnly);
@@ -420,14 +427,17 @@ private Q_SLOTS:
                 readOnly = QStringLiteral("T ") + error.what();
             }
             readWrite = "W " + q(messageOf<InputError>([&] { StudyStore::open(path, StudyStore::Mode::ReadWrite); }));
+            unreadableOpen =
+                "U " + q(messageOf<InputError>([&] { StudyStore::open(unreadable, StudyStore::Mode::ReadOnly); }));
             fs::permissions(dir, fs::perms(0755));
         }
+        QCOMPARE(unreadableOpen, q("U " + unreadable.string() + ": cannot read the study file (Permission denied)"));
         QCOMPARE(readOnly, QStringLiteral("T 2 1"));
         QVERIFY2(readWrite.startsWith(q("W " + path.string() + ": cannot write the study: " + path.string() +
                                         " is in a folder you cannot write (" + dir.string())),
                  qPrintable(readWrite));
         QCOMPARE(sha256(path), before);
-        QCOMPARE(entries(dir), QStringList{"study.psc"});
+        QCOMPARE(entries(dir), (QStringList{"private.psc", "study.psc"}));
     }
 };
 
@@ -435,8 +445,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && std::strcmp(argv[1], "--fill") == 0)
         return fillChild(argv[2], std::strcmp(argv[3], "create") == 0);
-    if (argc == 3 && std::strcmp(argv[1], "--as-nobody") == 0)
-        return asNobody(argv[2]);
+    if (argc >= 3 && std::strcmp(argv[1], "--as-nobody") == 0)
+        return asNobody(argv[2], argc >= 4 ? argv[3] : nullptr);
     enterPrivateMountNamespace(); // before any thread exists: a user namespace needs a single-threaded process
     QCoreApplication app(argc, argv);
     TestStudyStoreStorage test;

@@ -69,13 +69,16 @@ WriterLock::WriterLock(const std::filesystem::path &lockFile, const std::string 
     // writer that was releasing it; a lock on an unlinked file would lock nothing.
     for (int attempt = 0;; ++attempt) {
         m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (m_fd < 0 && errno == EACCES) // left by another user: a read-only descriptor can still hold the lock
+            m_fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (m_fd < 0) {
             const int error = errno;
-            if (error == EROFS || error == EACCES || error == EPERM)
+            if (error == EROFS || error == EPERM)
                 throw InputError(label + ": cannot write the study: cannot create its lock file " + m_path.string() +
                                  " (" + std::strerror(error) + ")");
-            throw RuntimeError(label + ": cannot create the study's lock file " + m_path.string() + ": " +
-                               std::strerror(error));
+            throw RuntimeError(label + ": cannot use the study's lock file " + m_path.string() + " (" +
+                               std::strerror(error) + "); if no Paretoscope is writing this study, delete " +
+                               m_path.string() + " and try again");
         }
         if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
             const int error = errno;

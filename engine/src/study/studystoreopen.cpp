@@ -64,8 +64,8 @@ FileHeader readHeader(const std::filesystem::path &file, const std::string &labe
     if (!std::filesystem::is_regular_file(status)) // a FIFO or device would block or never end
         throw InputError(label + ": is not a regular file, so not a study file");
     std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw RuntimeError(label + ": cannot read: " + std::strerror(errno));
+    if (!in) // e.g. permission denied: the user must change something, as with any unusable input
+        throw InputError(label + ": cannot read the study file (" + std::strerror(errno) + ")");
     std::array<unsigned char, 100> header{};
     in.read(reinterpret_cast<char *>(header.data()), header.size());
     const auto got = in.gcount();
