@@ -20,6 +20,8 @@
 #include <cstring>
 #include <iostream>
 
+#include <sys/stat.h>
+
 using namespace psc;
 using namespace psc::testing;
 namespace fs = std::filesystem;
@@ -136,6 +138,24 @@ private Q_SLOTS:
         // What is left next to the original is an empty WAL at most, never trials.
         const auto wal = fs::path(path.string() + "-wal");
         QVERIFY(!fs::exists(wal) || fs::file_size(wal) == 0);
+    }
+
+    // A study is created with the user's umask (mkstemp() would make it 0600, and SQLite gives -wal and -shm the
+    // study's mode), so that a shared folder's other users can read it when the umask allows.
+    void createdStudyFollowsTheUmask()
+    {
+        const mode_t old = ::umask(022);
+        const fs::path path = folder("umask") / "study.psc";
+        auto store = StudyStore::create(path, kSpec);
+        addCompleteTrial(*store, 1);
+        ::umask(old);
+        for (const char *suffix : {"", "-wal", "-shm"}) {
+            struct stat info
+            {
+            };
+            QCOMPARE(::stat((path.string() + suffix).c_str(), &info), 0);
+            QCOMPARE(info.st_mode & 0777, mode_t(0644));
+        }
     }
 
     // Item 3: the OS lock decides, not the lock file's existence or content.

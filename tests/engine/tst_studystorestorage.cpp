@@ -12,8 +12,8 @@
 // Child modes of this executable (the writer must be another process, so that a crash shows as a signal):
 //   --fill FILE create|open   create or open FILE read-write and add trials until a write fails; prints "R"
 //                             once open, "C <id>" per committed trial, "E <message>" at the end; exit 1 or 2.
-//   --as-nobody FILE [OTHER]  drop to uid/gid 65534, open FILE read-only ("T <trials> <readOnlyStorage>") and
-//                             read-write ("W <message>"), and OTHER read-only ("U <message>").
+//   --as-nobody ro|rw FILE    drop to uid/gid 65534 and open FILE read-only or read-write; prints
+//                             "OK <trials> <readOnlyStorage>" or "E <InputError message>".
 #include "studyfaulthelpers.h"
 
 #include "psc/core/error.h"
@@ -163,21 +163,21 @@ int fillChild(const char *file, bool create)
     }
 }
 
-int asNobody(const char *file, const char *unreadable)
+int asNobody(const char *mode, const char *file)
 {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
         say(std::string("S cannot drop privileges: ") + std::strerror(errno));
         return 3;
     }
     try {
-        auto store = StudyStore::open(file, StudyStore::Mode::ReadOnly);
-        say("T " + std::to_string(store->trials().size()) + " " + (store->readOnlyStorage() ? "1" : "0"));
+        auto store = StudyStore::open(file, std::strcmp(mode, "rw") == 0 ? StudyStore::Mode::ReadWrite
+                                                                         : StudyStore::Mode::ReadOnly);
+        say("OK " + std::to_string(store->trials().size()) + " " + (store->readOnlyStorage() ? "1" : "0"));
+    } catch (const InputError &error) {
+        say(std::string("E ") + error.what());
     } catch (const std::exception &error) {
-        say(std::string("T ") + error.what());
+        say(std::string("X ") + error.what()); // the wrong kind of error: exit code 1 instead of 2
     }
-    say("W " + messageOf<InputError>([&] { StudyStore::open(file, StudyStore::Mode::ReadWrite); }));
-    if (unreadable)
-        say("U " + messageOf<InputError>([&] { StudyStore::open(unreadable, StudyStore::Mode::ReadOnly); }));
     return 0;
 }
 
@@ -408,36 +408,66 @@ private Q_SLOTS:
         fs::permissions(path, fs::perms(0644));
         fs::permissions(unreadable, fs::perms::none);
         const QByteArray before = sha256(path);
-        QString readOnly, readWrite, unreadableOpen;
-        if (::geteuid() == 0) {
-            const ChildResult child = runChild(
-                {"--as-nobody", QString::fromStdString(path.string()), QString::fromStdString(unreadable.string())});
-            fs::permissions(dir, fs::perms(0755));
-            if (child.exitCode == 3)
-                QSKIP(child.lines.value(0).constData());
-            QVERIFY(!child.crashed && child.lines.size() == 3);
-            readOnly = QString::fromUtf8(child.lines[0]);
-            readWrite = QString::fromUtf8(child.lines[1]);
-            unreadableOpen = QString::fromUtf8(child.lines[2]);
-        } else {
-            try {
-                auto store = StudyStore::open(path, StudyStore::Mode::ReadOnly);
-                readOnly = QStringLiteral("T %1 %2").arg(store->trials().size()).arg(store->readOnlyStorage());
-            } catch (const std::exception &error) {
-                readOnly = QStringLiteral("T ") + error.what();
-            }
-            readWrite = "W " + q(messageOf<InputError>([&] { StudyStore::open(path, StudyStore::Mode::ReadWrite); }));
-            unreadableOpen =
-                "U " + q(messageOf<InputError>([&] { StudyStore::open(unreadable, StudyStore::Mode::ReadOnly); }));
-            fs::permissions(dir, fs::perms(0755));
-        }
-        QCOMPARE(unreadableOpen, q("U " + unreadable.string() + ": cannot read the study file (Permission denied)"));
-        QCOMPARE(readOnly, QStringLiteral("T 2 1"));
-        QVERIFY2(readWrite.startsWith(q("W " + path.string() + ": cannot write the study: " + path.string() +
+        const QString readOnly = openAsOtherUser("ro", path);
+        const QString readWrite = openAsOtherUser("rw", path);
+        const QString unreadableOpen = openAsOtherUser("ro", unreadable);
+        fs::permissions(dir, fs::perms(0755));
+        if (readOnly.startsWith("S "))
+            QSKIP(qPrintable(readOnly));
+        QCOMPARE(readOnly, QStringLiteral("OK 2 1"));
+        QVERIFY2(readWrite.startsWith(q("E " + path.string() + ": cannot write the study: " + path.string() +
                                         " is in a folder you cannot write (" + dir.string())),
                  qPrintable(readWrite));
+        QCOMPARE(unreadableOpen, q("E " + unreadable.string() + ": cannot read the study file (Permission denied)"));
         QCOMPARE(sha256(path), before);
         QCOMPARE(entries(dir), (QStringList{"private.psc", "study.psc"}));
+    }
+
+    // A writable folder, but the -wal and -shm belong to another user's writer that is still running.
+    void sideFilesOfAnotherUser()
+    {
+        if (::geteuid() != 0 || !g_noMounts.empty())
+            QSKIP("needs real root to act as two users");
+        const fs::path dir = folder("shared");
+        const fs::path path = dir / "study.psc";
+        auto writer = StudyStore::create(path, kSpec);
+        for (int i = 0; i < 3; ++i)
+            addCompleteTrial(*writer, i); // in the WAL, which only root may write
+        fs::permissions(m_dir.path().toStdString(), fs::perms(0755));
+        fs::permissions(dir, fs::perms(0777));
+        fs::permissions(path, fs::perms(0666));
+        QCOMPARE(openAsOtherUser("ro", path), QStringLiteral("OK 3 0")); // SQLite reads a -shm it cannot write
+        const QString readWrite = openAsOtherUser("rw", path);
+        QVERIFY2(readWrite == q("E " + path.string() + ": cannot write the study: " + path.string() +
+                                " has a side file you cannot write (" + path.string() +
+                                "-wal: Permission denied; left by another user's Paretoscope?); open it read-only, "
+                                "or copy it to a writable folder"),
+                 qPrintable(readWrite));
+        writer.reset();
+        QCOMPARE(StudyStore::open(path, StudyStore::Mode::ReadOnly)->trials().size(), std::size_t(3));
+    }
+
+private:
+    /** Opens `file` as uid 65534 (a child process when root, this process otherwise); see asNobody(). */
+    static QString openAsOtherUser(const char *mode, const fs::path &file)
+    {
+        if (::geteuid() == 0) {
+            const ChildResult child = runChild({"--as-nobody", mode, QString::fromStdString(file.string())});
+            if (child.crashed || child.lines.size() != 1)
+                return QStringLiteral("child failed");
+            if (child.exitCode == 3)
+                return QString::fromUtf8(child.lines[0]);
+            return QString::fromUtf8(child.lines[0]);
+        }
+        try {
+            auto store = StudyStore::open(file, std::strcmp(mode, "rw") == 0 ? StudyStore::Mode::ReadWrite
+                                                                             : StudyStore::Mode::ReadOnly);
+            return QStringLiteral("OK %1 %2").arg(store->trials().size()).arg(store->readOnlyStorage() ? 1 : 0);
+        } catch (const InputError &error) {
+            return QStringLiteral("E ") + error.what();
+        } catch (const std::exception &error) {
+            return QStringLiteral("X ") + error.what();
+        }
     }
 };
 
@@ -445,8 +475,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && std::strcmp(argv[1], "--fill") == 0)
         return fillChild(argv[2], std::strcmp(argv[3], "create") == 0);
-    if (argc >= 3 && std::strcmp(argv[1], "--as-nobody") == 0)
-        return asNobody(argv[2], argc >= 4 ? argv[3] : nullptr);
+    if (argc == 4 && std::strcmp(argv[1], "--as-nobody") == 0)
+        return asNobody(argv[2], argv[3]);
     enterPrivateMountNamespace(); // before any thread exists: a user namespace needs a single-threaded process
     QCoreApplication app(argc, argv);
     TestStudyStoreStorage test;

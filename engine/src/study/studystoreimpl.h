@@ -44,7 +44,10 @@ private:
     int m_fd = -1;
 };
 
-/** Why `file` (a study) cannot be written here, e.g. "is on read-only storage", or empty if it can. */
+/**
+ * Why `file` (a study) cannot be written here, or empty if it can: "is on read-only storage", "is in a folder
+ * you cannot write (...)", "is a file you cannot write (...)" or "has a side file you cannot write (...)".
+ */
 std::string unwritableReason(const std::filesystem::path &file);
 
 /** Bytes free for an unprivileged user on the file system holding `dir`, or -1 if unknown. */

@@ -148,6 +148,15 @@ std::string unwritableReason(const std::filesystem::path &file)
         return error == EROFS ? "is on read-only storage"
                               : "is a file you cannot write (" + std::string(std::strerror(error)) + ")";
     }
+    // -wal and -shm left by another user's writer: SQLite could read them, but not write.
+    for (const char *suffix : {"-wal", "-shm"}) {
+        const std::string side = file.string() + suffix;
+        if (::access(side.c_str(), W_OK) != 0 && errno != ENOENT) {
+            const int error = errno;
+            return "has a side file you cannot write (" + side + ": " + std::strerror(error) +
+                   "; left by another user's Paretoscope?)";
+        }
+    }
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include "psc/core/error.h"
 
 #include <QDateTime>
+#include <QRandomGenerator>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace psc {
@@ -237,15 +239,24 @@ class TemporaryFile
 public:
     TemporaryFile(const std::filesystem::path &dir, const std::filesystem::path &name, const std::string &label)
     {
+        // Not mkstemp(): it creates mode 0600, and the study (and the -wal and -shm SQLite later creates with the
+        // study's mode) must get the user's umask like any other file, so that others may read it if allowed.
         std::string hidden = ".";
         hidden += name.string(); // not "." + name: GCC 12 warns (-Wrestrict) falsely about that operator+
-        hidden += ".creating-XXXXXX";
-        std::string pattern = (dir / hidden).string();
-        const int fd = ::mkstemp(pattern.data());
-        if (fd < 0)
-            throw RuntimeError(label + ": cannot create a file in " + dir.string() + ": " + std::strerror(errno));
-        ::close(fd);
-        m_path = pattern;
+        hidden += ".creating-";
+        for (int attempt = 0;; ++attempt) {
+            char suffix[16];
+            std::snprintf(suffix, sizeof suffix, "%08x", QRandomGenerator::system()->generate());
+            const std::filesystem::path candidate = dir / (hidden + suffix);
+            const int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd >= 0) {
+                ::close(fd);
+                m_path = candidate;
+                return;
+            }
+            if (errno != EEXIST || attempt == 100)
+                throw RuntimeError(label + ": cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+        }
     }
     ~TemporaryFile()
     {
@@ -360,7 +371,9 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
         checkVersion(label, header.userVersion, supported, Mode::ReadWrite);
 
     const std::string unwritable = unwritableReason(file);
-    const bool folderWritable = unwritable.empty() || unwritable.rfind("is a file", 0) == 0;
+    // Only the folder decides whether SQLite can create the -shm a reader needs.
+    const bool folderWritable =
+        unwritable.empty() || unwritable.rfind("is a file", 0) == 0 || unwritable.rfind("has a side file", 0) == 0;
     if (mode == Mode::ReadWrite) {
         if (!unwritable.empty())
             throw InputError(label + ": cannot write the study: " + label + " " + unwritable +
