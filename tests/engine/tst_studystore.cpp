@@ -118,7 +118,7 @@ private Q_SLOTS:
         {
             auto store = StudyStore::create(path, kSpec);
             QCOMPARE(store->schemaVersion(), studySchemaVersion());
-            QCOMPARE(store->schemaVersion(), 1);
+            QCOMPARE(store->schemaVersion(), 2);
             QCOMPARE(store->path(), path);
             QCOMPARE(q(store->specJson()), q(kSpec));
             QCOMPARE(q(store->meta("name").value_or("")), QStringLiteral("demo"));
@@ -128,7 +128,7 @@ private Q_SLOTS:
             QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         }
         QCOMPARE(headerField(path, 68), std::uint32_t(kStudyApplicationId)); // PRAGMA application_id
-        QCOMPARE(headerField(path, 60), std::uint32_t(1));                   // PRAGMA user_version
+        QCOMPARE(headerField(path, 60), std::uint32_t(2));                   // PRAGMA user_version
         const QByteArray header = readAll(path).left(20);
         QCOMPARE(int(header.at(18)), 2); // write and read versions 2: WAL mode
         QCOMPARE(int(header.at(19)), 2);
@@ -547,7 +547,7 @@ private Q_SLOTS:
         bytes.replace(0, 16, QByteArray("SQLite format 3", 16));
         writeFile(path, bytes);
         patchHeader(path, 68, kStudyApplicationId);
-        patchHeader(path, 60, 1);
+        patchHeader(path, 60, std::uint32_t(studySchemaVersion()));
         const QByteArray before = sha256(path);
         for (auto mode : {StudyStore::Mode::ReadWrite, StudyStore::Mode::ReadOnly}) {
             const std::string message = messageOf<InputError>([&] { StudyStore::open(path, mode); });
@@ -562,9 +562,9 @@ private Q_SLOTS:
         StudyStore::create(path, kSpec).reset();
         patchHeader(path, 60, 7); // PRAGMA user_version, as a future Paretoscope would leave it
         const QByteArray before = sha256(path);
-        const QString expected =
-            q(path.string()) +
-            ": study schema version 7 is newer than this Paretoscope supports (1); upgrade Paretoscope";
+        const QString expected = q(path.string()) +
+                                 ": study schema version 7 is newer than this Paretoscope supports (" +
+                                 QString::number(studySchemaVersion()) + "); upgrade Paretoscope";
         for (auto mode : {StudyStore::Mode::ReadWrite, StudyStore::Mode::ReadOnly})
             QCOMPARE(q(messageOf<InputError>([&] { StudyStore::open(path, mode); })), expected);
         QCOMPARE(sha256(path), before);
@@ -615,30 +615,33 @@ private Q_SLOTS:
             store->insertTrial(trial);
         }
         std::vector<SchemaMigration> steps(studySchemaMigrations().begin(), studySchemaMigrations().end());
+        const int v = studySchemaVersion(); // the file's version; the injected step makes v + 1
+        const auto n = [](int version) { return std::to_string(version); };
 
         // Read-only cannot upgrade, and says how to.
-        steps.push_back({1, "add notes",
+        steps.push_back({v, "add notes",
                          "ALTER TABLE trials ADD COLUMN note TEXT NOT NULL DEFAULT 'none'; "
                          "INSERT INTO study_meta (key, value) VALUES ('migrated', 'yes');"});
         QByteArray before = sha256(path);
         QCOMPARE(q(messageOf<InputError>([&] { StudyStore::open(path, StudyStore::Mode::ReadOnly, steps); })),
-                 q(path.string() + ": study schema version 1 is older than this Paretoscope's (2) and a read-only "
-                                   "open cannot upgrade it; open it read-write once to upgrade it"));
+                 q(path.string() + ": study schema version " + n(v) + " is older than this Paretoscope's (" + n(v + 1) +
+                   ") and a read-only open cannot upgrade it; open it read-write once to upgrade it"));
         QCOMPARE(sha256(path), before);
 
         // A failing step rolls the whole upgrade back, including the steps before it.
         std::vector<SchemaMigration> broken = steps;
-        broken.push_back({2, "broken", "CREATE TABLE half (x); SELECT no_such_function();"});
+        broken.push_back({v + 1, "broken", "CREATE TABLE half (x); SELECT no_such_function();"});
         const std::string failure =
             messageOf<RuntimeError>([&] { StudyStore::open(path, StudyStore::Mode::ReadWrite, broken); });
-        QVERIFY2(failure.find("step 2 -> 3, broken") != std::string::npos, failure.c_str());
+        QVERIFY2(failure.find("step " + n(v + 1) + " -> " + n(v + 2) + ", broken") != std::string::npos,
+                 failure.c_str());
         QVERIFY2(failure.find("the study was left unchanged") != std::string::npos, failure.c_str());
         QCOMPARE(sha256(path), before);
-        QCOMPARE(StudyStore::open(path, StudyStore::Mode::ReadOnly)->schemaVersion(), 1);
+        QCOMPARE(StudyStore::open(path, StudyStore::Mode::ReadOnly)->schemaVersion(), v);
 
         {
             auto store = StudyStore::open(path, StudyStore::Mode::ReadWrite, steps);
-            QCOMPARE(store->schemaVersion(), 2);
+            QCOMPARE(store->schemaVersion(), v + 1);
             QCOMPARE(q(store->meta("migrated").value_or("")), QStringLiteral("yes"));
             QCOMPARE(store->trials().at(0).metrics.size(), std::size_t(1));
             Trial trial = sampleTrial(2); // the old INSERT still works with the defaulted new column
@@ -648,22 +651,22 @@ private Q_SLOTS:
             // While the upgraded writer is open the new version is only in the WAL, not the file header:
             // the SQLite-level check must refuse, and must not checkpoint the WAL into the file.
             before = sha256(path);
-            QCOMPARE(headerField(path, 60), std::uint32_t(1));
+            QCOMPARE(headerField(path, 60), std::uint32_t(v));
             QCOMPARE(q(messageOf<InputError>([&] { StudyStore::open(path, StudyStore::Mode::ReadWrite); })),
-                     q(path.string() + ": study schema version 2 is newer than this Paretoscope supports (1); "
-                                       "upgrade Paretoscope"));
+                     q(path.string() + ": study schema version " + n(v + 1) +
+                       " is newer than this Paretoscope supports (" + n(v) + "); upgrade Paretoscope"));
             QCOMPARE(sha256(path), before);
         }
-        QCOMPARE(headerField(path, 60), std::uint32_t(2));
+        QCOMPARE(headerField(path, 60), std::uint32_t(v + 1));
         QCOMPARE(StudyStore::open(path, StudyStore::Mode::ReadOnly, steps)->trials().size(), std::size_t(2));
         before = sha256(path);
         QVERIFY(messageOf<InputError>([&] {
                     StudyStore::open(path, StudyStore::Mode::ReadWrite);
-                }).find("version 2 is newer") != std::string::npos);
+                }).find("version " + n(v + 1) + " is newer") != std::string::npos);
         QCOMPARE(sha256(path), before);
 
         std::vector<SchemaMigration> gap = steps;
-        gap[1].fromVersion = 5;
+        gap[std::size_t(v)].fromVersion = 5;
         QVERIFY(messageOf<std::invalid_argument>([&] {
                     StudyStore::open(path, StudyStore::Mode::ReadWrite, gap);
                 }).find("fromVersion 5") != std::string::npos);

@@ -3,17 +3,53 @@
 
 #include "psc/core/error.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace psc::sql {
+
+namespace {
+
+/** Sentences for the errno of a failed system call that SQLite reports only as a generic I/O error. */
+const char *systemReason(int error)
+{
+    switch (error) {
+    case ENOSPC:
+    case EDQUOT:
+        return "disk full";
+    case EROFS:
+        return "cannot write the study: it is on read-only storage";
+    case EACCES:
+    case EPERM:
+        return "permission denied";
+    default:
+        return nullptr;
+    }
+}
+
+bool startsWith(const std::string &text, std::string_view prefix)
+{
+    return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+} // namespace
 
 void throwError(sqlite3 *db, int rc, const std::string &label, std::string_view doing)
 {
     // sqlite3_errmsg() describes the last failing call on this connection, which is the one we report.
     const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     const std::string what = std::string(doing) + ": " + detail;
-    switch (rc & 0xff) {
+    const int primary = rc & 0xff;
+    // "disk I/O error" hides the cause; the errno of the failing write (e.g. extending the -shm file on a
+    // full disk) is what the user can act on.
+    if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_FULL) {
+        const int error = db ? sqlite3_system_errno(db) : 0;
+        if (const char *reason = systemReason(error))
+            throw RuntimeError(label + ": " + reason + " (" + std::strerror(error) + ") while " + what);
+    }
+    switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         throw RuntimeError(label +
@@ -22,13 +58,25 @@ void throwError(sqlite3 *db, int rc, const std::string &label, std::string_view 
                            what);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-        throw InputError(label + ": the study file is damaged (" + detail + ") while " + std::string(doing));
+        // The statement text means nothing to the user; the way to check the file does.
+        throw InputError(label + ": the study file is damaged (" + detail + "); `sqlite3 -readonly " + label +
+                         " \"PRAGMA integrity_check\"` lists what is wrong");
     case SQLITE_FULL:
         throw RuntimeError(label + ": disk full while " + what);
     case SQLITE_READONLY:
-        throw RuntimeError(label + ": cannot write (read-only file, directory or connection) while " + what);
+        throw RuntimeError(label + ": cannot write the study (read-only file, folder or storage) while " + what);
     case SQLITE_CANTOPEN:
-        throw RuntimeError(label + ": cannot open while " + what);
+        throw RuntimeError(label + ": cannot open the study file or its -wal/-shm side files while " + what);
+    case SQLITE_ERROR:
+        // Statements are written against a schema checked at open; a table or column missing now means the
+        // file was changed underneath (or damaged), which is the file's fault, not a runtime failure.
+        for (const std::string_view kind : {"table", "column"}) {
+            const std::string prefix = "no such " + std::string(kind) + ": ";
+            if (startsWith(detail, prefix))
+                throw InputError(label + ": not a complete study: " + std::string(kind) + " " +
+                                 detail.substr(prefix.size()) + " is missing");
+        }
+        [[fallthrough]];
     default:
         throw RuntimeError(label + ": database error while " + what);
     }
@@ -159,9 +207,9 @@ std::vector<std::uint8_t> Query::blob(int column) const
     return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
 }
 
-Connection::Connection(const std::filesystem::path &file, int flags, std::string label) : m_label(std::move(label))
+Connection::Connection(const std::string &name, int flags, std::string label) : m_label(std::move(label))
 {
-    const int rc = sqlite3_open_v2(file.c_str(), &m_db, flags, nullptr);
+    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);
     if (rc != SQLITE_OK) {
         // Even a failed open allocates a handle (for the message); take the message before closing it.
         try {

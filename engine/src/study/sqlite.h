@@ -7,7 +7,6 @@
 #include <sqlite3.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,8 +18,10 @@
 namespace psc::sql {
 
 /**
- * Throws the exception that fits `rc`: InputError for a damaged or foreign file (CORRUPT, NOTADB),
- * RuntimeError otherwise. The message is "LABEL: ... while DOING: sqlite message".
+ * Throws the exception that fits `rc`, in the user's terms: InputError for a damaged or incomplete study
+ * (CORRUPT, NOTADB, a missing table or column), RuntimeError otherwise (busy, disk full, read-only storage,
+ * I/O). A failing system call's errno (ENOSPC, EROFS, ...) decides over SQLite's generic "disk I/O error".
+ * The message starts with LABEL.
  */
 [[noreturn]] void throwError(sqlite3 *db, int rc, const std::string &label, std::string_view doing);
 
@@ -83,8 +84,11 @@ private:
 class Connection
 {
 public:
-    /** Opens with sqlite3_open_v2 `flags`; `label` (usually the study path) prefixes every error message. */
-    Connection(const std::filesystem::path &file, int flags, std::string label);
+    /**
+     * Opens `name` (a path, or a `file:` URI when `flags` has SQLITE_OPEN_URI) with sqlite3_open_v2 `flags`;
+     * `label` (usually the study path) prefixes every error message.
+     */
+    Connection(const std::string &name, int flags, std::string label);
     ~Connection();
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;

@@ -55,8 +55,15 @@ CREATE TABLE artifacts (
 );
 )sql";
 
-constexpr std::array<SchemaMigration, 1> kMigrations{{
+// Version 2: a CRC-32 with every artifact, so that damaged weights are refused instead of loaded. NULL for
+// artifacts stored by version 1, which are read unchecked.
+constexpr std::string_view kArtifactChecksums = R"sql(
+ALTER TABLE artifacts ADD COLUMN crc32 INTEGER CHECK (crc32 IS NULL OR crc32 BETWEEN 0 AND 4294967295);
+)sql";
+
+constexpr std::array<SchemaMigration, 2> kMigrations{{
     {0, "initial schema", kInitialSchema},
+    {1, "artifact checksums", kArtifactChecksums},
 }};
 
 } // namespace

@@ -137,7 +137,30 @@ void StudyStore::Impl::finishOne(const TrialOutcome &outcome)
 
 StudyStore::StudyStore(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 
+StudyStore::Impl::~Impl()
+{
+    if (!db)
+        return;
+    if (mode == Mode::ReadWrite) {
+        // SQLite folds the WAL into the file only when the *last* connection closes, and a read-only one
+        // cannot. With a reader still open (the GUI keeps some) committed trials would stay in FILE-wal, and
+        // a copy of the study file alone would lack them. TRUNCATE copies every frame and empties the WAL;
+        // it waits (busy timeout) for readers in the middle of a query. Failing (disk full) loses nothing:
+        // the WAL stays and the next open replays it.
+        db->clearCache();
+        sqlite3_busy_timeout(db->handle(), kStoreBusyTimeoutMs);
+        sqlite3_wal_checkpoint_v2(db->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+    db.reset();         // close the connection first ...
+    writerLock.reset(); // ... then let the next writer in
+}
+
 StudyStore::~StudyStore() = default;
+
+bool StudyStore::readOnlyStorage() const
+{
+    return d->readOnlyStorage;
+}
 
 std::filesystem::path StudyStore::path() const
 {
@@ -267,14 +290,16 @@ void StudyStore::putArtifact(std::int64_t trialId, const std::string &kind, cons
         throw std::invalid_argument("an artifact needs a kind");
     sql::WriteTransaction transaction(*d->db);
     d->requireTrial(trialId);
-    sql::Query(*d->db, "INSERT INTO artifacts (trial_id, kind, format, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+    sql::Query(*d->db, "INSERT INTO artifacts (trial_id, kind, format, data, created_at, crc32) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                        "ON CONFLICT (trial_id, kind) DO UPDATE SET format = excluded.format, data = excluded.data, "
-                       "created_at = excluded.created_at")
+                       "created_at = excluded.created_at, crc32 = excluded.crc32")
         .bind(1, trialId)
         .bind(2, kind)
         .bind(3, format)
         .bindBlobNoCopy(4, blob)
         .bind(5, storeNow())
+        .bind(6, std::int64_t{artifactChecksum(blob)})
         .run();
     transaction.commit();
 }

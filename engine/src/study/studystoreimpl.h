@@ -1,29 +1,82 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Private engine header: the state behind StudyStore, shared by its three source files
-// (studystoreopen.cpp: create/open/upgrade, studystore.cpp: writes, studystoreread.cpp: reads).
+// Private engine header: the state behind StudyStore, shared by its source files (studystoreopen.cpp:
+// create/open/upgrade, studystorecheck.cpp: checks before a file is accepted, studystorelock.cpp: the writer
+// lock, studystore.cpp: writes, studystoreread.cpp: reads).
 
 #include "psc/study/studystore.h"
 #include "study/sqlite.h"
 
-#include <QLockFile>
-
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace psc {
 
+/** How long a connection waits for another's lock before reporting the study as busy. */
+inline constexpr int kStoreBusyTimeoutMs = 5000;
+
+/**
+ * The one-writer-per-study lock: an OS lock (flock) on FILE.lock, held while the writing store lives. The
+ * lock, not the file's existence or content, decides: a lock file left by a killed process, an empty one (disk
+ * full) or a garbage one (copied) is free to take, because the kernel released its lock with the process. The
+ * file names its holder (pid, application, host) for the message a refused writer gets. Removed on release.
+ */
+class WriterLock
+{
+public:
+    /**
+     * Takes the lock or throws: RuntimeError naming the holder when a live process holds it, or saying how to
+     * recover when locking itself fails (a file system without locks); InputError when FILE.lock cannot be
+     * created because the folder is not writable.
+     */
+    WriterLock(const std::filesystem::path &lockFile, const std::string &label);
+    ~WriterLock();
+    WriterLock(const WriterLock &) = delete;
+    WriterLock &operator=(const WriterLock &) = delete;
+
+private:
+    std::filesystem::path m_path;
+    int m_fd = -1;
+};
+
+/**
+ * Why `file` (a study) cannot be written here, or empty if it can: "is on read-only storage", "is in a folder
+ * you cannot write (...)", "is a file you cannot write (...)" or "has a side file you cannot write (...)".
+ */
+std::string unwritableReason(const std::filesystem::path &file);
+
+/** Bytes free for an unprivileged user on the file system holding `dir`, or -1 if unknown. */
+std::int64_t freeBytes(const std::filesystem::path &dir);
+
+/**
+ * Refuses (InputError "not a complete study: table metrics is missing") a file whose tables and columns are
+ * not those that `migrations[0, version)` create; extra tables or columns are allowed. Reads only.
+ */
+void checkStudySchema(sql::Connection &db, std::span<const SchemaMigration> migrations, std::int64_t version);
+
+/** CRC-32 (zlib) of an artifact's bytes, as stored in artifacts.crc32 since schema version 2. */
+std::uint32_t artifactChecksum(std::span<const std::uint8_t> bytes);
+
 struct StudyStore::Impl
 {
+    Impl() = default;
+    /** A writer checkpoints the WAL into the file before closing; never throws. */
+    ~Impl();
+    Impl(const Impl &) = delete;
+    Impl &operator=(const Impl &) = delete;
+
     std::filesystem::path file;
     Mode mode = Mode::ReadOnly;
     int version = 0;
+    bool readOnlyStorage = false;
+    /** Held by the one ReadWrite store of a study (FILE.lock); released after `db` is closed. */
+    std::unique_ptr<WriterLock> writerLock;
     std::unique_ptr<sql::Connection> db;
-    /** Held by the one ReadWrite store of a study (FILE.lock); stale if its process died. */
-    std::unique_ptr<QLockFile> writerLock;
 
     const std::string &label() const { return db->label(); }
     /** Throws RuntimeError in ReadOnly mode, before SQLite would refuse with a vaguer message. */

@@ -5,9 +5,11 @@
 #include "psc/core/error.h"
 
 #include <QDateTime>
+#include <QRandomGenerator>
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,13 +17,13 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace psc {
 
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
 constexpr int kOpenFlags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE; // one thread at a time, see the header
 
 std::string hex32(std::int64_t value)
@@ -64,8 +66,8 @@ FileHeader readHeader(const std::filesystem::path &file, const std::string &labe
     if (!std::filesystem::is_regular_file(status)) // a FIFO or device would block or never end
         throw InputError(label + ": is not a regular file, so not a study file");
     std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw RuntimeError(label + ": cannot read: " + std::strerror(errno));
+    if (!in) // e.g. permission denied: the user must change something, as with any unusable input
+        throw InputError(label + ": cannot read the study file (" + std::strerror(errno) + ")");
     std::array<unsigned char, 100> header{};
     in.read(reinterpret_cast<char *>(header.data()), header.size());
     const auto got = in.gcount();
@@ -81,10 +83,14 @@ FileHeader readHeader(const std::filesystem::path &file, const std::string &labe
     return {bigEndian32(header.data() + 60)};
 }
 
+/** Refuses versions this build cannot use; `mode` ReadOnly also refuses older ones (they need an upgrade). */
 void checkVersion(const std::string &label, std::int64_t found, int supported, StudyStore::Mode mode)
 {
     if (found < 0)
         throw InputError(label + ": the study file is damaged: invalid schema version " + std::to_string(found));
+    if (found == 0) // create() builds a study under a temporary name, so a named file is never at version 0
+        throw InputError(label + ": not a complete study: it has no study tables (schema version 0); it was not " +
+                         "written by Paretoscope, or its creation never finished");
     if (found > supported)
         throw InputError(label + ": study schema version " + std::to_string(found) +
                          " is newer than this Paretoscope supports (" + std::to_string(supported) +
@@ -95,14 +101,59 @@ void checkVersion(const std::string &label, std::int64_t found, int supported, S
                          "open it read-write once to upgrade it");
 }
 
-/** True if the study has committed or in-flight work in its WAL, which the file header does not show yet. */
-bool walHasFrames(const std::filesystem::path &file)
+/** The size of a side file (FILE-wal, FILE-shm), or -1 if there is none. */
+std::int64_t sideFileSize(const std::filesystem::path &file, const char *suffix)
 {
-    std::filesystem::path wal = file;
-    wal += "-wal";
     std::error_code ec;
-    const auto size = std::filesystem::file_size(wal, ec);
-    return !ec && size > 0;
+    const auto size = std::filesystem::file_size(file.string() + suffix, ec);
+    return ec ? -1 : static_cast<std::int64_t>(size);
+}
+
+/**
+ * A `file:` URI that opens `file` read-only and immutable: SQLite takes no locks and creates no -wal or -shm
+ * file, so it works on read-only storage. Only correct while nobody writes the file (no side files exist).
+ */
+std::string immutableUri(const std::filesystem::path &file)
+{
+    std::string uri = "file:";
+    for (const unsigned char c : std::filesystem::absolute(file).string()) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+            uri += escaped;
+        }
+    }
+    return uri + "?mode=ro&immutable=1";
+}
+
+/** Below this much free space a write would fail half-way (the -shm alone takes 32 KiB); refuse up front. */
+constexpr std::int64_t kMinFreeBytes = std::int64_t{1} << 20;
+
+void requireFreeSpace(const std::filesystem::path &dir, const std::string &label, const char *doing)
+{
+    const std::int64_t free = freeBytes(dir);
+    if (free >= 0 && free < kMinFreeBytes)
+        throw RuntimeError(label + ": disk full: only " + std::to_string(free / 1024) + " KiB free in " + dir.string() +
+                           "; " + doing + " needs at least 1 MiB (nothing was written)");
+}
+
+/**
+ * The checks every open makes through SQLite (which also sees what the WAL holds): application id, schema
+ * version, and the tables and columns of that version. Reads only; returns the version.
+ */
+std::int64_t checkThroughSqlite(sql::Connection &db, std::span<const SchemaMigration> migrations, StudyStore::Mode mode)
+{
+    const std::string &label = db.label();
+    if (const auto applicationId = db.queryInt64("PRAGMA application_id"); applicationId != kStudyApplicationId)
+        throw InputError(notAStudy(label, "it is an SQLite database of another application (application_id " +
+                                              hex32(applicationId) + ")"));
+    const std::int64_t version = db.queryInt64("PRAGMA user_version");
+    checkVersion(label, version, static_cast<int>(migrations.size()), StudyStore::Mode::ReadWrite);
+    checkStudySchema(db, migrations, version);
+    checkVersion(label, version, static_cast<int>(migrations.size()), mode);
+    return version;
 }
 
 void validateMigrations(std::span<const SchemaMigration> migrations)
@@ -139,7 +190,8 @@ void migrate(sql::Connection &db, std::span<const SchemaMigration> migrations)
         sql::WriteTransaction transaction(db);
         // Re-read under the write lock: another process may have upgraded the file since it was checked.
         const std::int64_t from = db.queryInt64("PRAGMA user_version");
-        checkVersion(db.label(), from, target, StudyStore::Mode::ReadWrite);
+        if (from != 0) // version 0 is a new file being created; open() refuses it before migrating
+            checkVersion(db.label(), from, target, StudyStore::Mode::ReadWrite);
         for (auto step = from; step < target; ++step) {
             const auto &migration = migrations[static_cast<std::size_t>(step)];
             const std::string doing = "upgrading the study schema from version " + std::to_string(from) + " to " +
@@ -187,15 +239,24 @@ class TemporaryFile
 public:
     TemporaryFile(const std::filesystem::path &dir, const std::filesystem::path &name, const std::string &label)
     {
+        // Not mkstemp(): it creates mode 0600, and the study (and the -wal and -shm SQLite later creates with the
+        // study's mode) must get the user's umask like any other file, so that others may read it if allowed.
         std::string hidden = ".";
         hidden += name.string(); // not "." + name: GCC 12 warns (-Wrestrict) falsely about that operator+
-        hidden += ".creating-XXXXXX";
-        std::string pattern = (dir / hidden).string();
-        const int fd = ::mkstemp(pattern.data());
-        if (fd < 0)
-            throw RuntimeError(label + ": cannot create a file in " + dir.string() + ": " + std::strerror(errno));
-        ::close(fd);
-        m_path = pattern;
+        hidden += ".creating-";
+        for (int attempt = 0;; ++attempt) {
+            char suffix[16];
+            std::snprintf(suffix, sizeof suffix, "%08x", QRandomGenerator::system()->generate());
+            const std::filesystem::path candidate = dir / (hidden + suffix);
+            const int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd >= 0) {
+                ::close(fd);
+                m_path = candidate;
+                return;
+            }
+            if (errno != EEXIST || attempt == 100)
+                throw RuntimeError(label + ": cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+        }
     }
     ~TemporaryFile()
     {
@@ -247,19 +308,23 @@ std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file
     if (!std::filesystem::is_directory(dir, ec))
         throw InputError(label + ": cannot create the study: directory " + dir.string() + " does not exist");
     const std::string name = specName(label, specJson);
+    if (const std::string why = unwritableReason(file); !why.empty())
+        throw InputError(label + ": cannot create the study: " + dir.string() + " " +
+                         (why.rfind("is in a folder", 0) == 0 ? std::string("is a folder you cannot write") : why));
+    requireFreeSpace(dir, label, "creating a study");
     // A -wal or -shm file without its database is left over from a study that was deleted while open. It
     // belongs to nothing, and SQLite would replay it into the new study on first open: remove it.
     for (const char *suffix : {"-wal", "-shm", ".lock"}) {
         const std::filesystem::path orphan = file.string() + suffix;
         if (std::filesystem::exists(std::filesystem::symlink_status(orphan, ec)) &&
             !std::filesystem::remove(orphan, ec))
-            throw InputError(label + ": cannot create the study: leftover " + orphan.string() +
-                             " cannot be removed (" + ec.message() + ")");
+            throw InputError(label + ": cannot create the study: leftover " + orphan.string() + " cannot be removed (" +
+                             ec.message() + ")");
     }
 
     TemporaryFile temporary(dir, file.filename(), label);
     {
-        sql::Connection db(temporary.path(), SQLITE_OPEN_READWRITE | kOpenFlags, label);
+        sql::Connection db(temporary.path().string(), SQLITE_OPEN_READWRITE | kOpenFlags, label);
         db.exec("PRAGMA application_id = " + std::to_string(kStudyApplicationId), "creating the study");
         configureWriter(db);
         migrate(db, studySchemaMigrations());
@@ -272,7 +337,17 @@ std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file
         transaction.commit();
     } // closing the last connection checkpoints the WAL into the file and deletes it: the file is complete
     publish(temporary.path(), file, label);
-    return open(file, Mode::ReadWrite);
+    try {
+        return open(file, Mode::ReadWrite);
+    } catch (...) {
+        // E.g. the disk filled up between building the file and opening it. The new study holds nothing but
+        // its spec; remove it (and the side files this open made) so that "nothing was written" stays true.
+        for (const char *suffix : {"", "-wal", "-shm"}) {
+            std::error_code ignored;
+            std::filesystem::remove(file.string() + suffix, ignored);
+        }
+        throw;
+    }
 }
 
 std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, Mode mode)
@@ -288,39 +363,66 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     const std::string label = file.string();
 
     const FileHeader header = readHeader(file, label);
+    const std::int64_t walSize = sideFileSize(file, "-wal");
+    const bool shmExists = sideFileSize(file, "-shm") >= 0;
     // A cleanly closed study has an empty or no WAL, so the header's user_version is current and a file from
     // a newer Paretoscope is refused before SQLite opens it (which would create -wal and -shm files).
-    if (!walHasFrames(file))
-        checkVersion(label, header.userVersion, supported, mode);
+    if (walSize <= 0) // an older version is refused (read-only) only once its tables are known to be a study's
+        checkVersion(label, header.userVersion, supported, Mode::ReadWrite);
 
-    const int flags = (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | kOpenFlags;
-    auto db = std::make_unique<sql::Connection>(file, flags, label);
-    sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
+    const std::string unwritable = unwritableReason(file);
+    // Only the folder decides whether SQLite can create the -shm a reader needs.
+    const bool folderWritable =
+        unwritable.empty() || unwritable.rfind("is a file", 0) == 0 || unwritable.rfind("has a side file", 0) == 0;
+    if (mode == Mode::ReadWrite) {
+        if (!unwritable.empty())
+            throw InputError(label + ": cannot write the study: " + label + " " + unwritable +
+                             "; open it read-only, or copy it to a writable folder");
+        requireFreeSpace(file.has_parent_path() ? file.parent_path() : std::filesystem::path("."), label,
+                         "writing a study");
+    }
+
+    // A study nobody has open (no side files) is checked through an immutable connection, which takes no locks
+    // and creates no -wal/-shm: a refused file is left exactly as it was, side files included.
+    if (walSize < 0 && !shmExists) {
+        sql::Connection probe(immutableUri(file), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | kOpenFlags, label);
+        probe.exec("PRAGMA trusted_schema = OFF", "opening the study");
+        checkThroughSqlite(probe, migrations, mode);
+    }
+
+    std::string name = file.string();
+    int flags = (mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | kOpenFlags;
+    // A full disk is read-only storage for a reader too: SQLite could not create the 32 KiB -shm file.
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    const bool diskFull = !shmExists && freeBytes(dir) >= 0 && freeBytes(dir) < kMinFreeBytes;
+    const bool readOnlyStorage = mode == Mode::ReadOnly && (!folderWritable || diskFull);
+    if (readOnlyStorage) {
+        // SQLite needs a -shm file for a WAL database, which it cannot create here. With no -wal work the file
+        // is complete on its own and is read immutable; existing -wal and -shm files are read as they are.
+        if (walSize > 0 && !shmExists)
+            throw InputError(
+                label + ": cannot read the study here: " + file.string() +
+                "-wal holds work not yet written into the study file, and the folder is not writable "
+                "or full (SQLite cannot read the -wal without creating a -shm file); copy the study together "
+                "with its -wal file to a writable folder and open it there");
+        if (!shmExists) {
+            name = immutableUri(file);
+            flags |= SQLITE_OPEN_URI;
+        }
+    }
+
+    std::unique_ptr<WriterLock> lock; // declared first: released only after the connection is closed
+    auto db = std::make_unique<sql::Connection>(name, flags, label);
+    sqlite3_busy_timeout(db->handle(), kStoreBusyTimeoutMs);
     // Until the file is accepted this connection must not write, not even the checkpoint SQLite runs when
     // the last connection closes.
     sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     db->exec("PRAGMA query_only = ON; PRAGMA trusted_schema = OFF", "opening the study");
-    // The same checks through SQLite, which also sees what the WAL holds.
-    if (const auto applicationId = db->queryInt64("PRAGMA application_id"); applicationId != kStudyApplicationId)
-        throw InputError(notAStudy(label, "it is an SQLite database of another application (application_id " +
-                                              hex32(applicationId) + ")"));
-    const std::int64_t version = db->queryInt64("PRAGMA user_version");
-    checkVersion(label, version, supported, mode);
+    const std::int64_t version = checkThroughSqlite(*db, migrations, mode);
 
-    std::unique_ptr<QLockFile> lock;
     if (mode == Mode::ReadWrite) {
         // Two writers would each see the other's running trials as interrupted; one writer per study.
-        lock = std::make_unique<QLockFile>(QString::fromStdString(file.string() + ".lock"));
-        lock->setStaleLockTime(0); // a long study is not stale; a lock whose process died is
-        if (!lock->tryLock(0)) {
-            qint64 pid = 0;
-            QString host, app;
-            lock->getLockInfo(&pid, &host, &app);
-            throw RuntimeError(label + ": the study is being written by " +
-                               (app.isEmpty() ? std::string("another process") : app.toStdString()) + " (pid " +
-                               std::to_string(pid) + (host.isEmpty() ? "" : " on " + host.toStdString()) +
-                               "); open it read-only or wait for that run to end");
-        }
+        lock = std::make_unique<WriterLock>(file.string() + ".lock", label);
         db->exec("PRAGMA query_only = OFF", "opening the study");
         sqlite3_db_config(db->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
         configureWriter(*db);
@@ -332,8 +434,9 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     impl->file = file;
     impl->mode = mode;
     impl->version = supported;
-    impl->db = std::move(db);
+    impl->readOnlyStorage = readOnlyStorage;
     impl->writerLock = std::move(lock);
+    impl->db = std::move(db);
     return std::unique_ptr<StudyStore>(new StudyStore(std::move(impl)));
 }
 

@@ -70,6 +70,13 @@ std::vector<Trial> loadTrials(sql::Connection &db, const char *trialSql, const c
     return trials;
 }
 
+std::string damagedArtifact(std::int64_t number, const std::string &kind)
+{
+    return "trial " + std::to_string(number) + ": stored " +
+           (kind == "weights" ? std::string("weights are") : "artifact '" + kind + "' is") +
+           " damaged (checksum mismatch)";
+}
+
 } // namespace
 
 std::string StudyStore::specJson() const
@@ -180,10 +187,14 @@ TrialCounts StudyStore::trialCounts(TrialKind kind) const
 
 std::optional<std::vector<std::uint8_t>> StudyStore::artifact(std::int64_t trialId, const std::string &kind) const
 {
-    sql::Query query(*d->db, "SELECT data FROM artifacts WHERE trial_id = ?1 AND kind = ?2");
+    sql::Query query(*d->db, "SELECT a.data, a.crc32, t.number FROM artifacts a JOIN trials t ON t.id = a.trial_id "
+                             "WHERE a.trial_id = ?1 AND a.kind = ?2");
     if (!query.bind(1, trialId).bind(2, kind).step())
         return std::nullopt;
-    return query.blob(0);
+    std::vector<std::uint8_t> bytes = query.blob(0);
+    if (!query.isNull(1) && query.int64(1) != std::int64_t{artifactChecksum(bytes)})
+        throw InputError(d->label() + ": " + damagedArtifact(query.int64(2), kind));
+    return bytes;
 }
 
 std::vector<ArtifactInfo> StudyStore::artifacts(std::int64_t trialId) const
@@ -208,10 +219,18 @@ std::string StudyStore::integrityCheck() const
                 add(line);
         }
     }
-    sql::Query query(*d->db, "PRAGMA foreign_key_check");
-    while (query.step())
-        add("foreign key violation: " + query.text(0) + " row " + query.text(1) + " refers to a missing row of " +
-            query.text(2));
+    {
+        sql::Query query(*d->db, "PRAGMA foreign_key_check");
+        while (query.step())
+            add("foreign key violation: " + query.text(0) + " row " + query.text(1) + " refers to a missing row of " +
+                query.text(2));
+    }
+    sql::Query query(*d->db, "SELECT t.number, a.kind, a.data, a.crc32 FROM artifacts a "
+                             "JOIN trials t ON t.id = a.trial_id WHERE a.crc32 IS NOT NULL ORDER BY t.number, a.kind");
+    while (query.step()) {
+        if (query.int64(3) != std::int64_t{artifactChecksum(query.blob(2))})
+            add(damagedArtifact(query.int64(0), query.text(1)));
+    }
     return problems.empty() ? "ok" : problems;
 }
 

@@ -58,15 +58,18 @@ struct TrialChanges
  * WAL with synchronous=NORMAL: committed work survives the process being killed, while a power cut or OS
  * crash may roll back the last few commits (the file stays consistent either way).
  *
- * Ownership: create() and open() return the only handle on a connection; destroying it closes the file
- * (a writer's last close folds the WAL back into the file). Nothing returned refers into the store.
+ * Ownership: create() and open() return the only handle on a connection; destroying it closes the file. A
+ * writer's destructor first checkpoints the WAL into the file (never throws), so a study nobody has open is
+ * complete in its one file even if readers were still open when the writer closed. Nothing returned refers
+ * into the store.
  *
  * Threads: a StudyStore is used by one thread at a time (it may be handed over between threads, e.g. opened
  * on the main thread and then given to the writer thread). Other threads and processes that want to read
  * open their own StudyStore in ReadOnly mode: readers never block the writer and see every committed write.
  *
- * Errors: InputError when the file is not a usable study (wrong kind of file, newer schema, damaged);
- * RuntimeError when an operation fails (locked for too long, disk full, illegal state transition);
+ * Errors: InputError when the file is not a usable study (wrong kind of file, newer schema, damaged, a table
+ * missing, a stored artifact failing its checksum) or cannot be written where it is (read-only storage);
+ * RuntimeError when an operation fails (locked for too long, another writer, disk full, illegal transition);
  * std::invalid_argument for calls that are wrong whatever the file holds (finishing with a non-final state,
  * an empty metric name, artifact kind or meta key).
  */
@@ -107,6 +110,14 @@ public:
     std::filesystem::path path() const;
     Mode mode() const;
     int schemaVersion() const;
+    /**
+     * True if this ReadOnly store was opened from storage it cannot write (a read-only mount, a folder the
+     * user cannot write, a disk too full for SQLite's 32 KiB -shm file): the file is read as it is, without
+     * the -shm file SQLite normally creates. The CLI and GUI should say so ("opened read-only: the folder is
+     * not writable"). Always false for ReadWrite, which refuses such storage ("cannot write the study: ... is
+     * on read-only storage" as InputError, "disk full: only N KiB free" as RuntimeError).
+     */
+    bool readOnlyStorage() const;
 
     /** The study spec given to create(). */
     std::string specJson() const;
@@ -135,7 +146,7 @@ public:
     void finishTrials(const std::vector<TrialOutcome> &outcomes);
     /** Adds or replaces metrics of a trial in any state (e.g. the costs on a target added later). */
     void putMetrics(std::int64_t id, const std::vector<Metric> &metrics);
-    /** Stores (or replaces) the artifact `kind` of a trial; `blob` is copied. */
+    /** Stores (or replaces) the artifact `kind` of a trial with its CRC-32; `blob` is copied. */
     void putArtifact(std::int64_t trialId, const std::string &kind, const std::string &format,
                      const std::vector<std::uint8_t> &blob);
     /**
@@ -186,10 +197,18 @@ public:
     };
     TrialCounts trialCounts(TrialKind kind = TrialKind::All) const;
 
+    /**
+     * The bytes of an artifact, or nullopt if the trial has none of that kind. Throws InputError naming the
+     * trial ("trial 12: stored weights are damaged (checksum mismatch)") if they no longer match the checksum
+     * stored with them; artifacts stored before schema version 2 have none and are returned as they are.
+     */
     std::optional<std::vector<std::uint8_t>> artifact(std::int64_t trialId, const std::string &kind) const;
     std::vector<ArtifactInfo> artifacts(std::int64_t trialId) const;
 
-    /** "ok", or what `PRAGMA integrity_check` and `PRAGMA foreign_key_check` found, one problem per line. */
+    /**
+     * "ok", or what `PRAGMA integrity_check`, `PRAGMA foreign_key_check` and the artifact checksums found, one
+     * problem per line. Reads every artifact.
+     */
     std::string integrityCheck() const;
 
 private:
