@@ -367,6 +367,32 @@ private Q_SLOTS:
             QCOMPARE(t.interruptions, 0);
     }
 
+    // Garbage in what a run stores for the next one is reported as a damaged study, naming the file and the key.
+    void damagedRunStateIsBadInput()
+    {
+        const std::filesystem::path path = file("damaged.psc");
+        auto store = StudyStore::create(path, m_spec.toJson());
+        ScriptedTrainer trainer;
+        auto errorOfRun = [&] {
+            try {
+                run(*store, m_spec, trainer, 2);
+            } catch (const InputError &e) {
+                return std::string(e.what());
+            }
+            return std::string("<no InputError>");
+        };
+        store->setMeta("elapsed_seconds", "stod-me");
+        QCOMPARE(errorOfRun(), path.string() + ": the study file is damaged: study_meta \"elapsed_seconds\" should be "
+                                               "a non-negative number, found \"stod-me\"");
+        store->setMeta("elapsed_seconds", "0");
+        store->setMeta("strategy_state", "[[[");
+        const std::string e = errorOfRun();
+        QVERIFY2(e.find(path.string() + ": the study file is damaged: the saved state of strategy \"random\" does "
+                                         "not read back (not a random-strategy state: [[[") == 0,
+                 e.c_str());
+        QCOMPARE(int(store->trialCounts().total()), 0); // refused before anything ran
+    }
+
     // Trials derived from others (compression) belong to the CompressionRunner: the search neither trains them
     // (even when they are left Pending by a killed run), nor counts them toward its budget, nor reuses their
     // results for a candidate of the same architecture and recipe.

@@ -198,6 +198,7 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     d->deferred.reset();
     d->pendingFromStore.clear();
     const double elapsedBefore = storedNumber(d->store, kElapsedKey, 0.0);
+    d->loadStrategy(); // a damaged study is refused before anything is written
     // A budget given on the command line is the study's from then on, so a resume continues the run the user
     // started rather than going on to the spec's budget.
     if (d->options.trials)
@@ -206,7 +207,6 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     const std::int64_t trialBudget = storedBudget >= 0 ? std::int64_t(storedBudget)
                                                        : d->spec.budget.trials.value_or(INT32_MAX);
     const double timeBudget = d->spec.budget.wallTimeSeconds.value_or(INFINITY);
-    d->loadStrategy();
 
     d->store.recoverInterrupted();
     for (const Trial &t : d->store.trials()) {
