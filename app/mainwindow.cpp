@@ -464,9 +464,11 @@ void MainWindow::updateTitle()
         setWindowTitle(tr("Paretoscope"));
         return;
     }
+    // A study on storage this user cannot write (a colleague's share, a read-only mount) is shown read-only.
     setWindowTitle(
-        tr("%1 (%2) — Paretoscope")
-            .arg(QString::fromStdString(m_controller->spec().name), QFileInfo(m_controller->studyPath()).fileName()));
+        tr("%1 (%2)%3 — Paretoscope")
+            .arg(QString::fromStdString(m_controller->spec().name), QFileInfo(m_controller->studyPath()).fileName(),
+                 m_controller->isReadOnlyStorage() ? tr(" [read-only: the folder is not writable]") : QString()));
 }
 
 void MainWindow::showError(const QString &title, const QString &text)

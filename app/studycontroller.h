@@ -52,6 +52,8 @@ public:
     void openStudy(const QString &path);
     void closeStudy();
     bool hasStudy() const { return m_reader != nullptr; }
+    /** True if the open study is on storage this user cannot write (it is shown, but cannot be run or extended). */
+    bool isReadOnlyStorage() const { return m_reader && m_reader->readOnlyStorage(); }
     QString studyPath() const { return m_path; }
     /** The open study's spec; valid while hasStudy(). */
     const StudySpec &spec() const { return m_spec; }

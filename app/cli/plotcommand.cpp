@@ -90,6 +90,8 @@ int plotCommand(const QStringList &args)
 
     const std::string file = parser.positionalArguments().front().toStdString();
     auto store = StudyStore::open(file, StudyStore::Mode::ReadOnly);
+    if (store->readOnlyStorage())
+        printErr("note: " + file + " is on storage this user cannot write; opened read-only\n");
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
 
     ParetoPlotWidget plot;

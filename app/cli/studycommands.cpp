@@ -143,6 +143,8 @@ int showCommand(const QStringList &args)
         return Success;
     const std::string file = parser.positionalArguments().front().toStdString();
     auto store = StudyStore::open(file, StudyStore::Mode::ReadOnly);
+    if (store->readOnlyStorage())
+        printErr("note: " + file + " is on storage this user cannot write; opened read-only\n");
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     const auto trials = store->trials();
     printOut(parser.isSet(json) ? studyToJson(spec, trials, file) + "\n" : formatStudy(spec, trials, file));

@@ -42,13 +42,14 @@ private Q_SLOTS:
 
     void everyChoiceIsInRangeAndReached()
     {
-        auto s = make({2, 5, 3}, 42);
+        const std::vector<int> cardinalities{2, 5, 3};
+        auto s = make(cardinalities, 42);
         std::set<int> seen[3];
         for (int i = 0; i < 500; ++i) {
             const plugin::Encoding x = s->ask();
             QCOMPARE(int(x.size()), 3);
             for (int d = 0; d < 3; ++d) {
-                QVERIFY(x[d] >= 0 && x[d] < std::vector<int>{2, 5, 3}[d]);
+                QVERIFY(x[d] >= 0 && x[d] < cardinalities[d]);
                 seen[d].insert(x[d]);
             }
         }
