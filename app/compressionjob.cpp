@@ -65,8 +65,7 @@ QString compressionSummaryText(const CompressionSummary &s, std::size_t variants
         const auto bytes = metricValue(best->trial, kWeightBytes);
         parts << QStringLiteral("best deployed %1 at %2 (%3, trial %4)")
                      .arg(formatMetricValue(kDeployedAccuracy, acc.value_or(NAN)),
-                          formatMetricValue(kWeightBytes, bytes.value_or(NAN)),
-                          QString::fromStdString(best->variant))
+                          formatMetricValue(kWeightBytes, bytes.value_or(NAN)), QString::fromStdString(best->variant))
                      .arg(best->trial.number);
     }
     if (!failed.empty())
