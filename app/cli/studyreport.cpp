@@ -4,6 +4,7 @@
 #include "cliutil.h"
 
 #include "psc/core/siformat.h"
+#include "psc/study/lineage.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyfront.h"
 
@@ -29,16 +30,16 @@ std::vector<MetricRef> columns(const StudySpec &spec)
     return cols;
 }
 
-/** "derived from trial 3 by int4" for a compressed child (its parameters name the parent and the variant). */
+/** "derived from trial 3 by int4" for a compressed child. */
 std::string derivedFrom(const Trial &t)
 {
-    const auto p = nlohmann::json::parse(t.parametersJson, nullptr, false);
     std::string text = "derived";
-    if (p.is_object() && p.contains("parent") && p["parent"].is_number_integer())
-        text += " from trial " + std::to_string(p["parent"].get<std::int64_t>());
-    if (p.is_object() && p.contains("compress") && p["compress"].is_object() && p["compress"].contains("name") &&
-        p["compress"]["name"].is_string())
-        text += " by " + p["compress"]["name"].get<std::string>();
+    if (const std::optional<Lineage> lineage = decodeLineage(t)) {
+        if (lineage->parentNumber)
+            text += " from trial " + std::to_string(*lineage->parentNumber);
+        if (!lineage->variantName.empty())
+            text += " by " + lineage->variantName;
+    }
     return text;
 }
 
