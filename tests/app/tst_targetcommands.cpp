@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -162,6 +163,27 @@ private Q_SLOTS:
         p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"targets"});
         p.waitForFinished();
         QCOMPARE(p.exitCode(), 2);
+    }
+
+    void outOfRangeParameterIsRefused()
+    {
+        // active_power_w 1e308 gave an infinite energy with exit 0; now the file is refused at the value.
+        QFile bundled(QStringLiteral(PSC_SOURCE_DIR "/resources/targets/stm32f746zg.json"));
+        QVERIFY(bundled.open(QIODevice::ReadOnly));
+        QString text = QString::fromUtf8(bundled.readAll());
+        const QRegularExpression power(QStringLiteral(R"(("active_power_w"\s*:\s*\{\s*"value"\s*:\s*)([0-9.eE+-]+))"));
+        const QRegularExpressionMatch m = power.match(text);
+        QVERIFY(m.hasMatch());
+        text.replace(m.capturedStart(2), m.capturedLength(2), QStringLiteral("1e308"));
+        QTemporaryDir dir;
+        writeFile(dir.filePath("hot.json"), text.toUtf8());
+        const int line = int(text.left(m.capturedStart(2)).count(QLatin1Char('\n'))) + 1;
+        const Result r = runApp({"cost", kDsCnn, "--target", dir.filePath("hot.json")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("hot.json:%1:").arg(line)), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("/parameters/active_power_w/value")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("got 1e+308")), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
     }
 
     // Measurements made on a board 30 % slower than the prior model are fitted: the calibrated target

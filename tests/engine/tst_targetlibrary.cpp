@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -63,6 +64,38 @@ private Q_SLOTS:
             QVERIFY2(QString(e.what()).contains("b.json:") && QString(e.what()).contains("already defined by") &&
                          QString(e.what()).contains("a.json"),
                      e.what());
+        }
+    }
+
+    void outOfRangeParametersNameTheirPosition()
+    {
+        // A finite but absurd power once gave an infinite energy and exit 0; the file is refused now, at the value.
+        QTemporaryDir dir;
+        QFile in(QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string()));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QString text = QString::fromUtf8(in.readAll());
+        const QRegularExpression power(QStringLiteral("(\"active_power_w\"\\s*:\\s*\\{\\s*\"value\"\\s*:\\s*)([0-9.eE+-]+)"));
+        const QRegularExpressionMatch match = power.match(text);
+        QVERIFY2(match.hasMatch(), "the bundled file gives active_power_w");
+        text.replace(match.capturedStart(2), match.capturedLength(2), QStringLiteral("1e308"));
+        const QString path = dir.filePath(QStringLiteral("hot.json"));
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(text.toUtf8());
+        out.close();
+        // Where the value sits in the file, 1-based.
+        const qsizetype at = match.capturedStart(2);
+        const int line = int(text.left(at).count(QLatin1Char('\n'))) + 1;
+        const int column = int(at - text.lastIndexOf(QLatin1Char('\n'), at - 1));
+        TargetLibrary lib(m_registry);
+        try {
+            lib.loadFile(path.toStdString());
+            QFAIL("expected an InputError");
+        } catch (const InputError &e) {
+            const QString message = QString::fromUtf8(e.what());
+            QVERIFY2(message.startsWith(path + QStringLiteral(":%1:%2: ").arg(line).arg(column)), e.what());
+            QVERIFY2(message.contains(QStringLiteral("/parameters/active_power_w/value")), e.what());
+            QVERIFY2(message.contains(QStringLiteral("in [1e-06, 100], got 1e+308")), e.what());
         }
     }
 

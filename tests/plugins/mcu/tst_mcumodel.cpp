@@ -410,23 +410,30 @@ void TestMcuModel::parseErrors_data()
     QTest::newRow("missing slope") << "cycles_per_mac_depthwise" << true << 0.0 << ""
                                    << "missing parameter";
     QTest::newRow("missing core") << "core" << true << 0.0 << ""
-                                  << "expected one of cortex-m4";
+                                  << "expected one of \"cortex-m4\"";
     QTest::newRow("clock as text") << "clock_hz" << false << 0.0 << "216 MHz"
                                    << "got the text \"216 MHz\"";
     QTest::newRow("zero clock") << "clock_hz" << false << 0.0 << ""
-                                << "expected a positive number, got 0";
+                                << "expected a number of Hz in [1000, 1e+10], got 0";
     QTest::newRow("negative slope") << "cycles_per_mac_conv" << false << -1.0 << ""
-                                    << "expected a positive number, got -1";
+                                    << "expected a number of cycles per MAC in [0.001, 10000], got -1";
     QTest::newRow("zero sram") << "sram_bytes" << false << 0.0 << ""
-                               << "expected a positive whole number of bytes";
+                               << "expected a whole number of B in [1, 1099511627776], got 0";
     QTest::newRow("fractional flash") << "flash_bytes" << false << 1.5 << ""
-                                      << "expected a positive whole number of bytes, got 1.5";
+                                      << "expected a whole number of B in [1, 1099511627776], got 1.5";
     QTest::newRow("negative overhead") << "overhead_cycles_per_layer" << false << -5.0 << ""
-                                       << "expected a non-negative number";
+                                       << "expected a number of cycles in [0, 1e+09], got -5";
     QTest::newRow("unknown core") << "core" << false << 0.0 << "cortex-a53"
                                   << "got \"cortex-a53\"";
     QTest::newRow("bad sparse format") << "sparse_weight_format" << false << 0.0 << "csr"
-                                       << "expected one of dense, bitmask";
+                                       << "expected one of \"dense\", \"bitmask\"";
+    // Every number has a finite range: a huge power would make the energy infinite.
+    QTest::newRow("huge power") << "active_power_w" << false << 1e308 << ""
+                                << "expected a number of W in [1e-06, 100], got 1e+308";
+    QTest::newRow("huge clock") << "clock_hz" << false << 1e11 << ""
+                                << "in [1000, 1e+10], got 1e+11";
+    QTest::newRow("huge sram") << "sram_bytes" << false << 1e15 << ""
+                               << "in [1, 1099511627776], got 1e+15";
     QTest::newRow("unknown parameter") << "clock_mhz" << false << 216.0 << ""
                                        << "unknown parameter";
 }
