@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <set>
 
 using namespace psc;
 
@@ -53,7 +54,8 @@ private Q_SLOTS:
     void duplicateIdsAreRefused()
     {
         QTemporaryDir dir;
-        const QString source = QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string());
+        const QString source =
+            QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string());
         QVERIFY(QFile::copy(source, dir.filePath("a.json")));
         QVERIFY(QFile::copy(source, dir.filePath("b.json")));
         TargetLibrary lib(m_registry);
@@ -74,7 +76,8 @@ private Q_SLOTS:
         QFile in(QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string()));
         QVERIFY(in.open(QIODevice::ReadOnly));
         QString text = QString::fromUtf8(in.readAll());
-        const QRegularExpression power(QStringLiteral("(\"active_power_w\"\\s*:\\s*\\{\\s*\"value\"\\s*:\\s*)([0-9.eE+-]+)"));
+        const QRegularExpression power(
+            QStringLiteral("(\"active_power_w\"\\s*:\\s*\\{\\s*\"value\"\\s*:\\s*)([0-9.eE+-]+)"));
         const QRegularExpressionMatch match = power.match(text);
         QVERIFY2(match.hasMatch(), "the bundled file gives active_power_w");
         text.replace(match.capturedStart(2), match.capturedLength(2), QStringLiteral("1e308"));
@@ -97,6 +100,27 @@ private Q_SLOTS:
             QVERIFY2(message.contains(QStringLiteral("/parameters/active_power_w/value")), e.what());
             QVERIFY2(message.contains(QStringLiteral("in [1e-06, 100], got 1e+308")), e.what());
         }
+    }
+
+    // The contract of psc/plugin/parameterreader.h: every model refuses a deployment list of the wrong length.
+    void everyModelRefusesAWrongDeploymentLength()
+    {
+        TargetLibrary lib(m_registry);
+        lib.loadDirectory(TargetLibrary::defaultDirectory());
+        const auto net = parseNetwork(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json");
+        const auto info = toNetworkInfo(net, analyzeNetwork(net));
+        auto longer = defaultDeployment(net);
+        longer.emplace_back();
+        std::set<std::string> models;
+        for (const TargetDefinition *d : lib.definitions()) {
+            const auto target = lib.target(d->id);
+            models.insert(d->model);
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimate(info, {}));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimateTotals(info, {}));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimate(info, longer));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimateTotals(info, longer));
+        }
+        QCOMPARE(models, (std::set<std::string>{"analog-cim", "mcu", "npu", "systolic"}));
     }
 
     // The conversion the plugins see: live bytes per step agree with the analysis' peak.
@@ -143,7 +167,8 @@ private Q_SLOTS:
                          where.c_str());
                 for (std::size_t k = 0; k < full.limits.size(); ++k) {
                     const plugin::LimitCheck &a = totals.limits[k], &b = full.limits[k];
-                    QVERIFY2(a.name == b.name && a.ok == b.ok && a.value == b.value && a.limit == b.limit, where.c_str());
+                    QVERIFY2(a.name == b.name && a.ok == b.ok && a.value == b.value && a.limit == b.limit,
+                             where.c_str());
                     // Messages are written only for violated limits in the totals path.
                     QVERIFY2(a.ok ? a.message.empty() : a.message == b.message, where.c_str());
                 }

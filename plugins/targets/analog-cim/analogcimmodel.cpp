@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "analogcimmodel.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -103,6 +105,7 @@ CostEstimate AnalogCimTarget::estimateTotals(const NetworkInfo &network,
 CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
                                        bool detail) const
 {
+    plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     const AnalogCimParameters &p = m_parameters;
     CostEstimate e;
     e.targetId = m_targetId;
@@ -158,7 +161,7 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     bool afterWeighted = false; // a standalone ReLU right after a conv/dense is applied by the periphery for free
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
         const LayerInfo &layer = network.layers[i];
-        const LayerDeployment dep = i < deployment.size() ? deployment[i] : LayerDeployment{};
+        const LayerDeployment &dep = deployment[i];
         LayerCost c;
         if (detail) // notes and names are for people; a search asks for totals only
             c.layer = layer.name;

@@ -4,6 +4,8 @@
 
 #include "npuweights.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -233,9 +235,9 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
 
     std::int64_t maxWeightBuffer = 0, maxSramPlaced = 0, weightBytes = 0, fallbackLayers = 0;
     double macsOnNpu = 0;
-    const LayerDeployment defaultDeployment;
+    plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
-        const LayerDeployment &d = i < deployment.size() ? deployment[i] : defaultDeployment;
+        const LayerDeployment &d = deployment[i];
         std::int64_t placed = 0, buffer = 0;
         double macs = 0;
         LayerCost lc = layerCost(network.layers[i], d, placed, buffer, macs, detail);

@@ -2,6 +2,8 @@
 #include "analogcimmodel.h"
 #include "cimtesthelpers.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <QTest>
 
 #include <cmath>
@@ -136,7 +138,8 @@ void TestAnalogCimModel::tilingRowAndColumnWaste()
     // Shared packing: the pieces are packed side by side, only the matrix rectangle is allocated.
     p.packing = CimPacking::Shared;
     QCOMPARE(psc::targets::mapLayer(l, p).allocatedCells, std::int64_t(7200));
-    QVERIFY(limit(AnalogCimTarget("t", p).estimate(single(l), {}), "tiles") == nullptr);
+    QVERIFY(limit(AnalogCimTarget("t", p).estimate(single(l), psc::plugin::denseInt8Deployment(single(l))), "tiles") ==
+            nullptr);
 }
 
 void TestAnalogCimModel::depthwiseIsBlockDiagonal()
@@ -320,7 +323,8 @@ void TestAnalogCimModel::residentOverflowIsInfeasible()
 
     // ds-cnn on the single aon-cim array: 167168 of 524288 cells (depthwise block diagonals dominate).
     const NetworkInfo ds = cimtest::networkInfo("ds-cnn.json");
-    const CostEstimate a = AnalogCimTarget("t", cimtest::parametersOf("aon-cim")).estimate(ds, {});
+    const CostEstimate a =
+        AnalogCimTarget("t", cimtest::parametersOf("aon-cim")).estimate(ds, psc::plugin::denseInt8Deployment(ds));
     QVERIFY(a.feasible());
     // 2560 + 4 * 36864 + 4 * 4096 + 768 = 167168 allocated; 2560 + 4*576 + 4*4096 + 768 = 22016 used.
     QCOMPARE(a.extra.at("crossbar_cells_allocated"), 167168.0);
@@ -338,8 +342,9 @@ void TestAnalogCimModel::reprogramModePaysForWrites()
     const NetworkInfo n = single(dense(100, 40)); // 100 x 40: 2 row tiles x 2 column tiles = 4 tiles
     NetworkInfo two = n;
     two.layers.push_back(dense(40, 40)); // 1 x 2 = 2 more tiles: 6 > 4, so both layers are reprogrammed
-    const CostEstimate resident = AnalogCimTarget("t", simpleParameters()).estimate(two, {});
-    const CostEstimate e = AnalogCimTarget("t", p).estimate(two, {});
+    const CostEstimate resident =
+        AnalogCimTarget("t", simpleParameters()).estimate(two, psc::plugin::denseInt8Deployment(two));
+    const CostEstimate e = AnalogCimTarget("t", p).estimate(two, psc::plugin::denseInt8Deployment(two));
     QVERIFY(e.feasible()); // each layer alone fits 4 tiles
     QCOMPARE(e.extra.at("reprogrammed"), 1.0);
     // Writes: (4000 + 1600) cells * 100 pJ = 560 nJ; rows (100 * 2 + 40 * 2) * 1 us = 280 us.
@@ -348,7 +353,7 @@ void TestAnalogCimModel::reprogramModePaysForWrites()
     QVERIFY(approx(e.latencyS - resident.latencyS, 280e-6));
     // A single layer larger than the whole array cannot run even with reprogramming.
     p.crossbarTiles = 3;
-    QVERIFY(!AnalogCimTarget("t", p).estimate(two, {}).feasible());
+    QVERIFY(!AnalogCimTarget("t", p).estimate(two, psc::plugin::denseInt8Deployment(two)).feasible());
 }
 
 void TestAnalogCimModel::weightlessLayers()
@@ -357,7 +362,7 @@ void TestAnalogCimModel::weightlessLayers()
     // elements on the digital periphery.
     const NetworkInfo n = cimtest::networkInfo("ds-cnn.json");
     const AnalogCimParameters p = cimtest::parametersOf("aon-cim");
-    const CostEstimate e = AnalogCimTarget("aon-cim", p).estimate(n, {});
+    const CostEstimate e = AnalogCimTarget("aon-cim", p).estimate(n, psc::plugin::denseInt8Deployment(n));
     QCOMPARE(e.layers.size(), n.layers.size());
     for (std::size_t i = 0; i < n.layers.size(); ++i) {
         if (n.layers[i].op == OpKind::BatchNorm || n.layers[i].op == OpKind::Relu)
@@ -368,7 +373,8 @@ void TestAnalogCimModel::weightlessLayers()
     // A degenerate weighted layer (no output channels) costs nothing instead of producing NaN.
     LayerInfo empty = dense(4, 3);
     empty.outC = 0;
-    const CostEstimate z = AnalogCimTarget("t", simpleParameters()).estimate(single(empty), {});
+    const CostEstimate z = AnalogCimTarget("t", simpleParameters())
+                               .estimate(single(empty), psc::plugin::denseInt8Deployment(single(empty)));
     QCOMPARE(z.energyJ, 0.0);
     QCOMPARE(z.latencyS, 0.0);
 }

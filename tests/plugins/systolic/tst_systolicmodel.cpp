@@ -3,6 +3,8 @@
 
 #include "testnetworks.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <QTest>
 
 #include <cmath>
@@ -430,18 +432,18 @@ void TestSystolicModel::storageOptions()
     auto p = array(16, 16, sys::Dataflow::OutputStationary);
 
     // DRAM everywhere (SCALE-Sim): conv 4,096 + 4,736 + 8,192 = 17,024; relu 8,192 + 8,192 = 16,384 -> 33,408.
-    CostEstimate e = sys::SystolicTarget("t", p).estimate(net, {});
+    CostEstimate e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QCOMPARE(e.extra.at("dram_bytes"), 33408.0);
     QVERIFY(e.limits.empty());
     // Activations on chip: network input 4,096 + weights 4,736 + network output 8,192 = 17,024.
     p.activationStorage = sys::Storage::OnChip;
-    e = sys::SystolicTarget("t", p).estimate(net, {});
+    e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QCOMPARE(e.extra.at("dram_bytes"), 17024.0);
     QCOMPARE(e.limits.size(), std::size_t(1));
     QCOMPARE(e.limits[0].name, std::string("activation_sram"));
     QVERIFY(e.limits[0].ok);
     p.ifmapSramBytes = p.ofmapSramBytes = 4096; // 12,288 live > 8,192
-    e = sys::SystolicTarget("t", p).estimate(net, {});
+    e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QVERIFY(!e.feasible());
     QCOMPARE(e.limits[0].value, 12288.0);
     QCOMPARE(e.limits[0].limit, 8192.0);
@@ -450,7 +452,7 @@ void TestSystolicModel::storageOptions()
     p = array(16, 16, sys::Dataflow::OutputStationary);
     p.weightStorage = sys::Storage::OnChip;
     p.filterSramBytes = 4096;
-    e = sys::SystolicTarget("t", p).estimate(net, {});
+    e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QCOMPARE(e.extra.at("dram_bytes"), 33408.0 - 4736.0);
     QCOMPARE(e.limits.size(), std::size_t(1));
     QCOMPARE(e.limits[0].name, std::string("weight_sram"));
@@ -465,7 +467,8 @@ void TestSystolicModel::realNetworks()
         p.ifmapSramBytes = p.filterSramBytes = p.ofmapSramBytes = 32768;
         p.dramBandwidthBytesPerS = 1.6e9;
         p.clockHz = 2e8;
-        const CostEstimate e = sys::SystolicTarget("t", p).estimate(net, {}); // empty: dense int8 defaults
+        const CostEstimate e = sys::SystolicTarget("t", p).estimate(
+            net, psc::plugin::denseInt8Deployment(net)); // empty: dense int8 defaults
         QCOMPARE(e.layers.size(), net.layers.size());
         double cycles = 0.0, energy = 0.0;
         std::int64_t macs = 0;

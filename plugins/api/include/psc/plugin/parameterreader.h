@@ -78,7 +78,8 @@ public:
     std::int64_t integer(const std::string &name, std::int64_t min, std::int64_t max, std::string_view unit,
                          std::int64_t fallback)
     {
-        return std::int64_t(read(name, double(min), double(max), unit, true, double(fallback)).value_or(double(fallback)));
+        return std::int64_t(
+            read(name, double(min), double(max), unit, true, double(fallback)).value_or(double(fallback)));
     }
 
     /**
@@ -130,8 +131,8 @@ public:
     {
         for (const auto &entry : m_parameters)
             if (!m_known.count(entry.first)) {
-                fail(entry.first, "unknown parameter of the " + m_model + " model (see docs/targets/" + m_model +
-                                      ".md)");
+                fail(entry.first,
+                     "unknown parameter of the " + m_model + " model (see docs/targets/" + m_model + ".md)");
                 return;
             }
     }
@@ -190,6 +191,12 @@ inline void requireDeploymentPerLayer(const std::string &targetId, const Network
         throw std::invalid_argument("target " + targetId + ": " + std::to_string(deployment.size()) +
                                     " deployment entries for " + std::to_string(network.layers.size()) +
                                     " layers of network \"" + network.name + "\"; expected one per layer");
+}
+
+/** One default entry (dense, int8 weights and activations) per layer of `network`: a valid deployment list. */
+inline std::vector<LayerDeployment> denseInt8Deployment(const NetworkInfo &network)
+{
+    return std::vector<LayerDeployment>(network.layers.size());
 }
 
 } // namespace psc::plugin
