@@ -137,11 +137,12 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     cells.unit = "cells";
     cells.ok = cells.value <= cells.limit;
     if (detail || !cells.ok) // a search needs the message only for a violated limit
-        cells.message = (reprogram ? "largest layer " : "") + std::string("crossbar cells ") +
-                        formatCount(cells.value) + (cells.ok ? " <= " : " > ") + formatCount(cells.limit) +
-                        (reprogram ? " (all layers reprogrammed every inference: " +
-                                         formatCount(double(allocatedCells)) + " cells in total)"
-                                   : "");
+        cells.message =
+            (reprogram ? "largest layer " : "") + std::string("crossbar cells ") + formatCount(cells.value) +
+            (cells.ok ? " <= " : " > ") + formatCount(cells.limit) +
+            (reprogram ? " (all layers reprogrammed every inference: " + formatCount(double(allocatedCells)) +
+                             " cells in total)"
+                       : "");
     e.limits.push_back(cells);
     if (p.packing == CimPacking::Tiles) {
         LimitCheck t;

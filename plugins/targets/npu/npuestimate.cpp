@@ -134,11 +134,11 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
             weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
             if (note)
                 *note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
-                 << (w.zeroRuns ? ", zero-runs" : "") << "; ";
+                      << (w.zeroRuns ? ", zero-runs" : "") << "; ";
         }
         if (note)
             *note << "block " << e.block.width << "x" << e.block.height << "x" << e.block.depth << ", " << e.blocks
-             << " blocks";
+                  << " blocks";
         if (layer.op == OpKind::DepthwiseConv2d)
             if (note)
                 *note << ", depthwise: 4 kernel elements per step";
@@ -204,8 +204,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramBytes * c.sramEnergyPerByteJ +
                    offchipBytes * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS + c.hostActivePowerW * hostS;
     if (note)
-        *note << "; compute " << computeCycles << ", sram " << sramCycles << ", " << (c.offchipIsDram ? "dram " : "flash ")
-         << offCycles << " cycles";
+        *note << "; compute " << computeCycles << ", sram " << sramCycles << ", "
+              << (c.offchipIsDram ? "dram " : "flash ") << offCycles << " cycles";
     if (note)
         cost.note = note->str();
     return cost;

@@ -388,8 +388,8 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
     e.extra["dram_arena_bytes"] = double(network.arenaBytes);
 
     // Messages name both numbers: "peak live activations 70000 B > ifmap + ofmap SRAM 65536 B".
-    auto limit = [&e, detail](const char *name, double value, double cap, const char *unit, const std::string &valueName,
-                      const std::string &capName) {
+    auto limit = [&e, detail](const char *name, double value, double cap, const char *unit,
+                              const std::string &valueName, const std::string &capName) {
         plugin::LimitCheck c;
         c.name = name;
         c.value = value;

@@ -337,12 +337,15 @@ void TestNpuModel::parseErrors_data()
     QTest::addColumn<QString>("parameter");
     QTest::addColumn<int>("kind"); // 0 remove, 1 text, 2 number -1, 3 number 0, 4 256, 5 1e308
     QTest::addColumn<QString>("expected");
-    QTest::newRow("missing clock") << "clock_hz" << 0 << "missing parameter of the npu model: expected a number of Hz in [1000, 1e+10]";
+    QTest::newRow("missing clock") << "clock_hz" << 0
+                                   << "missing parameter of the npu model: expected a number of Hz in [1000, 1e+10]";
     QTest::newRow("text clock") << "clock_hz" << 1 << "expected a number of Hz in [1000, 1e+10], got the text";
     QTest::newRow("negative sram") << "sram_bytes" << 2 << "expected a whole number of B in [1, 1099511627776], got -1";
-    QTest::newRow("zero bandwidth") << "offchip_bandwidth_bytes_per_s" << 3 << "expected a number of B/s in [1, 1e+13], got 0";
+    QTest::newRow("zero bandwidth") << "offchip_bandwidth_bytes_per_s" << 3
+                                    << "expected a number of B/s in [1, 1e+13], got 0";
     QTest::newRow("number mode") << "memory_mode" << 3 << "got the number 0";
-    QTest::newRow("bad mode") << "memory_mode" << 1 << "expected one of \"sram_only\", \"shared_sram\", \"dedicated_sram\", got \"fast\"";
+    QTest::newRow("bad mode") << "memory_mode" << 1
+                              << "expected one of \"sram_only\", \"shared_sram\", \"dedicated_sram\", got \"fast\"";
     QTest::newRow("negative energy") << "energy_per_mac_j" << 2 << "expected a number of J in [0, 1e-06], got -1";
     QTest::newRow("missing host") << "host_cycles_per_mac" << 0 << "missing parameter";
     QTest::newRow("inconsistent macs") << "macs_per_cycle" << 4 << "expected ublock_width * ublock_height * 8";
