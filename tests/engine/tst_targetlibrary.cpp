@@ -6,6 +6,8 @@
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
+#include <psc/plugin/calibration.h>
+
 #include <QDir>
 #include <QFile>
 #include <QRegularExpression>
@@ -121,6 +123,16 @@ private Q_SLOTS:
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimateTotals(info, longer));
         }
         QCOMPARE(models, (std::set<std::string>{"analog-cim", "mcu", "npu", "systolic"}));
+    }
+
+    // Calibration goes through the plugin API: the MCU model offers it, the others do not.
+    void calibrationIsAnOptionalPluginInterface()
+    {
+        QVERIFY(plugin::latencyCalibration(m_registry.targetModel("mcu")) != nullptr);
+        for (const char *model : {"npu", "systolic", "analog-cim"}) {
+            QVERIFY2(m_registry.targetModel(model) != nullptr, model);
+            QVERIFY2(plugin::latencyCalibration(m_registry.targetModel(model)) == nullptr, model);
+        }
     }
 
     // The conversion the plugins see: live bytes per step agree with the analysis' peak.

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace psc::targets {
+namespace psc::targets::analogcim {
 
 using plugin::Bound;
 using plugin::CostEstimate;
@@ -268,4 +268,4 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     return e;
 }
 
-} // namespace psc::targets
+} // namespace psc::targets::analogcim

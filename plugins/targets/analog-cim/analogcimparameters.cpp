@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <vector>
 
-namespace psc::targets {
+namespace psc::targets::analogcim {
 
 namespace {
 
@@ -76,4 +76,4 @@ std::optional<AnalogCimParameters> parseAnalogCimParameters(const Parameters &pa
     return p;
 }
 
-} // namespace psc::targets
+} // namespace psc::targets::analogcim

@@ -9,7 +9,7 @@
 #include <set>
 #include <stdexcept>
 
-namespace psc::mcu {
+namespace psc::targets::mcu {
 
 using plugin::Bound;
 using plugin::CostEstimate;
@@ -323,4 +323,4 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
     return e;
 }
 
-} // namespace psc::mcu
+} // namespace psc::targets::mcu

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <sstream>
 
-namespace psc::npu {
+namespace psc::targets::npu {
 
 namespace {
 
@@ -94,4 +94,4 @@ std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugi
     return c;
 }
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

@@ -12,7 +12,7 @@
 #include <optional>
 #include <sstream>
 
-namespace psc::npu {
+namespace psc::targets::npu {
 
 using plugin::Bound;
 using plugin::LayerCost;
@@ -291,4 +291,4 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     return out;
 }
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

@@ -13,10 +13,10 @@ using psc::plugin::LayerDeployment;
 using psc::plugin::LayerInfo;
 using psc::plugin::NetworkInfo;
 using psc::plugin::OpKind;
-using psc::targets::AnalogCimParameters;
-using psc::targets::AnalogCimTarget;
-using psc::targets::CimPacking;
-using psc::targets::CimResidency;
+using psc::targets::analogcim::AnalogCimParameters;
+using psc::targets::analogcim::AnalogCimTarget;
+using psc::targets::analogcim::CimPacking;
+using psc::targets::analogcim::CimResidency;
 
 namespace {
 
@@ -121,7 +121,7 @@ void TestAnalogCimModel::tilingRowAndColumnWaste()
     // columns 40 -> ceil(40/32) = 2 column tiles (64 columns, 24 wasted); 3*2 = 6 tiles.
     AnalogCimParameters p = simpleParameters();
     const LayerInfo l = conv(20, 8, 8, 40, 3);
-    const auto m = psc::targets::mapLayer(l, p);
+    const auto m = psc::targets::analogcim::mapLayer(l, p);
     QCOMPARE(m.rows, std::int64_t(180));
     QCOMPARE(m.cols, std::int64_t(40));
     QCOMPARE(m.rowTiles, std::int64_t(3));
@@ -137,7 +137,7 @@ void TestAnalogCimModel::tilingRowAndColumnWaste()
 
     // Shared packing: the pieces are packed side by side, only the matrix rectangle is allocated.
     p.packing = CimPacking::Shared;
-    QCOMPARE(psc::targets::mapLayer(l, p).allocatedCells, std::int64_t(7200));
+    QCOMPARE(psc::targets::analogcim::mapLayer(l, p).allocatedCells, std::int64_t(7200));
     QVERIFY(limit(AnalogCimTarget("t", p).estimate(single(l), psc::plugin::denseInt8Deployment(single(l))), "tiles") ==
             nullptr);
 }
@@ -150,7 +150,7 @@ void TestAnalogCimModel::depthwiseIsBlockDiagonal()
     LayerInfo l = conv(16, 5, 5, 16, 3);
     l.op = OpKind::DepthwiseConv2d;
     l.weights = 9 * 16;
-    const auto m = psc::targets::mapLayer(l, p);
+    const auto m = psc::targets::analogcim::mapLayer(l, p);
     QCOMPARE(m.rows, std::int64_t(144));
     QCOMPARE(m.cols, std::int64_t(16));
     QCOMPARE(m.rowTiles, std::int64_t(3)); // 144 / 64
@@ -174,7 +174,7 @@ void TestAnalogCimModel::energyPerMvmTinyDense()
     QVERIFY(approx(e8.extra.at("energy_adc_j"), 30e-12));
     QVERIFY(approx(e8.extra.at("tops_per_w"), 2.0 * 12 / 41.2e-12 / 1e12)); // 0.5825 TOPS/W
     QCOMPARE(e8.model, std::string("analog-cim"));
-    QCOMPARE(e8.modelVersion, std::string(psc::targets::kAnalogCimModelVersion));
+    QCOMPARE(e8.modelVersion, std::string(psc::targets::analogcim::kAnalogCimModelVersion));
     QVERIFY(e8.layers[0].bound == psc::plugin::Bound::Compute);
     QVERIFY(std::isnan(e8.cycles)); // not clocked
 

@@ -88,7 +88,7 @@ void TestAnalogCimTargets::factoryMetadata()
 {
     const AnalogCimTargetPlugin factory;
     QCOMPARE(factory.modelId(), std::string("analog-cim"));
-    QCOMPARE(factory.modelVersion(), std::string(psc::targets::kAnalogCimModelVersion));
+    QCOMPARE(factory.modelVersion(), std::string(psc::targets::analogcim::kAnalogCimModelVersion));
     QVERIFY(!factory.description().empty());
 }
 
@@ -158,34 +158,34 @@ void TestAnalogCimTargets::reprogramNeedsProgrammingCosts()
     Parameters parameters = aonCim();
     parameters["residency"] = text("reprogram");
     ParameterError error;
-    QVERIFY(!psc::targets::parseAnalogCimParameters(parameters, error));
+    QVERIFY(!psc::targets::analogcim::parseAnalogCimParameters(parameters, error));
     QCOMPARE(error.parameter, std::string("program_energy_per_cell_j"));
     QCOMPARE(error.message,
              std::string("missing parameter of the analog-cim model: expected a number of J in [1e-18, 1e-06]"));
     parameters["program_energy_per_cell_j"] = number(1e-10);
-    QVERIFY(!psc::targets::parseAnalogCimParameters(parameters, error));
+    QVERIFY(!psc::targets::analogcim::parseAnalogCimParameters(parameters, error));
     QCOMPARE(error.parameter, std::string("program_time_per_row_s"));
     parameters["program_time_per_row_s"] = number(1e-5);
-    const auto p = psc::targets::parseAnalogCimParameters(parameters, error);
+    const auto p = psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     QVERIFY(p);
-    QVERIFY(p->residency == psc::targets::CimResidency::Reprogram);
+    QVERIFY(p->residency == psc::targets::analogcim::CimResidency::Reprogram);
 }
 
 void TestAnalogCimTargets::optionalParameters()
 {
     Parameters parameters = aonCim();
     ParameterError error;
-    auto p = psc::targets::parseAnalogCimParameters(parameters, error);
+    auto p = psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     QVERIFY(p);
     QVERIFY(!p->dacBits && !p->adcBits); // "activation"
     QCOMPARE(p->clockHz, 0.0);
-    QVERIFY(p->packing == psc::targets::CimPacking::Shared);
+    QVERIFY(p->packing == psc::targets::analogcim::CimPacking::Shared);
     parameters["clock_hz"] = number(0.0);
-    QVERIFY(!psc::targets::parseAnalogCimParameters(parameters, error));
+    QVERIFY(!psc::targets::analogcim::parseAnalogCimParameters(parameters, error));
     QCOMPARE(error.parameter, std::string("clock_hz"));
     parameters["clock_hz"] = number(5e8);
     parameters["adc_bits"] = number(6);
-    p = psc::targets::parseAnalogCimParameters(parameters, error);
+    p = psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     QVERIFY(p);
     QCOMPARE(p->clockHz, 5e8);
     QCOMPARE(*p->adcBits, 6);

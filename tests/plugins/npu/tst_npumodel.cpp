@@ -6,8 +6,8 @@
 #include <QTest>
 
 using namespace npu_test;
-using psc::npu::compressWeights;
-using psc::npu::NpuTarget;
+using psc::targets::npu::compressWeights;
+using psc::targets::npu::NpuTarget;
 
 class TestNpuModel : public QObject
 {
@@ -68,7 +68,7 @@ void TestNpuModel::handConvU55x128()
     // static 5 mW * 40.96 us = 204.8 nJ; total 2239.424 nJ.
     QVERIFY(qFuzzyCompare(c.energyJ, 2239.424e-9));
     QCOMPARE(est.model, std::string("npu"));
-    QCOMPARE(est.modelVersion, std::string(psc::npu::kModelVersion));
+    QCOMPARE(est.modelVersion, std::string(psc::targets::npu::kModelVersion));
 }
 
 void TestNpuModel::handConvFlashBound()
@@ -382,12 +382,12 @@ void TestNpuModel::parseErrors()
         break;
     }
     ParameterError error;
-    QVERIFY(!psc::npu::parseConfig(p, error));
+    QVERIFY(!psc::targets::npu::parseConfig(p, error));
     QCOMPARE(QString::fromStdString(error.parameter), parameter);
     QVERIFY2(QString::fromStdString(error.message).contains(expected), error.message.c_str());
     // The untouched set parses.
     ParameterError none;
-    QVERIFY(psc::npu::parseConfig(u55x128HighEnd(), none));
+    QVERIFY(psc::targets::npu::parseConfig(u55x128HighEnd(), none));
 }
 
 QTEST_APPLESS_MAIN(TestNpuModel)
