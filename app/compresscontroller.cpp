@@ -29,10 +29,9 @@ const QString kLastConfigKey = QStringLiteral("compress/lastConfig");
 
 QString metricText(const Trial &t, const char *name, const QString &label)
 {
-    for (const Metric &m : t.metrics)
-        if (m.name == name && m.target.empty())
-            return label.arg(formatMetricValue(MetricRef{name, {}}, m.value));
-    return {};
+    const MetricRef metric{name, {}};
+    const auto value = metricValue(t, metric);
+    return value ? label.arg(formatMetricValue(metric, *value)) : QString();
 }
 
 } // namespace

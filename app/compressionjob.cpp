@@ -17,13 +17,8 @@
 namespace psc {
 namespace {
 
-std::optional<double> metricOf(const Trial &t, const char *name)
-{
-    for (const Metric &m : t.metrics)
-        if (m.name == name && m.target.empty())
-            return m.value;
-    return std::nullopt;
-}
+const MetricRef kDeployedAccuracy{"deployed_accuracy", {}};
+const MetricRef kWeightBytes{"weight_bytes", {}};
 
 QString names(const std::vector<const CompressedChild *> &children)
 {
@@ -48,10 +43,10 @@ QString compressionSummaryText(const CompressionSummary &s, std::size_t variants
             infeasible.push_back(&c);
         else if (c.trial.state == TrialState::Complete) {
             // The most accurate deployed model; the smaller one of equals.
-            const double acc = metricOf(c.trial, "deployed_accuracy").value_or(-1.0);
-            const double bestAcc = best ? metricOf(best->trial, "deployed_accuracy").value_or(-1.0) : -2.0;
-            if (acc > bestAcc || (acc == bestAcc && metricOf(c.trial, "weight_bytes").value_or(INFINITY) <
-                                                        metricOf(best->trial, "weight_bytes").value_or(INFINITY)))
+            const double acc = metricValue(c.trial, kDeployedAccuracy).value_or(-1.0);
+            const double bestAcc = best ? metricValue(best->trial, kDeployedAccuracy).value_or(-1.0) : -2.0;
+            if (acc > bestAcc || (acc == bestAcc && metricValue(c.trial, kWeightBytes).value_or(INFINITY) <
+                                                        metricValue(best->trial, kWeightBytes).value_or(INFINITY)))
                 best = &c;
         }
     }
@@ -69,12 +64,11 @@ QString compressionSummaryText(const CompressionSummary &s, std::size_t variants
                    .arg(text);
     QStringList parts;
     if (best) {
-        const auto acc = metricOf(best->trial, "deployed_accuracy");
-        const auto bytes = metricOf(best->trial, "weight_bytes");
+        const auto acc = metricValue(best->trial, kDeployedAccuracy);
+        const auto bytes = metricValue(best->trial, kWeightBytes);
         parts << QStringLiteral("best deployed %1 at %2 (%3, trial %4)")
-                     .arg(formatMetricValue(MetricRef{"deployed_accuracy", {}}, acc.value_or(NAN)),
-                          formatMetricValue(MetricRef{"weight_bytes", {}}, bytes.value_or(NAN)),
-                          QString::fromStdString(best->variant))
+                     .arg(formatMetricValue(kDeployedAccuracy, acc.value_or(NAN)),
+                          formatMetricValue(kWeightBytes, bytes.value_or(NAN)), QString::fromStdString(best->variant))
                      .arg(best->trial.number);
     }
     if (!failed.empty())

@@ -29,14 +29,25 @@ function(psc_add_test)
         ENVIRONMENT "QT_QPA_PLATFORM=offscreen;PSC_FASHION_MNIST_DIR=${PSC_FASHION_MNIST_DIR}")
 endfunction()
 
-# psc_add_plugin(NAME name SOURCES ... ) builds a static Qt plugin against the plugin API only.
+# psc_add_plugin(NAME name CLASS class MODEL_SOURCES ... SOURCES ...) builds a static Qt plugin against the plugin API
+# only. MODEL_SOURCES (the pure cost model, no Qt plugin machinery) become a static library <name>_model that tests
+# link to reach the model's classes; the plugin links it privately. Neither exposes the plugin's sources to the
+# application: it goes through the plugin API (psc/plugin/*.h) only.
 function(psc_add_plugin)
-    cmake_parse_arguments(P "" "NAME;CLASS" "SOURCES" ${ARGN})
+    cmake_parse_arguments(P "" "NAME;CLASS" "SOURCES;MODEL_SOURCES" ${ARGN})
     qt_add_plugin(${P_NAME} STATIC CLASS_NAME ${P_CLASS})
     target_sources(${P_NAME} PRIVATE ${P_SOURCES})
-    # Public so that tests can link a plugin and use its pure model classes directly.
     target_link_libraries(${P_NAME} PUBLIC Psc::PluginApi Qt6::Core)
-    target_include_directories(${P_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+    target_include_directories(${P_NAME} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
     target_compile_definitions(${P_NAME} PRIVATE QT_NO_KEYWORDS QT_STATICPLUGIN)
     psc_set_warnings(${P_NAME})
+    if(P_MODEL_SOURCES)
+        add_library(${P_NAME}_model STATIC ${P_MODEL_SOURCES})
+        # Public for the tests that link the model library explicitly.
+        target_include_directories(${P_NAME}_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+        target_link_libraries(${P_NAME}_model PUBLIC Psc::PluginApi Qt6::Core)
+        target_compile_definitions(${P_NAME}_model PRIVATE QT_NO_KEYWORDS)
+        psc_set_warnings(${P_NAME}_model)
+        target_link_libraries(${P_NAME} PRIVATE ${P_NAME}_model)
+    endif()
 endfunction()

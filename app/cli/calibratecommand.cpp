@@ -11,7 +11,7 @@
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
-#include <mcucalibration.h> // the MCU model's pure fitting code (plugins/targets/mcu)
+#include <psc/plugin/calibration.h>
 
 #include <QFile>
 
@@ -81,8 +81,8 @@ int calibrateCommand(const QStringList &args)
     parser.addPositionalArgument(QStringLiteral("MEASUREMENTS.csv"), QStringLiteral("Measured latencies."));
     parser.addOption({QStringLiteral("target"), QStringLiteral("MCU target to start from (id or file)."),
                       QStringLiteral("ID_OR_FILE")});
-    parser.addOption({QStringLiteral("out"), QStringLiteral("Target file to write (must not exist)."),
-                      QStringLiteral("FILE")});
+    parser.addOption(
+        {QStringLiteral("out"), QStringLiteral("Target file to write (must not exist)."), QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("id"), QStringLiteral("Id of the new target (default: <target>-calibrated)."),
                       QStringLiteral("ID")});
     if (!parseArgs(parser, QStringLiteral("calibrate"), args, 1))
@@ -99,25 +99,19 @@ int calibrateCommand(const QStringList &args)
     TargetLibrary library(registry);
     library.loadDirectory(TargetLibrary::defaultDirectory());
     const TargetDefinition &base = library.resolve(parser.value(QStringLiteral("target")).toStdString());
-    if (base.model != "mcu")
+    const plugin::LatencyCalibration *calibration = plugin::latencyCalibration(registry.targetModel(base.model));
+    if (!calibration)
         throw InputError(base.file.string() + ": target \"" + base.id + "\" uses the \"" + base.model +
-                         "\" model; calibration fits MCU latency models only");
-    double clockHz = 0.0;
+                         "\" model, which cannot be calibrated (calibration fits MCU latency models only)");
+    plugin::Parameters parameters;
     for (const TargetParameter &p : base.parameters)
-        if (p.name == "clock_hz" && p.value.number)
-            clockHz = *p.value.number;
+        parameters[p.name] = p.value;
 
     const std::filesystem::path csv = parser.positionalArguments().front().toStdString();
-    std::vector<mcu::McuSample> samples;
+    std::vector<plugin::LatencySample> samples;
     for (const Measurement &m : readMeasurements(csv)) {
         const NetworkDescription net = parseNetwork(m.network);
         samples.push_back({toNetworkInfo(net, analyzeNetwork(net)), defaultDeployment(net), m.latencyS});
-    }
-    mcu::McuCalibration fit;
-    try {
-        fit = mcu::fitMcuLatency(samples, clockHz);
-    } catch (const std::invalid_argument &e) {
-        throw InputError(csv.string() + ": " + e.what());
     }
 
     QFile baseFile(QString::fromStdString(base.file.string()));
@@ -125,11 +119,16 @@ int calibrateCommand(const QStringList &args)
         throw RuntimeError(base.file.string() + ": cannot read");
     const std::string newId =
         parser.isSet(QStringLiteral("id")) ? parser.value(QStringLiteral("id")).toStdString() : base.id + "-calibrated";
-    std::string error;
-    const std::string json =
-        mcu::calibratedTargetJson(baseFile.readAll().toStdString(), fit, csv.filename().string(), newId, error);
-    if (json.empty())
-        throw RuntimeError("calibration of " + base.id + " failed: " + error);
+    plugin::LatencyFit fit;
+    try {
+        fit = calibration->calibrateLatency(baseFile.readAll().toStdString(), parameters, samples,
+                                            csv.filename().string(), newId);
+    } catch (const std::invalid_argument &e) {
+        throw InputError(csv.string() + ": " + e.what());
+    } catch (const std::runtime_error &e) {
+        throw RuntimeError("calibration of " + base.id + " failed: " + e.what());
+    }
+    const std::string &json = fit.targetJson;
     // Written under a temporary name and renamed, so an interrupted write leaves no half target file.
     const std::filesystem::path partial = out.string() + ".partial";
     {

@@ -24,9 +24,20 @@ bool parseArgs(QCommandLineParser &parser, const QString &command, const QString
         return false;
     }
     if (parser.positionalArguments().size() != positional)
-        throw UsageError{QStringLiteral("expected %1 argument(s), got %2").arg(positional).arg(
-            parser.positionalArguments().size())};
+        throw UsageError{
+            QStringLiteral("expected %1 argument(s), got %2").arg(positional).arg(parser.positionalArguments().size())};
     return true;
+}
+
+std::string pad(const std::string &text, std::size_t width, bool right)
+{
+    // Continuation bytes (10xxxxxx) do not start a character.
+    const auto columns = std::size_t(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    if (columns >= width)
+        return text;
+    const std::string fill(width - columns, ' ');
+    return right ? fill + text : text + fill;
 }
 
 void printOut(const std::string &text)
@@ -49,8 +60,8 @@ void ProgressPrinter::update(double fraction, const std::string &text)
     if (m_tty) {
         constexpr int width = 30;
         const int filled = percent * width / 100;
-        std::string bar = "\r[" + std::string(std::size_t(filled), '#') + std::string(std::size_t(width - filled), '-') +
-                          "] " + std::to_string(percent) + "% " + text;
+        std::string bar = "\r[" + std::string(std::size_t(filled), '#') +
+                          std::string(std::size_t(width - filled), '-') + "] " + std::to_string(percent) + "% " + text;
         if (bar.size() < 100)
             bar += std::string(100 - bar.size(), ' ');
         printErr(bar);

@@ -28,6 +28,12 @@ struct UsageError
 bool parseArgs(QCommandLineParser &parser, const QString &command, const QStringList &args, int positional);
 
 void printOut(const std::string &text);
+
+/**
+ * `text` padded with spaces to `width` columns, on the left (right-aligned) or on the right. Columns are
+ * counted in UTF-8 code points, so "12.3 µs" lines up with "12.3 ms"; text at least that wide is returned as is.
+ */
+std::string pad(const std::string &text, std::size_t width, bool right = true);
 void printErr(const std::string &text);
 
 /** A one-line progress display on stderr: a redrawn bar on a terminal, plain lines otherwise. */

@@ -20,22 +20,14 @@
 namespace psc::cli {
 namespace {
 
-std::optional<double> metricOf(const Trial &t, const std::string &name)
-{
-    for (const Metric &m : t.metrics)
-        if (m.name == name && m.target.empty())
-            return m.value;
-    return std::nullopt;
-}
-
 /** "deployed_accuracy 86.20% (parent 87.10%, -0.90 points)" or "weight_bytes 10.2 KiB (parent 20.1 KiB, 0.51x)". */
 std::string comparedWithParent(const Trial &child, const Trial &parent, const std::string &name)
 {
-    const auto c = metricOf(child, name);
+    const auto c = metricValue(child, MetricRef{name, {}});
     if (!c)
         return {};
     std::string text = name + " " + formatMetric(name, *c);
-    if (const auto p = metricOf(parent, name)) {
+    if (const auto p = metricValue(parent, MetricRef{name, {}})) {
         char delta[48];
         if (name.find("accuracy") != std::string::npos)
             std::snprintf(delta, sizeof delta, "%+.2f points", 100.0 * (*c - *p));

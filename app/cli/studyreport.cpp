@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "studyreport.h"
 
+#include "cliutil.h"
+
+#include "psc/core/siformat.h"
+#include "psc/study/lineage.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyfront.h"
 
@@ -11,20 +15,6 @@
 
 namespace psc::cli {
 namespace {
-
-std::string printf1(const char *fmt, double v)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, fmt, v);
-    return buf;
-}
-
-std::string pad(std::string s, std::size_t width, bool right = true)
-{
-    if (s.size() >= width)
-        return s;
-    return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
-}
 
 /** Columns: objectives first, then the other model metrics. */
 std::vector<MetricRef> columns(const StudySpec &spec)
@@ -40,16 +30,16 @@ std::vector<MetricRef> columns(const StudySpec &spec)
     return cols;
 }
 
-/** "derived from trial 3 by int4" for a compressed child (its parameters name the parent and the variant). */
+/** "derived from trial 3 by int4" for a compressed child. */
 std::string derivedFrom(const Trial &t)
 {
-    const auto p = nlohmann::json::parse(t.parametersJson, nullptr, false);
     std::string text = "derived";
-    if (p.is_object() && p.contains("parent") && p["parent"].is_number_integer())
-        text += " from trial " + std::to_string(p["parent"].get<std::int64_t>());
-    if (p.is_object() && p.contains("compress") && p["compress"].is_object() && p["compress"].contains("name") &&
-        p["compress"]["name"].is_string())
-        text += " by " + p["compress"]["name"].get<std::string>();
+    if (const std::optional<Lineage> lineage = decodeLineage(t)) {
+        if (lineage->parentNumber)
+            text += " from trial " + std::to_string(*lineage->parentNumber);
+        if (!lineage->variantName.empty())
+            text += " by " + lineage->variantName;
+    }
     return text;
 }
 
@@ -57,47 +47,7 @@ std::string derivedFrom(const Trial &t)
 
 std::string formatMetric(const std::string &name, double value)
 {
-    if (std::isnan(value))
-        return "-";
-    const MetricInfo *info = findModelMetric(name);
-    std::string unit = info ? std::string(info->unit) : std::string();
-    // Target metrics carry their unit in the name (latency_s, energy_j, peak_sram_bytes).
-    if (!info) {
-        if (name.ends_with("_bytes"))
-            unit = "B";
-        else if (name.ends_with("_s"))
-            unit = "s";
-        else if (name.ends_with("_j"))
-            unit = "J";
-    }
-    if (unit == "s" && value < 1.0) {
-        if (value >= 1e-3)
-            return printf1("%.2f ms", value * 1e3);
-        return printf1("%.1f us", value * 1e6);
-    }
-    if (unit == "J") {
-        if (value >= 1e-3)
-            return printf1("%.2f mJ", value * 1e3);
-        if (value >= 1e-6)
-            return printf1("%.2f uJ", value * 1e6);
-        return printf1("%.1f nJ", value * 1e9);
-    }
-    if (name.find("accuracy") != std::string::npos)
-        return printf1("%.2f%%", value * 100.0);
-    if (unit == "B") {
-        if (value >= 1024.0 * 1024.0)
-            return printf1("%.2f MiB", value / 1024.0 / 1024.0);
-        if (value >= 1024.0)
-            return printf1("%.1f KiB", value / 1024.0);
-        return printf1("%.0f B", value);
-    }
-    if (unit == "s")
-        return printf1("%.1f s", value);
-    if (std::abs(value) >= 1e6)
-        return printf1("%.2fM", value / 1e6);
-    if (std::abs(value) >= 1e4)
-        return printf1("%.1fk", value / 1e3);
-    return printf1("%.6g", value);
+    return psc::formatMetric(MetricRef{name, {}}, value);
 }
 
 std::string formatTrialLine(const Trial &trial, const StudySpec &spec)
@@ -110,7 +60,7 @@ std::string formatTrialLine(const Trial &trial, const StudySpec &spec)
     std::string sep = ": ";
     for (const Objective &o : spec.objectives)
         if (auto v = metricValue(trial, o.metric)) {
-            line += sep + o.metric.toString() + " " + formatMetric(o.metric.name, *v);
+            line += sep + o.metric.toString() + " " + psc::formatMetric(o.metric, *v);
             sep = ", ";
         }
     if (!trial.error.empty())
@@ -132,7 +82,8 @@ std::string formatStudy(const StudySpec &spec, const std::vector<Trial> &trials,
                            " " + pad(rank == 0 ? "*" : "", 5);
         for (const MetricRef &c : cols) {
             const auto v = metricValue(t, c);
-            line += " " + pad(v ? formatMetric(c.name, *v) : "-", std::max<std::size_t>(11, c.toString().size()));
+            line += " " + pad(v ? psc::formatMetric(c, *v) : std::string(kNoValue),
+                              std::max<std::size_t>(11, c.toString().size()));
         }
         if (!t.error.empty())
             line += "  " + t.error;

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cliutil.h"
 
+#include "psc/core/siformat.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
@@ -24,38 +25,19 @@ std::string fmt(const char *f, double v)
     return buf;
 }
 
-std::string pad(std::string s, std::size_t w, bool right = true)
-{
-    if (s.size() >= w)
-        return s;
-    return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
-}
-
 std::string bytes(double b)
 {
-    if (b >= 1024.0 * 1024.0)
-        return fmt("%.2f MiB", b / 1048576.0);
-    if (b >= 1024.0)
-        return fmt("%.1f KiB", b / 1024.0);
-    return fmt("%.0f B", b);
+    return formatQuantity(b, "B");
 }
 
 std::string seconds(double s)
 {
-    if (s >= 1.0)
-        return fmt("%.3f s", s);
-    if (s >= 1e-3)
-        return fmt("%.3f ms", s * 1e3);
-    return fmt("%.2f us", s * 1e6);
+    return formatQuantity(s, "s");
 }
 
 std::string joules(double j)
 {
-    if (j >= 1e-3)
-        return fmt("%.3f mJ", j * 1e3);
-    if (j >= 1e-6)
-        return fmt("%.3f uJ", j * 1e6);
-    return fmt("%.2f nJ", j * 1e9);
+    return formatQuantity(j, "J");
 }
 
 nlohmann::json numberOrNull(double v)
@@ -169,8 +151,12 @@ int costCommand(const QStringList &args)
                               {"note", l.note}});
         nlohmann::json limits = nlohmann::json::array();
         for (const plugin::LimitCheck &l : e.limits)
-            limits.push_back({{"name", l.name}, {"value", l.value}, {"limit", l.limit}, {"unit", l.unit},
-                              {"ok", l.ok}, {"message", l.message}});
+            limits.push_back({{"name", l.name},
+                              {"value", l.value},
+                              {"limit", l.limit},
+                              {"unit", l.unit},
+                              {"ok", l.ok},
+                              {"message", l.message}});
         nlohmann::json extra = nlohmann::json::object();
         for (const auto &[k, v] : e.extra)
             extra[k] = numberOrNull(v);
@@ -196,18 +182,20 @@ int costCommand(const QStringList &args)
     std::string text = "Network \"" + net.name + "\" on " + def.id + " (" + def.name + ")\nestimated by " + e.model +
                        " " + e.modelVersion + "\n\n";
     text += pad("layer", 16, false) + pad("cycles", 12) + pad("latency", 12) + pad("energy", 12) + pad("memory", 11) +
-            pad("weights", 11) + pad("util", 7) + "  bound\n";
+            pad("weights", 11) + pad("util", 9) + "  bound\n";
     for (const plugin::LayerCost &l : e.layers) {
         text += pad(l.layer, 16, false) + pad(std::isfinite(l.cycles) ? fmt("%.0f", l.cycles) : "-", 12) +
-                pad(seconds(l.latencyS), 12) + pad(joules(l.energyJ), 12) + pad(bytes(double(l.workingMemoryBytes)), 11) +
+                pad(seconds(l.latencyS), 12) + pad(joules(l.energyJ), 12) +
+                pad(bytes(double(l.workingMemoryBytes)), 11) +
                 pad(l.weightStorageBytes ? bytes(double(l.weightStorageBytes)) : "-", 11) +
-                pad(fmt("%.0f%%", l.utilization * 100.0), 7) + "  " + std::string(toString(l.bound)) +
+                pad(formatQuantity(l.utilization, "%"), 9) + "  " + std::string(toString(l.bound)) +
                 (l.fallback ? " (fallback to host)" : "") + "\n";
     }
-    text += "\nLatency:        " + seconds(e.latencyS) + (std::isfinite(e.cycles) ? fmt(" (%.0f cycles)", e.cycles) : "") +
+    text += "\nLatency:        " + seconds(e.latencyS) +
+            (std::isfinite(e.cycles) ? fmt(" (%.0f cycles)", e.cycles) : "") +
             "\nEnergy:         " + joules(e.energyJ) + "\nPeak memory:    " + bytes(double(e.peakMemoryBytes)) +
             "\nWeight storage: " + bytes(double(e.weightStorageBytes)) +
-            "\nUtilisation:    " + fmt("%.1f%%", e.utilization * 100.0) + "\n";
+            "\nUtilisation:    " + formatQuantity(e.utilization, "%") + "\n";
     for (const auto &[k, v] : e.extra)
         if (k == "tops_per_w")
             text += "TOPS/W:         " + fmt("%.2f", v) + "\n";

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -69,9 +70,9 @@ private Q_SLOTS:
                     QVERIFY2(!p["source"].toString().trimmed().isEmpty(), qPrintable(t["id"].toString() + "/" + name));
             }
         }
-        for (const char *id : {"stm32f446re", "stm32f746zg", "stm32f767zi", "stm32l4r5zi", "nrf52840", "ethos-u55-32",
-                               "ethos-u55-64", "ethos-u55-128", "ethos-u55-256", "ethos-u65-256", "ethos-u65-512",
-                               "sta-dbb", "aon-cim"})
+        for (const char *id :
+             {"stm32f446re", "stm32f746zg", "stm32f767zi", "stm32l4r5zi", "nrf52840", "ethos-u55-32", "ethos-u55-64",
+              "ethos-u55-128", "ethos-u55-256", "ethos-u65-256", "ethos-u65-512", "sta-dbb", "aon-cim"})
             QVERIFY2(ids.contains(QString::fromLatin1(id)), id);
         for (const char *model : {"mcu", "npu", "systolic", "analog-cim"})
             QVERIFY2(models.contains(QString::fromLatin1(model)), model);
@@ -116,10 +117,14 @@ private Q_SLOTS:
         QCOMPARE(table.exitCode, 0);
         QVERIFY(table.out.contains("Latency:") && table.out.contains("estimated by mcu"));
         const double int8 = runJson({"cost", kDsCnn, "--target", "ethos-u55-128", "--json"})["totals"]
-                                .toObject()["weight_storage_bytes"].toDouble();
-        writeFile(dir.filePath("int4.json"), R"({"default": {"weight_bits": 4, "sparsity": 0.5, "pattern": "unstructured"}})");
+                                .toObject()["weight_storage_bytes"]
+                                .toDouble();
+        writeFile(dir.filePath("int4.json"),
+                  R"({"default": {"weight_bits": 4, "sparsity": 0.5, "pattern": "unstructured"}})");
         const double int4 = runJson({"cost", kDsCnn, "--target", "ethos-u55-128", "--deploy", dir.filePath("int4.json"),
-                                     "--json"})["totals"].toObject()["weight_storage_bytes"].toDouble();
+                                     "--json"})["totals"]
+                                .toObject()["weight_storage_bytes"]
+                                .toDouble();
         // Half the bits and half the weights zero: well under two thirds (per-channel scales and biases stay).
         QVERIFY2(int4 < 0.6 * int8, qPrintable(QString("%1 vs %2").arg(int4).arg(int8)));
         writeFile(dir.filePath("bad.json"), R"({"layers": {"no_such_layer": {"weight_bits": 4}}})");
@@ -133,9 +138,10 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<QString>("expected");
         QTest::newRow("malformed") << QByteArray("{\"id\": \"x\",\n  \"model\": }") << QStringLiteral("bad.json:2:");
-        QTest::newRow("no source") << QByteArray(R"({"id": "x", "name": "X", "model": "mcu",
+        QTest::newRow("no source")
+            << QByteArray(R"({"id": "x", "name": "X", "model": "mcu",
   "parameters": {"clock_hz": {"value": 1e8}}})")
-                                   << QStringLiteral("bad.json:2:30: /parameters/clock_hz: numeric parameter \"clock_hz\" needs a \"source\"");
+            << QStringLiteral("bad.json:2:30: /parameters/clock_hz: numeric parameter \"clock_hz\" needs a \"source\"");
         QTest::newRow("unknown model") << QByteArray(R"({"id": "x", "name": "X", "model": "gpu", "parameters": {}})")
                                        << QStringLiteral("/model: unknown cost model \"gpu\"");
         QTest::newRow("plugin rejects") << QByteArray(R"({"id": "x", "name": "X", "model": "mcu",
@@ -164,6 +170,29 @@ private Q_SLOTS:
         QCOMPARE(p.exitCode(), 2);
     }
 
+    void outOfRangeParameterIsRefused()
+    {
+        // active_power_w 1e308 gave an infinite energy with exit 0; now the file is refused at the value.
+        QFile bundled(QStringLiteral(PSC_SOURCE_DIR "/resources/targets/stm32f746zg.json"));
+        QVERIFY(bundled.open(QIODevice::ReadOnly));
+        QString text = QString::fromUtf8(bundled.readAll());
+        // Its own id, so that it does not clash with the bundled target it was copied from.
+        text.replace(QStringLiteral("\"stm32f746zg\""), QStringLiteral("\"hot\""));
+        const QRegularExpression power(QStringLiteral(R"(("active_power_w"\s*:\s*\{\s*"value"\s*:\s*)([0-9.eE+-]+))"));
+        const QRegularExpressionMatch m = power.match(text);
+        QVERIFY(m.hasMatch());
+        text.replace(m.capturedStart(2), m.capturedLength(2), QStringLiteral("1e308"));
+        QTemporaryDir dir;
+        writeFile(dir.filePath("hot.json"), text.toUtf8());
+        const int line = int(text.left(m.capturedStart(2)).count(QLatin1Char('\n'))) + 1;
+        const Result r = runApp({"cost", kDsCnn, "--target", dir.filePath("hot.json")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("hot.json:%1:").arg(line)), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("/parameters/active_power_w/value")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("got 1e+308")), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+    }
+
     // Measurements made on a board 30 % slower than the prior model are fitted: the calibrated target
     // predicts them, and its fitted numbers cite the measurements.
     void calibrateRecoversMeasuredLatencies()
@@ -175,30 +204,32 @@ private Q_SLOTS:
         for (int i = 0; i < 14; ++i) {
             const int c1 = 4 + int(rng.bounded(28)), c2 = 4 + int(rng.bounded(40)), units = 8 + int(rng.bounded(120));
             const bool dw = i % 2 == 0, pool = i % 3 != 0;
-            QByteArray net = "{\"name\": \"n" + QByteArray::number(i) +
-                             "\", \"input\": {\"channels\": 1, \"height\": 28, \"width\": 28}, \"layers\": [" +
-                             "{\"type\": \"conv2d\", \"out_channels\": " + QByteArray::number(c1) +
-                             ", \"kernel\": 3, \"stride\": 2, \"padding\": \"same\", \"activation\": \"relu\"}," +
-                             (dw ? "{\"type\": \"depthwise_conv2d\", \"kernel\": 3, \"padding\": \"same\"}, {\"type\": \"relu\"},"
-                                 : "") +
-                             (pool ? "{\"type\": \"max_pool2d\", \"kernel\": 2}," : "") +
-                             "{\"type\": \"conv2d\", \"out_channels\": " + QByteArray::number(c2) +
-                             ", \"kernel\": 1, \"activation\": \"relu\"}," +
-                             "{\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}," +
-                             "{\"type\": \"dense\", \"units\": " + QByteArray::number(units) + ", \"activation\": \"relu\"}," +
-                             "{\"type\": \"dense\", \"units\": 10}, {\"type\": \"softmax\"}]}";
+            QByteArray net =
+                "{\"name\": \"n" + QByteArray::number(i) +
+                "\", \"input\": {\"channels\": 1, \"height\": 28, \"width\": 28}, \"layers\": [" +
+                "{\"type\": \"conv2d\", \"out_channels\": " + QByteArray::number(c1) +
+                ", \"kernel\": 3, \"stride\": 2, \"padding\": \"same\", \"activation\": \"relu\"}," +
+                (dw ? "{\"type\": \"depthwise_conv2d\", \"kernel\": 3, \"padding\": \"same\"}, {\"type\": \"relu\"},"
+                    : "") +
+                (pool ? "{\"type\": \"max_pool2d\", \"kernel\": 2}," : "") +
+                "{\"type\": \"conv2d\", \"out_channels\": " + QByteArray::number(c2) +
+                ", \"kernel\": 1, \"activation\": \"relu\"}," +
+                "{\"type\": \"global_avg_pool\"}, {\"type\": \"flatten\"}," +
+                "{\"type\": \"dense\", \"units\": " + QByteArray::number(units) + ", \"activation\": \"relu\"}," +
+                "{\"type\": \"dense\", \"units\": 10}, {\"type\": \"softmax\"}]}";
             const QString file = dir.filePath(QStringLiteral("n%1.json").arg(i));
             writeFile(file, net);
             nets << file;
-            const double modelled =
-                runJson({"cost", file, "--target", "stm32f746zg", "--json"})["totals"].toObject()["latency_s"].toDouble();
+            const double modelled = runJson({"cost", file, "--target", "stm32f746zg", "--json"})["totals"]
+                                        .toObject()["latency_s"]
+                                        .toDouble();
             QVERIFY(modelled > 0);
             csv += "n" + QByteArray::number(i) + ".json," + QByteArray::number(modelled * 1.3, 'g', 12) + "\n";
         }
         writeFile(dir.filePath("measured.csv"), csv);
         const QString out = dir.filePath("f746-board.json");
-        const Result r = runApp({"calibrate", dir.filePath("measured.csv"), "--target", "stm32f746zg", "--out", out,
-                                 "--id", "f746-board"});
+        const Result r = runApp(
+            {"calibrate", dir.filePath("measured.csv"), "--target", "stm32f746zg", "--out", out, "--id", "f746-board"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains("fitted 14 measurements"), qPrintable(r.out + r.err));
         QFile f(out);
@@ -212,10 +243,11 @@ private Q_SLOTS:
                      qPrintable(QString("%1: %2 vs %3").arg(nets[i]).arg(calibrated).arg(measured)));
         }
         // Refuses to overwrite, and reports bad rows with their line.
-        QCOMPARE(runApp({"calibrate", dir.filePath("measured.csv"), "--target", "stm32f746zg", "--out", out}).exitCode, 2);
+        QCOMPARE(runApp({"calibrate", dir.filePath("measured.csv"), "--target", "stm32f746zg", "--out", out}).exitCode,
+                 2);
         writeFile(dir.filePath("bad.csv"), "n0.json,0.01\nn1.json,fast\n");
-        const Result bad = runApp({"calibrate", dir.filePath("bad.csv"), "--target", "stm32f746zg", "--out",
-                                   dir.filePath("x.json")});
+        const Result bad =
+            runApp({"calibrate", dir.filePath("bad.csv"), "--target", "stm32f746zg", "--out", dir.filePath("x.json")});
         QCOMPARE(bad.exitCode, 2);
         QVERIFY2(bad.err.contains("bad.csv:2:"), qPrintable(bad.err));
         QVERIFY(!QFile::exists(dir.filePath("x.json")));

@@ -306,6 +306,14 @@ void TestAnalysis::factorizedTotals()
     QCOMPARE(a.layers[4].intermediateBytes, 0);
     QCOMPARE(a.layers[0].denseWeightBytes, a.layers[0].weightBytes); // factors are never sparse
     QCOMPARE(a.layers[0].nonZeroWeights, 16);
+    // Weight counts without biases: V 2x5 + U 3x2; A 3x4 + B 2x3; out 2x6. Factorised layers have no single tensor.
+    QCOMPARE(a.layers[0].weights, 16);
+    QCOMPARE(a.layers[1].weights, 0); // batch_norm: scale and shift are not weights a sparsity applies to
+    QCOMPARE(a.layers[3].weights, 18);
+    QCOMPARE(a.layers[4].weights, 12);
+    QVERIFY(!a.layers[0].weightShape);
+    QVERIFY(!a.layers[3].weightShape);
+    QCOMPARE(*a.layers[4].weightShape, (WeightShape{2, 6, 1, 1}));
     QCOMPARE(a.layers[1].foldedIntoProducer, true);
     QCOMPARE(a.layers[3].ops, 12); // bias add and relu per output
     QCOMPARE(a.totalMacs, 124);
@@ -435,6 +443,11 @@ void TestAnalysis::windowShapes()
     // Depthwise MACs: 4 * 3 * 3 channels * 2 multiplier * 9 = 648; pool ops: 3 * 2 * 1 outputs * 4 = 24.
     QCOMPARE(a.layers[3].macs, 648);
     QCOMPARE(a.layers[2].ops, 24);
+    // Weight tensors: conv OIHW, depthwise [channels x multiplier, 1, kH, kW]; pools have none.
+    QCOMPARE(*a.layers[0].weightShape, (WeightShape{3, 2, 3, 3}));
+    QCOMPARE(*a.layers[3].weightShape, (WeightShape{6, 1, 3, 3}));
+    QCOMPARE(a.layers[3].weights, 54);
+    QVERIFY(!a.layers[2].weightShape);
 }
 
 void TestAnalysis::unresolvedDescriptions()

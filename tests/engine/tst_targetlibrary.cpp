@@ -6,12 +6,16 @@
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
+#include <psc/plugin/calibration.h>
+
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
+#include <set>
 
 using namespace psc;
 
@@ -52,7 +56,8 @@ private Q_SLOTS:
     void duplicateIdsAreRefused()
     {
         QTemporaryDir dir;
-        const QString source = QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string());
+        const QString source =
+            QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string());
         QVERIFY(QFile::copy(source, dir.filePath("a.json")));
         QVERIFY(QFile::copy(source, dir.filePath("b.json")));
         TargetLibrary lib(m_registry);
@@ -63,6 +68,70 @@ private Q_SLOTS:
             QVERIFY2(QString(e.what()).contains("b.json:") && QString(e.what()).contains("already defined by") &&
                          QString(e.what()).contains("a.json"),
                      e.what());
+        }
+    }
+
+    void outOfRangeParametersNameTheirPosition()
+    {
+        // A finite but absurd power once gave an infinite energy and exit 0; the file is refused now, at the value.
+        QTemporaryDir dir;
+        QFile in(QString::fromStdString((TargetLibrary::defaultDirectory() / "stm32f746zg.json").string()));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QString text = QString::fromUtf8(in.readAll());
+        const QRegularExpression power(
+            QStringLiteral("(\"active_power_w\"\\s*:\\s*\\{\\s*\"value\"\\s*:\\s*)([0-9.eE+-]+)"));
+        const QRegularExpressionMatch match = power.match(text);
+        QVERIFY2(match.hasMatch(), "the bundled file gives active_power_w");
+        text.replace(match.capturedStart(2), match.capturedLength(2), QStringLiteral("1e308"));
+        const QString path = dir.filePath(QStringLiteral("hot.json"));
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(text.toUtf8());
+        out.close();
+        // Where the value sits in the file, 1-based.
+        const qsizetype at = match.capturedStart(2);
+        const int line = int(text.left(at).count(QLatin1Char('\n'))) + 1;
+        const int column = int(at - text.lastIndexOf(QLatin1Char('\n'), at - 1));
+        TargetLibrary lib(m_registry);
+        try {
+            lib.loadFile(path.toStdString());
+            QFAIL("expected an InputError");
+        } catch (const InputError &e) {
+            const QString message = QString::fromUtf8(e.what());
+            QVERIFY2(message.startsWith(path + QStringLiteral(":%1:%2: ").arg(line).arg(column)), e.what());
+            QVERIFY2(message.contains(QStringLiteral("/parameters/active_power_w/value")), e.what());
+            QVERIFY2(message.contains(QStringLiteral("in [1e-06, 100], got 1e+308")), e.what());
+        }
+    }
+
+    // The contract of psc/plugin/parameterreader.h: every model refuses a deployment list of the wrong length.
+    void everyModelRefusesAWrongDeploymentLength()
+    {
+        TargetLibrary lib(m_registry);
+        lib.loadDirectory(TargetLibrary::defaultDirectory());
+        const auto net = parseNetwork(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json");
+        const auto info = toNetworkInfo(net, analyzeNetwork(net));
+        auto longer = defaultDeployment(net);
+        longer.emplace_back();
+        std::set<std::string> models;
+        for (const TargetDefinition *d : lib.definitions()) {
+            const auto target = lib.target(d->id);
+            models.insert(d->model);
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimate(info, {}));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimateTotals(info, {}));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimate(info, longer));
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, target->estimateTotals(info, longer));
+        }
+        QCOMPARE(models, (std::set<std::string>{"analog-cim", "mcu", "npu", "systolic"}));
+    }
+
+    // Calibration goes through the plugin API: the MCU model offers it, the others do not.
+    void calibrationIsAnOptionalPluginInterface()
+    {
+        QVERIFY(plugin::latencyCalibration(m_registry.targetModel("mcu")) != nullptr);
+        for (const char *model : {"npu", "systolic", "analog-cim"}) {
+            QVERIFY2(m_registry.targetModel(model) != nullptr, model);
+            QVERIFY2(plugin::latencyCalibration(m_registry.targetModel(model)) == nullptr, model);
         }
     }
 
@@ -110,7 +179,8 @@ private Q_SLOTS:
                          where.c_str());
                 for (std::size_t k = 0; k < full.limits.size(); ++k) {
                     const plugin::LimitCheck &a = totals.limits[k], &b = full.limits[k];
-                    QVERIFY2(a.name == b.name && a.ok == b.ok && a.value == b.value && a.limit == b.limit, where.c_str());
+                    QVERIFY2(a.name == b.name && a.ok == b.ok && a.value == b.value && a.limit == b.limit,
+                             where.c_str());
                     // Messages are written only for violated limits in the totals path.
                     QVERIFY2(a.ok ? a.message.empty() : a.message == b.message, where.c_str());
                 }

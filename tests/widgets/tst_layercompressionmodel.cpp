@@ -176,6 +176,57 @@ private Q_SLOTS:
         QCOMPARE(raw(model, model.totalsRow(), M::SizeAfterColumn).toLongLong(), 32);
     }
 
+    void factorisedLayersCountBothFactors()
+    {
+        /*
+         * flatten 4x2x2 -> 16.
+         * lr  low_rank 16 -> 16, rank 4, 8 bits: V [4, 16] = 64 and U [16, 4] = 64 weights, all non-zero (0 %);
+         *     params 128 + 16 biases = 144; deployed 64 B + 64 B + 16 x 4 B = 192 B; float32 144 x 4 = 576 B.
+         * kr  kronecker 16 -> 8, A [2, 4], B [4, 4], 4 bits: 8 + 16 = 24 weights; params 24 + 8 = 32; deployed
+         *     ceil(8 x 4 / 8) = 4 B + ceil(16 x 4 / 8) = 8 B + 8 x 4 B = 44 B; float32 128 B.
+         * fc  dense 8 -> 10, 8 bits: 80 weights; params 90; deployed 80 + 40 = 120 B; float32 360 B.
+         * Totals: params 266, float32 1064 B, deployed 356 B; 232 weights, none zero (0 %); mean bits
+         * (128 x 8 + 24 x 4 + 80 x 8) / 232 = 1760 / 232.
+         */
+        LayerCompressionModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setNetwork(parseNetworkJson(R"({"input": {"channels": 4, "height": 2, "width": 2}, "layers": [
+            {"type": "flatten"},
+            {"type": "low_rank", "name": "lr", "out_channels": 16, "rank": 4},
+            {"type": "kronecker", "name": "kr", "out_channels": 8, "factors": [[2, 4], [4, 4]], "weight_bits": 4},
+            {"type": "dense", "name": "fc", "units": 10}]})",
+                                          "factorised"));
+        using M = LayerCompressionModel;
+        QCOMPARE(model.rowCount(), 5);
+        struct Row
+        {
+            int row;
+            qint64 weights, params, before, after;
+        };
+        const Row rows[] = {{1, 128, 144, 576, 192}, {2, 24, 32, 128, 44}, {3, 80, 90, 360, 120}};
+        for (const Row &r : rows) {
+            QCOMPARE(model.analysis().layers[std::size_t(r.row)].weights, r.weights);
+            QCOMPARE(raw(model, r.row, M::ParamsColumn).toLongLong(), r.params);
+            QCOMPARE(raw(model, r.row, M::SizeBeforeColumn).toLongLong(), r.before);
+            QCOMPARE(raw(model, r.row, M::SizeAfterColumn).toLongLong(), r.after);
+            QCOMPARE(raw(model, r.row, M::SparsityColumn).toDouble(), 0.0);
+            QCOMPARE(text(model, r.row, M::SparsityColumn), QStringLiteral("0 %"));
+            QCOMPARE(text(model, r.row, M::PatternColumn), QStringLiteral("none"));
+        }
+        QCOMPARE(text(model, 2, M::TypeColumn), QStringLiteral("kronecker"));
+        QVERIFY2(model.index(1, M::SparsityColumn).data(Qt::ToolTipRole).toString() ==
+                     QStringLiteral("128 of 128 weights are non-zero"),
+                 qPrintable(model.index(1, M::SparsityColumn).data(Qt::ToolTipRole).toString()));
+        const int t = model.totalsRow();
+        QCOMPARE(raw(model, t, M::ParamsColumn).toLongLong(), 266);
+        QCOMPARE(raw(model, t, M::SizeBeforeColumn).toLongLong(), 1064);
+        QCOMPARE(raw(model, t, M::SizeAfterColumn).toLongLong(), 356);
+        QCOMPARE(raw(model, t, M::SparsityColumn).toDouble(), 0.0);
+        QCOMPARE(text(model, t, M::SparsityColumn), QStringLiteral("0 %"));
+        QCOMPARE(raw(model, t, M::WeightBitsColumn).toDouble(), 1760.0 / 232.0);
+        QCOMPARE(text(model, t, M::WeightBitsColumn), QStringLiteral("7.6 avg"));
+    }
+
     void channelsRemovedFromASparseLayerShowAgainstTheParent()
     {
         // Channel removal keeps an already sparse layer's pattern; against its parent the shape tells.
@@ -194,8 +245,10 @@ private Q_SLOTS:
         using M = LayerCompressionModel;
         QCOMPARE(text(model, 0, M::PatternColumn), QStringLiteral("unstructured, 6 of 8 channels"));
         QCOMPARE(text(model, 2, M::PatternColumn), QStringLiteral("none")); // fc has as many units as before
-        QVERIFY(model.index(0, M::PatternColumn).data(Qt::ToolTipRole).toString().contains(
-            QStringLiteral("2 of the parent's 8 output channels were removed")));
+        QVERIFY(model.index(0, M::PatternColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("2 of the parent's 8 output channels were removed")));
         model.setNetwork(child);
         QCOMPARE(text(model, 0, M::PatternColumn), QStringLiteral("unstructured"));
     }

@@ -35,21 +35,6 @@ bool isNumberColumn(int column)
            column != LayerCompressionModel::PatternColumn;
 }
 
-/** The weight tensor as analyzeNetwork() sizes it: OIHW, dense as a 1x1 kernel, depthwise with in = 1. */
-WeightShape weightShape(const LayerAnalysis &l, const LayerSpec &spec)
-{
-    const Shape &in = l.inputShapes.front();
-    const int out = l.outputShape.channels;
-    switch (l.type) {
-    case LayerType::Dense:
-        return {out, int(in.elements()), 1, 1};
-    case LayerType::Conv2d:
-        return {out, in.channels, spec.kernelH, spec.kernelW};
-    default:
-        return {out, 1, spec.kernelH, spec.kernelW};
-    }
-}
-
 } // namespace
 
 LayerCompressionModel::LayerCompressionModel(QObject *parent) : QAbstractTableModel(parent) {}
@@ -112,14 +97,13 @@ void LayerCompressionModel::setNetwork(const NetworkDescription &network, const 
         LayerExtra x;
         x.compressible = hasWeights(l.type) && l.type != LayerType::BatchNorm;
         if (x.compressible) {
-            const WeightShape shape = weightShape(l, spec);
-            x.weights = shape.count();
+            // Counts and encodings come from the analysis, which knows every weighted layer type's tensors.
+            x.weights = l.weights;
             const bool channel = spec.sparsity.pattern == SparsityPattern::ChannelStructured;
             x.sparsity = channel         ? spec.sparsity.fraction
                          : x.weights > 0 ? 1.0 - double(l.nonZeroWeights) / double(x.weights)
                                          : 0.0;
-            if (spec.sparsity.isSparse() && !channel)
-                x.encoding = deployedEncoding(shape, l.weightBits, spec.sparsity, l.nonZeroWeights);
+            x.encoding = l.encoding;
             if (parent && (spec.type == LayerType::Conv2d || spec.type == LayerType::Dense) &&
                 spec.sparsity.pattern != SparsityPattern::ChannelStructured) {
                 for (const LayerSpec &p : parent->layers)

@@ -78,7 +78,7 @@ private:
     /** Per layer: what the analysis does not keep. */
     struct LayerExtra
     {
-        bool compressible = false; ///< conv2d, depthwise_conv2d, dense: weights that bits and sparsity apply to
+        bool compressible = false; ///< conv, dense, low_rank, kronecker: weights that bits (and sparsity) apply to
         std::int64_t weights = 0;  ///< weights without biases
         double sparsity = 0.0;     ///< zero weights / weights, or removed channels for "channel"
         WeightEncoding encoding = WeightEncoding::Dense;

@@ -10,17 +10,18 @@
 namespace psc {
 
 /**
- * How metric values are shown in tables, axes and tooltips. Values are SI in the engine; formatting
- * happens only here, at the edge. All functions are pure and may be called from any thread.
+ * How metric values are shown in tables, axes and tooltips: QString wrappers of the engine's vocabulary
+ * (describeMetric() in psc/study/metrics.h, formatQuantity() in psc/core/siformat.h), which the CLI shares.
+ * All functions are pure and may be called from any thread.
  */
 
-/** The unit of a metric: a model metric's unit, else guessed from a target metric's suffix (_s, _j, _bytes). */
+/** The SI unit the metric is stored in: describeMetric(metric).unit. */
 QString metricUnit(const MetricRef &metric);
 /** Short human label, "Weight memory"; a target metric gets its target appended, "Latency (stm32)". */
 QString metricLabel(const MetricRef &metric);
 /** One sentence for tooltips; empty if unknown. */
 QString metricDescription(const MetricRef &metric);
-/** True for fractions shown as percentages (accuracies). */
+/** True for fractions shown as percentages (accuracies, utilisation). */
 bool isPercentMetric(const MetricRef &metric);
 /** True if the metric is a positive cost (bytes, MACs, counts, time, energy) so a log axis makes sense. */
 bool isLogScalable(const MetricRef &metric);

@@ -4,6 +4,7 @@
 #include "models/metricformat.h"
 
 #include "psc/net/networkparser.h"
+#include "psc/study/lineage.h"
 #include "psc/study/studyfront.h"
 
 #include <QJsonArray>
@@ -113,12 +114,8 @@ QString parameterSummary(const Trial &trial)
 
 QString compressionVariantSummary(const Trial &trial)
 {
-    const QJsonValue variant = parameters(trial).value(QStringLiteral("compress"));
-    if (variant.isUndefined() || variant.isNull())
-        return {};
-    QStringList parts;
-    flatten(QString(), variant, parts);
-    return parts.join(QStringLiteral(", "));
+    const std::optional<Lineage> lineage = decodeLineage(trial);
+    return lineage ? QString::fromStdString(lineage->variantText()) : QString();
 }
 
 QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials)

@@ -23,8 +23,8 @@ QString architectureSummary(const Trial &trial);
 QString parameterSummary(const Trial &trial);
 
 /**
- * The variant a compressed trial was made with (`paretoscope compress` stores {"compress": {...}, "parent": N}
- * in its parametersJson) as "key = value" pairs; empty for other trials.
+ * The variant a compressed trial was made with, Lineage::variantText() of decodeLineage(): "int4 (weight_bits =
+ * 4)"; empty for other trials.
  */
 QString compressionVariantSummary(const Trial &trial);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/fitmatrix.h"
 
-#include "models/metricformat.h"
+#include "psc/core/siformat.h"
 
 #include <QHeaderView>
 
@@ -46,17 +46,11 @@ QString FitMatrix::limitLabel(const QString &name)
 
 QString FitMatrix::limitValueText(const plugin::LimitCheck &limit, double value)
 {
-    // The unit picks the formatting metricformat uses for target metrics of that unit.
+    // The engine's formatter, in the limit's own unit; other units ("cells") follow a count.
     const std::string &u = limit.unit;
-    if (u == "B")
-        return formatMetricValue(MetricRef{"x_bytes", "t"}, value);
-    if (u == "s")
-        return formatMetricValue(MetricRef{"x_s", "t"}, value);
-    if (u == "J")
-        return formatMetricValue(MetricRef{"x_j", "t"}, value);
-    if (u == "W")
-        return formatMetricValue(MetricRef{"x_w", "t"}, value);
-    const QString count = formatMetricValue(MetricRef{"x", "t"}, value);
+    if (u == "B" || u == "s" || u == "J" || u == "W")
+        return QString::fromStdString(formatQuantity(value, u));
+    const QString count = QString::fromStdString(formatQuantity(value, ""));
     return u.empty() ? count : count + QLatin1Char(' ') + QString::fromStdString(u);
 }
 

@@ -2,6 +2,7 @@
 #include "graphnet.h"
 
 #include "psc/core/error.h"
+#include "psc/net/window.h"
 #include "psc/quant/integerinference.h"
 
 #include <torch/nn/functional/activation.h>
@@ -27,27 +28,11 @@ struct Dim
     int64_t padAfter = 0;
 };
 
-/** Output size and padding along one axis, TensorFlow conventions ("same" pads the extra row after). */
+/** Output size and padding along one axis: the engine's windowAxis(), which integer inference also uses. */
 Dim spatial(int64_t in, int64_t kernel, int64_t stride, const Padding &padding)
 {
-    Dim d;
-    switch (padding.mode) {
-    case PaddingMode::Same: {
-        d.out = (in + stride - 1) / stride;
-        const int64_t total = std::max<int64_t>((d.out - 1) * stride + kernel - in, 0);
-        d.padBefore = total / 2;
-        d.padAfter = total - d.padBefore;
-        break;
-    }
-    case PaddingMode::Valid:
-        d.out = (in - kernel) / stride + 1;
-        break;
-    case PaddingMode::Explicit:
-        d.padBefore = d.padAfter = padding.amount;
-        d.out = (in + 2 * padding.amount - kernel) / stride + 1;
-        break;
-    }
-    return d;
+    const WindowAxis a = windowAxis(int(in), int(kernel), int(stride), padding);
+    return {a.out, a.padBefore, a.padAfter};
 }
 
 torch::Tensor activate(torch::Tensor x, Activation a)

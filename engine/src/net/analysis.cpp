@@ -157,21 +157,37 @@ void countLayer(const NetworkDescription &network, const std::vector<std::vector
         out.denseWeightBytes = (isFactorized(l.type) ? factorWeightBytes : c.bytes(weights, l.weightBits)) + 4 * biases;
         out.weightBytes = out.denseWeightBytes;
         out.nonZeroWeights = weights;
+        out.weights = weights;
+        out.weightShape = weightTensorShape(l, in, o);
         // A sparse layer is stored in its deployed encoding (docs/formats/weight-encodings.md). Channel
         // pruning already shrank the shape, so such a layer deploys dense.
-        if (l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured) {
-            const WeightShape shape = l.type == LayerType::Dense ? WeightShape{o.channels, int(in.elements()), 1, 1}
-                                      : l.type == LayerType::Conv2d
-                                          ? WeightShape{o.channels, in.channels, l.kernelH, l.kernelW}
-                                          : WeightShape{o.channels, 1, l.kernelH, l.kernelW};
+        if (out.weightShape && l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured) {
+            const WeightShape &shape = *out.weightShape;
             out.nonZeroWeights = expectedNonZeros(shape, l.sparsity);
-            out.weightBytes = deployedWeightBytes(shape, l.weightBits, l.sparsity, out.nonZeroWeights) + 4 * biases;
+            out.encoding = deployedEncoding(shape, l.weightBits, l.sparsity, out.nonZeroWeights);
+            out.weightBytes =
+                encodedWeightSize(out.encoding, shape, l.weightBits, out.nonZeroWeights, l.sparsity).totalBytes +
+                4 * biases;
         }
     }
     out.activationBytes = c.bytes(outElements, l.activationBits);
 }
 
 } // namespace
+
+std::optional<WeightShape> weightTensorShape(const LayerSpec &layer, const Shape &input, const Shape &output)
+{
+    switch (layer.type) {
+    case LayerType::Dense:
+        return WeightShape{output.channels, int(input.elements()), 1, 1};
+    case LayerType::Conv2d:
+        return WeightShape{output.channels, input.channels, layer.kernelH, layer.kernelW};
+    case LayerType::DepthwiseConv2d:
+        return WeightShape{output.channels, 1, layer.kernelH, layer.kernelW};
+    default:
+        return std::nullopt;
+    }
+}
 
 ModelAnalysis analyzeNetwork(const NetworkDescription &description)
 {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/net/analysis.h"
 
+#include "psc/core/siformat.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -24,17 +26,10 @@ std::string grouped(std::int64_t value)
     return out;
 }
 
-/** Bytes in binary units: "512 B", "12.3 KiB", "1.50 MiB". */
+/** Bytes in binary units, as everywhere else: "512 B", "12.3 KiB", "1.50 MiB". */
 std::string humanBytes(std::int64_t bytes)
 {
-    char buffer[32];
-    if (bytes < 1024)
-        std::snprintf(buffer, sizeof buffer, "%lld B", static_cast<long long>(bytes));
-    else if (bytes < 1024 * 1024)
-        std::snprintf(buffer, sizeof buffer, "%.1f KiB", double(bytes) / 1024.0);
-    else
-        std::snprintf(buffer, sizeof buffer, "%.2f MiB", double(bytes) / (1024.0 * 1024.0));
-    return buffer;
+    return formatQuantity(double(bytes), "B");
 }
 
 struct Column

@@ -2,6 +2,7 @@
 #include "psc/net/shapeinference.h"
 
 #include "psc/core/inputfile.h"
+#include "psc/net/window.h"
 
 #include <algorithm>
 #include <climits>
@@ -47,19 +48,7 @@ bool validName(const std::string &name)
 /** Output size along one axis, or -1 if the kernel does not fit into the (padded) input. */
 int windowOutput(int input, int kernel, int stride, const Padding &padding)
 {
-    switch (padding.mode) {
-    case PaddingMode::Same:
-        // TensorFlow pads as much as needed, so any kernel fits and only the stride matters.
-        return int((std::int64_t(input) + stride - 1) / stride);
-    case PaddingMode::Valid:
-    case PaddingMode::Explicit: {
-        const std::int64_t padded = std::int64_t(input) + 2 * std::int64_t(padding.amount);
-        if (padded < kernel)
-            return -1;
-        return int((padded - kernel) / stride + 1);
-    }
-    }
-    return -1;
+    return windowAxis(input, kernel, stride, padding).out;
 }
 
 void checkRange(const NetworkDescription &network, std::size_t index, std::string_view field, int value, int min,

@@ -4,6 +4,7 @@
 #include "quant/integerkernels.h"
 
 #include "psc/net/shapeinference.h"
+#include "psc/net/window.h"
 
 #include <algorithm>
 #include <cmath>
@@ -120,15 +121,13 @@ private:
         step.kernelW = l.kernelW;
         step.strideH = l.strideH;
         step.strideW = l.strideW;
-        step.paddedH = (step.out.height - 1) * l.strideH + l.kernelH;
-        step.paddedW = (step.out.width - 1) * l.strideW + l.kernelW;
-        if (l.padding.mode == PaddingMode::Same) {
-            step.padTop = std::max(step.paddedH - step.in.height, 0) / 2;
-            step.padLeft = std::max(step.paddedW - step.in.width, 0) / 2;
-        } else if (l.padding.mode == PaddingMode::Explicit) {
-            step.padTop = l.padding.amount;
-            step.padLeft = l.padding.amount;
-        }
+        // The same geometry as shape inference and the trainer (psc/net/window.h).
+        const WindowAxis h = windowAxis(step.in.height, l.kernelH, l.strideH, l.padding);
+        const WindowAxis w = windowAxis(step.in.width, l.kernelW, l.strideW, l.padding);
+        step.paddedH = h.span;
+        step.paddedW = w.span;
+        step.padTop = h.padBefore;
+        step.padLeft = w.padBefore;
         step.needsPadding =
             step.padTop > 0 || step.padLeft > 0 || step.paddedH > step.in.height || step.paddedW > step.in.width;
     }

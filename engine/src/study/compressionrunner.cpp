@@ -6,6 +6,7 @@
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/net/networkparser.h"
+#include "psc/study/lineage.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
 #include "psc/study/trialpipeline.h"
@@ -222,8 +223,7 @@ CompressionSummary CompressionRunner::run(std::int64_t parentNumber, const Compr
         p.start = applyCompressionVariant(parentModel, v);
         p.recipe = recipe;
         p.recipeJson = recipe.canonicalJson();
-        p.parametersJson =
-            nlohmann::json{{"compress", nlohmann::json::parse(v.canonicalJson())}, {"parent", parent.number}}.dump();
+        p.parametersJson = encodeCompressionLineage(v.canonicalJson(), parent.number);
         plans.push_back(std::move(p));
     }
 

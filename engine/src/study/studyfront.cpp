@@ -7,14 +7,6 @@
 
 namespace psc {
 
-std::optional<double> metricValue(const Trial &trial, const MetricRef &metric)
-{
-    for (const Metric &m : trial.metrics)
-        if (m.name == metric.name && m.target == metric.target)
-            return m.value;
-    return std::nullopt;
-}
-
 std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector<Objective> &objectives)
 {
     std::vector<int> ranks(trials.size(), -1);

@@ -22,14 +22,6 @@
 namespace psc {
 namespace {
 
-std::optional<double> findMetric(const std::vector<Metric> &metrics, const MetricRef &ref)
-{
-    for (const Metric &m : metrics)
-        if (m.name == ref.name && m.target == ref.target)
-            return m.value;
-    return std::nullopt;
-}
-
 constexpr const char *kStrategyStateKey = "strategy_state";
 constexpr const char *kElapsedKey = "elapsed_seconds";
 constexpr const char *kTrialBudgetKey = "trial_budget";
@@ -82,7 +74,7 @@ struct StudyRunner::Impl
     {
         std::vector<double> v;
         for (const Objective &o : spec.objectives) {
-            const double x = findMetric(metrics, o.metric).value_or(std::nan(""));
+            const double x = metricValue(metrics, o.metric).value_or(std::nan(""));
             v.push_back(o.direction == Direction::Maximize ? -x : x);
         }
         return v;

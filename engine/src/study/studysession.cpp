@@ -6,6 +6,7 @@
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/study/metrics.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
 #include "psc/targets/targetlibrary.h"
@@ -154,11 +155,7 @@ CompressionSummary StudySession::compress(Trainer &trainer, std::int64_t parentN
 
 std::string StudySession::describe(const StudyRunSummary &s)
 {
-    char time[32];
-    if (s.seconds < 120.0)
-        std::snprintf(time, sizeof time, "%.0f s", s.seconds);
-    else
-        std::snprintf(time, sizeof time, "%.1f min", s.seconds / 60.0);
+    const std::string time = formatMetric(MetricRef{"train_seconds", {}}, s.seconds);
     std::string text = std::to_string(s.trained) + " trained, " + std::to_string(s.cached) + " cached, " +
                        std::to_string(s.infeasible) + " infeasible, " + std::to_string(s.failed) + " failed in " +
                        time + "; " + std::to_string(s.finishedTotal) + " trials finished";

@@ -16,18 +16,6 @@
 
 namespace psc {
 
-namespace {
-
-std::optional<double> findMetric(const std::vector<Metric> &metrics, const MetricRef &ref)
-{
-    for (const Metric &m : metrics)
-        if (m.name == ref.name && m.target == ref.target)
-            return m.value;
-    return std::nullopt;
-}
-
-} // namespace
-
 std::vector<Metric> architectureMetrics(const ModelAnalysis &a)
 {
     return {{"", "params", double(a.totalParams)},
@@ -123,7 +111,7 @@ std::string TrialEvaluator::violations(const std::vector<Metric> &metrics) const
 {
     std::string reasons;
     for (const Constraint &c : m_spec.constraints) {
-        const auto v = findMetric(metrics, c.metric);
+        const auto v = metricValue(metrics, c.metric);
         if (!v || c.isSatisfiedBy(*v))
             continue;
         char value[64];

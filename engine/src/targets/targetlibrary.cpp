@@ -108,8 +108,10 @@ const TargetDefinition &TargetLibrary::loadFile(const std::filesystem::path &fil
     plugin::ParameterError error;
     auto configured = factory->create(d.id, flat, error);
     if (!configured) {
-        const std::string pointer =
-            error.parameter.empty() ? "/parameters" : JsonSource::child("/parameters", error.parameter);
+        // The plugin names the parameter; the file knows where it is: its value if given, else the parameter set.
+        std::string pointer = "/parameters";
+        if (!error.parameter.empty() && params.contains(error.parameter))
+            pointer = JsonSource::child(JsonSource::child("/parameters", error.parameter), "value");
         src.fail(pointer, (error.parameter.empty() ? "" : "parameter \"" + error.parameter + "\": ") + error.message);
     }
     d.modelVersion = factory->modelVersion();

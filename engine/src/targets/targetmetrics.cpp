@@ -9,8 +9,12 @@ namespace psc {
 
 const std::vector<std::string> &standardTargetMetricNames()
 {
-    static const std::vector<std::string> names{"latency_s", "energy_j", "cycles", "peak_sram_bytes",
-                                                "weight_storage_bytes", "utilization", "feasible"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const MetricInfo &info : standardTargetMetrics())
+            out.emplace_back(info.name);
+        return out;
+    }();
     return names;
 }
 

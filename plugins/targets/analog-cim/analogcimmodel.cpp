@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "analogcimmodel.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-namespace psc::targets {
+namespace psc::targets::analogcim {
 
 using plugin::Bound;
 using plugin::CostEstimate;
@@ -103,6 +105,7 @@ CostEstimate AnalogCimTarget::estimateTotals(const NetworkInfo &network,
 CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
                                        bool detail) const
 {
+    plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     const AnalogCimParameters &p = m_parameters;
     CostEstimate e;
     e.targetId = m_targetId;
@@ -134,11 +137,12 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     cells.unit = "cells";
     cells.ok = cells.value <= cells.limit;
     if (detail || !cells.ok) // a search needs the message only for a violated limit
-        cells.message = (reprogram ? "largest layer " : "") + std::string("crossbar cells ") +
-                        formatCount(cells.value) + (cells.ok ? " <= " : " > ") + formatCount(cells.limit) +
-                        (reprogram ? " (all layers reprogrammed every inference: " +
-                                         formatCount(double(allocatedCells)) + " cells in total)"
-                                   : "");
+        cells.message =
+            (reprogram ? "largest layer " : "") + std::string("crossbar cells ") + formatCount(cells.value) +
+            (cells.ok ? " <= " : " > ") + formatCount(cells.limit) +
+            (reprogram ? " (all layers reprogrammed every inference: " + formatCount(double(allocatedCells)) +
+                             " cells in total)"
+                       : "");
     e.limits.push_back(cells);
     if (p.packing == CimPacking::Tiles) {
         LimitCheck t;
@@ -158,7 +162,7 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     bool afterWeighted = false; // a standalone ReLU right after a conv/dense is applied by the periphery for free
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
         const LayerInfo &layer = network.layers[i];
-        const LayerDeployment dep = i < deployment.size() ? deployment[i] : LayerDeployment{};
+        const LayerDeployment &dep = deployment[i];
         LayerCost c;
         if (detail) // notes and names are for people; a search asks for totals only
             c.layer = layer.name;
@@ -264,4 +268,4 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
     return e;
 }
 
-} // namespace psc::targets
+} // namespace psc::targets::analogcim

@@ -13,7 +13,7 @@
  * layer on PCM crossbars, AON-CiM-like (Zhou et al., arXiv 2111.06503). Equations, parameters and sources:
  * docs/targets/analog-cim.md. Pure C++ (no Qt needed), so it is tested without the plugin layer.
  */
-namespace psc::targets {
+namespace psc::targets::analogcim {
 
 inline constexpr const char *kAnalogCimModelId = "analog-cim";
 /// Bumped whenever the model's equations change the numbers it produces.
@@ -118,4 +118,4 @@ private:
     AnalogCimParameters m_parameters;
 };
 
-} // namespace psc::targets
+} // namespace psc::targets::analogcim

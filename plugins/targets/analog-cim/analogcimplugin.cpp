@@ -5,12 +5,12 @@
 
 std::string AnalogCimTargetPlugin::modelId() const
 {
-    return psc::targets::kAnalogCimModelId;
+    return psc::targets::analogcim::kAnalogCimModelId;
 }
 
 std::string AnalogCimTargetPlugin::modelVersion() const
 {
-    return psc::targets::kAnalogCimModelVersion;
+    return psc::targets::analogcim::kAnalogCimModelVersion;
 }
 
 std::string AnalogCimTargetPlugin::description() const
@@ -23,9 +23,9 @@ std::unique_ptr<psc::plugin::HardwareTarget> AnalogCimTargetPlugin::create(const
                                                                            const psc::plugin::Parameters &parameters,
                                                                            psc::plugin::ParameterError &error) const
 {
-    const std::optional<psc::targets::AnalogCimParameters> p =
-        psc::targets::parseAnalogCimParameters(parameters, error);
+    const std::optional<psc::targets::analogcim::AnalogCimParameters> p =
+        psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     if (!p)
         return nullptr;
-    return std::make_unique<psc::targets::AnalogCimTarget>(targetId, *p);
+    return std::make_unique<psc::targets::analogcim::AnalogCimTarget>(targetId, *p);
 }

@@ -6,7 +6,7 @@
 #include <QObject>
 
 /**
- * The Qt plugin of the "analog-cim" cost model: a thin factory over psc::targets::AnalogCimTarget. Created
+ * The Qt plugin of the "analog-cim" cost model: a thin factory over psc::targets::analogcim::AnalogCimTarget. Created
  * once by the plugin registry (main thread); create() is const and reentrant, and the returned target is
  * owned by the caller.
  */

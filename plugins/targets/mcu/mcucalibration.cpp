@@ -10,7 +10,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace psc::mcu {
+namespace psc::targets::mcu {
 
 namespace {
 
@@ -216,4 +216,4 @@ std::string calibratedTargetJson(const std::string &targetJson, const McuCalibra
     return QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
 }
 
-} // namespace psc::mcu
+} // namespace psc::targets::mcu

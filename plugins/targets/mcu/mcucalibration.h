@@ -12,7 +12,7 @@
  * Fitting the MCU latency model to measured latencies (for `paretoscope calibrate`), and writing the fitted
  * slopes back into a target file. Pure functions; any thread.
  */
-namespace psc::mcu {
+namespace psc::targets::mcu {
 
 /** One measurement: a network as deployed and its measured on-device latency (seconds per inference). */
 struct McuSample
@@ -61,4 +61,4 @@ McuCalibration fitMcuLatency(const std::vector<McuSample> &samples, double clock
 std::string calibratedTargetJson(const std::string &targetJson, const McuCalibration &fit,
                                  const std::string &measurementsName, const std::string &newId, std::string &error);
 
-} // namespace psc::mcu
+} // namespace psc::targets::mcu

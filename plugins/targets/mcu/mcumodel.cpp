@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mcumodel.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
 #include <stdexcept>
 
-namespace psc::mcu {
+namespace psc::targets::mcu {
 
 using plugin::Bound;
 using plugin::CostEstimate;
@@ -32,64 +34,6 @@ const std::array<const char *, kWorkClasses> &slopeParameterNames()
 namespace {
 
 const char *const kOverheadName = "overhead_cycles_per_layer";
-
-enum class Range
-{
-    Positive,
-    NonNegative,
-};
-
-/// Reads one numeric parameter; `bytes` additionally requires a whole number.
-bool readNumber(const Parameters &parameters, const std::string &name, Range range, bool bytes, double &out,
-                ParameterError &error)
-{
-    const auto it = parameters.find(name);
-    const std::string what = std::string(range == Range::Positive ? "a positive" : "a non-negative") +
-                             (bytes ? " whole number of bytes" : " number");
-    if (it == parameters.end()) {
-        error = {name, "missing parameter of the mcu model: expected " + what};
-        return false;
-    }
-    if (!it->second.number) {
-        error = {name, "expected " + what + ", got the text \"" + it->second.text + "\""};
-        return false;
-    }
-    const double v = *it->second.number;
-    const bool inRange = std::isfinite(v) && (range == Range::Positive ? v > 0.0 : v >= 0.0);
-    if (!inRange || (bytes && v != std::floor(v))) {
-        char buffer[64];
-        std::snprintf(buffer, sizeof buffer, "%g", v);
-        error = {name, "expected " + what + ", got " + buffer};
-        return false;
-    }
-    out = v;
-    return true;
-}
-
-bool readText(const Parameters &parameters, const std::string &name, const std::vector<std::string> &allowed,
-              bool required, std::string &out, ParameterError &error)
-{
-    std::string list;
-    for (const std::string &a : allowed)
-        list += (list.empty() ? "" : ", ") + a;
-    const auto it = parameters.find(name);
-    if (it == parameters.end()) {
-        if (!required)
-            return true;
-        error = {name, "missing parameter of the mcu model: expected one of " + list};
-        return false;
-    }
-    if (it->second.number) {
-        error = {name, "expected text, one of " + list + ", got a number"};
-        return false;
-    }
-    if (std::find(allowed.begin(), allowed.end(), it->second.text) == allowed.end()) {
-        error = {name, "expected one of " + list + ", got \"" + it->second.text + "\""};
-        return false;
-    }
-    out = it->second.text;
-    return true;
-}
 
 std::int64_t outputElements(const LayerInfo &l)
 {
@@ -153,64 +97,32 @@ double effectiveSparsity(const LayerDeployment &d)
 
 std::optional<McuParameters> parseMcuParameters(const Parameters &parameters, ParameterError &error)
 {
+    // Ranges: docs/targets/mcu.md, "Parameters". Wide enough for any real part, finite so no estimate overflows.
+    constexpr std::int64_t kMaxBytes = std::int64_t(1) << 40; // 1 TiB
+    plugin::ParameterReader r(parameters, error, kModelId);
     McuParameters p;
     static const std::vector<std::string> dspCores = {"cortex-m4", "cortex-m4f", "cortex-m7", "cortex-m33"};
     static const std::vector<std::string> mveCores = {"cortex-m55", "cortex-m85"};
     std::vector<std::string> cores = dspCores;
     cores.insert(cores.end(), mveCores.begin(), mveCores.end());
-    if (!readText(parameters, "core", cores, true, p.core, error))
-        return std::nullopt;
+    p.core = r.choice("core", cores);
     p.path = std::find(mveCores.begin(), mveCores.end(), p.core) != mveCores.end() ? KernelPath::Mve : KernelPath::Dsp;
-
-    double v = 0.0;
-    if (!readNumber(parameters, "clock_hz", Range::Positive, false, p.clockHz, error))
-        return std::nullopt;
-    if (!readNumber(parameters, "sram_bytes", Range::Positive, true, v, error))
-        return std::nullopt;
-    p.sramBytes = std::int64_t(v);
-    if (!readNumber(parameters, "flash_bytes", Range::Positive, true, v, error))
-        return std::nullopt;
-    p.flashBytes = std::int64_t(v);
+    p.clockHz = r.number("clock_hz", 1e3, 1e10, "Hz");
+    p.sramBytes = r.integer("sram_bytes", 1, kMaxBytes, "B");
+    p.flashBytes = r.integer("flash_bytes", 1, kMaxBytes, "B");
     for (int c = 0; c < kWorkClasses; ++c)
-        if (!readNumber(parameters, slopeParameterNames()[c], Range::Positive, false, p.slopes[c], error))
-            return std::nullopt;
-    if (!readNumber(parameters, kOverheadName, Range::NonNegative, false, p.overheadCyclesPerLayer, error))
+        p.slopes[c] = r.number(slopeParameterNames()[c], 1e-3, 1e4, c < 3 ? "cycles per MAC" : "cycles per element");
+    p.overheadCyclesPerLayer = r.number(kOverheadName, 0.0, 1e9, "cycles");
+    p.activePowerW = r.number("active_power_w", 1e-6, 100.0, "W");
+    p.runtimeCodeBytes = r.integer("runtime_code_bytes", 0, kMaxBytes, "B");
+    p.persistentBytesPerLayer = r.integer("persistent_bytes_per_layer", 0, kMaxBytes, "B");
+    p.persistentBytesFixed = r.integer("persistent_bytes_fixed", 0, kMaxBytes, "B");
+    p.sparseWeightFormat = r.choice("sparse_weight_format", {"dense", "bitmask"}, "dense") == "bitmask"
+                               ? SparseWeightFormat::Bitmask
+                               : SparseWeightFormat::Dense;
+    r.rejectUnknown();
+    if (r.failed())
         return std::nullopt;
-    if (!readNumber(parameters, "active_power_w", Range::Positive, false, p.activePowerW, error))
-        return std::nullopt;
-    if (!readNumber(parameters, "runtime_code_bytes", Range::NonNegative, true, v, error))
-        return std::nullopt;
-    p.runtimeCodeBytes = std::int64_t(v);
-    if (!readNumber(parameters, "persistent_bytes_per_layer", Range::NonNegative, true, v, error))
-        return std::nullopt;
-    p.persistentBytesPerLayer = std::int64_t(v);
-    if (!readNumber(parameters, "persistent_bytes_fixed", Range::NonNegative, true, v, error))
-        return std::nullopt;
-    p.persistentBytesFixed = std::int64_t(v);
-    std::string format = "dense";
-    if (!readText(parameters, "sparse_weight_format", {"dense", "bitmask"}, false, format, error))
-        return std::nullopt;
-    p.sparseWeightFormat = format == "bitmask" ? SparseWeightFormat::Bitmask : SparseWeightFormat::Dense;
-
-    // Unknown names are almost always typos ("clock_mhz"); silently ignoring them would keep a default.
-    std::set<std::string> known = {"core",
-                                   "clock_hz",
-                                   "sram_bytes",
-                                   "flash_bytes",
-                                   kOverheadName,
-                                   "active_power_w",
-                                   "runtime_code_bytes",
-                                   "persistent_bytes_per_layer",
-                                   "persistent_bytes_fixed",
-                                   "sparse_weight_format"};
-    for (const char *name : slopeParameterNames())
-        known.insert(name);
-    for (const auto &[name, value] : parameters) {
-        if (!known.count(name)) {
-            error = {name, "unknown parameter of the mcu model (see docs/targets/mcu.md for the list)"};
-            return std::nullopt;
-        }
-    }
     return p;
 }
 
@@ -325,10 +237,7 @@ CostEstimate McuTarget::estimateTotals(const NetworkInfo &network, const std::ve
 CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
                                  bool detail) const
 {
-    if (deployment.size() != network.layers.size())
-        throw std::invalid_argument("mcu target " + m_targetId + ": " + std::to_string(deployment.size()) +
-                                    " deployment entries for " + std::to_string(network.layers.size()) +
-                                    " layers of network " + network.name);
+    plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     const McuParameters &p = m_parameters;
     CostEstimate e;
     e.targetId = m_targetId;
@@ -414,4 +323,4 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
     return e;
 }
 
-} // namespace psc::mcu
+} // namespace psc::targets::mcu

@@ -14,7 +14,7 @@
  * The "mcu" cost model: a Cortex-M microcontroller running TFLite Micro with CMSIS-NN int8 kernels.
  * Pure C++ (no Qt); the equations and their sources are in docs/targets/mcu.md.
  */
-namespace psc::mcu {
+namespace psc::targets::mcu {
 
 inline constexpr const char *kModelId = "mcu";
 /// Bumped whenever the model's numbers change for the same inputs.
@@ -116,4 +116,4 @@ private:
     McuParameters m_parameters;
 };
 
-} // namespace psc::mcu
+} // namespace psc::targets::mcu

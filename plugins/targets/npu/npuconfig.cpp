@@ -2,91 +2,14 @@
 // Parsing of an Ethos-U target file's flattened parameters into an NpuConfig.
 #include "npumodel.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <cmath>
 #include <sstream>
 
-namespace psc::npu {
+namespace psc::targets::npu {
 
 namespace {
-
-enum class Check
-{
-    Positive,
-    NonNegative,
-    PositiveInteger,
-};
-
-std::string formatNumber(double v)
-{
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
-
-/** Reads parameters, remembering the first error. Every accessor is a no-op once an error is set. */
-class Reader
-{
-public:
-    Reader(const plugin::Parameters &p, plugin::ParameterError &e) : m_params(p), m_error(e) {}
-
-    bool failed() const { return m_failed; }
-
-    std::optional<double> number(const std::string &name, Check check, const std::string &what, bool required = true)
-    {
-        if (m_failed)
-            return std::nullopt;
-        const auto it = m_params.find(name);
-        if (it == m_params.end()) {
-            if (required)
-                fail(name, "missing parameter; expected " + what);
-            return std::nullopt;
-        }
-        if (!it->second.number) {
-            fail(name, "expected " + what + ", got the text \"" + it->second.text + "\"");
-            return std::nullopt;
-        }
-        const double v = *it->second.number;
-        const bool ok = std::isfinite(v) && (check == Check::NonNegative
-                                                 ? v >= 0.0
-                                                 : v > 0.0 && (check != Check::PositiveInteger || v == std::floor(v)));
-        if (!ok) {
-            fail(name, "expected " + what + ", got " + formatNumber(v));
-            return std::nullopt;
-        }
-        return v;
-    }
-
-    std::optional<std::string> text(const std::string &name, const std::string &what, bool required = true)
-    {
-        if (m_failed)
-            return std::nullopt;
-        const auto it = m_params.find(name);
-        if (it == m_params.end()) {
-            if (required)
-                fail(name, "missing parameter; expected " + what);
-            return std::nullopt;
-        }
-        if (it->second.number) {
-            fail(name, "expected " + what + ", got the number " + formatNumber(*it->second.number));
-            return std::nullopt;
-        }
-        return it->second.text;
-    }
-
-    void fail(const std::string &name, const std::string &message)
-    {
-        if (m_failed)
-            return;
-        m_failed = true;
-        m_error.parameter = name;
-        m_error.message = message;
-    }
-
-private:
-    const plugin::Parameters &m_params;
-    plugin::ParameterError &m_error;
-    bool m_failed = false;
-};
 
 const std::set<std::string> &knownOps()
 {
@@ -100,29 +23,22 @@ const std::set<std::string> &knownOps()
 
 std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugin::ParameterError &error)
 {
-    Reader r(parameters, error);
+    // Ranges: docs/targets/npu.md, "Parameters". Wide enough for any real part, finite so no estimate overflows.
+    constexpr std::int64_t kMaxBytes = std::int64_t(1) << 40; // 1 TiB
+    plugin::ParameterReader r(parameters, error, kModelId);
     NpuConfig c;
-    c.accelerator = r.text("accelerator", "the accelerator name as text", false).value_or("");
-    c.systemConfig = r.text("system_config", "the Vela system config name as text", false).value_or("");
+    c.accelerator = r.text("accelerator", "the accelerator name as text").value_or("");
+    c.systemConfig = r.text("system_config", "the Vela system config name as text").value_or("");
 
-    const std::string hz = "a positive frequency in Hz";
-    const std::string count = "a positive whole number";
-    const std::string bytes = "a positive number of bytes";
-    const std::string bw = "a positive bandwidth in bytes per second";
-    const std::string cyc = "a non-negative number of cycles";
-    const std::string joules = "a non-negative energy in joules";
-
-    c.clockHz = r.number("clock_hz", Check::Positive, hz).value_or(0);
-    c.macsPerCycle = int(r.number("macs_per_cycle", Check::PositiveInteger, count).value_or(0));
-    c.ublockWidth = int(r.number("ublock_width", Check::PositiveInteger, count).value_or(0));
-    c.ublockHeight = int(r.number("ublock_height", Check::PositiveInteger, count).value_or(0));
-    c.ublockDepth = int(r.number("ublock_depth", Check::PositiveInteger, count).value_or(0));
-    c.cores = int(r.number("cores", Check::PositiveInteger, count).value_or(1));
-    c.shramBytes = std::int64_t(r.number("shram_bytes", Check::PositiveInteger, bytes).value_or(0));
-    c.outputCyclesPerElement =
-        r.number("output_cycles_per_element", Check::Positive, "a positive number of cycles").value_or(0);
-    c.elementwiseCyclesPerElement =
-        r.number("elementwise_cycles_per_element", Check::Positive, "a positive number of cycles").value_or(0);
+    c.clockHz = r.number("clock_hz", 1e3, 1e10, "Hz");
+    c.macsPerCycle = int(r.integer("macs_per_cycle", 1, 1 << 20, "MACs per cycle"));
+    c.ublockWidth = int(r.integer("ublock_width", 1, 1024, ""));
+    c.ublockHeight = int(r.integer("ublock_height", 1, 1024, ""));
+    c.ublockDepth = int(r.integer("ublock_depth", 1, 1024, ""));
+    c.cores = int(r.integer("cores", 1, 64, ""));
+    c.shramBytes = r.integer("shram_bytes", 1, kMaxBytes, "B");
+    c.outputCyclesPerElement = r.number("output_cycles_per_element", 1e-6, 1e4, "cycles");
+    c.elementwiseCyclesPerElement = r.number("elementwise_cycles_per_element", 1e-6, 1e4, "cycles");
     // Vela's MAC count is w*h*8*d per core (dot-product width 8, cost-models.md 2.1); a file that disagrees
     // with itself is more likely a typo than a new accelerator.
     if (!r.failed() && c.macsPerCycle != c.ublockWidth * c.ublockHeight * 8 * c.ublockDepth * c.cores)
@@ -130,49 +46,32 @@ std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugi
                                      std::to_string(c.ublockWidth * c.ublockHeight * 8 * c.ublockDepth * c.cores) +
                                      ", got " + std::to_string(c.macsPerCycle));
 
-    const auto mode = r.text("memory_mode", "\"sram_only\", \"shared_sram\" or \"dedicated_sram\"");
-    if (mode) {
-        if (*mode == "sram_only")
-            c.memoryMode = MemoryMode::SramOnly;
-        else if (*mode == "shared_sram")
-            c.memoryMode = MemoryMode::SharedSram;
-        else if (*mode == "dedicated_sram")
-            c.memoryMode = MemoryMode::DedicatedSram;
-        else
-            r.fail("memory_mode",
-                   "expected \"sram_only\", \"shared_sram\" or \"dedicated_sram\", got \"" + *mode + "\"");
-    }
-    c.sramBandwidth = r.number("sram_bandwidth_bytes_per_s", Check::Positive, bw).value_or(0);
-    c.sramLatencyCycles = r.number("sram_latency_cycles", Check::NonNegative, cyc).value_or(0);
-    c.sramBytes = std::int64_t(r.number("sram_bytes", Check::PositiveInteger, bytes).value_or(0));
-    const auto offchip = r.text("offchip_memory", "\"flash\" or \"dram\"");
-    if (offchip) {
-        if (*offchip == "dram")
-            c.offchipIsDram = true;
-        else if (*offchip != "flash")
-            r.fail("offchip_memory", "expected \"flash\" or \"dram\", got \"" + *offchip + "\"");
-    }
-    c.offchipBandwidth = r.number("offchip_bandwidth_bytes_per_s", Check::Positive, bw).value_or(0);
-    c.offchipLatencyCycles = r.number("offchip_latency_cycles", Check::NonNegative, cyc).value_or(0);
-    if (const auto cap = r.number("offchip_bytes", Check::PositiveInteger, bytes, false))
-        c.offchipBytes = std::int64_t(*cap);
+    const std::string mode = r.choice("memory_mode", {"sram_only", "shared_sram", "dedicated_sram"});
+    c.memoryMode = mode == "sram_only"     ? MemoryMode::SramOnly
+                   : mode == "shared_sram" ? MemoryMode::SharedSram
+                                           : MemoryMode::DedicatedSram;
+    c.sramBandwidth = r.number("sram_bandwidth_bytes_per_s", 1.0, 1e13, "B/s");
+    c.sramLatencyCycles = r.number("sram_latency_cycles", 0.0, 1e6, "cycles");
+    c.sramBytes = r.integer("sram_bytes", 1, kMaxBytes, "B");
+    c.offchipIsDram = r.choice("offchip_memory", {"flash", "dram"}) == "dram";
+    c.offchipBandwidth = r.number("offchip_bandwidth_bytes_per_s", 1.0, 1e13, "B/s");
+    c.offchipLatencyCycles = r.number("offchip_latency_cycles", 0.0, 1e6, "cycles");
+    if (r.has("offchip_bytes"))
+        c.offchipBytes = r.integer("offchip_bytes", 1, kMaxBytes, "B");
 
-    c.scaleBiasBytesPerChannel =
-        r.number("scale_bias_bytes_per_channel", Check::NonNegative, "a non-negative number of bytes").value_or(0);
-    c.energyPerMacJ = r.number("energy_per_mac_j", Check::NonNegative, joules).value_or(0);
-    c.sramEnergyPerByteJ = r.number("sram_energy_per_byte_j", Check::NonNegative, joules).value_or(0);
-    c.offchipEnergyPerByteJ = r.number("offchip_energy_per_byte_j", Check::NonNegative, joules).value_or(0);
-    c.staticPowerW = r.number("static_power_w", Check::NonNegative, "a non-negative power in watts").value_or(0);
+    c.scaleBiasBytesPerChannel = r.number("scale_bias_bytes_per_channel", 0.0, 1024.0, "B");
+    c.energyPerMacJ = r.number("energy_per_mac_j", 0.0, 1e-6, "J");
+    c.sramEnergyPerByteJ = r.number("sram_energy_per_byte_j", 0.0, 1e-6, "J");
+    c.offchipEnergyPerByteJ = r.number("offchip_energy_per_byte_j", 0.0, 1e-6, "J");
+    c.staticPowerW = r.number("static_power_w", 0.0, 100.0, "W");
 
-    c.hostClockHz = r.number("host_clock_hz", Check::Positive, hz).value_or(0);
-    c.hostCyclesPerMac = r.number("host_cycles_per_mac", Check::Positive, "a positive number of cycles").value_or(0);
-    c.hostCyclesPerElement =
-        r.number("host_cycles_per_element", Check::Positive, "a positive number of cycles").value_or(0);
-    c.hostActivePowerW =
-        r.number("host_active_power_w", Check::NonNegative, "a non-negative power in watts").value_or(0);
+    c.hostClockHz = r.number("host_clock_hz", 1e3, 1e10, "Hz");
+    c.hostCyclesPerMac = r.number("host_cycles_per_mac", 1e-3, 1e4, "cycles");
+    c.hostCyclesPerElement = r.number("host_cycles_per_element", 1e-3, 1e4, "cycles");
+    c.hostActivePowerW = r.number("host_active_power_w", 0.0, 100.0, "W");
 
     // Comma- or space-separated operator names of the network format; "" or "none" for none.
-    if (const auto ops = r.text("fallback_ops", "a comma-separated list of operator names", false)) {
+    if (const auto ops = r.text("fallback_ops", "a comma-separated list of operator names")) {
         std::string list = *ops;
         for (char &ch : list)
             if (ch == ',')
@@ -189,9 +88,10 @@ std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugi
             c.fallbackOps.insert(op);
         }
     }
+    r.rejectUnknown();
     if (r.failed())
         return std::nullopt;
     return c;
 }
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

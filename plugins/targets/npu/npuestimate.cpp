@@ -4,13 +4,15 @@
 
 #include "npuweights.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
 #include <sstream>
 
-namespace psc::npu {
+namespace psc::targets::npu {
 
 using plugin::Bound;
 using plugin::LayerCost;
@@ -132,11 +134,11 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
             weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
             if (note)
                 *note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
-                 << (w.zeroRuns ? ", zero-runs" : "") << "; ";
+                      << (w.zeroRuns ? ", zero-runs" : "") << "; ";
         }
         if (note)
             *note << "block " << e.block.width << "x" << e.block.height << "x" << e.block.depth << ", " << e.blocks
-             << " blocks";
+                  << " blocks";
         if (layer.op == OpKind::DepthwiseConv2d)
             if (note)
                 *note << ", depthwise: 4 kernel elements per step";
@@ -202,8 +204,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramBytes * c.sramEnergyPerByteJ +
                    offchipBytes * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS + c.hostActivePowerW * hostS;
     if (note)
-        *note << "; compute " << computeCycles << ", sram " << sramCycles << ", " << (c.offchipIsDram ? "dram " : "flash ")
-         << offCycles << " cycles";
+        *note << "; compute " << computeCycles << ", sram " << sramCycles << ", "
+              << (c.offchipIsDram ? "dram " : "flash ") << offCycles << " cycles";
     if (note)
         cost.note = note->str();
     return cost;
@@ -233,9 +235,9 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
 
     std::int64_t maxWeightBuffer = 0, maxSramPlaced = 0, weightBytes = 0, fallbackLayers = 0;
     double macsOnNpu = 0;
-    const LayerDeployment defaultDeployment;
+    plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
-        const LayerDeployment &d = i < deployment.size() ? deployment[i] : defaultDeployment;
+        const LayerDeployment &d = deployment[i];
         std::int64_t placed = 0, buffer = 0;
         double macs = 0;
         LayerCost lc = layerCost(network.layers[i], d, placed, buffer, macs, detail);
@@ -289,4 +291,4 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     return out;
 }
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

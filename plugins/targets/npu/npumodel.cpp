@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace psc::npu {
+namespace psc::targets::npu {
 
 using plugin::LayerDeployment;
 using plugin::LayerInfo;
@@ -220,4 +220,4 @@ std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployme
     return {};
 }
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

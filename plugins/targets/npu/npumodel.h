@@ -14,7 +14,7 @@
  * max(compute, memory transfers)), a weight-compression proxy, and a host-MCU fallback for operators the
  * NPU cannot run. Plain C++; no Qt. The equations and sources are in docs/targets/npu.md.
  */
-namespace psc::npu {
+namespace psc::targets::npu {
 
 inline constexpr const char *kModelId = "npu";
 /// Bump whenever a number the model produces changes.
@@ -103,8 +103,8 @@ public:
 
 private:
     plugin::LayerCost layerCost(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment,
-                                std::int64_t &sramBytesPlaced, std::int64_t &weightBufferBytes,
-                                double &macsOnNpu, bool detail) const;
+                                std::int64_t &sramBytesPlaced, std::int64_t &weightBufferBytes, double &macsOnNpu,
+                                bool detail) const;
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
     std::string m_targetId;
@@ -114,4 +114,4 @@ private:
 /** The network-format name of an operator ("conv2d", "depthwise_conv2d", ...). */
 const char *opName(plugin::OpKind op);
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

@@ -5,12 +5,12 @@
 
 std::string NpuTargetPlugin::modelId() const
 {
-    return psc::npu::kModelId;
+    return psc::targets::npu::kModelId;
 }
 
 std::string NpuTargetPlugin::modelVersion() const
 {
-    return psc::npu::kModelVersion;
+    return psc::targets::npu::kModelVersion;
 }
 
 std::string NpuTargetPlugin::description() const
@@ -23,8 +23,8 @@ std::unique_ptr<psc::plugin::HardwareTarget> NpuTargetPlugin::create(const std::
                                                                      const psc::plugin::Parameters &parameters,
                                                                      psc::plugin::ParameterError &error) const
 {
-    auto config = psc::npu::parseConfig(parameters, error);
+    auto config = psc::targets::npu::parseConfig(parameters, error);
     if (!config)
         return nullptr;
-    return std::make_unique<psc::npu::NpuTarget>(targetId, std::move(*config));
+    return std::make_unique<psc::targets::npu::NpuTarget>(targetId, std::move(*config));
 }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace psc::npu {
+namespace psc::targets::npu {
 
 namespace {
 
@@ -94,4 +94,4 @@ WeightStream compressWeights(std::int64_t weights, const plugin::LayerDeployment
     return out;
 }
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

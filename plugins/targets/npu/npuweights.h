@@ -11,7 +11,7 @@
  * Vela encoder (palette, zero-run and Golomb-Rice coding, docs/targets/npu.md section "Weights"). Pure
  * functions of their arguments; callable from any thread.
  */
-namespace psc::npu {
+namespace psc::targets::npu {
 
 /** How a layer's weight stream was coded by the proxy. */
 struct WeightStream
@@ -39,4 +39,4 @@ double effectiveSparsity(const plugin::LayerDeployment &deployment);
  */
 WeightStream compressWeights(std::int64_t weights, const plugin::LayerDeployment &deployment, int streams);
 
-} // namespace psc::npu
+} // namespace psc::targets::npu

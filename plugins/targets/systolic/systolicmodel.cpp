@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "systolicmodel.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -290,6 +292,7 @@ CostEstimate SystolicTarget::estimateTotals(const NetworkInfo &network,
 CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment,
                                       bool detail) const
 {
+    plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     const SystolicParameters &p = m_parameters;
     CostEstimate e;
     e.targetId = m_targetId;
@@ -301,7 +304,7 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
     double energyCompute = 0.0, energySram = 0.0, energyDram = 0.0, largestLayerActivations = 0.0;
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
         const LayerInfo &l = network.layers[i];
-        const LayerDeployment d = i < deployment.size() ? deployment[i] : LayerDeployment{};
+        const LayerDeployment &d = deployment[i];
         const double inBytes =
             l.inputBytes > 0
                 ? double(l.inputBytes)
@@ -385,8 +388,8 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
     e.extra["dram_arena_bytes"] = double(network.arenaBytes);
 
     // Messages name both numbers: "peak live activations 70000 B > ifmap + ofmap SRAM 65536 B".
-    auto limit = [&e, detail](const char *name, double value, double cap, const char *unit, const std::string &valueName,
-                      const std::string &capName) {
+    auto limit = [&e, detail](const char *name, double value, double cap, const char *unit,
+                              const std::string &valueName, const std::string &capName) {
         plugin::LimitCheck c;
         c.name = name;
         c.value = value;

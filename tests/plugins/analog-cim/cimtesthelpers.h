@@ -4,8 +4,8 @@
 #include "analogcimmodel.h"
 
 #include <psc/net/analysis.h>
-#include <psc/targets/costinput.h>
 #include <psc/net/networkparser.h>
+#include <psc/targets/costinput.h>
 
 #include <QDir>
 #include <QFile>
@@ -67,12 +67,12 @@ inline QStringList analogCimTargetFiles()
     return files;
 }
 
-inline psc::targets::AnalogCimParameters parametersOf(const QString &targetId)
+inline psc::targets::analogcim::AnalogCimParameters parametersOf(const QString &targetId)
 {
     psc::plugin::ParameterError error;
-    const auto p =
-        psc::targets::parseAnalogCimParameters(flatten(readJson(targetsDir() + "/" + targetId + ".json")), error);
-    return p ? *p : psc::targets::AnalogCimParameters{};
+    const auto p = psc::targets::analogcim::parseAnalogCimParameters(
+        flatten(readJson(targetsDir() + "/" + targetId + ".json")), error);
+    return p ? *p : psc::targets::analogcim::AnalogCimParameters{};
 }
 
 inline psc::plugin::NetworkInfo networkInfo(const std::string &networkFile)

@@ -2,6 +2,8 @@
 #include "analogcimmodel.h"
 #include "cimtesthelpers.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <QTest>
 
 #include <cmath>
@@ -11,10 +13,10 @@ using psc::plugin::LayerDeployment;
 using psc::plugin::LayerInfo;
 using psc::plugin::NetworkInfo;
 using psc::plugin::OpKind;
-using psc::targets::AnalogCimParameters;
-using psc::targets::AnalogCimTarget;
-using psc::targets::CimPacking;
-using psc::targets::CimResidency;
+using psc::targets::analogcim::AnalogCimParameters;
+using psc::targets::analogcim::AnalogCimTarget;
+using psc::targets::analogcim::CimPacking;
+using psc::targets::analogcim::CimResidency;
 
 namespace {
 
@@ -119,7 +121,7 @@ void TestAnalogCimModel::tilingRowAndColumnWaste()
     // columns 40 -> ceil(40/32) = 2 column tiles (64 columns, 24 wasted); 3*2 = 6 tiles.
     AnalogCimParameters p = simpleParameters();
     const LayerInfo l = conv(20, 8, 8, 40, 3);
-    const auto m = psc::targets::mapLayer(l, p);
+    const auto m = psc::targets::analogcim::mapLayer(l, p);
     QCOMPARE(m.rows, std::int64_t(180));
     QCOMPARE(m.cols, std::int64_t(40));
     QCOMPARE(m.rowTiles, std::int64_t(3));
@@ -135,8 +137,9 @@ void TestAnalogCimModel::tilingRowAndColumnWaste()
 
     // Shared packing: the pieces are packed side by side, only the matrix rectangle is allocated.
     p.packing = CimPacking::Shared;
-    QCOMPARE(psc::targets::mapLayer(l, p).allocatedCells, std::int64_t(7200));
-    QVERIFY(limit(AnalogCimTarget("t", p).estimate(single(l), {}), "tiles") == nullptr);
+    QCOMPARE(psc::targets::analogcim::mapLayer(l, p).allocatedCells, std::int64_t(7200));
+    QVERIFY(limit(AnalogCimTarget("t", p).estimate(single(l), psc::plugin::denseInt8Deployment(single(l))), "tiles") ==
+            nullptr);
 }
 
 void TestAnalogCimModel::depthwiseIsBlockDiagonal()
@@ -147,7 +150,7 @@ void TestAnalogCimModel::depthwiseIsBlockDiagonal()
     LayerInfo l = conv(16, 5, 5, 16, 3);
     l.op = OpKind::DepthwiseConv2d;
     l.weights = 9 * 16;
-    const auto m = psc::targets::mapLayer(l, p);
+    const auto m = psc::targets::analogcim::mapLayer(l, p);
     QCOMPARE(m.rows, std::int64_t(144));
     QCOMPARE(m.cols, std::int64_t(16));
     QCOMPARE(m.rowTiles, std::int64_t(3)); // 144 / 64
@@ -171,7 +174,7 @@ void TestAnalogCimModel::energyPerMvmTinyDense()
     QVERIFY(approx(e8.extra.at("energy_adc_j"), 30e-12));
     QVERIFY(approx(e8.extra.at("tops_per_w"), 2.0 * 12 / 41.2e-12 / 1e12)); // 0.5825 TOPS/W
     QCOMPARE(e8.model, std::string("analog-cim"));
-    QCOMPARE(e8.modelVersion, std::string(psc::targets::kAnalogCimModelVersion));
+    QCOMPARE(e8.modelVersion, std::string(psc::targets::analogcim::kAnalogCimModelVersion));
     QVERIFY(e8.layers[0].bound == psc::plugin::Bound::Compute);
     QVERIFY(std::isnan(e8.cycles)); // not clocked
 
@@ -320,7 +323,8 @@ void TestAnalogCimModel::residentOverflowIsInfeasible()
 
     // ds-cnn on the single aon-cim array: 167168 of 524288 cells (depthwise block diagonals dominate).
     const NetworkInfo ds = cimtest::networkInfo("ds-cnn.json");
-    const CostEstimate a = AnalogCimTarget("t", cimtest::parametersOf("aon-cim")).estimate(ds, {});
+    const CostEstimate a =
+        AnalogCimTarget("t", cimtest::parametersOf("aon-cim")).estimate(ds, psc::plugin::denseInt8Deployment(ds));
     QVERIFY(a.feasible());
     // 2560 + 4 * 36864 + 4 * 4096 + 768 = 167168 allocated; 2560 + 4*576 + 4*4096 + 768 = 22016 used.
     QCOMPARE(a.extra.at("crossbar_cells_allocated"), 167168.0);
@@ -338,8 +342,9 @@ void TestAnalogCimModel::reprogramModePaysForWrites()
     const NetworkInfo n = single(dense(100, 40)); // 100 x 40: 2 row tiles x 2 column tiles = 4 tiles
     NetworkInfo two = n;
     two.layers.push_back(dense(40, 40)); // 1 x 2 = 2 more tiles: 6 > 4, so both layers are reprogrammed
-    const CostEstimate resident = AnalogCimTarget("t", simpleParameters()).estimate(two, {});
-    const CostEstimate e = AnalogCimTarget("t", p).estimate(two, {});
+    const CostEstimate resident =
+        AnalogCimTarget("t", simpleParameters()).estimate(two, psc::plugin::denseInt8Deployment(two));
+    const CostEstimate e = AnalogCimTarget("t", p).estimate(two, psc::plugin::denseInt8Deployment(two));
     QVERIFY(e.feasible()); // each layer alone fits 4 tiles
     QCOMPARE(e.extra.at("reprogrammed"), 1.0);
     // Writes: (4000 + 1600) cells * 100 pJ = 560 nJ; rows (100 * 2 + 40 * 2) * 1 us = 280 us.
@@ -348,7 +353,7 @@ void TestAnalogCimModel::reprogramModePaysForWrites()
     QVERIFY(approx(e.latencyS - resident.latencyS, 280e-6));
     // A single layer larger than the whole array cannot run even with reprogramming.
     p.crossbarTiles = 3;
-    QVERIFY(!AnalogCimTarget("t", p).estimate(two, {}).feasible());
+    QVERIFY(!AnalogCimTarget("t", p).estimate(two, psc::plugin::denseInt8Deployment(two)).feasible());
 }
 
 void TestAnalogCimModel::weightlessLayers()
@@ -357,7 +362,7 @@ void TestAnalogCimModel::weightlessLayers()
     // elements on the digital periphery.
     const NetworkInfo n = cimtest::networkInfo("ds-cnn.json");
     const AnalogCimParameters p = cimtest::parametersOf("aon-cim");
-    const CostEstimate e = AnalogCimTarget("aon-cim", p).estimate(n, {});
+    const CostEstimate e = AnalogCimTarget("aon-cim", p).estimate(n, psc::plugin::denseInt8Deployment(n));
     QCOMPARE(e.layers.size(), n.layers.size());
     for (std::size_t i = 0; i < n.layers.size(); ++i) {
         if (n.layers[i].op == OpKind::BatchNorm || n.layers[i].op == OpKind::Relu)
@@ -368,7 +373,8 @@ void TestAnalogCimModel::weightlessLayers()
     // A degenerate weighted layer (no output channels) costs nothing instead of producing NaN.
     LayerInfo empty = dense(4, 3);
     empty.outC = 0;
-    const CostEstimate z = AnalogCimTarget("t", simpleParameters()).estimate(single(empty), {});
+    const CostEstimate z = AnalogCimTarget("t", simpleParameters())
+                               .estimate(single(empty), psc::plugin::denseInt8Deployment(single(empty)));
     QCOMPARE(z.energyJ, 0.0);
     QCOMPARE(z.latencyS, 0.0);
 }

@@ -88,7 +88,7 @@ void TestAnalogCimTargets::factoryMetadata()
 {
     const AnalogCimTargetPlugin factory;
     QCOMPARE(factory.modelId(), std::string("analog-cim"));
-    QCOMPARE(factory.modelVersion(), std::string(psc::targets::kAnalogCimModelVersion));
+    QCOMPARE(factory.modelVersion(), std::string(psc::targets::analogcim::kAnalogCimModelVersion));
     QVERIFY(!factory.description().empty());
 }
 
@@ -101,28 +101,32 @@ void TestAnalogCimTargets::parseErrors_data()
     QTest::addColumn<QString>("textValue");
     QTest::addColumn<QString>("expected");
 
-    QTest::newRow("missing rows") << "crossbar_rows" << true << false << 0.0 << ""
-                                  << "missing parameter: expected a positive number of rows";
+    QTest::newRow("missing rows")
+        << "crossbar_rows" << true << false << 0.0 << ""
+        << "missing parameter of the analog-cim model: expected a whole number of rows in [1, 1048576]";
     QTest::newRow("rows as text") << "crossbar_rows" << false << false << 0.0 << "big"
-                                  << "expected a positive number of rows, got the text \"big\"";
+                                  << "expected a whole number of rows in [1, 1048576], got the text \"big\"";
     QTest::newRow("zero rows") << "crossbar_rows" << false << true << 0.0 << ""
-                               << "expected a positive number of rows, got 0";
+                               << "expected a whole number of rows in [1, 1048576], got 0";
     QTest::newRow("fractional cols") << "crossbar_cols" << false << true << 12.5 << ""
-                                     << "expected a positive whole number of columns (at most 1048576), got 12.5";
+                                     << "expected a whole number of columns in [1, 1048576], got 12.5";
     QTest::newRow("negative adc energy") << "adc_energy_per_conversion_j" << false << true << -1e-12 << ""
-                                         << "expected a positive energy in joules, got -1e-12";
-    QTest::newRow("missing read time") << "crossbar_read_time_s" << true << false << 0.0 << ""
-                                       << "missing parameter: expected a positive time in seconds";
+                                         << "expected a number of J in [1e-18, 1e-06], got -1e-12";
+    QTest::newRow("missing read time")
+        << "crossbar_read_time_s" << true << false << 0.0 << ""
+        << "missing parameter of the analog-cim model: expected a number of s in [1e-15, 1]";
     QTest::newRow("bad packing") << "packing" << false << false << 0.0 << "diagonal"
                                  << "expected one of \"shared\", \"tiles\", got \"diagonal\"";
     QTest::newRow("packing as number") << "packing" << false << true << 1.0 << ""
-                                       << "expected one of \"shared\", \"tiles\", got 1";
+                                       << "expected one of \"shared\", \"tiles\", got the number 1";
     QTest::newRow("bad residency") << "residency" << false << false << 0.0 << "sometimes"
                                    << "expected one of \"resident\", \"reprogram\", got \"sometimes\"";
     QTest::newRow("adc bits zero") << "adc_bits" << false << true << 0.0 << ""
-                                   << "expected a whole number of bits in [1, 16] or \"activation\", got 0";
+                                   << "expected a whole number of bits in [1, 16], got 0";
     QTest::newRow("dac bits text") << "dac_bits" << false << false << 0.0 << "input"
                                    << "expected a whole number of bits in [1, 16] or \"activation\", got \"input\"";
+    QTest::newRow("huge adc energy") << "adc_energy_per_conversion_j" << false << true << 1e308 << ""
+                                     << "expected a number of J in [1e-18, 1e-06], got 1e+308";
     QTest::newRow("too many adcs") << "adcs_per_tile" << false << true << 1000.0 << ""
                                    << "expected at most crossbar_cols (512) ADCs per tile";
 }
@@ -154,33 +158,34 @@ void TestAnalogCimTargets::reprogramNeedsProgrammingCosts()
     Parameters parameters = aonCim();
     parameters["residency"] = text("reprogram");
     ParameterError error;
-    QVERIFY(!psc::targets::parseAnalogCimParameters(parameters, error));
+    QVERIFY(!psc::targets::analogcim::parseAnalogCimParameters(parameters, error));
     QCOMPARE(error.parameter, std::string("program_energy_per_cell_j"));
-    QCOMPARE(error.message, std::string("missing parameter: expected a positive energy in joules"));
+    QCOMPARE(error.message,
+             std::string("missing parameter of the analog-cim model: expected a number of J in [1e-18, 1e-06]"));
     parameters["program_energy_per_cell_j"] = number(1e-10);
-    QVERIFY(!psc::targets::parseAnalogCimParameters(parameters, error));
+    QVERIFY(!psc::targets::analogcim::parseAnalogCimParameters(parameters, error));
     QCOMPARE(error.parameter, std::string("program_time_per_row_s"));
     parameters["program_time_per_row_s"] = number(1e-5);
-    const auto p = psc::targets::parseAnalogCimParameters(parameters, error);
+    const auto p = psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     QVERIFY(p);
-    QVERIFY(p->residency == psc::targets::CimResidency::Reprogram);
+    QVERIFY(p->residency == psc::targets::analogcim::CimResidency::Reprogram);
 }
 
 void TestAnalogCimTargets::optionalParameters()
 {
     Parameters parameters = aonCim();
     ParameterError error;
-    auto p = psc::targets::parseAnalogCimParameters(parameters, error);
+    auto p = psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     QVERIFY(p);
     QVERIFY(!p->dacBits && !p->adcBits); // "activation"
     QCOMPARE(p->clockHz, 0.0);
-    QVERIFY(p->packing == psc::targets::CimPacking::Shared);
+    QVERIFY(p->packing == psc::targets::analogcim::CimPacking::Shared);
     parameters["clock_hz"] = number(0.0);
-    QVERIFY(!psc::targets::parseAnalogCimParameters(parameters, error));
+    QVERIFY(!psc::targets::analogcim::parseAnalogCimParameters(parameters, error));
     QCOMPARE(error.parameter, std::string("clock_hz"));
     parameters["clock_hz"] = number(5e8);
     parameters["adc_bits"] = number(6);
-    p = psc::targets::parseAnalogCimParameters(parameters, error);
+    p = psc::targets::analogcim::parseAnalogCimParameters(parameters, error);
     QVERIFY(p);
     QCOMPARE(p->clockHz, 5e8);
     QCOMPARE(*p->adcBits, 6);

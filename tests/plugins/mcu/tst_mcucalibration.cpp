@@ -11,14 +11,14 @@
 #include <stdexcept>
 
 using namespace psc::plugin;
-using psc::mcu::McuCalibration;
-using psc::mcu::McuSample;
+using psc::targets::mcu::McuCalibration;
+using psc::targets::mcu::McuSample;
 
 namespace {
 
 constexpr double kClockHz = 216e6;
 // Ground truth used to synthesise measurements: conv, depthwise, dense, pool, eltwise slopes and overhead.
-const std::array<double, psc::mcu::kWorkClasses> kSlopes = {1.9, 3.3, 2.2, 1.1, 4.5};
+const std::array<double, psc::targets::mcu::kWorkClasses> kSlopes = {1.9, 3.3, 2.2, 1.1, 4.5};
 constexpr double kOverhead = 2500.0;
 
 LayerInfo layer(OpKind op, int c, int h, int w, std::int64_t macs, int k = 1, int inputs = 1)
@@ -80,9 +80,9 @@ std::vector<McuSample> samples(double amplitude)
     std::uniform_real_distribution<double> noise(-amplitude, amplitude);
     std::vector<McuSample> result;
     for (const NetworkInfo &n : networks()) {
-        const psc::mcu::McuFeatures f = psc::mcu::networkFeatures(n);
+        const psc::targets::mcu::McuFeatures f = psc::targets::mcu::networkFeatures(n);
         double cycles = kOverhead * f.invocations;
-        for (int c = 0; c < psc::mcu::kWorkClasses; ++c)
+        for (int c = 0; c < psc::targets::mcu::kWorkClasses; ++c)
             cycles += kSlopes[c] * f.work[c];
         McuSample s;
         s.network = n;
@@ -110,11 +110,11 @@ private Q_SLOTS:
 
 void TestMcuCalibration::recoversExactSlopes()
 {
-    const McuCalibration fit = psc::mcu::fitMcuLatency(samples(0.0), kClockHz);
+    const McuCalibration fit = psc::targets::mcu::fitMcuLatency(samples(0.0), kClockHz);
     QCOMPARE(fit.samples, 12);
-    for (int c = 0; c < psc::mcu::kWorkClasses; ++c) {
+    for (int c = 0; c < psc::targets::mcu::kWorkClasses; ++c) {
         QVERIFY(fit.slopeIdentified[c]);
-        QVERIFY2(std::abs(fit.slopes[c] - kSlopes[c]) < 1e-6 * kSlopes[c], psc::mcu::slopeParameterNames()[c]);
+        QVERIFY2(std::abs(fit.slopes[c] - kSlopes[c]) < 1e-6 * kSlopes[c], psc::targets::mcu::slopeParameterNames()[c]);
     }
     QVERIFY(fit.overheadIdentified);
     QVERIFY(std::abs(fit.overheadCyclesPerLayer - kOverhead) < 1e-6 * kOverhead);
@@ -125,14 +125,14 @@ void TestMcuCalibration::recoversExactSlopes()
 void TestMcuCalibration::recoversSlopesWithNoise()
 {
     // +-0.5 % measurement noise: the dominant conv slope within 2 %, the others within 15 %, predictions within 1 %.
-    const McuCalibration fit = psc::mcu::fitMcuLatency(samples(0.005), kClockHz);
+    const McuCalibration fit = psc::targets::mcu::fitMcuLatency(samples(0.005), kClockHz);
     qInfo("fitted slopes %.4f %.4f %.4f %.4f %.4f, overhead %.1f, R^2 %.6f, max rel. error %.4f", fit.slopes[0],
           fit.slopes[1], fit.slopes[2], fit.slopes[3], fit.slopes[4], fit.overheadCyclesPerLayer, fit.rSquared,
           fit.maxRelativeError);
     QVERIFY2(std::abs(fit.slopes[0] / kSlopes[0] - 1.0) < 0.02, qPrintable(QString::number(fit.slopes[0])));
-    for (int c = 1; c < psc::mcu::kWorkClasses; ++c)
+    for (int c = 1; c < psc::targets::mcu::kWorkClasses; ++c)
         QVERIFY2(std::abs(fit.slopes[c] / kSlopes[c] - 1.0) < 0.15,
-                 qPrintable(QString::fromLatin1(psc::mcu::slopeParameterNames()[c]) + QLatin1Char(' ') +
+                 qPrintable(QString::fromLatin1(psc::targets::mcu::slopeParameterNames()[c]) + QLatin1Char(' ') +
                             QString::number(fit.slopes[c])));
     QVERIFY2(std::abs(fit.overheadCyclesPerLayer / kOverhead - 1.0) < 0.15,
              qPrintable(QString::number(fit.overheadCyclesPerLayer)));
@@ -145,10 +145,10 @@ void TestMcuCalibration::modelAgreesWithSyntheticMeasurements()
     // The fitted parameters, put into a target, reproduce each measurement: calibration and estimate() use the
     // same counters.
     const std::vector<McuSample> data = samples(0.0);
-    const McuCalibration fit = psc::mcu::fitMcuLatency(data, kClockHz);
+    const McuCalibration fit = psc::targets::mcu::fitMcuLatency(data, kClockHz);
     Parameters parameters = psc::mcutest::targetParameters("stm32f746zg");
-    for (int c = 0; c < psc::mcu::kWorkClasses; ++c)
-        parameters[psc::mcu::slopeParameterNames()[c]] = psc::mcutest::number(fit.slopes[c]);
+    for (int c = 0; c < psc::targets::mcu::kWorkClasses; ++c)
+        parameters[psc::targets::mcu::slopeParameterNames()[c]] = psc::mcutest::number(fit.slopes[c]);
     parameters["overhead_cycles_per_layer"] = psc::mcutest::number(fit.overheadCyclesPerLayer);
     McuTargetPlugin plugin;
     ParameterError error;
@@ -170,13 +170,13 @@ void TestMcuCalibration::unexercisedCounterIsNotIdentified()
                 kept.push_back(l);
         s.network.layers = kept;
         s.deployment.resize(kept.size());
-        const psc::mcu::McuFeatures f = psc::mcu::networkFeatures(s.network);
+        const psc::targets::mcu::McuFeatures f = psc::targets::mcu::networkFeatures(s.network);
         double cycles = kOverhead * f.invocations;
-        for (int c = 0; c < psc::mcu::kWorkClasses; ++c)
+        for (int c = 0; c < psc::targets::mcu::kWorkClasses; ++c)
             cycles += kSlopes[c] * f.work[c];
         s.measuredLatencyS = cycles / kClockHz;
     }
-    const McuCalibration fit = psc::mcu::fitMcuLatency(data, kClockHz);
+    const McuCalibration fit = psc::targets::mcu::fitMcuLatency(data, kClockHz);
     QVERIFY(!fit.slopeIdentified[1]);
     QCOMPARE(fit.slopes[1], 0.0);
     QVERIFY(std::abs(fit.slopes[0] - kSlopes[0]) < 1e-6 * kSlopes[0]);
@@ -185,23 +185,23 @@ void TestMcuCalibration::unexercisedCounterIsNotIdentified()
 void TestMcuCalibration::rejectsBadInput()
 {
     std::vector<McuSample> data = samples(0.0);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, psc::mcu::fitMcuLatency(data, 0.0));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, psc::targets::mcu::fitMcuLatency(data, 0.0));
     data.resize(3); // 6 unknowns, 3 measurements
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, psc::mcu::fitMcuLatency(data, kClockHz));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, psc::targets::mcu::fitMcuLatency(data, kClockHz));
     data = samples(0.0);
     data[4].measuredLatencyS = -1.0;
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, psc::mcu::fitMcuLatency(data, kClockHz));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, psc::targets::mcu::fitMcuLatency(data, kClockHz));
 }
 
 void TestMcuCalibration::writesTargetFileBack()
 {
-    const McuCalibration fit = psc::mcu::fitMcuLatency(samples(0.0), kClockHz);
+    const McuCalibration fit = psc::targets::mcu::fitMcuLatency(samples(0.0), kClockHz);
     QFile file(psc::mcutest::targetsDir() + QStringLiteral("/stm32f746zg.json"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     const std::string original = file.readAll().toStdString();
     std::string error;
     const std::string text =
-        psc::mcu::calibratedTargetJson(original, fit, "bench-f746.csv", "stm32f746zg-calibrated", error);
+        psc::targets::mcu::calibratedTargetJson(original, fit, "bench-f746.csv", "stm32f746zg-calibrated", error);
     QVERIFY2(!text.empty(), error.c_str());
     const QJsonObject target = QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
     QCOMPARE(target.value(QStringLiteral("id")).toString(), QStringLiteral("stm32f746zg-calibrated"));
@@ -220,7 +220,7 @@ void TestMcuCalibration::writesTargetFileBack()
     ParameterError parameterError;
     QVERIFY(plugin.create("c", psc::mcutest::flattenParameters(target), parameterError));
 
-    QVERIFY(psc::mcu::calibratedTargetJson("{not json", fit, "x", "", error).empty());
+    QVERIFY(psc::targets::mcu::calibratedTargetJson("{not json", fit, "x", "", error).empty());
     QVERIFY(!error.empty());
 }
 

@@ -9,10 +9,10 @@
 #include <stdexcept>
 
 using namespace psc::plugin;
-using psc::mcu::KernelPath;
-using psc::mcu::McuParameters;
-using psc::mcu::McuTarget;
-using psc::mcu::SparseWeightFormat;
+using psc::targets::mcu::KernelPath;
+using psc::targets::mcu::McuParameters;
+using psc::targets::mcu::McuTarget;
+using psc::targets::mcu::SparseWeightFormat;
 
 namespace {
 
@@ -99,7 +99,7 @@ std::vector<LayerDeployment> int8(const NetworkInfo &n)
 McuParameters parse(const Parameters &p)
 {
     ParameterError error;
-    auto parsed = psc::mcu::parseMcuParameters(p, error);
+    auto parsed = psc::targets::mcu::parseMcuParameters(p, error);
     return parsed ? *parsed : McuParameters{};
 }
 
@@ -147,7 +147,7 @@ void TestMcuModel::handComputedTinyNetworkOnF746()
     const CostEstimate e = target->estimate(n, int8(n));
     QCOMPARE(e.targetId, std::string("stm32f746zg"));
     QCOMPARE(e.model, std::string("mcu"));
-    QCOMPARE(e.modelVersion, std::string(psc::mcu::kModelVersion));
+    QCOMPARE(e.modelVersion, std::string(psc::targets::mcu::kModelVersion));
     QCOMPARE(e.layers.size(), std::size_t(4));
 
     // conv:    1.7 * 18432 + 2000 = 31334.4 + 2000 = 33334.4 cycles (fused ReLU is free)
@@ -249,7 +249,7 @@ void TestMcuModel::flashLimitViolationOnNrf52840()
 
 void TestMcuModel::scratchBuffers()
 {
-    using psc::mcu::scratchBytes;
+    using psc::targets::mcu::scratchBytes;
     // 3x3 conv, 3 input channels: column 27. DSP 2 * 27 * 2 = 108 B; MVE 4 * ceil(27 / 8) * 8 = 4 * 4 * 8 = 128 B.
     const LayerInfo c = conv("c", 3, 32, 32, 16, 3, 1);
     QCOMPARE(scratchBytes(c, KernelPath::Dsp), std::int64_t(108));
@@ -270,7 +270,7 @@ void TestMcuModel::scratchBuffers()
 
 void TestMcuModel::flashWithSparsityAndBits()
 {
-    using psc::mcu::layerFlashBytes;
+    using psc::targets::mcu::layerFlashBytes;
     // 1000 weights, 10 output channels: biases 40 B, quantisation 80 B => fixed 120 B.
     const LayerInfo d = dense("d", 100, 10);
     LayerDeployment dep;
@@ -299,7 +299,7 @@ void TestMcuModel::flashWithSparsityAndBits()
 
 void TestMcuModel::operatorWork()
 {
-    using psc::mcu::layerWork;
+    using psc::targets::mcu::layerWork;
     // Global average pool over 8x5x5: every input element read once = 200 pool elements.
     LayerInfo g;
     g.op = OpKind::GlobalAvgPool;
@@ -341,7 +341,7 @@ void TestMcuModel::propertyFasterSlopesNeverSlower()
     add.inputs = 2, add.outC = 8, add.outH = 8, add.outW = 8;
     n.layers.insert(n.layers.begin() + 2, {dw, add});
     const double reference = createTarget("t", base)->estimate(n, int8(n)).latencyS;
-    for (const char *name : psc::mcu::slopeParameterNames()) {
+    for (const char *name : psc::targets::mcu::slopeParameterNames()) {
         // More MACs (elements) per cycle = fewer cycles per unit: never slower, and here strictly faster.
         Parameters faster = base;
         faster[name] = psc::mcutest::number(*base.at(name).number * 0.5);
@@ -410,23 +410,30 @@ void TestMcuModel::parseErrors_data()
     QTest::newRow("missing slope") << "cycles_per_mac_depthwise" << true << 0.0 << ""
                                    << "missing parameter";
     QTest::newRow("missing core") << "core" << true << 0.0 << ""
-                                  << "expected one of cortex-m4";
+                                  << "expected one of \"cortex-m4\"";
     QTest::newRow("clock as text") << "clock_hz" << false << 0.0 << "216 MHz"
                                    << "got the text \"216 MHz\"";
     QTest::newRow("zero clock") << "clock_hz" << false << 0.0 << ""
-                                << "expected a positive number, got 0";
+                                << "expected a number of Hz in [1000, 1e+10], got 0";
     QTest::newRow("negative slope") << "cycles_per_mac_conv" << false << -1.0 << ""
-                                    << "expected a positive number, got -1";
+                                    << "expected a number of cycles per MAC in [0.001, 10000], got -1";
     QTest::newRow("zero sram") << "sram_bytes" << false << 0.0 << ""
-                               << "expected a positive whole number of bytes";
+                               << "expected a whole number of B in [1, 1099511627776], got 0";
     QTest::newRow("fractional flash") << "flash_bytes" << false << 1.5 << ""
-                                      << "expected a positive whole number of bytes, got 1.5";
+                                      << "expected a whole number of B in [1, 1099511627776], got 1.5";
     QTest::newRow("negative overhead") << "overhead_cycles_per_layer" << false << -5.0 << ""
-                                       << "expected a non-negative number";
+                                       << "expected a number of cycles in [0, 1e+09], got -5";
     QTest::newRow("unknown core") << "core" << false << 0.0 << "cortex-a53"
                                   << "got \"cortex-a53\"";
     QTest::newRow("bad sparse format") << "sparse_weight_format" << false << 0.0 << "csr"
-                                       << "expected one of dense, bitmask";
+                                       << "expected one of \"dense\", \"bitmask\"";
+    // Every number has a finite range: a huge power would make the energy infinite.
+    QTest::newRow("huge power") << "active_power_w" << false << 1e308 << ""
+                                << "expected a number of W in [1e-06, 100], got 1e+308";
+    QTest::newRow("huge clock") << "clock_hz" << false << 1e11 << ""
+                                << "in [1000, 1e+10], got 1e+11";
+    QTest::newRow("huge sram") << "sram_bytes" << false << 1e15 << ""
+                               << "in [1, 1099511627776], got 1e+15";
     QTest::newRow("unknown parameter") << "clock_mhz" << false << 216.0 << ""
                                        << "unknown parameter";
 }
@@ -464,7 +471,7 @@ void TestMcuModel::factoryMetadata()
 {
     McuTargetPlugin plugin;
     QCOMPARE(plugin.modelId(), std::string("mcu"));
-    QCOMPARE(plugin.modelVersion(), std::string(psc::mcu::kModelVersion));
+    QCOMPARE(plugin.modelVersion(), std::string(psc::targets::mcu::kModelVersion));
     QVERIFY(!plugin.description().empty());
     auto *factory = qobject_cast<TargetFactory *>(&plugin);
     QVERIFY(factory);

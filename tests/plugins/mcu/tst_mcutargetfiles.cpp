@@ -67,12 +67,12 @@ void TestMcuTargetFiles::expectedTargetsPresent()
             id);
     // The M55 target takes the Helium code path; the STM32 and nRF parts the DSP path.
     ParameterError error;
-    const auto m55 = psc::mcu::parseMcuParameters(psc::mcutest::targetParameters("alif-e3-hp"), error);
-    QVERIFY(m55 && m55->path == psc::mcu::KernelPath::Mve);
-    const auto m4 = psc::mcu::parseMcuParameters(psc::mcutest::targetParameters("stm32f446re"), error);
-    QVERIFY(m4 && m4->path == psc::mcu::KernelPath::Dsp);
+    const auto m55 = psc::targets::mcu::parseMcuParameters(psc::mcutest::targetParameters("alif-e3-hp"), error);
+    QVERIFY(m55 && m55->path == psc::targets::mcu::KernelPath::Mve);
+    const auto m4 = psc::targets::mcu::parseMcuParameters(psc::mcutest::targetParameters("stm32f446re"), error);
+    QVERIFY(m4 && m4->path == psc::targets::mcu::KernelPath::Dsp);
     // Priors keep the documented ordering: M55 < M7 < M4 cycles per conv MAC.
-    const auto m7 = psc::mcu::parseMcuParameters(psc::mcutest::targetParameters("stm32f746zg"), error);
+    const auto m7 = psc::targets::mcu::parseMcuParameters(psc::mcutest::targetParameters("stm32f746zg"), error);
     QVERIFY(m7);
     QVERIFY(m55->slopes[0] < m7->slopes[0] && m7->slopes[0] < m4->slopes[0]);
 }

@@ -7,8 +7,8 @@
 #include "npumodel.h"
 
 #include <psc/net/analysis.h>
-#include <psc/targets/costinput.h>
 #include <psc/net/network.h>
+#include <psc/targets/costinput.h>
 
 namespace npu_test {
 
@@ -67,13 +67,13 @@ inline Parameters u55x128DeepEmbedded()
     return p;
 }
 
-inline psc::npu::NpuTarget makeTarget(const Parameters &p, const std::string &id = "test")
+inline psc::targets::npu::NpuTarget makeTarget(const Parameters &p, const std::string &id = "test")
 {
     ParameterError error;
-    auto config = psc::npu::parseConfig(p, error);
+    auto config = psc::targets::npu::parseConfig(p, error);
     if (!config)
         throw std::runtime_error(error.parameter + ": " + error.message);
-    return psc::npu::NpuTarget(id, *config);
+    return psc::targets::npu::NpuTarget(id, *config);
 }
 
 inline LayerInfo conv(const std::string &name, int inC, int inH, int inW, int outC, int k, int stride = 1)

@@ -6,8 +6,8 @@
 #include <QTest>
 
 using namespace npu_test;
-using psc::npu::compressWeights;
-using psc::npu::NpuTarget;
+using psc::targets::npu::compressWeights;
+using psc::targets::npu::NpuTarget;
 
 class TestNpuModel : public QObject
 {
@@ -68,7 +68,7 @@ void TestNpuModel::handConvU55x128()
     // static 5 mW * 40.96 us = 204.8 nJ; total 2239.424 nJ.
     QVERIFY(qFuzzyCompare(c.energyJ, 2239.424e-9));
     QCOMPARE(est.model, std::string("npu"));
-    QCOMPARE(est.modelVersion, std::string(psc::npu::kModelVersion));
+    QCOMPARE(est.modelVersion, std::string(psc::targets::npu::kModelVersion));
 }
 
 void TestNpuModel::handConvFlashBound()
@@ -335,17 +335,22 @@ void TestNpuModel::sramOnlyKeepsWeightsInSram()
 void TestNpuModel::parseErrors_data()
 {
     QTest::addColumn<QString>("parameter");
-    QTest::addColumn<int>("kind"); // 0 remove, 1 text, 2 number -1, 3 number 0
+    QTest::addColumn<int>("kind"); // 0 remove, 1 text, 2 number -1, 3 number 0, 4 256, 5 1e308
     QTest::addColumn<QString>("expected");
-    QTest::newRow("missing clock") << "clock_hz" << 0 << "missing parameter; expected a positive frequency in Hz";
-    QTest::newRow("text clock") << "clock_hz" << 1 << "expected a positive frequency in Hz, got the text";
-    QTest::newRow("negative sram") << "sram_bytes" << 2 << "expected a positive number of bytes, got -1";
-    QTest::newRow("zero bandwidth") << "offchip_bandwidth_bytes_per_s" << 3 << "expected a positive bandwidth";
+    QTest::newRow("missing clock") << "clock_hz" << 0
+                                   << "missing parameter of the npu model: expected a number of Hz in [1000, 1e+10]";
+    QTest::newRow("text clock") << "clock_hz" << 1 << "expected a number of Hz in [1000, 1e+10], got the text";
+    QTest::newRow("negative sram") << "sram_bytes" << 2 << "expected a whole number of B in [1, 1099511627776], got -1";
+    QTest::newRow("zero bandwidth") << "offchip_bandwidth_bytes_per_s" << 3
+                                    << "expected a number of B/s in [1, 1e+13], got 0";
     QTest::newRow("number mode") << "memory_mode" << 3 << "got the number 0";
-    QTest::newRow("bad mode") << "memory_mode" << 1 << "expected \"sram_only\", \"shared_sram\" or \"dedicated_sram\"";
-    QTest::newRow("negative energy") << "energy_per_mac_j" << 2 << "non-negative energy in joules";
+    QTest::newRow("bad mode") << "memory_mode" << 1
+                              << "expected one of \"sram_only\", \"shared_sram\", \"dedicated_sram\", got \"fast\"";
+    QTest::newRow("negative energy") << "energy_per_mac_j" << 2 << "expected a number of J in [0, 1e-06], got -1";
     QTest::newRow("missing host") << "host_cycles_per_mac" << 0 << "missing parameter";
     QTest::newRow("inconsistent macs") << "macs_per_cycle" << 4 << "expected ublock_width * ublock_height * 8";
+    QTest::newRow("huge energy") << "energy_per_mac_j" << 5 << "expected a number of J in [0, 1e-06], got 1e+308";
+    QTest::newRow("unknown") << "clock_mhz" << 2 << "unknown parameter of the npu model";
     QTest::newRow("bad fallback op") << "fallback_ops" << 1 << "expected operator names";
 }
 
@@ -372,14 +377,17 @@ void TestNpuModel::parseErrors()
     case 4:
         p[name] = num(256);
         break;
+    case 5:
+        p[name] = num(1e308);
+        break;
     }
     ParameterError error;
-    QVERIFY(!psc::npu::parseConfig(p, error));
+    QVERIFY(!psc::targets::npu::parseConfig(p, error));
     QCOMPARE(QString::fromStdString(error.parameter), parameter);
     QVERIFY2(QString::fromStdString(error.message).contains(expected), error.message.c_str());
     // The untouched set parses.
     ParameterError none;
-    QVERIFY(psc::npu::parseConfig(u55x128HighEnd(), none));
+    QVERIFY(psc::targets::npu::parseConfig(u55x128HighEnd(), none));
 }
 
 QTEST_APPLESS_MAIN(TestNpuModel)

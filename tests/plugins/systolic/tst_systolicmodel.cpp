@@ -3,6 +3,8 @@
 
 #include "testnetworks.h"
 
+#include <psc/plugin/parameterreader.h>
+
 #include <QTest>
 
 #include <cmath>
@@ -430,18 +432,18 @@ void TestSystolicModel::storageOptions()
     auto p = array(16, 16, sys::Dataflow::OutputStationary);
 
     // DRAM everywhere (SCALE-Sim): conv 4,096 + 4,736 + 8,192 = 17,024; relu 8,192 + 8,192 = 16,384 -> 33,408.
-    CostEstimate e = sys::SystolicTarget("t", p).estimate(net, {});
+    CostEstimate e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QCOMPARE(e.extra.at("dram_bytes"), 33408.0);
     QVERIFY(e.limits.empty());
     // Activations on chip: network input 4,096 + weights 4,736 + network output 8,192 = 17,024.
     p.activationStorage = sys::Storage::OnChip;
-    e = sys::SystolicTarget("t", p).estimate(net, {});
+    e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QCOMPARE(e.extra.at("dram_bytes"), 17024.0);
     QCOMPARE(e.limits.size(), std::size_t(1));
     QCOMPARE(e.limits[0].name, std::string("activation_sram"));
     QVERIFY(e.limits[0].ok);
     p.ifmapSramBytes = p.ofmapSramBytes = 4096; // 12,288 live > 8,192
-    e = sys::SystolicTarget("t", p).estimate(net, {});
+    e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QVERIFY(!e.feasible());
     QCOMPARE(e.limits[0].value, 12288.0);
     QCOMPARE(e.limits[0].limit, 8192.0);
@@ -450,7 +452,7 @@ void TestSystolicModel::storageOptions()
     p = array(16, 16, sys::Dataflow::OutputStationary);
     p.weightStorage = sys::Storage::OnChip;
     p.filterSramBytes = 4096;
-    e = sys::SystolicTarget("t", p).estimate(net, {});
+    e = sys::SystolicTarget("t", p).estimate(net, psc::plugin::denseInt8Deployment(net));
     QCOMPARE(e.extra.at("dram_bytes"), 33408.0 - 4736.0);
     QCOMPARE(e.limits.size(), std::size_t(1));
     QCOMPARE(e.limits[0].name, std::string("weight_sram"));
@@ -465,7 +467,8 @@ void TestSystolicModel::realNetworks()
         p.ifmapSramBytes = p.filterSramBytes = p.ofmapSramBytes = 32768;
         p.dramBandwidthBytesPerS = 1.6e9;
         p.clockHz = 2e8;
-        const CostEstimate e = sys::SystolicTarget("t", p).estimate(net, {}); // empty: dense int8 defaults
+        const CostEstimate e = sys::SystolicTarget("t", p).estimate(
+            net, psc::plugin::denseInt8Deployment(net)); // empty: dense int8 defaults
         QCOMPARE(e.layers.size(), net.layers.size());
         double cycles = 0.0, energy = 0.0;
         std::int64_t macs = 0;
@@ -500,20 +503,27 @@ void TestSystolicModel::parseErrors_data()
                            << QString(message);
     };
     row("missing clock", "clock_hz", "remove", 0.0, "", "clock_hz", "missing");
-    row("clock as text", "clock_hz", "text", 0.0, "fast", "clock_hz", "expected a positive");
+    row("clock as text", "clock_hz", "text", 0.0, "fast", "clock_hz",
+        "expected a number of Hz in [1000, 1e+10], got the text");
     row("zero rows", "array_rows", "number", 0.0, "", "array_rows", "whole number");
     row("fractional cols", "array_cols", "number", 2.5, "", "array_cols", "whole number");
-    row("negative sram", "ifmap_sram_bytes", "number", -1.0, "", "ifmap_sram_bytes", "positive number of bytes");
-    row("zero bandwidth", "dram_bandwidth_bytes_per_s", "number", 0.0, "", "dram_bandwidth_bytes_per_s", "positive");
-    row("bad dataflow", "dataflow", "text", 0.0, "rs", "dataflow", "\"os\", \"ws\" or \"is\"");
-    row("dataflow as number", "dataflow", "number", 1.0, "", "dataflow", "got a number");
+    row("negative sram", "ifmap_sram_bytes", "number", -1.0, "", "ifmap_sram_bytes",
+        "expected a number of B in [1, 1099511627776], got -1");
+    row("zero bandwidth", "dram_bandwidth_bytes_per_s", "number", 0.0, "", "dram_bandwidth_bytes_per_s",
+        "in [1, 1e+13], got 0");
+    row("bad dataflow", "dataflow", "text", 0.0, "rs", "dataflow",
+        "expected one of \"os\", \"ws\", \"is\", got \"rs\"");
+    row("dataflow as number", "dataflow", "number", 1.0, "", "dataflow", "got the number 1");
     row("missing dataflow", "dataflow", "remove", 0.0, "", "dataflow", "missing");
     row("bad timing", "fold_timing", "text", 0.0, "exact", "fold_timing", "first-order");
-    row("negative energy", "energy_per_mac_j", "number", -1e-12, "", "energy_per_mac_j", "non-negative");
+    row("negative energy", "energy_per_mac_j", "number", -1e-12, "", "energy_per_mac_j", "in [0, 1e-06], got -1e-12");
+    row("huge energy", "energy_per_mac_j", "number", 1e308, "", "energy_per_mac_j", "in [0, 1e-06], got 1e+308");
+    row("huge rows", "array_rows", "number", 1e9, "", "array_rows", "in [1, 4096], got 1e+09");
     row("unknown", "array_rws", "number", 16.0, "", "array_rws", "unknown parameter");
     row("dbb half", "dbb_block_size", "number", 8.0, "", "dbb_max_nonzeros", "both");
-    row("bad storage", "weight_storage", "text", 0.0, "flash", "weight_storage", "\"dram\" or \"on-chip\"");
-    row("zero budget", "latency_budget_s", "number", 0.0, "", "latency_budget_s", "positive");
+    row("bad storage", "weight_storage", "text", 0.0, "flash", "weight_storage",
+        "expected one of \"dram\", \"on-chip\"");
+    row("zero budget", "latency_budget_s", "number", 0.0, "", "latency_budget_s", "in [1e-09, 1e+06], got 0");
 }
 
 void TestSystolicModel::parseErrors()

@@ -9,6 +9,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPluginLoader>
+#include <psc/plugin/parameterreader.h>
+
 #include <QTest>
 
 #include <set>
@@ -188,7 +190,7 @@ void TestSystolicTargetFiles::figuresOnRealNetworks()
             const auto target =
                 factory.create(id, flatten(f.json.value(QStringLiteral("parameters")).toObject()), error);
             QVERIFY(target);
-            const CostEstimate e = target->estimate(net, {});
+            const CostEstimate e = target->estimate(net, psc::plugin::denseInt8Deployment(net));
             QVERIFY(e.latencyS > 0.0 && e.energyJ > 0.0);
             QVERIFY(e.utilization > 0.0 && e.utilization <= 1.0);
             // Achieved ops/s can never beat the peak.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/compress/weightencoding.h"
 #include "psc/net/network.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,13 @@ struct LayerAnalysis
     std::int64_t weightBytes = 0;
     /// The same layer dense: ceil(weights * weightBits / 8) + 4 per bias (the size before pruning).
     std::int64_t denseWeightBytes = 0;
+    /// Weights without biases: both factors of low_rank / kronecker; 0 for layers without weights and batch_norm.
+    std::int64_t weights = 0;
     std::int64_t nonZeroWeights = 0; ///< weights the layer's sparsity keeps (all of them when dense)
+    /// conv2d, depthwise_conv2d, dense: the weight tensor as sparsity and encodings see it (weightTensorShape());
+    /// empty for every other layer (low_rank and kronecker keep two dense factors).
+    std::optional<WeightShape> weightShape;
+    WeightEncoding encoding = WeightEncoding::Dense; ///< how the deployed weights are stored
     int activationBits = 8;
     std::int64_t activationBytes = 0; ///< the output tensor: ceil(elements * activationBits / 8)
     bool foldedIntoProducer = false;  ///< batch_norm only: folds into the conv/dense before it when deployed
@@ -67,6 +75,15 @@ struct ModelAnalysis
     std::int64_t arenaBytes = 0;
     std::int64_t arenaAlignment = 16;
 };
+
+/**
+ * The weight tensor of a conv2d, depthwise_conv2d or dense layer given its input and output shapes, in the
+ * layout of WeightShape: OIHW for conv2d, [units, input elements, 1, 1] for dense, [channels x multiplier, 1,
+ * kernelH, kernelW] for depthwise_conv2d. nullopt for every other layer type (low_rank and kronecker have two
+ * factors, the rest no weight tensor a sparsity pattern applies to). The one place these shapes are derived;
+ * pure, any thread.
+ */
+std::optional<WeightShape> weightTensorShape(const LayerSpec &layer, const Shape &input, const Shape &output);
 
 /**
  * Validates a description and computes per-layer and total costs. The description may be unresolved

@@ -9,9 +9,6 @@
 
 namespace psc {
 
-/** The value of `metric` in `trial`, if measured. */
-std::optional<double> metricValue(const Trial &trial, const MetricRef &metric);
-
 /**
  * Ranks the Complete trials that have every objective measured: result[i] is the non-domination rank of
  * trials[i] (0 = on the Pareto front), or -1 if the trial takes no part (not Complete, metric missing).

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/study/metrics.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,15 +35,15 @@ struct Metric
 /** A trial as stored in the study database. Times are seconds since the Unix epoch. */
 struct Trial
 {
-    std::int64_t id = 0;         ///< database id, 0 before insertion
-    std::int64_t number = 0;     ///< 0-based order within the study
+    std::int64_t id = 0;     ///< database id, 0 before insertion
+    std::int64_t number = 0; ///< 0-based order within the study
     TrialState state = TrialState::Pending;
-    std::string architectureJson; ///< the decoded network description (JSON text)
-    std::string architectureHash; ///< canonical hash of the architecture
-    std::string parametersJson;   ///< the search-space choices that produced it (JSON object text)
-    std::string recipeJson;       ///< TrainingRecipe::canonicalJson()
-    std::optional<std::int64_t> parentId;    ///< derived trials (compression) point at their parent
-    std::optional<std::int64_t> cachedFrom;  ///< results reused from this trial (same arch + recipe)
+    std::string architectureJson;           ///< the decoded network description (JSON text)
+    std::string architectureHash;           ///< canonical hash of the architecture
+    std::string parametersJson;             ///< the search-space choices that produced it (JSON object text)
+    std::string recipeJson;                 ///< TrainingRecipe::canonicalJson()
+    std::optional<std::int64_t> parentId;   ///< derived trials (compression) point at their parent
+    std::optional<std::int64_t> cachedFrom; ///< results reused from this trial (same arch + recipe)
     std::string error;
     int interruptions = 0; ///< times the process died while this trial was Running (see StudyStore)
     double createdAt = 0.0;
@@ -49,5 +51,14 @@ struct Trial
     double finishedAt = 0.0;
     std::vector<Metric> metrics;
 };
+
+/**
+ * The value of `metric` among `metrics`, if measured: the first entry with the same name and target (a model
+ * metric has an empty target). The one metric lookup of the project: the engine, the CLI and the widgets use
+ * it rather than scanning metric lists themselves. Pure; any thread.
+ */
+std::optional<double> metricValue(const std::vector<Metric> &metrics, const MetricRef &metric);
+/** metricValue(trial.metrics, metric). */
+std::optional<double> metricValue(const Trial &trial, const MetricRef &metric);
 
 } // namespace psc
