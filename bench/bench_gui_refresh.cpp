@@ -124,9 +124,10 @@ int main(int argc, char *argv[])
     BusyMeter meter;
     QElapsedTimer wall;
 
+    // Everything the GUI does runs from the event loop, between two of the meter's stamps.
     meter.start();
     wall.start();
-    window.openStudy(QString::fromStdString(file));
+    QTimer::singleShot(20, &window, [&] { window.openStudy(QString::fromStdString(file)); });
     // Let whatever opening started (on the GUI thread or off it) finish and be shown.
     QEventLoop settle;
     QTimer::singleShot(1500, &settle, &QEventLoop::quit);
@@ -151,7 +152,7 @@ int main(int argc, char *argv[])
             });
         });
         commit.join();
-        window.controller()->refresh();
+        QTimer::singleShot(0, &window, [&] { window.controller()->refresh(); });
         QEventLoop loop;
         QTimer::singleShot(400, &loop, &QEventLoop::quit); // the controller's refresh interval during a run
         loop.exec();

@@ -11,6 +11,7 @@
 #include "psc/train/trainer.h"
 #include "psc/train/trainermodule.h"
 #include "psc/study/studysession.h"
+#include "psc/study/metrics.h"
 #include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
@@ -26,14 +27,14 @@ std::string comparedWithParent(const Trial &child, const Trial &parent, const st
     const auto c = metricValue(child, MetricRef{name, {}});
     if (!c)
         return {};
-    std::string text = name + " " + formatMetric(name, *c);
+    std::string text = name + " " + psc::formatMetric(MetricRef{name, {}}, *c);
     if (const auto p = metricValue(parent, MetricRef{name, {}})) {
         char delta[48];
         if (name.find("accuracy") != std::string::npos)
             std::snprintf(delta, sizeof delta, "%+.2f points", 100.0 * (*c - *p));
         else
             std::snprintf(delta, sizeof delta, "%.2fx", *p != 0.0 ? *c / *p : 0.0);
-        text += " (parent " + formatMetric(name, *p) + ", " + delta + ")";
+        text += " (parent " + psc::formatMetric(MetricRef{name, {}}, *p) + ", " + delta + ")";
     }
     return text;
 }

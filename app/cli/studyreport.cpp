@@ -45,11 +45,6 @@ std::string derivedFrom(const Trial &t)
 
 } // namespace
 
-std::string formatMetric(const std::string &name, double value)
-{
-    return psc::formatMetric(MetricRef{name, {}}, value);
-}
-
 std::string formatTrialLine(const Trial &trial, const StudySpec &spec)
 {
     std::string line = "trial " + std::to_string(trial.number) + " " + std::string(toString(trial.state));

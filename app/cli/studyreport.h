@@ -9,12 +9,6 @@
 
 namespace psc::cli {
 
-/**
- * psc::formatMetric() of the model or standard target metric `name`. Kept for callers that have only a name
- * (studycommands.cpp until its rewrite); new code calls psc::formatMetric(MetricRef, value).
- */
-std::string formatMetric(const std::string &name, double value);
-
 /** One line for a finished trial, e.g. "trial 7 complete: accuracy 88.1%, weight_bytes 21.4 KiB". */
 std::string formatTrialLine(const Trial &trial, const StudySpec &spec);
 

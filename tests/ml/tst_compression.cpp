@@ -77,7 +77,7 @@ class TestCompression : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        ml::TorchTrainer::configureThreads(std::max(1u, std::thread::hardware_concurrency()));
+        ml::TorchTrainer::configureThreads(1); // small networks: one thread, so other tests can run beside this one
         m_data = loadFashionMnist(defaultFashionMnistDir());
     }
 

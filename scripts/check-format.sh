@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Checks that every C++ source and header follows .clang-format (the test suite runs this as style_format).
+# Usage: scripts/check-format.sh [--fix]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+formatter=$(command -v clang-format || command -v clang-format-14 || true)
+[[ -n "$formatter" ]] || { echo "check-format: clang-format is not installed (packaging/install-deps.sh installs it)" >&2; exit 1; }
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    mapfile -t files < <(git ls-files -- '*.cpp' '*.h')
+else
+    mapfile -t files < <(find app engine plugins widgets tests bench -name '*.cpp' -o -name '*.h' | sort)
+fi
+if [[ "${1:-}" == "--fix" ]]; then
+    "$formatter" -i "${files[@]}"
+    exit 0
+fi
+bad=()
+for f in "${files[@]}"; do
+    "$formatter" --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+done
+if [[ ${#bad[@]} -gt 0 ]]; then
+    echo "check-format: ${#bad[@]} of ${#files[@]} files differ from .clang-format (fix: scripts/check-format.sh --fix):" >&2
+    printf '  %s\n' "${bad[@]}" >&2
+    exit 1
+fi
+echo "check-format: ${#files[@]} files follow .clang-format"
