@@ -27,7 +27,8 @@ void TrialTableModel::setStudy(const StudySpec &spec, std::vector<Trial> trials)
     for (int row = 0; row < int(m_trials.size()); ++row)
         m_rowById[m_trials[std::size_t(row)].id] = row;
     m_onFront.assign(m_trials.size(), 0);
-    updateFront();
+    if (!m_externalRanks)
+        updateFront();
     endResetModel();
 }
 
@@ -65,9 +66,25 @@ void TrialTableModel::upsertTrials(const std::vector<Trial> &changed)
         endInsertRows();
     }
     // A new trial can push others off the front (or a finished one join it): those rows change too.
-    const std::vector<int> frontChanged = updateFront();
-    changedRows.insert(changedRows.end(), frontChanged.begin(), frontChanged.end());
+    if (!m_externalRanks) {
+        const std::vector<int> frontChanged = updateFront();
+        changedRows.insert(changedRows.end(), frontChanged.begin(), frontChanged.end());
+    }
     emitRowsChanged(std::move(changedRows));
+}
+
+void TrialTableModel::setStudyRanks(const std::unordered_map<qint64, int> &ranksById)
+{
+    std::vector<int> changed;
+    for (std::size_t i = 0; i < m_trials.size(); ++i) {
+        const auto it = ranksById.find(m_trials[i].id);
+        const char onFront = it != ranksById.end() && it->second == 0 ? 1 : 0;
+        if (m_onFront[i] != onFront) {
+            m_onFront[i] = onFront;
+            changed.push_back(int(i));
+        }
+    }
+    emitRowsChanged(std::move(changed));
 }
 
 std::vector<int> TrialTableModel::updateFront()

@@ -46,6 +46,14 @@ public:
     void clear();
     /** Inserts trials with unknown ids at the end and updates the rows of known ones. */
     void upsertTrials(const std::vector<Trial> &changed);
+    /**
+     * Study ranks come from outside (StudyView ranks off the GUI thread, latest request wins): the model stops
+     * ranking on every change and shows the front that setStudyRanks() gives it. Off by default, so a model used
+     * alone ranks for itself.
+     */
+    void setExternalRanks(bool external) { m_externalRanks = external; }
+    /** The study ranks by trial id (0 = on the front); rows whose ★ changes are reported as changed. */
+    void setStudyRanks(const std::unordered_map<qint64, int> &ranksById);
 
     const StudySpec &spec() const { return m_spec; }
     const std::vector<Trial> &trials() const { return m_trials; }
@@ -77,6 +85,7 @@ private:
     std::vector<Trial> m_trials;
     std::vector<char> m_onFront;
     std::unordered_map<qint64, int> m_rowById;
+    bool m_externalRanks = false;
 };
 
 } // namespace psc

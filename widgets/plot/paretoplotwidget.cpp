@@ -130,6 +130,7 @@ void ParetoPlotWidget::setStudy(const StudySpec &spec, std::vector<Trial> trials
 {
     m_spec = spec;
     m_trials = std::move(trials);
+    m_studyRanks.clear();
     m_index.clear();
     for (std::size_t i = 0; i < m_trials.size(); ++i)
         m_index[m_trials[i].id] = i;
@@ -155,8 +156,15 @@ void ParetoPlotWidget::upsertTrials(const std::vector<Trial> &changed)
     rebuild();
 }
 
+void ParetoPlotWidget::setStudyRanks(const std::unordered_map<qint64, int> &ranksById)
+{
+    m_studyRanks = ranksById;
+    rebuild();
+}
+
 void ParetoPlotWidget::clear()
 {
+    m_studyRanks.clear();
     m_spec = {};
     m_trials.clear();
     m_index.clear();
@@ -244,10 +252,21 @@ void ParetoPlotWidget::rebuild()
     std::vector<std::string> targetIds;
     for (const QString &t : targets())
         targetIds.push_back(t.toStdString());
+    // Ranked outside (off the GUI thread): look the ranks up, -1 until they arrive.
+    std::vector<int> studyRanks;
+    if (m_externalRanks) {
+        studyRanks.reserve(m_trials.size());
+        for (const Trial &t : m_trials) {
+            const auto it = m_studyRanks.find(t.id);
+            studyRanks.push_back(it == m_studyRanks.end() ? -1 : it->second);
+        }
+    }
+    const std::vector<int> *ranks = m_externalRanks ? &studyRanks : nullptr;
     ParetoScatter scatter =
         all ? computeTargetScatters(m_spec, m_trials, x, y, targetIds, isLogScale(Qt::Horizontal),
-                                    isLogScale(Qt::Vertical))
-            : computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical));
+                                    isLogScale(Qt::Vertical), ranks)
+            : computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical),
+                                   ranks);
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;

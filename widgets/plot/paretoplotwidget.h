@@ -56,6 +56,10 @@ public:
     /** Adds new trials and replaces changed ones (by id), then redraws. */
     void upsertTrials(const std::vector<Trial> &changed);
     void clear();
+    /** As TrialTableModel::setExternalRanks(): the rings show the ranks setStudyRanks() gives. */
+    void setExternalRanks(bool external) { m_externalRanks = external; }
+    /** The study ranks by trial id (0 = on the study's front, ringed); redraws. */
+    void setStudyRanks(const std::unordered_map<qint64, int> &ranksById);
 
     /** The default axes: x the first minimised objective, y the first maximised one (accuracy). */
     static std::pair<MetricRef, MetricRef> defaultAxes(const StudySpec &spec);
@@ -145,6 +149,8 @@ private:
     StudySpec m_spec;
     std::vector<Trial> m_trials;
     std::unordered_map<qint64, std::size_t> m_index;
+    bool m_externalRanks = false;
+    std::unordered_map<qint64, int> m_studyRanks; ///< by trial id, when ranked outside
     std::vector<ScatterPoint> m_points; ///< values scaled to the axes' display units
     QList<qint64> m_front;
     double m_xFactor = 1.0;

@@ -11,15 +11,16 @@
 namespace psc {
 
 ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
-                                   const MetricRef &y, bool logX, bool logY)
+                                   const MetricRef &y, bool logX, bool logY, const std::vector<int> *studyRanks)
 {
     ParetoScatter out;
     if (x.name.empty() || y.name.empty())
         return out;
     const std::vector<int> ranks2d =
         paretoRanks(trials, {Objective{x, metricDirection(spec, x)}, Objective{y, metricDirection(spec, y)}});
-    const std::vector<int> ranksStudy =
-        spec.objectives.empty() ? std::vector<int>(trials.size(), -1) : paretoRanks(trials, spec.objectives);
+    const std::vector<int> ranksStudy = studyRanks && studyRanks->size() == trials.size() ? *studyRanks
+                                        : spec.objectives.empty() ? std::vector<int>(trials.size(), -1)
+                                                                  : paretoRanks(trials, spec.objectives);
 
     std::vector<const ScatterPoint *> front;
     out.points.reserve(trials.size());
@@ -55,13 +56,14 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
 }
 
 ParetoScatter computeTargetScatters(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
-                                    const MetricRef &y, const std::vector<std::string> &targets, bool logX, bool logY)
+                                    const MetricRef &y, const std::vector<std::string> &targets, bool logX, bool logY,
+                                    const std::vector<int> *studyRanks)
 {
     ParetoScatter out;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const MetricRef tx{x.name, x.target.empty() ? std::string() : targets[i]};
         const MetricRef ty{y.name, y.target.empty() ? std::string() : targets[i]};
-        ParetoScatter one = computeParetoScatter(spec, trials, tx, ty, logX, logY);
+        ParetoScatter one = computeParetoScatter(spec, trials, tx, ty, logX, logY, studyRanks);
         for (ScatterPoint &p : one.points) {
             p.series = int(i);
             out.points.push_back(p);

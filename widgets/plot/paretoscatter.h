@@ -39,10 +39,13 @@ struct ParetoScatter
 /**
  * The points of a Pareto scatter of `trials` over metrics `x` and `y`. The front is the two axes' own,
  * each metric in the study's direction for it (metricDirection()). Pending and running trials are left
- * out, and so are values a log axis cannot show (<= 0). Pure function; any thread.
+ * out, and so are values a log axis cannot show (<= 0). `studyRanks` (aligned with `trials`), if given, are the
+ * study's ranks (paretoRanks() of its objectives, the expensive part) computed elsewhere; else they are computed
+ * here. Pure function; any thread.
  */
 ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
-                                   const MetricRef &y, bool logX = false, bool logY = false);
+                                   const MetricRef &y, bool logX = false, bool logY = false,
+                                   const std::vector<int> *studyRanks = nullptr);
 
 /**
  * The scatter of every target at once: for each of `targets`, computeParetoScatter() with the target
@@ -52,6 +55,6 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
  */
 ParetoScatter computeTargetScatters(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
                                     const MetricRef &y, const std::vector<std::string> &targets, bool logX = false,
-                                    bool logY = false);
+                                    bool logY = false, const std::vector<int> *studyRanks = nullptr);
 
 } // namespace psc

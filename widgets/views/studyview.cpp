@@ -6,12 +6,15 @@
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 
+#include "psc/study/studyfront.h"
+
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSplitter>
 #include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -50,6 +53,9 @@ StudyView::StudyView(QWidget *parent)
 
     m_plot = new ParetoPlotWidget(this);
     m_plot->setObjectName(QStringLiteral("paretoPlot"));
+    // The study's front is ranked once per change, off the GUI thread, for the table and the plot together.
+    m_model->setExternalRanks(true);
+    m_plot->setExternalRanks(true);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("studySplitter"));
@@ -71,10 +77,37 @@ StudyView::~StudyView() = default;
 
 void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
+    m_objectives = spec.objectives;
     m_plot->setStudy(spec, trials);
     m_model->setStudy(spec, std::move(trials));
     fitColumns();
     selectTrial(-1);
+    requestRanks();
+}
+
+void StudyView::requestRanks()
+{
+    const quint64 generation = ++m_rankGeneration;
+    // Gathering the objective values is cheap (a few numbers per trial); the sort runs on a pool thread.
+    const std::vector<Trial> &trials = m_model->trials();
+    ObjectivePoints points = objectivePoints(trials, m_objectives);
+    std::vector<qint64> ids;
+    ids.reserve(trials.size());
+    for (const Trial &t : trials)
+        ids.push_back(t.id);
+    QtConcurrent::run([points = std::move(points), ids = std::move(ids)] {
+        const std::vector<int> ranks = rankObjectivePoints(points);
+        std::unordered_map<qint64, int> byId;
+        byId.reserve(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            byId.emplace(ids[i], ranks[i]);
+        return byId;
+    }).then(this, [this, generation](std::unordered_map<qint64, int> byId) {
+        if (generation != m_rankGeneration)
+            return; // a newer request is on its way
+        m_model->setStudyRanks(byId);
+        m_plot->setStudyRanks(byId);
+    });
 }
 
 void StudyView::fitColumns()
@@ -102,6 +135,7 @@ void StudyView::upsertTrials(const std::vector<Trial> &changed)
         return;
     m_model->upsertTrials(changed);
     m_plot->upsertTrials(changed);
+    requestRanks();
 }
 
 void StudyView::clear()

@@ -7,20 +7,19 @@
 
 namespace psc {
 
-std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector<Objective> &objectives)
+ObjectivePoints objectivePoints(const std::vector<Trial> &trials, const std::vector<Objective> &objectives)
 {
-    std::vector<int> ranks(trials.size(), -1);
-    if (objectives.empty())
-        return ranks;
-    std::vector<Direction> directions;
+    ObjectivePoints p;
+    p.trials = trials.size();
     for (const Objective &o : objectives)
-        directions.push_back(o.direction);
-    std::vector<double> points;
-    std::vector<std::size_t> members;
+        p.directions.push_back(o.direction);
+    if (objectives.empty())
+        return p;
+    std::vector<double> row;
     for (std::size_t i = 0; i < trials.size(); ++i) {
         if (trials[i].state != TrialState::Complete)
             continue;
-        std::vector<double> row;
+        row.clear();
         for (const Objective &o : objectives) {
             const auto v = metricValue(trials[i], o.metric);
             if (!v || std::isnan(*v))
@@ -29,15 +28,26 @@ std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector
         }
         if (row.size() != objectives.size())
             continue;
-        points.insert(points.end(), row.begin(), row.end());
-        members.push_back(i);
+        p.values.insert(p.values.end(), row.begin(), row.end());
+        p.members.push_back(i);
     }
-    if (members.empty())
+    return p;
+}
+
+std::vector<int> rankObjectivePoints(const ObjectivePoints &points)
+{
+    std::vector<int> ranks(points.trials, -1);
+    if (points.members.empty() || points.directions.empty())
         return ranks;
-    const auto r = nondominatedRanks(points, directions);
-    for (std::size_t k = 0; k < members.size(); ++k)
-        ranks[members[k]] = int(r[k]);
+    const auto r = nondominatedRanks(points.values, points.directions);
+    for (std::size_t k = 0; k < points.members.size(); ++k)
+        ranks[points.members[k]] = int(r[k]);
     return ranks;
+}
+
+std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector<Objective> &objectives)
+{
+    return rankObjectivePoints(objectivePoints(trials, objectives));
 }
 
 } // namespace psc

@@ -16,4 +16,21 @@ namespace psc {
  */
 std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector<Objective> &objectives);
 
+/**
+ * What paretoRanks() ranks, gathered from the trials: a copy of a few numbers per trial, so the ranking itself (the
+ * expensive part: a non-dominated sort) can run on another thread while the trials change (the GUI's live view).
+ */
+struct ObjectivePoints
+{
+    std::vector<double> values;          ///< row-major, one row of objective values per member
+    std::vector<std::size_t> members;    ///< the trial index of each row
+    std::vector<Direction> directions;   ///< one per objective
+    std::size_t trials = 0;              ///< how many trials were looked at (the size of the ranks)
+};
+
+/** Gathers the objective values of the ranked trials (Complete, every objective measured). Cheap; any thread. */
+ObjectivePoints objectivePoints(const std::vector<Trial> &trials, const std::vector<Objective> &objectives);
+/** paretoRanks() of the gathered points: result[i] for trial index i. Pure; any thread. */
+std::vector<int> rankObjectivePoints(const ObjectivePoints &points);
+
 } // namespace psc
