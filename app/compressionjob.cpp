@@ -5,9 +5,9 @@
 
 #include "psc/compress/compressvariant.h"
 #include "psc/jobs/jobcontext.h"
+#include "psc/study/studysession.h"
 #include "psc/train/trainer.h"
 #include "psc/train/trainermodule.h"
-#include "psc/study/studysession.h"
 
 #include <QStringList>
 
@@ -106,10 +106,11 @@ void CompressionJob::run(JobContext &ctx)
     // The status bar shows one line: say which trial the "child 2/3 (int4): fine-tuning" belongs to.
     const std::string prefix = "compressing trial " + std::to_string(m_parentNumber) + ": ";
     JobContext labelled(&ctx, [&ctx, &prefix](double f, const std::string &text) { ctx.progress(f, prefix + text); });
-    m_outcome->summary = session->compress(*trainer, m_parentNumber, m_config, labelled, [this](const CompressedChild &c) {
-        if (m_childFinished)
-            m_childFinished(c);
-    });
+    m_outcome->summary =
+        session->compress(*trainer, m_parentNumber, m_config, labelled, [this](const CompressedChild &c) {
+            if (m_childFinished)
+                m_childFinished(c);
+        });
     if (m_outcome->summary->cancelled)
         throw JobCancelled();
 }

@@ -3,11 +3,11 @@
 
 #include "trainingthreads.h"
 
+#include "psc/core/error.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/study/studysession.h"
-#include "psc/targets/targetlibrary.h"
-#include "psc/core/error.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/targetlibrary.h"
 
 #include <QFileInfo>
 #include <QPointer>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "studyjob.h"
 
+#include "psc/study/studysession.h"
 #include "psc/train/trainer.h"
 #include "psc/train/trainermodule.h"
-#include "psc/study/studysession.h"
 
 #include <QFileInfo>
 #include <QThreadPool>

@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <vector>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 int main(int argc, char **argv)
 {

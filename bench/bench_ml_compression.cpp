@@ -101,8 +101,12 @@ public:
                 return F::conv2d(padded, m_weights.at(l.name), options);
             };
             switch (l.type) {
-            case psc::LayerType::Conv2d: y = conv(1); break;
-            case psc::LayerType::DepthwiseConv2d: y = conv(x.size(1)); break;
+            case psc::LayerType::Conv2d:
+                y = conv(1);
+                break;
+            case psc::LayerType::DepthwiseConv2d:
+                y = conv(x.size(1));
+                break;
             case psc::LayerType::Dense:
                 y = F::linear(x.flatten(1), m_weights.at(l.name),
                               m_biases.count(l.name) ? m_biases.at(l.name) : torch::Tensor());
@@ -112,10 +116,17 @@ public:
                 for (std::size_t k = 1; k < l.inputs.size(); ++k)
                     y = y + out.at(l.inputs[k]);
                 break;
-            case psc::LayerType::GlobalAvgPool: y = x.mean({2, 3}, true); break;
-            case psc::LayerType::Flatten: y = x.flatten(1); break;
-            case psc::LayerType::Relu: y = torch::relu(x); break;
-            default: throw std::runtime_error("bench: layer type not supported: " + std::string(toString(l.type)));
+            case psc::LayerType::GlobalAvgPool:
+                y = x.mean({2, 3}, true);
+                break;
+            case psc::LayerType::Flatten:
+                y = x.flatten(1);
+                break;
+            case psc::LayerType::Relu:
+                y = torch::relu(x);
+                break;
+            default:
+                throw std::runtime_error("bench: layer type not supported: " + std::string(toString(l.type)));
             }
             if (l.activation == psc::Activation::Relu)
                 y = torch::relu(y);
@@ -193,7 +204,8 @@ int main()
     }
     std::printf("QAT cost, network bench-ds-cnn (%d layers before lowering), %d images per epoch, %d torch threads\n",
                 int(psc::parseNetworkJson(kNetwork, "bench network").layers.size()), samples, cores);
-    std::printf("  float epoch %.2f s (best of 3 runs), QAT epoch (batch norms folded, fake-quantised weights and activations) %.2f s, "
+    std::printf("  float epoch %.2f s (best of 3 runs), QAT epoch (batch norms folded, fake-quantised weights and "
+                "activations) %.2f s, "
                 "QAT/float = %.2f\n",
                 floatEpoch, qatEpoch, qatEpoch / floatEpoch);
 

@@ -51,8 +51,12 @@ psc::NetworkDescription benchNetwork()
     dense.name = "fc";
     dense.inputs = {"flat"};
     dense.outChannels = 10;
-    n.layers = {conv("conv1", "input", 16), pool("pool1", "conv1"), conv("conv2", "pool1", 32),
-                pool("pool2", "conv2"), flat, dense};
+    n.layers = {conv("conv1", "input", 16),
+                pool("pool1", "conv1"),
+                conv("conv2", "pool1", 32),
+                pool("pool2", "conv2"),
+                flat,
+                dense};
     return n;
 }
 
@@ -65,10 +69,10 @@ double bareLoop(const psc::Dataset &data, int samples, int batch)
                               torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)),
                               torch::nn::Functional(torch::relu), torch::nn::MaxPool2d(2), torch::nn::Flatten(),
                               torch::nn::Linear(32 * 7 * 7, 10));
-    auto x = torch::from_blob(const_cast<uint8_t *>(data.train.pixels.data()), {data.train.count, 1, 28, 28},
-                              torch::kUInt8)
-                 .to(torch::kFloat32)
-                 .div_(255.0);
+    auto x =
+        torch::from_blob(const_cast<uint8_t *>(data.train.pixels.data()), {data.train.count, 1, 28, 28}, torch::kUInt8)
+            .to(torch::kFloat32)
+            .div_(255.0);
     auto y = torch::from_blob(const_cast<uint8_t *>(data.train.labels.data()), {data.train.count}, torch::kUInt8)
                  .to(torch::kInt64);
     // Written as a performance-aware user would: channels-last weights and activations (oneDNN fast paths).

@@ -9,8 +9,8 @@
 #include <QProcess>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -79,8 +79,8 @@ int main(int argc, char *argv[])
         {"--version", {QStringLiteral("--version")}},
         {"targets", {QStringLiteral("targets")}},
         {"analyze ds-cnn", {QStringLiteral("analyze"), net}},
-        {"cost ds-cnn on stm32f746zg", {QStringLiteral("cost"), net, QStringLiteral("--target"),
-                                        QStringLiteral("stm32f746zg")}},
+        {"cost ds-cnn on stm32f746zg",
+         {QStringLiteral("cost"), net, QStringLiteral("--target"), QStringLiteral("stm32f746zg")}},
     };
     std::printf("paretoscope start-up, %d runs per command (%s)\n\n", runs, qPrintable(exe));
     std::printf("%-30s %10s %10s %8s\n", "command", "median s", "worst s", "torch");

@@ -84,7 +84,7 @@ SignalCanceller::SignalCanceller(JobContext &ctx, std::string howToContinue)
     sigemptyset(&m_set);
     sigaddset(&m_set, SIGINT);
     sigaddset(&m_set, SIGTERM);
-    sigaddset(&m_set, SIGHUP); // a closed terminal stops as cleanly as Ctrl-C
+    sigaddset(&m_set, SIGHUP);  // a closed terminal stops as cleanly as Ctrl-C
     sigaddset(&m_set, SIGUSR1); // used only to wake the watcher on exit
     pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
     m_watcher = std::thread([this, &ctx, how = std::move(howToContinue)] {

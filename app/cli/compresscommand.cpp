@@ -8,13 +8,13 @@
 #include "psc/compress/compressionconfig.h"
 #include "psc/core/error.h"
 #include "psc/jobs/jobcontext.h"
-#include "psc/train/trainer.h"
-#include "psc/train/trainermodule.h"
-#include "psc/study/studysession.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyfront.h"
+#include "psc/study/studysession.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
+#include "psc/train/trainer.h"
+#include "psc/train/trainermodule.h"
 
 #include <optional>
 

@@ -8,11 +8,11 @@
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobmanager.h"
-#include "psc/train/trainer.h"
-#include "psc/train/trainermodule.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
+#include "psc/train/trainer.h"
+#include "psc/train/trainermodule.h"
 
 #include <filesystem>
 
@@ -28,7 +28,8 @@ struct RunArgs
 void addRunOptions(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("trials"),
-                      QStringLiteral("Trial budget (total finished trials), overriding the spec's."), QStringLiteral("N")});
+                      QStringLiteral("Trial budget (total finished trials), overriding the spec's."),
+                      QStringLiteral("N")});
     parser.addOption({QStringLiteral("parallel"),
                       QStringLiteral("Trainings at once (default: one per core; each uses cores/N torch threads)."),
                       QStringLiteral("N")});
@@ -41,7 +42,8 @@ RunArgs runArgs(const QCommandLineParser &parser)
         bool ok = false;
         const int v = parser.value(name).toInt(&ok);
         if (!ok || v < 1)
-            throw UsageError{QStringLiteral("--%1 expects a positive integer, got \"%2\"").arg(name, parser.value(name))};
+            throw UsageError{
+                QStringLiteral("--%1 expects a positive integer, got \"%2\"").arg(name, parser.value(name))};
         return v;
     };
     if (parser.isSet(QStringLiteral("trials")))
@@ -93,8 +95,8 @@ int runStudyCommand(const QStringList &args)
         "candidates, trains them on the task and records every trial. Ctrl-C stops cleanly; 'paretoscope "
         "resume FILE' continues."));
     parser.addPositionalArgument(QStringLiteral("STUDY.json"), QStringLiteral("Study spec file."));
-    parser.addOption({QStringLiteral("db"), QStringLiteral("Study file to create (must not exist)."),
-                      QStringLiteral("FILE")});
+    parser.addOption(
+        {QStringLiteral("db"), QStringLiteral("Study file to create (must not exist)."), QStringLiteral("FILE")});
     addRunOptions(parser);
     if (!parseArgs(parser, QStringLiteral("run"), args, 1))
         return Success;
@@ -116,9 +118,9 @@ int runStudyCommand(const QStringList &args)
 int resumeCommand(const QStringList &args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Continues a study file to its budget. Trials that were in flight when the previous run stopped "
-        "(even by kill -9) are trained again; finished ones are kept."));
+    parser.setApplicationDescription(
+        QStringLiteral("Continues a study file to its budget. Trials that were in flight when the previous run stopped "
+                       "(even by kill -9) are trained again; finished ones are kept."));
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
     addRunOptions(parser);
     if (!parseArgs(parser, QStringLiteral("resume"), args, 1))

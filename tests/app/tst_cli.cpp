@@ -58,22 +58,22 @@ QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, boo
     spaceFile.open(QIODevice::ReadOnly);
     QJsonObject space = QJsonDocument::fromJson(spaceFile.readAll()).object();
     if (fixed) {
-        space["stem"] = QJsonObject{{"out_channels", QJsonArray{8}}, {"kernel", QJsonArray{3}}, {"stride", QJsonArray{2}}};
+        space["stem"] =
+            QJsonObject{{"out_channels", QJsonArray{8}}, {"kernel", QJsonArray{3}}, {"stride", QJsonArray{2}}};
         space["blocks"] = QJsonObject{{"count", QJsonArray{1}},         {"type", QJsonArray{"separable"}},
                                       {"out_channels", QJsonArray{16}}, {"kernel", QJsonArray{3}},
                                       {"stride", QJsonArray{2}},        {"expansion", QJsonArray{1}},
                                       {"residual", QJsonArray{false}}};
         space["head"] = QJsonObject{{"dense_units", QJsonArray{0}}};
     }
-    QJsonObject spec{
-        {"name", name},
-        {"search_space", space},
-        {"objectives", QJsonArray{QJsonObject{{"metric", "accuracy"}, {"direction", "max"}},
-                                  QJsonObject{{"metric", "weight_bytes"}, {"direction", "min"}}}},
-        {"constraints", QJsonArray{"weight_bytes <= 32KiB"}},
-        {"budget", QJsonObject{{"trials", trials}}},
-        {"training", QJsonObject{{"epochs", 1}, {"train_subset", trainSubset}, {"test_subset", 300}}},
-        {"seed", 7}};
+    QJsonObject spec{{"name", name},
+                     {"search_space", space},
+                     {"objectives", QJsonArray{QJsonObject{{"metric", "accuracy"}, {"direction", "max"}},
+                                               QJsonObject{{"metric", "weight_bytes"}, {"direction", "min"}}}},
+                     {"constraints", QJsonArray{"weight_bytes <= 32KiB"}},
+                     {"budget", QJsonObject{{"trials", trials}}},
+                     {"training", QJsonObject{{"epochs", 1}, {"train_subset", trainSubset}, {"test_subset", 300}}},
+                     {"seed", 7}};
     const QString path = dir.filePath(name + ".json");
     QFile f(path);
     f.open(QIODevice::WriteOnly);
@@ -131,7 +131,7 @@ private Q_SLOTS:
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.contains("Usage:"), cmd);
         }
-        QCOMPARE(runApp({"analyze"}).exitCode, 2);               // missing argument
+        QCOMPARE(runApp({"analyze"}).exitCode, 2);                  // missing argument
         QCOMPARE(runApp({"show", "--bogus", "x.psc"}).exitCode, 2); // unknown option
         const Result noDb = runApp({"run", "spec.json"});
         QCOMPARE(noDb.exitCode, 2);

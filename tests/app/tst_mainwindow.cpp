@@ -22,6 +22,7 @@
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 
+#include "linearmodel.h"
 #include <QAction>
 #include <QApplication>
 #include <QDir>
@@ -40,7 +41,6 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
-#include "linearmodel.h"
 
 #include <QTest>
 
@@ -298,7 +298,8 @@ private Q_SLOTS:
         // (The example's channel-pruning variants refuse a parent the search made sparse; the dialog says which.)
         QVERIFY2(dialog->errorText().isEmpty() || dialog->errorText().contains(QStringLiteral("/variants/3")),
                  qPrintable(dialog->errorText()));
-        QCOMPARE(dialog->variantTable()->rowCount(), 6); // int4, prune-75, dbb-2of8, channels-25, stem-channels-50-int4, low-rank-50
+        QCOMPARE(dialog->variantTable()->rowCount(),
+                 6); // int4, prune-75, dbb-2of8, channels-25, stem-channels-50-int4, low-rank-50
         QCOMPARE(dialog->variantTable()->item(1, 0)->text(), QStringLiteral("prune-75"));
         QCOMPARE(dialog->variantTable()->item(1, 1)->text(), QStringLiteral("75 % unstructured sparsity"));
         QVERIFY2(dialog->fineTuneText().startsWith(QStringLiteral("1 epoch, 1 QAT epoch, learning rate 0.001")),

@@ -46,8 +46,8 @@ private Q_SLOTS:
         QVERIFY(!mapped("libtorch")); // the application library does not link it
         std::fflush(stdout);
         QCOMPARE(cli::runCommand({QStringLiteral("targets")}), 0);
-        QCOMPARE(cli::runCommand({QStringLiteral("analyze"),
-                                  QStringLiteral(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json")}),
+        QCOMPARE(cli::runCommand(
+                     {QStringLiteral("analyze"), QStringLiteral(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json")}),
                  0);
         QVERIFY(!trainermodule::isLoaded());
         QVERIFY(!mapped("libtorch"));

@@ -216,7 +216,7 @@ private Q_SLOTS:
         const TrainedModel p = pruneChannels(m, {{"c1", 0.25}});
         for (const char *name : {"c1", "c2b", "c3"})
             QCOMPARE(p.parameters.at(name).weight.shape[0], 6);
-        QCOMPARE(p.parameters.at("c3").weight.shape[1], 6); // c3 reads c1
+        QCOMPARE(p.parameters.at("c3").weight.shape[1], 6);  // c3 reads c1
         QCOMPARE(p.parameters.at("c2b").weight.shape[1], 8); // c2b reads c2, which is not in the group
         QCOMPARE(p.parameters.at("fc").weight.shape, (std::vector<int>{5, 6}));
         // Row 6 of c1 survives at position 4 (rows 0 and 2 removed).
@@ -227,7 +227,8 @@ private Q_SLOTS:
 
     void prunableLayers()
     {
-        QCOMPARE(channelPrunableLayers(parseNetworkJson(kChainNet, "chain")), (std::vector<std::string>{"conv1", "fc1"}));
+        QCOMPARE(channelPrunableLayers(parseNetworkJson(kChainNet, "chain")),
+                 (std::vector<std::string>{"conv1", "fc1"}));
         QCOMPARE(channelPrunableLayers(parseNetworkJson(kResidualNet, "residual")),
                  (std::vector<std::string>{"c1", "c2", "c2b", "c3"}));
         QCOMPARE(channelPrunableLayers(parseNetworkJson(kInputResidualNet, "inres")), (std::vector<std::string>{"c2"}));
@@ -255,8 +256,7 @@ private Q_SLOTS:
         std::string e = errorOf([&] { pruneChannels(chain, {{"conv9", 0.5}}); });
         QVERIFY2(contains(e, "no layer \"conv9\""), e.c_str());
         e = errorOf([&] { pruneChannels(chain, {{"dw", 0.5}}); });
-        QVERIFY2(contains(e, "layer \"dw\": applies to conv2d and dense layers, not depthwise_conv2d"),
-                 e.c_str());
+        QVERIFY2(contains(e, "layer \"dw\": applies to conv2d and dense layers, not depthwise_conv2d"), e.c_str());
         e = errorOf([&] { pruneChannels(chain, {{"fc2", 0.5}}); });
         QVERIFY2(contains(e, "network's outputs"), e.c_str());
         e = errorOf([&] { pruneChannels(chain, {{"conv1", 1.0}}); });

@@ -259,9 +259,12 @@ private Q_SLOTS:
         // Sparsity does not apply to factors.
         const std::string e = errorOf([&] {
             applyCompressionVariant(
-                lowRank, variant(R"({"name": "p", "sparsity": {"pattern": "unstructured", "fraction": 0.5}, "layers": ["hidden"]})"));
+                lowRank,
+                variant(
+                    R"({"name": "p", "sparsity": {"pattern": "unstructured", "fraction": 0.5}, "layers": ["hidden"]})"));
         });
-        QVERIFY2(e.find(R"(layer "hidden" is a low_rank layer, whose factors stay dense)") != std::string::npos, e.c_str());
+        QVERIFY2(e.find(R"(layer "hidden" is a low_rank layer, whose factors stay dense)") != std::string::npos,
+                 e.c_str());
     }
 
     void layerNamesAreCheckedAgainstTheParent()

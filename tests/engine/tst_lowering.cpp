@@ -46,7 +46,8 @@ private Q_SLOTS:
               {"type": "batch_norm", "name": "bn"},
               {"type": "flatten", "name": "flat"},
               {"type": "dense", "name": "fc", "units": 3},
-              {"type": "relu", "name": "out"}]})", "res.json");
+              {"type": "relu", "name": "out"}]})",
+                                          "res.json");
         std::map<std::string, std::string> renamed;
         const auto low = lowerForDeployment(net, &renamed);
         QCOMPARE(int(low.layers.size()), 6); // only the final relu fuses into fc
@@ -65,7 +66,8 @@ private Q_SLOTS:
             "layers": [
               {"type": "conv2d", "name": "c", "out_channels": 2, "kernel": 1, "activation": "relu"},
               {"type": "batch_norm", "name": "bn"},
-              {"type": "global_avg_pool", "name": "p"}]})", "n.json");
+              {"type": "global_avg_pool", "name": "p"}]})",
+                                          "n.json");
         const auto low = lowerForDeployment(net);
         QCOMPARE(int(low.layers.size()), 3);
     }
@@ -79,7 +81,8 @@ private Q_SLOTS:
               {"type": "batch_norm", "name": "bn"},
               {"type": "relu6", "name": "r1"},
               {"type": "kronecker", "name": "kr", "out_channels": 6, "factors": [[3, 2], [2, 2]]},
-              {"type": "relu", "name": "r2"}]})", "f.json");
+              {"type": "relu", "name": "r2"}]})",
+                                          "f.json");
         std::map<std::string, std::string> renamed;
         const auto low = lowerForDeployment(net, &renamed);
         QCOMPARE(int(low.layers.size()), 2);

@@ -37,8 +37,8 @@ private Q_SLOTS:
         const QString targetIid = QStringLiteral(PSC_TARGET_FACTORY_IID);
         const QJsonObject ok{{"id", "x"}, {"kind", "strategy"}, {"apiVersion", 1}};
         QTest::newRow("valid strategy") << strategyIid << ok << QString();
-        QTest::newRow("valid target") << targetIid
-                                      << QJsonObject{{"id", "mcu"}, {"kind", "target"}, {"apiVersion", 1}} << QString();
+        QTest::newRow("valid target") << targetIid << QJsonObject{{"id", "mcu"}, {"kind", "target"}, {"apiVersion", 1}}
+                                      << QString();
         QJsonObject v2 = ok;
         v2["apiVersion"] = 2;
         QTest::newRow("newer api") << strategyIid << v2 << QStringLiteral("apiVersion 2 is not supported");

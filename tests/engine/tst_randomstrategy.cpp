@@ -83,9 +83,9 @@ private Q_SLOTS:
     void badStatesAndSpacesAreRefused()
     {
         auto s = make({3}, 1);
-        for (const std::string &bad : {std::string("[[["), std::string(R"({"strategy": "nsga2", "seed": "1", "asked": "0"})"),
-                                       std::string(R"({"strategy": "random", "seed": "x", "asked": "0"})"),
-                                       std::string(100000, 'x')}) {
+        for (const std::string &bad :
+             {std::string("[[["), std::string(R"({"strategy": "nsga2", "seed": "1", "asked": "0"})"),
+              std::string(R"({"strategy": "random", "seed": "x", "asked": "0"})"), std::string(100000, 'x')}) {
             try {
                 s->loadState(bad);
                 QFAIL("expected std::invalid_argument");

@@ -461,8 +461,7 @@ void TestSearchSpace::sparsityAndBitsReachTheCandidate()
     QVERIFY(dense.weightSparsity.empty());
     QCOMPARE(sparse.weightSparsity, (std::map<std::string, double>{{"block1_dw", 0.5}, {"block1_project", 0.5}}));
     // The sparsity reaches the layers (unstructured, the default pattern); the rest is equal.
-    QVERIFY(layer(sparse.network, "block1_project").sparsity ==
-            (SparsitySpec{SparsityPattern::Unstructured, 0.5}));
+    QVERIFY(layer(sparse.network, "block1_project").sparsity == (SparsitySpec{SparsityPattern::Unstructured, 0.5}));
     QVERIFY(!layer(dense.network, "block1_project").sparsity.isSparse());
     NetworkDescription withoutSparsity = sparse.network;
     for (LayerSpec &l : withoutSparsity.layers)
@@ -693,7 +692,8 @@ void TestSearchSpace::factorizationIsSpaceWideExceptTheStem()
     QVERIFY(layer(net, "block1_project").type == LayerType::LowRank);
     QVERIFY(layer(net, "dense").type == LayerType::LowRank);
     // The default is no factorisation, written out in the canonical form.
-    const auto j = nlohmann::json::parse(SearchSpace::fromJson(fixedSpace(R"({"count": 1, "out_channels": 6})")).toJson());
+    const auto j =
+        nlohmann::json::parse(SearchSpace::fromJson(fixedSpace(R"({"count": 1, "out_channels": 6})")).toJson());
     QVERIFY(j["factorization"] == nlohmann::json::array({"none"}));
     QVERIFY(!j["blocks"].contains("factorization"));
 }
@@ -718,7 +718,8 @@ void TestSearchSpace::badFactorizations_data()
         "/factorization/0: expected \"none\", \"kronecker\" or {\"low_rank\": fraction}, got 0.5");
     row("duplicate", blocks, R"(, "factorization": ["kronecker", "kronecker"])",
         "/factorization/1: duplicate choice \"kronecker\" (each choice may appear once)");
-    QTest::newRow("stem") << QString::fromStdString(fixedSpace(blocks, "", R"({"out_channels": 4, "factorization": "none"})"))
+    QTest::newRow("stem") << QString::fromStdString(
+                                 fixedSpace(blocks, "", R"({"out_channels": 4, "factorization": "none"})"))
                           << QString("/stem/factorization: unknown key \"factorization\"");
 }
 

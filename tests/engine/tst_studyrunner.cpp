@@ -75,6 +75,19 @@ private:
     std::mutex m_mutex;
 };
 
+/** Cancels the study from inside each training, as a user's click would. */
+class CancellingTrainer : public ScriptedTrainer
+{
+public:
+    JobContext *study = nullptr;
+    TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
+                      JobContext &ctx) override
+    {
+        study->cancel();
+        return ScriptedTrainer::train(n, r, d, s, ctx);
+    }
+};
+
 std::string trialLine(const Trial &t)
 {
     return std::to_string(t.number) + " " + std::string(toString(t.state)) + " " + t.parametersJson;
@@ -134,7 +147,8 @@ private Q_SLOTS:
         for (const Trial &t : trials) {
             if (t.state == TrialState::Failed) {
                 ++failed;
-                QCOMPARE(QString::fromStdString(t.error), QStringLiteral("training diverged: loss is nan at epoch 1, batch 3"));
+                QCOMPARE(QString::fromStdString(t.error),
+                         QStringLiteral("training diverged: loss is nan at epoch 1, batch 3"));
             } else if (t.state == TrialState::Infeasible) {
                 ++infeasible;
                 QVERIFY2(t.error.find("violates") != std::string::npos, t.error.c_str());
@@ -158,7 +172,8 @@ private Q_SLOTS:
         QCOMPARE(s.infeasible, 5);
         QCOMPARE(trainer.calls.load(), 0);
         for (const Trial &t : store->trials())
-            QVERIFY2(t.error.find("weight_bytes = ") == 0 && t.error.find("violates weight_bytes <= 1") != std::string::npos,
+            QVERIFY2(t.error.find("weight_bytes = ") == 0 &&
+                         t.error.find("violates weight_bytes <= 1") != std::string::npos,
                      t.error.c_str());
     }
 
@@ -228,18 +243,7 @@ private Q_SLOTS:
     void cancelledRunLeavesInFlightTrialsForResume()
     {
         auto store = StudyStore::create(file("cancel.psc"), m_spec.toJson());
-        // A trainer that cancels the study from inside the first training, as a user's click would.
-        class CancellingTrainer : public ScriptedTrainer
-        {
-        public:
-            JobContext *study = nullptr;
-            TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
-                              JobContext &ctx) override
-            {
-                study->cancel();
-                return ScriptedTrainer::train(n, r, d, s, ctx);
-            }
-        } trainer;
+        CancellingTrainer trainer;
         StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get()});
         JobContext ctx;
         trainer.study = &ctx;
@@ -264,17 +268,7 @@ private Q_SLOTS:
     void cleanStopsAreNotInterruptions()
     {
         auto store = StudyStore::create(file("stops.psc"), m_spec.toJson());
-        class CancellingTrainer : public ScriptedTrainer
-        {
-        public:
-            JobContext *study = nullptr;
-            TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
-                              JobContext &ctx) override
-            {
-                study->cancel();
-                return ScriptedTrainer::train(n, r, d, s, ctx);
-            }
-        } trainer;
+        CancellingTrainer trainer;
         std::int64_t first = 0;
         for (int stop = 0; stop < StudyStore::kMaxInterruptions + 1; ++stop) {
             StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get()});
@@ -388,7 +382,7 @@ private Q_SLOTS:
         store->setMeta("strategy_state", "[[[");
         const std::string e = errorOfRun();
         QVERIFY2(e.find(path.string() + ": the study file is damaged: the saved state of strategy \"random\" does "
-                                         "not read back (not a random-strategy state: [[[") == 0,
+                                        "not read back (not a random-strategy state: [[[") == 0,
                  e.c_str());
         QCOMPARE(int(store->trialCounts().total()), 0); // refused before anything ran
     }

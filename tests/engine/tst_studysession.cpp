@@ -74,8 +74,9 @@ private Q_SLOTS:
     {
         StudySpec unknownTarget = m_spec;
         unknownTarget.objectives.push_back({*parseMetricRef("latency_s@no-such-board"), Direction::Minimize});
-        QVERIFY(errorOf([&] { StudySession::create(file("t.psc"), unknownTarget, {}); })
-                    .find("unknown target \"no-such-board\"") != std::string::npos);
+        QVERIFY(errorOf([&] {
+                    StudySession::create(file("t.psc"), unknownTarget, {});
+                }).find("unknown target \"no-such-board\"") != std::string::npos);
         StudySpec unknownStrategy = m_spec;
         unknownStrategy.strategy.id = "annealing";
         const std::string e = errorOf([&] { StudySession::create(file("s.psc"), unknownStrategy, {}); });

@@ -26,15 +26,19 @@ NetworkDescription cnn(int weightBits, const std::string &fcSparsity = {}, const
     const std::string conv = convSparsity.empty() ? "" : R"(, "sparsity": )" + convSparsity;
     const std::string bits = R"(, "weight_bits": )" + std::to_string(weightBits);
     return parseNetworkJson(R"({"name": "bn-cnn", "input": {"channels": 1, "height": 28, "width": 28}, "layers": [
-        {"type": "conv2d", "name": "conv1", "out_channels": 16, "kernel": 3, "stride": 2, "padding": "same", "bias": false)" + bits + R"(},
+        {"type": "conv2d", "name": "conv1", "out_channels": 16, "kernel": 3, "stride": 2, "padding": "same", "bias": false)" +
+                                bits + R"(},
         {"type": "batch_norm", "name": "bn1"},
         {"type": "relu", "name": "relu1"},
-        {"type": "conv2d", "name": "conv2", "out_channels": 32, "kernel": 3, "stride": 2, "padding": "same", "bias": false)" + bits + conv + R"(},
+        {"type": "conv2d", "name": "conv2", "out_channels": 32, "kernel": 3, "stride": 2, "padding": "same", "bias": false)" +
+                                bits + conv + R"(},
         {"type": "batch_norm", "name": "bn2"},
         {"type": "relu", "name": "relu2"},
         {"type": "flatten", "name": "flat"},
-        {"type": "dense", "name": "fc1", "units": 64, "activation": "relu")" + bits + fc + R"(},
-        {"type": "dense", "name": "logits", "units": 10)" + bits + R"(}]})",
+        {"type": "dense", "name": "fc1", "units": 64, "activation": "relu")" +
+                                bits + fc + R"(},
+        {"type": "dense", "name": "logits", "units": 10)" +
+                                bits + R"(}]})",
                             "bn-cnn.json");
 }
 
@@ -120,8 +124,8 @@ private Q_SLOTS:
         const FloatTensor &conv = o.model.parameters.at("conv2").weight;
         std::string why;
         const SparsitySpec dbb{SparsityPattern::Dbb, 0.75, 8, 2};
-        QVERIFY2(satisfiesSparsity(conv.values.data(), WeightShape{conv.shape[0], conv.shape[1], conv.shape[2], conv.shape[3]},
-                                   dbb, &why),
+        QVERIFY2(satisfiesSparsity(conv.values.data(),
+                                   WeightShape{conv.shape[0], conv.shape[1], conv.shape[2], conv.shape[3]}, dbb, &why),
                  why.c_str());
         QVERIFY(o.result.testAccuracy >= 0.75);
         QVERIFY2(std::abs(o.integerAccuracy - o.result.quantizedTestAccuracy) <= 0.005,

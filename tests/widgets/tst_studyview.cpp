@@ -71,7 +71,7 @@ private Q_SLOTS:
         view.setStudy(twoObjectives(), {complete(1, 0.5, 1000)});
         for (int i = 2; i <= 30; ++i)
             view.upsertTrials({complete(i, 0.5 + 0.01 * i, 1000.0 + i)}); // each new one is on the front
-        view.upsertTrials({complete(31, 0.99, 10)});                       // dominates every other
+        view.upsertTrials({complete(31, 0.99, 10)});                      // dominates every other
         QTRY_COMPARE(tableFront(*view.model()), (QList<qint64>{31}));
         QTRY_COMPARE(view.plot()->studyFrontTrialIds(), (QList<qint64>{31}));
     }

@@ -265,8 +265,7 @@ void ParetoPlotWidget::rebuild()
     ParetoScatter scatter =
         all ? computeTargetScatters(m_spec, m_trials, x, y, targetIds, isLogScale(Qt::Horizontal),
                                     isLogScale(Qt::Vertical), ranks)
-            : computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical),
-                                   ranks);
+            : computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), ranks);
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;

@@ -151,7 +151,7 @@ private:
     std::unordered_map<qint64, std::size_t> m_index;
     bool m_externalRanks = false;
     std::unordered_map<qint64, int> m_studyRanks; ///< by trial id, when ranked outside
-    std::vector<ScatterPoint> m_points; ///< values scaled to the axes' display units
+    std::vector<ScatterPoint> m_points;           ///< values scaled to the axes' display units
     QList<qint64> m_front;
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;

@@ -42,7 +42,8 @@ public:
     QString message() const { return m_message; }
 
 private:
-    bool showNetwork(const NetworkDescription &network, const QString &title, const NetworkDescription *parent = nullptr);
+    bool showNetwork(const NetworkDescription &network, const QString &title,
+                     const NetworkDescription *parent = nullptr);
     void showMessage(const QString &text);
     void fitColumns();
 

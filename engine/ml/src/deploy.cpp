@@ -56,9 +56,9 @@ void updateMasks(GraphNet &net, const NetworkDescription &network, double progre
         // from the first pruning step on (their fraction is fixed by the bound).
         const bool gradual = l.sparsity.pattern == SparsityPattern::Unstructured ||
                              l.sparsity.pattern == SparsityPattern::ChannelStructured;
-        const double fraction = gradual ? gradualSparsity(l.sparsity.fraction, std::int64_t(std::llround(progress * 1e6)),
-                                                          0, 1000000)
-                                        : (progress > 0.0 ? l.sparsity.fraction : 0.0);
+        const double fraction =
+            gradual ? gradualSparsity(l.sparsity.fraction, std::int64_t(std::llround(progress * 1e6)), 0, 1000000)
+                    : (progress > 0.0 ? l.sparsity.fraction : 0.0);
         const torch::Tensor logical = w.detach().to(torch::kFloat).contiguous();
         std::vector<std::uint8_t> keep = pruneMask(logical.data_ptr<float>(), shapeOf(w), l.sparsity, fraction);
         torch::Tensor mask = torch::from_blob(keep.data(), logical.sizes(), torch::kUInt8)
@@ -130,8 +130,7 @@ GraphNet foldBatchNorms(GraphNet &net, const NetworkDescription &lowered,
     return low;
 }
 
-TrainedModel exportTrainedModel(GraphNet &lowered, const NetworkDescription &network, double inputMean,
-                                double inputStd)
+TrainedModel exportTrainedModel(GraphNet &lowered, const NetworkDescription &network, double inputMean, double inputStd)
 {
     TrainedModel m;
     m.network = network;

@@ -131,8 +131,8 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
         }
         case LayerType::Dense: {
             const int64_t inFeatures = in.elements();
-            node.linear = register_module(name, torch::nn::Linear(torch::nn::LinearOptions(inFeatures, l.outChannels)
-                                                                      .bias(l.bias)));
+            node.linear = register_module(
+                name, torch::nn::Linear(torch::nn::LinearOptions(inFeatures, l.outChannels).bias(l.bias)));
             heUniform(node.linear->weight, inFeatures);
             if (l.bias)
                 node.linear->bias.zero_();
@@ -251,13 +251,13 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
         case LayerType::DepthwiseConv2d: {
             const torch::Tensor src =
                 n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]})) : x;
-            y = m_quantMode == QuantMode::Off
-                    ? n.conv->forward(src)
-                    : F::conv2d(src, quantizedWeight(n), F::Conv2dFuncOptions()
-                                                             .bias(n.conv->bias)
-                                                             .stride({n.strideH, n.strideW})
-                                                             .padding({n.padH, n.padW})
-                                                             .groups(n.groups));
+            y = m_quantMode == QuantMode::Off ? n.conv->forward(src)
+                                              : F::conv2d(src, quantizedWeight(n),
+                                                          F::Conv2dFuncOptions()
+                                                              .bias(n.conv->bias)
+                                                              .stride({n.strideH, n.strideW})
+                                                              .padding({n.padH, n.padW})
+                                                              .groups(n.groups));
             y = finish(y, n, act);
             break;
         }
@@ -278,10 +278,10 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
             break;
         case LayerType::MaxPool2d: {
             // Padding for max pooling must never win the max: pad with -inf.
-            const torch::Tensor src =
-                n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]})
-                                              .value(-std::numeric_limits<double>::infinity()))
-                              : x;
+            const torch::Tensor src = n.explicitPad
+                                          ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]})
+                                                          .value(-std::numeric_limits<double>::infinity()))
+                                          : x;
             y = F::max_pool2d(src, F::MaxPool2dFuncOptions({n.kernelH, n.kernelW})
                                        .stride({n.strideH, n.strideW})
                                        .padding({n.padH, n.padW}));

@@ -11,8 +11,8 @@
 #include <torch/nn/modules/linear.h>
 
 #include <array>
-#include <string>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace psc::ml {
@@ -39,10 +39,10 @@ struct GraphNode
     LayerType type = LayerType::Relu;
     int64_t groups = 1;
     int weightBits = 8, activationBits = 8;
-    bool boundary = false;   ///< conv/dense/low_rank/kronecker/add: the output has its own quantisation parameters
+    bool boundary = false; ///< conv/dense/low_rank/kronecker/add: the output has its own quantisation parameters
     RangeObserver range;
-    RangeObserver midRange;  ///< low_rank / kronecker: the int8 intermediate ("<layer>:mid")
-    torch::Tensor mask;      ///< 0/1 keep-mask of the weight (undefined if dense)
+    RangeObserver midRange; ///< low_rank / kronecker: the int8 intermediate ("<layer>:mid")
+    torch::Tensor mask;     ///< 0/1 keep-mask of the weight (undefined if dense)
     Activation activation = Activation::None;
     std::vector<int> inputs;      ///< indices of producing nodes; -1 is the network input
     int lastUse = 0;              ///< index of the last node reading this node's output

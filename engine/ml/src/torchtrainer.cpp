@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -39,8 +39,8 @@ struct TensorData
 TensorData toTensors(const Dataset &data)
 {
     auto images = [](const ImageSet &s) {
-        auto t = torch::from_blob(const_cast<std::uint8_t *>(s.pixels.data()),
-                                  {s.count, s.channels, s.height, s.width}, torch::kUInt8);
+        auto t = torch::from_blob(const_cast<std::uint8_t *>(s.pixels.data()), {s.count, s.channels, s.height, s.width},
+                                  torch::kUInt8);
         return t.to(torch::kFloat32).div_(255.0);
     };
     auto labels = [](const ImageSet &s) {

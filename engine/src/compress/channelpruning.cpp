@@ -44,8 +44,7 @@ std::string layerText(const std::string &name)
 }
 
 /** Keeps rows `keep(i)` of dimension 0 of a row-major tensor. */
-template<typename Keep>
-void keepRows(FloatTensor &t, Keep keep)
+template <typename Keep> void keepRows(FloatTensor &t, Keep keep)
 {
     if (t.shape.empty())
         return;
@@ -64,8 +63,7 @@ void keepRows(FloatTensor &t, Keep keep)
 }
 
 /** Keeps indices `keep(i)` of dimension 1 of a row-major tensor (the input channels of OIHW or [out, in]). */
-template<typename Keep>
-void keepColumns(FloatTensor &t, Keep keep)
+template <typename Keep> void keepColumns(FloatTensor &t, Keep keep)
 {
     const std::int64_t rows = t.shape[0];
     const std::int64_t cols = t.shape[1];
@@ -177,8 +175,7 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
         const LayerSpec &l = layers[std::size_t(i)];
         const std::string where = layerText(name);
         if (!prunable(l.type))
-            throw InputError(where + "applies to conv2d and dense layers, not " +
-                             std::string(toString(l.type)));
+            throw InputError(where + "applies to conv2d and dense layers, not " + std::string(toString(l.type)));
         if (!(fraction >= 0.0 && fraction < 1.0))
             throw InputError(where + "fraction must be in [0, 1), got " + std::to_string(fraction));
         const int root = findRoot(a.spaces, a.layouts[std::size_t(i)].space);
@@ -201,13 +198,14 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
         std::vector<double> l1(std::size_t(channels), 0.0);
         for (int p : members) {
             if (p == kNetworkInput)
-                throw InputError("channel pruning: the channels of layer \"" + layers[std::size_t(members.back())].name +
+                throw InputError("channel pruning: the channels of layer \"" +
+                                 layers[std::size_t(members.back())].name +
                                  "\" are added to the network input (a residual connection) and cannot be pruned");
             const LayerSpec &l = layers[std::size_t(p)];
             if (!prunable(l.type))
-                throw InputError("channel pruning: the channels of layer \"" + layers[std::size_t(members.back())].name +
-                                 "\" are added to those of " + std::string(toString(l.type)) + " layer \"" + l.name +
-                                 "\", which cannot be pruned");
+                throw InputError("channel pruning: the channels of layer \"" +
+                                 layers[std::size_t(members.back())].name + "\" are added to those of " +
+                                 std::string(toString(l.type)) + " layer \"" + l.name + "\", which cannot be pruned");
             const auto param = model.parameters.find(l.name);
             if (param == model.parameters.end() || param->second.weight.shape.empty())
                 throw InputError("channel pruning: layer \"" + l.name + "\" has no trained weights");
@@ -226,7 +224,8 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
         }
         std::vector<int> order(static_cast<std::size_t>(channels));
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&l1](int x, int y) { return l1[std::size_t(x)] < l1[std::size_t(y)]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&l1](int x, int y) { return l1[std::size_t(x)] < l1[std::size_t(y)]; });
         const int remove = std::min(channels - 1, int(std::llround(fraction * channels)));
         std::vector<char> k(std::size_t(channels), 1);
         for (int r = 0; r < remove; ++r)
@@ -258,8 +257,8 @@ TrainedModel pruneChannels(const TrainedModel &model, const std::map<std::string
             throw InputError(layerText(l.name) + "needs the deployable form (batch norms folded)");
         if (hasWeights(l.type) && l.type != LayerType::Conv2d && l.type != LayerType::Dense &&
             l.type != LayerType::DepthwiseConv2d && l.type != LayerType::BatchNorm && kept(inLayout))
-            throw InputError(layerText(l.name) + "cannot shrink the input of a " +
-                             std::string(toString(l.type)) + " layer");
+            throw InputError(layerText(l.name) + "cannot shrink the input of a " + std::string(toString(l.type)) +
+                             " layer");
         const Layout own = a.layouts[i];
         const auto *mask = kept(own);
         if (!mask || !(prunable(l.type) || l.type == LayerType::DepthwiseConv2d))

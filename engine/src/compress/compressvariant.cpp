@@ -3,6 +3,7 @@
 
 #include "psc/compress/channelpruning.h"
 #include "psc/compress/sparsity.h"
+#include "psc/core/suggestion.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,24 +23,6 @@ namespace {
 bool weighted(const LayerSpec &l)
 {
     return hasWeights(l.type) && l.type != LayerType::BatchNorm;
-}
-
-/** Levenshtein distance, for suggesting a layer name. */
-std::size_t editDistance(const std::string &a, const std::string &b)
-{
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
 }
 
 const LayerSpec *outputLayer(const NetworkDescription &network)

@@ -85,8 +85,8 @@ ImageSet readIdxImages(const std::filesystem::path &images, const std::filesyste
     auto labelBytes = readMaybeGzip(labels);
     const auto labelDims = idxHeader(labelBytes, labels, 1);
     if (labelDims[0] != imageDims[0])
-        throw InputError(labels.string() + ": has " + std::to_string(labelDims[0]) + " labels but " +
-                         images.string() + " has " + std::to_string(imageDims[0]) + " images");
+        throw InputError(labels.string() + ": has " + std::to_string(labelDims[0]) + " labels but " + images.string() +
+                         " has " + std::to_string(imageDims[0]) + " images");
 
     ImageSet set;
     set.count = int(imageDims[0]);

@@ -72,10 +72,13 @@ JobId JobManager::submit(std::unique_ptr<Job> job, PoolKind kind)
     std::shared_ptr<Job> shared(std::move(job));
     QRunnable *task = QRunnable::create([self, shared, ctx, jobId, title] {
         if (self)
-            QMetaObject::invokeMethod(self.data(), [self, jobId, title] {
-                if (self)
-                    Q_EMIT self->jobStarted(jobId, title);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, jobId, title] {
+                    if (self)
+                        Q_EMIT self->jobStarted(jobId, title);
+                },
+                Qt::QueuedConnection);
         JobStatus status = JobStatus::Succeeded;
         QString message;
         try {
@@ -91,15 +94,18 @@ JobId JobManager::submit(std::unique_ptr<Job> job, PoolKind kind)
         if (status == JobStatus::Succeeded && ctx->cancelled())
             status = JobStatus::Cancelled;
         if (self)
-            QMetaObject::invokeMethod(self.data(), [self, jobId, status, message] {
-                if (!self)
-                    return;
-                {
-                    std::lock_guard lock(self->m_mutex);
-                    self->m_contexts.erase(jobId);
-                }
-                Q_EMIT self->jobFinished(jobId, status, message);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, jobId, status, message] {
+                    if (!self)
+                        return;
+                    {
+                        std::lock_guard lock(self->m_mutex);
+                        self->m_contexts.erase(jobId);
+                    }
+                    Q_EMIT self->jobFinished(jobId, status, message);
+                },
+                Qt::QueuedConnection);
     });
     pool(kind)->start(task);
     return jobId;

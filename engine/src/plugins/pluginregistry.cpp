@@ -10,8 +10,8 @@ namespace psc {
 struct PluginRegistry::Entry
 {
     PluginInfo info;
-    QObject *instance = nullptr;                  ///< owned by Qt's plugin machinery
-    std::unique_ptr<QPluginLoader> loader;        ///< dynamic plugins only
+    QObject *instance = nullptr;           ///< owned by Qt's plugin machinery
+    std::unique_ptr<QPluginLoader> loader; ///< dynamic plugins only
     const plugin::StrategyFactory *strategy = nullptr;
     const plugin::TargetFactory *target = nullptr;
 };
@@ -57,8 +57,9 @@ void PluginRegistry::load(const QStringList &directories)
             entry->strategy = qobject_cast<plugin::StrategyFactory *>(entry->instance);
             entry->target = qobject_cast<plugin::TargetFactory *>(entry->instance);
             if (!entry->strategy && !entry->target)
-                entry->info.rejection = QStringLiteral("implements neither %1 nor %2")
-                                            .arg(QLatin1String(PSC_STRATEGY_FACTORY_IID), QLatin1String(PSC_TARGET_FACTORY_IID));
+                entry->info.rejection =
+                    QStringLiteral("implements neither %1 nor %2")
+                        .arg(QLatin1String(PSC_STRATEGY_FACTORY_IID), QLatin1String(PSC_TARGET_FACTORY_IID));
         }
         m_infos.push_back(entry->info);
         m_entries.push_back(std::move(entry));

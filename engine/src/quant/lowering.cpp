@@ -20,7 +20,7 @@ NetworkDescription lowerForDeployment(const NetworkDescription &network, std::ma
             ++readers[src];
 
     std::map<std::string, std::string> replacement; // removed layer -> the layer now producing its value
-    std::map<std::string, std::size_t> kept;         // kept layer name -> index in `out.layers`
+    std::map<std::string, std::size_t> kept;        // kept layer name -> index in `out.layers`
     NetworkDescription out;
     out.name = in.name;
     out.input = in.input;

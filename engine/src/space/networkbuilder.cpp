@@ -13,8 +13,8 @@ class Builder
 {
 public:
     Builder(NetworkDescription &net, std::map<std::string, double> &sparsity, const ArchitectureChoice &choice)
-        : m_net(net), m_sparsity(sparsity), m_pattern(choice.sparsityPattern), m_batchNorm(choice.batchNorm), m_activation(choice.activation),
-          m_channels(net.input.channels)
+        : m_net(net), m_sparsity(sparsity), m_pattern(choice.sparsityPattern), m_batchNorm(choice.batchNorm),
+          m_activation(choice.activation), m_channels(net.input.channels)
     {}
 
     void setSection(const SectionCompression &section) { m_section = section; }

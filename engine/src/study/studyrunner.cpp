@@ -196,8 +196,8 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     if (d->options.trials)
         d->store.setMeta(kTrialBudgetKey, std::to_string(*d->options.trials));
     const double storedBudget = storedNumber(d->store, kTrialBudgetKey, -1.0);
-    const std::int64_t trialBudget = storedBudget >= 0 ? std::int64_t(storedBudget)
-                                                       : d->spec.budget.trials.value_or(INT32_MAX);
+    const std::int64_t trialBudget =
+        storedBudget >= 0 ? std::int64_t(storedBudget) : d->spec.budget.trials.value_or(INT32_MAX);
     const double timeBudget = d->spec.budget.wallTimeSeconds.value_or(INFINITY);
 
     d->store.recoverInterrupted();

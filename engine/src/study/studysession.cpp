@@ -38,7 +38,8 @@ struct StudySession::Impl
         return StudySpecNames{&targets, registry.strategyIds()};
     }
 
-    /** The strategy for `spec`, after checking every name it uses; everything a spec can get wrong short of training. */
+    /** The strategy for `spec`, after checking every name it uses; everything a spec can get wrong short of training.
+     */
     void prepare(const StudySpecNames &names, const std::string &label)
     {
         // Specs read with names have been checked with their positions already; this catches the rest (a spec built
@@ -138,9 +139,8 @@ Trial StudySession::checkCompression(std::int64_t parentNumber, const Compressio
     return CompressionRunner::check(*d->store, parentNumber, config);
 }
 
-CompressionSummary StudySession::compress(Trainer &trainer, std::int64_t parentNumber,
-                                          const CompressionConfig &config, JobContext &ctx,
-                                          std::function<void(const CompressedChild &)> onChild)
+CompressionSummary StudySession::compress(Trainer &trainer, std::int64_t parentNumber, const CompressionConfig &config,
+                                          JobContext &ctx, std::function<void(const CompressedChild &)> onChild)
 {
     checkCompression(parentNumber, config);
     const Dataset &dataset = data();

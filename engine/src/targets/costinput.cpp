@@ -12,20 +12,34 @@ namespace {
 plugin::OpKind opKind(LayerType t)
 {
     switch (t) {
-    case LayerType::Conv2d: return plugin::OpKind::Conv2d;
-    case LayerType::DepthwiseConv2d: return plugin::OpKind::DepthwiseConv2d;
-    case LayerType::Dense: return plugin::OpKind::Dense;
-    case LayerType::AvgPool2d: return plugin::OpKind::AvgPool2d;
-    case LayerType::MaxPool2d: return plugin::OpKind::MaxPool2d;
-    case LayerType::GlobalAvgPool: return plugin::OpKind::GlobalAvgPool;
-    case LayerType::Add: return plugin::OpKind::Add;
-    case LayerType::Flatten: return plugin::OpKind::Flatten;
-    case LayerType::BatchNorm: return plugin::OpKind::BatchNorm;
-    case LayerType::Relu: return plugin::OpKind::Relu;
-    case LayerType::Relu6: return plugin::OpKind::Relu6;
-    case LayerType::Softmax: return plugin::OpKind::Softmax;
-    case LayerType::LowRank: return plugin::OpKind::Dense; // split into two matmuls by appendFactorized()
-    case LayerType::Kronecker: return plugin::OpKind::Conv2d;
+    case LayerType::Conv2d:
+        return plugin::OpKind::Conv2d;
+    case LayerType::DepthwiseConv2d:
+        return plugin::OpKind::DepthwiseConv2d;
+    case LayerType::Dense:
+        return plugin::OpKind::Dense;
+    case LayerType::AvgPool2d:
+        return plugin::OpKind::AvgPool2d;
+    case LayerType::MaxPool2d:
+        return plugin::OpKind::MaxPool2d;
+    case LayerType::GlobalAvgPool:
+        return plugin::OpKind::GlobalAvgPool;
+    case LayerType::Add:
+        return plugin::OpKind::Add;
+    case LayerType::Flatten:
+        return plugin::OpKind::Flatten;
+    case LayerType::BatchNorm:
+        return plugin::OpKind::BatchNorm;
+    case LayerType::Relu:
+        return plugin::OpKind::Relu;
+    case LayerType::Relu6:
+        return plugin::OpKind::Relu6;
+    case LayerType::Softmax:
+        return plugin::OpKind::Softmax;
+    case LayerType::LowRank:
+        return plugin::OpKind::Dense; // split into two matmuls by appendFactorized()
+    case LayerType::Kronecker:
+        return plugin::OpKind::Conv2d;
     }
     return plugin::OpKind::Relu;
 }
@@ -33,10 +47,14 @@ plugin::OpKind opKind(LayerType t)
 plugin::FusedActivation fused(Activation a)
 {
     switch (a) {
-    case Activation::None: return plugin::FusedActivation::None;
-    case Activation::Relu: return plugin::FusedActivation::Relu;
-    case Activation::Relu6: return plugin::FusedActivation::Relu6;
-    case Activation::Softmax: return plugin::FusedActivation::Softmax;
+    case Activation::None:
+        return plugin::FusedActivation::None;
+    case Activation::Relu:
+        return plugin::FusedActivation::Relu;
+    case Activation::Relu6:
+        return plugin::FusedActivation::Relu6;
+    case Activation::Softmax:
+        return plugin::FusedActivation::Softmax;
     }
     return plugin::FusedActivation::None;
 }
@@ -239,8 +257,8 @@ void applySettings(const JsonSource &src, const nlohmann::json &obj, const std::
                    plugin::LayerDeployment &d)
 {
     src.requireObject(obj, pointer);
-    src.checkKeys(obj, pointer, {"weight_bits", "activation_bits", "sparsity", "pattern", "block_size",
-                                 "max_nonzeros", "n", "m"});
+    src.checkKeys(obj, pointer,
+                  {"weight_bits", "activation_bits", "sparsity", "pattern", "block_size", "max_nonzeros", "n", "m"});
     d.weightBits = src.getInt(obj, pointer, "weight_bits", d.weightBits, 1, 32);
     d.activationBits = src.getInt(obj, pointer, "activation_bits", d.activationBits, 1, 32);
     d.sparsity = src.getDouble(obj, pointer, "sparsity", d.sparsity, 0.0, 0.999999);
@@ -255,16 +273,18 @@ void applySettings(const JsonSource &src, const nlohmann::json &obj, const std::
         src.fail(pointer, "max_nonzeros " + std::to_string(d.maxNonZeros) + " exceeds block_size " +
                               std::to_string(d.blockSize));
     if (d.pattern == plugin::SparsityPattern::NM && (d.n < 1 || d.m < 1 || d.n > d.m))
-        src.fail(pointer, "pattern \"nm\" needs 1 <= n <= m, got n = " + std::to_string(d.n) + ", m = " +
-                              std::to_string(d.m));
+        src.fail(pointer,
+                 "pattern \"nm\" needs 1 <= n <= m, got n = " + std::to_string(d.n) + ", m = " + std::to_string(d.m));
     if (d.pattern == plugin::SparsityPattern::None && d.sparsity > 0)
-        src.fail(pointer, "sparsity " + std::to_string(d.sparsity) + " needs a pattern (unstructured, "
-                                                                    "channel_structured, dbb or nm)");
+        src.fail(pointer, "sparsity " + std::to_string(d.sparsity) +
+                              " needs a pattern (unstructured, "
+                              "channel_structured, dbb or nm)");
 }
 
 } // namespace
 
-std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path &file, const NetworkDescription &network)
+std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path &file,
+                                                    const NetworkDescription &network)
 {
     const JsonSource src = JsonSource::fromFile(file);
     const nlohmann::json &root = src.root();
@@ -294,12 +314,18 @@ std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path 
 std::string_view toString(plugin::Bound bound)
 {
     switch (bound) {
-    case plugin::Bound::Compute: return "compute";
-    case plugin::Bound::Sram: return "sram";
-    case plugin::Bound::Flash: return "flash";
-    case plugin::Bound::Dram: return "dram";
-    case plugin::Bound::Host: return "host";
-    case plugin::Bound::None: return "-";
+    case plugin::Bound::Compute:
+        return "compute";
+    case plugin::Bound::Sram:
+        return "sram";
+    case plugin::Bound::Flash:
+        return "flash";
+    case plugin::Bound::Dram:
+        return "dram";
+    case plugin::Bound::Host:
+        return "host";
+    case plugin::Bound::None:
+        return "-";
     }
     return "-";
 }
@@ -307,11 +333,16 @@ std::string_view toString(plugin::Bound bound)
 std::string_view toString(plugin::SparsityPattern pattern)
 {
     switch (pattern) {
-    case plugin::SparsityPattern::None: return "none";
-    case plugin::SparsityPattern::Unstructured: return "unstructured";
-    case plugin::SparsityPattern::ChannelStructured: return "channel_structured";
-    case plugin::SparsityPattern::Dbb: return "dbb";
-    case plugin::SparsityPattern::NM: return "nm";
+    case plugin::SparsityPattern::None:
+        return "none";
+    case plugin::SparsityPattern::Unstructured:
+        return "unstructured";
+    case plugin::SparsityPattern::ChannelStructured:
+        return "channel_structured";
+    case plugin::SparsityPattern::Dbb:
+        return "dbb";
+    case plugin::SparsityPattern::NM:
+        return "nm";
     }
     return "none";
 }

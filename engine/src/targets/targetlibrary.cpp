@@ -76,7 +76,8 @@ const TargetDefinition &TargetLibrary::loadFile(const std::filesystem::path &fil
         std::string known;
         for (const auto &m : m_registry.targetModelIds())
             known += (known.empty() ? "" : ", ") + m;
-        src.fail("/model", "unknown cost model \"" + d.model + "\" (installed: " + (known.empty() ? "none" : known) + ")");
+        src.fail("/model",
+                 "unknown cost model \"" + d.model + "\" (installed: " + (known.empty() ? "none" : known) + ")");
     }
 
     const nlohmann::json &params = src.require(root, "", "parameters");
@@ -94,7 +95,8 @@ const TargetDefinition &TargetLibrary::loadFile(const std::filesystem::path &fil
         else if (v.is_string())
             p.value.text = v.get<std::string>();
         else
-            src.fail(JsonSource::child(pointer, "value"), "expected a number or a string, got " + JsonSource::describe(v));
+            src.fail(JsonSource::child(pointer, "value"),
+                     "expected a number or a string, got " + JsonSource::describe(v));
         p.unit = src.getString(it.value(), pointer, "unit", "");
         // Every number must say where it comes from: a datasheet, a paper, or "calibrated from ...".
         p.source = src.getString(it.value(), pointer, "source", "");

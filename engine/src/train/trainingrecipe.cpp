@@ -68,8 +68,8 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
     src.requireObject(obj, pointer);
     src.checkKeys(obj, pointer,
                   {"epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule",
-                   "step_epochs", "step_gamma", "validation_split", "train_subset", "test_subset", "qat_epochs", "qat_learning_rate",
-                   "calibration_batches", "prune_begin", "prune_end"});
+                   "step_epochs", "step_gamma", "validation_split", "train_subset", "test_subset", "qat_epochs",
+                   "qat_learning_rate", "calibration_batches", "prune_begin", "prune_end"});
     TrainingRecipe r;
     r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
     r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);

@@ -55,9 +55,7 @@ plugin::Encoding RandomStrategy::ask()
 
 std::string RandomStrategy::saveState() const
 {
-    QJsonObject o{{"strategy", "random"},
-                  {"seed", QString::number(m_seed)},
-                  {"asked", QString::number(m_asked)}};
+    QJsonObject o{{"strategy", "random"}, {"seed", QString::number(m_seed)}, {"asked", QString::number(m_asked)}};
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
@@ -68,10 +66,9 @@ void RandomStrategy::loadState(const std::string &json)
     const std::uint64_t seed = o.value("seed").toString().toULongLong(&okSeed);
     const std::uint64_t asked = o.value("asked").toString().toULongLong(&okAsked);
     if (o.value("strategy").toString() != "random" || !okSeed || !okAsked)
-        throw std::invalid_argument("not a random-strategy state: " +
-                                    (json.size() > 40 ? json.substr(0, 40) + "... (" + std::to_string(json.size()) +
-                                                            " characters)"
-                                                      : json));
+        throw std::invalid_argument(
+            "not a random-strategy state: " +
+            (json.size() > 40 ? json.substr(0, 40) + "... (" + std::to_string(json.size()) + " characters)" : json));
     m_seed = seed;
     m_asked = asked;
 }

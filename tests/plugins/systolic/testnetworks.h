@@ -2,8 +2,8 @@
 #pragma once
 
 #include "psc/net/analysis.h"
-#include "psc/targets/costinput.h"
 #include "psc/net/networkparser.h"
+#include "psc/targets/costinput.h"
 
 #include <psc/plugin/hardwaretarget.h>
 

@@ -19,12 +19,12 @@ namespace psc {
 struct PluginInfo
 {
     QString id;
-    QString kind;        ///< "strategy" or "target"
+    QString kind; ///< "strategy" or "target"
     int apiVersion = 0;
     bool defaultEnable = true;
     QString description;
-    QString source;      ///< "built-in" or the plugin file's path
-    QString rejection;   ///< empty if usable, otherwise why it was not loaded
+    QString source;    ///< "built-in" or the plugin file's path
+    QString rejection; ///< empty if usable, otherwise why it was not loaded
 };
 
 /**

@@ -97,7 +97,8 @@ public:
      * variant against the parent's network, so a bad config or parent throws InputError and leaves the study
      * unchanged. A variant that fails later (training diverges, the model does not quantise) is recorded Failed
      * with the reason and the next one runs. Cancelling ctx stops after the current step: the child in flight
-     * goes back to Pending (no interruption counted) and summary.cancelled is set (no exception). Progress goes to ctx per child and batch.
+     * goes back to Pending (no interruption counted) and summary.cancelled is set (no exception). Progress goes to ctx
+     * per child and batch.
      */
     CompressionSummary run(std::int64_t parentNumber, const CompressionConfig &config, JobContext &ctx);
 

@@ -22,10 +22,10 @@ std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector
  */
 struct ObjectivePoints
 {
-    std::vector<double> values;          ///< row-major, one row of objective values per member
-    std::vector<std::size_t> members;    ///< the trial index of each row
-    std::vector<Direction> directions;   ///< one per objective
-    std::size_t trials = 0;              ///< how many trials were looked at (the size of the ranks)
+    std::vector<double> values;        ///< row-major, one row of objective values per member
+    std::vector<std::size_t> members;  ///< the trial index of each row
+    std::vector<Direction> directions; ///< one per objective
+    std::size_t trials = 0;            ///< how many trials were looked at (the size of the ranks)
 };
 
 /** Gathers the objective values of the ranked trials (Complete, every objective measured). Cheap; any thread. */

@@ -25,10 +25,10 @@ class StrategyFactory;
 /** What one call of StudyRunner::run() did. */
 struct StudyRunSummary
 {
-    int trained = 0;      ///< trials trained in this run
-    int cached = 0;       ///< trials whose results were reused (same architecture and recipe)
-    int infeasible = 0;   ///< rejected by a constraint before training
-    int failed = 0;       ///< training threw or diverged
+    int trained = 0;       ///< trials trained in this run
+    int cached = 0;        ///< trials whose results were reused (same architecture and recipe)
+    int infeasible = 0;    ///< rejected by a constraint before training
+    int failed = 0;        ///< training threw or diverged
     int finishedTotal = 0; ///< finished trials in the study after the run
     bool budgetReached = false;
     bool cancelled = false;

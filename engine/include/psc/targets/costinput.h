@@ -30,10 +30,12 @@ std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription 
 /**
  * Reads a deployment file (docs/formats/deployment.md): "default" settings for every layer and "layers"
  * overriding them by layer name (a factorised layer's settings apply to both its stages, its activation bits
- * to the second only); the result is aligned with toNetworkInfo() like defaultDeployment(). Unknown layer names, bits outside 1..32, sparsity outside [0, 1) and
- * inconsistent DBB/N:M settings are InputError with file, line:column and pointer.
+ * to the second only); the result is aligned with toNetworkInfo() like defaultDeployment(). Unknown layer names, bits
+ * outside 1..32, sparsity outside [0, 1) and inconsistent DBB/N:M settings are InputError with file, line:column and
+ * pointer.
  */
-std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path &file, const NetworkDescription &network);
+std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path &file,
+                                                    const NetworkDescription &network);
 
 /** Human-readable names for the plugin enums. */
 std::string_view toString(plugin::Bound bound);

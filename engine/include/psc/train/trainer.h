@@ -26,9 +26,9 @@ struct TrainResult
     double quantizedTestAccuracy = std::numeric_limits<double>::quiet_NaN();
     double finalTrainLoss = 0.0;
     int epochs = 0;
-    double trainSeconds = 0.0;      ///< wall time of the float training loop (excluding evaluation)
-    double qatSeconds = 0.0;        ///< wall time of the quantisation-aware training loop, 0 without QAT
-    double samplesPerSecond = 0.0;  ///< training throughput
+    double trainSeconds = 0.0;     ///< wall time of the float training loop (excluding evaluation)
+    double qatSeconds = 0.0;       ///< wall time of the quantisation-aware training loop, 0 without QAT
+    double samplesPerSecond = 0.0; ///< training throughput
     /// The trained model: for kTrainedModelFormat ("psc-trained-model-v1") a serialised TrainedModel
     /// (psc/quant/trainedmodel.h) that the engine's integer inference and the exporters read.
     std::vector<std::uint8_t> weights;

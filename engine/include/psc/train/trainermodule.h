@@ -37,8 +37,8 @@ bool isLoaded();
 /** The entry point the module exports (C linkage, so its name is fixed); see trainermodule.cpp. */
 struct TrainerModuleEntry
 {
-    int apiVersion;                       ///< kTrainerModuleApiVersion
-    Trainer *(*createTrainer)();          ///< a new trainer; the caller owns it (delete through Trainer)
+    int apiVersion;                        ///< kTrainerModuleApiVersion
+    Trainer *(*createTrainer)();           ///< a new trainer; the caller owns it (delete through Trainer)
     void (*configureThreads)(int threads); ///< torch's intra-op threads, once, before any training
 };
 

@@ -28,7 +28,7 @@ struct TrainingRecipe
     int batchSize = 128;
     OptimizerKind optimizer = OptimizerKind::Adam;
     double learningRate = 0.002;
-    double momentum = 0.9;     ///< SGD only
+    double momentum = 0.9; ///< SGD only
     double weightDecay = 0.0;
     LrSchedule schedule = LrSchedule::Cosine;
     int stepEpochs = 1;

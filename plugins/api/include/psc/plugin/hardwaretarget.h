@@ -60,17 +60,17 @@ struct LayerInfo
     std::string name;
     OpKind op = OpKind::Relu;
     FusedActivation activation = FusedActivation::None;
-    int inC = 0, inH = 0, inW = 0;   ///< first input
+    int inC = 0, inH = 0, inW = 0; ///< first input
     int outC = 0, outH = 0, outW = 0;
     int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1;
-    int inputs = 1;                   ///< number of input tensors (add has >= 2)
-    std::int64_t macs = 0;            ///< dense-equivalent multiply-accumulates
-    std::int64_t weights = 0;         ///< weight elements (no bias); 0 for weightless layers
-    std::int64_t biases = 0;          ///< bias elements (deployed as int32)
-    bool foldedIntoProducer = false;  ///< a batch_norm merged into the conv/dense before it: costs nothing
-    std::int64_t inputBytes = 0;      ///< all input tensors at their activation bit-widths
-    std::int64_t outputBytes = 0;     ///< the output tensor at the layer's activation bit-width
-    std::int64_t liveBytes = 0;       ///< sum of tensors alive while this layer runs (exact sweep)
+    int inputs = 1;                  ///< number of input tensors (add has >= 2)
+    std::int64_t macs = 0;           ///< dense-equivalent multiply-accumulates
+    std::int64_t weights = 0;        ///< weight elements (no bias); 0 for weightless layers
+    std::int64_t biases = 0;         ///< bias elements (deployed as int32)
+    bool foldedIntoProducer = false; ///< a batch_norm merged into the conv/dense before it: costs nothing
+    std::int64_t inputBytes = 0;     ///< all input tensors at their activation bit-widths
+    std::int64_t outputBytes = 0;    ///< the output tensor at the layer's activation bit-width
+    std::int64_t liveBytes = 0;      ///< sum of tensors alive while this layer runs (exact sweep)
 };
 
 /** A network as a cost model sees it (built by the engine from its analysis). */
@@ -80,8 +80,8 @@ struct NetworkInfo
     int inC = 0, inH = 0, inW = 0;
     std::int64_t inputBytes = 0;
     std::vector<LayerInfo> layers;
-    std::int64_t arenaBytes = 0;      ///< TFLite-Micro-style greedy arena, 16-byte aligned
-    std::int64_t peakLiveBytes = 0;   ///< maximum over steps of the live-tensor sum
+    std::int64_t arenaBytes = 0;    ///< TFLite-Micro-style greedy arena, 16-byte aligned
+    std::int64_t peakLiveBytes = 0; ///< maximum over steps of the live-tensor sum
 };
 
 enum class SparsityPattern
@@ -100,9 +100,9 @@ struct LayerDeployment
     int activationBits = 8;
     double sparsity = 0.0; ///< fraction of zero weights in [0, 1)
     SparsityPattern pattern = SparsityPattern::None;
-    int blockSize = 8;     ///< DBB block size BZ
-    int maxNonZeros = 8;   ///< DBB NNZ bound
-    int n = 0, m = 0;      ///< N:M
+    int blockSize = 8;   ///< DBB block size BZ
+    int maxNonZeros = 8; ///< DBB NNZ bound
+    int n = 0, m = 0;    ///< N:M
 };
 
 /** What limits a layer. */
@@ -112,14 +112,14 @@ enum class Bound
     Sram,
     Flash,
     Dram,
-    Host,  ///< ran on the host MCU (fallback)
-    None,  ///< free (folded, reshaped)
+    Host, ///< ran on the host MCU (fallback)
+    None, ///< free (folded, reshaped)
 };
 
 struct LayerCost
 {
     std::string layer;
-    double cycles = NAN;  ///< NAN where the target has no clock
+    double cycles = NAN; ///< NAN where the target has no clock
     double latencyS = 0.0;
     double energyJ = 0.0;
     std::int64_t workingMemoryBytes = 0; ///< memory the layer needs while it runs (tensors + scratch)
@@ -133,10 +133,10 @@ struct LayerCost
 /** One checked limit: "peak SRAM 212 KiB > 128 KiB". */
 struct LimitCheck
 {
-    std::string name;   ///< "sram", "flash", "crossbar_cells", ...
+    std::string name; ///< "sram", "flash", "crossbar_cells", ...
     double value = 0.0;
     double limit = 0.0;
-    std::string unit;   ///< "B", "s", "cells"
+    std::string unit; ///< "B", "s", "cells"
     bool ok = true;
     std::string message; ///< human-readable, names both numbers
 };
@@ -204,8 +204,17 @@ public:
         using reference = value_type;
         const_iterator() = default;
         value_type operator*() const { return {std::string_view(m_at->name, m_at->length), m_at->value}; }
-        const_iterator &operator++() { ++m_at; return *this; }
-        const_iterator operator++(int) { const_iterator old = *this; ++m_at; return old; }
+        const_iterator &operator++()
+        {
+            ++m_at;
+            return *this;
+        }
+        const_iterator operator++(int)
+        {
+            const_iterator old = *this;
+            ++m_at;
+            return old;
+        }
         bool operator==(const const_iterator &other) const = default;
 
     private:
@@ -265,7 +274,8 @@ public:
      * for violated limits: what a search needs for every candidate, so a model may override it to skip the
      * formatting. The default drops the layers of a full estimate.
      */
-    virtual CostEstimate estimateTotals(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment) const
+    virtual CostEstimate estimateTotals(const NetworkInfo &network,
+                                        const std::vector<LayerDeployment> &deployment) const
     {
         CostEstimate e = estimate(network, deployment);
         e.layers.clear();
@@ -293,7 +303,7 @@ class TargetFactory
 {
 public:
     virtual ~TargetFactory() = default;
-    virtual std::string modelId() const = 0;      ///< matches a target file's "model"
+    virtual std::string modelId() const = 0; ///< matches a target file's "model"
     virtual std::string modelVersion() const = 0;
     virtual std::string description() const = 0;
     /** Configures a target from its parameters, or returns nullptr and fills `error`. */
