@@ -297,11 +297,11 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString db = dir.filePath("killed.psc");
-        const int budget = 5;
+        const int budget = 4;
         QProcess p;
         p.setProcessChannelMode(QProcess::SeparateChannels);
         p.setReadChannel(QProcess::StandardError); // progress and trial lines; results come on stdout at the end
-        p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"run", writeSpec(dir, "killed", budget, false, 8000), "--db", db});
+        p.start(QStringLiteral(PSC_APP_EXECUTABLE), {"run", writeSpec(dir, "killed", budget, false, 4000), "--db", db});
         QVERIFY(p.waitForStarted());
         // Wait for the first finished trial to be reported (it is committed before it is printed), then
         // kill while the next ones are in flight.
