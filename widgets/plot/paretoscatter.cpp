@@ -16,8 +16,23 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
     ParetoScatter out;
     if (x.name.empty() || y.name.empty())
         return out;
-    const std::vector<int> ranks2d =
-        paretoRanks(trials, {Objective{x, metricDirection(spec, x)}, Objective{y, metricDirection(spec, y)}});
+    // The front of the axes is that of the points shown: values a log axis cannot show take no part.
+    ObjectivePoints shown =
+        objectivePoints(trials, {Objective{x, metricDirection(spec, x)}, Objective{y, metricDirection(spec, y)}});
+    if (logX || logY) {
+        ObjectivePoints kept;
+        kept.directions = shown.directions;
+        kept.trials = shown.trials;
+        for (std::size_t k = 0; k < shown.members.size(); ++k) {
+            const double vx = shown.values[2 * k], vy = shown.values[2 * k + 1];
+            if ((logX && vx <= 0) || (logY && vy <= 0))
+                continue;
+            kept.values.insert(kept.values.end(), {vx, vy});
+            kept.members.push_back(shown.members[k]);
+        }
+        shown = std::move(kept);
+    }
+    const std::vector<int> ranks2d = rankObjectivePoints(shown);
     const std::vector<int> ranksStudy = studyRanks && studyRanks->size() == trials.size() ? *studyRanks
                                         : spec.objectives.empty() ? std::vector<int>(trials.size(), -1)
                                                                   : paretoRanks(trials, spec.objectives);
