@@ -6,6 +6,8 @@
 #include "psc/core/error.h"
 #include "psc/core/inputfile.h"
 
+#include "testsupport.h"
+
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -17,18 +19,9 @@
 
 using psc::InputError;
 using psc::JsonSource;
+using psc::test::errorOf;
 
 namespace {
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 // Line 1 is "{"; each later line is noted with the columns that matter.
 const char *const kDocument = "{\n"
@@ -173,7 +166,7 @@ void TestJsonSource::duplicateKeys()
              std::string("d.json:1:21: /x/1: duplicate key \"b\""));
     // The same key in different objects is fine.
     QCOMPARE(errorOf([] { JsonSource::fromText(R"({"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]})", "d.json"); }),
-             std::string("(no error)"));
+             std::string("<no InputError>"));
 }
 
 void TestJsonSource::unreadableFiles()

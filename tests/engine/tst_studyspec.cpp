@@ -11,6 +11,8 @@
 #include "psc/targets/targetlibrary.h"
 #include "psc/targets/targetmetrics.h"
 
+#include "testsupport.h"
+
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -25,6 +27,7 @@
 #include <string>
 
 using namespace psc;
+using psc::test::errorOf;
 
 namespace {
 
@@ -35,16 +38,6 @@ const std::string kData = PSC_TEST_DATA_DIR;
 const std::string kInlineSpace =
     R"({"name": "m", "input": {"channels": 1, "height": 28, "width": 28}, "num_classes": 10, )"
     R"("stem": {"out_channels": [4, 8]}, "blocks": {"count": [0, 1], "out_channels": 8}})";
-
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return "<no InputError>";
-}
 
 /** A valid spec on line 1 without the keys in `omit`, and `line2` (a "key": value member) on line 2. */
 std::string specWith(const std::string &line2, const std::set<std::string> &omit = {})

@@ -48,12 +48,10 @@ private Q_SLOTS:
     // pending (left out) and 7 misses a metric (left out).
     void frontsByHand()
     {
-        std::vector<Trial> trials{trial(1, TrialState::Complete, 0.80, 1000, 500),
-                                  trial(2, TrialState::Complete, 0.70, 2000, 600),
-                                  trial(3, TrialState::Complete, 0.90, 3000, 900),
-                                  trial(4, TrialState::Complete, 0.60, 4000, 10),
-                                  trial(5, TrialState::Infeasible, 0.95, 500, 10),
-                                  trial(6, TrialState::Pending, 0.99, 100, 1)};
+        std::vector<Trial> trials{
+            trial(1, TrialState::Complete, 0.80, 1000, 500), trial(2, TrialState::Complete, 0.70, 2000, 600),
+            trial(3, TrialState::Complete, 0.90, 3000, 900), trial(4, TrialState::Complete, 0.60, 4000, 10),
+            trial(5, TrialState::Infeasible, 0.95, 500, 10), trial(6, TrialState::Pending, 0.99, 100, 1)};
         Trial missing = trial(7, TrialState::Complete, 0.5, 0, 0);
         missing.metrics = {{"", "accuracy", 0.5}};
         trials.push_back(missing);
