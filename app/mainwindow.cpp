@@ -24,6 +24,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -190,11 +191,15 @@ void MainWindow::connectController()
 void MainWindow::restoreSettings()
 {
     QSettings settings;
+    // First start: 1400x860, or less on a smaller screen (a laptop's 1280x720), so nothing is cut off.
+    const QSize available = screen() ? screen()->availableGeometry().size() : QSize(1400, 860);
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
-        resize(1400, 860);
-    if (!restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray()))
-        // First start: give the trial inspector room once the window has its size.
-        QTimer::singleShot(0, this, [this] { resizeDocks({m_costDock}, {380}, Qt::Vertical); });
+        resize(QSize(1400, 860).boundedTo(available * 0.95));
+    if (!restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray())) {
+        // First start: give the trial inspector room once the window has its size, at most a third of the height.
+        const int dock = std::min(380, available.height() / 3);
+        QTimer::singleShot(0, this, [this, dock] { resizeDocks({m_costDock}, {dock}, Qt::Vertical); });
+    }
     if (!m_view->splitter()->restoreState(settings.value(QStringLiteral("mainWindow/splitter")).toByteArray()))
         m_view->splitter()->setSizes({640, 760});
 }
