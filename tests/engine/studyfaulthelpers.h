@@ -9,6 +9,7 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QStringList>
 #include <QTest>
 
 #include <sqlite3.h>
@@ -121,5 +122,15 @@ public:
 private:
     sqlite3 *m_db = nullptr;
 };
+
+/** Every file in `dir`, sorted, for checking that nothing was left behind. */
+inline QStringList entries(const std::filesystem::path &dir)
+{
+    QStringList names;
+    for (const auto &entry : std::filesystem::directory_iterator(dir))
+        names << QString::fromStdString(entry.path().filename().string());
+    names.sort();
+    return names;
+}
 
 } // namespace psc::testing

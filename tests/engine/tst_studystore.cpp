@@ -2,6 +2,8 @@
 #include "psc/core/error.h"
 #include "psc/study/studystore.h"
 
+#include "studyfaulthelpers.h"
+
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QElapsedTimer>
@@ -13,6 +15,7 @@
 #include <limits>
 
 using namespace psc;
+using psc::testing::messageOf;
 namespace fs = std::filesystem;
 
 namespace {
@@ -66,19 +69,6 @@ std::uint32_t headerField(const fs::path &file, int offset)
     for (int i = 0; i < 4; ++i)
         value = (value << 8) | static_cast<unsigned char>(bytes.at(offset + i));
     return value;
-}
-
-/** The message of the E that `call` throws, or a description of what happened instead. */
-template <typename E, typename F> std::string messageOf(F &&call)
-{
-    try {
-        call();
-    } catch (const E &error) {
-        return error.what();
-    } catch (const std::exception &error) {
-        return std::string("unexpected exception type: ") + error.what();
-    }
-    return "no exception";
 }
 
 Trial sampleTrial(int i)

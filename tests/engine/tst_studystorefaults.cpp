@@ -52,16 +52,6 @@ void writeFile(const fs::path &file, const QByteArray &bytes)
     QCOMPARE(f.write(bytes), bytes.size());
 }
 
-/** Every file in `dir`, for checking that nothing was left behind. */
-QStringList entries(const fs::path &dir)
-{
-    QStringList names;
-    for (const auto &entry : fs::directory_iterator(dir))
-        names << QString::fromStdString(entry.path().filename().string());
-    names.sort();
-    return names;
-}
-
 } // namespace
 
 class TestStudyStoreFaults : public QObject

@@ -206,15 +206,6 @@ ChildResult runChild(const QStringList &arguments)
     return result;
 }
 
-QStringList entries(const fs::path &dir)
-{
-    QStringList names;
-    for (const auto &entry : fs::directory_iterator(dir))
-        names << QString::fromStdString(entry.path().filename().string());
-    names.sort();
-    return names;
-}
-
 } // namespace
 
 class TestStudyStoreStorage : public QObject
