@@ -65,7 +65,7 @@ CompressController::~CompressController() = default;
 
 CompressDialog *CompressController::dialog() const
 {
-    return m_dialog.data();
+    return m_dialog && m_dialog->isVisible() ? m_dialog.data() : nullptr;
 }
 
 QString CompressController::bundledExample()
@@ -110,7 +110,8 @@ void CompressController::updateAction()
 void CompressController::compressSelected()
 {
     updateAction();
-    if (!m_action->isEnabled() || m_dialog)
+    // A dialog that was accepted or cancelled is hidden and only waits for its deferred delete: open a new one.
+    if (!m_action->isEnabled() || (m_dialog && m_dialog->isVisible()))
         return;
     const TrialTableModel *model = m_view->model();
     const Trial trial = *model->trialAt(model->rowOfTrial(m_view->selectedTrial()));
@@ -132,8 +133,7 @@ void CompressController::compressSelected()
         text += QStringLiteral("<br>") + sketch.toHtmlEscaped();
     dialog->setTrialText(text);
     // Checked against the trial as the job will check it, so an unknown layer shows before Start.
-    dialog->setCheck(
-        [this, number](const CompressionConfig &config) { m_controller->checkCompression(number, config); });
+    dialog->setCheck(m_controller->compressionCheck(number));
     dialog->setConfigFile(defaultConfigFile());
     connect(dialog, &QDialog::accepted, this, [this, number, studyPath] { start(number, studyPath); });
     m_dialog = dialog;

@@ -33,7 +33,7 @@ public:
     ~CompressController() override;
 
     QAction *action() const { return m_action; }
-    /** The dialog opened by the action, while it is open. */
+    /** The dialog opened by the action, while it is open (visible); nullptr once accepted or cancelled. */
     CompressDialog *dialog() const;
 
     /** Opens the dialog for the selected trial (window-modal and asynchronous: no nested event loop). */

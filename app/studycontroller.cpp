@@ -217,11 +217,15 @@ QString StudyController::whyNotCompressible(const Trial &trial) const
     return tr("Trial %1 has no trained weights stored").arg(trial.number);
 }
 
-void StudyController::checkCompression(qint64 parentNumber, const CompressionConfig &config) const
+std::function<void(const CompressionConfig &)> StudyController::compressionCheck(qint64 parentNumber) const
 {
     if (!m_reader)
         throw RuntimeError("no study is open");
-    CompressionRunner::check(*m_reader, parentNumber, config);
+    return [file = m_reader->path(), parentNumber](const CompressionConfig &config) {
+        // Not m_reader: SQLite connections are not shared between threads, and the GUI thread keeps polling.
+        const std::unique_ptr<StudyStore> store = StudyStore::open(file, StudyStore::Mode::ReadOnly);
+        CompressionRunner::check(*store, parentNumber, config);
+    };
 }
 
 void StudyController::startJob(std::unique_ptr<Job> job, PoolKind pool)

@@ -83,11 +83,12 @@ public:
      */
     QString whyNotCompressible(const Trial &trial) const;
     /**
-     * Checks `config` against trial number `parentNumber` of the open study as the job will, without writing or
-     * loading the dataset; throws InputError naming the trial, or the config file and line:column of a variant
-     * that does not fit (an unknown layer).
+     * A check of a config against trial number `parentNumber` of the open study, as the job will check it, without
+     * writing or loading the dataset: it throws InputError naming the trial, or the config file and line:column of a
+     * variant that does not fit (an unknown layer). The check reads the study through a read-only connection of its
+     * own, so it may run on any thread (CompressDialog runs it on a pool thread) and after the study is closed.
      */
-    void checkCompression(qint64 parentNumber, const CompressionConfig &config) const;
+    std::function<void(const CompressionConfig &)> compressionCheck(qint64 parentNumber) const;
     bool isRunning() const { return m_job != 0; }
     bool isCompressing() const { return m_job != 0 && m_compressOutcome != nullptr; }
     /** The title of the current or last run ("Study x.psc", "Compression of trial 5"). */

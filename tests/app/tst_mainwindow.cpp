@@ -295,6 +295,7 @@ private Q_SLOTS:
         QVERIFY(dialog);
         QVERIFY(dialog->isVisible());
         QCOMPARE(dialog->configFile(), CompressController::bundledExample());
+        QTRY_VERIFY(!dialog->isChecking()); // the check against the trial runs off the GUI thread
         // (The example's channel-pruning variants refuse a parent the search made sparse; the dialog says which.)
         QVERIFY2(dialog->errorText().isEmpty() || dialog->errorText().contains(QStringLiteral("/variants/3")),
                  qPrintable(dialog->errorText()));
@@ -312,6 +313,7 @@ private Q_SLOTS:
                                          R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
                                              "variants": [{"name": "int4", "weight_bits": 4}]})");
         dialog->setConfigFile(config);
+        QTRY_VERIFY(!dialog->isChecking());
         QCOMPARE(dialog->variantTable()->rowCount(), 1);
         QCOMPARE(dialog->fineTuneText(),
                  QStringLiteral("no float epochs (one-shot pruning), no QAT (ranges calibrated); the rest as the "
@@ -378,6 +380,7 @@ private Q_SLOTS:
         dialog = w.compressor()->dialog();
         QVERIFY(dialog);
         dialog->setConfigFile(slow);
+        QTRY_VERIFY(!dialog->isChecking());
         QVERIFY2(dialog->startButton()->isEnabled(), qPrintable(dialog->errorText()));
         QSignalSpy progress(controller, &StudyController::runProgress);
         finished.clear();
@@ -441,6 +444,8 @@ private Q_SLOTS:
             writeText(m_dir.filePath(QStringLiteral("layer.json")),
                       "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
         dialog->setConfigFile(layer);
+        QVERIFY(!dialog->startButton()->isEnabled()); // until the check has run
+        QTRY_VERIFY(!dialog->isChecking());
         QVERIFY2(dialog->errorText().startsWith(layer + QStringLiteral(R"(:2:46: /variants/0/layers/0: unknown layer )"
                                                                        R"("logit" in network "linear")")),
                  qPrintable(dialog->errorText()));

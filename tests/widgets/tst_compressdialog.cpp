@@ -11,6 +11,9 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <atomic>
 
 using namespace psc;
 
@@ -124,14 +127,23 @@ private Q_SLOTS:
     void checkRejectsConfig()
     {
         CompressDialog dialog;
-        int checked = 0;
-        dialog.setCheck([&checked](const CompressionConfig &c) {
+        std::atomic<int> checked = 0;
+        std::atomic<bool> onGuiThread = false;
+        QThread *gui = QThread::currentThread();
+        dialog.setCheck([&checked, &onGuiThread, gui](const CompressionConfig &c) {
             ++checked;
+            onGuiThread = onGuiThread || QThread::currentThread() == gui;
             if (c.variants.size() > 1)
                 throw InputError("c.json:3:7: /variants/1/layers/0: unknown layer");
         });
         dialog.setConfigFile(kExample);
+        // The check runs on a pool thread; until it has passed, Start stays disabled.
+        QVERIFY(dialog.isChecking());
+        QVERIFY(!dialog.startButton()->isEnabled());
+        QVERIFY(!dialog.config()); // nothing to start until the check has passed
+        QTRY_VERIFY(!dialog.isChecking());
         QVERIFY(checked >= 1);
+        QVERIFY(!onGuiThread);
         QCOMPARE(dialog.errorText(), QStringLiteral("c.json:3:7: /variants/1/layers/0: unknown layer"));
         QVERIFY(!dialog.config());
         QVERIFY(!dialog.startButton()->isEnabled());
@@ -147,6 +159,7 @@ private Q_SLOTS:
         const QString one =
             writeText(m_dir, QStringLiteral("one.json"), R"({"variants": [{"name": "a", "weight_bits": 2}]})");
         dialog.setConfigFile(one);
+        QTRY_VERIFY(!dialog.isChecking());
         QVERIFY(dialog.errorText().isEmpty());
         QVERIFY(dialog.config().has_value());
         QCOMPARE(dialog.config()->variants.front().weightBits, std::optional<int>(2));

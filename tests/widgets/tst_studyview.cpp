@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // StudyView ranks the study's front off the GUI thread for the table and the plot together; the latest request wins.
+#include "models/trialset.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 #include "views/studyview.h"
@@ -74,6 +75,20 @@ private Q_SLOTS:
         view.upsertTrials({complete(31, 0.99, 10)});                      // dominates every other
         QTRY_COMPARE(tableFront(*view.model()), (QList<qint64>{31}));
         QTRY_COMPARE(view.plot()->studyFrontTrialIds(), (QList<qint64>{31}));
+    }
+
+    // The table and the plot read one copy of the trials: the trial the table shows is the object the plot shows.
+    void tableAndPlotShareOneCopy()
+    {
+        StudyView view;
+        view.setStudy(twoObjectives(), {complete(1, 0.9, 2000)});
+        view.upsertTrials({complete(2, 0.8, 1000)});
+        QCOMPARE(view.model()->trialSet(), view.trialSet());
+        QCOMPARE(view.plot()->trialSet(), view.trialSet());
+        QCOMPARE(view.model()->trialAt(1), &view.trialSet()->trials()[1]);
+        QCOMPARE(view.model()->trials().data(), view.trialSet()->trials().data());
+        QCOMPARE(view.model()->rowCount(), 2);
+        QCOMPARE(view.plot()->plottedTrialIds().size(), 2);
     }
 };
 

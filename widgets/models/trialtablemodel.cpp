@@ -4,8 +4,6 @@
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
 
-#include "psc/study/studyfront.h"
-
 #include <QColor>
 #include <QFont>
 
@@ -13,105 +11,59 @@
 
 namespace psc {
 
-TrialTableModel::TrialTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+TrialTableModel::TrialTableModel(QObject *parent) : TrialTableModel(nullptr, parent) {}
+
+TrialTableModel::TrialTableModel(TrialSet *trials, QObject *parent)
+    : QAbstractTableModel(parent), m_set(trials ? trials : new TrialSet(this))
+{
+    connect(m_set, &TrialSet::aboutToReset, this, [this] { beginResetModel(); });
+    connect(m_set, &TrialSet::wasReset, this, [this] {
+        m_metrics = m_set->hasStudy() ? studyMetrics(m_set->spec()) : std::vector<MetricRef>{};
+        endResetModel();
+    });
+    connect(m_set, &TrialSet::trialsAboutToBeAdded, this,
+            [this](int first, int last) { beginInsertRows({}, first, last); });
+    connect(m_set, &TrialSet::trialsAdded, this, [this] { endInsertRows(); });
+    connect(m_set, &TrialSet::trialsChanged, this, &TrialTableModel::emitRowsChanged);
+    connect(m_set, &TrialSet::frontChanged, this, &TrialTableModel::emitRowsChanged);
+}
 
 TrialTableModel::~TrialTableModel() = default;
 
 void TrialTableModel::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
-    beginResetModel();
-    m_spec = spec;
-    m_metrics = studyMetrics(spec);
-    m_trials = std::move(trials);
-    m_rowById.clear();
-    for (int row = 0; row < int(m_trials.size()); ++row)
-        m_rowById[m_trials[std::size_t(row)].id] = row;
-    m_onFront.assign(m_trials.size(), 0);
-    if (!m_externalRanks)
-        updateFront();
-    endResetModel();
+    m_set->reset(spec, std::move(trials));
 }
 
 void TrialTableModel::clear()
 {
-    beginResetModel();
-    m_spec = {};
-    m_metrics.clear();
-    m_trials.clear();
-    m_onFront.clear();
-    m_rowById.clear();
-    endResetModel();
+    m_set->clear();
 }
 
 void TrialTableModel::upsertTrials(const std::vector<Trial> &changed)
 {
-    std::vector<int> changedRows;
-    std::vector<const Trial *> added;
-    for (const Trial &t : changed) {
-        if (auto it = m_rowById.find(t.id); it != m_rowById.end()) {
-            m_trials[std::size_t(it->second)] = t;
-            changedRows.push_back(it->second);
-        } else if (std::none_of(added.begin(), added.end(), [&](const Trial *a) { return a->id == t.id; })) {
-            added.push_back(&t);
-        }
-    }
-    if (!added.empty()) {
-        const int first = int(m_trials.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        for (const Trial *t : added) {
-            m_rowById[t->id] = int(m_trials.size());
-            m_trials.push_back(*t);
-            m_onFront.push_back(0);
-        }
-        endInsertRows();
-    }
-    // A new trial can push others off the front (or a finished one join it): those rows change too.
-    if (!m_externalRanks) {
-        const std::vector<int> frontChanged = updateFront();
-        changedRows.insert(changedRows.end(), frontChanged.begin(), frontChanged.end());
-    }
-    emitRowsChanged(std::move(changedRows));
+    m_set->upsert(changed);
 }
 
-void TrialTableModel::setStudyRanks(const std::unordered_map<qint64, int> &ranksById)
+const StudySpec &TrialTableModel::spec() const
 {
-    std::vector<int> changed;
-    for (std::size_t i = 0; i < m_trials.size(); ++i) {
-        const auto it = ranksById.find(m_trials[i].id);
-        const char onFront = it != ranksById.end() && it->second == 0 ? 1 : 0;
-        if (m_onFront[i] != onFront) {
-            m_onFront[i] = onFront;
-            changed.push_back(int(i));
-        }
-    }
-    emitRowsChanged(std::move(changed));
+    return m_set->spec();
 }
 
-std::vector<int> TrialTableModel::updateFront()
+const std::vector<Trial> &TrialTableModel::trials() const
 {
-    std::vector<int> changed;
-    const std::vector<int> ranks = paretoRanks(m_trials, m_spec.objectives);
-    for (std::size_t i = 0; i < m_trials.size(); ++i) {
-        const char onFront = ranks[i] == 0 ? 1 : 0;
-        if (m_onFront[i] != onFront) {
-            m_onFront[i] = onFront;
-            changed.push_back(int(i));
-        }
-    }
-    return changed;
+    return m_set->trials();
 }
 
-void TrialTableModel::emitRowsChanged(std::vector<int> rows)
+void TrialTableModel::emitRowsChanged(const QList<int> &rows)
 {
     if (rows.empty())
         return;
-    std::sort(rows.begin(), rows.end());
-    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    // One signal per run of consecutive rows: the usual case (the last few trials) is a single signal.
     std::size_t start = 0;
-    for (std::size_t i = 1; i <= rows.size(); ++i) {
-        if (i == rows.size() || rows[i] != rows[i - 1] + 1) {
-            Q_EMIT dataChanged(index(rows[start], 0), index(rows[i - 1], columnCount() - 1));
+    const auto n = std::size_t(rows.size());
+    for (std::size_t i = 1; i <= n; ++i) {
+        if (i == n || rows[qsizetype(i)] != rows[qsizetype(i - 1)] + 1) {
+            Q_EMIT dataChanged(index(rows[qsizetype(start)], 0), index(rows[qsizetype(i - 1)], columnCount() - 1));
             start = i;
         }
     }
@@ -125,23 +77,22 @@ const MetricRef *TrialTableModel::metricAt(int column) const
 
 int TrialTableModel::rowOfTrial(qint64 id) const
 {
-    const auto it = m_rowById.find(id);
-    return it == m_rowById.end() ? -1 : it->second;
+    return m_set->indexOf(id);
 }
 
 const Trial *TrialTableModel::trialAt(int row) const
 {
-    return row >= 0 && row < int(m_trials.size()) ? &m_trials[std::size_t(row)] : nullptr;
+    return row >= 0 && row < m_set->size() ? &m_set->trials()[std::size_t(row)] : nullptr;
 }
 
 bool TrialTableModel::isOnFront(int row) const
 {
-    return row >= 0 && row < int(m_onFront.size()) && m_onFront[std::size_t(row)];
+    return m_set->isOnFront(row);
 }
 
 int TrialTableModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_trials.size());
+    return parent.isValid() ? 0 : m_set->size();
 }
 
 int TrialTableModel::columnCount(const QModelIndex &parent) const
@@ -184,7 +135,7 @@ QVariant TrialTableModel::data(const QModelIndex &index, int role) const
         return {};
     const int row = index.row();
     const int column = index.column();
-    const Trial &trial = m_trials[std::size_t(row)];
+    const Trial &trial = m_set->trials()[std::size_t(row)];
     switch (role) {
     case Qt::DisplayRole:
         return displayData(trial, row, column);
@@ -193,7 +144,7 @@ QVariant TrialTableModel::data(const QModelIndex &index, int role) const
     case TrialIdRole:
         return QVariant::fromValue<qlonglong>(trial.id);
     case Qt::ToolTipRole:
-        return trialToolTip(trial, m_spec, isOnFront(row));
+        return trialToolTip(trial, spec(), isOnFront(row));
     case Qt::TextAlignmentRole:
         if (column == NumberColumn || metricAt(column))
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
@@ -238,8 +189,8 @@ QString TrialTableModel::headerToolTip(int column) const
             .arg(metricLabel(metric).toHtmlEscaped(), QString::fromStdString(metric.toString()).toHtmlEscaped());
     if (const QString d = metricDescription(metric); !d.isEmpty())
         tip += QStringLiteral("<br>") + d.toHtmlEscaped();
-    if (isObjective(m_spec, metric))
-        tip += QStringLiteral("<br>") + (metricDirection(m_spec, metric) == Direction::Maximize
+    if (isObjective(spec(), metric))
+        tip += QStringLiteral("<br>") + (metricDirection(spec(), metric) == Direction::Maximize
                                              ? tr("Objective: maximised.")
                                              : tr("Objective: minimised."));
     return tip;
@@ -266,11 +217,11 @@ QVariant TrialTableModel::headerData(int section, Qt::Orientation orientation, i
     if (section == errorColumn())
         return tr("Error");
     const MetricRef &metric = *metricAt(section);
-    if (!isObjective(m_spec, metric))
+    if (!isObjective(spec(), metric))
         return metricLabel(metric);
     // The arrow says which way is better for an objective.
     return metricLabel(metric) +
-           (metricDirection(m_spec, metric) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓"));
+           (metricDirection(spec(), metric) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓"));
 }
 
 } // namespace psc

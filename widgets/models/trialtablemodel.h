@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "models/trialset.h"
+
 #include "psc/study/studyspec.h"
 #include "psc/study/trial.h"
 
 #include <QAbstractTableModel>
 
-#include <unordered_map>
 #include <vector>
 
 namespace psc {
@@ -16,9 +17,10 @@ namespace psc {
  * then the other model metrics) and the error. Rows are kept in the order trials arrive; sorting is the
  * job of a TrialSortProxyModel on RawValueRole.
  *
- * Live updates: upsertTrials() takes the trials that changed (StudyStore::changesSince()) and inserts the
- * new ones with beginInsertRows()/endInsertRows() and reports changed rows with dataChanged(), so views
- * keep their selection and scroll position while a study runs. GUI thread only.
+ * The rows are the trials of a TrialSet, which the model may share with other views (StudyView shares one with
+ * the Pareto plot: the trials are stored and ranked once). New trials arrive with beginInsertRows()/
+ * endInsertRows() and changed rows with dataChanged(), so views keep their selection and scroll position while a
+ * study runs. GUI thread only.
  */
 class TrialTableModel : public QAbstractTableModel
 {
@@ -37,26 +39,23 @@ public:
         FirstMetricColumn,
     };
 
+    /** A model of its own trials (ranked immediately). */
     explicit TrialTableModel(QObject *parent = nullptr);
+    /** A model of `trials`, which must outlive it. */
+    explicit TrialTableModel(TrialSet *trials, QObject *parent = nullptr);
     ~TrialTableModel() override;
 
+    /** The trials shown; setStudy(), upsertTrials() and clear() change them for every view that shares them. */
+    TrialSet *trialSet() const { return m_set; }
     /** Replaces the study and all rows (a model reset). */
     void setStudy(const StudySpec &spec, std::vector<Trial> trials);
     /** Removes all rows and the study. */
     void clear();
     /** Inserts trials with unknown ids at the end and updates the rows of known ones. */
     void upsertTrials(const std::vector<Trial> &changed);
-    /**
-     * Study ranks come from outside (StudyView ranks off the GUI thread, latest request wins): the model stops
-     * ranking on every change and shows the front that setStudyRanks() gives it. Off by default, so a model used
-     * alone ranks for itself.
-     */
-    void setExternalRanks(bool external) { m_externalRanks = external; }
-    /** The study ranks by trial id (0 = on the front); rows whose ★ changes are reported as changed. */
-    void setStudyRanks(const std::unordered_map<qint64, int> &ranksById);
 
-    const StudySpec &spec() const { return m_spec; }
-    const std::vector<Trial> &trials() const { return m_trials; }
+    const StudySpec &spec() const;
+    const std::vector<Trial> &trials() const;
     const std::vector<MetricRef> &metricColumns() const { return m_metrics; }
     /** The metric shown in `column`, or nullptr for the other columns. */
     const MetricRef *metricAt(int column) const;
@@ -76,16 +75,12 @@ private:
     QVariant displayData(const Trial &trial, int row, int column) const;
     QVariant rawData(const Trial &trial, int row, int column) const;
     QString headerToolTip(int column) const;
-    /** Recomputes the front; returns the rows whose membership changed. */
-    std::vector<int> updateFront();
-    void emitRowsChanged(std::vector<int> rows);
+    void connectSet();
+    /** One dataChanged() per run of consecutive rows (ascending). */
+    void emitRowsChanged(const QList<int> &rows);
 
-    StudySpec m_spec;
+    TrialSet *m_set = nullptr;
     std::vector<MetricRef> m_metrics;
-    std::vector<Trial> m_trials;
-    std::vector<char> m_onFront;
-    std::unordered_map<qint64, int> m_rowById;
-    bool m_externalRanks = false;
 };
 
 } // namespace psc

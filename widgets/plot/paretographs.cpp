@@ -14,6 +14,7 @@ const QColor kFront(0xe0, 0x5a, 0x10);
 const QColor kRing(0x30, 0x30, 0x30);
 const QColor kRejected(0xa8, 0xa8, 0xa8);
 const QColor kSelection(0x10, 0xa0, 0x60);
+constexpr qsizetype kAntialiasedPointLimit = 2000;
 
 void showInLegend(QCPGraph *graph, bool show)
 {
@@ -64,6 +65,9 @@ void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringLis
         }
     }
     m_dominated->setData(dx, dy);
+    // Thousands of antialiased discs take tens of milliseconds to draw; that many overlap anyway, so large studies
+    // draw their dominated points without antialiasing (vector exports are unaffected: PDF and SVG viewers smooth).
+    m_dominated->setAntialiasedScatters(dx.size() < kAntialiasedPointLimit);
     m_rejected->setData(rx, ry);
     m_front->setData(fx, fy); // sorted by x: the staircase runs along the front
     // Minimising x, a point's value holds to the right until the next point; maximising, to the left.

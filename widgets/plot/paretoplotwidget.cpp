@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plot/paretoplotwidget.h"
 
+#include "models/trialset.h"
+
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
 #include "plot/axischooser.h"
@@ -47,9 +49,9 @@ struct ParetoPlotWidget::Graphs
     std::unique_ptr<CompressionPaths> paths;
 };
 
-ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
+ParetoPlotWidget::ParetoPlotWidget(QWidget *parent, TrialSet *trials)
     : QWidget(parent), m_plot(new QCustomPlot(this)), m_axes(new AxisChooser(this)),
-      m_graphs(std::make_unique<Graphs>())
+      m_graphs(std::make_unique<Graphs>()), m_set(trials ? trials : new TrialSet(this))
 {
     m_axes->setHelpText(readingHelp());
     m_pathsToggle = new QCheckBox(tr("Compression paths"), this);
@@ -67,7 +69,8 @@ ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
     connect(m_axes, &AxisChooser::axesChanged, this, [this] {
         m_autoRange = true;
         m_hovered = -1;
-        rebuild();
+        if (!m_resetting) // the trial set's updated() redraws once the reset is complete
+            rebuild();
         Q_EMIT axesChanged(xMetric(), yMetric());
     });
     connect(m_axes, &AxisChooser::logScaleChanged, this, [this] {
@@ -78,7 +81,11 @@ ParetoPlotWidget::ParetoPlotWidget(QWidget *parent)
         updateCompressionPaths();
         m_plot->replot();
     });
-    clear();
+    connect(m_set, &TrialSet::wasReset, this, &ParetoPlotWidget::onReset);
+    // Trials change many times a second during a run: those redraws are queued (see rebuild()).
+    connect(m_set, &TrialSet::updated, this, [this] { rebuild(true); });
+    onReset();
+    rebuild();
 }
 
 ParetoPlotWidget::~ParetoPlotWidget() = default;
@@ -128,50 +135,44 @@ void ParetoPlotWidget::setUpPlot()
 
 void ParetoPlotWidget::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
-    m_spec = spec;
-    m_trials = std::move(trials);
-    m_studyRanks.clear();
-    m_index.clear();
-    for (std::size_t i = 0; i < m_trials.size(); ++i)
-        m_index[m_trials[i].id] = i;
-    m_selected = -1;
-    m_hovered = -1;
-    m_autoRange = true;
-    m_axes->setMetrics(spec, studyMetrics(spec));
-    const auto [x, y] = defaultAxes(spec);
-    if (!m_axes->setAxes(x, y))
-        rebuild();
+    m_set->reset(spec, std::move(trials));
 }
 
 void ParetoPlotWidget::upsertTrials(const std::vector<Trial> &changed)
 {
-    for (const Trial &t : changed) {
-        if (auto it = m_index.find(t.id); it != m_index.end()) {
-            m_trials[it->second] = t;
-        } else {
-            m_index[t.id] = m_trials.size();
-            m_trials.push_back(t);
-        }
-    }
-    rebuild();
-}
-
-void ParetoPlotWidget::setStudyRanks(const std::unordered_map<qint64, int> &ranksById)
-{
-    m_studyRanks = ranksById;
-    rebuild();
+    m_set->upsert(changed);
 }
 
 void ParetoPlotWidget::clear()
 {
-    m_studyRanks.clear();
-    m_spec = {};
-    m_trials.clear();
-    m_index.clear();
+    m_set->clear();
+}
+
+void ParetoPlotWidget::onReset()
+{
     m_selected = -1;
     m_hovered = -1;
-    m_axes->setMetrics({}, {});
-    rebuild();
+    m_autoRange = true;
+    // The updated() that follows the reset redraws, once: not once per axis menu filled here.
+    m_resetting = true;
+    if (!m_set->hasStudy()) {
+        m_axes->setMetrics({}, {});
+    } else {
+        m_axes->setMetrics(spec(), studyMetrics(spec()));
+        const auto [x, y] = defaultAxes(spec());
+        m_axes->setAxes(x, y);
+    }
+    m_resetting = false;
+}
+
+const StudySpec &ParetoPlotWidget::spec() const
+{
+    return m_set->spec();
+}
+
+const std::vector<Trial> &ParetoPlotWidget::trials() const
+{
+    return m_set->trials();
 }
 
 std::pair<MetricRef, MetricRef> ParetoPlotWidget::defaultAxes(const StudySpec &spec)
@@ -239,11 +240,10 @@ bool ParetoPlotWidget::showsAllTargets() const
 
 const Trial *ParetoPlotWidget::trial(qint64 id) const
 {
-    const auto it = m_index.find(id);
-    return it == m_index.end() ? nullptr : &m_trials[it->second];
+    return m_set->find(id);
 }
 
-void ParetoPlotWidget::rebuild()
+void ParetoPlotWidget::rebuild(bool queued)
 {
     Graphs &g = *m_graphs;
     const MetricRef x = xMetric();
@@ -252,20 +252,12 @@ void ParetoPlotWidget::rebuild()
     std::vector<std::string> targetIds;
     for (const QString &t : targets())
         targetIds.push_back(t.toStdString());
-    // Ranked outside (off the GUI thread): look the ranks up, -1 until they arrive.
-    std::vector<int> studyRanks;
-    if (m_externalRanks) {
-        studyRanks.reserve(m_trials.size());
-        for (const Trial &t : m_trials) {
-            const auto it = m_studyRanks.find(t.id);
-            studyRanks.push_back(it == m_studyRanks.end() ? -1 : it->second);
-        }
-    }
-    const std::vector<int> *ranks = m_externalRanks ? &studyRanks : nullptr;
+    // The study's ranks come with the trials (-1 until a background ranking arrives).
+    const std::vector<int> *ranks = &m_set->ranks();
     ParetoScatter scatter =
-        all ? computeTargetScatters(m_spec, m_trials, x, y, targetIds, isLogScale(Qt::Horizontal),
+        all ? computeTargetScatters(spec(), trials(), x, y, targetIds, isLogScale(Qt::Horizontal),
                                     isLogScale(Qt::Vertical), ranks)
-            : computeParetoScatter(m_spec, m_trials, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), ranks);
+            : computeParetoScatter(spec(), trials(), x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), ranks);
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;
@@ -280,19 +272,19 @@ void ParetoPlotWidget::rebuild()
         p.y *= m_yFactor;
     }
     // The rings only add information when the study's objectives are not just the two axes shown.
-    const bool rings = m_spec.objectives.size() > 2 || !isObjective(m_spec, x) || !isObjective(m_spec, y);
-    g.scatter->set(m_points, all ? targets() : QStringList(), metricDirection(m_spec, x) == Direction::Minimize, rings);
+    const bool rings = spec().objectives.size() > 2 || !isObjective(spec(), x) || !isObjective(spec(), y);
+    g.scatter->set(m_points, all ? targets() : QStringList(), metricDirection(spec(), x) == Direction::Minimize, rings);
     updateCompressionPaths();
 
-    const int complete = int(std::count_if(m_trials.begin(), m_trials.end(),
+    const int complete = int(std::count_if(trials().begin(), trials().end(),
                                            [](const Trial &t) { return t.state == TrialState::Complete; }));
-    const QString name = QString::fromStdString(m_spec.name);
+    const QString name = QString::fromStdString(spec().name);
     g.title->setText(
-        m_spec.name.empty() ? QString()
+        spec().name.empty() ? QString()
         : all
             ? tr("%1 — %2 complete trials on %3 targets").arg(name).arg(complete).arg(targetIds.size())
             : tr("%1 — %2 complete trials, %3 on the front of these axes").arg(name).arg(complete).arg(m_front.size()));
-    g.emptyText->setText(m_spec.name.empty() ? tr("Open or run a study to see its trials")
+    g.emptyText->setText(spec().name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
     m_plot->xAxis->setTickLabels(!m_points.empty());
@@ -306,14 +298,17 @@ void ParetoPlotWidget::rebuild()
             all && !ref.target.empty() ? metricLabel(MetricRef{ref.name, {}}) + tr(" (all targets)") : metricLabel(ref);
         if (!s.unit.isEmpty())
             label += QStringLiteral(" (%1)").arg(s.unit);
-        return label + (metricDirection(m_spec, ref) == Direction::Maximize ? tr(" — higher is better")
+        return label + (metricDirection(spec(), ref) == Direction::Maximize ? tr(" — higher is better")
                                                                             : tr(" — lower is better"));
     };
     m_plot->xAxis->setLabel(axisLabel(x, sx));
     m_plot->yAxis->setLabel(axisLabel(y, sy));
     updateAxes();
     updateSelectionGraph();
-    m_plot->replot();
+    // Drawing 10,000 points takes longer than computing them: queued, the drawing is a turn of the event loop of its
+    // own, and the two rebuilds of a live update (the trials, then their ranks) are drawn once if they come together.
+    // What the user does (axes, targets) is drawn at once, so positions (trialPosition()) follow it immediately.
+    m_plot->replot(queued ? QCustomPlot::rpQueuedReplot : QCustomPlot::rpRefreshHint);
 }
 
 void ParetoPlotWidget::updateAxes()
@@ -329,9 +324,9 @@ void ParetoPlotWidget::updateSelectionGraph()
 void ParetoPlotWidget::updateCompressionPaths()
 {
     // Only studies with compressed trials need the toggle; the others keep the room for the axis menus.
-    const bool any = std::any_of(m_trials.begin(), m_trials.end(), [](const Trial &t) { return t.parentId; });
+    const bool any = std::any_of(trials().begin(), trials().end(), [](const Trial &t) { return t.parentId; });
     m_pathsToggle->setVisible(any);
-    m_graphs->paths->set(m_pathsToggle->isChecked() ? computeCompressionArrows(m_trials, m_points)
+    m_graphs->paths->set(m_pathsToggle->isChecked() ? computeCompressionArrows(trials(), m_points)
                                                     : std::vector<CompressionArrow>());
     fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
 }
@@ -460,7 +455,7 @@ void ParetoPlotWidget::onMouseMove(QMouseEvent *event)
         QToolTip::hideText();
         return;
     }
-    QString tip = trialToolTip(*t, m_spec, point->onStudyFront) + lineageToolTip(*t, m_trials);
+    QString tip = trialToolTip(*t, spec(), point->onStudyFront) + lineageToolTip(*t, trials());
     if (point->series >= 0)
         tip += tr("<p>Point for target <b>%1</b>%2.</p>")
                    .arg(targets().value(point->series).toHtmlEscaped(),
@@ -505,7 +500,7 @@ bool ParetoPlotWidget::save(const QString &path, QSize size, QString *error)
     if (!size.isValid())
         size = m_plot->isVisible() && m_plot->width() >= 200 ? m_plot->size() : QSize(900, 600);
     fitLegend(size.width());
-    const bool ok = exportPlot(*m_plot, path, size, QString::fromStdString(m_spec.name), error);
+    const bool ok = exportPlot(*m_plot, path, size, QString::fromStdString(spec().name), error);
     fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
     return ok;
 }

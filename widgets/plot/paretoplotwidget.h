@@ -23,6 +23,7 @@ class QMouseEvent;
 namespace psc {
 
 class AxisChooser;
+class TrialSet;
 
 /**
  * A scatter plot of a study's trials over two metrics chosen from the study's metrics, with the Pareto
@@ -48,18 +49,18 @@ class ParetoPlotWidget : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ParetoPlotWidget(QWidget *parent = nullptr);
+    /** A plot of its own trials (ranked immediately), or of `trials` (shared, must outlive the plot). */
+    explicit ParetoPlotWidget(QWidget *parent = nullptr, TrialSet *trials = nullptr);
     ~ParetoPlotWidget() override;
+
+    /** The trials shown; setStudy(), upsertTrials() and clear() change them for every view that shares them. */
+    TrialSet *trialSet() const { return m_set; }
 
     /** Shows a study: fills the axis menus and picks defaultAxes(). */
     void setStudy(const StudySpec &spec, std::vector<Trial> trials);
     /** Adds new trials and replaces changed ones (by id), then redraws. */
     void upsertTrials(const std::vector<Trial> &changed);
     void clear();
-    /** As TrialTableModel::setExternalRanks(): the rings show the ranks setStudyRanks() gives. */
-    void setExternalRanks(bool external) { m_externalRanks = external; }
-    /** The study ranks by trial id (0 = on the study's front, ringed); redraws. */
-    void setStudyRanks(const std::unordered_map<qint64, int> &ranksById);
 
     /** The default axes: x the first minimised objective, y the first maximised one (accuracy). */
     static std::pair<MetricRef, MetricRef> defaultAxes(const StudySpec &spec);
@@ -127,7 +128,8 @@ Q_SIGNALS:
 
 private:
     void setUpPlot();
-    void rebuild();
+    /** Recomputes the points and redraws, at once or (`queued`) in a later turn of the event loop. */
+    void rebuild(bool queued = false);
     void updateAxes();
     void updateSelectionGraph();
     void updateCompressionPaths();
@@ -146,12 +148,13 @@ private:
     QCheckBox *m_pathsToggle = nullptr;
     std::unique_ptr<Graphs> m_graphs;
 
-    StudySpec m_spec;
-    std::vector<Trial> m_trials;
-    std::unordered_map<qint64, std::size_t> m_index;
-    bool m_externalRanks = false;
-    std::unordered_map<qint64, int> m_studyRanks; ///< by trial id, when ranked outside
-    std::vector<ScatterPoint> m_points;           ///< values scaled to the axes' display units
+    void onReset();
+    const StudySpec &spec() const;
+    const std::vector<Trial> &trials() const;
+
+    TrialSet *m_set = nullptr;
+    bool m_resetting = false;           ///< inside onReset(): axis changes do not redraw
+    std::vector<ScatterPoint> m_points; ///< values scaled to the axes' display units
     QList<qint64> m_front;
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;

@@ -121,6 +121,9 @@ CompressDialog::CompressDialog(QWidget *parent) : QDialog(parent)
     QPalette errorPalette = m_error->palette();
     errorPalette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
     m_error->setPalette(errorPalette);
+    m_status = new QLabel(tr("Checking the config against the trial (its layers and trained weights)…"), this);
+    m_status->setObjectName(QStringLiteral("compressChecking"));
+    m_status->setVisible(false);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     m_start = buttons->addButton(tr("&Start"), QDialogButtonBox::AcceptRole);
@@ -138,6 +141,7 @@ CompressDialog::CompressDialog(QWidget *parent) : QDialog(parent)
     layout->addLayout(form);
     layout->addWidget(m_variants, 1);
     layout->addWidget(m_error);
+    layout->addWidget(m_status);
     layout->addWidget(buttons);
     resize(640, 420);
 
@@ -179,6 +183,12 @@ QString CompressDialog::configFile() const
     return m_path->text().trimmed();
 }
 
+const std::optional<CompressionConfig> &CompressDialog::config() const
+{
+    static const std::optional<CompressionConfig> none;
+    return isChecking() ? none : m_config;
+}
+
 QString CompressDialog::errorText() const
 {
     return m_error->text();
@@ -204,24 +214,47 @@ void CompressDialog::browse()
 
 void CompressDialog::reload()
 {
+    m_checker.cancel(); // a check of the previous file that is still running no longer matters
     m_config.reset();
-    QString error;
     const QString path = configFile();
     if (path.isEmpty()) {
-        error = tr("Choose a compression config file.");
-    } else {
-        try {
-            CompressionConfig config = CompressionConfig::fromFile(path.toStdString());
-            m_config = std::move(config);
-            if (m_check)
-                m_check(*m_config);
-        } catch (const std::exception &e) {
-            // A config that parses but does not fit the trial is still shown, so the message can be matched to it.
-            error = QString::fromUtf8(e.what());
-        }
+        showConfig();
+        showResult(tr("Choose a compression config file."));
+        return;
+    }
+    try {
+        m_config = CompressionConfig::fromFile(path.toStdString());
+    } catch (const std::exception &e) {
+        showConfig();
+        showResult(QString::fromUtf8(e.what()));
+        return;
     }
     showConfig();
+    if (!m_check) {
+        showResult({});
+        return;
+    }
+    // The check loads the trial's weights and may factorise them (SVD): off the GUI thread, latest file wins.
+    m_error->setVisible(false);
+    m_status->setVisible(true);
+    m_start->setEnabled(false);
+    m_checker.run(
+        [check = m_check, config = *m_config]() -> QString {
+            try {
+                check(config);
+                return {};
+            } catch (const std::exception &e) {
+                return QString::fromUtf8(e.what());
+            }
+        },
+        [this](const QString &error) { showResult(error); });
+}
+
+void CompressDialog::showResult(const QString &error)
+{
+    m_status->setVisible(false);
     if (!error.isEmpty()) {
+        // A config that parses but does not fit the trial is still shown, so the message can be matched to it.
         m_config.reset();
         m_error->setText(error);
         // Point at the variant the message is about ("c.json:7:5: /variants/3/layers/0: ...").

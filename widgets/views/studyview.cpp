@@ -2,11 +2,10 @@
 #include "views/studyview.h"
 
 #include "models/metricformat.h"
+#include "models/trialset.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
-
-#include "psc/study/studyfront.h"
 
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -14,7 +13,6 @@
 #include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -29,9 +27,12 @@ QFont boldFont(QFont font)
 
 } // namespace
 
-StudyView::StudyView(QWidget *parent)
-    : QWidget(parent), m_model(new TrialTableModel(this)), m_proxy(new TrialSortProxyModel(this))
+StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(this))
 {
+    // One copy of the trials for the table and the plot, ranked once per change off the GUI thread.
+    m_trials->setRanking(TrialSet::Ranking::Background);
+    m_model = new TrialTableModel(m_trials, this);
+    m_proxy = new TrialSortProxyModel(this);
     m_proxy->setSourceModel(m_model);
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("trialTable"));
@@ -51,11 +52,8 @@ StudyView::StudyView(QWidget *parent)
                              "study's objectives, ↑/↓ in a header says whether the objective is maximised or "
                              "minimised. Selecting a row highlights the trial in the plot."));
 
-    m_plot = new ParetoPlotWidget(this);
+    m_plot = new ParetoPlotWidget(this, m_trials);
     m_plot->setObjectName(QStringLiteral("paretoPlot"));
-    // The study's front is ranked once per change, off the GUI thread, for the table and the plot together.
-    m_model->setExternalRanks(true);
-    m_plot->setExternalRanks(true);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("studySplitter"));
@@ -77,37 +75,9 @@ StudyView::~StudyView() = default;
 
 void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
-    m_objectives = spec.objectives;
-    m_plot->setStudy(spec, trials);
-    m_model->setStudy(spec, std::move(trials));
+    m_trials->reset(spec, std::move(trials));
     fitColumns();
     selectTrial(-1);
-    requestRanks();
-}
-
-void StudyView::requestRanks()
-{
-    const quint64 generation = ++m_rankGeneration;
-    // Gathering the objective values is cheap (a few numbers per trial); the sort runs on a pool thread.
-    const std::vector<Trial> &trials = m_model->trials();
-    ObjectivePoints points = objectivePoints(trials, m_objectives);
-    std::vector<qint64> ids;
-    ids.reserve(trials.size());
-    for (const Trial &t : trials)
-        ids.push_back(t.id);
-    QtConcurrent::run([points = std::move(points), ids = std::move(ids)] {
-        const std::vector<int> ranks = rankObjectivePoints(points);
-        std::unordered_map<qint64, int> byId;
-        byId.reserve(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i)
-            byId.emplace(ids[i], ranks[i]);
-        return byId;
-    }).then(this, [this, generation](std::unordered_map<qint64, int> byId) {
-        if (generation != m_rankGeneration)
-            return; // a newer request is on its way
-        m_model->setStudyRanks(byId);
-        m_plot->setStudyRanks(byId);
-    });
 }
 
 void StudyView::fitColumns()
@@ -131,17 +101,12 @@ void StudyView::fitColumns()
 
 void StudyView::upsertTrials(const std::vector<Trial> &changed)
 {
-    if (changed.empty())
-        return;
-    m_model->upsertTrials(changed);
-    m_plot->upsertTrials(changed);
-    requestRanks();
+    m_trials->upsert(changed);
 }
 
 void StudyView::clear()
 {
-    m_model->clear();
-    m_plot->clear();
+    m_trials->clear();
     selectTrial(-1);
 }
 

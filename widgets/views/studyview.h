@@ -16,11 +16,13 @@ namespace psc {
 class ParetoPlotWidget;
 class TrialSortProxyModel;
 class TrialTableModel;
+class TrialSet;
 
 /**
  * The trials of a study side by side: a sortable trial table and the Pareto plot, with one selection.
  * Selecting a row highlights its point, clicking a point selects (and scrolls to) its row. The view
- * only displays: trials come in through setStudy() and upsertTrials(). GUI thread only.
+ * only displays: trials come in through setStudy() and upsertTrials() and are held once, in a TrialSet that the
+ * table and the plot share. GUI thread only.
  */
 class StudyView : public QWidget
 {
@@ -38,6 +40,8 @@ public:
     /** Selects trial `id` in the table and the plot (-1 clears). */
     void selectTrial(qint64 id);
 
+    /** The trials shown, shared by the table and the plot; ranked off the GUI thread. */
+    TrialSet *trialSet() const { return m_trials; }
     TrialTableModel *model() const { return m_model; }
     TrialSortProxyModel *proxy() const { return m_proxy; }
     QTableView *table() const { return m_table; }
@@ -49,23 +53,16 @@ Q_SIGNALS:
 
 private:
     void fitColumns();
-    /**
-     * Ranks the trials on the study's objectives off the GUI thread (a non-dominated sort of every trial: tens of
-     * milliseconds at 10,000 trials) and hands the ranks to the table and the plot. The latest request wins: a
-     * result that arrives after a newer request was made is dropped.
-     */
-    void requestRanks();
     void onTableSelectionChanged();
     void onPlotClicked(qint64 id);
 
+    TrialSet *m_trials = nullptr; ///< shared by the model and the plot
     TrialTableModel *m_model = nullptr;
     TrialSortProxyModel *m_proxy = nullptr;
     QTableView *m_table = nullptr;
     ParetoPlotWidget *m_plot = nullptr;
     QSplitter *m_splitter = nullptr;
     qint64 m_selected = -1;
-    quint64 m_rankGeneration = 0; ///< the latest ranking request; older results are dropped
-    std::vector<Objective> m_objectives;
 };
 
 } // namespace psc
