@@ -6,6 +6,8 @@
 
 #include "linearmodel.h"
 
+#include "testsupport.h"
+
 #include <QCryptographicHash>
 #include <QFile>
 #include <QJsonArray>
@@ -18,6 +20,7 @@
 #include <csignal>
 
 using namespace psc;
+using psc::test::writeFile;
 
 namespace {
 
@@ -78,15 +81,6 @@ QString writeSpec(const QTemporaryDir &dir, const QString &name, int trials, boo
     QFile f(path);
     f.open(QIODevice::WriteOnly);
     f.write(QJsonDocument(spec).toJson());
-    return path;
-}
-
-QString writeText(const QTemporaryDir &dir, const QString &name, const QByteArray &text)
-{
-    const QString path = dir.filePath(name);
-    QFile f(path);
-    f.open(QIODevice::WriteOnly);
-    f.write(text);
     return path;
 }
 
@@ -221,10 +215,10 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString db = handMadeStudy(dir);
-        const QString good = writeText(dir, "good.json", R"({"variants": [{"name": "int4", "weight_bits": 4}]})");
-        const QString bad = writeText(dir, "bad.json", "{\"variants\": [\n  {\"name\": \"x\", \"weight_bit\": 4}\n]}");
+        const QString good = writeFile(dir, "good.json", R"({"variants": [{"name": "int4", "weight_bits": 4}]})");
+        const QString bad = writeFile(dir, "bad.json", "{\"variants\": [\n  {\"name\": \"x\", \"weight_bit\": 4}\n]}");
         const QString badLayer =
-            writeText(dir, "layer.json",
+            writeFile(dir, "layer.json",
                       "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
         const QByteArray before = fileHash(db);
 
@@ -264,7 +258,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString db = dir.filePath("compress.psc");
         QCOMPARE(runApp({"run", writeSpec(dir, "compress", 1, true), "--db", db}).exitCode, 0);
-        const QString config = writeText(dir, "c.json", R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
+        const QString config = writeFile(dir, "c.json", R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
             "variants": [{"name": "int4", "weight_bits": 4}, {"name": "half", "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})");
         const Result r = runApp({"compress", db, "--trial", "best", "--config", config}); // the only trial, 0
         QCOMPARE(r.exitCode, 0);

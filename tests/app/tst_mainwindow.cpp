@@ -23,11 +23,12 @@
 #include "psc/study/studystore.h"
 
 #include "linearmodel.h"
+#include "testsupport.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QItemSelectionModel>
@@ -45,6 +46,7 @@
 #include <QTest>
 
 using namespace psc;
+using psc::test::writeFile;
 
 namespace {
 
@@ -138,14 +140,6 @@ QString handMadeStudy(const QString &path)
         if (i == 0)
             store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
     }
-    return path;
-}
-
-QString writeText(const QString &path, const QByteArray &text)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
-        qFatal("cannot write %s", qPrintable(path));
     return path;
 }
 
@@ -309,7 +303,7 @@ private Q_SLOTS:
         compress->trigger(); // a second trigger while the dialog is open does not open another
         QCOMPARE(w.findChildren<CompressDialog *>().size(), 1);
 
-        const QString config = writeText(m_dir.filePath(QStringLiteral("int4.json")),
+        const QString config = writeFile(m_dir.filePath(QStringLiteral("int4.json")),
                                          R"({"fine_tune": {"epochs": 0, "qat_epochs": 0},
                                              "variants": [{"name": "int4", "weight_bits": 4}]})");
         dialog->setConfigFile(config);
@@ -373,7 +367,7 @@ private Q_SLOTS:
         QCOMPARE(CompressController::defaultConfigFile(), QFileInfo(config).absoluteFilePath());
 
         // Cancel: a long fine-tuning stops at its next batch; the child in flight goes back to pending.
-        const QString slow = writeText(m_dir.filePath(QStringLiteral("slow.json")),
+        const QString slow = writeFile(m_dir.filePath(QStringLiteral("slow.json")),
                                        R"({"fine_tune": {"epochs": 200},
                                            "variants": [{"name": "half", "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})");
         compress->trigger();
@@ -430,7 +424,7 @@ private Q_SLOTS:
         compress->trigger();
         CompressDialog *dialog = w.compressor()->dialog();
         QVERIFY(dialog);
-        const QString bad = writeText(m_dir.filePath(QStringLiteral("bad.json")),
+        const QString bad = writeFile(m_dir.filePath(QStringLiteral("bad.json")),
                                       "{\"variants\": [\n  {\"name\": \"x\", \"weight_bit\": 4}\n]}");
         dialog->setConfigFile(bad);
         QVERIFY2(dialog->errorText().startsWith(
@@ -441,7 +435,7 @@ private Q_SLOTS:
         QCOMPARE(dialog->variantTable()->rowCount(), 0);
 
         const QString layer =
-            writeText(m_dir.filePath(QStringLiteral("layer.json")),
+            writeFile(m_dir.filePath(QStringLiteral("layer.json")),
                       "{\"variants\": [\n  {\"name\": \"x\", \"weight_bits\": 4, \"layers\": [\"logit\"]}\n]}");
         dialog->setConfigFile(layer);
         QVERIFY(!dialog->startButton()->isEnabled()); // until the check has run
@@ -552,18 +546,19 @@ private Q_SLOTS:
         while (!training())
             QVERIFY(progress.wait(60000));
 
-        QElapsedTimer timer;
-        timer.start();
         w.cancelAction()->trigger();
         QVERIFY(finished.wait(15000));
-        qInfo("cancelled after %lld ms: %s", timer.elapsed(), qPrintable(finished.at(0).at(1).toString()));
-        QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
+        qInfo("%s", qPrintable(finished.at(0).at(1).toString()));
         QCOMPARE(finished.at(0).at(0).value<JobStatus>(), JobStatus::Cancelled);
         QVERIFY(w.runAction()->isEnabled());
         {
+            // Cancel stops a training at its next batch instead of letting it finish: the trials that were training
+            // went back to pending (3 epochs each; none could have finished since training was seen to start).
             auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
             QCOMPARE(store->integrityCheck(), std::string("ok"));
-            QVERIFY(store->trialCounts().total() >= 1);
+            const TrialCounts counts = store->trialCounts();
+            QCOMPARE(int(counts.running), 0);
+            QVERIFY2(counts.pending >= 1, qPrintable(QString::number(counts.pending)));
         }
 
         // Resume, then close the window mid-run (Ctrl+Q): the close does not block the GUI thread; the window

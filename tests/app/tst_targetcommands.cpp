@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `targets`, `cost` and `calibrate` as users run them: output, exit codes and bad target files.
+#include "testsupport.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,6 +11,8 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+using psc::test::writeFile;
 
 namespace {
 
@@ -34,13 +38,6 @@ QJsonObject runJson(const QStringList &args)
     if (r.exitCode != 0)
         qWarning("%s", qPrintable(r.err));
     return QJsonDocument::fromJson(r.out.toUtf8()).object();
-}
-
-void writeFile(const QString &path, const QByteArray &text)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(text);
 }
 
 const QString kDsCnn = QStringLiteral(PSC_SOURCE_DIR "/resources/networks/ds-cnn.json");

@@ -7,6 +7,8 @@
 
 #include "psc/study/studystore.h"
 
+#include "testsupport.h"
+
 #include <QCryptographicHash>
 #include <QFile>
 #include <QStringList>
@@ -20,15 +22,12 @@
 
 namespace psc::testing {
 
+using psc::test::readAll;
+using psc::test::writeFile;
+
 inline QString q(const std::string &text)
 {
     return QString::fromStdString(text);
-}
-
-inline QByteArray readAll(const std::filesystem::path &file)
-{
-    QFile f(QString::fromStdString(file.string()));
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 inline QByteArray sha256(const std::filesystem::path &file)

@@ -45,13 +45,6 @@ int holdWriter(const char *file)
     }
 }
 
-void writeFile(const fs::path &file, const QByteArray &bytes)
-{
-    QFile f(QString::fromStdString(file.string()));
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(f.write(bytes), bytes.size());
-}
-
 } // namespace
 
 class TestStudyStoreFaults : public QObject

@@ -3,6 +3,8 @@
 
 #include "psc/core/error.h"
 
+#include "testsupport.h"
+
 #include <QApplication>
 #include <QFile>
 #include <QLabel>
@@ -16,19 +18,11 @@
 #include <atomic>
 
 using namespace psc;
+using psc::test::writeFile;
 
 namespace {
 
 const QString kExample = QStringLiteral(PSC_SOURCE_DIR "/resources/compress/fashion-mnist-demo.json");
-
-QString writeText(const QTemporaryDir &dir, const QString &name, const QByteArray &text)
-{
-    const QString path = dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
-        qFatal("cannot write %s", qPrintable(path));
-    return path;
-}
 
 CompressionVariant variant(const char *json)
 {
@@ -102,7 +96,7 @@ private Q_SLOTS:
     {
         CompressDialog dialog;
         dialog.show();
-        const QString bad = writeText(m_dir, QStringLiteral("bad.json"),
+        const QString bad = writeFile(m_dir, QStringLiteral("bad.json"),
                                       "{\"fine_tune\": {\"epochs\": 1},\n \"variants\": [{\"name\": \"a\"}]}");
         dialog.setConfigFile(bad);
         QVERIFY2(dialog.errorText().startsWith(bad + QStringLiteral(":2:15: /variants/0: ")),
@@ -113,7 +107,7 @@ private Q_SLOTS:
         QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("compressError"))->isVisible());
 
         // Fixing the file and choosing it again clears the message.
-        writeText(m_dir, QStringLiteral("bad.json"), R"({"variants": [{"name": "a", "weight_bits": 2}]})");
+        writeFile(m_dir, QStringLiteral("bad.json"), R"({"variants": [{"name": "a", "weight_bits": 2}]})");
         dialog.setConfigFile(bad);
         QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
         QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("compressError"))->isVisible());
@@ -157,7 +151,7 @@ private Q_SLOTS:
         QVERIFY(dialog.variantTable()->item(2, 0)->foreground().color() != red);
 
         const QString one =
-            writeText(m_dir, QStringLiteral("one.json"), R"({"variants": [{"name": "a", "weight_bits": 2}]})");
+            writeFile(m_dir, QStringLiteral("one.json"), R"({"variants": [{"name": "a", "weight_bits": 2}]})");
         dialog.setConfigFile(one);
         QTRY_VERIFY(!dialog.isChecking());
         QVERIFY(dialog.errorText().isEmpty());

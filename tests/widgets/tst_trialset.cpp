@@ -58,7 +58,8 @@ private Q_SLOTS:
         TrialSet set;
         QSignalSpy reset(&set, &TrialSet::wasReset);
         QSignalSpy updated(&set, &TrialSet::updated);
-        set.reset(twoObjectives(), {complete(1, 0.9, 2000), complete(2, 0.8, 3000), complete(3, 0.7, 1000), pending(4)});
+        set.reset(twoObjectives(),
+                  {complete(1, 0.9, 2000), complete(2, 0.8, 3000), complete(3, 0.7, 1000), pending(4)});
         QCOMPARE(reset.count(), 1);
         QCOMPARE(updated.count(), 1);
         QVERIFY(set.hasStudy());
@@ -74,7 +75,8 @@ private Q_SLOTS:
     void upsertReportsAddedChangedAndFront()
     {
         TrialSet set;
-        set.reset(twoObjectives(), {complete(1, 0.9, 2000), complete(2, 0.8, 3000), complete(3, 0.7, 1000), pending(4)});
+        set.reset(twoObjectives(),
+                  {complete(1, 0.9, 2000), complete(2, 0.8, 3000), complete(3, 0.7, 1000), pending(4)});
         QSignalSpy aboutToAdd(&set, &TrialSet::trialsAboutToBeAdded);
         QSignalSpy added(&set, &TrialSet::trialsAdded);
         QSignalSpy changed(&set, &TrialSet::trialsChanged);

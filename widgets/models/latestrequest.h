@@ -26,8 +26,7 @@ class LatestRequest
 public:
     explicit LatestRequest(QObject *receiver, QThreadPool *pool = QThreadPool::globalInstance())
         : m_shared(std::make_shared<Shared>(receiver)), m_pool(pool)
-    {
-    }
+    {}
     ~LatestRequest()
     {
         const std::lock_guard lock(m_shared->mutex);
@@ -36,8 +35,7 @@ public:
     LatestRequest(const LatestRequest &) = delete;
     LatestRequest &operator=(const LatestRequest &) = delete;
 
-    template <class Work, class Done>
-    void run(Work work, Done done)
+    template <class Work, class Done> void run(Work work, Done done)
     {
         const quint64 generation = ++m_generation;
         m_busy = true;
