@@ -4,6 +4,7 @@
 // trained-model format and bad input.
 
 #include "fakequantreference.h"
+#include "quantizedmodels.h"
 #include "testmodels.h"
 
 #include "psc/compress/factorization.h"
@@ -41,87 +42,12 @@ TrainedModel randomModel(const std::string &json, std::mt19937 &rng)
     return testing::randomModel(json, rng, 0.2f);
 }
 
-std::vector<std::uint8_t> randomImages(const Shape &shape, int count, std::mt19937 &rng)
-{
-    // Smooth blobs plus noise: structured enough that pooling and convolutions see varied statistics.
-    std::vector<std::uint8_t> pixels;
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    for (int n = 0; n < count; ++n) {
-        const double cx = u(rng) * shape.width, cy = u(rng) * shape.height, r = 1.0 + 4.0 * u(rng);
-        const double gain = 255.0 * u(rng), noise = 80.0 * u(rng);
-        for (int c = 0; c < shape.channels; ++c) {
-            for (int y = 0; y < shape.height; ++y) {
-                for (int x = 0; x < shape.width; ++x) {
-                    const double d2 = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (r * r);
-                    const double v = gain * std::exp(-d2) + noise * u(rng) + (c == 1 ? 40.0 : 0.0);
-                    pixels.push_back(std::uint8_t(std::clamp(v, 0.0, 255.0)));
-                }
-            }
-        }
-    }
-    return pixels;
-}
-
-/** Records float ranges over calibration images, as training would. */
-void calibrate(TrainedModel &m, std::mt19937 &rng)
-{
-    testing::FakeQuantReference ref(m, false);
-    const auto images = randomImages(m.network.input, 64, rng);
-    for (int n = 0; n < 64; ++n)
-        ref.run(images.data() + std::size_t(n) * std::size_t(m.network.input.elements()));
-    m.ranges = ref.ranges;
-}
-
-const char *kConvPoolNet = R"({"name": "convpool", "input": {"channels": 1, "height": 11, "width": 11}, "layers": [
-    {"type": "conv2d", "name": "conv1", "out_channels": 6, "kernel": 3, "padding": "same", "activation": "relu"},
-    {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "stride": 2, "padding": "same", "depth_multiplier": 2,
-     "activation": "relu6"},
-    {"type": "max_pool2d", "name": "mp", "kernel": 3, "stride": 2, "padding": "same"},
-    {"type": "avg_pool2d", "name": "ap", "kernel": 3, "stride": 1, "padding": "same"},
-    {"type": "flatten", "name": "fl"},
-    {"type": "dense", "name": "fc1", "units": 16, "activation": "relu"},
-    {"type": "dense", "name": "fc2", "units": 10},
-    {"type": "softmax", "name": "sm"}]})";
-
-const char *kResidualNet = R"({"name": "residual", "input": {"channels": 2, "height": 9, "width": 9}, "layers": [
-    {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "activation": "relu"},
-    {"type": "conv2d", "name": "c2", "inputs": ["input"], "out_channels": 8, "kernel": 3, "stride": [1, 1],
-     "padding": 0},
-    {"type": "conv2d", "name": "c2b", "out_channels": 8, "kernel": 3, "padding": 1},
-    {"type": "relu6", "name": "r2"},
-    {"type": "conv2d", "name": "c3", "out_channels": 8, "kernel": [1, 3], "padding": "same"},
-    {"type": "add", "name": "add1", "inputs": ["c1", "c3"], "activation": "relu"},
-    {"type": "add", "name": "add2", "inputs": ["add1", "c1", "r2"]},
-    {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 2, "padding": "same"},
-    {"type": "max_pool2d", "name": "mp", "kernel": 3, "stride": 1, "padding": 1},
-    {"type": "global_avg_pool", "name": "gap"},
-    {"type": "dense", "name": "fc", "units": 5, "bias": false},
-    {"type": "softmax", "name": "sm"}]})";
-
-const char *kNarrowNet = R"({"name": "narrow", "input": {"channels": 1, "height": 10, "width": 10}, "layers": [
-    {"type": "conv2d", "name": "conv1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
-     "activation": "relu", "weight_bits": 4, "activation_bits": 6},
-    {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "padding": "same", "activation": "relu6",
-     "weight_bits": 2, "activation_bits": 4},
-    {"type": "conv2d", "name": "pw", "out_channels": 12, "kernel": 3, "stride": 2, "padding": "same",
-     "weight_bits": 3, "activation_bits": 5},
-    {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 1},
-    {"type": "flatten", "name": "fl"},
-    {"type": "dense", "name": "fc1", "units": 24, "activation": "relu", "weight_bits": 1},
-    {"type": "dense", "name": "fc2", "units": 7, "activation": "softmax"}]})";
-
-// Factorised layers on a spatial input (per pixel) and on flat inputs, with fused activations and narrow weights.
-const char *kFactorNet = R"({"name": "factor", "input": {"channels": 3, "height": 8, "width": 8}, "layers": [
-    {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
-     "activation": "relu"},
-    {"type": "low_rank", "name": "lr", "out_channels": 12, "rank": 4, "activation": "relu"},
-    {"type": "kronecker", "name": "kr", "out_channels": 6, "factors": [[2, 4], [3, 3]], "activation": "relu6",
-     "weight_bits": 6},
-    {"type": "global_avg_pool", "name": "gap"},
-    {"type": "low_rank", "name": "lr2", "out_channels": 20, "rank": 5, "bias": false, "activation": "relu",
-     "weight_bits": 4},
-    {"type": "kronecker", "name": "kr2", "out_channels": 10, "factors": [[5, 4], [2, 5]]},
-    {"type": "softmax", "name": "sm"}]})";
+using testing::calibrate;
+using testing::kConvPoolNet;
+using testing::kFactorNet;
+using testing::kNarrowNet;
+using testing::kResidualNet;
+using testing::randomImages;
 
 TrainedModel handConvModel(Activation activation)
 {

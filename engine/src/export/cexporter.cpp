@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The C export: one C99 source and header per model, int8 kernels in plain C that compute exactly what the integer
+// reference (psc/quant/integerinference.h, docs/quantization.md) computes. docs/formats/export-c.md describes
+// the files.
+
+#include "export/exporters.h"
+
+#include "psc/core/error.h"
+#include "psc/net/memoryplanner.h"
+#include "psc/net/shapeinference.h"
+#include "psc/net/window.h"
+#include "psc/quant/integerinference.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace psc {
+namespace {
+
+// The kernels a generated file carries: only those its layers use (static functions that are never called would
+// be warnings, and flash). Plain C99: no CMSIS-NN (not packaged for Debian); the calls in psc_model_invoke() are
+// the seam where optimised kernels would be swapped in.
+constexpr std::string_view kKernelIntro = R"c(
+/* ---- int8 kernels: the integer reference of Paretoscope (docs/quantization.md), in plain C99 ---------------- */
+
+)c";
+constexpr std::string_view kKernelWeights = R"c(typedef struct {
+    const uint8_t *data; /* bits < 8: two's complement fields packed LSB first; bits == 1: bit set = +1, clear = -1 */
+    int32_t bits;
+} psc_weights_t;
+
+static int32_t psc_weight(const psc_weights_t *w, uint32_t index)
+{
+    uint32_t pos, byte, shift, field;
+    int32_t bits = w->bits;
+    if (bits == 8)
+        return (int8_t)w->data[index];
+    pos = index * (uint32_t)bits;
+    byte = pos >> 3;
+    shift = pos & 7u;
+    field = (uint32_t)w->data[byte] >> shift;
+    if (shift + (uint32_t)bits > 8u)
+        field |= (uint32_t)w->data[byte + 1] << (8u - shift);
+    field &= (1u << bits) - 1u;
+    if (bits == 1)
+        return field ? 1 : -1;
+    return (field & (1u << (bits - 1))) ? (int32_t)field - (1 << bits) : (int32_t)field;
+}
+
+)c";
+constexpr std::string_view kKernelScale = R"c(/* acc * M for the quantised multiplier M = multiplier * 2^(shift - 31), TFLite's way: RoundingDivideByPOT(
+   SaturatingRoundingDoublingHighMul(acc << max(shift, 0), multiplier), max(-shift, 0)), the left shift
+   saturating. Needs arithmetic right shifts of negative values (GCC, Clang and Arm's compilers do them). */
+static int32_t psc_scale(int32_t acc, int32_t multiplier, int32_t shift)
+{
+    int64_t x = acc, high;
+    if (shift > 0) {
+        x *= (int64_t)1 << shift;
+        x = x < INT32_MIN ? INT32_MIN : (x > INT32_MAX ? INT32_MAX : x);
+    }
+    high = (x * multiplier + ((int64_t)1 << 30)) >> 31;
+    if (high > INT32_MAX)
+        high = INT32_MAX;
+    if (shift < 0)
+        high = (high + ((int64_t)1 << (-shift - 1)) - (high < 0 ? 1 : 0)) >> -shift;
+    return (int32_t)high;
+}
+
+/* An accumulator to the output: saturated to int32, scaled, plus the zero point, clamped to [lo, hi]. */
+static int8_t psc_requantize(int64_t acc, int32_t multiplier, int32_t shift, int32_t zero_point, int32_t lo,
+                             int32_t hi)
+{
+    const int32_t a = (int32_t)(acc < INT32_MIN ? INT32_MIN : (acc > INT32_MAX ? INT32_MAX : acc));
+    const int64_t v = (int64_t)zero_point + psc_scale(a, multiplier, shift);
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+)c";
+constexpr std::string_view kKernelConv = R"c(/* conv2d, depthwise_conv2d (depth_multiplier > 0) and dense (a 1x1 conv2d on C x 1 x 1); channels first. */
+typedef struct {
+    int32_t in_c, in_h, in_w, out_c, out_h, out_w;
+    int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, depth_multiplier;
+    int32_t in_zero_point, out_zero_point, lo, hi;
+    psc_weights_t weights; /* OIHW; depthwise [C * multiplier, 1, kh, kw] */
+    const int32_t *bias, *multiplier;
+    const int8_t *shift;
+} psc_conv_t;
+
+static void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t oc, oy, ox, ic, ky, kx;
+    const int32_t depthwise = p->depth_multiplier > 0;
+    const int32_t filter_c = depthwise ? 1 : p->in_c;
+    for (oc = 0; oc < p->out_c; ++oc) {
+        const uint32_t filter = (uint32_t)oc * (uint32_t)(filter_c * p->kernel_h * p->kernel_w);
+        for (oy = 0; oy < p->out_h; ++oy) {
+            for (ox = 0; ox < p->out_w; ++ox) {
+                int32_t acc = p->bias[oc];
+                for (ic = 0; ic < filter_c; ++ic) {
+                    const int32_t c = depthwise ? oc / p->depth_multiplier : ic;
+                    const int8_t *plane = in + (uint32_t)c * (uint32_t)(p->in_h * p->in_w);
+                    for (ky = 0; ky < p->kernel_h; ++ky) {
+                        const int32_t y = oy * p->stride_h - p->pad_top + ky;
+                        if (y < 0 || y >= p->in_h)
+                            continue; /* padding is real 0: it adds nothing */
+                        for (kx = 0; kx < p->kernel_w; ++kx) {
+                            const int32_t x = ox * p->stride_w - p->pad_left + kx;
+                            uint32_t k;
+                            if (x < 0 || x >= p->in_w)
+                                continue;
+                            k = filter + (uint32_t)((ic * p->kernel_h + ky) * p->kernel_w + kx);
+                            acc += ((int32_t)plane[y * p->in_w + x] - p->in_zero_point) * psc_weight(&p->weights, k);
+                        }
+                    }
+                }
+                out[((uint32_t)oc * (uint32_t)p->out_h + (uint32_t)oy) * (uint32_t)p->out_w + (uint32_t)ox] =
+                    psc_requantize(acc, p->multiplier[oc], p->shift[oc], p->out_zero_point, p->lo, p->hi);
+            }
+        }
+    }
+}
+
+)c";
+constexpr std::string_view kKernelFactorized = R"c(/* low_rank (groups1 = groups2 = 1) and kronecker: per pixel, stage one (V, or B on each row of X [i1, i2]) to the
+   int8 intermediate, stage two (U, or A on each column of T [i1, o2]) with bias, requantisation and activation. */
+typedef struct {
+    int32_t pixels, kronecker;
+    int32_t groups1, segment1, rows1; /* stage one: groups1 segments of segment1 inputs, rows1 factor rows */
+    int32_t groups2, rows2, length2;  /* stage two: groups2 segments of length2 intermediates, rows2 rows */
+    int32_t in_zero_point, mid_zero_point, out_zero_point, lo, hi;
+    psc_weights_t factor, weights;
+    const int32_t *factor_multiplier, *bias, *multiplier;
+    const int8_t *factor_shift, *shift;
+} psc_factorized_t;
+
+static void psc_factorized(const psc_factorized_t *p, const int8_t *in, int8_t *mid, int8_t *out)
+{
+    int32_t pixel, g, j, t;
+    const uint32_t pixels = (uint32_t)p->pixels;
+    for (pixel = 0; pixel < p->pixels; ++pixel) {
+        for (g = 0; g < p->groups1; ++g) {
+            for (j = 0; j < p->rows1; ++j) {
+                int32_t acc = 0;
+                for (t = 0; t < p->segment1; ++t)
+                    acc += ((int32_t)in[(uint32_t)(g * p->segment1 + t) * pixels + (uint32_t)pixel] - p->in_zero_point) *
+                           psc_weight(&p->factor, (uint32_t)(j * p->segment1 + t));
+                mid[p->kronecker ? j * p->groups1 + g : j] =
+                    psc_requantize(acc, p->factor_multiplier[j], p->factor_shift[j], p->mid_zero_point, -128, 127);
+            }
+        }
+        for (g = 0; g < p->groups2; ++g) {
+            for (j = 0; j < p->rows2; ++j) {
+                const int32_t o = p->kronecker ? j * p->groups2 + g : j;
+                int32_t acc = 0;
+                for (t = 0; t < p->length2; ++t)
+                    acc += ((int32_t)mid[g * p->length2 + t] - p->mid_zero_point) *
+                           psc_weight(&p->weights, (uint32_t)(j * p->length2 + t));
+                out[(uint32_t)o * pixels + (uint32_t)pixel] = psc_requantize(
+                    (int64_t)acc + p->bias[o], p->multiplier[o], p->shift[o], p->out_zero_point, p->lo, p->hi);
+            }
+        }
+    }
+}
+
+)c";
+constexpr std::string_view kKernelPool = R"c(/* max and average pooling over the real (unpadded) elements; the mean rounds half away from zero. */
+typedef struct {
+    int32_t channels, in_h, in_w, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
+    int32_t is_max, out_zero_point, lo, hi;
+} psc_pool_t;
+
+static void psc_pool(const psc_pool_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t c, oy, ox, y, x;
+    for (c = 0; c < p->channels; ++c) {
+        const int8_t *plane = in + (uint32_t)c * (uint32_t)(p->in_h * p->in_w);
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_top;
+            const int32_t y_begin = y0 > 0 ? y0 : 0;
+            const int32_t y_end = y0 + p->kernel_h < p->in_h ? y0 + p->kernel_h : p->in_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t x0 = ox * p->stride_w - p->pad_left;
+                const int32_t x_begin = x0 > 0 ? x0 : 0;
+                const int32_t x_end = x0 + p->kernel_w < p->in_w ? x0 + p->kernel_w : p->in_w;
+                int32_t acc = p->is_max ? INT32_MIN : 0, count, value = p->out_zero_point;
+                for (y = y_begin; y < y_end; ++y)
+                    for (x = x_begin; x < x_end; ++x) {
+                        const int32_t v = plane[y * p->in_w + x];
+                        acc = p->is_max ? (v > acc ? v : acc) : acc + v;
+                    }
+                count = (y_end > y_begin ? y_end - y_begin : 0) * (x_end > x_begin ? x_end - x_begin : 0);
+                if (count > 0)
+                    value = p->is_max ? acc : (acc >= 0 ? (acc + count / 2) / count : (acc - count / 2) / count);
+                *out++ = (int8_t)(value < p->lo ? p->lo : (value > p->hi ? p->hi : value));
+            }
+        }
+    }
+}
+
+)c";
+constexpr std::string_view kKernelAdd = R"c(/* add, TFLite's way: each input (q - zp) << 20 scaled by s_i / (2 max s), the sum by (2 max s) / (2^20 s_out). */
+typedef struct {
+    int32_t elements, count;
+    const int32_t *zero_points, *multiplier; /* multiplier/shift: one per input, then the output's */
+    const int8_t *shift;
+    int32_t out_zero_point, lo, hi;
+} psc_add_t;
+
+static void psc_add(const psc_add_t *p, const int8_t *const *in, int8_t *out)
+{
+    int32_t e, k;
+    for (e = 0; e < p->elements; ++e) {
+        int64_t sum = 0;
+        for (k = 0; k < p->count; ++k)
+            sum += psc_scale(((int32_t)in[k][e] - p->zero_points[k]) * (1 << 20), p->multiplier[k], p->shift[k]);
+        out[e] = psc_requantize(sum, p->multiplier[p->count], p->shift[p->count], p->out_zero_point, p->lo, p->hi);
+    }
+}
+
+)c";
+constexpr std::string_view kKernelClamp = R"c(/* relu / relu6 that could not be fused: a clamp. */
+static void psc_clamp(int32_t elements, int32_t lo, int32_t hi, const int8_t *in, int8_t *out)
+{
+    int32_t e;
+    for (e = 0; e < elements; ++e)
+        out[e] = (int8_t)(in[e] < lo ? lo : (in[e] > hi ? hi : in[e]));
+}
+)c";
+
+
+/** A C identifier fragment and comment text from a layer name: letters, digits and '_' only. */
+std::string cName(const std::string &name)
+{
+    std::string out;
+    for (const char ch : name)
+        out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+    return out.empty() ? std::string("_") : out;
+}
+
+/** Weights as the kernels read them: 8 bits as int8 bytes, fewer packed LSB first (docs/formats/export-c.md). */
+std::vector<std::uint8_t> packWeights(const std::vector<std::int8_t> &values, int bits)
+{
+    if (bits == 8)
+        return {values.begin(), values.end()};
+    std::vector<std::uint8_t> packed((values.size() * std::size_t(bits) + 7) / 8, 0);
+    const std::uint32_t mask = (1u << bits) - 1u;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::uint32_t field = bits == 1 ? (values[i] > 0 ? 1u : 0u) : std::uint32_t(values[i]) & mask;
+        const std::size_t pos = i * std::size_t(bits);
+        packed[pos / 8] |= std::uint8_t(field << (pos % 8));
+        if (pos % 8 + std::size_t(bits) > 8)
+            packed[pos / 8 + 1] |= std::uint8_t(field >> (8 - pos % 8));
+    }
+    return packed;
+}
+
+/** The bit-width a tensor of weights is stored with: its own, except binary weights with a zero (an all-zero
+ *  channel, which binary cannot express) go to 2 bits. */
+int storageBits(const std::vector<std::int8_t> &values, int bits)
+{
+    if (bits == 1 && std::any_of(values.begin(), values.end(), [](std::int8_t v) { return v == 0; }))
+        return 2;
+    return bits;
+}
+
+class Source
+{
+public:
+    std::ostringstream text;
+    std::int64_t constantBytes = 0;
+    std::int64_t weightBytes = 0;
+
+    template <typename T> std::string array(const std::string &type, const std::string &name, const std::vector<T> &v)
+    {
+        text << "static const " << type << ' ' << name << '[' << std::max<std::size_t>(v.size(), 1) << "] = {";
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i % 16 == 0)
+                text << "\n   ";
+            text << ' ' << std::int64_t(v[i]) << ',';
+        }
+        if (v.empty())
+            text << " 0";
+        text << "\n};\n";
+        constantBytes += std::int64_t(v.size() * sizeof(T));
+        return name;
+    }
+
+    /** Packed weights; returns the psc_weights_t initialiser. */
+    std::string weights(const std::string &name, const std::vector<std::int8_t> &values, int bits)
+    {
+        const int stored = storageBits(values, bits);
+        const std::vector<std::uint8_t> packed = packWeights(values, stored);
+        array("uint8_t", name, packed);
+        weightBytes += std::int64_t(packed.size());
+        return "{" + name + ", " + std::to_string(stored) + "}";
+    }
+};
+
+std::vector<std::int32_t> multipliersOf(const std::vector<QuantizedMultiplier> &ms)
+{
+    std::vector<std::int32_t> out;
+    for (const QuantizedMultiplier &m : ms)
+        out.push_back(m.multiplier);
+    return out;
+}
+
+std::vector<std::int8_t> shiftsOf(const std::vector<QuantizedMultiplier> &ms)
+{
+    std::vector<std::int8_t> out;
+    for (const QuantizedMultiplier &m : ms)
+        out.push_back(std::int8_t(m.shift));
+    return out;
+}
+
+std::string joined(std::initializer_list<std::int64_t> values)
+{
+    std::string out;
+    for (const std::int64_t v : values)
+        out += (out.empty() ? "" : ", ") + std::to_string(v);
+    return out;
+}
+
+std::string upper(std::string text)
+{
+    for (char &ch : text)
+        ch = char(std::toupper(static_cast<unsigned char>(ch)));
+    return text;
+}
+
+std::string floatLiteral(double v)
+{
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.9g", v);
+    std::string s = buffer;
+    if (s.find_first_of(".en") == std::string::npos)
+        s += ".0";
+    return s + "f";
+}
+
+constexpr int kExternalInput = -1;
+
+/** The kernels the layers of `net` call, with what they need. */
+std::string kernelsFor(const NetworkDescription &net)
+{
+    auto any = [&](std::initializer_list<LayerType> types) {
+        return std::any_of(net.layers.begin(), net.layers.end(), [&](const LayerSpec &l) {
+            return std::find(types.begin(), types.end(), l.type) != types.end();
+        });
+    };
+    const bool conv = any({LayerType::Conv2d, LayerType::DepthwiseConv2d, LayerType::Dense});
+    const bool factorized = any({LayerType::LowRank, LayerType::Kronecker});
+    const bool add = any({LayerType::Add});
+    std::string out(kKernelIntro);
+    if (conv || factorized)
+        out += kKernelWeights;
+    if (conv || factorized || add)
+        out += kKernelScale;
+    if (conv)
+        out += kKernelConv;
+    if (factorized)
+        out += kKernelFactorized;
+    if (any({LayerType::MaxPool2d, LayerType::AvgPool2d, LayerType::GlobalAvgPool}))
+        out += kKernelPool;
+    if (add)
+        out += kKernelAdd;
+    if (any({LayerType::Relu, LayerType::Relu6}))
+        out += kKernelClamp;
+    return out;
+}
+
+class CExporter final : public Exporter
+{
+public:
+    ExportFormat format() const override { return ExportFormat::C; }
+    std::string extension() const override { return "c"; }
+
+    ExportOutput write(const IntegerModel &model, const ExportOptions &options) const override
+    {
+        const NetworkDescription &net = model.network();
+        const std::vector<std::vector<int>> inputs = layerInputIndices(net);
+        const std::vector<Shape> shapes = inferShapes(net, inputs);
+        const std::vector<LayerQuantization> &lqs = model.layers();
+        const std::size_t n = net.layers.size();
+        ExportOutput out;
+
+        // Tensors: every layer with a kernel writes one; flatten and a final softmax pass their input on.
+        std::vector<int> tensorOf(n, kExternalInput);
+        std::vector<TensorLifetime> tensors;
+        std::vector<int> stepOf(n, -1);
+        int steps = 0;
+        auto tensorOfInput = [&](std::size_t i, std::size_t k) {
+            const int j = inputs[i][k];
+            return j == kNetworkInput ? kExternalInput : tensorOf[std::size_t(j)];
+        };
+        std::vector<int> scratchOf(n, -1);
+        for (std::size_t i = 0; i < n; ++i) {
+            const LayerType type = net.layers[i].type;
+            if (type == LayerType::Flatten || type == LayerType::Softmax) {
+                tensorOf[i] = tensorOfInput(i, 0);
+                continue;
+            }
+            const int step = ++steps;
+            stepOf[i] = step;
+            for (std::size_t k = 0; k < inputs[i].size(); ++k)
+                if (const int t = tensorOfInput(i, k); t != kExternalInput)
+                    tensors[std::size_t(t)].lastUse = std::max(tensors[std::size_t(t)].lastUse, step);
+            tensorOf[i] = int(tensors.size());
+            tensors.push_back({shapes[i].elements(), step, step});
+            if (isFactorized(type)) {
+                scratchOf[i] = int(tensors.size());
+                tensors.push_back({midElements(net.layers[i], lqs[i]), step, step});
+            }
+        }
+        const int outputTensor = tensorOf.back();
+        if (outputTensor != kExternalInput)
+            tensors[std::size_t(outputTensor)].lastUse = steps + 1; // read by the final copy
+        MemoryPlanner planner;
+        for (const TensorLifetime &t : tensors)
+            planner.addTensor(t);
+        const MemoryPlan plan = planner.plan();
+
+        const std::string base = cName(options.baseName);
+        const std::string macro = "PSC_MODEL_";
+        const Shape &input = net.input;
+        const int outputSize = model.outputSize();
+
+        std::ostringstream header;
+        header << "/* " << options.baseName << ".h: the network \"" << cName(net.name)
+               << "\" as int8 C99, written by Paretoscope";
+        if (!options.source.empty())
+            header << " from " << options.source;
+        header << ".\n   docs/formats/export-c.md describes these files. */\n"
+               << "#ifndef PSC_MODEL_" << upper(base) << "_H\n#define PSC_MODEL_" << upper(base) << "_H\n\n"
+               << "#include <stdint.h>\n\n"
+               << "/* Input: int8, channels first (C x H x W); from 8-bit pixels q = pixel - 128. */\n"
+               << "#define " << macro << "INPUT_CHANNELS " << input.channels << "\n"
+               << "#define " << macro << "INPUT_HEIGHT " << input.height << "\n"
+               << "#define " << macro << "INPUT_WIDTH " << input.width << "\n"
+               << "#define " << macro << "INPUT_SIZE " << input.elements() << "\n"
+               << "#define " << macro << "INPUT_SCALE " << floatLiteral(model.inputParams().scale) << "\n"
+               << "#define " << macro << "INPUT_ZERO_POINT " << model.inputParams().zeroPoint << "\n"
+               << "/* Output: the int8 logits (the input of a final softmax); real = scale * (q - zero_point). */\n"
+               << "#define " << macro << "OUTPUT_SIZE " << outputSize << "\n"
+               << "#define " << macro << "OUTPUT_SCALE " << floatLiteral(model.outputParams().scale) << "\n"
+               << "#define " << macro << "OUTPUT_ZERO_POINT " << model.outputParams().zeroPoint << "\n"
+               << "/* Bytes of the static activation arena (RAM), placed by Paretoscope's memory planner. */\n"
+               << "#define " << macro << "ARENA_SIZE " << plan.arenaBytes << "\n\n"
+               << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+               << "/* Runs one inference; returns 0. Not reentrant: the arena is static. */\n"
+               << "int psc_model_invoke(const int8_t *input, int8_t *output);\n\n"
+               << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+
+        Source src;
+        src.text << "/* " << options.baseName << ".c: the network \"" << cName(net.name)
+                 << "\" as int8 C99, written by Paretoscope";
+        if (!options.source.empty())
+            src.text << " from " << options.source;
+        src.text << ".\n   Bit-exact with Paretoscope's integer reference inference (docs/quantization.md). */\n"
+                 << "#include \"" << options.baseName << ".h\"\n\n#include <stdint.h>\n#include <string.h>\n"
+                 << kernelsFor(net) << "\n/* ---- the model ---- */\n\n"
+                 << "static int8_t psc_arena[" << std::max<std::int64_t>(plan.arenaBytes, 1)
+                 << "] __attribute__((aligned(16)));\n\n";
+
+        std::ostringstream calls;
+        auto pointer = [&](int tensor) {
+            return tensor == kExternalInput ? std::string("input")
+                                            : "(psc_arena + " + std::to_string(plan.offsets[std::size_t(tensor)]) + ")";
+        };
+        for (std::size_t i = 0; i < n; ++i) {
+            if (stepOf[i] < 0)
+                continue;
+            const LayerSpec &l = net.layers[i];
+            const LayerQuantization &q = lqs[i];
+            const std::string id = "l" + std::to_string(i) + "_" + cName(l.name);
+            const Shape &in = inputs[i][0] == kNetworkInput ? net.input : shapes[std::size_t(inputs[i][0])];
+            const Shape &o = shapes[i];
+            const std::string dst = pointer(tensorOf[i]);
+            const std::string srcPtr = pointer(tensorOfInput(i, 0));
+            src.text << "/* layer " << i << ": " << cName(l.name) << " (" << toString(l.type) << "), "
+                     << toString(in) << " -> " << toString(o) << " */\n";
+            const int lo = q.clampMin, hi = q.clampMax;
+            switch (l.type) {
+            case LayerType::Conv2d:
+            case LayerType::DepthwiseConv2d:
+            case LayerType::Dense: {
+                const bool dense = l.type == LayerType::Dense;
+                const bool depthwise = l.type == LayerType::DepthwiseConv2d;
+                const WindowAxis h = dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
+                const WindowAxis w = dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
+                const std::string weights = src.weights(id + "_w", q.weights, q.weightBits);
+                src.array("int32_t", id + "_b", q.bias);
+                src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
+                src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
+                const std::int64_t inC = dense ? in.elements() : in.channels;
+                src.text << "static const psc_conv_t " << id << " = {"
+                         << joined({inC, dense ? 1 : in.height, dense ? 1 : in.width, o.channels, o.height, o.width,
+                                    dense ? 1 : l.kernelH, dense ? 1 : l.kernelW, dense ? 1 : l.strideH,
+                                    dense ? 1 : l.strideW, h.padBefore, w.padBefore, depthwise ? l.depthMultiplier : 0,
+                                    q.inputs[0].zeroPoint, q.output.zeroPoint, lo, hi})
+                         << ", " << weights << ", " << id << "_b, " << id << "_m, " << id << "_s};\n\n";
+                src.constantBytes += 17 * 4 + 24;
+                calls << "    psc_conv(&" << id << ", " << srcPtr << ", " << dst << ");\n";
+                break;
+            }
+            case LayerType::LowRank:
+            case LayerType::Kronecker: {
+                const bool kron = l.type == LayerType::Kronecker;
+                const std::int64_t groups1 = kron ? l.kronA.in : 1, segment1 = q.factorShape.at(1),
+                                   rows1 = q.factorShape.at(0), groups2 = kron ? l.kronB.out : 1,
+                                   rows2 = q.weightShape.at(0), length2 = q.weightShape.at(1);
+                const std::string factor = src.weights(id + "_f", q.factorWeights, q.weightBits);
+                src.array("int32_t", id + "_fm", multipliersOf(q.factorMultipliers));
+                src.array("int8_t", id + "_fs", shiftsOf(q.factorMultipliers));
+                const std::string weights = src.weights(id + "_w", q.weights, q.weightBits);
+                src.array("int32_t", id + "_b", q.bias);
+                src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
+                src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
+                src.text << "static const psc_factorized_t " << id << " = {"
+                         << joined({std::int64_t(in.height) * in.width, kron ? 1 : 0, groups1, segment1, rows1,
+                                    groups2, rows2, length2, q.inputs[0].zeroPoint, q.intermediate.zeroPoint,
+                                    q.output.zeroPoint, lo, hi})
+                         << ", " << factor << ", " << weights << ", " << id << "_fm, " << id << "_b, " << id << "_m, "
+                         << id << "_fs, " << id << "_s};\n\n";
+                src.constantBytes += 13 * 4 + 2 * 8 + 5 * 4;
+                calls << "    psc_factorized(&" << id << ", " << srcPtr << ", " << pointer(scratchOf[i]) << ", " << dst
+                      << ");\n";
+                break;
+            }
+            case LayerType::MaxPool2d:
+            case LayerType::AvgPool2d:
+            case LayerType::GlobalAvgPool: {
+                const bool global = l.type == LayerType::GlobalAvgPool;
+                const WindowAxis h = global ? WindowAxis{1, 0, 0, in.height} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
+                const WindowAxis w = global ? WindowAxis{1, 0, 0, in.width} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
+                src.text << "static const psc_pool_t " << id << " = {"
+                         << joined({in.channels, in.height, in.width, o.height, o.width,
+                                    global ? in.height : l.kernelH, global ? in.width : l.kernelW,
+                                    global ? 1 : l.strideH, global ? 1 : l.strideW, h.padBefore, w.padBefore,
+                                    l.type == LayerType::MaxPool2d ? 1 : 0, q.output.zeroPoint, lo, hi})
+                         << "};\n\n";
+                src.constantBytes += 15 * 4;
+                calls << "    psc_pool(&" << id << ", " << srcPtr << ", " << dst << ");\n";
+                break;
+            }
+            case LayerType::Add: {
+                std::vector<std::int32_t> zps;
+                for (const QuantParams &p : q.inputs)
+                    zps.push_back(p.zeroPoint);
+                src.array("int32_t", id + "_z", zps);
+                src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
+                src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
+                src.text << "static const psc_add_t " << id << " = {" << joined({o.elements(), std::int64_t(zps.size())})
+                         << ", " << id << "_z, " << id << "_m, " << id << "_s, "
+                         << joined({q.output.zeroPoint, lo, hi}) << "};\n\n";
+                src.constantBytes += 5 * 4 + 3 * 8;
+                calls << "    {\n        const int8_t *const in[" << zps.size() << "] = {";
+                for (std::size_t k = 0; k < zps.size(); ++k)
+                    calls << (k ? ", " : "") << pointer(tensorOfInput(i, k));
+                calls << "};\n        psc_add(&" << id << ", in, " << dst << ");\n    }\n";
+                break;
+            }
+            case LayerType::Relu:
+            case LayerType::Relu6:
+                calls << "    psc_clamp(" << o.elements() << ", " << lo << ", " << hi << ", " << srcPtr << ", " << dst
+                      << ");\n";
+                break;
+            case LayerType::Flatten:
+            case LayerType::Softmax:
+                break;
+            case LayerType::BatchNorm:
+                throw InputError("layer \"" + l.name + "\": an unfolded batch_norm cannot be exported");
+            }
+            if (l.sparsity.pattern != SparsityPattern::None && !q.weights.empty()) {
+                const auto zeros = std::count(q.weights.begin(), q.weights.end(), std::int8_t(0));
+                char line[256];
+                std::snprintf(line, sizeof line,
+                              "layer %s: %.0f %% %s sparsity stored dense (the C export packs weights to their "
+                              "bit-width but does not encode zeros)",
+                              l.name.c_str(), 100.0 * double(zeros) / double(q.weights.size()),
+                              std::string(toString(l.sparsity.pattern)).c_str());
+                out.warnings.push_back(line);
+            }
+            if (q.weightBits == 1 && (storageBits(q.weights, 1) != 1 || storageBits(q.factorWeights, 1) != 1))
+                out.warnings.push_back("layer " + l.name +
+                                       ": binary weights with an all-zero channel are stored at 2 bits");
+        }
+        src.text << "int psc_model_invoke(const int8_t *input, int8_t *output)\n{\n"
+                 << calls.str() << "    memcpy(output, " << pointer(outputTensor) << ", " << outputSize
+                 << ");\n    return 0;\n}\n";
+
+        out.files.push_back({options.baseName + ".c", src.text.str()});
+        out.files.push_back({options.baseName + ".h", header.str()});
+        out.figures = {{"arena_bytes", double(plan.arenaBytes)},
+                       {"weight_bytes", double(src.weightBytes)},
+                       {"constant_bytes", double(src.constantBytes)}};
+        return out;
+    }
+
+private:
+    static std::int64_t midElements(const LayerSpec &l, const LayerQuantization &q)
+    {
+        return l.type == LayerType::Kronecker ? std::int64_t(q.factorShape.at(0)) * l.kronA.in
+                                              : std::int64_t(q.factorShape.at(0));
+    }
+};
+
+} // namespace
+
+std::unique_ptr<Exporter> makeCExporter()
+{
+    return std::make_unique<CExporter>();
+}
+
+} // namespace psc

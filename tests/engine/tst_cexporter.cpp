@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The C export: generated sources compile on the host with -Wall -Wextra -Werror and Address/UB sanitizers, and
+// their outputs equal the integer reference's, bit for bit, on every layer type the engine supports.
+#include "psc/core/error.h"
+#include "psc/export/exporter.h"
+#include "psc/quant/integerinference.h"
+
+#include "quantizedmodels.h"
+#include "testsupport.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <random>
+
+using namespace psc;
+using psc::test::writeFile;
+
+namespace {
+
+// A host program around the generated model: int8 inputs from one file, int8 outputs to another.
+constexpr const char *kHarness = R"c(#include "model.h"
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+    static int8_t input[PSC_MODEL_INPUT_SIZE], output[PSC_MODEL_OUTPUT_SIZE];
+    FILE *in, *out;
+    if (argc != 3 || !(in = fopen(argv[1], "rb")) || !(out = fopen(argv[2], "wb")))
+        return 3;
+    while (fread(input, 1, sizeof input, in) == sizeof input) {
+        if (psc_model_invoke(input, output) != 0)
+            return 4;
+        fwrite(output, 1, sizeof output, out);
+    }
+    return fclose(out) == 0 ? 0 : 5;
+}
+)c";
+
+QString run(const QString &program, const QStringList &args, const QString &dir)
+{
+    QProcess p;
+    p.setWorkingDirectory(dir);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, args);
+    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+        return program + " " + args.join(' ') + " failed (" + QString::number(p.exitCode()) + "): " +
+               QString::fromLocal8Bit(p.readAll());
+    return {};
+}
+
+} // namespace
+
+class TestCExporter : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void bitExactWithTheIntegerReference_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<int>("seed");
+        QTest::newRow("conv, depthwise x2, pools, dense") << QString(testing::kConvPoolNet) << 1;
+        QTest::newRow("residual adds of 2 and 3 inputs, explicit padding") << QString(testing::kResidualNet) << 2;
+        QTest::newRow("1- to 6-bit weights, packed") << QString(testing::kNarrowNet) << 3;
+        QTest::newRow("low_rank and kronecker") << QString(testing::kFactorNet) << 4;
+    }
+
+    void bitExactWithTheIntegerReference()
+    {
+        QFETCH(QString, json);
+        QFETCH(int, seed);
+        std::mt19937 rng{std::uint32_t(seed)};
+        TrainedModel trained = testing::randomModel(json.toStdString(), rng, 0.2f);
+        testing::calibrate(trained, rng);
+        const IntegerModel model = IntegerModel::quantize(trained);
+        const ExportOutput exported = makeExporter(ExportFormat::C)->write(model, {"model", "a test"});
+        QCOMPARE(exported.files.size(), std::size_t(2));
+        QCOMPARE(exported.files[0].name, std::string("model.c"));
+        QCOMPARE(exported.files[1].name, std::string("model.h"));
+
+        QTemporaryDir dir;
+        for (const ExportedFile &f : exported.files)
+            writeFile(dir, QString::fromStdString(f.name), QByteArray::fromStdString(f.bytes));
+        writeFile(dir, QStringLiteral("main.c"), kHarness);
+        const QString error =
+            run(QStringLiteral("cc"),
+                {"-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+                 "-fno-sanitize-recover=all", "model.c", "main.c", "-o", "model"},
+                dir.path());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        constexpr int kImages = 100;
+        const std::vector<std::uint8_t> pixels = testing::randomImages(trained.network.input, kImages, rng);
+        QByteArray inputs;
+        for (const std::uint8_t p : pixels)
+            inputs.append(char(std::int8_t(int(p) - 128))); // q = pixel - 128 (docs/formats/export-c.md)
+        writeFile(dir, QStringLiteral("inputs.bin"), inputs);
+        const QString ran = run(dir.filePath(QStringLiteral("model")), {"inputs.bin", "outputs.bin"}, dir.path());
+        QVERIFY2(ran.isEmpty(), qPrintable(ran));
+
+        QFile outputs(dir.filePath(QStringLiteral("outputs.bin")));
+        QVERIFY(outputs.open(QIODevice::ReadOnly));
+        const QByteArray got = outputs.readAll();
+        const std::size_t imageSize = std::size_t(trained.network.input.elements());
+        const auto outputSize = std::size_t(model.outputSize());
+        QCOMPARE(std::size_t(got.size()), kImages * outputSize);
+        for (int n = 0; n < kImages; ++n) {
+            const std::vector<std::int8_t> want = model.run(pixels.data() + std::size_t(n) * imageSize);
+            for (std::size_t k = 0; k < outputSize; ++k)
+                QVERIFY2(std::int8_t(got[qsizetype(std::size_t(n) * outputSize + k)]) == want[k],
+                         qPrintable(QStringLiteral("image %1, logit %2: C %3, reference %4")
+                                        .arg(n)
+                                        .arg(k)
+                                        .arg(int(std::int8_t(got[qsizetype(std::size_t(n) * outputSize + k)])))
+                                        .arg(int(want[k]))));
+        }
+    }
+
+    // A sparse layer keeps its zeros in the dense packed weights: the gain the plot shows for flash is not realised,
+    // and the export says so. 4-bit weights are packed two per byte.
+    void sparsityIsReportedAndBitsArePacked()
+    {
+        std::mt19937 rng{7};
+        TrainedModel trained = testing::randomModel(
+            R"({"name": "sparse", "input": {"channels": 1, "height": 4, "width": 4}, "layers": [
+                {"type": "flatten", "name": "fl"},
+                {"type": "dense", "name": "fc", "units": 6, "weight_bits": 4,
+                 "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})",
+            rng, 0.5f);
+        testing::calibrate(trained, rng);
+        const ExportOutput exported =
+            makeExporter(ExportFormat::C)->write(IntegerModel::quantize(trained), {"sparse", ""});
+        QCOMPARE(exported.warnings.size(), std::size_t(1));
+        QVERIFY2(exported.warnings[0].find("layer fc: ") == 0 &&
+                     exported.warnings[0].find("unstructured sparsity stored dense") != std::string::npos,
+                 exported.warnings[0].c_str());
+        QCOMPARE(exported.figures.at(1).first, std::string("weight_bytes"));
+        QCOMPARE(exported.figures.at(1).second, 16.0 * 6 * 4 / 8); // 96 weights of 4 bits
+        QVERIFY(exported.files[1].bytes.find("#define PSC_MODEL_OUTPUT_SIZE 6\n") != std::string::npos);
+    }
+
+    void formatNames()
+    {
+        QCOMPARE(exportFormatFromString("c"), std::optional<ExportFormat>(ExportFormat::C));
+        QCOMPARE(exportFormatFromString("tflite"), std::optional<ExportFormat>(ExportFormat::Tflite));
+        QVERIFY(!exportFormatFromString("TFLite"));
+        QCOMPARE(exportFormatNames(), std::string("tflite, onnx, c"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCExporter)
+#include "tst_cexporter.moc"
