@@ -40,6 +40,7 @@ int targetsCommand(const QStringList &args);
 int costCommand(const QStringList &args);
 int calibrateCommand(const QStringList &args);
 int compressCommand(const QStringList &args);
+int exportCommand(const QStringList &args);
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

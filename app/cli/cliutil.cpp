@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cliutil.h"
 
+#include "psc/core/error.h"
 #include "psc/jobs/jobcontext.h"
+#include "psc/study/metrics.h"
+#include "psc/study/studyspec.h"
+#include "psc/study/studystore.h"
 
 #include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace psc::cli {
 
@@ -101,6 +106,41 @@ SignalCanceller::~SignalCanceller()
 {
     pthread_kill(m_watcher.native_handle(), SIGUSR1);
     m_watcher.join();
+}
+
+std::int64_t parseTrialOption(const QString &value)
+{
+    if (value == QLatin1String("best"))
+        return kBestTrial;
+    bool ok = false;
+    const qlonglong number = value.toLongLong(&ok);
+    if (!ok || number < 0)
+        throw UsageError{
+            QStringLiteral("--trial expects a trial number (an integer >= 0) or 'best', got \"%1\"").arg(value)};
+    return number;
+}
+
+std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, const std::string &file)
+{
+    if (spec.objectives.empty())
+        throw InputError(file + ": the study has no objective to pick the best trial by; give --trial N");
+    const Objective &objective = spec.objectives.front();
+    std::optional<std::int64_t> best;
+    double bestValue = 0.0;
+    for (const Trial &t : store.trials(TrialState::Complete)) {
+        const std::optional<double> v = t.parentId ? std::nullopt : metricValue(t, objective.metric);
+        if (!v)
+            continue;
+        const bool better = objective.direction == Direction::Maximize ? *v > bestValue : *v < bestValue;
+        if (!best || better) {
+            best = t.number;
+            bestValue = *v;
+        }
+    }
+    if (!best)
+        throw InputError(file + ": no complete search trial has a value of the first objective " +
+                         objective.metric.toString() + "; give --trial N");
+    return *best;
 }
 
 } // namespace psc::cli

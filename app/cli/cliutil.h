@@ -11,7 +11,9 @@
 
 namespace psc {
 class JobContext;
-}
+class StudyStore;
+struct StudySpec;
+} // namespace psc
 
 namespace psc::cli {
 
@@ -28,6 +30,16 @@ struct UsageError
 bool parseArgs(QCommandLineParser &parser, const QString &command, const QStringList &args, int positional);
 
 void printOut(const std::string &text);
+
+/** What parseTrialOption() returns for `--trial best`. */
+inline constexpr std::int64_t kBestTrial = -1;
+/** The value of `--trial`: a trial number (>= 0) or "best" (kBestTrial); throws UsageError otherwise. */
+std::int64_t parseTrialOption(const QString &value);
+/**
+ * `--trial best`: the complete search trial (not itself derived) with the best value of the study's first
+ * objective, ties to the lower number. Throws InputError naming `file` if no such trial has that metric.
+ */
+std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, const std::string &file);
 
 /**
  * `text` padded with spaces to `width` columns, on the left (right-aligned) or on the right. Columns are

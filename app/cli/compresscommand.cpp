@@ -56,33 +56,6 @@ std::string childLine(const CompressedChild &c, const Trial &parent)
     return line + "\n";
 }
 
-/**
- * `--trial best`: the complete search trial (not itself derived) with the best value of the study's first
- * objective, ties to the lower number. Throws InputError if no such trial has that metric.
- */
-std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, const std::string &file)
-{
-    if (spec.objectives.empty())
-        throw InputError(file + ": the study has no objective to pick the best trial by; give --trial N");
-    const Objective &objective = spec.objectives.front();
-    std::optional<std::int64_t> best;
-    double bestValue = 0.0;
-    for (const Trial &t : store.trials(TrialState::Complete)) {
-        const std::optional<double> v = t.parentId ? std::nullopt : metricValue(t, objective.metric);
-        if (!v)
-            continue;
-        const bool better = objective.direction == Direction::Maximize ? *v > bestValue : *v < bestValue;
-        if (!best || better) {
-            best = t.number;
-            bestValue = *v;
-        }
-    }
-    if (!best)
-        throw InputError(file + ": no complete search trial has a value of the first objective " +
-                         objective.metric.toString() + "; give --trial N");
-    return *best;
-}
-
 } // namespace
 
 int compressCommand(const QStringList &args)
@@ -108,12 +81,7 @@ int compressCommand(const QStringList &args)
         throw UsageError{QStringLiteral("--trial N is required")};
     if (!parser.isSet(QStringLiteral("config")))
         throw UsageError{QStringLiteral("--config C.json is required")};
-    const QString trialArg = parser.value(QStringLiteral("trial"));
-    bool ok = trialArg == QLatin1String("best");
-    const qlonglong given = ok ? 0 : trialArg.toLongLong(&ok);
-    if (!ok || given < 0)
-        throw UsageError{
-            QStringLiteral("--trial expects a trial number (an integer >= 0) or 'best', got \"%1\"").arg(trialArg)};
+    const std::int64_t given = parseTrialOption(parser.value(QStringLiteral("trial")));
 
     // Everything that can be wrong with the input is checked before the dataset is loaded and anything is written.
     const CompressionConfig config = CompressionConfig::fromFile(parser.value(QStringLiteral("config")).toStdString());
@@ -121,8 +89,7 @@ int compressCommand(const QStringList &args)
     const ThreadBudget budget = studyThreadBudget(1);
     auto session = StudySession::open(file, {nullptr, 1});
     const StudySpec &spec = session->spec();
-    const std::int64_t number =
-        trialArg == QLatin1String("best") ? bestTrialNumber(session->store(), spec, file) : given;
+    const std::int64_t number = given == kBestTrial ? bestTrialNumber(session->store(), spec, file) : given;
     const Trial parent = session->checkCompression(number, config);
 
     configureTrainingThreads(budget.torchThreads);

@@ -10,6 +10,7 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -211,6 +212,89 @@ private Q_SLOTS:
 
     // `compress` refuses bad input with exit code 2 and one message naming what is wrong, before loading the
     // dataset, and leaves the study unchanged.
+    // export: the files are written and recorded with their size and SHA-256; every refusal is exit 2 with the reason
+    // and leaves the study file as it was; the written C compiles with -Werror and runs.
+    void exportWritesAndRecords()
+    {
+        QTemporaryDir dir;
+        const QString db = handMadeStudy(dir);
+        const QString out = dir.filePath("m.c");
+        const Result r = runApp({"export", db, "--trial", "3", "--format", "c", "--out", out});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.startsWith("exported trial 3 of study handmade as c:\n"), qPrintable(r.out));
+        QVERIFY(QFile::exists(dir.filePath("m.h")));
+        {
+            auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+            const std::vector<ExportRecord> records = store->exports(store->trials().at(3).id);
+            QCOMPARE(records.size(), std::size_t(1));
+            QCOMPARE(records[0].format, std::string("c"));
+            QCOMPARE(QString::fromStdString(records[0].path), out);
+            QCOMPARE(records[0].bytes, QFileInfo(out).size());
+            QCOMPARE(QByteArray::fromStdString(records[0].sha256), fileHash(out).toHex());
+            QVERIFY2(records[0].figuresJson.find("\"arena_bytes\"") != std::string::npos,
+                     records[0].figuresJson.c_str());
+        }
+
+        const QByteArray before = fileHash(db);
+        const QByteArray written = fileHash(out);
+        const struct
+        {
+            QStringList args;
+            const char *message;
+        } refusals[] = {
+            {{"--trial", "3", "--format", "c", "--out", out}, "m.c: exists; give --force to replace it"},
+            {{"--trial", "0", "--format", "c", "--out", dir.filePath("f.c")}, "trial 0 is failed"},
+            {{"--trial", "1", "--format", "c", "--out", dir.filePath("f.c")}, "stored as \"torch-archive\""},
+            {{"--trial", "2", "--format", "c", "--out", dir.filePath("f.c")}, "trial 2 has no trained weights"},
+            {{"--trial", "9", "--format", "c", "--out", dir.filePath("f.c")}, "no trial 9 (the study has 4 trials"},
+            {{"--trial", "3", "--format", "c", "--out", dir.filePath("no/f.c")}, "does not exist"},
+            {{"--trial", "3", "--format", "c", "--out", dir.filePath("f.h")}, "--out must end in .c"},
+            {{"--trial", "3", "--format", "cc", "--out", dir.filePath("f.c")}, "did you mean \"c\"?"},
+            {{"--trial", "3", "--format", "c"}, "--out is required"},
+        };
+        for (const auto &[args, message] : refusals) {
+            const Result bad = runApp(QStringList{"export", db} + args);
+            QCOMPARE(bad.exitCode, 2);
+            QVERIFY2(bad.err.contains(message), qPrintable(bad.err));
+        }
+        QCOMPARE(fileHash(db), before);
+        QCOMPARE(fileHash(out), written);
+        QVERIFY(!QFile::exists(dir.filePath("f.c")));
+
+        const Result json = runApp({"export", db, "--trial", "3", "--format", "c", "--out", out, "--force", "--json"});
+        QCOMPARE(json.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+        QCOMPARE(o["trial"].toInt(), 3);
+        QCOMPARE(o["sha256"].toString().toUtf8(), fileHash(out).toHex());
+        QCOMPARE(o["files"].toArray().size(), 2);
+        QVERIFY(o["figures"].toObject()["arena_bytes"].toDouble() > 0);
+
+        // The written model compiles cleanly and runs: zero weights and biases give the logits' zero point.
+        writeFile(dir, "main.c", R"c(#include "m.h"
+#include <stdio.h>
+int main(void)
+{
+    static int8_t in[PSC_MODEL_INPUT_SIZE], out[PSC_MODEL_OUTPUT_SIZE];
+    int k;
+    if (psc_model_invoke(in, out) != 0)
+        return 1;
+    for (k = 0; k < PSC_MODEL_OUTPUT_SIZE; ++k)
+        if (out[k] != PSC_MODEL_OUTPUT_ZERO_POINT)
+            return 2;
+    return 0;
+}
+)c");
+        QProcess cc;
+        cc.setWorkingDirectory(dir.path());
+        cc.start("cc", {"-std=c99", "-Wall", "-Wextra", "-Werror", "m.c", "main.c", "-o", "m"});
+        QVERIFY(cc.waitForFinished(60000));
+        QVERIFY2(cc.exitCode() == 0, cc.readAllStandardError().constData());
+        QProcess run;
+        run.start(dir.filePath("m"), {});
+        QVERIFY(run.waitForFinished(60000));
+        QCOMPARE(run.exitCode(), 0);
+    }
+
     void compressRefusesBadInput()
     {
         QTemporaryDir dir;

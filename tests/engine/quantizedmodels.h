@@ -45,7 +45,8 @@ inline void calibrate(TrainedModel &m, std::mt19937 &rng)
     m.ranges = ref.ranges;
 }
 
-inline const char *const kConvPoolNet = R"({"name": "convpool", "input": {"channels": 1, "height": 11, "width": 11}, "layers": [
+inline const char *const kConvPoolNet =
+    R"({"name": "convpool", "input": {"channels": 1, "height": 11, "width": 11}, "layers": [
     {"type": "conv2d", "name": "conv1", "out_channels": 6, "kernel": 3, "padding": "same", "activation": "relu"},
     {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "stride": 2, "padding": "same", "depth_multiplier": 2,
      "activation": "relu6"},
@@ -56,7 +57,8 @@ inline const char *const kConvPoolNet = R"({"name": "convpool", "input": {"chann
     {"type": "dense", "name": "fc2", "units": 10},
     {"type": "softmax", "name": "sm"}]})";
 
-inline const char *const kResidualNet = R"({"name": "residual", "input": {"channels": 2, "height": 9, "width": 9}, "layers": [
+inline const char *const kResidualNet =
+    R"({"name": "residual", "input": {"channels": 2, "height": 9, "width": 9}, "layers": [
     {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "activation": "relu"},
     {"type": "conv2d", "name": "c2", "inputs": ["input"], "out_channels": 8, "kernel": 3, "stride": [1, 1],
      "padding": 0},
@@ -71,7 +73,8 @@ inline const char *const kResidualNet = R"({"name": "residual", "input": {"chann
     {"type": "dense", "name": "fc", "units": 5, "bias": false},
     {"type": "softmax", "name": "sm"}]})";
 
-inline const char *const kNarrowNet = R"({"name": "narrow", "input": {"channels": 1, "height": 10, "width": 10}, "layers": [
+inline const char *const kNarrowNet =
+    R"({"name": "narrow", "input": {"channels": 1, "height": 10, "width": 10}, "layers": [
     {"type": "conv2d", "name": "conv1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
      "activation": "relu", "weight_bits": 4, "activation_bits": 6},
     {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "padding": "same", "activation": "relu6",
@@ -84,7 +87,8 @@ inline const char *const kNarrowNet = R"({"name": "narrow", "input": {"channels"
     {"type": "dense", "name": "fc2", "units": 7, "activation": "softmax"}]})";
 
 // Factorised layers on a spatial input (per pixel) and on flat inputs, with fused activations and narrow weights.
-inline const char *const kFactorNet = R"({"name": "factor", "input": {"channels": 3, "height": 8, "width": 8}, "layers": [
+inline const char *const kFactorNet =
+    R"({"name": "factor", "input": {"channels": 3, "height": 8, "width": 8}, "layers": [
     {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
      "activation": "relu"},
     {"type": "low_rank", "name": "lr", "out_channels": 12, "rank": 4, "activation": "relu"},

@@ -45,8 +45,8 @@ QString run(const QString &program, const QStringList &args, const QString &dir)
     p.setProcessChannelMode(QProcess::MergedChannels);
     p.start(program, args);
     if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
-        return program + " " + args.join(' ') + " failed (" + QString::number(p.exitCode()) + "): " +
-               QString::fromLocal8Bit(p.readAll());
+        return program + " " + args.join(' ') + " failed (" + QString::number(p.exitCode()) +
+               "): " + QString::fromLocal8Bit(p.readAll());
     return {};
 }
 

@@ -251,7 +251,11 @@ private Q_SLOTS:
         QTest::newRow("version 0, WAL") << 0 << true << QStringLiteral("schema version 0");
         QTest::newRow("version 1, other tables") << 1 << false << missing;
         QTest::newRow("version 1, other tables, WAL") << 1 << true << missing;
-        QTest::newRow("current version, other tables") << studySchemaVersion() << false << missing;
+        // Version 3 added the exports table: a current file must have it too.
+        QTest::newRow("current version, other tables")
+            << studySchemaVersion() << false
+            << QStringLiteral("not a complete study: table artifacts is missing, table exports is missing, table "
+                              "metrics is missing, table study_meta is missing and table trials is missing");
     }
 
     void refusedSqliteFilesAreUnchanged()

@@ -51,7 +51,8 @@ static int32_t psc_weight(const psc_weights_t *w, uint32_t index)
 }
 
 )c";
-constexpr std::string_view kKernelScale = R"c(/* acc * M for the quantised multiplier M = multiplier * 2^(shift - 31), TFLite's way: RoundingDivideByPOT(
+constexpr std::string_view kKernelScale =
+    R"c(/* acc * M for the quantised multiplier M = multiplier * 2^(shift - 31), TFLite's way: RoundingDivideByPOT(
    SaturatingRoundingDoublingHighMul(acc << max(shift, 0), multiplier), max(-shift, 0)), the left shift
    saturating. Needs arithmetic right shifts of negative values (GCC, Clang and Arm's compilers do them). */
 static int32_t psc_scale(int32_t acc, int32_t multiplier, int32_t shift)
@@ -79,7 +80,8 @@ static int8_t psc_requantize(int64_t acc, int32_t multiplier, int32_t shift, int
 }
 
 )c";
-constexpr std::string_view kKernelConv = R"c(/* conv2d, depthwise_conv2d (depth_multiplier > 0) and dense (a 1x1 conv2d on C x 1 x 1); channels first. */
+constexpr std::string_view kKernelConv =
+    R"c(/* conv2d, depthwise_conv2d (depth_multiplier > 0) and dense (a 1x1 conv2d on C x 1 x 1); channels first. */
 typedef struct {
     int32_t in_c, in_h, in_w, out_c, out_h, out_w;
     int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, depth_multiplier;
@@ -124,7 +126,8 @@ static void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
 }
 
 )c";
-constexpr std::string_view kKernelFactorized = R"c(/* low_rank (groups1 = groups2 = 1) and kronecker: per pixel, stage one (V, or B on each row of X [i1, i2]) to the
+constexpr std::string_view kKernelFactorized =
+    R"c(/* low_rank (groups1 = groups2 = 1) and kronecker: per pixel, stage one (V, or B on each row of X [i1, i2]) to the
    int8 intermediate, stage two (U, or A on each column of T [i1, o2]) with bias, requantisation and activation. */
 typedef struct {
     int32_t pixels, kronecker;
@@ -166,7 +169,8 @@ static void psc_factorized(const psc_factorized_t *p, const int8_t *in, int8_t *
 }
 
 )c";
-constexpr std::string_view kKernelPool = R"c(/* max and average pooling over the real (unpadded) elements; the mean rounds half away from zero. */
+constexpr std::string_view kKernelPool =
+    R"c(/* max and average pooling over the real (unpadded) elements; the mean rounds half away from zero. */
 typedef struct {
     int32_t channels, in_h, in_w, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
     int32_t is_max, out_zero_point, lo, hi;
@@ -201,7 +205,8 @@ static void psc_pool(const psc_pool_t *p, const int8_t *in, int8_t *out)
 }
 
 )c";
-constexpr std::string_view kKernelAdd = R"c(/* add, TFLite's way: each input (q - zp) << 20 scaled by s_i / (2 max s), the sum by (2 max s) / (2^20 s_out). */
+constexpr std::string_view kKernelAdd =
+    R"c(/* add, TFLite's way: each input (q - zp) << 20 scaled by s_i / (2 max s), the sum by (2 max s) / (2^20 s_out). */
 typedef struct {
     int32_t elements, count;
     const int32_t *zero_points, *multiplier; /* multiplier/shift: one per input, then the output's */
@@ -229,7 +234,6 @@ static void psc_clamp(int32_t elements, int32_t lo, int32_t hi, const int8_t *in
         out[e] = (int8_t)(in[e] < lo ? lo : (in[e] > hi ? hi : in[e]));
 }
 )c";
-
 
 /** A C identifier fragment and comment text from a layer name: letters, digits and '_' only. */
 std::string cName(const std::string &name)
@@ -479,8 +483,8 @@ public:
             const Shape &o = shapes[i];
             const std::string dst = pointer(tensorOf[i]);
             const std::string srcPtr = pointer(tensorOfInput(i, 0));
-            src.text << "/* layer " << i << ": " << cName(l.name) << " (" << toString(l.type) << "), "
-                     << toString(in) << " -> " << toString(o) << " */\n";
+            src.text << "/* layer " << i << ": " << cName(l.name) << " (" << toString(l.type) << "), " << toString(in)
+                     << " -> " << toString(o) << " */\n";
             const int lo = q.clampMin, hi = q.clampMax;
             switch (l.type) {
             case LayerType::Conv2d:
@@ -488,8 +492,10 @@ public:
             case LayerType::Dense: {
                 const bool dense = l.type == LayerType::Dense;
                 const bool depthwise = l.type == LayerType::DepthwiseConv2d;
-                const WindowAxis h = dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
-                const WindowAxis w = dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
+                const WindowAxis h =
+                    dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
+                const WindowAxis w =
+                    dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
                 const std::string weights = src.weights(id + "_w", q.weights, q.weightBits);
                 src.array("int32_t", id + "_b", q.bias);
                 src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
@@ -519,9 +525,9 @@ public:
                 src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
                 src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
                 src.text << "static const psc_factorized_t " << id << " = {"
-                         << joined({std::int64_t(in.height) * in.width, kron ? 1 : 0, groups1, segment1, rows1,
-                                    groups2, rows2, length2, q.inputs[0].zeroPoint, q.intermediate.zeroPoint,
-                                    q.output.zeroPoint, lo, hi})
+                         << joined({std::int64_t(in.height) * in.width, kron ? 1 : 0, groups1, segment1, rows1, groups2,
+                                    rows2, length2, q.inputs[0].zeroPoint, q.intermediate.zeroPoint, q.output.zeroPoint,
+                                    lo, hi})
                          << ", " << factor << ", " << weights << ", " << id << "_fm, " << id << "_b, " << id << "_m, "
                          << id << "_fs, " << id << "_s};\n\n";
                 src.constantBytes += 13 * 4 + 2 * 8 + 5 * 4;
@@ -533,13 +539,15 @@ public:
             case LayerType::AvgPool2d:
             case LayerType::GlobalAvgPool: {
                 const bool global = l.type == LayerType::GlobalAvgPool;
-                const WindowAxis h = global ? WindowAxis{1, 0, 0, in.height} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
-                const WindowAxis w = global ? WindowAxis{1, 0, 0, in.width} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
+                const WindowAxis h =
+                    global ? WindowAxis{1, 0, 0, in.height} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
+                const WindowAxis w =
+                    global ? WindowAxis{1, 0, 0, in.width} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
                 src.text << "static const psc_pool_t " << id << " = {"
-                         << joined({in.channels, in.height, in.width, o.height, o.width,
-                                    global ? in.height : l.kernelH, global ? in.width : l.kernelW,
-                                    global ? 1 : l.strideH, global ? 1 : l.strideW, h.padBefore, w.padBefore,
-                                    l.type == LayerType::MaxPool2d ? 1 : 0, q.output.zeroPoint, lo, hi})
+                         << joined({in.channels, in.height, in.width, o.height, o.width, global ? in.height : l.kernelH,
+                                    global ? in.width : l.kernelW, global ? 1 : l.strideH, global ? 1 : l.strideW,
+                                    h.padBefore, w.padBefore, l.type == LayerType::MaxPool2d ? 1 : 0,
+                                    q.output.zeroPoint, lo, hi})
                          << "};\n\n";
                 src.constantBytes += 15 * 4;
                 calls << "    psc_pool(&" << id << ", " << srcPtr << ", " << dst << ");\n";
@@ -552,9 +560,9 @@ public:
                 src.array("int32_t", id + "_z", zps);
                 src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
                 src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
-                src.text << "static const psc_add_t " << id << " = {" << joined({o.elements(), std::int64_t(zps.size())})
-                         << ", " << id << "_z, " << id << "_m, " << id << "_s, "
-                         << joined({q.output.zeroPoint, lo, hi}) << "};\n\n";
+                src.text << "static const psc_add_t " << id << " = {"
+                         << joined({o.elements(), std::int64_t(zps.size())}) << ", " << id << "_z, " << id << "_m, "
+                         << id << "_s, " << joined({q.output.zeroPoint, lo, hi}) << "};\n\n";
                 src.constantBytes += 5 * 4 + 3 * 8;
                 calls << "    {\n        const int8_t *const in[" << zps.size() << "] = {";
                 for (std::size_t k = 0; k < zps.size(); ++k)

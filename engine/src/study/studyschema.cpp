@@ -61,9 +61,27 @@ constexpr std::string_view kArtifactChecksums = R"sql(
 ALTER TABLE artifacts ADD COLUMN crc32 INTEGER CHECK (crc32 IS NULL OR crc32 BETWEEN 0 AND 4294967295);
 )sql";
 
-constexpr std::array<SchemaMigration, 2> kMigrations{{
+// Version 3: the files a trial was exported to (paretoscope export), with their checksums, the warnings the export
+// gave and the figures measured on them. Read-only opens of version 2 files see no exports.
+constexpr std::string_view kExports = R"sql(
+CREATE TABLE exports (
+    id           INTEGER PRIMARY KEY,
+    trial_id     INTEGER NOT NULL REFERENCES trials (id),
+    format       TEXT NOT NULL CHECK (format IN ('tflite', 'onnx', 'c')),
+    path         TEXT NOT NULL CHECK (path <> ''),
+    bytes        INTEGER NOT NULL CHECK (bytes >= 0),
+    sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+    warnings     TEXT NOT NULL DEFAULT '[]',
+    figures      TEXT NOT NULL DEFAULT '{}',
+    created_at   REAL NOT NULL
+);
+CREATE INDEX exports_trial ON exports (trial_id);
+)sql";
+
+constexpr std::array<SchemaMigration, 3> kMigrations{{
     {0, "initial schema", kInitialSchema},
     {1, "artifact checksums", kArtifactChecksums},
+    {2, "export records", kExports},
 }};
 
 } // namespace
@@ -76,6 +94,11 @@ std::span<const SchemaMigration> studySchemaMigrations()
 int studySchemaVersion()
 {
     return static_cast<int>(kMigrations.size());
+}
+
+int oldestReadOnlySchemaVersion()
+{
+    return 2;
 }
 
 } // namespace psc

@@ -5,6 +5,8 @@
 
 #include "psc/core/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <chrono>
 #include <stdexcept>
@@ -302,6 +304,32 @@ void StudyStore::putArtifact(std::int64_t trialId, const std::string &kind, cons
         .bind(6, std::int64_t{artifactChecksum(blob)})
         .run();
     transaction.commit();
+}
+
+std::int64_t StudyStore::addExport(const ExportRecord &record)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    d->requireTrial(record.trialId);
+    std::int64_t id = 0;
+    {
+        sql::Query insert(*d->db,
+                          "INSERT INTO exports (trial_id, format, path, bytes, sha256, warnings, figures, created_at) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
+        insert.bind(1, record.trialId)
+            .bind(2, record.format)
+            .bind(3, record.path)
+            .bind(4, record.bytes)
+            .bind(5, record.sha256)
+            .bind(6, nlohmann::json(record.warnings).dump())
+            .bind(7, record.figuresJson)
+            .bind(8, storeNow());
+        if (!insert.step())
+            throw RuntimeError(d->label() + ": recording an export returned no id");
+        id = insert.int64(0);
+    }
+    transaction.commit();
+    return id;
 }
 
 void StudyStore::writeBatch(const std::function<void()> &body)

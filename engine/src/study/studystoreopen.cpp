@@ -83,7 +83,7 @@ FileHeader readHeader(const std::filesystem::path &file, const std::string &labe
     return {bigEndian32(header.data() + 60)};
 }
 
-/** Refuses versions this build cannot use; `mode` ReadOnly also refuses older ones (they need an upgrade). */
+/** Refuses versions this build cannot use; `mode` ReadOnly also refuses those older than it can read as they are. */
 void checkVersion(const std::string &label, std::int64_t found, int supported, StudyStore::Mode mode)
 {
     if (found < 0)
@@ -95,7 +95,7 @@ void checkVersion(const std::string &label, std::int64_t found, int supported, S
         throw InputError(label + ": study schema version " + std::to_string(found) +
                          " is newer than this Paretoscope supports (" + std::to_string(supported) +
                          "); upgrade Paretoscope");
-    if (mode == StudyStore::Mode::ReadOnly && found < supported)
+    if (mode == StudyStore::Mode::ReadOnly && found < oldestReadOnlySchemaVersion())
         throw InputError(label + ": study schema version " + std::to_string(found) + " is older than this " +
                          "Paretoscope's (" + std::to_string(supported) + ") and a read-only open cannot upgrade it; " +
                          "open it read-write once to upgrade it");
@@ -433,7 +433,7 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     auto impl = std::make_unique<Impl>();
     impl->file = file;
     impl->mode = mode;
-    impl->version = supported;
+    impl->version = mode == Mode::ReadWrite ? supported : int(version); // a reader may see an older file as it is
     impl->readOnlyStorage = readOnlyStorage;
     impl->writerLock = std::move(lock);
     impl->db = std::move(db);

@@ -5,6 +5,8 @@
 
 #include "psc/core/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <unordered_map>
 
 namespace psc {
@@ -205,6 +207,27 @@ std::vector<ArtifactInfo> StudyStore::artifacts(std::int64_t trialId) const
     query.bind(1, trialId);
     while (query.step())
         result.push_back({query.text(0), query.text(1), query.int64(2), query.real(3)});
+    return result;
+}
+
+std::vector<ExportRecord> StudyStore::exports(std::int64_t trialId) const
+{
+    std::vector<ExportRecord> result;
+    if (schemaVersion() < 3)
+        return result; // a read-only open of a file from before exports were recorded
+    sql::Query query(*d->db, "SELECT id, trial_id, format, path, bytes, sha256, warnings, figures, created_at "
+                             "FROM exports WHERE trial_id = ?1 ORDER BY id");
+    query.bind(1, trialId);
+    while (query.step()) {
+        ExportRecord r{query.int64(0), query.int64(1), query.text(2), query.text(3), query.int64(4), query.text(5), {},
+                       query.text(7),  query.real(8)};
+        const nlohmann::json warnings = nlohmann::json::parse(query.text(6), nullptr, false);
+        if (warnings.is_array())
+            for (const nlohmann::json &w : warnings)
+                if (w.is_string())
+                    r.warnings.push_back(w.get<std::string>());
+        result.push_back(std::move(r));
+    }
     return result;
 }
 

@@ -37,5 +37,10 @@ std::span<const SchemaMigration> studySchemaMigrations();
 
 /** The schema version this build reads and writes: the number of built-in steps. Thread-safe. */
 int studySchemaVersion();
+/**
+ * The oldest schema version a read-only open accepts without an upgrade (later steps only added tables that such
+ * a store then reports as empty, e.g. no exports). Older files must be opened read-write once. Thread-safe.
+ */
+int oldestReadOnlySchemaVersion();
 
 } // namespace psc

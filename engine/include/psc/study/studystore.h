@@ -43,6 +43,20 @@ struct ArtifactInfo
     double createdAt = 0.0;
 };
 
+/** A file a trial was exported to (`paretoscope export`, docs/database.md table `exports`). */
+struct ExportRecord
+{
+    std::int64_t id = 0; ///< set by addExport()
+    std::int64_t trialId = 0;
+    std::string format; ///< "tflite", "onnx" or "c"
+    std::string path;   ///< absolute path of the main file when it was written
+    std::int64_t bytes = 0;
+    std::string sha256;                ///< of the main file, 64 lowercase hex digits
+    std::vector<std::string> warnings; ///< gains the file does not realise, and what the format changed
+    std::string figuresJson = "{}";    ///< a JSON object of figures measured on the files, e.g. {"arena_bytes": 2048}
+    double createdAt = 0.0;            ///< set by addExport()
+};
+
 /** Trials written after a revision, and the revision to ask from next time (see StudyStore::changesSince). */
 struct TrialChanges
 {
@@ -109,6 +123,7 @@ public:
 
     std::filesystem::path path() const;
     Mode mode() const;
+    /** The file's schema version: studySchemaVersion() once opened read-write (upgraded); a reader sees it as it is. */
     int schemaVersion() const;
     /**
      * True if this ReadOnly store was opened from storage it cannot write (a read-only mount, a folder the
@@ -149,6 +164,9 @@ public:
     /** Stores (or replaces) the artifact `kind` of a trial with its CRC-32; `blob` is copied. */
     void putArtifact(std::int64_t trialId, const std::string &kind, const std::string &format,
                      const std::vector<std::uint8_t> &blob);
+    /** Records an export of a trial; returns the record's id. Throws InputError for an unknown trial. */
+    std::int64_t addExport(const ExportRecord &record);
+
     /**
      * Runs `body` (which calls this store's write methods) as one transaction: all of its writes commit
      * together when it returns, none if it throws (the exception propagates). For bulk imports: per-call
@@ -204,6 +222,8 @@ public:
      */
     std::optional<std::vector<std::uint8_t>> artifact(std::int64_t trialId, const std::string &kind) const;
     std::vector<ArtifactInfo> artifacts(std::int64_t trialId) const;
+    /** The exports of a trial, oldest first (none for a read-only store of schema version 2). */
+    std::vector<ExportRecord> exports(std::int64_t trialId) const;
 
     /**
      * "ok", or what `PRAGMA integrity_check`, `PRAGMA foreign_key_check` and the artifact checksums found, one

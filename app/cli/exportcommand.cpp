@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `export`: writes a trial's deployable integer model as a deployment file (docs/formats/export-c.md).
+#include "cli.h"
+#include "cliutil.h"
+
+#include "psc/core/atomicfile.h"
+#include "psc/core/error.h"
+#include "psc/core/siformat.h"
+#include "psc/core/suggestion.h"
+#include "psc/export/exporter.h"
+#include "psc/quant/integerinference.h"
+#include "psc/quant/trainedmodel.h"
+#include "psc/study/studyspec.h"
+#include "psc/study/studystore.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace psc::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+/** The trial numbered `number`, with its trained model, or InputError saying why it cannot be exported. */
+struct ExportSource
+{
+    Trial trial;
+    TrainedModel model;
+};
+
+ExportSource loadSource(const StudyStore &store, std::int64_t number, const std::string &file)
+{
+    std::optional<Trial> found;
+    std::int64_t count = 0;
+    for (Trial &t : store.trials()) {
+        ++count;
+        if (t.number == number)
+            found = std::move(t);
+    }
+    if (!found)
+        throw InputError(file + ": no trial " + std::to_string(number) + " (the study has " + std::to_string(count) +
+                         " trials, numbered from 0)");
+    const Trial &t = *found;
+    const std::string what = file + ": trial " + std::to_string(number);
+    if (t.state != TrialState::Complete)
+        throw InputError(what + " is " + std::string(toString(t.state)) +
+                         "; only complete trials have a trained model to export");
+    const std::int64_t owner = t.cachedFrom.value_or(t.id); // a cache hit shares the weights of the trial it reused
+    std::string format;
+    for (const ArtifactInfo &a : store.artifacts(owner))
+        if (a.kind == "weights")
+            format = a.format;
+    if (format.empty())
+        throw InputError(what + " has no trained weights (trained with weights not kept?)");
+    if (format != kTrainedModelFormat)
+        throw InputError(what + ": its weights are stored as \"" + format + "\", not as a deployable model (\"" +
+                         kTrainedModelFormat + "\"); train it again with this version to export it");
+    const std::optional<std::vector<std::uint8_t>> bytes = store.artifact(owner, "weights");
+    return {t, deserializeTrainedModel(*bytes, what + " weights")};
+}
+
+std::string hexSha256(const std::string &bytes)
+{
+    return QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256).toHex().toStdString();
+}
+
+} // namespace
+
+int exportCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Writes a trial's deployable integer model (the weights, scales and zero points the deployed accuracy was "
+        "measured with) as a deployment file: 'c' is one C99 source and header for Cortex-M and other "
+        "microcontrollers (docs/formats/export-c.md). The files are written atomically, and the export is recorded "
+        "in the study with the file's size, SHA-256 and warnings: gains the plot shows that the file does not "
+        "realise (e.g. sparsity stored dense). Exit codes: 0 written, 1 the write failed, 2 bad input."));
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
+    parser.addOption({QStringLiteral("trial"),
+                      QStringLiteral("Number of the trial to export (as 'show' lists it), or 'best': the search "
+                                     "trial with the best value of the study's first objective."),
+                      QStringLiteral("N")});
+    parser.addOption({QStringLiteral("format"),
+                      QStringLiteral("Deployment format: %1.").arg(QString::fromStdString(exportFormatNames())),
+                      QStringLiteral("F")});
+    parser.addOption({QStringLiteral("out"),
+                      QStringLiteral("The file to write; its extension is the format's (.c writes the header beside "
+                                     "it)."),
+                      QStringLiteral("PATH")});
+    parser.addOption({QStringLiteral("force"), QStringLiteral("Replace existing files.")});
+    parser.addOption({QStringLiteral("json"), QStringLiteral("Print the export record as JSON.")});
+    if (!parseArgs(parser, QStringLiteral("export"), args, 1))
+        return Success;
+    for (const char *required : {"trial", "format", "out"})
+        if (!parser.isSet(QString::fromLatin1(required)))
+            throw UsageError{QStringLiteral("--%1 is required").arg(QString::fromLatin1(required))};
+    const std::int64_t given = parseTrialOption(parser.value(QStringLiteral("trial")));
+    const std::string formatName = parser.value(QStringLiteral("format")).toStdString();
+    const std::optional<ExportFormat> format = exportFormatFromString(formatName);
+    if (!format)
+        throw UsageError{QString::fromStdString("--format expects one of " + exportFormatNames() + ", got \"" +
+                                                formatName + "\"" +
+                                                didYouMean(formatName, std::vector<std::string_view>{"tflite", "onnx",
+                                                                                                     "c"}))};
+    const std::unique_ptr<Exporter> exporter = makeExporter(*format);
+    const fs::path out = fs::absolute(parser.value(QStringLiteral("out")).toStdString());
+    if (out.extension() != "." + exporter->extension())
+        throw UsageError{QString::fromStdString("--out must end in ." + exporter->extension() + " for --format " +
+                                                formatName + ", got \"" + out.filename().string() + "\"")};
+
+    // Everything is checked before anything is written: the study (opened as its only writer, to record the
+    // export), the trial and its model, the format's support for every layer, the output files.
+    const std::string file = parser.positionalArguments().front().toStdString();
+    const std::unique_ptr<StudyStore> store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
+    const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
+    const std::int64_t number = given == kBestTrial ? bestTrialNumber(*store, spec, file) : given;
+    const ExportSource source = loadSource(*store, number, file);
+    const IntegerModel model = IntegerModel::quantize(source.model);
+    ExportOptions options;
+    options.baseName = out.stem().string();
+    options.source = "study " + spec.name + " (" + fs::path(file).filename().string() + "), trial " +
+                     std::to_string(number);
+    const ExportOutput output = exporter->write(model, options);
+    std::vector<FileToWrite> files;
+    for (std::size_t i = 0; i < output.files.size(); ++i)
+        files.push_back({i == 0 ? out : out.parent_path() / output.files[i].name, output.files[i].bytes});
+    writeFilesAtomically(files, parser.isSet(QStringLiteral("force")));
+
+    ExportRecord record;
+    record.trialId = source.trial.id;
+    record.format = std::string(toString(*format));
+    record.path = out.string();
+    record.bytes = std::int64_t(files.front().bytes.size());
+    record.sha256 = hexSha256(files.front().bytes);
+    record.warnings = output.warnings;
+    nlohmann::json figures = nlohmann::json::object();
+    for (const auto &[name, value] : output.figures)
+        figures[name] = value;
+    for (std::size_t i = 1; i < files.size(); ++i)
+        figures["file_bytes:" + output.files[i].name] = files[i].bytes.size();
+    record.figuresJson = figures.dump();
+    record.id = store->addExport(record);
+
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonObject o{{QStringLiteral("trial"), qint64(number)},
+                      {QStringLiteral("format"), QString::fromStdString(record.format)},
+                      {QStringLiteral("path"), QString::fromStdString(record.path)},
+                      {QStringLiteral("bytes"), qint64(record.bytes)},
+                      {QStringLiteral("sha256"), QString::fromStdString(record.sha256)}};
+        QJsonArray written, warnings;
+        for (const FileToWrite &f : files)
+            written.append(QString::fromStdString(f.path.string()));
+        for (const std::string &w : record.warnings)
+            warnings.append(QString::fromStdString(w));
+        o[QStringLiteral("files")] = written;
+        o[QStringLiteral("warnings")] = warnings;
+        o[QStringLiteral("figures")] = QJsonDocument::fromJson(QByteArray::fromStdString(record.figuresJson)).object();
+        printOut(QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString());
+        return Success;
+    }
+    std::string text = "exported trial " + std::to_string(number) + " of study " + spec.name + " as " +
+                       record.format + ":\n";
+    for (const FileToWrite &f : files)
+        text += "  " + f.path.string() + " (" + formatQuantity(double(f.bytes.size()), "B") + ")\n";
+    text += "  sha256 " + record.sha256 + "\n";
+    for (const auto &[name, value] : output.figures)
+        text += "  " + name + " " + formatQuantity(value, "B") + "\n";
+    for (const std::string &w : record.warnings)
+        text += "warning: " + w + "\n";
+    printOut(text);
+    return Success;
+}
+
+} // namespace psc::cli
