@@ -20,6 +20,9 @@ echo "demo study finished in $(( $(date +%s) - start )) s"
 start=$(date +%s)
 "$build/app/paretoscope" compress "$db" --trial best --config "$root/resources/compress/fashion-mnist-demo.json"
 echo "compression finished in $(( $(date +%s) - start )) s"
+# The best trial as C for a microcontroller (docs/formats/export-c.md): source, header and what the plot's gains
+# the file does not realise.
+"$build/app/paretoscope" export "$db" --trial best --format c --out "${db%.psc}-best.c"
 echo "study file: $db"
 echo "plots:"
 "$build/app/paretoscope" plot "$db" --out "$out"

@@ -108,6 +108,16 @@ SignalCanceller::~SignalCanceller()
     m_watcher.join();
 }
 
+void addStudyTrialArguments(QCommandLineParser &parser, const QString &verb)
+{
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
+    parser.addOption({QStringLiteral("trial"),
+                      QStringLiteral("Number of the trial to %1 (as 'show' lists it), or 'best': the search trial "
+                                     "with the best value of the study's first objective.")
+                          .arg(verb),
+                      QStringLiteral("N")});
+}
+
 std::int64_t parseTrialOption(const QString &value)
 {
     if (value == QLatin1String("best"))

@@ -31,6 +31,8 @@ bool parseArgs(QCommandLineParser &parser, const QString &command, const QString
 
 void printOut(const std::string &text);
 
+/** Adds the study positional FILE and `--trial N|best` ("Number of the trial to <verb> ..."). */
+void addStudyTrialArguments(QCommandLineParser &parser, const QString &verb);
 /** What parseTrialOption() returns for `--trial best`. */
 inline constexpr std::int64_t kBestTrial = -1;
 /** The value of `--trial`: a trial number (>= 0) or "best" (kBestTrial); throws UsageError otherwise. */

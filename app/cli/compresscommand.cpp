@@ -68,11 +68,7 @@ int compressCommand(const QStringList &args)
         "to its parent. Sizes, costs and accuracies are those of the model that would be deployed. A variant already "
         "derived with the same fine-tuning is reported, not trained again. Exit codes: 0 every variant derived, 1 a "
         "variant failed or the run was interrupted (Ctrl-C; the same command finishes it), 2 bad input."));
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
-    parser.addOption({QStringLiteral("trial"),
-                      QStringLiteral("Number of the trial to compress (as 'show' lists it), or 'best': the search "
-                                     "trial with the best value of the study's first objective."),
-                      QStringLiteral("N")});
+    addStudyTrialArguments(parser, QStringLiteral("compress"));
     parser.addOption(
         {QStringLiteral("config"), QStringLiteral("Compression config (JSON)."), QStringLiteral("C.json")});
     if (!parseArgs(parser, QStringLiteral("compress"), args, 1))

@@ -81,11 +81,7 @@ int exportCommand(const QStringList &args)
         "microcontrollers (docs/formats/export-c.md). The files are written atomically, and the export is recorded "
         "in the study with the file's size, SHA-256 and warnings: gains the plot shows that the file does not "
         "realise (e.g. sparsity stored dense). Exit codes: 0 written, 1 the write failed, 2 bad input."));
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
-    parser.addOption({QStringLiteral("trial"),
-                      QStringLiteral("Number of the trial to export (as 'show' lists it), or 'best': the search "
-                                     "trial with the best value of the study's first objective."),
-                      QStringLiteral("N")});
+    addStudyTrialArguments(parser, QStringLiteral("export"));
     parser.addOption({QStringLiteral("format"),
                       QStringLiteral("Deployment format: %1.").arg(QString::fromStdString(exportFormatNames())),
                       QStringLiteral("F")});
@@ -104,10 +100,9 @@ int exportCommand(const QStringList &args)
     const std::string formatName = parser.value(QStringLiteral("format")).toStdString();
     const std::optional<ExportFormat> format = exportFormatFromString(formatName);
     if (!format)
-        throw UsageError{QString::fromStdString("--format expects one of " + exportFormatNames() + ", got \"" +
-                                                formatName + "\"" +
-                                                didYouMean(formatName, std::vector<std::string_view>{"tflite", "onnx",
-                                                                                                     "c"}))};
+        throw UsageError{
+            QString::fromStdString("--format expects one of " + exportFormatNames() + ", got \"" + formatName + "\"" +
+                                   didYouMean(formatName, std::vector<std::string_view>{"tflite", "onnx", "c"}))};
     const std::unique_ptr<Exporter> exporter = makeExporter(*format);
     const fs::path out = fs::absolute(parser.value(QStringLiteral("out")).toStdString());
     if (out.extension() != "." + exporter->extension())
@@ -124,8 +119,8 @@ int exportCommand(const QStringList &args)
     const IntegerModel model = IntegerModel::quantize(source.model);
     ExportOptions options;
     options.baseName = out.stem().string();
-    options.source = "study " + spec.name + " (" + fs::path(file).filename().string() + "), trial " +
-                     std::to_string(number);
+    options.source =
+        "study " + spec.name + " (" + fs::path(file).filename().string() + "), trial " + std::to_string(number);
     const ExportOutput output = exporter->write(model, options);
     std::vector<FileToWrite> files;
     for (std::size_t i = 0; i < output.files.size(); ++i)
@@ -164,8 +159,8 @@ int exportCommand(const QStringList &args)
         printOut(QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString());
         return Success;
     }
-    std::string text = "exported trial " + std::to_string(number) + " of study " + spec.name + " as " +
-                       record.format + ":\n";
+    std::string text =
+        "exported trial " + std::to_string(number) + " of study " + spec.name + " as " + record.format + ":\n";
     for (const FileToWrite &f : files)
         text += "  " + f.path.string() + " (" + formatQuantity(double(f.bytes.size()), "B") + ")\n";
     text += "  sha256 " + record.sha256 + "\n";

@@ -45,7 +45,9 @@ private Q_SLOTS:
         QCOMPARE(contents(b), std::string("header"));
 
         // Existing files: refused as a whole, nothing changed.
-        QCOMPARE(messageOf<InputError>([&] { writeFilesAtomically({{a, "new"}, {b, "new"}}, false); }),
+        QCOMPARE(messageOf<InputError>([&] {
+                     writeFilesAtomically({{a, "new"}, {b, "new"}}, false);
+                 }),
                  a.string() + ": exists; give --force to replace it");
         QCOMPARE(contents(a), std::string("source"));
         writeFilesAtomically({{a, "new source"}, {b, ""}}, true);
@@ -59,12 +61,14 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const fs::path ok = dir.filePath("ok.c").toStdString();
         const fs::path nowhere = dir.filePath("no/such/x.h").toStdString();
-        QVERIFY(messageOf<InputError>([&] { writeFilesAtomically({{ok, "x"}, {nowhere, "y"}}, false); })
-                    .find("the folder " + nowhere.parent_path().string() + " does not exist") != std::string::npos);
+        QVERIFY(messageOf<InputError>([&] {
+                    writeFilesAtomically({{ok, "x"}, {nowhere, "y"}}, false);
+                }).find("the folder " + nowhere.parent_path().string() + " does not exist") != std::string::npos);
         QVERIFY(!fs::exists(ok)); // the first file is not written either
         QVERIFY(QDir(dir.path()).mkdir("sub"));
-        QCOMPARE(messageOf<InputError>(
-                     [&] { writeFilesAtomically({{dir.filePath("sub").toStdString(), "x"}}, true); }),
+        QCOMPARE(messageOf<InputError>([&] {
+                     writeFilesAtomically({{dir.filePath("sub").toStdString(), "x"}}, true);
+                 }),
                  dir.filePath("sub").toStdString() + ": cannot write: it is a folder");
         QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
     }

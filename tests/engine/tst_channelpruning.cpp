@@ -10,6 +10,7 @@
 #include "psc/quant/integerinference.h"
 
 #include "fakequantreference.h"
+#include "quantizedmodels.h"
 #include "testmodels.h"
 
 #include "testsupport.h"
@@ -24,18 +25,9 @@ using psc::test::errorOf;
 
 namespace {
 
-// conv1 (6 ch) -> depthwise x2 (12 ch) -> pools -> flatten (12 x 3 x 3) -> fc1 -> fc2: pruning conv1 must
-// shrink the depthwise by two channels per removed channel and fc1 by nine inputs per depthwise channel.
-const char *kChainNet = R"({"name": "chain", "input": {"channels": 1, "height": 11, "width": 11}, "layers": [
-    {"type": "conv2d", "name": "conv1", "out_channels": 6, "kernel": 3, "padding": "same", "activation": "relu"},
-    {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "stride": 2, "padding": "same", "depth_multiplier": 2,
-     "activation": "relu6"},
-    {"type": "max_pool2d", "name": "mp", "kernel": 3, "stride": 2, "padding": "same"},
-    {"type": "avg_pool2d", "name": "ap", "kernel": 3, "stride": 1, "padding": "same"},
-    {"type": "flatten", "name": "fl"},
-    {"type": "dense", "name": "fc1", "units": 16, "activation": "relu"},
-    {"type": "dense", "name": "fc2", "units": 10},
-    {"type": "softmax", "name": "sm"}]})";
+// testing::kConvPoolNet: conv1 (6 ch) -> depthwise x2 (12 ch) -> pools -> flatten (12 x 3 x 3) -> fc1 -> fc2: pruning
+// conv1 must shrink the depthwise by two channels per removed channel and fc1 by nine inputs per depthwise channel.
+const char *const kChainNet = testing::kConvPoolNet;
 
 // c1, c3 and c2b meet in adds: one residual group of 8 channels.
 const char *kResidualNet = R"({"name": "residual", "input": {"channels": 2, "height": 9, "width": 9}, "layers": [

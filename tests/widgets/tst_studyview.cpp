@@ -7,11 +7,18 @@
 
 #include "psc/study/studyspec.h"
 
+#include "sampletrials.h"
+
 #include <QTest>
 
 using namespace psc;
 
 namespace {
+
+Trial complete(qint64 id, double accuracy, double weightBytes)
+{
+    return psc::test::completeTrial(id, accuracy, weightBytes);
+}
 
 /** Two objectives: max accuracy, min weight_bytes. */
 StudySpec twoObjectives()
@@ -20,16 +27,6 @@ StudySpec twoObjectives()
     spec.objectives = {{{"accuracy", ""}, Direction::Maximize}, {{"weight_bytes", ""}, Direction::Minimize}};
     spec.constraints.clear();
     return spec;
-}
-
-Trial complete(qint64 id, double accuracy, double weightBytes)
-{
-    Trial t;
-    t.id = id;
-    t.number = id - 1;
-    t.state = TrialState::Complete;
-    t.metrics = {{"", "accuracy", accuracy}, {"", "weight_bytes", weightBytes}};
-    return t;
 }
 
 /** Ids of the rows the table marks as on the front. */

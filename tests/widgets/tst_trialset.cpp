@@ -5,6 +5,8 @@
 
 #include "psc/study/studyspec.h"
 
+#include "sampletrials.h"
+
 #include <QSignalSpy>
 #include <QTest>
 
@@ -16,6 +18,18 @@ using namespace psc;
 
 namespace {
 
+using psc::test::completeTrial;
+
+Trial complete(qint64 id, double accuracy, double weightBytes)
+{
+    return completeTrial(id, accuracy, weightBytes);
+}
+
+Trial pending(qint64 id)
+{
+    return psc::test::sampleTrial(id, TrialState::Pending);
+}
+
 /** Two objectives: max accuracy, min weight_bytes. */
 StudySpec twoObjectives()
 {
@@ -23,25 +37,6 @@ StudySpec twoObjectives()
     spec.name = "two";
     spec.objectives = {{{"accuracy", ""}, Direction::Maximize}, {{"weight_bytes", ""}, Direction::Minimize}};
     return spec;
-}
-
-Trial complete(qint64 id, double accuracy, double weightBytes)
-{
-    Trial t;
-    t.id = id;
-    t.number = id - 1;
-    t.state = TrialState::Complete;
-    t.metrics = {{"", "accuracy", accuracy}, {"", "weight_bytes", weightBytes}};
-    return t;
-}
-
-Trial pending(qint64 id)
-{
-    Trial t;
-    t.id = id;
-    t.number = id - 1;
-    t.state = TrialState::Pending;
-    return t;
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 
 #include "psc/study/studyspec.h"
 
+#include "sampletrials.h"
+
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
@@ -13,6 +15,11 @@
 using namespace psc;
 
 namespace {
+
+Trial pending(qint64 id)
+{
+    return psc::test::sampleTrial(id, TrialState::Pending);
+}
 
 /** The demo study with model-metric objectives only: max accuracy, min weight_bytes, min macs. */
 StudySpec demoSpec()
@@ -27,21 +34,8 @@ StudySpec demoSpec()
 
 Trial complete(qint64 id, double accuracy, double weightBytes, double macs)
 {
-    Trial t;
-    t.id = id;
-    t.number = id - 1;
-    t.state = TrialState::Complete;
-    t.metrics = {{"", "accuracy", accuracy}, {"", "macs", macs}, {"", "weight_bytes", weightBytes}};
-    return t;
-}
-
-Trial pending(qint64 id)
-{
-    Trial t;
-    t.id = id;
-    t.number = id - 1;
-    t.state = TrialState::Pending;
-    return t;
+    return psc::test::sampleTrial(id, TrialState::Complete,
+                                  {{"", "accuracy", accuracy}, {"", "macs", macs}, {"", "weight_bytes", weightBytes}});
 }
 
 } // namespace
