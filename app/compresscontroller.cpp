@@ -49,7 +49,7 @@ CompressController::CompressController(StudyController *controller, StudyView *v
 
     view->table()->setContextMenuPolicy(Qt::ActionsContextMenu);
     view->table()->addAction(m_action);
-    inspector->setCornerAction(m_action);
+    inspector->addCornerAction(m_action);
 
     connect(view, &StudyView::selectedTrialChanged, this, &CompressController::updateAction);
     connect(controller, &StudyController::trialsChanged, this, &CompressController::updateAction);
@@ -98,7 +98,7 @@ void CompressController::updateAction()
     else if (!trial)
         why = tr("Select a trained (complete) trial to compress it");
     else
-        why = m_controller->whyNotCompressible(*trial);
+        why = m_controller->whyNoTrainedModel(*trial, tr("compress"));
     m_action->setEnabled(why.isEmpty());
     m_action->setToolTip(why.isEmpty() ? tr("Derive quantised, pruned or factorised variants of trial %1: each is "
                                             "fine-tuned and added to the study as a new trial linked to it")

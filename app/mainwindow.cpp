@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include "compresscontroller.h"
+#include "exportcontroller.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
 
@@ -60,6 +61,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     addDockWidget(Qt::BottomDockWidgetArea, m_costDock);
     connect(m_view, &StudyView::selectedTrialChanged, this, &MainWindow::showTrialCost);
     m_compress = new CompressController(m_controller, m_view, m_inspector, this);
+    m_export = new ExportController(m_controller, m_view, m_inspector, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -124,6 +126,7 @@ void MainWindow::createMenus()
     connect(m_recent, &RecentFiles::fileChosen, this, &MainWindow::openStudy);
     file->addSeparator();
     file->addAction(m_savePlotAction);
+    file->addAction(m_export->action());
     file->addSeparator();
     file->addAction(m_quitAction);
 
@@ -179,6 +182,7 @@ void MainWindow::createStatusBar()
 
 void MainWindow::connectController()
 {
+    connect(m_export, &ExportController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_controller, &StudyController::studyOpened, this, &MainWindow::onStudyOpened);
     connect(m_controller, &StudyController::studyClosed, this, &MainWindow::onStudyClosed);
     connect(m_controller, &StudyController::trialsChanged, this, &MainWindow::onTrialsChanged);

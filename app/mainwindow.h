@@ -18,6 +18,7 @@ class QToolButton;
 namespace psc {
 
 class CompressController;
+class ExportController;
 class RecentFiles;
 class StudyController;
 class StudyView;
@@ -47,6 +48,7 @@ public:
     StudyController *controller() const { return m_controller; }
     /** The "Compress Trial…" action and its dialog. */
     CompressController *compressor() const { return m_compress; }
+    ExportController *exporter() const { return m_export; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -95,6 +97,7 @@ private:
     StudyView *m_view = nullptr;
     RecentFiles *m_recent = nullptr;
     CompressController *m_compress = nullptr;
+    ExportController *m_export = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

@@ -200,12 +200,13 @@ void StudyController::compress(qint64 parentNumber, const CompressionConfig &con
     startJob(std::move(job), PoolKind::Heavy);
 }
 
-QString StudyController::whyNotCompressible(const Trial &trial) const
+QString StudyController::whyNoTrainedModel(const Trial &trial, const QString &verb) const
 {
     if (trial.state != TrialState::Complete)
-        return tr("Trial %1 is %2: only complete (trained) trials can be compressed")
+        return tr("Trial %1 is %2: only complete (trained) trials can be %3ed")
             .arg(trial.number)
-            .arg(QString::fromStdString(std::string(toString(trial.state))));
+            .arg(QString::fromStdString(std::string(toString(trial.state))))
+            .arg(verb);
     if (!m_reader)
         return tr("No study is open");
     // A cache hit has no weights of its own: they are its original's.
@@ -213,8 +214,32 @@ QString StudyController::whyNotCompressible(const Trial &trial) const
         if (a.kind == "weights")
             return a.format == kTrainedModelFormat
                        ? QString()
-                       : tr("Trial %1 has weights in an older format; train it again to compress it").arg(trial.number);
+                       : tr("Trial %1 has weights in an older format; train it again to %2 it")
+                             .arg(trial.number)
+                             .arg(verb);
     return tr("Trial %1 has no trained weights stored").arg(trial.number);
+}
+
+std::function<TrialExport(ExportFormat, const std::filesystem::path &)>
+StudyController::exportPreparer(qint64 number) const
+{
+    if (!m_reader)
+        throw RuntimeError("no study is open");
+    return [file = m_reader->path(), number](ExportFormat format, const std::filesystem::path &out) {
+        // Not m_reader: SQLite connections are not shared between threads, and the GUI thread keeps polling.
+        const std::unique_ptr<StudyStore> store = StudyStore::open(file, StudyStore::Mode::ReadOnly);
+        return prepareTrialExport(*store, file.string(), number, format, out);
+    };
+}
+
+ExportRecord StudyController::writeExport(const TrialExport &prepared, bool overwrite)
+{
+    if (!m_reader)
+        throw RuntimeError("no study is open");
+    if (isRunning())
+        throw RuntimeError("a run is in progress on this study; export when it has finished");
+    const std::unique_ptr<StudyStore> writer = StudyStore::open(m_reader->path(), StudyStore::Mode::ReadWrite);
+    return writeTrialExport(*writer, prepared, overwrite);
 }
 
 std::function<void(const CompressionConfig &)> StudyController::compressionCheck(qint64 parentNumber) const

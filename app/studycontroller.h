@@ -4,6 +4,7 @@
 #include "compressionjob.h"
 #include "studyjob.h"
 
+#include "psc/export/trialexport.h"
 #include "psc/jobs/jobmanager.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
@@ -78,10 +79,20 @@ public:
      */
     void compress(qint64 parentNumber, const CompressionConfig &config);
     /**
-     * Why `trial` of the open study cannot be compressed (not complete, no trained-model weights), or empty if
-     * it can. Reads only the trial's artifact list.
+     * Why `trial` of the open study has no trained model to `verb` ("compress", "export"): not complete, no
+     * trained-model weights; empty if it has one. Reads only the trial's artifact list.
      */
-    QString whyNotCompressible(const Trial &trial) const;
+    QString whyNoTrainedModel(const Trial &trial, const QString &verb) const;
+    /**
+     * Prepares an export of trial number `number` (psc/export/trialexport.h) through a read-only connection of its
+     * own, so it may run on any thread. Throws RuntimeError if no study is open.
+     */
+    std::function<TrialExport(ExportFormat, const std::filesystem::path &)> exportPreparer(qint64 number) const;
+    /**
+     * Writes a prepared export and records it in the study (opened read-write for the moment). Throws the engine's
+     * InputError/RuntimeError; RuntimeError while a run is in progress (the run holds the study's writer lock).
+     */
+    ExportRecord writeExport(const TrialExport &prepared, bool overwrite);
     /**
      * A check of a config against trial number `parentNumber` of the open study, as the job will check it, without
      * writing or loading the dataset: it throws InputError naming the trial, or the config file and line:column of a

@@ -3,74 +3,23 @@
 #include "cli.h"
 #include "cliutil.h"
 
-#include "psc/core/atomicfile.h"
 #include "psc/core/error.h"
 #include "psc/core/siformat.h"
 #include "psc/core/suggestion.h"
 #include "psc/export/exporter.h"
-#include "psc/quant/integerinference.h"
-#include "psc/quant/trainedmodel.h"
+#include "psc/export/trialexport.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 
-#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 
 namespace psc::cli {
-namespace {
 
 namespace fs = std::filesystem;
-
-/** The trial numbered `number`, with its trained model, or InputError saying why it cannot be exported. */
-struct ExportSource
-{
-    Trial trial;
-    TrainedModel model;
-};
-
-ExportSource loadSource(const StudyStore &store, std::int64_t number, const std::string &file)
-{
-    std::optional<Trial> found;
-    std::int64_t count = 0;
-    for (Trial &t : store.trials()) {
-        ++count;
-        if (t.number == number)
-            found = std::move(t);
-    }
-    if (!found)
-        throw InputError(file + ": no trial " + std::to_string(number) + " (the study has " + std::to_string(count) +
-                         " trials, numbered from 0)");
-    const Trial &t = *found;
-    const std::string what = file + ": trial " + std::to_string(number);
-    if (t.state != TrialState::Complete)
-        throw InputError(what + " is " + std::string(toString(t.state)) +
-                         "; only complete trials have a trained model to export");
-    const std::int64_t owner = t.cachedFrom.value_or(t.id); // a cache hit shares the weights of the trial it reused
-    std::string format;
-    for (const ArtifactInfo &a : store.artifacts(owner))
-        if (a.kind == "weights")
-            format = a.format;
-    if (format.empty())
-        throw InputError(what + " has no trained weights (trained with weights not kept?)");
-    if (format != kTrainedModelFormat)
-        throw InputError(what + ": its weights are stored as \"" + format + "\", not as a deployable model (\"" +
-                         kTrainedModelFormat + "\"); train it again with this version to export it");
-    const std::optional<std::vector<std::uint8_t>> bytes = store.artifact(owner, "weights");
-    return {t, deserializeTrainedModel(*bytes, what + " weights")};
-}
-
-std::string hexSha256(const std::string &bytes)
-{
-    return QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256).toHex().toStdString();
-}
-
-} // namespace
 
 int exportCommand(const QStringList &args)
 {
@@ -115,32 +64,10 @@ int exportCommand(const QStringList &args)
     const std::unique_ptr<StudyStore> store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     const std::int64_t number = given == kBestTrial ? bestTrialNumber(*store, spec, file) : given;
-    const ExportSource source = loadSource(*store, number, file);
-    const IntegerModel model = IntegerModel::quantize(source.model);
-    ExportOptions options;
-    options.baseName = out.stem().string();
-    options.source =
-        "study " + spec.name + " (" + fs::path(file).filename().string() + "), trial " + std::to_string(number);
-    const ExportOutput output = exporter->write(model, options);
-    std::vector<FileToWrite> files;
-    for (std::size_t i = 0; i < output.files.size(); ++i)
-        files.push_back({i == 0 ? out : out.parent_path() / output.files[i].name, output.files[i].bytes});
-    writeFilesAtomically(files, parser.isSet(QStringLiteral("force")));
-
-    ExportRecord record;
-    record.trialId = source.trial.id;
-    record.format = std::string(toString(*format));
-    record.path = out.string();
-    record.bytes = std::int64_t(files.front().bytes.size());
-    record.sha256 = hexSha256(files.front().bytes);
-    record.warnings = output.warnings;
-    nlohmann::json figures = nlohmann::json::object();
-    for (const auto &[name, value] : output.figures)
-        figures[name] = value;
-    for (std::size_t i = 1; i < files.size(); ++i)
-        figures["file_bytes:" + output.files[i].name] = files[i].bytes.size();
-    record.figuresJson = figures.dump();
-    record.id = store->addExport(record);
+    const TrialExport prepared = prepareTrialExport(*store, file, number, *format, out);
+    const ExportRecord record = writeTrialExport(*store, prepared, parser.isSet(QStringLiteral("force")));
+    const std::vector<FileToWrite> &files = prepared.files;
+    const ExportOutput &output = prepared.output;
 
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonObject o{{QStringLiteral("trial"), qint64(number)},

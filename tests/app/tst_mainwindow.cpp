@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "compresscontroller.h"
+#include "exportcontroller.h"
 #include "mainwindow.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
@@ -10,6 +11,7 @@
 #include "plot/paretoplotwidget.h"
 #include "views/compressdialog.h"
 #include "views/costbreakdownplot.h"
+#include "views/exportdialog.h"
 #include "views/fitmatrix.h"
 #include "views/layercompressionview.h"
 #include "views/studyview.h"
@@ -43,7 +45,12 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include <QCheckBox>
+#include <QLabel>
+#include <QListWidget>
+#include <QStatusBar>
 #include <QTest>
+#include <QTreeWidget>
 
 using namespace psc;
 using psc::test::writeFile;
@@ -403,6 +410,58 @@ private Q_SLOTS:
 
     // Trials that cannot be compressed disable the action with the reason; a config that does not parse or does
     // not fit the trial shows the engine's message in the dialog, disables Start and starts nothing.
+    // Export Trial…: disabled with the reason for trials without a model; the dialog previews the files and figures
+    // off the GUI thread, refuses to replace a file until told to, and writes and records the export.
+    void exportTrial()
+    {
+        const QString db = handMadeStudy(m_dir.filePath(QStringLiteral("exported.psc")));
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openStudy(db));
+        QAction *action = w.exporter()->action();
+        QVERIFY(w.view()->table()->actions().contains(action));
+        const std::vector<Trial> trials = w.view()->model()->trials();
+        w.view()->selectTrial(trials.at(2).id);
+        QVERIFY(!action->isEnabled());
+        QCOMPARE(action->toolTip(),
+                 QStringLiteral("Trial 2 is failed: only complete (trained) trials can be exported"));
+        w.view()->selectTrial(trials.at(0).id);
+        QVERIFY(action->isEnabled());
+
+        action->trigger();
+        ExportDialog *dialog = w.exporter()->dialog();
+        QVERIFY(dialog);
+        const QString out = m_dir.filePath(QStringLiteral("gui-export.c"));
+        dialog->setOutputPath(out);
+        QVERIFY(!dialog->exportButton()->isEnabled()); // until the preview is ready
+        QTRY_VERIFY(!dialog->isPreparing());
+        QVERIFY2(dialog->errorText().isEmpty(), qPrintable(dialog->errorText()));
+        QVERIFY(dialog->exportButton()->isEnabled());
+        QCOMPARE(dialog->fileList()->topLevelItem(0)->text(0), QStringLiteral("gui-export.c"));
+        QCOMPARE(dialog->fileList()->topLevelItem(0)->toolTip(0), out);
+        QCOMPARE(dialog->fileList()->topLevelItem(1)->text(0), QStringLiteral("gui-export.h"));
+        QVERIFY(dialog->warningList()->count() >= 1);
+
+        // A file in the way: Export waits for "Replace existing files".
+        writeFile(out, "mine");
+        dialog->setOutputPath(m_dir.filePath(QStringLiteral("x.c")));
+        dialog->setOutputPath(out);
+        QTRY_VERIFY(!dialog->isPreparing());
+        QVERIFY(!dialog->exportButton()->isEnabled());
+        QVERIFY2(dialog->errorText().contains(QStringLiteral("exists")), qPrintable(dialog->errorText()));
+        dialog->findChild<QCheckBox *>(QStringLiteral("exportOverwrite"))->setChecked(true);
+        QVERIFY(dialog->exportButton()->isEnabled());
+        QTest::mouseClick(dialog->exportButton(), Qt::LeftButton);
+        QVERIFY(!w.exporter()->dialog());
+        QVERIFY(QFile(out).size() > 1000);
+        QVERIFY(w.statusBar()->findChildren<QLabel *>().size() >= 1);
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        const std::vector<ExportRecord> records = store->exports(trials.at(0).id);
+        QCOMPARE(records.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(records[0].path), out);
+        QCOMPARE(records[0].bytes, QFile(out).size());
+    }
+
     void compressRefusesBadInput()
     {
         const QString db = handMadeStudy(m_dir.filePath(QStringLiteral("handmade.psc")));

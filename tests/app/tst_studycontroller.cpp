@@ -77,9 +77,12 @@ private Q_SLOTS:
         QCOMPARE(changed.size(), 2);
 
         // What cannot be compressed says why.
-        QCOMPARE(controller.whyNotCompressible(latest[1]),
+        QCOMPARE(controller.whyNoTrainedModel(latest[1], QStringLiteral("compress")),
                  QStringLiteral("Trial 2 is pending: only complete (trained) trials can be compressed"));
-        QCOMPARE(controller.whyNotCompressible(latest[0]), QStringLiteral("Trial 1 has no trained weights stored"));
+        QCOMPARE(controller.whyNoTrainedModel(latest[1], QStringLiteral("export")),
+                 QStringLiteral("Trial 2 is pending: only complete (trained) trials can be exported"));
+        QCOMPARE(controller.whyNoTrainedModel(latest[0], QStringLiteral("export")),
+                 QStringLiteral("Trial 1 has no trained weights stored"));
 
         controller.closeStudy();
         QCOMPARE(closed.size(), 1);

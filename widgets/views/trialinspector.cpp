@@ -4,6 +4,7 @@
 #include "views/layercompressionview.h"
 #include "views/trialcostview.h"
 
+#include <QHBoxLayout>
 #include <QToolButton>
 
 namespace psc {
@@ -29,14 +30,22 @@ void TrialInspector::setTrial(const Trial &trial, const Trial *parent)
     m_cost->setTrial(trial);
 }
 
-void TrialInspector::setCornerAction(QAction *action)
+void TrialInspector::addCornerAction(QAction *action)
 {
-    auto *button = new QToolButton(this);
-    button->setObjectName(QStringLiteral("inspectorCornerButton"));
+    auto *corner = cornerWidget(Qt::TopRightCorner);
+    if (!corner) {
+        corner = new QWidget(this);
+        corner->setObjectName(QStringLiteral("inspectorCorner"));
+        auto *row = new QHBoxLayout(corner);
+        row->setContentsMargins(0, 0, 0, 0);
+        row->setSpacing(2);
+        setCornerWidget(corner, Qt::TopRightCorner);
+    }
+    auto *button = new QToolButton(corner);
     button->setDefaultAction(action);
     button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     button->setAutoRaise(true);
-    setCornerWidget(button, Qt::TopRightCorner);
+    corner->layout()->addWidget(button);
 }
 
 void TrialInspector::clear()

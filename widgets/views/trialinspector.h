@@ -25,8 +25,8 @@ public:
     /** Shows `trial`; `parent` is the trial it was compressed from, if it has one and it is known. */
     void setTrial(const Trial &trial, const Trial *parent = nullptr);
     void clear();
-    /** Shows `action` as a button at the right end of the tab bar (e.g. the window's "Compress Trial…"). */
-    void setCornerAction(QAction *action);
+    /** Adds `action` as a button at the right end of the tab bar (e.g. the window's "Compress Trial…"). */
+    void addCornerAction(QAction *action);
 
     LayerCompressionView *layerView() const { return m_layers; }
     TrialCostView *costView() const { return m_cost; }

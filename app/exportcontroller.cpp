@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "exportcontroller.h"
+
+#include "studycontroller.h"
+
+#include "models/trialsummary.h"
+#include "models/trialtablemodel.h"
+#include "views/exportdialog.h"
+#include "views/studyview.h"
+#include "views/trialinspector.h"
+
+#include "psc/core/siformat.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStyle>
+#include <QTableView>
+
+namespace psc {
+namespace {
+
+const QString kLastFolderKey = QStringLiteral("export/lastFolder");
+
+} // namespace
+
+ExportController::ExportController(StudyController *controller, StudyView *view, TrialInspector *inspector,
+                                   QWidget *window)
+    : QObject(window), m_controller(controller), m_view(view), m_window(window)
+{
+    m_action = new QAction(QIcon::fromTheme(QStringLiteral("document-export"),
+                                            QApplication::style()->standardIcon(QStyle::SP_DialogSaveButton)),
+                           tr("&Export Trial…"), this);
+    m_action->setObjectName(QStringLiteral("exportAction"));
+    m_action->setShortcut(Qt::CTRL | Qt::Key_E);
+    connect(m_action, &QAction::triggered, this, &ExportController::exportSelected);
+    view->table()->setContextMenuPolicy(Qt::ActionsContextMenu);
+    view->table()->addAction(m_action);
+    inspector->addCornerAction(m_action);
+    connect(view, &StudyView::selectedTrialChanged, this, &ExportController::updateAction);
+    connect(controller, &StudyController::trialsChanged, this, &ExportController::updateAction);
+    connect(controller, &StudyController::studyOpened, this, &ExportController::updateAction);
+    connect(controller, &StudyController::studyClosed, this, &ExportController::updateAction);
+    connect(controller, &StudyController::runStarted, this, &ExportController::updateAction);
+    connect(controller, &StudyController::runFinished, this, &ExportController::updateAction);
+    updateAction();
+}
+
+ExportController::~ExportController() = default;
+
+ExportDialog *ExportController::dialog() const
+{
+    return m_dialog && m_dialog->isVisible() ? m_dialog.data() : nullptr;
+}
+
+void ExportController::updateAction()
+{
+    const TrialTableModel *model = m_view->model();
+    const Trial *trial = model->trialAt(model->rowOfTrial(m_view->selectedTrial()));
+    QString why;
+    if (!m_controller->hasStudy())
+        why = tr("Open a study and select a trained trial to export it");
+    else if (m_controller->isRunning())
+        why = tr("A run is in progress on this study; export when it has finished");
+    else if (!trial)
+        why = tr("Select a trained (complete) trial to export it");
+    else
+        why = m_controller->whyNoTrainedModel(*trial, tr("export"));
+    m_action->setEnabled(why.isEmpty());
+    m_action->setToolTip(why.isEmpty() ? tr("Write trial %1's integer model as a deployment file (C for Cortex-M), "
+                                            "with a preview of the files and of the gains the file does not realise")
+                                             .arg(trial->number)
+                                       : why);
+    m_action->setStatusTip(m_action->toolTip());
+}
+
+void ExportController::exportSelected()
+{
+    updateAction();
+    if (!m_action->isEnabled() || dialog())
+        return;
+    const TrialTableModel *model = m_view->model();
+    const Trial trial = *model->trialAt(model->rowOfTrial(m_view->selectedTrial()));
+    const QString studyPath = m_controller->studyPath();
+
+    auto *dialog = new ExportDialog(m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->setWindowTitle(tr("Export Trial %1").arg(trial.number));
+    QString text = tr("<b>Trial %1</b>").arg(trial.number);
+    if (const QString sketch = architectureSummary(trial); !sketch.isEmpty())
+        text += QStringLiteral(": ") + sketch.toHtmlEscaped();
+    dialog->setTrialText(text);
+    dialog->setPrepare(m_controller->exportPreparer(trial.number));
+    // A name that says where the model came from, in the folder used last (else beside the study).
+    const QString folder = QSettings().value(kLastFolderKey, QFileInfo(studyPath).absolutePath()).toString();
+    dialog->setOutputPath(
+        QDir(folder).filePath(QStringLiteral("%1-trial%2.c").arg(QFileInfo(studyPath).completeBaseName()).arg(trial.number)));
+    connect(dialog, &QDialog::accepted, this, [this, studyPath] { write(studyPath); });
+    m_dialog = dialog;
+    dialog->open();
+}
+
+void ExportController::write(const QString &studyPath)
+{
+    if (!m_dialog || !m_dialog->prepared())
+        return;
+    try {
+        if (m_controller->studyPath() != studyPath)
+            throw std::runtime_error("the study was closed while the dialog was open");
+        const TrialExport &prepared = *m_dialog->prepared();
+        const ExportRecord record = m_controller->writeExport(prepared, m_dialog->overwrite());
+        QSettings().setValue(kLastFolderKey, QFileInfo(QString::fromStdString(record.path)).absolutePath());
+        Q_EMIT statusMessage(tr("Exported trial %1 to %2 (%3, %n warning(s))", nullptr, int(record.warnings.size()))
+                                 .arg(prepared.trial.number)
+                                 .arg(QDir::toNativeSeparators(QString::fromStdString(record.path)))
+                                 .arg(QString::fromStdString(formatQuantity(double(record.bytes), "B"))));
+    } catch (const std::exception &e) {
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot export"), QString::fromUtf8(e.what()),
+                                    QMessageBox::Ok, m_window);
+        box->setObjectName(QStringLiteral("exportMessage"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        box->open();
+    }
+}
+
+} // namespace psc
