@@ -97,8 +97,8 @@ void ExportController::exportSelected()
     dialog->setPrepare(m_controller->exportPreparer(trial.number));
     // A name that says where the model came from, in the folder used last (else beside the study).
     const QString folder = QSettings().value(kLastFolderKey, QFileInfo(studyPath).absolutePath()).toString();
-    dialog->setOutputPath(
-        QDir(folder).filePath(QStringLiteral("%1-trial%2.c").arg(QFileInfo(studyPath).completeBaseName()).arg(trial.number)));
+    dialog->setOutputPath(QDir(folder).filePath(
+        QStringLiteral("%1-trial%2.c").arg(QFileInfo(studyPath).completeBaseName()).arg(trial.number)));
     connect(dialog, &QDialog::accepted, this, [this, studyPath] { write(studyPath); });
     m_dialog = dialog;
     dialog->open();

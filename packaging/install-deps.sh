@@ -8,6 +8,8 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config clang-format
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
     libqcustomplot-dev libtorch-dev libsqlite3-dev sqlite3 nlohmann-json3-dev zlib1g-dev
+    flatbuffers-compiler libflatbuffers-dev
+    libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
     dataset-fashion-mnist
     xvfb xauth imagemagick
 )

@@ -32,7 +32,8 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("cost"), {costCommand, "Per-layer latency, energy and memory of a network on a target"}},
         {QStringLiteral("calibrate"), {calibrateCommand, "Fit an MCU target's latency model to measured latencies"}},
         {QStringLiteral("compress"), {compressCommand, "Derive compressed, fine-tuned trials from a trained trial"}},
-        {QStringLiteral("export"), {exportCommand, "Write a trained trial as a deployment file (C for Cortex-M)"}},
+        {QStringLiteral("export"),
+         {exportCommand, "Write a trained trial as a deployment file (C for Cortex-M, TFLite)"}},
     };
     return table;
 }

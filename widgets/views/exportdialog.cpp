@@ -56,7 +56,7 @@ ExportDialog::ExportDialog(QWidget *parent) : QDialog(parent)
         ExportFormat format;
         QString label;
     } formats[] = {{ExportFormat::C, tr("C for Cortex-M (C99 source and header)")},
-                   {ExportFormat::Tflite, tr("TensorFlow Lite (not available yet)")},
+                   {ExportFormat::Tflite, tr("TensorFlow Lite (int8 flatbuffer)")},
                    {ExportFormat::Onnx, tr("ONNX (not available yet)")}};
     for (const auto &[format, label] : formats)
         m_format->addItem(label, int(format));
@@ -125,7 +125,7 @@ ExportDialog::ExportDialog(QWidget *parent) : QDialog(parent)
         // Keep the path's stem, switch its extension to the format's.
         const QString path = outputPath();
         if (!path.isEmpty()) {
-            const QString ext = format() == ExportFormat::C ? QStringLiteral("c")
+            const QString ext = format() == ExportFormat::C        ? QStringLiteral("c")
                                 : format() == ExportFormat::Tflite ? QStringLiteral("tflite")
                                                                    : QStringLiteral("onnx");
             const QFileInfo info(path);
@@ -193,7 +193,9 @@ QString ExportDialog::errorText() const
 void ExportDialog::browse()
 {
     const QString current = outputPath();
-    const QString filter = format() == ExportFormat::C ? tr("C sources (*.c)") : tr("All files (*)");
+    const QString filter = format() == ExportFormat::C        ? tr("C sources (*.c)")
+                           : format() == ExportFormat::Tflite ? tr("TFLite models (*.tflite)")
+                                                              : tr("All files (*)");
     auto *chooser = new QFileDialog(this, tr("Export To"), current.isEmpty() ? QDir::homePath() : current, filter);
     chooser->setAttribute(Qt::WA_DeleteOnClose);
     chooser->setAcceptMode(QFileDialog::AcceptSave);

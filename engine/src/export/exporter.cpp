@@ -49,11 +49,12 @@ std::unique_ptr<Exporter> makeExporter(ExportFormat format)
     case ExportFormat::C:
         return makeCExporter();
     case ExportFormat::Tflite:
+        return makeTfliteExporter();
     case ExportFormat::Onnx:
         break;
     }
     throw InputError("export format \"" + std::string(toString(format)) +
-                     "\" is not available in this build yet; available: c");
+                     "\" is not available in this build yet; available: c, tflite");
 }
 
 } // namespace psc

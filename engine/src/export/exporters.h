@@ -8,5 +8,6 @@
 namespace psc {
 
 std::unique_ptr<Exporter> makeCExporter();
+std::unique_ptr<Exporter> makeTfliteExporter();
 
 } // namespace psc

@@ -101,9 +101,7 @@ ExportRecord writeTrialExport(StudyStore &store, const TrialExport &prepared, bo
 
 std::string sha256Hex(const std::string &bytes)
 {
-    return QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256)
-        .toHex()
-        .toStdString();
+    return QCryptographicHash::hash(QByteArray::fromStdString(bytes), QCryptographicHash::Sha256).toHex().toStdString();
 }
 
 } // namespace psc
