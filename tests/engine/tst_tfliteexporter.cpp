@@ -88,16 +88,16 @@ private Q_SLOTS:
         // Each operator alone: within 1 LSB of the reference everywhere. ArmNN's CpuRef requantises in float and
         // rounds once, TFLite's integer kernels (and the reference) round twice, so values within ~0.004 LSB of a .5
         // boundary differ (0.1-0.3 % of conv outputs); average pools differ at exact .5 ties of the mean (~3 %).
-        const QString head = QStringLiteral(
-            R"({"name": "one", "input": {"channels": 2, "height": 9, "width": 9}, "layers": [)");
+        const QString head =
+            QStringLiteral(R"({"name": "one", "input": {"channels": 2, "height": 9, "width": 9}, "layers": [)");
         const auto row = [&](const char *tag, const char *layers, int maxLsb, double sameClass) {
             QTest::newRow(tag) << head + QString::fromUtf8(layers) << 5 << maxLsb << sameClass;
         };
         row("conv2d same, relu",
             R"({"type": "conv2d", "name": "c", "out_channels": 6, "kernel": 3, "padding": "same", "activation": "relu"}]})",
             1, 1.0);
-        row("conv2d valid, stride 2", R"({"type": "conv2d", "name": "c", "out_channels": 6, "kernel": 3, "stride": 2}]})",
-            1, 1.0);
+        row("conv2d valid, stride 2",
+            R"({"type": "conv2d", "name": "c", "out_channels": 6, "kernel": 3, "stride": 2}]})", 1, 1.0);
         row("depthwise x2",
             R"({"type": "depthwise_conv2d", "name": "c", "kernel": 3, "padding": "same", "depth_multiplier": 2}]})", 1,
             1.0);

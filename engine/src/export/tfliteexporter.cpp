@@ -78,8 +78,7 @@ public:
     /** An int8 activation tensor [1, H, W, C]. */
     int activation(const std::string &name, const Shape &s, const QuantParams &q)
     {
-        return tensor(name, {1, s.height, s.width, s.channels}, TensorType::INT8, 0, {float(q.scale)},
-                      {q.zeroPoint});
+        return tensor(name, {1, s.height, s.width, s.channels}, TensorType::INT8, 0, {float(q.scale)}, {q.zeroPoint});
     }
 
     template <typename Options>
@@ -234,8 +233,8 @@ public:
                 out.index = convolution(w, l, q, src, o);
                 break;
             case LayerType::Dense:
-                out.index = dense(w, l, q.inputs[0].scale, src, o, q.weights, q.weightScales, q.bias, q.output, l.name,
-                                  true);
+                out.index =
+                    dense(w, l, q.inputs[0].scale, src, o, q.weights, q.weightScales, q.bias, q.output, l.name, true);
                 break;
             case LayerType::LowRank: {
                 // Two 1x1 convolutions: V to the int8 intermediate, then U with the bias and the activation.
@@ -288,8 +287,8 @@ public:
                 tflite::SoftmaxOptionsT s;
                 s.beta = 1.0f;
                 // TFLite's int8 softmax requires exactly this output quantisation.
-                out.index = w.tensor(l.name, {1, o.height, o.width, o.channels}, TensorType::INT8, 0,
-                                     {1.0f / 256.0f}, {-128});
+                out.index =
+                    w.tensor(l.name, {1, o.height, o.width, o.channels}, TensorType::INT8, 0, {1.0f / 256.0f}, {-128});
                 w.op(BuiltinOperator::SOFTMAX, {src.index}, {out.index}, s);
                 logits = src.index;
                 probabilities = out.index;
@@ -386,16 +385,16 @@ private:
      */
     static int dense(Writer &w, const LayerSpec &l, double inputScale, const TensorRef &src, const Shape &o,
                      const std::vector<std::int8_t> &weights, const std::vector<double> &scales,
-                     const std::vector<std::int32_t> &biasValues, const QuantParams &outParams,
-                     const std::string &name, bool withActivation)
+                     const std::vector<std::int32_t> &biasValues, const QuantParams &outParams, const std::string &name,
+                     bool withActivation)
     {
         const int rows = o.channels;
         const Shape from = src.flattenedFrom.elements() > 0 ? src.flattenedFrom : Shape{};
-        const std::vector<std::int8_t> ordered = from.elements() > 0 ? channelsLastColumns(weights, rows, from) : weights;
+        const std::vector<std::int8_t> ordered =
+            from.elements() > 0 ? channelsLastColumns(weights, rows, from) : weights;
         const int columns = src.shape.channels;
-        const int weightTensor =
-            w.tensor(name + ":weights", {rows, 1, 1, columns}, TensorType::INT8, w.buffer(ordered), floats(scales),
-                     std::vector<std::int64_t>(scales.size(), 0), 0);
+        const int weightTensor = w.tensor(name + ":weights", {rows, 1, 1, columns}, TensorType::INT8, w.buffer(ordered),
+                                          floats(scales), std::vector<std::int64_t>(scales.size(), 0), 0);
         const int biasTensor = bias(w, name, biasValues, inputScale, scales);
         const int out = w.activation(name, o, outParams);
         tflite::Conv2DOptionsT c;
@@ -434,8 +433,8 @@ private:
                 weights[std::size_t(c * in + k)] =
                     std::int8_t(std::clamp(std::nearbyint(real[std::size_t(c * in + k)] / s), -127.0, 127.0));
             // The reference's bias is relative to the intermediate's scale: the same real value, re-expressed.
-            const double realBias = double(q.bias[std::size_t(c)]) * q.intermediate.scale *
-                                    q.weightScales[std::size_t(c / o2)];
+            const double realBias =
+                double(q.bias[std::size_t(c)]) * q.intermediate.scale * q.weightScales[std::size_t(c / o2)];
             biases[std::size_t(c)] = std::int32_t(std::nearbyint(realBias / (inScale * s)));
         }
         char line[256];
