@@ -6,73 +6,16 @@
 #include "psc/export/exporter.h"
 #include "psc/quant/integerinference.h"
 
+#include "armnnrunner.h"
 #include "quantizedmodels.h"
 
 #include <QTest>
-
-#include <armnn/ArmNN.hpp>
-#include <armnnTfLiteParser/ITfLiteParser.hpp>
 
 #include <random>
 
 using namespace psc;
 
-namespace {
-
-/** Runs a .tflite in ArmNN (CpuRef) on int8 NHWC inputs; returns the "logits" output of each. */
-class ArmnnModel
-{
-public:
-    explicit ArmnnModel(const std::string &flatbuffer)
-    {
-        auto parser = armnnTfLiteParser::ITfLiteParser::Create();
-        armnn::INetworkPtr net =
-            parser->CreateNetworkFromBinary(std::vector<std::uint8_t>(flatbuffer.begin(), flatbuffer.end()));
-        m_input = parser->GetNetworkInputBindingInfo(0, parser->GetSubgraphInputTensorNames(0).at(0));
-        for (const std::string &name : parser->GetSubgraphOutputTensorNames(0)) {
-            if (name == "logits")
-                m_logits = m_outputs.size();
-            m_outputs.push_back(parser->GetNetworkOutputBindingInfo(0, name));
-        }
-        m_runtime = armnn::IRuntime::Create(armnn::IRuntime::CreationOptions{});
-        armnn::IOptimizedNetworkPtr optimized =
-            armnn::Optimize(*net, {armnn::BackendId("CpuRef")}, m_runtime->GetDeviceSpec());
-        if (!optimized)
-            throw std::runtime_error("ArmNN could not optimise the network for CpuRef");
-        std::string error;
-        if (m_runtime->LoadNetwork(m_id, std::move(optimized), error) != armnn::Status::Success)
-            throw std::runtime_error("ArmNN refused the network: " + error);
-    }
-
-    std::vector<std::int8_t> run(const std::vector<std::int8_t> &nhwc)
-    {
-        // ArmNN wants a buffer for every output (a final softmax's probabilities too).
-        std::vector<std::vector<std::int8_t>> results;
-        armnn::OutputTensors outs;
-        for (const auto &binding : m_outputs)
-            results.emplace_back(binding.second.GetNumElements());
-        for (std::size_t k = 0; k < m_outputs.size(); ++k)
-            outs.push_back({m_outputs[k].first, armnn::Tensor(m_outputs[k].second, results[k].data())});
-        const armnn::InputTensors in{{m_input.first, armnn::ConstTensor(m_input.second, nhwc.data())}};
-        if (m_runtime->EnqueueWorkload(m_id, in, outs) != armnn::Status::Success)
-            throw std::runtime_error("ArmNN could not run the network");
-        return results.at(m_logits);
-    }
-
-private:
-    armnn::IRuntimePtr m_runtime{nullptr, nullptr};
-    armnn::NetworkId m_id = 0;
-    armnnTfLiteParser::BindingPointInfo m_input;
-    std::vector<armnnTfLiteParser::BindingPointInfo> m_outputs;
-    std::size_t m_logits = 0;
-};
-
-int argmax(const std::vector<std::int8_t> &v)
-{
-    return int(std::max_element(v.begin(), v.end()) - v.begin());
-}
-
-} // namespace
+namespace {} // namespace
 
 class TestTfliteExporter : public QObject
 {
@@ -131,13 +74,13 @@ private Q_SLOTS:
         const ExportOutput exported = makeExporter(ExportFormat::Tflite)->write(model, {"model", "a test"});
         QCOMPARE(exported.files.size(), std::size_t(1));
         QCOMPARE(exported.files[0].bytes.substr(4, 4), std::string("TFL3"));
-        std::unique_ptr<ArmnnModel> armnnModel;
+        std::unique_ptr<psc::test::ArmnnModel> armnnModel;
         try {
-            armnnModel = std::make_unique<ArmnnModel>(exported.files[0].bytes);
+            armnnModel = std::make_unique<psc::test::ArmnnModel>(exported.files[0].bytes);
         } catch (const std::exception &e) {
             QFAIL(e.what());
         }
-        ArmnnModel &armnn = *armnnModel;
+        psc::test::ArmnnModel &armnn = *armnnModel;
 
         constexpr int kImages = 200;
         const Shape &s = trained.network.input;
@@ -169,7 +112,7 @@ private Q_SLOTS:
                 off += d != 0;
                 ++values;
             }
-            same += argmax(got) == argmax(want);
+            same += psc::test::argmax(got) == psc::test::argmax(want);
         }
         qInfo("%s: %d of %d logits differ, at most %d LSB; same class on %d of %d images; warnings: %zu",
               QTest::currentDataTag(), off, values, worst, same, kImages, exported.warnings.size());
