@@ -10,6 +10,7 @@ packages=(
     libqcustomplot-dev libtorch-dev libsqlite3-dev sqlite3 nlohmann-json3-dev zlib1g-dev
     flatbuffers-compiler libflatbuffers-dev
     libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
+    gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
     dataset-fashion-mnist
     xvfb xauth imagemagick
 )

@@ -118,6 +118,61 @@ private Q_SLOTS:
         }
     }
 
+    // The same C, cross-compiled for Cortex-M4 (mps2-an386), M7 (mps2-an500) and M55 (mps3-an547) with
+    // arm-none-eabi-gcc and run on QEMU with semihosting (deploy/cortex-m): bit-exact on 50 images each.
+    void bitExactOnCortexM_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<int>("seed");
+        QTest::newRow("conv, depthwise x2, pools, dense") << QString(testing::kConvPoolNet) << 1;
+        QTest::newRow("1- to 6-bit weights, packed") << QString(testing::kNarrowNet) << 3;
+        QTest::newRow("low_rank and kronecker") << QString(testing::kFactorNet) << 4;
+    }
+
+    void bitExactOnCortexM()
+    {
+        QFETCH(QString, json);
+        QFETCH(int, seed);
+        std::mt19937 rng{std::uint32_t(seed)};
+        TrainedModel trained = testing::randomModel(json.toStdString(), rng, 0.2f);
+        testing::calibrate(trained, rng);
+        const IntegerModel model = IntegerModel::quantize(trained);
+        QTemporaryDir dir;
+        for (const ExportedFile &f : makeExporter(ExportFormat::C)->write(model, {"model", ""}).files)
+            writeFile(dir, QString::fromStdString(f.name), QByteArray::fromStdString(f.bytes));
+        constexpr int kImages = 50;
+        const std::vector<std::uint8_t> pixels = testing::randomImages(trained.network.input, kImages, rng);
+        QByteArray inputs;
+        for (const std::uint8_t p : pixels)
+            inputs.append(char(std::int8_t(int(p) - 128)));
+        writeFile(dir, QStringLiteral("inputs.bin"), inputs);
+        const std::size_t imageSize = std::size_t(trained.network.input.elements());
+        const auto outputSize = std::size_t(model.outputSize());
+        const QString harness = QStringLiteral(PSC_SOURCE_DIR "/deploy/cortex-m/");
+        for (const char *board : {"mps2-an386", "mps2-an500", "mps3-an547"}) {
+            const QString elf = QStringLiteral("model-%1.elf").arg(board);
+            QString error =
+                run(QStringLiteral("sh"),
+                    {harness + "build.sh", board, elf, "model.c", harness + "runner.c", harness + "psc_icount.c",
+                     "-Wall", "-Wextra", "-Werror", QStringLiteral("-DPSC_INPUT_SIZE=%1").arg(imageSize),
+                     QStringLiteral("-DPSC_OUTPUT_SIZE=%1").arg(outputSize)},
+                    dir.path());
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            const QString outputs = QStringLiteral("outputs-%1.bin").arg(board);
+            error = run(QStringLiteral("sh"), {harness + "run.sh", board, elf, "inputs.bin", outputs}, dir.path());
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            QFile f(dir.filePath(outputs));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray got = f.readAll();
+            QCOMPARE(std::size_t(got.size()), kImages * outputSize);
+            for (int n = 0; n < kImages; ++n) {
+                const std::vector<std::int8_t> want = model.run(pixels.data() + std::size_t(n) * imageSize);
+                QVERIFY2(std::equal(want.begin(), want.end(), got.begin() + qsizetype(std::size_t(n) * outputSize)),
+                         qPrintable(QStringLiteral("%1, image %2").arg(board).arg(n)));
+            }
+        }
+    }
+
     // A sparse layer keeps its zeros in the dense packed weights: the gain the plot shows for flash is not realised,
     // and the export says so. 4-bit weights are packed two per byte.
     void sparsityIsReportedAndBitsArePacked()

@@ -84,7 +84,8 @@ private Q_SLOTS:
             {"type": "max_pool2d", "name": "p2", "kernel": 2, "stride": 2},
             {"type": "flatten", "name": "f"},
             {"type": "dense", "name": "logits", "units": 10},
-            {"type": "softmax", "name": "sm"}]})" << 1 << 0.995;
+            {"type": "softmax", "name": "sm"}]})"
+                                   << 1 << 0.995;
         QTest::newRow("DS-CNN with a residual add") << head.arg("dscnn") + R"("layers": [
             {"type": "conv2d", "name": "stem", "out_channels": 16, "kernel": 3, "stride": 2, "padding": "same",
              "bias": false},
@@ -98,13 +99,15 @@ private Q_SLOTS:
             {"type": "add", "name": "res", "inputs": ["stem_relu", "pw_bn"], "activation": "relu"},
             {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 2},
             {"type": "global_avg_pool", "name": "gap"},
-            {"type": "dense", "name": "logits", "units": 10}]})" << 4 << 0.95;
+            {"type": "dense", "name": "logits", "units": 10}]})"
+                                                    << 4 << 0.95;
         QTest::newRow("low_rank") << head.arg("lowrank") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
              "activation": "relu"},
             {"type": "flatten", "name": "f"},
             {"type": "low_rank", "name": "lr", "out_channels": 32, "rank": 8, "activation": "relu"},
-            {"type": "dense", "name": "logits", "units": 10}]})" << 1 << 0.995;
+            {"type": "dense", "name": "logits", "units": 10}]})"
+                                  << 1 << 0.995;
         QTest::newRow("4-bit, 50 % sparse") << head.arg("narrow") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
              "activation": "relu", "weight_bits": 4},
@@ -112,7 +115,8 @@ private Q_SLOTS:
              "activation": "relu", "weight_bits": 4, "sparsity": {"pattern": "unstructured", "fraction": 0.5}},
             {"type": "flatten", "name": "f"},
             {"type": "dense", "name": "logits", "units": 10, "weight_bits": 4,
-             "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})" << 1 << 0.995;
+             "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})"
+                                            << 1 << 0.995;
     }
 
     void exportsRunInRealRuntimes()
@@ -141,9 +145,9 @@ private Q_SLOTS:
         for (std::size_t i = 0; i < kImages * imageSize; ++i)
             inputs.append(char(std::int8_t(int(test.pixels[i]) - 128)));
         writeFile(dir, QStringLiteral("inputs.bin"), inputs);
-        QString error = run(QStringLiteral("cc"),
-                            {"-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "model.c", "main.c", "-o", "model"},
-                            dir.path());
+        QString error =
+            run(QStringLiteral("cc"),
+                {"-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "model.c", "main.c", "-o", "model"}, dir.path());
         QVERIFY2(error.isEmpty(), qPrintable(error));
         error = run(dir.filePath(QStringLiteral("model")), {"inputs.bin", "outputs.bin"}, dir.path());
         QVERIFY2(error.isEmpty(), qPrintable(error));
