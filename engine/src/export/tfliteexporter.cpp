@@ -409,41 +409,9 @@ private:
     static int kronecker(Writer &w, const LayerSpec &l, const LayerQuantization &q, const TensorRef &src,
                          const Shape &o)
     {
-        const int o1 = l.kronA.out, i1 = l.kronA.in, o2 = l.kronB.out, i2 = l.kronB.in;
-        const int in = i1 * i2, out = o1 * o2;
-        std::vector<double> real(std::size_t(out) * std::size_t(in));
-        for (int p = 0; p < o1; ++p)
-            for (int a = 0; a < i1; ++a)
-                for (int r = 0; r < o2; ++r)
-                    for (int b = 0; b < i2; ++b)
-                        real[std::size_t((p * o2 + r) * in + a * i2 + b)] =
-                            q.weightScales[std::size_t(p)] * q.weights[std::size_t(p * i1 + a)] *
-                            q.factorScales[std::size_t(r)] * q.factorWeights[std::size_t(r * i2 + b)];
-        std::vector<std::int8_t> weights(real.size());
-        std::vector<double> scales(static_cast<std::size_t>(out));
-        std::vector<std::int32_t> biases(static_cast<std::size_t>(out));
-        const double inScale = q.inputs[0].scale;
-        for (int c = 0; c < out; ++c) {
-            double m = 0;
-            for (int k = 0; k < in; ++k)
-                m = std::max(m, std::abs(real[std::size_t(c * in + k)]));
-            const double s = m > 0 ? m / 127.0 : 1.0;
-            scales[std::size_t(c)] = s;
-            for (int k = 0; k < in; ++k)
-                weights[std::size_t(c * in + k)] =
-                    std::int8_t(std::clamp(std::nearbyint(real[std::size_t(c * in + k)] / s), -127.0, 127.0));
-            // The reference's bias is relative to the intermediate's scale: the same real value, re-expressed.
-            const double realBias =
-                double(q.bias[std::size_t(c)]) * q.intermediate.scale * q.weightScales[std::size_t(c / o2)];
-            biases[std::size_t(c)] = std::int32_t(std::nearbyint(realBias / (inScale * s)));
-        }
-        char line[256];
-        std::snprintf(line, sizeof line,
-                      "layer %s: kronecker has no TFLite operator; written expanded to its %d x %d product (%d "
-                      "int8 weights instead of %zu), re-quantised: outputs may differ from the integer reference",
-                      l.name.c_str(), out, in, out * in, q.weights.size() + q.factorWeights.size());
-        w.warnings.push_back(line);
-        return dense(w, l, inScale, src, o, weights, scales, biases, q.output, l.name, true);
+        const ExpandedKronecker k = expandKronecker(l, q);
+        w.warnings.push_back(k.warning);
+        return dense(w, l, q.inputs[0].scale, src, o, k.weights, k.scales, k.bias, q.output, l.name, true);
     }
 
     static int pool(Writer &w, const LayerSpec &l, const LayerQuantization &q, const TensorRef &src, const Shape &o)
