@@ -11,6 +11,7 @@ packages=(
     flatbuffers-compiler libflatbuffers-dev
     libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
     gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+    libonnx-dev libprotobuf-dev libopencv-dnn-dev
     dataset-fashion-mnist
     xvfb xauth imagemagick
 )

@@ -20,9 +20,11 @@ echo "demo study finished in $(( $(date +%s) - start )) s"
 start=$(date +%s)
 "$build/app/paretoscope" compress "$db" --trial best --config "$root/resources/compress/fashion-mnist-demo.json"
 echo "compression finished in $(( $(date +%s) - start )) s"
-# The best trial as C for a microcontroller (docs/formats/export-c.md): source, header and what the plot's gains
-# the file does not realise.
-"$build/app/paretoscope" export "$db" --trial best --format c --out "${db%.psc}-best.c"
+# The best trial as C for a microcontroller, TFLite and ONNX (docs/formats/export-*.md), with what the plot's gains
+# each file does not realise.
+for format in c tflite onnx; do
+    "$build/app/paretoscope" export "$db" --trial best --format "$format" --out "${db%.psc}-best.$format"
+done
 echo "study file: $db"
 echo "plots:"
 "$build/app/paretoscope" plot "$db" --out "$out"

@@ -33,7 +33,7 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("calibrate"), {calibrateCommand, "Fit an MCU target's latency model to measured latencies"}},
         {QStringLiteral("compress"), {compressCommand, "Derive compressed, fine-tuned trials from a trained trial"}},
         {QStringLiteral("export"),
-         {exportCommand, "Write a trained trial as a deployment file (C for Cortex-M, TFLite)"}},
+         {exportCommand, "Write a trained trial as a deployment file (C for Cortex-M, TFLite, ONNX)"}},
     };
     return table;
 }

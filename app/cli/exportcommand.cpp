@@ -28,7 +28,8 @@ int exportCommand(const QStringList &args)
         "Writes a trial's deployable integer model (the weights, scales and zero points the deployed accuracy was "
         "measured with) as a deployment file: 'c' is one C99 source and header for Cortex-M and other "
         "microcontrollers (docs/formats/export-c.md), 'tflite' an int8 TensorFlow Lite flatbuffer "
-        "(docs/formats/export-tflite.md). The files are written atomically, and the export is recorded "
+        "(docs/formats/export-tflite.md), 'onnx' an int8 ONNX model (docs/formats/export-onnx.md). The files are "
+        "written atomically, and the export is recorded "
         "in the study with the file's size, SHA-256 and warnings: gains the plot shows that the file does not "
         "realise (e.g. sparsity stored dense). Exit codes: 0 written, 1 the write failed, 2 bad input."));
     addStudyTrialArguments(parser, QStringLiteral("export"));

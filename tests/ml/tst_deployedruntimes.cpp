@@ -14,6 +14,7 @@
 #include "psc/quant/trainedmodel.h"
 
 #include "armnnrunner.h"
+#include "opencvrunner.h"
 #include "testsupport.h"
 
 #include <QProcess>
@@ -165,7 +166,17 @@ private Q_SLOTS:
         } catch (const std::exception &e) {
             QFAIL(e.what());
         }
-        int cExact = 0, worst = 0, off = 0, same = 0, correct = 0;
+        // ONNX: OpenCV DNN.
+        std::unique_ptr<psc::test::OpenCvModel> opencv;
+        try {
+            opencv = std::make_unique<psc::test::OpenCvModel>(
+                makeExporter(ExportFormat::Onnx)->write(model, {"model", ""}).files.at(0).bytes,
+                std::vector<int>{1, test.channels, test.height, test.width}, model.inputParams().scale,
+                model.inputParams().zeroPoint);
+        } catch (const cv::Exception &e) {
+            QFAIL(e.what());
+        }
+        int cExact = 0, worst = 0, off = 0, same = 0, correct = 0, onnxWorst = 0, onnxOff = 0, onnxSame = 0;
         for (int n = 0; n < kImages; ++n) {
             const std::uint8_t *image = test.pixels.data() + std::size_t(n) * imageSize;
             const std::vector<std::int8_t> want = model.run(image);
@@ -179,15 +190,23 @@ private Q_SLOTS:
                 off += got[k] != want[k];
             }
             same += psc::test::argmax(got) == psc::test::argmax(want);
+            const std::vector<std::int8_t> fromOnnx = opencv->run(nhwc); // one channel: NCHW is NHWC
+            for (std::size_t k = 0; k < fromOnnx.size(); ++k) {
+                onnxWorst = std::max(onnxWorst, std::abs(int(fromOnnx[k]) - int(want[k])));
+                onnxOff += fromOnnx[k] != want[k];
+            }
+            onnxSame += psc::test::argmax(fromOnnx) == psc::test::argmax(want);
             correct += psc::test::argmax(want) == test.labels[std::size_t(n)];
         }
-        qInfo("%s: reference accuracy %d/%d; C bit-exact on %d/%d images; ArmNN: %d of %d logits differ, at most %d "
-              "LSB, same class on %d/%d",
+        qInfo("%s: reference accuracy %d/%d; C bit-exact on %d/%d images; ArmNN (TFLite): %d of %d logits differ, at "
+              "most %d LSB, same class on %d/%d; OpenCV (ONNX): %d differ, at most %d LSB, same class on %d/%d",
               QTest::currentDataTag(), correct, kImages, cExact, kImages, off, int(kImages * outputSize), worst, same,
-              kImages);
+              kImages, onnxOff, onnxWorst, onnxSame, kImages);
         QCOMPARE(cExact, kImages);
         QVERIFY2(worst <= maxLsb, qPrintable(QString::number(worst)));
         QVERIFY2(same >= sameClass * kImages, qPrintable(QString::number(same)));
+        QVERIFY2(onnxWorst <= maxLsb, qPrintable(QString::number(onnxWorst)));
+        QVERIFY2(onnxSame >= sameClass * kImages, qPrintable(QString::number(onnxSame)));
     }
 };
 

@@ -57,11 +57,12 @@ ExportDialog::ExportDialog(QWidget *parent) : QDialog(parent)
         QString label;
     } formats[] = {{ExportFormat::C, tr("C for Cortex-M (C99 source and header)")},
                    {ExportFormat::Tflite, tr("TensorFlow Lite (int8 flatbuffer)")},
-                   {ExportFormat::Onnx, tr("ONNX (not available yet)")}};
+                   {ExportFormat::Onnx, tr("ONNX (opset 13, int8 QLinear)")}};
     for (const auto &[format, label] : formats)
         m_format->addItem(label, int(format));
     m_format->setToolTip(tr("The deployment format: the C export runs the integer model bit for bit as Paretoscope's "
-                            "reference inference (docs/formats/export-c.md)"));
+                            "reference inference; TFLite and ONNX agree within 1 LSB per operator "
+                            "(docs/formats/export-*.md)"));
 
     m_path = new QLineEdit(this);
     m_path->setObjectName(QStringLiteral("exportPath"));
@@ -195,7 +196,7 @@ void ExportDialog::browse()
     const QString current = outputPath();
     const QString filter = format() == ExportFormat::C        ? tr("C sources (*.c)")
                            : format() == ExportFormat::Tflite ? tr("TFLite models (*.tflite)")
-                                                              : tr("All files (*)");
+                                                              : tr("ONNX models (*.onnx)");
     auto *chooser = new QFileDialog(this, tr("Export To"), current.isEmpty() ? QDir::homePath() : current, filter);
     chooser->setAttribute(Qt::WA_DeleteOnClose);
     chooser->setAcceptMode(QFileDialog::AcceptSave);

@@ -94,10 +94,9 @@ std::unique_ptr<Exporter> makeExporter(ExportFormat format)
     case ExportFormat::Tflite:
         return makeTfliteExporter();
     case ExportFormat::Onnx:
-        break;
+        return makeOnnxExporter();
     }
-    throw InputError("export format \"" + std::string(toString(format)) +
-                     "\" is not available in this build yet; available: c, tflite");
+    throw InputError("unknown export format");
 }
 
 } // namespace psc

@@ -70,7 +70,7 @@ public:
     virtual ExportOutput write(const IntegerModel &model, const ExportOptions &options) const = 0;
 };
 
-/** The exporter for `format`; throws InputError for a format this build cannot write yet. */
+/** The exporter for `format`. */
 std::unique_ptr<Exporter> makeExporter(ExportFormat format);
 
 } // namespace psc
