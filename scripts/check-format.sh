@@ -8,7 +8,8 @@ cd "$root"
 formatter=$(command -v clang-format || command -v clang-format-14 || true)
 [[ -n "$formatter" ]] || { echo "check-format: clang-format is not installed (packaging/install-deps.sh installs it)" >&2; exit 1; }
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    mapfile -t files < <(git ls-files -- '*.cpp' '*.h')
+    # Tracked files and new ones not yet added (so that --fix before a commit covers them too).
+    mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.h' | sort -u)
 else
     mapfile -t files < <(find app engine plugins widgets tests bench -name '*.cpp' -o -name '*.h' | sort)
 fi

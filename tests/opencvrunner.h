@@ -18,10 +18,9 @@ class OpenCvModel
 {
 public:
     OpenCvModel(const std::string &onnx, std::vector<int> inputDims, double inputScale, int inputZeroPoint)
-        : m_net(cv::dnn::readNetFromONNX(onnx.data(), onnx.size())), m_dims(std::move(inputDims)),
-          m_scale(inputScale), m_zeroPoint(inputZeroPoint)
-    {
-    }
+        : m_net(cv::dnn::readNetFromONNX(onnx.data(), onnx.size())), m_dims(std::move(inputDims)), m_scale(inputScale),
+          m_zeroPoint(inputZeroPoint)
+    {}
 
     std::vector<std::int8_t> run(const std::vector<std::int8_t> &input)
     {

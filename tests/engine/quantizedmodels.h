@@ -7,6 +7,8 @@
 #include "fakequantreference.h"
 #include "testmodels.h"
 
+#include <QByteArray>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -43,6 +45,24 @@ inline void calibrate(TrainedModel &m, std::mt19937 &rng)
     for (int n = 0; n < 64; ++n)
         ref.run(images.data() + std::size_t(n) * std::size_t(m.network.input.elements()));
     m.ranges = ref.ranges;
+}
+
+/** randomModel() with a fifth of the weights pruned, calibrated on random images: ready to quantise. */
+inline TrainedModel calibratedRandomModel(const std::string &json, std::mt19937 &rng)
+{
+    TrainedModel m = randomModel(json, rng, 0.2f);
+    calibrate(m, rng);
+    return m;
+}
+
+/** `pixels` as the int8 input the exports take: q = pixel - 128. */
+inline QByteArray int8Inputs(const std::vector<std::uint8_t> &pixels)
+{
+    QByteArray out;
+    out.reserve(qsizetype(pixels.size()));
+    for (const std::uint8_t p : pixels)
+        out.append(char(std::int8_t(int(p) - 128)));
+    return out;
 }
 
 inline const char *const kConvPoolNet =

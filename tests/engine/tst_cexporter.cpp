@@ -5,6 +5,7 @@
 #include "psc/export/exporter.h"
 #include "psc/quant/integerinference.h"
 
+#include "hostc.h"
 #include "quantizedmodels.h"
 #include "testsupport.h"
 
@@ -19,35 +20,13 @@ using psc::test::writeFile;
 
 namespace {
 
-// A host program around the generated model: int8 inputs from one file, int8 outputs to another.
-constexpr const char *kHarness = R"c(#include "model.h"
-#include <stdio.h>
-
-int main(int argc, char **argv)
+/** Writes the C export of `model` to `dir` and returns the files. */
+std::vector<ExportedFile> writeCExport(const IntegerModel &model, const QTemporaryDir &dir)
 {
-    static int8_t input[PSC_MODEL_INPUT_SIZE], output[PSC_MODEL_OUTPUT_SIZE];
-    FILE *in, *out;
-    if (argc != 3 || !(in = fopen(argv[1], "rb")) || !(out = fopen(argv[2], "wb")))
-        return 3;
-    while (fread(input, 1, sizeof input, in) == sizeof input) {
-        if (psc_model_invoke(input, output) != 0)
-            return 4;
-        fwrite(output, 1, sizeof output, out);
-    }
-    return fclose(out) == 0 ? 0 : 5;
-}
-)c";
-
-QString run(const QString &program, const QStringList &args, const QString &dir)
-{
-    QProcess p;
-    p.setWorkingDirectory(dir);
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(program, args);
-    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
-        return program + " " + args.join(' ') + " failed (" + QString::number(p.exitCode()) +
-               "): " + QString::fromLocal8Bit(p.readAll());
-    return {};
+    const ExportOutput exported = makeExporter(ExportFormat::C)->write(model, {"model", "a test"});
+    for (const ExportedFile &f : exported.files)
+        writeFile(dir, QString::fromStdString(f.name), QByteArray::fromStdString(f.bytes));
+    return exported.files;
 }
 
 } // namespace
@@ -72,32 +51,26 @@ private Q_SLOTS:
         QFETCH(QString, json);
         QFETCH(int, seed);
         std::mt19937 rng{std::uint32_t(seed)};
-        TrainedModel trained = testing::randomModel(json.toStdString(), rng, 0.2f);
-        testing::calibrate(trained, rng);
+        const TrainedModel trained = testing::calibratedRandomModel(json.toStdString(), rng);
         const IntegerModel model = IntegerModel::quantize(trained);
-        const ExportOutput exported = makeExporter(ExportFormat::C)->write(model, {"model", "a test"});
-        QCOMPARE(exported.files.size(), std::size_t(2));
-        QCOMPARE(exported.files[0].name, std::string("model.c"));
-        QCOMPARE(exported.files[1].name, std::string("model.h"));
-
         QTemporaryDir dir;
-        for (const ExportedFile &f : exported.files)
-            writeFile(dir, QString::fromStdString(f.name), QByteArray::fromStdString(f.bytes));
-        writeFile(dir, QStringLiteral("main.c"), kHarness);
-        const QString error =
-            run(QStringLiteral("cc"),
-                {"-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-                 "-fno-sanitize-recover=all", "model.c", "main.c", "-o", "model"},
-                dir.path());
+        const std::vector<ExportedFile> files = writeCExport(model, dir);
+        QCOMPARE(files.size(), std::size_t(2));
+        QCOMPARE(files[0].name, std::string("model.c"));
+        QCOMPARE(files[1].name, std::string("model.h"));
+        writeFile(dir, QStringLiteral("main.c"), psc::test::kHostHarness);
+        const QString error = psc::test::runProgram(QStringLiteral("cc"),
+                                                    {"-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
+                                                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                                                     "model.c", "main.c", "-o", "model"},
+                                                    dir.path());
         QVERIFY2(error.isEmpty(), qPrintable(error));
 
         constexpr int kImages = 100;
         const std::vector<std::uint8_t> pixels = testing::randomImages(trained.network.input, kImages, rng);
-        QByteArray inputs;
-        for (const std::uint8_t p : pixels)
-            inputs.append(char(std::int8_t(int(p) - 128))); // q = pixel - 128 (docs/formats/export-c.md)
-        writeFile(dir, QStringLiteral("inputs.bin"), inputs);
-        const QString ran = run(dir.filePath(QStringLiteral("model")), {"inputs.bin", "outputs.bin"}, dir.path());
+        writeFile(dir, QStringLiteral("inputs.bin"), testing::int8Inputs(pixels));
+        const QString ran =
+            psc::test::runProgram(dir.filePath(QStringLiteral("model")), {"inputs.bin", "outputs.bin"}, dir.path());
         QVERIFY2(ran.isEmpty(), qPrintable(ran));
 
         QFile outputs(dir.filePath(QStringLiteral("outputs.bin")));
@@ -134,32 +107,28 @@ private Q_SLOTS:
         QFETCH(QString, json);
         QFETCH(int, seed);
         std::mt19937 rng{std::uint32_t(seed)};
-        TrainedModel trained = testing::randomModel(json.toStdString(), rng, 0.2f);
-        testing::calibrate(trained, rng);
+        const TrainedModel trained = testing::calibratedRandomModel(json.toStdString(), rng);
         const IntegerModel model = IntegerModel::quantize(trained);
         QTemporaryDir dir;
-        for (const ExportedFile &f : makeExporter(ExportFormat::C)->write(model, {"model", ""}).files)
-            writeFile(dir, QString::fromStdString(f.name), QByteArray::fromStdString(f.bytes));
+        writeCExport(model, dir);
         constexpr int kImages = 50;
         const std::vector<std::uint8_t> pixels = testing::randomImages(trained.network.input, kImages, rng);
-        QByteArray inputs;
-        for (const std::uint8_t p : pixels)
-            inputs.append(char(std::int8_t(int(p) - 128)));
-        writeFile(dir, QStringLiteral("inputs.bin"), inputs);
+        writeFile(dir, QStringLiteral("inputs.bin"), testing::int8Inputs(pixels));
         const std::size_t imageSize = std::size_t(trained.network.input.elements());
         const auto outputSize = std::size_t(model.outputSize());
         const QString harness = QStringLiteral(PSC_SOURCE_DIR "/deploy/cortex-m/");
         for (const char *board : {"mps2-an386", "mps2-an500", "mps3-an547"}) {
             const QString elf = QStringLiteral("model-%1.elf").arg(board);
-            QString error =
-                run(QStringLiteral("sh"),
-                    {harness + "build.sh", board, elf, "model.c", harness + "runner.c", harness + "psc_icount.c",
-                     "-Wall", "-Wextra", "-Werror", QStringLiteral("-DPSC_INPUT_SIZE=%1").arg(imageSize),
-                     QStringLiteral("-DPSC_OUTPUT_SIZE=%1").arg(outputSize)},
-                    dir.path());
+            QString error = psc::test::runProgram(QStringLiteral("sh"),
+                                                  {harness + "build.sh", board, elf, "model.c", harness + "runner.c",
+                                                   harness + "psc_icount.c", "-Wall", "-Wextra", "-Werror",
+                                                   QStringLiteral("-DPSC_INPUT_SIZE=%1").arg(imageSize),
+                                                   QStringLiteral("-DPSC_OUTPUT_SIZE=%1").arg(outputSize)},
+                                                  dir.path());
             QVERIFY2(error.isEmpty(), qPrintable(error));
             const QString outputs = QStringLiteral("outputs-%1.bin").arg(board);
-            error = run(QStringLiteral("sh"), {harness + "run.sh", board, elf, "inputs.bin", outputs}, dir.path());
+            error = psc::test::runProgram(QStringLiteral("sh"), {harness + "run.sh", board, elf, "inputs.bin", outputs},
+                                          dir.path());
             QVERIFY2(error.isEmpty(), qPrintable(error));
             QFile f(dir.filePath(outputs));
             QVERIFY(f.open(QIODevice::ReadOnly));

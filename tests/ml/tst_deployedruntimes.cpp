@@ -14,6 +14,7 @@
 #include "psc/quant/trainedmodel.h"
 
 #include "armnnrunner.h"
+#include "hostc.h"
 #include "opencvrunner.h"
 #include "testsupport.h"
 
@@ -27,34 +28,6 @@ using psc::test::writeFile;
 namespace {
 
 constexpr int kImages = 200;
-
-const char *kHarness = R"c(#include "model.h"
-#include <stdio.h>
-int main(int argc, char **argv)
-{
-    static int8_t input[PSC_MODEL_INPUT_SIZE], output[PSC_MODEL_OUTPUT_SIZE];
-    FILE *in, *out;
-    if (argc != 3 || !(in = fopen(argv[1], "rb")) || !(out = fopen(argv[2], "wb")))
-        return 3;
-    while (fread(input, 1, sizeof input, in) == sizeof input) {
-        if (psc_model_invoke(input, output) != 0)
-            return 4;
-        fwrite(output, 1, sizeof output, out);
-    }
-    return fclose(out) == 0 ? 0 : 5;
-}
-)c";
-
-QString run(const QString &program, const QStringList &args, const QString &dir)
-{
-    QProcess p;
-    p.setWorkingDirectory(dir);
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(program, args);
-    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
-        return program + " failed: " + QString::fromLocal8Bit(p.readAll());
-    return {};
-}
 
 } // namespace
 
@@ -141,16 +114,16 @@ private Q_SLOTS:
         QTemporaryDir dir;
         for (const ExportedFile &f : makeExporter(ExportFormat::C)->write(model, {"model", ""}).files)
             writeFile(dir, QString::fromStdString(f.name), QByteArray::fromStdString(f.bytes));
-        writeFile(dir, QStringLiteral("main.c"), kHarness);
+        writeFile(dir, QStringLiteral("main.c"), psc::test::kHostHarness);
         QByteArray inputs;
         for (std::size_t i = 0; i < kImages * imageSize; ++i)
-            inputs.append(char(std::int8_t(int(test.pixels[i]) - 128)));
+            inputs.append(char(std::int8_t(int(test.pixels[i]) - 128))); // q = pixel - 128
         writeFile(dir, QStringLiteral("inputs.bin"), inputs);
-        QString error =
-            run(QStringLiteral("cc"),
-                {"-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "model.c", "main.c", "-o", "model"}, dir.path());
+        QString error = psc::test::runProgram(
+            QStringLiteral("cc"),
+            {"-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "model.c", "main.c", "-o", "model"}, dir.path());
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        error = run(dir.filePath(QStringLiteral("model")), {"inputs.bin", "outputs.bin"}, dir.path());
+        error = psc::test::runProgram(dir.filePath(QStringLiteral("model")), {"inputs.bin", "outputs.bin"}, dir.path());
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QFile outputs(dir.filePath(QStringLiteral("outputs.bin")));
         QVERIFY(outputs.open(QIODevice::ReadOnly));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/compressdialog.h"
 
+#include "views/errorlabel.h"
+
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
@@ -113,14 +115,7 @@ CompressDialog::CompressDialog(QWidget *parent) : QDialog(parent)
     m_variants->horizontalHeader()->setStretchLastSection(true);
     m_variants->setMinimumHeight(150);
 
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("compressError"));
-    m_error->setWordWrap(true);
-    m_error->setTextFormat(Qt::PlainText);
-    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette errorPalette = m_error->palette();
-    errorPalette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
-    m_error->setPalette(errorPalette);
+    m_error = createErrorLabel(this, QStringLiteral("compressError"));
     m_status = new QLabel(tr("Checking the config against the trial (its layers and trained weights)…"), this);
     m_status->setObjectName(QStringLiteral("compressChecking"));
     m_status->setVisible(false);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/exportdialog.h"
 
+#include "views/errorlabel.h"
+
 #include "psc/core/siformat.h"
 
 #include <QCheckBox>
@@ -91,14 +93,7 @@ ExportDialog::ExportDialog(QWidget *parent) : QDialog(parent)
     m_warnings->setMinimumHeight(70);
 
     m_status = new QLabel(tr("Preparing the export (reading and quantising the trial's weights)…"), this);
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("exportError"));
-    m_error->setWordWrap(true);
-    m_error->setTextFormat(Qt::PlainText);
-    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPalette errorPalette = m_error->palette();
-    errorPalette.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
-    m_error->setPalette(errorPalette);
+    m_error = createErrorLabel(this, QStringLiteral("exportError"));
     m_error->hide();
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);

@@ -173,10 +173,10 @@ public:
                 const bool depthwise = l.type == LayerType::DepthwiseConv2d;
                 const WindowAxis h = windowAxis(src.shape.height, l.kernelH, l.strideH, l.padding);
                 const WindowAxis w = windowAxis(src.shape.width, l.kernelW, l.strideW, l.padding);
-                out = conv(g, base, src, o, q.weights, {o.channels, depthwise ? 1 : src.shape.channels, l.kernelH, l.kernelW},
-                           q.weightScales, q.bias, q.output, {l.kernelH, l.kernelW},
-                           {h.padBefore, w.padBefore, h.padAfter, w.padAfter}, {l.strideH, l.strideW},
-                           depthwise ? src.shape.channels : 1);
+                out = conv(g, base, src, o, q.weights,
+                           {o.channels, depthwise ? 1 : src.shape.channels, l.kernelH, l.kernelW}, q.weightScales,
+                           q.bias, q.output, {l.kernelH, l.kernelW}, {h.padBefore, w.padBefore, h.padAfter, w.padAfter},
+                           {l.strideH, l.strideW}, depthwise ? src.shape.channels : 1);
                 out = activate(g, l, q, out);
                 break;
             }
@@ -187,10 +187,10 @@ public:
                 break;
             case LayerType::LowRank: {
                 const int r = q.factorShape.at(0);
-                const Activation8 mid = conv(g, base + "_mid", src, Shape{r, o.height, o.width}, q.factorWeights,
-                                             {r, src.shape.channels, 1, 1}, q.factorScales,
-                                             std::vector<std::int32_t>(std::size_t(r), 0), q.intermediate, {1, 1},
-                                             {0, 0, 0, 0}, {1, 1}, 1);
+                const Activation8 mid =
+                    conv(g, base + "_mid", src, Shape{r, o.height, o.width}, q.factorWeights,
+                         {r, src.shape.channels, 1, 1}, q.factorScales, std::vector<std::int32_t>(std::size_t(r), 0),
+                         q.intermediate, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1);
                 out = conv(g, base, mid, o, q.weights, {o.channels, r, 1, 1}, q.weightScales, q.bias, q.output, {1, 1},
                            {0, 0, 0, 0}, {1, 1}, 1);
                 out = activate(g, l, q, out);
@@ -235,7 +235,8 @@ public:
                 out = g.activation(base, o, q.output);
                 g.floatIsland(src, "Relu", out);
                 if (q.clampMax < 127)
-                    g.warnings.push_back("layer " + l.name + ": relu6's upper clamp is not expressed (opset-13 Clip "
+                    g.warnings.push_back("layer " + l.name +
+                                         ": relu6's upper clamp is not expressed (opset-13 Clip "
                                          "does not import in OpenCV 4.6); values above 6 pass");
                 break;
             case LayerType::Add: {
@@ -323,10 +324,10 @@ private:
     {
         const Activation8 out = g.activation(base, o, outParams);
         g.initializer(base + "_w", weightDims, weights, onnx::TensorProto_DataType_INT8);
-        g.initializer(base + "_w_scale", {std::int64_t(scales.size())}, std::vector<float>(scales.begin(), scales.end()),
-                      onnx::TensorProto_DataType_FLOAT);
-        g.initializer(base + "_w_zero_point", {std::int64_t(scales.size())},
-                      std::vector<std::int8_t>(scales.size(), 0), onnx::TensorProto_DataType_INT8);
+        g.initializer(base + "_w_scale", {std::int64_t(scales.size())},
+                      std::vector<float>(scales.begin(), scales.end()), onnx::TensorProto_DataType_FLOAT);
+        g.initializer(base + "_w_zero_point", {std::int64_t(scales.size())}, std::vector<std::int8_t>(scales.size(), 0),
+                      onnx::TensorProto_DataType_INT8);
         g.initializer(base + "_b", {std::int64_t(bias.size())}, bias, onnx::TensorProto_DataType_INT32);
         onnx::NodeProto *n = g.node("QLinearConv",
                                     {src.q(), src.scale(), src.zeroPoint(), base + "_w", base + "_w_scale",
