@@ -92,15 +92,9 @@ private Q_SLOTS:
     }
 
     // The same C, cross-compiled for Cortex-M4 (mps2-an386), M7 (mps2-an500) and M55 (mps3-an547) with
-    // arm-none-eabi-gcc and run on QEMU with semihosting (deploy/cortex-m): bit-exact on 50 images each.
-    void bitExactOnCortexM_data()
-    {
-        QTest::addColumn<QString>("json");
-        QTest::addColumn<int>("seed");
-        QTest::newRow("conv, depthwise x2, pools, dense") << QString(testing::kConvPoolNet) << 1;
-        QTest::newRow("1- to 6-bit weights, packed") << QString(testing::kNarrowNet) << 3;
-        QTest::newRow("low_rank and kronecker") << QString(testing::kFactorNet) << 4;
-    }
+    // arm-none-eabi-gcc and run on QEMU with semihosting (deploy/cortex-m): bit-exact on 50 images each, for
+    // the same four networks.
+    void bitExactOnCortexM_data() { bitExactWithTheIntegerReference_data(); }
 
     void bitExactOnCortexM()
     {
