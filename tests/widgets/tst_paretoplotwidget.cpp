@@ -5,6 +5,8 @@
 #include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
 
+#include "sampletrials.h"
+
 #include <QCheckBox>
 #include <QFile>
 #include <QImage>
@@ -38,12 +40,7 @@ StudySpec demoSpec()
 
 Trial trial(qint64 id, TrialState state, std::vector<Metric> metrics)
 {
-    Trial t;
-    t.id = id;
-    t.number = id - 1;
-    t.state = state;
-    t.metrics = std::move(metrics);
-    return t;
+    return psc::test::sampleTrial(id, state, std::move(metrics));
 }
 
 Trial complete(qint64 id, double accuracy, double weightBytes, double macs)
