@@ -206,7 +206,7 @@ void TestCliInput::runRefusesUnknownTargetMetricBeforeCreating()
          ":9:16: /objectives/2/metric: unknown metric \"latncy_s\" for target \"stm32f746zg\"; did you mean "
          "\"latency_s\"? (its metrics: latency_s, energy_j, cycles, peak_sram_bytes, weight_storage_bytes, "
          "utilization, feasible, sram_bytes, flash_bytes, arena_bytes, scratch_bytes, persistent_bytes, "
-         "model_flash_bytes, macs, macs_per_cycle)"},
+         "model_flash_bytes, macs, macs_per_cycle, c_flash_bytes, c_sram_bytes, c_instructions)"},
         {"energy_j@ethos-u55-128", "energy_j@ethos-u55-12",
          ":10:16: /objectives/3/metric: unknown target \"ethos-u55-12\"; did you mean \"ethos-u55-128\"? (known "
          "targets: "},

@@ -479,7 +479,8 @@ void TestStudySpec::namesCheckedWhileParsing_data()
     };
     const std::string mcuMetrics =
         "latency_s, energy_j, cycles, peak_sram_bytes, weight_storage_bytes, utilization, feasible, sram_bytes, "
-        "flash_bytes, arena_bytes, scratch_bytes, persistent_bytes, model_flash_bytes, macs, macs_per_cycle";
+        "flash_bytes, arena_bytes, scratch_bytes, persistent_bytes, model_flash_bytes, macs, macs_per_cycle, "
+        "c_flash_bytes, c_sram_bytes, c_instructions";
     row("good", R"("objectives": ["accuracy", "latency_s@stm32f746zg", "tops_per_w@sa-8x8-os"], "strategy": "random")",
         "<no InputError>");
     row("unknown metric of a known target", R"("objectives": ["accuracy", {"metric": "latncy_s@stm32f746zg"}])",

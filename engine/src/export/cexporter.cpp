@@ -6,6 +6,7 @@
 #include "export/exporters.h"
 
 #include "psc/core/error.h"
+#include "psc/net/deployedmemory.h"
 #include "psc/net/memoryplanner.h"
 #include "psc/net/shapeinference.h"
 #include "psc/net/window.h"
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 namespace psc {
 namespace {
@@ -26,13 +28,27 @@ namespace {
 constexpr std::string_view kKernelIntro = R"c(
 /* ---- int8 kernels: the integer reference of Paretoscope (docs/quantization.md), in plain C99 ---------------- */
 
+/* Each kernel stays one function that reads its layer's descriptor from flash, however often it is called (no
+   per-call clones), and the per-element helpers are always inlined into it: code size, constants and instruction
+   counts then follow from the layers alone, as Paretoscope's MCU estimate counts them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define PSC_KERNEL static __attribute__((noipa))
+#define PSC_INLINE static inline __attribute__((always_inline))
+#elif defined(__GNUC__)
+#define PSC_KERNEL static __attribute__((noinline))
+#define PSC_INLINE static inline __attribute__((always_inline))
+#else
+#define PSC_KERNEL static
+#define PSC_INLINE static
+#endif
+
 )c";
 constexpr std::string_view kKernelWeights = R"c(typedef struct {
     const uint8_t *data; /* bits < 8: two's complement fields packed LSB first; bits == 1: bit set = +1, clear = -1 */
     int32_t bits;
 } psc_weights_t;
 
-static int32_t psc_weight(const psc_weights_t *w, uint32_t index)
+PSC_INLINE int32_t psc_weight(const psc_weights_t *w, uint32_t index)
 {
     uint32_t pos, byte, shift, field;
     int32_t bits = w->bits;
@@ -55,7 +71,7 @@ constexpr std::string_view kKernelScale =
     R"c(/* acc * M for the quantised multiplier M = multiplier * 2^(shift - 31), TFLite's way: RoundingDivideByPOT(
    SaturatingRoundingDoublingHighMul(acc << max(shift, 0), multiplier), max(-shift, 0)), the left shift
    saturating. Needs arithmetic right shifts of negative values (GCC, Clang and Arm's compilers do them). */
-static int32_t psc_scale(int32_t acc, int32_t multiplier, int32_t shift)
+PSC_INLINE int32_t psc_scale(int32_t acc, int32_t multiplier, int32_t shift)
 {
     int64_t x = acc, high;
     if (shift > 0) {
@@ -71,7 +87,7 @@ static int32_t psc_scale(int32_t acc, int32_t multiplier, int32_t shift)
 }
 
 /* An accumulator to the output: saturated to int32, scaled, plus the zero point, clamped to [lo, hi]. */
-static int8_t psc_requantize(int64_t acc, int32_t multiplier, int32_t shift, int32_t zero_point, int32_t lo,
+PSC_INLINE int8_t psc_requantize(int64_t acc, int32_t multiplier, int32_t shift, int32_t zero_point, int32_t lo,
                              int32_t hi)
 {
     const int32_t a = (int32_t)(acc < INT32_MIN ? INT32_MIN : (acc > INT32_MAX ? INT32_MAX : acc));
@@ -91,7 +107,7 @@ typedef struct {
     const int8_t *shift;
 } psc_conv_t;
 
-static void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
+PSC_KERNEL void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
 {
     int32_t oc, oy, ox, ic, ky, kx;
     const int32_t depthwise = p->depth_multiplier > 0;
@@ -139,7 +155,7 @@ typedef struct {
     const int8_t *factor_shift, *shift;
 } psc_factorized_t;
 
-static void psc_factorized(const psc_factorized_t *p, const int8_t *in, int8_t *mid, int8_t *out)
+PSC_KERNEL void psc_factorized(const psc_factorized_t *p, const int8_t *in, int8_t *mid, int8_t *out)
 {
     int32_t pixel, g, j, t;
     const uint32_t pixels = (uint32_t)p->pixels;
@@ -176,7 +192,7 @@ typedef struct {
     int32_t is_max, out_zero_point, lo, hi;
 } psc_pool_t;
 
-static void psc_pool(const psc_pool_t *p, const int8_t *in, int8_t *out)
+PSC_KERNEL void psc_pool(const psc_pool_t *p, const int8_t *in, int8_t *out)
 {
     int32_t c, oy, ox, y, x;
     for (c = 0; c < p->channels; ++c) {
@@ -214,7 +230,7 @@ typedef struct {
     int32_t out_zero_point, lo, hi;
 } psc_add_t;
 
-static void psc_add(const psc_add_t *p, const int8_t *const *in, int8_t *out)
+PSC_KERNEL void psc_add(const psc_add_t *p, const int8_t *const *in, int8_t *out)
 {
     int32_t e, k;
     for (e = 0; e < p->elements; ++e) {
@@ -227,7 +243,7 @@ static void psc_add(const psc_add_t *p, const int8_t *const *in, int8_t *out)
 
 )c";
 constexpr std::string_view kKernelClamp = R"c(/* relu / relu6 that could not be fused: a clamp. */
-static void psc_clamp(int32_t elements, int32_t lo, int32_t hi, const int8_t *in, int8_t *out)
+PSC_KERNEL void psc_clamp(int32_t elements, int32_t lo, int32_t hi, const int8_t *in, int8_t *out)
 {
     int32_t e;
     for (e = 0; e < elements; ++e)
@@ -344,7 +360,7 @@ std::string floatLiteral(double v)
     return s + "f";
 }
 
-constexpr int kExternalInput = -1;
+constexpr int kExternalInput = DeployedTensors::kCallerInput;
 
 /** The kernels the layers of `net` call, with what they need. */
 std::string kernelsFor(const NetworkDescription &net)
@@ -390,37 +406,22 @@ public:
         const std::size_t n = net.layers.size();
         ExportOutput out;
 
-        // Tensors: every layer with a kernel writes one; flatten and a final softmax pass their input on.
-        std::vector<int> tensorOf(n, kExternalInput);
-        std::vector<TensorLifetime> tensors;
-        std::vector<int> stepOf(n, -1);
-        int steps = 0;
+        // Tensors: every layer with a kernel writes one; flatten and softmax pass their input on (shared with the MCU
+        // cost model's "paretoscope-c" runtime, so the arena it charges is this one).
+        const DeployedTensors layout = deployedTensors(net);
+        const std::vector<TensorLifetime> &tensors = layout.tensors;
+        const std::vector<int> &tensorOf = layout.tensorOf;
+        const std::vector<int> &stepOf = layout.stepOf;
+        const std::vector<int> &scratchOf = layout.scratchOf;
         auto tensorOfInput = [&](std::size_t i, std::size_t k) {
             const int j = inputs[i][k];
             return j == kNetworkInput ? kExternalInput : tensorOf[std::size_t(j)];
         };
-        std::vector<int> scratchOf(n, -1);
-        for (std::size_t i = 0; i < n; ++i) {
-            const LayerType type = net.layers[i].type;
-            if (type == LayerType::Flatten || type == LayerType::Softmax) {
-                tensorOf[i] = tensorOfInput(i, 0);
-                continue;
-            }
-            const int step = ++steps;
-            stepOf[i] = step;
-            for (std::size_t k = 0; k < inputs[i].size(); ++k)
-                if (const int t = tensorOfInput(i, k); t != kExternalInput)
-                    tensors[std::size_t(t)].lastUse = std::max(tensors[std::size_t(t)].lastUse, step);
-            tensorOf[i] = int(tensors.size());
-            tensors.push_back({shapes[i].elements(), step, step});
-            if (isFactorized(type)) {
-                scratchOf[i] = int(tensors.size());
-                tensors.push_back({midElements(net.layers[i], lqs[i]), step, step});
-            }
-        }
+        for (std::size_t i = 0; i < n; ++i)
+            if (scratchOf[i] >= 0 && tensors[std::size_t(scratchOf[i])].bytes != midElements(net.layers[i], lqs[i]))
+                throw std::logic_error("C export: the intermediate of layer " + net.layers[i].name +
+                                       " does not match its factor shape");
         const int outputTensor = tensorOf.back();
-        if (outputTensor != kExternalInput)
-            tensors[std::size_t(outputTensor)].lastUse = steps + 1; // read by the final copy
         MemoryPlanner planner;
         for (const TensorLifetime &t : tensors)
             planner.addTensor(t);

@@ -3,6 +3,8 @@
 
 #include "core/jsonsource.h"
 #include "psc/core/error.h"
+#include "psc/net/deployedmemory.h"
+#include "psc/quant/trainedmodel.h"
 
 #include <map>
 
@@ -181,6 +183,7 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
     info.inputBytes = a.inputBytes;
     info.arenaBytes = a.arenaBytes;
     info.peakLiveBytes = a.peakLiveBytes;
+    info.deployedArenaBytes = deployedArenaBytes(lowerForDeployment(network));
     for (std::size_t i = 0; i < a.layers.size(); ++i) {
         const LayerAnalysis &la = a.layers[i];
         const LayerSpec &spec = network.layers[i];

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mcumodel.h"
 
+#include "mcucexport.h"
+
 #include <psc/plugin/parameterreader.h>
 
 #include <algorithm>
@@ -320,6 +322,14 @@ CostEstimate McuTarget::estimate(const NetworkInfo &network, const std::vector<L
     e.extra["model_flash_bytes"] = double(weightFlash);
     e.extra["macs"] = double(macs);
     e.extra["macs_per_cycle"] = e.cycles > 0.0 ? double(macs) / e.cycles : 0.0;
+
+    // The same network as Paretoscope's own C export on this core (mcucexport.h): what `paretoscope export --format c`
+    // measures against.
+    const CExportEstimate c =
+        estimateCExport(cExportCounters(network, deployment), cExportCoefficients(p.core), network.deployedArenaBytes);
+    e.extra["c_flash_bytes"] = double(c.flashBytes);
+    e.extra["c_sram_bytes"] = double(c.sramBytes);
+    e.extra["c_instructions"] = c.instructions;
     return e;
 }
 

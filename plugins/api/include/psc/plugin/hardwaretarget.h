@@ -82,6 +82,9 @@ struct NetworkInfo
     std::vector<LayerInfo> layers;
     std::int64_t arenaBytes = 0;    ///< TFLite-Micro-style greedy arena, 16-byte aligned
     std::int64_t peakLiveBytes = 0; ///< maximum over steps of the live-tensor sum
+    /// The arena of Paretoscope's C export: the deployable network (batch norms folded, ReLUs fused), int8
+    /// tensors, the input in the caller's buffer, flatten and softmax in place (psc::deployedTensors()).
+    std::int64_t deployedArenaBytes = 0;
 };
 
 enum class SparsityPattern

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mcucexport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace psc::targets::mcu {
+
+using plugin::FusedActivation;
+using plugin::LayerDeployment;
+using plugin::LayerInfo;
+using plugin::NetworkInfo;
+using plugin::OpKind;
+
+namespace {
+
+// Bytes of the export's layer descriptors (const structs in .rodata, 32-bit pointers): psc_conv_t and
+// psc_factorized_t 88, psc_pool_t 60, psc_add_t 32 (engine/src/export/cexporter.cpp).
+constexpr std::int64_t kConvDescriptor = 88;
+constexpr std::int64_t kPoolDescriptor = 60;
+constexpr std::int64_t kAddDescriptor = 32;
+
+bool weighted(OpKind op)
+{
+    return op == OpKind::Conv2d || op == OpKind::DepthwiseConv2d || op == OpKind::Dense;
+}
+
+bool firstFactorStage(const LayerInfo &l)
+{
+    const std::string &n = l.name;
+    return n.size() > 2 && n[n.size() - 2] == ':' && (n.back() == 'v' || n.back() == 'b');
+}
+
+std::int64_t outputs(const LayerInfo &l)
+{
+    return std::int64_t(l.outC) * l.outH * l.outW;
+}
+
+/** Weights as the export packs them: 8 bits as bytes, fewer packed back to back (binary weights with an all-zero
+ *  channel go to 2 bits; not visible here). */
+std::int64_t packedBytes(std::int64_t weights, int bits)
+{
+    return (weights * std::clamp(bits, 1, 8) + 7) / 8;
+}
+
+/** Along one axis: kernel positions inside the input summed over the outputs, and those rows' count. The padding
+ *  before is half the total, rounded down (TFLite's "same"; explicit symmetric padding gives the same split). */
+std::int64_t insideTaps(int in, int out, int kernel, int stride)
+{
+    const std::int64_t total = std::max<std::int64_t>(0, std::int64_t(out - 1) * stride + kernel - in);
+    const std::int64_t before = total / 2;
+    std::int64_t taps = 0;
+    for (std::int64_t o = 0; o < out; ++o) {
+        const std::int64_t first = o * stride - before;
+        taps +=
+            std::max<std::int64_t>(0, std::min<std::int64_t>(first + kernel, in) - std::max<std::int64_t>(first, 0));
+    }
+    return taps;
+}
+
+} // namespace
+
+CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment)
+{
+    if (deployment.size() != network.layers.size())
+        throw std::invalid_argument("cExportCounters: one deployment per layer expected");
+    CExportCounters c;
+    auto add = [&c](CWork w, double amount) { c.work[int(w)] += amount; };
+    bool conv = false, factorized = false;
+    const LayerInfo *previous = nullptr; // the last layer that runs, for ReLU fusion
+    for (std::size_t i = 0; i < network.layers.size(); ++i) {
+        const LayerInfo &l = network.layers[i];
+        const LayerDeployment &d = deployment[i];
+        if (l.op == OpKind::BatchNorm && l.foldedIntoProducer)
+            continue;
+        const bool first = firstFactorStage(l);
+        const bool second = i > 0 && firstFactorStage(network.layers[i - 1]);
+        if (weighted(l.op)) {
+            const bool packed = d.weightBits < 8;
+            if (first || second) {
+                add(CWork::FactorMacs, double(l.macs));
+            } else {
+                // Dense runs as a 1x1 conv over C x 1 x 1: every input element is a filter channel.
+                const bool dense = l.op == OpKind::Dense;
+                const double filterChannels = dense ? double(std::int64_t(l.inC) * l.inH * l.inW)
+                                                    : (l.op == OpKind::DepthwiseConv2d ? 1.0 : double(l.inC));
+                const int kh = dense ? 1 : l.kernelH, kw = dense ? 1 : l.kernelW;
+                const double rows = dense ? 1.0 : double(insideTaps(l.inH, l.outH, kh, l.strideH));
+                const double columns = dense ? 1.0 : double(insideTaps(l.inW, l.outW, kw, l.strideW));
+                const double outW = dense ? 1.0 : double(l.outW), outH = dense ? 1.0 : double(l.outH);
+                add(CWork::ConvTaps, double(l.outC) * filterChannels * rows * columns);
+                add(CWork::RowChecks, double(l.outC) * filterChannels * outH * outW * kh);
+            }
+            if (packed)
+                add(CWork::PackedMacs, double(l.macs));
+            add(CWork::Requantized, double(outputs(l)));
+            c.constantBytes += packedBytes(l.weights, d.weightBits);
+            if (first) {
+                // The first factor's requantisation constants (int32 multiplier, int8 shift per row); the call
+                // and the descriptor belong to the second stage.
+                c.constantBytes += 5 * std::int64_t(l.outC);
+                factorized = true;
+            } else {
+                // int32 bias (folded batch norms give every layer one), int32 multiplier and int8 shift per channel.
+                c.constantBytes += 9 * std::int64_t(l.outC) + kConvDescriptor;
+                add(CWork::Calls, 1);
+                conv = conv || !second;
+            }
+        } else {
+            switch (l.op) {
+            case OpKind::AvgPool2d:
+            case OpKind::MaxPool2d:
+                add(CWork::PoolWindow, double(l.outC) * double(insideTaps(l.inH, l.outH, l.kernelH, l.strideH)) *
+                                           double(insideTaps(l.inW, l.outW, l.kernelW, l.strideW)));
+                add(CWork::PoolOutputs, double(outputs(l)));
+                add(CWork::Calls, 1);
+                c.constantBytes += kPoolDescriptor;
+                c.kernels[int(CKernel::Pool)] = true;
+                break;
+            case OpKind::GlobalAvgPool:
+                add(CWork::PoolWindow, double(std::int64_t(l.inC) * l.inH * l.inW));
+                add(CWork::PoolOutputs, double(outputs(l)));
+                add(CWork::Calls, 1);
+                c.constantBytes += kPoolDescriptor;
+                c.kernels[int(CKernel::Pool)] = true;
+                break;
+            case OpKind::Add: {
+                const int n = std::max(l.inputs, 2);
+                add(CWork::AddElements, double(outputs(l)) * n);
+                add(CWork::Calls, 1);
+                // int32 zero point per input; int32 multiplier and int8 shift per input and for the output; the
+                // call's table of input pointers (initialised from .rodata).
+                c.constantBytes += 4 * n + 5 * (n + 1) + kAddDescriptor + 4 * n;
+                c.kernels[int(CKernel::Add)] = true;
+                break;
+            }
+            case OpKind::Relu:
+            case OpKind::Relu6: {
+                // Deployment fuses a ReLU into the conv/dense just before it when that has no activation of its own.
+                const bool fused = previous && (weighted(previous->op) && !firstFactorStage(*previous)) &&
+                                   previous->activation == FusedActivation::None;
+                if (!fused) {
+                    add(CWork::ClampElements, double(outputs(l)));
+                    add(CWork::Calls, 1);
+                    c.kernels[int(CKernel::Clamp)] = true;
+                }
+                break;
+            }
+            case OpKind::BatchNorm: // unfolded: the export refuses it; nothing to count
+            case OpKind::Flatten:
+            case OpKind::Softmax:
+            default:
+                break;
+            }
+        }
+        if (l.op != OpKind::Flatten)
+            previous = &l;
+    }
+    c.kernels[int(CKernel::Conv)] = conv;
+    c.kernels[int(CKernel::Factorized)] = factorized;
+    return c;
+}
+
+const CExportCoefficients &cExportCoefficients(std::string_view core)
+{
+    // Fitted by bench_cexport_calibrate (100 random networks, seed 7; arm-none-eabi-gcc 12.2 -O2, QEMU 7.2) on
+    // 2026-12-06; its output is in docs/targets/mcu.md, "Paretoscope's C export". Refit when the kernels change.
+    static const CExportCoefficients m4 = {
+        0.0,
+        {12.698, 13.534, 14.972, 73.593, 111.315, 0.000, 130.988, 119.883, 6.509, 0.000},
+        26.1,
+        {867.7, 1365.0, 361.1, 816.9, 66.6},
+        16.49};
+    static const CExportCoefficients m7 = {
+        0.0,
+        {12.466, 13.908, 14.223, 72.552, 110.774, 0.000, 123.625, 109.897, 9.709, 0.000},
+        25.6,
+        {903.6, 1397.0, 356.7, 823.2, 66.8},
+        16.67};
+    static const CExportCoefficients m55 = {
+        0.0,
+        {12.031, 16.343, 15.168, 76.764, 105.986, 0.000, 143.131, 108.886, 8.021, 0.000},
+        28.5,
+        {842.9, 1293.0, 356.5, 721.9, 62.4},
+        17.25};
+    if (core == "cortex-m55" || core == "cortex-m85")
+        return m55;
+    if (core == "cortex-m7")
+        return m7;
+    return m4; // cortex-m4, cortex-m4f, cortex-m33: Armv7E-M / Armv8-M mainline DSP code
+}
+
+CExportEstimate estimateCExport(const CExportCounters &counters, const CExportCoefficients &k, std::int64_t arenaBytes)
+{
+    CExportEstimate e;
+    double code = k.codeBytesFixed + k.codeBytesPerCall * counters.work[int(CWork::Calls)];
+    for (int i = 0; i < kCKernels; ++i)
+        if (counters.kernels[std::size_t(i)])
+            code += k.codeBytesPerKernel[std::size_t(i)];
+    e.flashBytes = counters.constantBytes + std::int64_t(std::llround(code));
+    e.sramBytes = std::max<std::int64_t>(arenaBytes, 1); // the export declares at least one byte
+    e.instructions = k.instructionsFixed;
+    for (int i = 0; i < kCWorkCounters; ++i)
+        e.instructions += k.instructionsPer[std::size_t(i)] * counters.work[std::size_t(i)];
+    return e;
+}
+
+} // namespace psc::targets::mcu

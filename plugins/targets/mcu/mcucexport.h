@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <psc/plugin/hardwaretarget.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+/**
+ * @file
+ * What Paretoscope's own C export (`paretoscope export --format c`, docs/formats/export-c.md) takes on a Cortex-M:
+ * flash (its constants, counted exactly from the layers, plus its kernels' code), RAM (the static arena, the plan
+ * the export itself declares) and the instructions of one inference. The code sizes and instruction slopes are
+ * fitted to measurements of generated models (arm-none-eabi-gcc 12 -O2, instructions counted on QEMU 7.2) by
+ * bench_cexport_calibrate; bench_cexport checks them on a study's trained networks. Pure C++; any thread.
+ */
+namespace psc::targets::mcu {
+
+/**
+ * The work counters of the instruction model, per network: the loops of the export's kernels. Taps and window
+ * elements count only those inside the input (the kernels skip padding after a bounds check).
+ */
+enum class CWork
+{
+    ConvTaps,      ///< multiply-accumulates of conv2d, depthwise and dense inside the input (with its column check)
+    FactorMacs,    ///< multiply-accumulates of both stages of low_rank and kronecker
+    PackedMacs,    ///< multiply-accumulates with 1- to 7-bit weights (unpacked per use), of either kind
+    RowChecks,     ///< conv/dense: outputs x filter channels x kernel rows (one bounds check each)
+    Requantized,   ///< outputs of conv/dense and of each factor stage: one requantisation each
+    PoolWindow,    ///< pooled input elements inside the input (global average: the whole input)
+    PoolOutputs,   ///< pooled output elements
+    AddElements,   ///< output elements x inputs of an add
+    ClampElements, ///< elements of an unfused relu/relu6
+    Calls,         ///< kernel calls
+};
+inline constexpr int kCWorkCounters = 10;
+
+/** The kernels the export emits only when a layer needs them. */
+enum class CKernel
+{
+    Conv,       ///< conv2d, depthwise_conv2d and dense
+    Factorized, ///< low_rank and kronecker
+    Pool,       ///< max, average and global average pooling
+    Add,
+    Clamp, ///< a relu/relu6 that could not be fused
+};
+inline constexpr int kCKernels = 5;
+
+/** A network's counters: instruction regressors, which kernels, and the constants' bytes (exact). */
+struct CExportCounters
+{
+    std::array<double, kCWorkCounters> work{};
+    std::array<bool, kCKernels> kernels{};
+    std::int64_t constantBytes = 0; ///< weights, biases, requantisation constants and layer descriptors (.rodata)
+};
+
+/** The fitted coefficients for one core. */
+struct CExportCoefficients
+{
+    double instructionsFixed = 0.0;
+    std::array<double, kCWorkCounters> instructionsPer{};
+    double codeBytesFixed = 0.0; ///< psc_model_invoke's frame and final copy
+    std::array<double, kCKernels> codeBytesPerKernel{};
+    double codeBytesPerCall = 0.0; ///< one call in psc_model_invoke
+};
+
+/** The counters of `network` as the C export would write it. `deployment` has one entry per layer. */
+CExportCounters cExportCounters(const plugin::NetworkInfo &network,
+                                const std::vector<plugin::LayerDeployment> &deployment);
+
+/** The measured coefficients for `core`; cores without their own measurements use the closest measured one. */
+const CExportCoefficients &cExportCoefficients(std::string_view core);
+
+/** The C export's estimate. */
+struct CExportEstimate
+{
+    std::int64_t flashBytes = 0; ///< .text + .rodata of the model's object
+    std::int64_t sramBytes = 0;  ///< .bss: the arena
+    double instructions = 0.0;   ///< of one psc_model_invoke()
+};
+
+CExportEstimate estimateCExport(const CExportCounters &counters, const CExportCoefficients &coefficients,
+                                std::int64_t arenaBytes);
+
+} // namespace psc::targets::mcu
