@@ -2,10 +2,14 @@
 #include "cliutil.h"
 
 #include "psc/core/error.h"
+#include "psc/core/siformat.h"
+#include "psc/export/trialexport.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
+
+#include <QJsonObject>
 
 #include <pthread.h>
 #include <unistd.h>
@@ -151,6 +155,39 @@ std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, con
         throw InputError(file + ": no complete search trial has a value of the first objective " +
                          objective.metric.toString() + "; give --trial N");
     return *best;
+}
+
+std::string formatComparison(const std::vector<ExportComparison> &rows)
+{
+    if (rows.empty())
+        return {};
+    auto value = [](double v, const std::string &unit) {
+        return unit.empty() ? formatQuantity(v, "") : formatQuantity(v, unit);
+    };
+    std::string out = "measured beside estimated:\n  " + pad("quantity", 13, false) + pad("estimate", 30, false) +
+                      pad("estimated", 12) + pad("measured", 12) + pad("error", 9) + "  measured as\n";
+    for (const ExportComparison &r : rows) {
+        char error[32];
+        std::snprintf(error, sizeof error, "%+.2f %%", 100.0 * r.relativeError());
+        out += "  " + pad(r.quantity, 13, false) + pad(r.estimateMetric, 30, false) +
+               pad(value(r.estimated, r.unit), 12) + pad(value(r.measured, r.unit), 12) + pad(error, 9) + "  " +
+               r.measuredAs + "\n";
+    }
+    return out;
+}
+
+QJsonArray comparisonToJson(const std::vector<ExportComparison> &rows)
+{
+    QJsonArray out;
+    for (const ExportComparison &r : rows)
+        out.append(QJsonObject{{QStringLiteral("quantity"), QString::fromStdString(r.quantity)},
+                               {QStringLiteral("estimate_metric"), QString::fromStdString(r.estimateMetric)},
+                               {QStringLiteral("estimated"), r.estimated},
+                               {QStringLiteral("measured"), r.measured},
+                               {QStringLiteral("measured_as"), QString::fromStdString(r.measuredAs)},
+                               {QStringLiteral("unit"), QString::fromStdString(r.unit)},
+                               {QStringLiteral("relative_error"), r.relativeError()}});
+    return out;
 }
 
 } // namespace psc::cli

@@ -2,17 +2,20 @@
 #pragma once
 
 #include <QCommandLineParser>
+#include <QJsonArray>
 #include <QString>
 
 #include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace psc {
 class JobContext;
 class StudyStore;
 struct StudySpec;
+struct ExportComparison;
 } // namespace psc
 
 namespace psc::cli {
@@ -49,6 +52,12 @@ std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, con
  */
 std::string pad(const std::string &text, std::size_t width, bool right = true);
 void printErr(const std::string &text);
+
+/** Measured beside estimated (compareExport()) as an aligned table with relative errors; "" when empty. */
+std::string formatComparison(const std::vector<ExportComparison> &rows);
+/** The same as JSON: [{"quantity", "estimate_metric", "estimated", "measured", "measured_as", "unit",
+ *  "relative_error"}]. */
+QJsonArray comparisonToJson(const std::vector<ExportComparison> &rows);
 
 /** A one-line progress display on stderr: a redrawn bar on a terminal, plain lines otherwise. */
 class ProgressPrinter

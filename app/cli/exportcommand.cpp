@@ -8,8 +8,10 @@
 #include "psc/core/suggestion.h"
 #include "psc/export/exporter.h"
 #include "psc/export/trialexport.h"
+#include "psc/plugins/pluginregistry.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/targetlibrary.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -41,6 +43,10 @@ int exportCommand(const QStringList &args)
                                      "it)."),
                       QStringLiteral("PATH")});
     parser.addOption({QStringLiteral("force"), QStringLiteral("Replace existing files.")});
+    parser.addOption({QStringLiteral("no-measure"),
+                      QStringLiteral("C only: do not build the export for the study's Cortex-M targets and run it on "
+                                     "QEMU to measure it beside their estimates (needs arm-none-eabi-gcc and "
+                                     "qemu-system-arm).")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print the export record as JSON.")});
     if (!parseArgs(parser, QStringLiteral("export"), args, 1))
         return Success;
@@ -67,7 +73,23 @@ int exportCommand(const QStringList &args)
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     const std::int64_t number = given == kBestTrial ? bestTrialNumber(*store, spec, file) : given;
     const TrialExport prepared = prepareTrialExport(*store, file, number, *format, out);
-    const ExportRecord record = writeTrialExport(*store, prepared, parser.isSet(QStringLiteral("force")));
+    // A C export is measured on the cores of the study's MCU targets before it is written, so the record holds the
+    // measurement; a tool that fails makes a warning, not a failed export.
+    std::vector<CortexMCheck> checks;
+    std::vector<std::string> notes;
+    if (*format == ExportFormat::C && !parser.isSet(QStringLiteral("no-measure"))) {
+        PluginRegistry registry;
+        registry.load();
+        TargetLibrary library(registry);
+        library.loadDirectory(TargetLibrary::defaultDirectory());
+        try {
+            checks = checkOnCortexM(prepared, library, CortexMTools::locate(), &notes);
+        } catch (const RuntimeError &e) {
+            notes.push_back(std::string("not measured on Cortex-M: ") + e.what());
+        }
+    }
+    const ExportRecord record = writeTrialExport(*store, prepared, parser.isSet(QStringLiteral("force")), checks);
+    const std::vector<ExportComparison> comparison = compareExport(record, prepared.trial);
     const std::vector<FileToWrite> &files = prepared.files;
     const ExportOutput &output = prepared.output;
 
@@ -85,6 +107,11 @@ int exportCommand(const QStringList &args)
         o[QStringLiteral("files")] = written;
         o[QStringLiteral("warnings")] = warnings;
         o[QStringLiteral("figures")] = QJsonDocument::fromJson(QByteArray::fromStdString(record.figuresJson)).object();
+        o[QStringLiteral("measured_beside_estimated")] = comparisonToJson(comparison);
+        QJsonArray noteList;
+        for (const std::string &n : notes)
+            noteList.append(QString::fromStdString(n));
+        o[QStringLiteral("notes")] = noteList;
         printOut(QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString());
         return Success;
     }
@@ -95,6 +122,9 @@ int exportCommand(const QStringList &args)
     text += "  sha256 " + record.sha256 + "\n";
     for (const auto &[name, value] : output.figures)
         text += "  " + name + " " + formatQuantity(value, "B") + "\n";
+    text += formatComparison(comparison);
+    for (const std::string &n : notes)
+        text += "note: " + n + "\n";
     for (const std::string &w : record.warnings)
         text += "warning: " + w + "\n";
     printOut(text);

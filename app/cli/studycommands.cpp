@@ -149,7 +149,16 @@ int showCommand(const QStringList &args)
         printErr("note: " + file + " is on storage this user cannot write; opened read-only\n");
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     const auto trials = store->trials();
-    printOut(parser.isSet(json) ? studyToJson(spec, trials, file) + "\n" : formatStudy(spec, trials, file));
+    if (!parser.isSet(json)) {
+        printOut(formatStudy(spec, trials, file));
+        return Success;
+    }
+    std::map<std::int64_t, std::vector<ExportRecord>> exports;
+    for (const Trial &t : trials)
+        if (t.state == TrialState::Complete)
+            if (std::vector<ExportRecord> e = store->exports(t.id); !e.empty())
+                exports.emplace(t.id, std::move(e));
+    printOut(studyToJson(spec, trials, file, exports) + "\n");
     return Success;
 }
 

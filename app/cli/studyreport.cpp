@@ -4,6 +4,7 @@
 #include "cliutil.h"
 
 #include "psc/core/siformat.h"
+#include "psc/export/trialexport.h"
 #include "psc/study/lineage.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyfront.h"
@@ -102,7 +103,8 @@ std::string formatStudy(const StudySpec &spec, const std::vector<Trial> &trials,
     return out;
 }
 
-std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials, const std::string &file)
+std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials, const std::string &file,
+                        const std::map<std::int64_t, std::vector<ExportRecord>> &exports)
 {
     const auto ranks = paretoRanks(trials, spec.objectives);
     nlohmann::json j;
@@ -130,6 +132,29 @@ std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials,
                           {"parent_id", t.parentId ? nlohmann::json(*t.parentId) : nlohmann::json()},
                           {"started_at", t.startedAt},
                           {"finished_at", t.finishedAt}};
+        if (const auto at = exports.find(t.id); at != exports.end()) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const ExportRecord &e : at->second) {
+                nlohmann::json comparison = nlohmann::json::array();
+                for (const ExportComparison &c : compareExport(e, t))
+                    comparison.push_back({{"quantity", c.quantity},
+                                          {"estimate_metric", c.estimateMetric},
+                                          {"estimated", c.estimated},
+                                          {"measured", c.measured},
+                                          {"measured_as", c.measuredAs},
+                                          {"unit", c.unit},
+                                          {"relative_error", c.relativeError()}});
+                list.push_back({{"format", e.format},
+                                {"path", e.path},
+                                {"bytes", e.bytes},
+                                {"sha256", e.sha256},
+                                {"warnings", e.warnings},
+                                {"figures", nlohmann::json::parse(e.figuresJson, nullptr, false)},
+                                {"measured_beside_estimated", comparison},
+                                {"created_at", e.createdAt}});
+            }
+            jt["exports"] = std::move(list);
+        }
         j["trials"].push_back(jt);
         if (ranks[i] == 0)
             j["pareto_front"].push_back(t.number);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The command line as users and scripts see it: exit codes, messages, and a study killed with SIGKILL in
 // the middle of its work and resumed.
+#include "psc/net/networkparser.h"
 #include "psc/quant/trainedmodel.h"
 #include "psc/study/studystore.h"
 
@@ -18,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <csignal>
 
 using namespace psc;
@@ -104,6 +106,9 @@ QString handMadeStudy(const QTemporaryDir &dir)
     store->putArtifact(t.id, "weights", "torch-archive", {1, 2, 3});
     store->insertTrial(t);
     const TrainedModel m = testing::zeroLinearModel();
+    // Evaluated on an MCU target: a C export is measured on its core (Cortex-M4) beside the target's estimate.
+    t.architectureJson = networkToJson(m.network);
+    t.metrics = {{"stm32f446re", "latency_s", 1e-3}, {"", "weight_bytes", 100.0}};
     store->insertTrial(t);
     store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
     return db;
@@ -268,6 +273,32 @@ private Q_SLOTS:
         QCOMPARE(o["sha256"].toString().toUtf8(), fileHash(out).toHex());
         QCOMPARE(o["files"].toArray().size(), 2);
         QVERIFY(o["figures"].toObject()["arena_bytes"].toDouble() > 0);
+        // Measured on QEMU's Cortex-M4 beside stm32f446re's estimates: flash, SRAM and instructions.
+        const QJsonArray rows = o["measured_beside_estimated"].toArray();
+        QCOMPARE(rows.size(), 3);
+        for (const QJsonValue &row : rows) {
+            const QJsonObject c = row.toObject();
+            QVERIFY2(c["measured_as"].toString().contains("cortex-m4f (QEMU mps2-an386)"), qPrintable(json.out));
+            QVERIFY(c["estimate_metric"].toString().endsWith("@stm32f446re"));
+            QVERIFY(c["measured"].toDouble() > 0);
+            const double bound = c["quantity"] == "instructions" ? 0.15 : 0.03;
+            QVERIFY2(std::abs(c["relative_error"].toDouble()) <= bound, qPrintable(json.out));
+        }
+        QCOMPARE(rows[1].toObject()["quantity"].toString(), QString("SRAM"));
+        QCOMPARE(rows[1].toObject()["relative_error"].toDouble(), 0.0);
+        // show --json lists the trial's exports with the same lines.
+        const Result shown = runApp({"show", db, "--json"});
+        QCOMPARE(shown.exitCode, 0);
+        const QJsonArray exports =
+            QJsonDocument::fromJson(shown.out.toUtf8()).object()["trials"].toArray()[3].toObject()["exports"].toArray();
+        QCOMPARE(exports.size(), 2);
+        QCOMPARE(exports[0].toObject()["measured_beside_estimated"].toArray().size(), 3);
+        QCOMPARE(exports[1].toObject()["measured_beside_estimated"].toArray(), rows);
+        // --no-measure writes and records without building for Cortex-M.
+        const Result quick =
+            runApp({"export", db, "--trial", "3", "--format", "c", "--out", out, "--force", "--json", "--no-measure"});
+        QCOMPARE(quick.exitCode, 0);
+        QVERIFY(QJsonDocument::fromJson(quick.out.toUtf8()).object()["measured_beside_estimated"].toArray().isEmpty());
 
         // The written model compiles cleanly and runs: zero weights and biases give the logits' zero point.
         writeFile(dir, "main.c", R"c(#include "m.h"

@@ -2,14 +2,20 @@
 #include "psc/export/trialexport.h"
 
 #include "psc/core/error.h"
+#include "psc/net/analysis.h"
+#include "psc/net/networkparser.h"
 #include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
+#include "psc/targets/costinput.h"
+#include "psc/targets/targetlibrary.h"
 
 #include <QByteArray>
 #include <QCryptographicHash>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
+#include <set>
 
 namespace psc {
 
@@ -79,7 +85,59 @@ TrialExport prepareTrialExport(const StudyStore &store, const std::string &study
     return prepared;
 }
 
-ExportRecord writeTrialExport(StudyStore &store, const TrialExport &prepared, bool overwrite)
+std::vector<CortexMCheck> checkOnCortexM(const TrialExport &prepared, const TargetLibrary &library,
+                                         const CortexMTools &tools, std::vector<std::string> *notes)
+{
+    std::vector<CortexMCheck> checks;
+    if (prepared.format != ExportFormat::C)
+        return checks;
+    auto note = [notes](const std::string &text) {
+        if (notes)
+            notes->push_back(text);
+    };
+    // The MCU targets the trial was evaluated on, in the order its metrics name them.
+    std::vector<std::string> targets;
+    for (const Metric &m : prepared.trial.metrics)
+        if (!m.target.empty() && std::find(targets.begin(), targets.end(), m.target) == targets.end())
+            if (const TargetDefinition *def = library.find(m.target); def && def->model == "mcu")
+                targets.push_back(m.target);
+    if (targets.empty())
+        return checks;
+    if (!tools.usable()) {
+        note("not measured on Cortex-M: missing " + tools.missing);
+        return checks;
+    }
+    const NetworkDescription net = parseNetworkJson(prepared.trial.architectureJson, "the trial's network");
+    const plugin::NetworkInfo info = toNetworkInfo(net, analyzeNetwork(net));
+    const auto deployment = defaultDeployment(net);
+    std::map<std::string, CBuildMeasurement> byCore;
+    for (const std::string &id : targets) {
+        const TargetDefinition &def = *library.find(id);
+        std::string core;
+        for (const TargetParameter &p : def.parameters)
+            if (p.name == "core")
+                core = p.value.text;
+        if (!qemuMachineForCore(core)) {
+            note("target " + id + ": not measured, QEMU has no " + core + " board");
+            continue;
+        }
+        auto at = byCore.find(core);
+        if (at == byCore.end())
+            at = byCore.emplace(core, measureCExport(tools, prepared.files, core)).first;
+        const plugin::CostEstimate e = library.target(id)->estimateTotals(info, deployment);
+        CortexMCheck check;
+        check.targetId = id;
+        check.measured = at->second;
+        check.flashEstimate = e.extra.value("c_flash_bytes").value_or(0.0);
+        check.sramEstimate = e.extra.value("c_sram_bytes").value_or(0.0);
+        check.instructionsEstimate = e.extra.value("c_instructions").value_or(0.0);
+        checks.push_back(std::move(check));
+    }
+    return checks;
+}
+
+ExportRecord writeTrialExport(StudyStore &store, const TrialExport &prepared, bool overwrite,
+                              const std::vector<CortexMCheck> &checks)
 {
     writeFilesAtomically(prepared.files, overwrite);
     ExportRecord record;
@@ -94,9 +152,59 @@ ExportRecord writeTrialExport(StudyStore &store, const TrialExport &prepared, bo
         figures[name] = value;
     for (std::size_t i = 1; i < prepared.files.size(); ++i)
         figures["file_bytes:" + prepared.files[i].path.filename().string()] = prepared.files[i].bytes.size();
+    if (!checks.empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const CortexMCheck &c : checks) {
+            const CBuildMeasurement &m = c.measured;
+            list.push_back({{"target", c.targetId},
+                            {"core", m.core},
+                            {"machine", m.machine},
+                            {"text_bytes", m.textBytes},
+                            {"rodata_bytes", m.rodataBytes},
+                            {"data_bytes", m.dataBytes},
+                            {"bss_bytes", m.bssBytes},
+                            {"instructions", m.instructions},
+                            {"c_flash_bytes", c.flashEstimate},
+                            {"c_sram_bytes", c.sramEstimate},
+                            {"c_instructions", c.instructionsEstimate}});
+        }
+        figures["cortex_m"] = std::move(list);
+    }
     record.figuresJson = figures.dump();
     record.id = store.addExport(record);
     return record;
+}
+
+std::vector<ExportComparison> compareExport(const ExportRecord &record, const Trial &trial)
+{
+    std::vector<ExportComparison> rows;
+    const nlohmann::json figures = nlohmann::json::parse(record.figuresJson, nullptr, false);
+    if (record.format != "c") {
+        if (const std::optional<double> weights = metricValue(trial, MetricRef{"weight_bytes", ""}))
+            rows.push_back({"file", "weight_bytes", record.format + " file", "B", *weights, double(record.bytes)});
+        return rows;
+    }
+    if (!figures.is_object() || !figures.contains("cortex_m") || !figures["cortex_m"].is_array())
+        return rows;
+    for (const nlohmann::json &c : figures["cortex_m"]) {
+        if (!c.is_object())
+            continue;
+        auto number = [&c](const char *key) {
+            return c.contains(key) && c[key].is_number() ? c[key].get<double>() : 0.0;
+        };
+        auto text = [&c](const char *key) {
+            return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
+        };
+        const std::string target = text("target");
+        const std::string on = " on " + text("core") + " (QEMU " + text("machine") + ")";
+        rows.push_back({"flash", "c_flash_bytes@" + target, ".text + .rodata + .data" + on, "B",
+                        number("c_flash_bytes"), number("text_bytes") + number("rodata_bytes") + number("data_bytes")});
+        rows.push_back({"SRAM", "c_sram_bytes@" + target, ".bss + .data" + on, "B", number("c_sram_bytes"),
+                        number("bss_bytes") + number("data_bytes")});
+        rows.push_back({"instructions", "c_instructions@" + target, "instructions of one inference" + on, "",
+                        number("c_instructions"), number("instructions")});
+    }
+    return rows;
 }
 
 std::string sha256Hex(const std::string &bytes)

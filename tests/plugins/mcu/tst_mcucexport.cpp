@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The MCU model's estimate of Paretoscope's C export: counters checked against hand-computed values; the fitted
+// coefficients against the C export measured on QEMU are checked by engine_tst_cortexm and bench_cexport.
+#include "mcucexport.h"
+#include "mcumodel.h"
+
+#include <QTest>
+
+using namespace psc::plugin;
+using namespace psc::targets::mcu;
+
+namespace {
+
+/**
+ * input 1x4x4; conv 3x3 1 -> 2 channels, stride 1, same padding (one before, one after), 8-bit, fused ReLU: out
+ * 2x4x4; flatten 32; dense 32 -> 10 with 4-bit weights; softmax.
+ */
+NetworkInfo tinyNetwork()
+{
+    NetworkInfo n;
+    n.inC = 1, n.inH = 4, n.inW = 4;
+    LayerInfo conv;
+    conv.name = "conv";
+    conv.op = OpKind::Conv2d;
+    conv.activation = FusedActivation::Relu;
+    conv.inC = 1, conv.inH = 4, conv.inW = 4, conv.outC = 2, conv.outH = 4, conv.outW = 4;
+    conv.kernelH = conv.kernelW = 3;
+    conv.macs = 2 * 16 * 9; // padded taps included, as the analysis counts them
+    conv.weights = 18;
+    conv.biases = 2;
+    LayerInfo flatten;
+    flatten.name = "flatten";
+    flatten.op = OpKind::Flatten;
+    flatten.inC = 2, flatten.inH = 4, flatten.inW = 4, flatten.outC = 32, flatten.outH = 1, flatten.outW = 1;
+    LayerInfo dense;
+    dense.name = "fc";
+    dense.op = OpKind::Dense;
+    dense.inC = 32, dense.inH = 1, dense.inW = 1, dense.outC = 10, dense.outH = 1, dense.outW = 1;
+    dense.macs = 320;
+    dense.weights = 320;
+    dense.biases = 10;
+    LayerInfo softmax;
+    softmax.name = "sm";
+    softmax.op = OpKind::Softmax;
+    softmax.inC = softmax.outC = 10, softmax.inH = softmax.inW = softmax.outH = softmax.outW = 1;
+    n.layers = {conv, flatten, dense, softmax};
+    n.deployedArenaBytes = 48; // conv output (32) at 0, dense output (10) at 32
+    return n;
+}
+
+std::vector<LayerDeployment> tinyDeployment()
+{
+    std::vector<LayerDeployment> d(4);
+    d[2].weightBits = 4;
+    return d;
+}
+
+} // namespace
+
+class TestMcuCExport : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void countersOfTinyNetwork()
+    {
+        const CExportCounters c = cExportCounters(tinyNetwork(), tinyDeployment());
+        auto work = [&c](CWork w) { return c.work[std::size_t(w)]; };
+        // Taps inside the 4-wide input per output column with one padding before: 2, 3, 3, 2 = 10 per axis.
+        // conv: 2 channels x 1 filter channel x 10 rows x 10 columns = 200; dense: 10 x 32 = 320.
+        QCOMPARE(work(CWork::ConvTaps), 200.0 + 320.0);
+        QCOMPARE(work(CWork::PackedMacs), 320.0); // only the dense layer has 4-bit weights
+        QCOMPARE(work(CWork::FactorMacs), 0.0);
+        // conv: 2 x 1 x 4 x 4 outputs x 3 kernel rows = 96; dense: 10 x 32 filter channels x 1 row = 320.
+        QCOMPARE(work(CWork::RowChecks), 96.0 + 320.0);
+        QCOMPARE(work(CWork::Requantized), 32.0 + 10.0);
+        QCOMPARE(work(CWork::Calls), 2.0); // flatten and softmax run no kernel
+        QCOMPARE(work(CWork::PoolWindow), 0.0);
+        QCOMPARE(work(CWork::ClampElements), 0.0);
+        // conv: 18 int8 weights + 9 B per channel (int32 bias, int32 multiplier, int8 shift) x 2 + 88 B descriptor;
+        // dense: 320 weights at 4 bits = 160 B + 9 x 10 + 88.
+        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 88 + 160 + 90 + 88));
+        QVERIFY(c.kernels[std::size_t(CKernel::Conv)]);
+        QVERIFY(!c.kernels[std::size_t(CKernel::Pool)]);
+        QVERIFY(!c.kernels[std::size_t(CKernel::Factorized)]);
+    }
+
+    // The estimate is the counters times the core's coefficients: constants plus code, the planned arena.
+    void estimateAddsCodeAndUsesTheArena()
+    {
+        const CExportCounters c = cExportCounters(tinyNetwork(), tinyDeployment());
+        CExportCoefficients k;
+        k.codeBytesFixed = 100;
+        k.codeBytesPerKernel[std::size_t(CKernel::Conv)] = 800;
+        k.codeBytesPerKernel[std::size_t(CKernel::Pool)] = 5000; // not used: not charged
+        k.codeBytesPerCall = 20;
+        k.instructionsFixed = 10;
+        k.instructionsPer[std::size_t(CWork::ConvTaps)] = 12;
+        k.instructionsPer[std::size_t(CWork::Requantized)] = 100;
+        const CExportEstimate e = estimateCExport(c, k, 48);
+        QCOMPARE(e.flashBytes, c.constantBytes + 100 + 800 + 2 * 20);
+        QCOMPARE(e.sramBytes, std::int64_t(48));
+        QCOMPARE(e.instructions, 10.0 + 12.0 * 520 + 100.0 * 42);
+    }
+
+    // A ReLU right after a conv without activation is fused (no clamp, no call); after an add it is a clamp.
+    void reluFusedOnlyAfterAConv()
+    {
+        NetworkInfo n = tinyNetwork();
+        n.layers[0].activation = FusedActivation::None;
+        LayerInfo relu;
+        relu.name = "relu";
+        relu.op = OpKind::Relu;
+        relu.inC = relu.outC = 2, relu.inH = relu.inW = relu.outH = relu.outW = 4;
+        n.layers.insert(n.layers.begin() + 1, relu);
+        std::vector<LayerDeployment> d = tinyDeployment();
+        d.insert(d.begin() + 1, LayerDeployment{});
+        const CExportCounters fused = cExportCounters(n, d);
+        QCOMPARE(fused.work[std::size_t(CWork::ClampElements)], 0.0);
+        QCOMPARE(fused.work[std::size_t(CWork::Calls)], 2.0);
+
+        LayerInfo add = relu;
+        add.name = "add";
+        add.op = OpKind::Add;
+        add.inputs = 2;
+        n.layers.insert(n.layers.begin() + 1, add);
+        d.insert(d.begin() + 1, LayerDeployment{});
+        const CExportCounters clamped = cExportCounters(n, d);
+        QCOMPARE(clamped.work[std::size_t(CWork::ClampElements)], 32.0);
+        QCOMPARE(clamped.work[std::size_t(CWork::AddElements)], 64.0);
+        QCOMPARE(clamped.work[std::size_t(CWork::Calls)], 4.0);
+        QVERIFY(clamped.kernels[std::size_t(CKernel::Clamp)]);
+        // add: int32 zero point x 2, int32 multiplier and int8 shift x 3, 32 B descriptor, 2 input pointers.
+        QCOMPARE(clamped.constantBytes - fused.constantBytes, std::int64_t(8 + 15 + 32 + 8));
+    }
+
+    // Cores without a measured table of their own use the closest measured one.
+    void coefficientsPerCore()
+    {
+        QCOMPARE(&cExportCoefficients("cortex-m4f"), &cExportCoefficients("cortex-m4"));
+        QCOMPARE(&cExportCoefficients("cortex-m33"), &cExportCoefficients("cortex-m4"));
+        QCOMPARE(&cExportCoefficients("cortex-m85"), &cExportCoefficients("cortex-m55"));
+        QVERIFY(&cExportCoefficients("cortex-m7") != &cExportCoefficients("cortex-m4"));
+        for (const char *core : {"cortex-m4", "cortex-m7", "cortex-m55"})
+            QVERIFY(cExportCoefficients(core).codeBytesPerKernel[std::size_t(CKernel::Conv)] > 0.0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMcuCExport)
+#include "tst_mcucexport.moc"
