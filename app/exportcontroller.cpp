@@ -15,10 +15,13 @@
 #include <QApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QSettings>
 #include <QStyle>
 #include <QTableView>
+#include <QtConcurrent>
 
 namespace psc {
 namespace {
@@ -65,6 +68,8 @@ void ExportController::updateAction()
         why = tr("Open a study and select a trained trial to export it");
     else if (m_controller->isRunning())
         why = tr("A run is in progress on this study; export when it has finished");
+    else if (m_measuring)
+        why = tr("An export is being measured; wait for it to finish");
     else if (!trial)
         why = tr("Select a trained (complete) trial to export it");
     else
@@ -106,26 +111,79 @@ void ExportController::exportSelected()
 
 void ExportController::write(const QString &studyPath)
 {
-    if (!m_dialog || !m_dialog->prepared())
+    if (!m_dialog || !m_dialog->prepared() || m_measuring)
         return;
+    const TrialExport prepared = *m_dialog->prepared();
+    const bool overwrite = m_dialog->overwrite();
+    if (prepared.format != ExportFormat::C) {
+        finish(studyPath, prepared, overwrite, {}, {});
+        return;
+    }
+    // The C build and one inference on QEMU per core take a second or two: on a pool thread, with a busy indicator
+    // (no cancel: nothing has been written yet, and the tools stop on their own within their time limit).
+    m_measuring = true;
+    updateAction();
+    m_busy = new QProgressDialog(tr("Building the C export for the study's Cortex-M targets and running it on QEMU "
+                                    "to measure it beside their estimates…"),
+                                 QString(), 0, 0, m_window);
+    m_busy->setObjectName(QStringLiteral("exportMeasuring"));
+    m_busy->setWindowTitle(tr("Export Trial %1").arg(prepared.trial.number));
+    m_busy->setWindowModality(Qt::WindowModal);
+    m_busy->setMinimumDuration(300);
+    Q_EMIT statusMessage(tr("Measuring the C export of trial %1 on Cortex-M…").arg(prepared.trial.number));
+    struct Measured
+    {
+        std::vector<CortexMCheck> checks;
+        std::vector<std::string> notes;
+    };
+    auto *watcher = new QFutureWatcher<Measured>(this);
+    connect(watcher, &QFutureWatcher<Measured>::finished, this, [this, watcher, studyPath, prepared, overwrite] {
+        const Measured m = watcher->result();
+        watcher->deleteLater();
+        m_measuring = false;
+        if (m_busy)
+            m_busy->deleteLater();
+        finish(studyPath, prepared, overwrite, m.checks, m.notes);
+        updateAction();
+    });
+    watcher->setFuture(QtConcurrent::run([prepared] {
+        Measured m;
+        m.checks = StudyController::measureExport(prepared, &m.notes);
+        return m;
+    }));
+}
+
+void ExportController::finish(const QString &studyPath, const TrialExport &prepared, bool overwrite,
+                              const std::vector<CortexMCheck> &checks, const std::vector<std::string> &notes)
+{
     try {
         if (m_controller->studyPath() != studyPath)
-            throw std::runtime_error("the study was closed while the dialog was open");
-        const TrialExport &prepared = *m_dialog->prepared();
-        const ExportRecord record = m_controller->writeExport(prepared, m_dialog->overwrite());
+            throw std::runtime_error("the study was closed while the export was prepared");
+        const ExportRecord record = m_controller->writeExport(prepared, overwrite, checks);
         QSettings().setValue(kLastFolderKey, QFileInfo(QString::fromStdString(record.path)).absolutePath());
-        Q_EMIT statusMessage(tr("Exported trial %1 to %2 (%3, %n warning(s))", nullptr, int(record.warnings.size()))
-                                 .arg(prepared.trial.number)
-                                 .arg(QDir::toNativeSeparators(QString::fromStdString(record.path)))
-                                 .arg(QString::fromStdString(formatQuantity(double(record.bytes), "B"))));
+        QString text = tr("Exported trial %1 to %2 (%3, %n warning(s))", nullptr, int(record.warnings.size()))
+                           .arg(prepared.trial.number)
+                           .arg(QDir::toNativeSeparators(QString::fromStdString(record.path)))
+                           .arg(QString::fromStdString(formatQuantity(double(record.bytes), "B")));
+        if (!checks.empty())
+            text += tr("; measured on %n Cortex-M target(s), see the inspector's Deployments tab", nullptr,
+                       int(checks.size()));
+        for (const std::string &n : notes)
+            text += QStringLiteral("; ") + QString::fromStdString(n);
+        Q_EMIT statusMessage(text);
+        Q_EMIT exported(prepared.trial.id);
     } catch (const std::exception &e) {
-        auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot export"), QString::fromUtf8(e.what()),
-                                    QMessageBox::Ok, m_window);
-        box->setObjectName(QStringLiteral("exportMessage"));
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->setTextInteractionFlags(Qt::TextSelectableByMouse);
-        box->open();
+        showError(QString::fromUtf8(e.what()));
     }
+}
+
+void ExportController::showError(const QString &text)
+{
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot export"), text, QMessageBox::Ok, m_window);
+    box->setObjectName(QStringLiteral("exportMessage"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->open();
 }
 
 } // namespace psc

@@ -8,6 +8,7 @@
 
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
+#include "views/deploymentview.h"
 #include "views/studyview.h"
 #include "views/trialcostview.h"
 #include "views/trialinspector.h"
@@ -183,6 +184,10 @@ void MainWindow::createStatusBar()
 void MainWindow::connectController()
 {
     connect(m_export, &ExportController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_export, &ExportController::exported, this, [this](qint64 id) {
+        if (m_view->selectedTrial() == id)
+            showTrialCost(id);
+    });
     connect(m_controller, &StudyController::studyOpened, this, &MainWindow::onStudyOpened);
     connect(m_controller, &StudyController::studyClosed, this, &MainWindow::onStudyClosed);
     connect(m_controller, &StudyController::trialsChanged, this, &MainWindow::onTrialsChanged);
@@ -373,6 +378,7 @@ void MainWindow::showTrialCost(qint64 id)
     if (!m_controller->targets() && !m_controller->targetsError().isEmpty())
         m_statusText->setText(tr("Hardware targets not loaded: %1").arg(m_controller->targetsError()));
     m_inspector->setTrial(*trial, trial->parentId ? model->trialAt(model->rowOfTrial(*trial->parentId)) : nullptr);
+    m_inspector->deploymentView()->setExports(*trial, m_controller->exports(trial->id));
 }
 
 void MainWindow::onRunStarted(const QString &title)

@@ -232,14 +232,36 @@ StudyController::exportPreparer(qint64 number) const
     };
 }
 
-ExportRecord StudyController::writeExport(const TrialExport &prepared, bool overwrite)
+ExportRecord StudyController::writeExport(const TrialExport &prepared, bool overwrite,
+                                          const std::vector<CortexMCheck> &checks)
 {
     if (!m_reader)
         throw RuntimeError("no study is open");
     if (isRunning())
         throw RuntimeError("a run is in progress on this study; export when it has finished");
     const std::unique_ptr<StudyStore> writer = StudyStore::open(m_reader->path(), StudyStore::Mode::ReadWrite);
-    return writeTrialExport(*writer, prepared, overwrite);
+    return writeTrialExport(*writer, prepared, overwrite, checks);
+}
+
+std::vector<CortexMCheck> StudyController::measureExport(const TrialExport &prepared, std::vector<std::string> *notes)
+{
+    try {
+        // A library of its own: the controller's is for the GUI thread.
+        PluginRegistry registry;
+        registry.load();
+        TargetLibrary library(registry);
+        library.loadDirectory(TargetLibrary::defaultDirectory());
+        return checkOnCortexM(prepared, library, CortexMTools::locate(), notes);
+    } catch (const std::exception &e) {
+        if (notes)
+            notes->push_back(std::string("not measured on Cortex-M: ") + e.what());
+        return {};
+    }
+}
+
+std::vector<ExportRecord> StudyController::exports(qint64 trialId) const
+{
+    return m_reader ? m_reader->exports(trialId) : std::vector<ExportRecord>{};
 }
 
 std::function<void(const CompressionConfig &)> StudyController::compressionCheck(qint64 parentNumber) const

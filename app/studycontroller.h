@@ -89,10 +89,19 @@ public:
      */
     std::function<TrialExport(ExportFormat, const std::filesystem::path &)> exportPreparer(qint64 number) const;
     /**
-     * Writes a prepared export and records it in the study (opened read-write for the moment). Throws the engine's
-     * InputError/RuntimeError; RuntimeError while a run is in progress (the run holds the study's writer lock).
+     * Writes a prepared export and records it in the study (opened read-write for the moment) with `checks` (from
+     * measureExport()). Throws the engine's InputError/RuntimeError; RuntimeError while a run is in progress (the run
+     * holds the study's writer lock).
      */
-    ExportRecord writeExport(const TrialExport &prepared, bool overwrite);
+    ExportRecord writeExport(const TrialExport &prepared, bool overwrite, const std::vector<CortexMCheck> &checks = {});
+    /**
+     * Measures a prepared C export on the cores of the trial's MCU targets beside their estimates (checkOnCortexM(),
+     * with a target library of its own). A second or two: run it on a pool thread. What could not be measured, and
+     * a tool that failed, go to `notes`; never throws for those.
+     */
+    static std::vector<CortexMCheck> measureExport(const TrialExport &prepared, std::vector<std::string> *notes);
+    /** The exports recorded for trial id `trialId`, oldest first (one small query on the reader; GUI thread). */
+    std::vector<ExportRecord> exports(qint64 trialId) const;
     /**
      * A check of a config against trial number `parentNumber` of the open study, as the job will check it, without
      * writing or loading the dataset: it throws InputError naming the trial, or the config file and line:column of a

@@ -11,6 +11,7 @@
 #include "plot/paretoplotwidget.h"
 #include "views/compressdialog.h"
 #include "views/costbreakdownplot.h"
+#include "views/deploymentview.h"
 #include "views/exportdialog.h"
 #include "views/fitmatrix.h"
 #include "views/layercompressionview.h"
@@ -142,8 +143,10 @@ QString handMadeStudy(const QString &path)
         t.architectureHash = "hash" + std::to_string(i);
         store->insertTrial(t);
         store->finishTrial(t.id, i == 2 ? TrialState::Failed : TrialState::Complete,
-                           {{"", "deployed_accuracy", 0.5}, {"", "weight_bytes", 7880.0}}, i == 2 ? "diverged" : "",
-                           1.0);
+                           {{"", "deployed_accuracy", 0.5},
+                            {"", "weight_bytes", 7880.0},
+                            {"stm32f746zg", "latency_s", 1e-3}}, // an MCU target: a C export is measured on its core
+                           i == 2 ? "diverged" : "", 1.0);
         if (i == 0)
             store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
     }
@@ -453,6 +456,11 @@ private Q_SLOTS:
         QVERIFY(dialog->exportButton()->isEnabled());
         QTest::mouseClick(dialog->exportButton(), Qt::LeftButton);
         QVERIFY(!w.exporter()->dialog());
+        // The C export is measured on the Cortex-M7 of stm32f746zg off the GUI thread, then written and recorded.
+        QVERIFY(w.exporter()->isMeasuring());
+        QVERIFY(!action->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.exporter()->isMeasuring(), 60000);
+        QVERIFY(action->isEnabled());
         QVERIFY(QFile(out).size() > 1000);
         QVERIFY(w.statusBar()->findChildren<QLabel *>().size() >= 1);
         auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
@@ -460,6 +468,15 @@ private Q_SLOTS:
         QCOMPARE(records.size(), std::size_t(1));
         QCOMPARE(QString::fromStdString(records[0].path), out);
         QCOMPARE(records[0].bytes, QFile(out).size());
+        // The inspector's Deployments tab shows it with flash, SRAM and instructions measured beside estimated.
+        const QTreeWidget *tree = w.inspector()->deploymentView()->tree();
+        QCOMPARE(tree->topLevelItemCount(), 1);
+        QCOMPARE(tree->topLevelItem(0)->text(0), QStringLiteral("C  gui-export.c"));
+        QCOMPARE(tree->topLevelItem(0)->childCount(), 3);
+        QCOMPARE(tree->topLevelItem(0)->child(0)->text(0), QStringLiteral("flash"));
+        QVERIFY2(tree->topLevelItem(0)->child(0)->text(4).contains(QStringLiteral("c_flash_bytes@stm32f746zg vs")),
+                 qPrintable(tree->topLevelItem(0)->child(0)->text(4)));
+        QCOMPARE(tree->topLevelItem(0)->child(1)->text(3), QStringLiteral("+0.00 %")); // SRAM: the planned arena
     }
 
     void compressRefusesBadInput()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/trialinspector.h"
 
+#include "views/deploymentview.h"
 #include "views/layercompressionview.h"
 #include "views/trialcostview.h"
 
@@ -10,7 +11,8 @@
 namespace psc {
 
 TrialInspector::TrialInspector(QWidget *parent)
-    : QTabWidget(parent), m_layers(new LayerCompressionView(this)), m_cost(new TrialCostView(this))
+    : QTabWidget(parent), m_layers(new LayerCompressionView(this)), m_cost(new TrialCostView(this)),
+      m_deployments(new DeploymentView(this))
 {
     setObjectName(QStringLiteral("trialInspector"));
     m_layers->setObjectName(QStringLiteral("layerCompressionView"));
@@ -22,6 +24,9 @@ TrialInspector::TrialInspector(QWidget *parent)
     addTab(m_cost, tr("Cost on targets"));
     setTabToolTip(1, tr("Latency or energy per layer on the hardware targets, and whether the network fits each "
                         "target's limits"));
+    addTab(m_deployments, tr("Deployments"));
+    setTabToolTip(2, tr("The files this trial was exported to, with what was measured on them beside what was "
+                        "estimated: flash, SRAM and instructions of the C build on Cortex-M, file sizes"));
 }
 
 void TrialInspector::setTrial(const Trial &trial, const Trial *parent)
@@ -52,6 +57,7 @@ void TrialInspector::clear()
 {
     m_layers->clear();
     m_cost->clear();
+    m_deployments->clear();
 }
 
 } // namespace psc

@@ -9,12 +9,14 @@ class QAction;
 
 namespace psc {
 
+class DeploymentView;
 class LayerCompressionView;
 class TrialCostView;
 
 /**
- * The trial inspector: the selected trial's layers and their compression (LayerCompressionView), and its
- * cost on every hardware target (TrialCostView), as tabs. GUI thread only.
+ * The trial inspector: the selected trial's layers and their compression (LayerCompressionView), its cost on every
+ * hardware target (TrialCostView) and the files it was exported to, measured beside estimated (DeploymentView), as
+ * tabs. GUI thread only.
  */
 class TrialInspector : public QTabWidget
 {
@@ -30,10 +32,12 @@ public:
 
     LayerCompressionView *layerView() const { return m_layers; }
     TrialCostView *costView() const { return m_cost; }
+    DeploymentView *deploymentView() const { return m_deployments; }
 
 private:
     LayerCompressionView *m_layers = nullptr;
     TrialCostView *m_cost = nullptr;
+    DeploymentView *m_deployments = nullptr;
 };
 
 } // namespace psc
