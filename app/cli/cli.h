@@ -41,6 +41,7 @@ int costCommand(const QStringList &args);
 int calibrateCommand(const QStringList &args);
 int compressCommand(const QStringList &args);
 int exportCommand(const QStringList &args);
+int importCommand(const QStringList &args);
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The TFLite import: export then import gives the same network description and the same integer outputs; what it
+// cannot import is named (operator and index) and refused; damaged files (truncated, bit-flipped) are refused with a
+// message naming the file, never a crash or a hang.
+#include "psc/core/error.h"
+#include "psc/export/exporter.h"
+#include "psc/export/importer.h"
+#include "psc/net/networkparser.h"
+#include "psc/quant/integerinference.h"
+
+#include "quantizedmodels.h"
+
+#include <QTest>
+
+#include <tflite_schema_generated.h>
+
+#include <random>
+
+using namespace psc;
+
+namespace {
+
+// Every layer kind the import maps back one to one: SAME/VALID padding, 8-bit activations, relu that cannot be fused,
+// a three-input add, a pool, the global average pool, low_rank on pixels and on a flat vector, dense after flatten.
+const char *const kRoundTripNet =
+    R"({"name": "roundtrip", "input": {"channels": 1, "height": 12, "width": 12}, "layers": [
+    {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
+     "activation": "relu", "weight_bits": 4},
+    {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "padding": "same", "depth_multiplier": 2,
+     "activation": "relu6"},
+    {"type": "conv2d", "name": "pw", "out_channels": 8, "kernel": 1, "padding": "valid"},
+    {"type": "add", "name": "sum", "inputs": ["c1", "pw", "c1"]},
+    {"type": "relu", "name": "r"},
+    {"type": "low_rank", "name": "lr", "out_channels": 12, "rank": 4, "activation": "relu", "weight_bits": 6},
+    {"type": "max_pool2d", "name": "mp", "kernel": 2, "stride": 2, "padding": "valid"},
+    {"type": "flatten", "name": "fl"},
+    {"type": "dense", "name": "fc1", "units": 16, "activation": "relu", "weight_bits": 2},
+    {"type": "low_rank", "name": "lr2", "out_channels": 10, "rank": 3},
+    {"type": "softmax", "name": "sm"}]})";
+
+const char *const kGapNet =
+    R"({"name": "gap", "input": {"channels": 3, "height": 8, "width": 8}, "layers": [
+    {"type": "conv2d", "name": "c", "out_channels": 6, "kernel": 3, "padding": "valid", "activation": "relu"},
+    {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 1, "padding": "same"},
+    {"type": "global_avg_pool", "name": "gap"},
+    {"type": "dense", "name": "logits", "units": 5, "weight_bits": 1}]})";
+
+std::string exportTflite(const TrainedModel &trained)
+{
+    return makeExporter(ExportFormat::Tflite)
+        ->write(IntegerModel::quantize(trained), {"model", "a test"})
+        .files[0]
+        .bytes;
+}
+
+/** The canonical description with its layer names, but not the network's name (the file's stem on import). */
+std::string architecture(NetworkDescription n)
+{
+    n.name = "net";
+    return networkToJson(n);
+}
+
+} // namespace
+
+class TestTfliteImporter : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<int>("seed");
+        QTest::newRow("conv, depthwise, add of 3, relu, low_rank, pool, dense") << QString(kRoundTripNet) << 1;
+        QTest::newRow("valid padding, average pool, global average pool, binary dense") << QString(kGapNet) << 2;
+    }
+
+    // Export then import: the same description (up to the name) and, image for image, the same int8 logits.
+    void roundTrip()
+    {
+        QFETCH(QString, json);
+        QFETCH(int, seed);
+        std::mt19937 rng{std::uint32_t(seed)};
+        const TrainedModel trained = testing::calibratedRandomModel(json.toStdString(), rng);
+        const ImportedModel imported = importTflite(exportTflite(trained), "model.tflite");
+        QCOMPARE(QString::fromStdString(architecture(imported.network)),
+                 QString::fromStdString(architecture(trained.network)));
+        QVERIFY2(imported.model.has_value(), imported.notes.empty() ? "" : imported.notes.back().c_str());
+
+        const IntegerModel original = IntegerModel::quantize(trained);
+        const IntegerModel back = IntegerModel::quantize(*imported.model);
+        const Shape &s = trained.network.input;
+        const std::vector<std::uint8_t> pixels = testing::randomImages(s, 50, rng);
+        for (int n = 0; n < 50; ++n) {
+            const std::uint8_t *image = pixels.data() + std::size_t(n) * std::size_t(s.elements());
+            QCOMPARE(back.run(image), original.run(image));
+        }
+        // Exported again, it is the same size (the scales may differ in their last float bits).
+        QCOMPARE(exportTflite(*imported.model).size(), exportTflite(trained).size());
+    }
+
+    // The test networks of the exporters: a kronecker layer comes back as its dense product, explicit padding as
+    // SAME/VALID, narrow activations as int8; the integer outputs of the others stay the same.
+    void exportedNetworksImport_data()
+    {
+        QTest::addColumn<QString>("json");
+        QTest::addColumn<int>("seed");
+        QTest::addColumn<bool>("sameOutputs");
+        QTest::newRow("conv, depthwise, pools, dense") << QString(testing::kConvPoolNet) << 3 << true;
+        QTest::newRow("residual adds, explicit padding") << QString(testing::kResidualNet) << 4 << true;
+        // kronecker comes back as the dense product the file holds, which rounds once where the reference rounds twice.
+        QTest::newRow("low_rank and kronecker") << QString(testing::kFactorNet) << 5 << false;
+        QTest::newRow("4- to 6-bit activations") << QString(testing::kNarrowNet) << 6 << false;
+    }
+
+    void exportedNetworksImport()
+    {
+        QFETCH(QString, json);
+        QFETCH(int, seed);
+        QFETCH(bool, sameOutputs);
+        std::mt19937 rng{std::uint32_t(seed)};
+        const TrainedModel trained = testing::calibratedRandomModel(json.toStdString(), rng);
+        const ImportedModel imported = importTflite(exportTflite(trained), "model.tflite");
+        QVERIFY(imported.model.has_value());
+        QVERIFY(imported.network.input == trained.network.input);
+        const IntegerModel original = IntegerModel::quantize(trained);
+        const IntegerModel back = IntegerModel::quantize(*imported.model);
+        QCOMPARE(back.outputSize(), original.outputSize());
+        if (!sameOutputs)
+            return;
+        const std::vector<std::uint8_t> pixels = testing::randomImages(trained.network.input, 30, rng);
+        int differing = 0;
+        for (int n = 0; n < 30; ++n) {
+            const std::uint8_t *image = pixels.data() + std::size_t(n) * std::size_t(trained.network.input.elements());
+            const std::vector<std::int8_t> a = original.run(image), b = back.run(image);
+            for (std::size_t k = 0; k < a.size(); ++k)
+                differing += a[k] != b[k];
+        }
+        QCOMPARE(differing, 0);
+    }
+
+    // An operator outside the supported set is named with its index; nothing is imported.
+    void refusesUnsupportedOperators()
+    {
+        std::mt19937 rng{7};
+        const std::string bytes = exportTflite(testing::calibratedRandomModel(kGapNet, rng));
+        std::unique_ptr<tflite::ModelT> model(tflite::GetModel(bytes.data())->UnPack());
+        // The average pool (operator 1) becomes a MUL (builtin 18).
+        const std::uint32_t code = model->subgraphs[0]->operators[1]->opcode_index;
+        model->operator_codes[code]->builtin_code = tflite::BuiltinOperator(18);
+        model->operator_codes[code]->deprecated_builtin_code = 18;
+        flatbuffers::FlatBufferBuilder builder;
+        tflite::FinishModelBuffer(builder, tflite::Model::Pack(builder, model.get()));
+        const std::string changed(reinterpret_cast<const char *>(builder.GetBufferPointer()), builder.GetSize());
+        try {
+            importTflite(changed, "odd.tflite");
+            QFAIL("an unsupported operator was imported");
+        } catch (const InputError &e) {
+            QVERIFY2(
+                std::string(e.what()).starts_with("odd.tflite: operator 1 is MUL, which Paretoscope cannot import"),
+                e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(InputError, importTflite("not a model at all", "x.tflite"));
+        QVERIFY_THROWS_EXCEPTION(InputError, importTflite("", "x.tflite"));
+    }
+
+    // Fuzzing: every truncation point of interest and a thousand random bit flips. Each outcome is an import or an
+    // InputError naming the file; never a crash, another exception or a hang.
+    void damagedFilesAreRefusedCleanly()
+    {
+        std::mt19937 rng{11};
+        const std::string good = exportTflite(testing::calibratedRandomModel(kRoundTripNet, rng));
+        int refused = 0, imported = 0;
+        auto attempt = [&](const std::string &bytes, const QString &what) {
+            try {
+                importTflite(bytes, "damaged.tflite");
+                ++imported;
+            } catch (const InputError &e) {
+                ++refused;
+                if (!std::string(e.what()).starts_with("damaged.tflite: "))
+                    QFAIL(qPrintable(what + ": " + QString::fromUtf8(e.what())));
+            } catch (const std::exception &e) {
+                QFAIL(qPrintable(what + ": not an InputError: " + QString::fromUtf8(e.what())));
+            }
+        };
+        for (std::size_t cut = 0; cut < good.size(); cut += std::max<std::size_t>(1, good.size() / 300))
+            attempt(good.substr(0, cut), QStringLiteral("truncated to %1 bytes").arg(cut));
+        std::uniform_int_distribution<std::size_t> byte(0, good.size() - 1);
+        std::uniform_int_distribution<int> bit(0, 7);
+        for (int n = 0; n < 1000; ++n) {
+            std::string bad = good;
+            const std::size_t at = byte(rng);
+            bad[at] = char(bad[at] ^ (1 << bit(rng)));
+            attempt(bad, QStringLiteral("bit flip at byte %1").arg(at));
+        }
+        QVERIFY(refused > 300); // every truncation, and flips in the structure
+        QVERIFY(imported > 0);  // flips in weight values still make a model
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTfliteImporter)
+#include "tst_tfliteimporter.moc"
