@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The command line as users and scripts see it: exit codes, messages, and a study killed with SIGKILL in
 // the middle of its work and resumed.
+#include "psc/export/exporter.h"
 #include "psc/net/networkparser.h"
+#include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
 #include "psc/study/studystore.h"
 
@@ -219,6 +221,60 @@ private Q_SLOTS:
     // dataset, and leaves the study unchanged.
     // export: the files are written and recorded with their size and SHA-256; every refusal is exit 2 with the reason
     // and leaves the study file as it was; the written C compiles with -Werror and runs.
+    // import: a TFLite export of a trained model comes back as a description and weights that analyze and cost
+    // read; damaged files, unsupported files and existing outputs are refused with exit 2 and nothing written.
+    void importWritesAndRefuses()
+    {
+        QTemporaryDir dir;
+        const TrainedModel m = testing::zeroLinearModel();
+        const QString model = writeFile(
+            dir, "linear.tflite",
+            QByteArray::fromStdString(
+                makeExporter(ExportFormat::Tflite)->write(IntegerModel::quantize(m), {"linear", ""}).files[0].bytes));
+        const QString net = dir.filePath("linear.json"), weights = dir.filePath("linear.pscw");
+        const Result r = runApp({"import", model, "--out", net, "--weights", weights});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.startsWith("imported " + model + " as network \"linear\": 2 layers"), qPrintable(r.out));
+        QVERIFY(r.out.contains("int8 (the integer reference can run it)"));
+        QCOMPARE(runApp({"analyze", net}).exitCode, 0);
+        QCOMPARE(runApp({"cost", net, "--target", "stm32f746zg"}).exitCode, 0);
+        // The weights hold the same network, with the integers' scales.
+        QFile w(weights), n(net);
+        QVERIFY(w.open(QIODevice::ReadOnly) && n.open(QIODevice::ReadOnly));
+        const QByteArray stored = w.readAll();
+        const TrainedModel back =
+            deserializeTrainedModel(std::vector<std::uint8_t>(stored.begin(), stored.end()), "linear.pscw");
+        QCOMPARE(QByteArray::fromStdString(networkToJson(back.network)).trimmed(), n.readAll().trimmed());
+        QCOMPARE(back.parameters.size(), m.parameters.size());
+
+        const QByteArray before = fileHash(net);
+        QFile whole(model);
+        QVERIFY(whole.open(QIODevice::ReadOnly));
+        const QByteArray bytes = whole.readAll();
+        const QString truncated = writeFile(dir, "cut.tflite", bytes.left(bytes.size() / 2));
+        const struct
+        {
+            QStringList args;
+            const char *message;
+        } refusals[] = {
+            {{"import", truncated, "--out", dir.filePath("x.json")}, "cut.tflite: the TFLite flatbuffer is damaged"},
+            {{"import", writeFile(dir, "text.tflite", "hello"), "--out", dir.filePath("x.json")},
+             "text.tflite: not a TFLite model"},
+            {{"import", dir.filePath("none.tflite"), "--out", dir.filePath("x.json")}, "cannot be read"},
+            {{"import", model, "--out", net}, "linear.json: exists; give --force to replace it"},
+            {{"import", model, "--out", dir.filePath("x.txt")}, "--out must end in .json"},
+            {{"import", model}, "--out NET.json is required"},
+            {{"import", writeFile(dir, "m.pb", "x"), "--out", dir.filePath("x.json")}, "expected a .tflite"},
+        };
+        for (const auto &[args, message] : refusals) {
+            const Result bad = runApp(args);
+            QCOMPARE(bad.exitCode, 2);
+            QVERIFY2(bad.err.contains(message), qPrintable(bad.err));
+        }
+        QCOMPARE(fileHash(net), before);
+        QVERIFY(!QFile::exists(dir.filePath("x.json")));
+    }
+
     void exportWritesAndRecords()
     {
         QTemporaryDir dir;
