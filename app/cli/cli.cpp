@@ -34,7 +34,8 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("compress"), {compressCommand, "Derive compressed, fine-tuned trials from a trained trial"}},
         {QStringLiteral("export"),
          {exportCommand, "Write a trained trial as a deployment file (C for Cortex-M, TFLite, ONNX)"}},
-        {QStringLiteral("import"), {importCommand, "Read a TFLite model into a network description (and weights)"}},
+        {QStringLiteral("import"),
+         {importCommand, "Read a TFLite or ONNX model into a network description (and weights)"}},
     };
     return table;
 }

@@ -25,13 +25,14 @@ int importCommand(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Reads a TFLite model (.tflite, int8 or float32) and writes its network description (docs/formats/"
+        "Reads a TFLite model (.tflite, int8 or float32) or an ONNX model in the QLinear form (.onnx) and writes its "
+        "network description (docs/formats/"
         "network.md), so that 'analyze', 'cost' and the GUI work on models made elsewhere; for an int8 model, "
         "--weights also writes the trained model (docs/formats/trained-model.md) whose integer reference computes "
         "what the file computes. Operators outside the supported set are named with their index and the file is "
         "refused; nothing is written then. docs/formats/import.md describes the mapping. Exit codes: 0 written, "
         "1 the write failed, 2 bad input."));
-    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The model file (.tflite)."));
+    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The model file (.tflite or .onnx)."));
     parser.addOption({QStringLiteral("out"), QStringLiteral("The network description to write (.json)."),
                       QStringLiteral("NET.json")});
     parser.addOption({QStringLiteral("weights"),

@@ -264,7 +264,7 @@ private Q_SLOTS:
             {{"import", model, "--out", net}, "linear.json: exists; give --force to replace it"},
             {{"import", model, "--out", dir.filePath("x.txt")}, "--out must end in .json"},
             {{"import", model}, "--out NET.json is required"},
-            {{"import", writeFile(dir, "m.pb", "x"), "--out", dir.filePath("x.json")}, "expected a .tflite"},
+            {{"import", writeFile(dir, "m.pb", "x"), "--out", dir.filePath("x.json")}, "expected a .tflite or .onnx"},
         };
         for (const auto &[args, message] : refusals) {
             const Result bad = runApp(args);

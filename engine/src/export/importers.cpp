@@ -127,8 +127,9 @@ void checkImportedNetwork(const NetworkDescription &network, const std::vector<S
 ImportedModel importModelFile(const std::filesystem::path &file)
 {
     const std::string ext = file.extension().string();
-    if (ext != ".tflite")
-        throw InputError(file.string() + ": expected a .tflite model, got \"" + file.filename().string() + "\"");
+    if (ext != ".tflite" && ext != ".onnx")
+        throw InputError(file.string() + ": expected a .tflite or .onnx model, got \"" + file.filename().string() +
+                         "\"");
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec))
         throw InputError(file.string() + ": is a folder, expected a model file");
@@ -137,7 +138,8 @@ ImportedModel importModelFile(const std::filesystem::path &file)
         throw InputError(file.string() + ": cannot be read (does it exist?)");
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    ImportedModel m = importTflite(bytes.str(), file.string());
+    ImportedModel m =
+        ext == ".tflite" ? importTflite(bytes.str(), file.string()) : importOnnx(bytes.str(), file.string());
     m.network.name = file.stem().string();
     if (m.model)
         m.model->network.name = m.network.name;

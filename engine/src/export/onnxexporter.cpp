@@ -117,11 +117,6 @@ public:
     }
 };
 
-bool clampIsTrivial(const LayerQuantization &q)
-{
-    return q.clampMin == -128 && q.clampMax == 127;
-}
-
 class OnnxExporter final : public Exporter
 {
 public:
@@ -153,6 +148,7 @@ public:
         };
         Activation8 logits;
         bool softmax = false;
+        std::string softmaxName;
         for (std::size_t i = 0; i < net.layers.size(); ++i) {
             const LayerSpec &l = net.layers[i];
             const LayerQuantization &q = lqs[i];
@@ -269,6 +265,7 @@ public:
             case LayerType::Softmax:
                 out = src;
                 softmax = true;
+                softmaxName = base; // the node's name keeps the layer's
                 break;
             case LayerType::BatchNorm:
                 throw InputError("layer \"" + l.name + "\": an unfolded batch_norm cannot be exported");
@@ -289,6 +286,7 @@ public:
         g.io(false, flat.q(), onnx::TensorProto_DataType_INT8, {1, n});
         if (softmax) {
             onnx::NodeProto *sm = g.node("Softmax", {"logits"}, {"probabilities"});
+            sm->set_name(softmaxName);
             Graph::integer(sm, "axis", 1);
             g.io(false, "probabilities", onnx::TensorProto_DataType_FLOAT, {1, n});
         }
@@ -342,17 +340,20 @@ private:
     }
 
     /**
-     * A fused activation whose clamp is not already the int8 range (the output's range was recorded after the
-     * activation, so relu's lower bound is usually the zero point -128): a float relu island.
+     * A fused activation as a float Relu island after the layer, always: where the output's parameters already clamp
+     * there (the range was recorded after the activation, so relu's lower bound is usually the zero point -128) it
+     * changes no value, but the file then says what the network does, and an import gets the activation back.
      */
     static Activation8 activate(Graph &g, const LayerSpec &l, const LayerQuantization &q, const Activation8 &out)
     {
-        if (clampIsTrivial(q) || l.activation == Activation::None)
+        if (l.activation == Activation::None)
             return out;
         if (q.clampMax < 127 || q.clampMin < -128)
             g.warnings.push_back("layer " + l.name + ": its activation clamp [" + std::to_string(q.clampMin) + ", " +
                                  std::to_string(q.clampMax) + "] is only partly expressed (relu as a float island)");
-        const Activation8 relu = g.activation(out.base + "_relu", out.shape, q.output);
+        // "_relu6" tells an import the intent: opset 13's Relu has no upper clamp (see relu6 below).
+        const Activation8 relu =
+            g.activation(out.base + (l.activation == Activation::Relu6 ? "_relu6" : "_relu"), out.shape, q.output);
         g.floatIsland(out, "Relu", relu);
         return relu;
     }

@@ -34,7 +34,16 @@ struct ImportedModel
 ImportedModel importTflite(const std::string &bytes, const std::string &displayName);
 
 /**
- * Reads `file` (.tflite) and imports it; the network is named after the file's stem.
+ * Reads an ONNX model (ModelProto) from `bytes` in the QLinear form Paretoscope exports: QuantizeLinear of a float
+ * [1, C, H, W] input, QLinearConv (conv2d, depthwise, dense, low_rank as two), com.microsoft QLinearAdd, int8 MaxPool
+ * and Reshape/Flatten, and float islands (DequantizeLinear, then AveragePool, GlobalAveragePool, Relu or Softmax,
+ * then QuantizeLinear); a Relu island right after a layer is its fused activation. InputError naming `displayName`
+ * and the node (index, operator, name) otherwise. Pure; any thread.
+ */
+ImportedModel importOnnx(const std::string &bytes, const std::string &displayName);
+
+/**
+ * Reads `file` (.tflite or .onnx, by extension) and imports it; the network is named after the file's stem.
  * InputError for an unreadable file, another extension, or what the format's importer refuses.
  */
 ImportedModel importModelFile(const std::filesystem::path &file);
