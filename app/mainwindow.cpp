@@ -3,6 +3,7 @@
 
 #include "compresscontroller.h"
 #include "exportcontroller.h"
+#include "importcontroller.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
 
@@ -63,6 +64,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     connect(m_view, &StudyView::selectedTrialChanged, this, &MainWindow::showTrialCost);
     m_compress = new CompressController(m_controller, m_view, m_inspector, this);
     m_export = new ExportController(m_controller, m_view, m_inspector, this);
+    m_import = new ImportController(m_controller, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -128,6 +130,7 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(m_savePlotAction);
     file->addAction(m_export->action());
+    file->addAction(m_import->action());
     file->addSeparator();
     file->addAction(m_quitAction);
 
@@ -184,6 +187,8 @@ void MainWindow::createStatusBar()
 void MainWindow::connectController()
 {
     connect(m_export, &ExportController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_import, &ImportController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_import, &ImportController::imported, this, [this](qint64 id) { m_view->selectTrial(id); });
     connect(m_export, &ExportController::exported, this, [this](qint64 id) {
         if (m_view->selectedTrial() == id)
             showTrialCost(id);

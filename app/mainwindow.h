@@ -19,6 +19,7 @@ namespace psc {
 
 class CompressController;
 class ExportController;
+class ImportController;
 class RecentFiles;
 class StudyController;
 class StudyView;
@@ -49,6 +50,7 @@ public:
     /** The "Compress Trial…" action and its dialog. */
     CompressController *compressor() const { return m_compress; }
     ExportController *exporter() const { return m_export; }
+    ImportController *importer() const { return m_import; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -98,6 +100,7 @@ private:
     RecentFiles *m_recent = nullptr;
     CompressController *m_compress = nullptr;
     ExportController *m_export = nullptr;
+    ImportController *m_import = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

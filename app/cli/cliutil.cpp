@@ -5,6 +5,7 @@
 #include "psc/core/siformat.h"
 #include "psc/export/trialexport.h"
 #include "psc/jobs/jobcontext.h"
+#include "psc/study/lineage.h"
 #include "psc/study/metrics.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
@@ -142,7 +143,7 @@ std::int64_t bestTrialNumber(const StudyStore &store, const StudySpec &spec, con
     std::optional<std::int64_t> best;
     double bestValue = 0.0;
     for (const Trial &t : store.trials(TrialState::Complete)) {
-        const std::optional<double> v = t.parentId ? std::nullopt : metricValue(t, objective.metric);
+        const std::optional<double> v = t.parentId || isImported(t) ? std::nullopt : metricValue(t, objective.metric);
         if (!v)
             continue;
         const bool better = objective.direction == Direction::Maximize ? *v > bestValue : *v < bestValue;

@@ -53,6 +53,8 @@ std::string formatTrialLine(const Trial &trial, const StudySpec &spec)
         line += " (cached from trial id " + std::to_string(*trial.cachedFrom) + ")";
     if (trial.parentId)
         line += " (" + derivedFrom(trial) + ")";
+    if (const std::optional<Lineage> l = decodeLineage(trial); l && l->kind == Lineage::Kind::Imported)
+        line += " (" + l->variantText() + ")";
     std::string sep = ": ";
     for (const Objective &o : spec.objectives)
         if (auto v = metricValue(trial, o.metric)) {
@@ -83,6 +85,8 @@ std::string formatStudy(const StudySpec &spec, const std::vector<Trial> &trials,
         }
         if (!t.error.empty())
             line += "  " + t.error;
+        if (const std::optional<Lineage> l = decodeLineage(t); l && l->kind == Lineage::Kind::Imported)
+            line += "  " + l->variantText();
         return line + "\n";
     };
     for (std::size_t i = 0; i < trials.size(); ++i)
@@ -120,18 +124,20 @@ std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials,
         nlohmann::json metrics = nlohmann::json::object();
         for (const Metric &m : t.metrics)
             metrics[m.target.empty() ? m.name : m.name + "@" + m.target] = m.value;
-        nlohmann::json jt{{"number", t.number},
-                          {"id", t.id},
-                          {"state", std::string(toString(t.state))},
-                          {"architecture_hash", t.architectureHash},
-                          {"parameters", nlohmann::json::parse(t.parametersJson.empty() ? "{}" : t.parametersJson)},
-                          {"metrics", metrics},
-                          {"pareto_rank", ranks[i] < 0 ? nlohmann::json() : nlohmann::json(ranks[i])},
-                          {"error", t.error},
-                          {"cached_from", t.cachedFrom ? nlohmann::json(*t.cachedFrom) : nlohmann::json()},
-                          {"parent_id", t.parentId ? nlohmann::json(*t.parentId) : nlohmann::json()},
-                          {"started_at", t.startedAt},
-                          {"finished_at", t.finishedAt}};
+        nlohmann::json jt{
+            {"number", t.number},
+            {"id", t.id},
+            {"state", std::string(toString(t.state))},
+            {"architecture_hash", t.architectureHash},
+            {"parameters", nlohmann::json::parse(t.parametersJson.empty() ? "{}" : t.parametersJson)},
+            {"metrics", metrics},
+            {"pareto_rank", ranks[i] < 0 ? nlohmann::json() : nlohmann::json(ranks[i])},
+            {"error", t.error},
+            {"cached_from", t.cachedFrom ? nlohmann::json(*t.cachedFrom) : nlohmann::json()},
+            {"parent_id", t.parentId ? nlohmann::json(*t.parentId) : nlohmann::json()},
+            {"imported_from", isImported(t) ? nlohmann::json(decodeLineage(t)->importedFile) : nlohmann::json()},
+            {"started_at", t.startedAt},
+            {"finished_at", t.finishedAt}};
         if (const auto at = exports.find(t.id); at != exports.end()) {
             nlohmann::json list = nlohmann::json::array();
             for (const ExportRecord &e : at->second) {

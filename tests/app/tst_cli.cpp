@@ -5,6 +5,7 @@
 #include "psc/net/networkparser.h"
 #include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
+#include "psc/study/lineage.h"
 #include "psc/study/studystore.h"
 
 #include "linearmodel.h"
@@ -263,7 +264,7 @@ private Q_SLOTS:
             {{"import", dir.filePath("none.tflite"), "--out", dir.filePath("x.json")}, "cannot be read"},
             {{"import", model, "--out", net}, "linear.json: exists; give --force to replace it"},
             {{"import", model, "--out", dir.filePath("x.txt")}, "--out must end in .json"},
-            {{"import", model}, "--out NET.json is required"},
+            {{"import", model}, "--out NET.json or --into STUDY.psc is required"},
             {{"import", writeFile(dir, "m.pb", "x"), "--out", dir.filePath("x.json")}, "expected a .tflite or .onnx"},
         };
         for (const auto &[args, message] : refusals) {
@@ -273,6 +274,31 @@ private Q_SLOTS:
         }
         QCOMPARE(fileHash(net), before);
         QVERIFY(!QFile::exists(dir.filePath("x.json")));
+
+        // --into: an external trial of a study, with its metrics and weights, not counted in the budget.
+        const QString db = handMadeStudy(dir);
+        const std::int64_t searchBefore = [&] {
+            auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+            return store->trialCounts(StudyStore::TrialKind::Search).complete;
+        }();
+        const Result into = runApp({"import", model, "--into", db});
+        QCOMPARE(into.exitCode, 0);
+        QVERIFY2(into.out.contains("added to the study as trial 4 (imported: not counted in the budget), deployed "
+                                   "accuracy "),
+                 qPrintable(into.out));
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        const Trial added = store->trials().back();
+        QVERIFY(isImported(added));
+        QVERIFY(store->artifact(added.id, "weights").has_value());
+        QCOMPARE(store->trialCounts(StudyStore::TrialKind::Search).complete, searchBefore);
+        QCOMPARE(store->trialCounts(StudyStore::TrialKind::Imported).complete, std::int64_t(1));
+        const Result shown = runApp({"show", db, "--json"});
+        QCOMPARE(QJsonDocument::fromJson(shown.out.toUtf8())
+                     .object()["trials"]
+                     .toArray()[4]
+                     .toObject()["imported_from"]
+                     .toString(),
+                 QFileInfo(model).absoluteFilePath());
     }
 
     void exportWritesAndRecords()

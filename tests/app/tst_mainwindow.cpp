@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "compresscontroller.h"
 #include "exportcontroller.h"
+#include "importcontroller.h"
 #include "mainwindow.h"
+#include "psc/export/exporter.h"
+#include "psc/quant/integerinference.h"
+#include "psc/study/lineage.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
 
@@ -477,6 +481,47 @@ private Q_SLOTS:
         QVERIFY2(tree->topLevelItem(0)->child(0)->text(4).contains(QStringLiteral("c_flash_bytes@stm32f746zg vs")),
                  qPrintable(tree->topLevelItem(0)->child(0)->text(4)));
         QCOMPARE(tree->topLevelItem(0)->child(1)->text(3), QStringLiteral("+0.00 %")); // SRAM: the planned arena
+    }
+
+    // File ▸ Import Model…: a TFLite model becomes an external trial of the open study, with the study's metrics and
+    // its deployed accuracy on the test set, marked as imported and selected; a bad file is a message, nothing added.
+    void importModel()
+    {
+        const QString db = handMadeStudy(m_dir.filePath(QStringLiteral("import.psc")));
+        const QString model = m_dir.filePath(QStringLiteral("linear.tflite"));
+        writeFile(model, QByteArray::fromStdString(
+                             makeExporter(ExportFormat::Tflite)
+                                 ->write(IntegerModel::quantize(testing::zeroLinearModel()), {"linear", ""})
+                                 .files[0]
+                                 .bytes));
+        MainWindow w;
+        w.show();
+        QAction *action = w.importer()->action();
+        QVERIFY(!action->isEnabled()); // no study
+        QVERIFY(w.openStudy(db));
+        QVERIFY(action->isEnabled());
+        const std::size_t before = w.view()->model()->trials().size();
+        w.importer()->importModel(model);
+        QVERIFY(w.importer()->isImporting());
+        QVERIFY(!action->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.importer()->isImporting(), 60000);
+        QTRY_COMPARE(w.view()->model()->trials().size(), before + 1);
+        const Trial added = w.view()->model()->trials().back();
+        QVERIFY(isImported(added));
+        QCOMPARE(decodeLineage(added)->importedFile, model.toStdString());
+        QCOMPARE(w.view()->selectedTrial(), added.id);
+        // The zero model predicts class 0 for every image: a tenth of Fashion-MNIST's balanced test set.
+        QCOMPARE(metricValue(added, MetricRef{"deployed_accuracy", ""}).value_or(-1.0), 0.1);
+        QVERIFY(metricValue(added, MetricRef{"latency_s", "stm32f746zg"}).has_value());
+        QVERIFY(w.statusBar()->findChild<QLabel *>() != nullptr);
+
+        const QString bad = m_dir.filePath(QStringLiteral("bad.onnx"));
+        writeFile(bad, "not a model");
+        w.importer()->importModel(bad);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.importer()->isImporting(), 60000);
+        QTRY_VERIFY(w.findChild<QMessageBox *>(QStringLiteral("importMessage")));
+        QVERIFY(w.findChild<QMessageBox *>(QStringLiteral("importMessage"))->text().contains("bad.onnx: not an ONNX"));
+        QCOMPARE(w.view()->model()->trials().size(), before + 1);
     }
 
     void compressRefusesBadInput()

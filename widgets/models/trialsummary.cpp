@@ -81,6 +81,8 @@ QString trialStateText(const Trial &trial)
     QString text = QString::fromUtf8(state.data(), qsizetype(state.size()));
     if (trial.cachedFrom)
         text += QStringLiteral(" (cached)");
+    if (isImported(trial))
+        text += QStringLiteral(" (imported)");
     return text;
 }
 
@@ -121,6 +123,11 @@ QString compressionVariantSummary(const Trial &trial)
 QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials)
 {
     QString html;
+    if (const std::optional<Lineage> l = decodeLineage(trial); l && l->kind == Lineage::Kind::Imported)
+        html += QStringLiteral("<p>Imported from <b>%1</b> (%2): a model made elsewhere, not counted in the study's "
+                               "budget</p>")
+                    .arg(QString::fromStdString(l->importedFile).toHtmlEscaped(),
+                         QString::fromStdString(l->importedFormat).toUpper());
     if (trial.parentId) {
         const auto parent =
             std::find_if(trials.begin(), trials.end(), [&trial](const Trial &t) { return t.id == *trial.parentId; });

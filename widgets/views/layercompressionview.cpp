@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/layercompressionview.h"
 
+#include "psc/study/lineage.h"
+
 #include "models/layercompressionmodel.h"
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
@@ -96,8 +98,17 @@ void LayerCompressionView::setTrial(const Trial &trial, const Trial *parent)
     }
     QString ignored;
     const auto parentNetwork = parent ? readNetwork(*parent, &ignored) : std::nullopt;
-    if (!showNetwork(*network, tr("Trial %1").arg(trial.number), parentNetwork ? &*parentNetwork : nullptr) ||
-        !trial.parentId)
+    if (!showNetwork(*network, tr("Trial %1").arg(trial.number), parentNetwork ? &*parentNetwork : nullptr))
+        return;
+    if (const std::optional<Lineage> l = decodeLineage(trial); l && l->kind == Lineage::Kind::Imported) {
+        m_lineage->setText(tr("Imported from <b>%1</b> (%2): its integers as the file holds them; not counted in the "
+                              "study's budget")
+                               .arg(QString::fromStdString(l->importedFile).toHtmlEscaped(),
+                                    QString::fromStdString(l->importedFormat).toUpper()));
+        m_lineage->show();
+        return;
+    }
+    if (!trial.parentId)
         return;
 
     QString parentText = parent ? tr("<b>trial %1</b>").arg(parent->number) : tr("trial id %1").arg(*trial.parentId);

@@ -12,6 +12,7 @@ using json = nlohmann::json;
 
 constexpr const char *kCompressKey = "compress";
 constexpr const char *kParentKey = "parent";
+constexpr const char *kImportedKey = "imported";
 
 std::string valueText(const json &value)
 {
@@ -36,6 +37,10 @@ void summarise(const std::string &prefix, const json &value, std::string &out)
 
 std::string Lineage::variantText() const
 {
+    if (kind == Kind::Imported) {
+        const std::size_t slash = importedFile.find_last_of('/');
+        return "imported from " + (slash == std::string::npos ? importedFile : importedFile.substr(slash + 1));
+    }
     if (variantName.empty())
         return variantSummary;
     return variantSummary.empty() ? variantName : variantName + " (" + variantSummary + ")";
@@ -46,6 +51,18 @@ std::optional<Lineage> decodeLineage(const Trial &trial)
     const json record = json::parse(trial.parametersJson, nullptr, false);
     if (!record.is_object())
         return std::nullopt;
+    if (const auto imported = record.find(kImportedKey); imported != record.end() && imported->is_object()) {
+        Lineage l;
+        l.kind = Lineage::Kind::Imported;
+        auto text = [&](const char *key) {
+            const auto it = imported->find(key);
+            return it != imported->end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        l.importedFile = text("file");
+        l.importedFormat = text("format");
+        l.importedSha256 = text("sha256");
+        return l;
+    }
     const auto variant = record.find(kCompressKey);
     if (variant == record.end() || !variant->is_object())
         return std::nullopt;
@@ -70,6 +87,17 @@ std::string encodeCompressionLineage(std::string_view variantJson, std::int64_t 
     if (!variant.is_object())
         throw InputError("a compression lineage needs the variant as a JSON object, got: " + std::string(variantJson));
     return json{{kCompressKey, std::move(variant)}, {kParentKey, parentNumber}}.dump();
+}
+
+std::string encodeImportLineage(const std::string &file, const std::string &format, const std::string &sha256)
+{
+    return json{{kImportedKey, {{"file", file}, {"format", format}, {"sha256", sha256}}}}.dump();
+}
+
+bool isImported(const Trial &trial)
+{
+    const std::optional<Lineage> l = decodeLineage(trial);
+    return l && l->kind == Lineage::Kind::Imported;
 }
 
 } // namespace psc

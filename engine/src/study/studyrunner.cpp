@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/study/studyrunner.h"
 
+#include "psc/study/lineage.h"
+
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
@@ -202,8 +204,8 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
 
     d->store.recoverInterrupted();
     for (const Trial &t : d->store.trials()) {
-        if (t.parentId)
-            continue; // derived trials (compression) are the CompressionRunner's; they do not count toward the budget
+        if (t.parentId || isImported(t))
+            continue; // derived (compression) and imported trials are not the search's; the budget does not count them
         d->seenHashes.insert(t.architectureHash);
         if (t.state == TrialState::Pending)
             d->pendingFromStore.push_back(t);

@@ -156,10 +156,15 @@ TrialCounts StudyStore::trialCounts(TrialKind kind) const
 {
     TrialCounts counts;
     const char *statement = "SELECT state, COUNT(*) FROM trials GROUP BY state";
+    // Imported trials are recognised by their lineage record's first key (encodeImportLineage()).
     if (kind == TrialKind::Search)
-        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NULL GROUP BY state";
+        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NULL AND parameters_json NOT LIKE "
+                    "'{\"imported\":%' GROUP BY state";
     else if (kind == TrialKind::Derived)
         statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NOT NULL GROUP BY state";
+    else if (kind == TrialKind::Imported)
+        statement = "SELECT state, COUNT(*) FROM trials WHERE parent_id IS NULL AND parameters_json LIKE "
+                    "'{\"imported\":%' GROUP BY state";
     sql::Query query(*d->db, statement);
     while (query.step()) {
         const auto state = trialStateFromString(query.text(0));

@@ -20,6 +20,7 @@ struct Lineage
     enum class Kind
     {
         Compression, ///< `paretoscope compress` / the GUI's Compress: {"compress": VARIANT, "parent": N}
+        Imported,    ///< a model made elsewhere: {"imported": {"file": PATH, "format": "tflite", "sha256": HEX}}
     };
     Kind kind = Kind::Compression;
     std::optional<std::int64_t> parentNumber; ///< the parent's trial number as recorded; nullopt if missing
@@ -27,9 +28,12 @@ struct Lineage
     /// The variant's settings other than its name as "key = value" pairs joined by ", ", in the record's key
     /// order (alphabetical), nested keys joined with dots: "sparsity.pattern = dbb, weight_bits = 4".
     std::string variantSummary;
-    std::string variantJson; ///< the variant object as recorded (compact JSON)
+    std::string variantJson;    ///< the variant object as recorded (compact JSON)
+    std::string importedFile;   ///< Imported: the model file as it was named
+    std::string importedFormat; ///< Imported: "tflite" or "onnx"
+    std::string importedSha256; ///< Imported: of the file's bytes
 
-    /** "int4 (weight_bits = 4)", or whichever of the name and the summary exists. */
+    /** "int4 (weight_bits = 4)", or whichever of the name and the summary exists; "imported from best.tflite". */
     std::string variantText() const;
 };
 
@@ -46,5 +50,14 @@ std::optional<Lineage> decodeLineage(const Trial &trial);
  * to find children derived before). Throws InputError if `variantJson` is not a JSON object.
  */
 std::string encodeCompressionLineage(std::string_view variantJson, std::int64_t parentNumber);
+
+/**
+ * The parametersJson of an imported trial: {"imported": {"file": file, "format": format, "sha256": sha256}}. Its text
+ * starts with {"imported": (the store counts search trials without it; docs/database.md). Pure.
+ */
+std::string encodeImportLineage(const std::string &file, const std::string &format, const std::string &sha256);
+
+/** True for a trial recorded by encodeImportLineage(): not a search trial, not derived. */
+bool isImported(const Trial &trial);
 
 } // namespace psc

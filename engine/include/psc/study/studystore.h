@@ -210,8 +210,9 @@ public:
     enum class TrialKind
     {
         All,
-        Search,  ///< trials without a parent: the ones a study's budget counts
-        Derived, ///< trials derived from another (`parent_id` set), e.g. compressed models
+        Search,   ///< trials without a parent that were not imported: the ones a study's budget counts
+        Derived,  ///< trials derived from another (`parent_id` set), e.g. compressed models
+        Imported, ///< models made elsewhere, added to compare (lineage record {"imported": ...})
     };
     TrialCounts trialCounts(TrialKind kind = TrialKind::All) const;
 
