@@ -369,7 +369,10 @@ private:
             fail(where(n) + ": weights \"" + w.name() + "\" must be int8 [O, I/group, kh, kw]");
         const std::int64_t count = elements(w, n, "weights");
         outC = int(w.dims(0)), kh = int(w.dims(2)), kw = int(w.dims(3));
-        group = int(integer(n, "group", 1));
+        const std::int64_t groups = integer(n, "group", 1);
+        if (groups < 1 || groups > 65536)
+            fail(where(n) + ": group " + std::to_string(groups));
+        group = int(groups);
         const int perGroup = int(w.dims(1));
         if (outC < 1 || kh < 1 || kw < 1 || group < 1 || perGroup * group != in.shape.channels)
             fail(where(n) + ": weights [" + std::to_string(outC) + ", " + std::to_string(perGroup) + ", " +
@@ -595,8 +598,13 @@ private:
             if (s.data_type() != onnx::TensorProto_DataType_INT64 || count < 1 || count > 4)
                 fail(where(n) + ": the shape must be 1 to 4 int64 values");
             std::int64_t total = 1;
-            for (const std::int64_t d : data<std::int64_t>(s, count, "shape", n))
+            for (const std::int64_t d : data<std::int64_t>(s, count, "shape", n)) {
+                if (d < -1 || d > (std::int64_t(1) << 31))
+                    fail(where(n) + ": Reshape to a dimension of " + std::to_string(d));
                 total *= d < 0 ? in.shape.elements() : d; // -1 takes the rest
+                if (total > (std::int64_t(1) << 31))
+                    fail(where(n) + ": Reshape to more than 2^31 elements");
+            }
             if (total != in.shape.elements())
                 fail(where(n) + ": Reshape of " + toString(in.shape) + " to " + std::to_string(total) +
                      " elements; only flattening is supported");

@@ -219,9 +219,14 @@ private:
     Shape shapeOf(const tflite::TensorT &t, const std::string &role) const
     {
         const std::vector<int> &s = t.shape;
-        for (int d : s)
+        std::int64_t count = 1;
+        for (int d : s) {
             if (d <= 0 || d > (1 << 24))
                 fail(where() + ": " + role + " \"" + t.name + "\" has dimension " + std::to_string(d));
+            count *= d;
+            if (count > (std::int64_t(1) << 31))
+                fail(where() + ": " + role + " \"" + t.name + "\" has more than 2^31 values");
+        }
         if (s.size() == 4 && s[0] == 1)
             return {s[3], s[1], s[2]};
         if (s.size() == 2 && s[0] == 1)
@@ -349,12 +354,14 @@ private:
         if ((fc && s.size() != 2) || (!fc && s.size() != 4))
             fail(where() + ": weights \"" + t.name + "\" have rank " + std::to_string(s.size()) + ", expected " +
                  (fc ? "2 [out, in]" : "4"));
-        for (int d : s)
+        std::int64_t elements = 1;
+        for (int d : s) {
             if (d <= 0 || d > (1 << 24))
                 fail(where() + ": weights \"" + t.name + "\" have dimension " + std::to_string(d));
-        std::int64_t elements = 1;
-        for (int d : s)
             elements *= d;
+            if (elements > (std::int64_t(1) << 31))
+                fail(where() + ": weights \"" + t.name + "\" have more than 2^31 values");
+        }
         IntWeights w;
         std::vector<std::int8_t> raw;
         std::vector<float> floats;
