@@ -77,6 +77,28 @@ private Q_SLOTS:
         QCOMPARE(l->variantJson, v.canonicalJson());
         QVERIFY_THROWS_EXCEPTION(InputError, encodeCompressionLineage("[]", 1));
     }
+
+    // An imported model's record: its key first (the store counts search trials by that), decoded back, a text for
+    // people; search and compressed trials are not imported.
+    void importRecords()
+    {
+        const std::string record = encodeImportLineage("/models/kws.tflite", "tflite", std::string(64, 'f'));
+        QCOMPARE(record, R"({"imported":{"file":"/models/kws.tflite","format":"tflite","sha256":")" +
+                             std::string(64, 'f') + R"("}})");
+        const Trial t = withParameters(record);
+        QVERIFY(isImported(t));
+        const auto l = decodeLineage(t);
+        QVERIFY(l && l->kind == Lineage::Kind::Imported);
+        QCOMPARE(l->importedFile, std::string("/models/kws.tflite"));
+        QCOMPARE(l->importedFormat, std::string("tflite"));
+        QCOMPARE(l->variantText(), std::string("imported from kws.tflite"));
+        QVERIFY(!l->parentNumber);
+        QVERIFY(!isImported(withParameters(R"({"width": 16})")));
+        QVERIFY(!isImported(withParameters(encodeCompressionLineage("{}", 3))));
+        // A search parameter of that name is not a record.
+        QVERIFY(!isImported(withParameters(R"({"width": 16, "imported": {}})")));
+        QVERIFY(!decodeLineage(withParameters(R"({"width": 16, "imported": {}})")));
+    }
 };
 
 QTEST_MAIN(TestLineage)

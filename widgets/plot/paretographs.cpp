@@ -14,6 +14,7 @@ const QColor kFront(0xe0, 0x5a, 0x10);
 const QColor kRing(0x30, 0x30, 0x30);
 const QColor kRejected(0xa8, 0xa8, 0xa8);
 const QColor kSelection(0x10, 0xa0, 0x60);
+const QColor kImported(0x80, 0x30, 0xa0);
 constexpr qsizetype kAntialiasedPointLimit = 2000;
 
 void showInLegend(QCPGraph *graph, bool show)
@@ -45,6 +46,8 @@ ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
     m_front->setPen(QPen(kFront, 1.6));
     m_studyFront = scatter(QCustomPlot::tr("On the study's front (all objectives)"),
                            QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kRing, 1.3), Qt::NoBrush, 14));
+    m_imported = scatter(QCustomPlot::tr("Imported model (not searched)"),
+                         QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kImported, 1.6), Qt::NoBrush, 16));
     m_selection = scatter(QString(), QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 3), Qt::NoBrush, 20));
     m_selection->removeFromLegend();
 }
@@ -52,8 +55,12 @@ ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
 void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringList &targets, bool stepLeft, bool rings)
 {
     const bool all = !targets.isEmpty();
-    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy;
+    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy, ix, iy;
     for (const ScatterPoint &p : points) {
+        if (p.imported) {
+            ix.push_back(p.x);
+            iy.push_back(p.y);
+        }
         if (all && p.kind != ScatterPoint::Kind::Rejected)
             continue; // drawn by the target graphs
         const bool front = p.kind == ScatterPoint::Kind::Front;
@@ -84,6 +91,8 @@ void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringLis
     showInLegend(m_studyFront, rings && !sfx.isEmpty());
     m_studyFront->setVisible(rings);
     showInLegend(m_rejected, !rx.isEmpty());
+    m_imported->setData(ix, iy);
+    showInLegend(m_imported, !ix.isEmpty());
 }
 
 void ParetoGraphs::setSelection(const std::vector<ScatterPoint> &points, qint64 id)

@@ -16,7 +16,8 @@ namespace psc {
 
 /**
  * The graphs of the Pareto plot: dominated points, the front of the two axes with its staircase, rings
- * for the study's front, grey crosses for infeasible and failed trials, the selection ring, and with
+ * for the study's front, diamonds around imported models, grey crosses for infeasible and failed trials, the
+ * selection ring, and with
  * "All targets" one colour per target (TargetGraphs). Keeps the legend to what is drawn. The graphs
  * belong to the QCustomPlot. GUI thread only.
  */
@@ -39,6 +40,7 @@ private:
     QCPGraph *m_rejected = nullptr;
     QCPGraph *m_front = nullptr;
     QCPGraph *m_studyFront = nullptr;
+    QCPGraph *m_imported = nullptr;
     QCPGraph *m_selection = nullptr;
     TargetGraphs m_targets;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plot/paretoscatter.h"
 
+#include "psc/study/lineage.h"
+
 #include "models/metricformat.h"
 
 #include "psc/study/studyfront.h"
@@ -56,6 +58,7 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
                  : ranks2d[i] == 0 ? ScatterPoint::Kind::Front
                                    : ScatterPoint::Kind::Dominated;
         p.onStudyFront = complete && ranksStudy[i] == 0;
+        p.imported = isImported(t);
         out.points.push_back(p);
         out.maxAbsX = std::max(out.maxAbsX, std::abs(p.x));
         out.maxAbsY = std::max(out.maxAbsY, std::abs(p.y));

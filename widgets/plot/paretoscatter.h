@@ -24,6 +24,7 @@ struct ScatterPoint
     double y = 0.0;
     Kind kind = Kind::Dominated;
     bool onStudyFront = false; ///< on the front of the study's objectives (all of them)
+    bool imported = false;     ///< a model made elsewhere, added to compare (isImported())
     int series = -1;           ///< with all targets shown: the index of the point's target
 };
 

@@ -51,7 +51,8 @@ std::optional<Lineage> decodeLineage(const Trial &trial)
     const json record = json::parse(trial.parametersJson, nullptr, false);
     if (!record.is_object())
         return std::nullopt;
-    if (const auto imported = record.find(kImportedKey); imported != record.end() && imported->is_object()) {
+    if (const auto imported = record.find(kImportedKey);
+        isImported(trial) && imported != record.end() && imported->is_object()) {
         Lineage l;
         l.kind = Lineage::Kind::Imported;
         auto text = [&](const char *key) {
@@ -96,8 +97,9 @@ std::string encodeImportLineage(const std::string &file, const std::string &form
 
 bool isImported(const Trial &trial)
 {
-    const std::optional<Lineage> l = decodeLineage(trial);
-    return l && l->kind == Lineage::Kind::Imported;
+    // The store's rule (StudyStore::trialCounts): the record's text starts with its one key. Cheap enough for every
+    // trial of every plot refresh.
+    return std::string_view(trial.parametersJson).starts_with(R"({"imported":)");
 }
 
 } // namespace psc

@@ -57,7 +57,8 @@ std::string encodeCompressionLineage(std::string_view variantJson, std::int64_t 
  */
 std::string encodeImportLineage(const std::string &file, const std::string &format, const std::string &sha256);
 
-/** True for a trial recorded by encodeImportLineage(): not a search trial, not derived. */
+/** True for a trial recorded by encodeImportLineage(): not a search trial, not derived. Checks the text's start only.
+ */
 bool isImported(const Trial &trial);
 
 } // namespace psc
