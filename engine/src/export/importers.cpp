@@ -124,6 +124,23 @@ void checkImportedNetwork(const NetworkDescription &network, const std::vector<S
                              " but the file says " + toString(fileShapes[i]));
 }
 
+ImportedModel finishImport(const NetworkDescription &network, const std::vector<Shape> &fileShapes,
+                           std::vector<std::string> notes, TrainedModelBuilder &builder, bool isFloat,
+                           const std::string &displayName)
+{
+    checkImportedNetwork(network, fileShapes, displayName);
+    ImportedModel result;
+    result.network = network;
+    result.notes = std::move(notes);
+    if (isFloat)
+        result.notes.push_back("float model: the network description only (no integer model to run)");
+    else if (builder.refused())
+        result.notes.push_back("no integer model: " + builder.whyRefused());
+    else
+        result.model = builder.take(network);
+    return result;
+}
+
 ImportedModel importModelFile(const std::filesystem::path &file)
 {
     const std::string ext = file.extension().string();

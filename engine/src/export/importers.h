@@ -65,4 +65,12 @@ std::string uniqueLayerName(const std::string &wanted, std::set<std::string> &ta
 void checkImportedNetwork(const NetworkDescription &network, const std::vector<Shape> &fileShapes,
                           const std::string &displayName);
 
+/**
+ * The result of an import: checkImportedNetwork(), then the description with `notes`, and the builder's TrainedModel
+ * unless the model is float or the builder refused (a note says which).
+ */
+ImportedModel finishImport(const NetworkDescription &network, const std::vector<Shape> &fileShapes,
+                           std::vector<std::string> notes, TrainedModelBuilder &builder, bool isFloat,
+                           const std::string &displayName);
+
 } // namespace psc

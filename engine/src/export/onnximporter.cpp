@@ -77,17 +77,7 @@ public:
             node(m_graph.node(int(m_node)));
         if (m_net.layers.empty())
             fail("the graph has no layers Paretoscope knows");
-        checkImportedNetwork(m_net, m_fileShapes, m_file);
-        ImportedModel result;
-        result.network = m_net;
-        result.notes = m_notes;
-        if (m_float)
-            result.notes.push_back("float model: the network description only (no integer model to run)");
-        else if (m_builder.refused())
-            result.notes.push_back("no integer model: " + m_builder.whyRefused());
-        else
-            result.model = m_builder.take(m_net);
-        return result;
+        return finishImport(m_net, m_fileShapes, m_notes, m_builder, m_float, m_file);
     }
 
 private:
