@@ -10,6 +10,8 @@
 #include "views/trialinspector.h"
 
 #include "psc/core/siformat.h"
+#include "psc/export/cortexm.h"
+#include "psc/targets/targetlibrary.h"
 
 #include <QAction>
 #include <QApplication>
@@ -99,6 +101,23 @@ void ExportController::exportSelected()
     if (const QString sketch = architectureSummary(trial); !sketch.isEmpty())
         text += QStringLiteral(": ") + sketch.toHtmlEscaped();
     dialog->setTrialText(text);
+    // The study's MCU targets the trial was costed on: a C export is measured on their cores after it is written.
+    QStringList cores;
+    if (const TargetLibrary *library = m_controller->targets())
+        for (const Metric &m : trial.metrics)
+            if (const TargetDefinition *def = m.target.empty() ? nullptr : library->find(m.target);
+                def && def->model == "mcu")
+                for (const TargetParameter &p : def->parameters)
+                    if (p.name == "core" && qemuMachineForCore(p.value.text)) {
+                        const QString entry = QStringLiteral("%1 (%2)").arg(QString::fromStdString(m.target),
+                                                                            QString::fromStdString(p.value.text));
+                        if (!cores.contains(entry))
+                            cores << entry;
+                    }
+    if (!cores.isEmpty())
+        dialog->setMeasureText(tr("After Export, the C files are built for %1 and run once on QEMU: their flash, "
+                                  "SRAM and instructions are recorded beside the estimates (inspector, Deployments).")
+                                   .arg(cores.join(tr(", "))));
     dialog->setPrepare(m_controller->exportPreparer(trial.number));
     // A name that says where the model came from, in the folder used last (else beside the study).
     const QString folder = QSettings().value(kLastFolderKey, QFileInfo(studyPath).absolutePath()).toString();

@@ -448,6 +448,8 @@ private Q_SLOTS:
         QCOMPARE(dialog->fileList()->topLevelItem(0)->toolTip(0), out);
         QCOMPARE(dialog->fileList()->topLevelItem(1)->text(0), QStringLiteral("gui-export.h"));
         QVERIFY(dialog->warningList()->count() >= 1);
+        QVERIFY2(dialog->measureText().contains(QStringLiteral("stm32f746zg (cortex-m7)")),
+                 qPrintable(dialog->measureText()));
 
         // A file in the way: Export waits for "Replace existing files".
         writeFile(out, "mine");

@@ -93,6 +93,10 @@ ExportDialog::ExportDialog(QWidget *parent) : QDialog(parent)
     m_warnings->setMinimumHeight(70);
 
     m_status = new QLabel(tr("Preparing the export (reading and quantising the trial's weights)…"), this);
+    m_measure = new QLabel(this);
+    m_measure->setObjectName(QStringLiteral("exportMeasure"));
+    m_measure->setWordWrap(true);
+    m_measure->hide();
     m_error = createErrorLabel(this, QStringLiteral("exportError"));
     m_error->hide();
 
@@ -112,6 +116,7 @@ ExportDialog::ExportDialog(QWidget *parent) : QDialog(parent)
     layout->addWidget(m_files, 1);
     layout->addWidget(new QLabel(tr("Warnings:"), this));
     layout->addWidget(m_warnings);
+    layout->addWidget(m_measure);
     layout->addWidget(m_status);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
@@ -251,8 +256,20 @@ void ExportDialog::showPreview(const std::shared_ptr<TrialExport> &prepared, con
     updateButton();
 }
 
+void ExportDialog::setMeasureText(const QString &text)
+{
+    m_measure->setText(text);
+    m_measure->setVisible(!text.isEmpty() && format() == ExportFormat::C);
+}
+
+QString ExportDialog::measureText() const
+{
+    return m_measure->isVisible() ? m_measure->text() : QString();
+}
+
 void ExportDialog::updateButton()
 {
+    m_measure->setVisible(!m_measure->text().isEmpty() && format() == ExportFormat::C);
     QString why;
     if (m_prepared && !m_overwrite->isChecked())
         for (const FileToWrite &f : m_prepared->files)

@@ -38,6 +38,9 @@ public:
     ~ExportDialog() override;
 
     void setTrialText(const QString &text);
+    /** What a C export will be measured on after it is written (shown for the C format only; empty: nothing). */
+    void setMeasureText(const QString &text);
+    QString measureText() const;
     void setPrepare(Prepare prepare);
     void setFormat(ExportFormat format);
     ExportFormat format() const;
@@ -69,6 +72,7 @@ private:
     QTreeWidget *m_files = nullptr;
     QListWidget *m_warnings = nullptr;
     QLabel *m_status = nullptr;
+    QLabel *m_measure = nullptr;
     QLabel *m_error = nullptr;
     QPushButton *m_export = nullptr;
     Prepare m_prepare;
