@@ -119,8 +119,15 @@ Mapping mapGemm(const SystolicParameters &p, const Gemm &g)
         else
             a = 2.0, b = 2.0, k = -3.0;
     }
-    const double perRepeat = a * double(srUnits) * double(m.foldsC) + b * double(scUnits) * double(m.foldsR) +
-                             double(m.foldsR) * double(m.foldsC) * (double(steps) + k);
+    double perRepeat = a * double(srUnits) * double(m.foldsC) + b * double(scUnits) * double(m.foldsR) +
+                       double(m.foldsR) * double(m.foldsC) * (double(steps) + k);
+    if (p.foldTiming == FoldTiming::ScaleSimV2) {
+        // SCALE-Sim v2 pads every fold's demand matrices to the whole array (an edge fold lasts as long as a full
+        // one) and reports the index of the last serviced row: folds x per-fold - 1 per GEMM.
+        const double perFold = (p.dataflow == Dataflow::OutputStationary ? 1.0 : 2.0) * double(p.rows) +
+                               double(p.cols) + double(steps) - 2.0;
+        perRepeat = double(m.foldsR) * double(m.foldsC) * perFold - 1.0;
+    }
     const double repeats = double(g.repeats);
     m.cycles = perRepeat * repeats;
     m.work = double(g.pixels) * double(g.reduction) * double(g.filters) * repeats;

@@ -31,6 +31,9 @@ enum class FoldTiming
 {
     FirstOrder,  ///< "first-order": 2r + c + T - 2 (SCALE-Sim ISPASS 2020 analytical model)
     PerDataflow, ///< "per-dataflow": OS r + c + T - 2, WS/IS 2r + 2c + T - 3 (SCALE-Sim v2 counts [D])
+    /// "scale-sim-v2": what SCALE-Sim v2 reports as Total Cycles: every fold charged at the whole array, OS
+    /// R + C + T - 2, WS/IS 2R + C + T - 2, and one cycle less per GEMM (docs/research/fidelity-references.md 1.3-1.4).
+    ScaleSimV2,
 };
 
 /** Where a kind of tensor lives between layers. */

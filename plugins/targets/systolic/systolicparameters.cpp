@@ -36,10 +36,12 @@ std::optional<SystolicParameters> parseParameters(const plugin::Parameters &para
     p.dataflow = dataflow == "os"   ? Dataflow::OutputStationary
                  : dataflow == "ws" ? Dataflow::WeightStationary
                                     : Dataflow::InputStationary;
-    if (r.has("fold_timing"))
-        p.foldTiming = r.choice("fold_timing", {"first-order", "per-dataflow"}) == "first-order"
-                           ? FoldTiming::FirstOrder
-                           : FoldTiming::PerDataflow;
+    if (r.has("fold_timing")) {
+        const std::string timing = r.choice("fold_timing", {"first-order", "per-dataflow", "scale-sim-v2"});
+        p.foldTiming = timing == "first-order"    ? FoldTiming::FirstOrder
+                       : timing == "per-dataflow" ? FoldTiming::PerDataflow
+                                                  : FoldTiming::ScaleSimV2;
+    }
 
     p.tensorA = int(r.integer("tensor_a", 1, 1024, "output pixels per tensor PE", 1));
     p.tensorB = int(r.integer("tensor_b", 1, 1024, "reduction elements per tensor PE", 1));

@@ -84,6 +84,7 @@ private Q_SLOTS:
     void workedExampleOutputStationary();
     void weightStationaryCases();
     void inputStationaryAndPerDataflowTiming();
+    void scaleSimV2Timing();
     void depthwisePerChannel();
     void tensorArrayAndDbb();
     void dbbFallbacks();
@@ -177,6 +178,36 @@ void TestSystolicModel::inputStationaryAndPerDataflowTiming()
     auto ws = array(16, 16, sys::Dataflow::WeightStationary);
     ws.foldTiming = sys::FoldTiming::PerDataflow;
     QCOMPARE(sys::mapGemm(ws, {256, 144, 32, 1}).cycles, 5706.0);
+}
+
+void TestSystolicModel::scaleSimV2Timing()
+{
+    // SCALE-Sim v2's own regression test (test/golden_trace/COMPUTE_REPORT.csv of scale-sim-v2): AlexNet conv1 on a
+    // 32x32 weight-stationary array: M = 55*55 = 3025 pixels, K = 11*11*3 = 363, N = 96 filters; folds
+    // ceil(363/32) x ceil(96/32) = 12 x 3 = 36; per fold 2*32 + 32 + 3025 - 2 = 3119; 36*3119 - 1 = 112,283.
+    auto ws = array(32, 32, sys::Dataflow::WeightStationary);
+    ws.foldTiming = sys::FoldTiming::ScaleSimV2;
+    QCOMPARE(sys::mapGemm(ws, {3025, 363, 96, 1}).cycles, 112283.0);
+    // A 3x3 conv, 8 input channels, 16 filters, 16x16 output (M 256, K 72, N 16) on 32x32, every fold charged
+    // at the whole array: OS 8 x 1 folds x (32 + 32 + 72 - 2) - 1 = 1,071; WS 3 x 1 x (64 + 32 + 256 - 2) - 1 =
+    // 1,049; IS 3 x 8 x (64 + 32 + 16 - 2) - 1 = 2,639.
+    const struct
+    {
+        sys::Dataflow dataflow;
+        double cycles;
+    } cases[] = {{sys::Dataflow::OutputStationary, 1071.0},
+                 {sys::Dataflow::WeightStationary, 1049.0},
+                 {sys::Dataflow::InputStationary, 2639.0}};
+    for (const auto &[dataflow, cycles] : cases) {
+        auto p = array(32, 32, dataflow);
+        p.foldTiming = sys::FoldTiming::ScaleSimV2;
+        QCOMPARE(sys::mapGemm(p, {256, 72, 16, 1}).cycles, cycles);
+    }
+    // Depthwise runs one GEMM per channel, each one cycle short: 8 channels of (M 256, K 9, N 1) on OS 16x16:
+    // 16 x 1 folds x (16 + 16 + 9 - 2) - 1 = 623 per channel, x8 = 4,984.
+    auto os = array(16, 16, sys::Dataflow::OutputStationary);
+    os.foldTiming = sys::FoldTiming::ScaleSimV2;
+    QCOMPARE(sys::mapGemm(os, {256, 9, 1, 8}).cycles, 4984.0);
 }
 
 void TestSystolicModel::depthwisePerChannel()
