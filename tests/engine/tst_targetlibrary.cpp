@@ -71,6 +71,21 @@ private Q_SLOTS:
         }
     }
 
+    // A bundled target named by its file path is that target (it used to clash with itself); another file with the
+    // same id is still refused.
+    void loadedFileByPathIsTheSameTarget()
+    {
+        TargetLibrary lib(m_registry);
+        lib.loadDirectory(TargetLibrary::defaultDirectory());
+        const std::filesystem::path file = TargetLibrary::defaultDirectory() / "sa-16x16-os.json";
+        const TargetDefinition &byPath = lib.resolve(file.string());
+        QCOMPARE(&byPath, lib.find("sa-16x16-os"));
+        QCOMPARE(&lib.resolve((TargetLibrary::defaultDirectory() / "." / "sa-16x16-os.json").string()), &byPath);
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(QString::fromStdString(file.string()), dir.filePath("copy.json")));
+        QVERIFY_THROWS_EXCEPTION(InputError, lib.resolve(dir.filePath("copy.json").toStdString()));
+    }
+
     void outOfRangeParametersNameTheirPosition()
     {
         // A finite but absurd power once gave an infinite energy and exit 0; the file is refused now, at the value.

@@ -128,8 +128,13 @@ const TargetDefinition &TargetLibrary::resolve(const std::string &idOrFile)
         return *d;
     std::error_code ec;
     if (idOrFile.find('/') != std::string::npos || idOrFile.ends_with(".json") ||
-        std::filesystem::is_regular_file(idOrFile, ec))
+        std::filesystem::is_regular_file(idOrFile, ec)) {
+        // A file already loaded (a bundled target named by its path) is that target, not a clash with itself.
+        for (const auto &e : m_entries)
+            if (std::filesystem::equivalent(e->definition.file, idOrFile, ec))
+                return e->definition;
         return loadFile(idOrFile);
+    }
     std::string known;
     for (const auto &e : m_entries)
         known += (known.empty() ? "" : ", ") + e->definition.id;
