@@ -380,6 +380,7 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
 
     e.extra["cycles"] = e.cycles;
     e.extra["compute_cycles"] = computeCycles;
+    e.extra["stall_cycles"] = std::max(0.0, e.cycles - computeCycles); // waiting for DRAM
     e.extra["macs"] = denseMacs;
     e.extra["executed_macs"] = work;
     // Effective TOPS/W counts dense-equivalent operations (2 per MAC), as the STA/DBB papers report it.
