@@ -142,6 +142,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
         if (layer.op == OpKind::DepthwiseConv2d)
             if (note)
                 *note << ", depthwise: 4 kernel elements per step";
+        if (e.partKernelFirst && note)
+            *note << ", part-kernel-first (4 kernel elements x 8 channels per step)";
         macsOnNpu = double(layer.macs);
         offchipBytes += weightStreamBytes * double(e.weightRereads);
     } else {

@@ -110,8 +110,18 @@ ComputeEstimate NpuTarget::compute(const LayerInfo &layer, const LayerDeployment
     const Kernel k = kernelOf(layer);
     const bool convLike = layer.op == OpKind::Conv2d || layer.op == OpKind::Dense;
     const int eb = elementBytes(deployment);
-    const int ifmBlockDepth = eb == 2 ? 16 : 32; // cost-models.md 2.3 item 1 [V]
     const std::int64_t depth = reductionDepth(layer);
+    // Vela 3.10's kernel traversal for convolutions (npu_performance._choose_kernel_method; docs/research/
+    // fidelity-references.md 2.3): part-kernel-first, 4 kernel elements per step on 8 input channels at a time and
+    // an IFM block 16 deep, when C_in <= 8 or when it fills the MAC array better than depth-first's K steps on 32
+    // channels: C_in*K / (roundup(C_in, 8)*roundup(K, 4)) > C_in / roundup(C_in, 32). int8 only; fully connected
+    // layers are always depth-first (a vector product).
+    const std::int64_t kernelArea = std::int64_t(k.h) * k.w;
+    const bool partKernelFirst =
+        layer.op == OpKind::Conv2d && eb == 1 &&
+        (depth <= 8 || double(depth * kernelArea) / double(roundUp(int(depth), 8) * roundUp(int(kernelArea), 4)) >
+                           double(depth) / double(roundUp(int(depth), 32)));
+    const int ifmBlockDepth = partKernelFirst ? 16 : (eb == 2 ? 16 : 32); // cost-models.md 2.3 item 1 [V]
     const int outW = std::max(1, layer.outW), outH = std::max(1, layer.outH), outC = std::max(1, layer.outC);
 
     // Fixed block rule instead of Vela's search: start from the whole OFM (capped at 64x32x128) and halve
@@ -141,13 +151,20 @@ ComputeEstimate NpuTarget::compute(const LayerInfo &layer, const LayerDeployment
             break; // a single micro-block: accept it, the hardware streams the kernel
     }
     e.block = b;
+    e.partKernelFirst = partKernelFirst;
 
     const double nXY = double(ceilDiv(b.width, c.ublockWidth) * ceilDiv(b.height, c.ublockHeight));
     const double nZ = double(ceilDiv(b.depth, c.ublockDepth));
     const double cyclesWb = 32.0 * c.ublockDepth / 8.0;
     const double kernelElems = double(k.h) * k.w;
     double dpu = 0;
-    if (convLike) {
+    if (convLike && partKernelFirst) {
+        // ceil(K/4) steps per 8 channels of the 16-deep IFM block, for each IFM block (research 2.3).
+        const double delay = nXY == 1 ? kSingleUblockDelayCycles : 0.0;
+        const double eighths = double(ceilDiv(std::min<std::int64_t>(depth, ifmBlockDepth), 8));
+        dpu = (std::max(cyclesWb, 4 * nXY) + delay) * std::ceil(kernelElems / 4) * eighths * nZ *
+              double(ceilDiv(depth, ifmBlockDepth));
+    } else if (convLike) {
         const double delay = nXY == 1 ? kSingleUblockDelayCycles : 0.0;
         dpu = (std::max(cyclesWb, 4 * nXY) + delay) * kernelElems * nZ * double(ceilDiv(depth, ifmBlockDepth));
     } else if (layer.op == OpKind::DepthwiseConv2d) {

@@ -18,7 +18,7 @@ namespace psc::targets::npu {
 
 inline constexpr const char *kModelId = "npu";
 /// Bump whenever a number the model produces changes.
-inline constexpr const char *kModelVersion = "1.0";
+inline constexpr const char *kModelVersion = "1.1";
 
 /** Where the tensor arena and the weights live (Vela's memory modes, cost-models.md 2.2). */
 enum class MemoryMode
@@ -80,6 +80,7 @@ struct ComputeEstimate
     std::int64_t ifmRereads = 1;    ///< how often the IFM is streamed
     std::int64_t weightRereads = 1; ///< how often the weights are streamed (OFM spatial blocks)
     int weightStreams = 1;          ///< OFM depth blocks x cores: independently encoded weight streams
+    bool partKernelFirst = false;   ///< conv traversal: 4 kernel elements x 8 channels per step (Vela's choice)
 };
 
 /** Configured Ethos-U target. Immutable; estimate() is pure and re-entrant. */

@@ -7,6 +7,7 @@
 
 using namespace npu_test;
 using psc::targets::npu::compressWeights;
+using psc::targets::npu::ComputeEstimate;
 using psc::targets::npu::NpuTarget;
 
 class TestNpuModel : public QObject
@@ -15,6 +16,7 @@ class TestNpuModel : public QObject
 
 private Q_SLOTS:
     void handConvU55x128();
+    void kernelTraversal();
     void handConvFlashBound();
     void handDepthwise();
     void deepEmbeddedComputeVsMemory();
@@ -44,12 +46,15 @@ void TestNpuModel::handConvU55x128()
     QCOMPARE(e.block.depth, 16);
     QCOMPARE(e.blocks, std::int64_t(2)); // 1 spatial x 2 depth blocks
     // ublocks: xy = (16/2)*(16/1) = 128, z = 16/8 = 2; cycles_wb = 32*8/8 = 32.
-    // DPU per block = max(32, 4*128) * 9 kernel elements * 2 * ceil(16/32) = 512*18 = 9216.
-    QCOMPARE(e.dpuCyclesPerBlock, 9216.0);
+    // Vela's traversal: 16*9 / (16*12) = 0.75 > 16/32 = 0.5, so part-kernel-first: ceil(9/4) = 3 steps on each 8 of
+    // the 16 channels. DPU per block = max(32, 4*128) * 3 * 2 * z 2 * ceil(16/16) = 512*12 = 6144 (depth-first:
+    // 512 * 9 * 2 = 9216).
+    QVERIFY(e.partKernelFirst);
+    QCOMPARE(e.dpuCyclesPerBlock, 6144.0);
     // Output per block = 16*16*16 * 0.5 = 2048.
     QCOMPARE(e.outputCyclesPerBlock, 2048.0);
-    // Pipelined: max(9216, 2048) * 2 + min(9216, 2048) = 18432 + 2048 = 20480.
-    QCOMPARE(e.cycles, 20480.0);
+    // Pipelined: max(6144, 2048) * 2 + min(6144, 2048) = 12288 + 2048 = 14336.
+    QCOMPARE(e.cycles, 14336.0);
     QCOMPARE(e.ifmRereads, std::int64_t(2)); // 1 sub-kernel x 2 OFM depth blocks
     QCOMPARE(e.weightRereads, std::int64_t(1));
 
@@ -57,18 +62,36 @@ void TestNpuModel::handConvU55x128()
     const LayerCost &c = est.layers.at(0);
     // Memory: SRAM = IFM 4096*2 + OFM 8192 = 16384 B / 8 B/cycle + 32 latency = 2080 cycles.
     // Flash = weights 4608 B (8 bit) + 2 stream headers * 16 B + 32 channels * 10 B = 4960 B / 1 B/cycle + 64 = 5024.
-    // max(20480, 2080, 5024) = 20480: compute bound.
-    QCOMPARE(c.cycles, 20480.0);
+    // max(14336, 2080, 5024) = 14336: compute bound.
+    QCOMPARE(c.cycles, 14336.0);
     QVERIFY(c.bound == Bound::Compute);
     QCOMPARE(c.weightStorageBytes, std::int64_t(4960));
-    QVERIFY(qFuzzyCompare(c.latencyS, 20480.0 / 500e6)); // 40.96 us
-    // Utilization: 1,179,648 MACs / (20480 * 128) = 0.45.
-    QVERIFY(qFuzzyCompare(c.utilization, 1179648.0 / (20480.0 * 128.0)));
+    QVERIFY(qFuzzyCompare(c.latencyS, 14336.0 / 500e6)); // 28.672 us
+    // Utilization: 1,179,648 MACs / (14336 * 128) = 0.64.
+    QVERIFY(qFuzzyCompare(c.utilization, 1179648.0 / (14336.0 * 128.0)));
     // Energy: 1,179,648 * 0.5 pJ = 589.824 nJ; SRAM 16384 * 12.5 pJ = 204.8 nJ; flash 4960 * 250 pJ = 1240 nJ;
-    // static 5 mW * 40.96 us = 204.8 nJ; total 2239.424 nJ.
-    QVERIFY(qFuzzyCompare(c.energyJ, 2239.424e-9));
+    // static 5 mW * 28.672 us = 143.36 nJ; total 2177.984 nJ.
+    QVERIFY(qFuzzyCompare(c.energyJ, 2177.984e-9));
+    QVERIFY(QString::fromStdString(c.note).contains(QStringLiteral("part-kernel-first")));
     QCOMPARE(est.model, std::string("npu"));
     QCOMPARE(est.modelVersion, std::string(psc::targets::npu::kModelVersion));
+}
+
+void TestNpuModel::kernelTraversal()
+{
+    // Vela's choice (research 2.3): C_in <= 8 is always part-kernel-first; 3x3 on 64 channels: 64*9 / (64*12) = 0.75
+    // < 64/64 = 1.0, depth-first; fully connected layers are always depth-first.
+    const NpuTarget t = makeTarget(u55x128HighEnd());
+    QVERIFY(t.compute(conv("first", 1, 28, 28, 16, 3), LayerDeployment{}).partKernelFirst);
+    QVERIFY(t.compute(conv("rgb", 3, 32, 32, 16, 3), LayerDeployment{}).partKernelFirst);
+    QVERIFY(!t.compute(conv("deep", 64, 8, 8, 64, 3), LayerDeployment{}).partKernelFirst);
+    QVERIFY(!t.compute(dense("fc", 8, 10), LayerDeployment{}).partKernelFirst);
+    // First layer, 1 -> 16 channels, 3x3, 28x28 (U55-128, ublock 2x1x8): whatever block the SHRAM allows,
+    // part-kernel-first takes ceil(9/4) = 3 steps on the one group of 8 channels where depth-first took 9 kernel
+    // elements: per block max(32, 4 * ublocks in x and y) * 3 * 1 * (block depth / 8).
+    const ComputeEstimate pkf = t.compute(conv("first", 1, 28, 28, 16, 3), LayerDeployment{});
+    QCOMPARE(pkf.dpuCyclesPerBlock, std::max(32.0, 4.0 * double((pkf.block.width / 2) * pkf.block.height)) * 3.0 * 1.0 *
+                                        double(pkf.block.depth / 8));
 }
 
 void TestNpuModel::handConvFlashBound()
@@ -106,20 +129,20 @@ void TestNpuModel::handDepthwise()
 void TestNpuModel::deepEmbeddedComputeVsMemory()
 {
     const NpuTarget t = makeTarget(u55x128DeepEmbedded());
-    // Conv of handConvU55x128: compute 20480 vs flash 4960 B / 0.5 B/cycle + 64 = 9984, SRAM 2080 -> compute.
+    // Conv of handConvU55x128: compute 14336 vs flash 4960 B / 0.5 B/cycle + 64 = 9984, SRAM 2080 -> compute.
     // Dense 256 -> 256: block 2x1x128 (IFM 2*1*32 = 64 B + acc 1024 B fit), one ublock in xy, z = 16,
     // DPU = (32 + 2 delay) * 1 * 16 * ceil(256/32) = 4352 per block, 2 depth blocks, output 2*1*128*0.5 = 128:
     // compute = 4352*2 + 128 = 8832. Flash: 65536 B + 2*16 B + 2560 B = 68128 B / 0.5 + 64 = 136320 -> flash bound.
     const auto est = t.estimate(network({conv("c", 16, 16, 16, 32, 3), dense("fc", 256, 256)}),
                                 {LayerDeployment{}, LayerDeployment{}});
     QVERIFY(est.layers[0].bound == Bound::Compute);
-    QCOMPARE(est.layers[0].cycles, 20480.0);
-    QVERIFY(qFuzzyCompare(est.layers[0].latencyS, 20480.0 / 200e6)); // 102.4 us
+    QCOMPARE(est.layers[0].cycles, 14336.0);
+    QVERIFY(qFuzzyCompare(est.layers[0].latencyS, 14336.0 / 200e6)); // 71.68 us
     QCOMPARE(t.compute(dense("fc", 256, 256), LayerDeployment{}).cycles, 8832.0);
     QVERIFY(est.layers[1].bound == Bound::Flash);
     QCOMPARE(est.layers[1].cycles, 136320.0);
-    QCOMPARE(est.cycles, 20480.0 + 136320.0);
-    QVERIFY(qFuzzyCompare(est.latencyS, (20480.0 + 136320.0) / 200e6));
+    QCOMPARE(est.cycles, 14336.0 + 136320.0);
+    QVERIFY(qFuzzyCompare(est.latencyS, (14336.0 + 136320.0) / 200e6));
     // Pruning the dense layer to 90 % sparsity moves it towards compute: the flash stream shrinks.
     LayerDeployment sparse;
     sparse.sparsity = 0.9;
@@ -309,7 +332,7 @@ void TestNpuModel::limitsAndExtras()
     QVERIFY(!est.feasible());
     QCOMPARE(est.extra.at("sram_bytes"), 17248.0);
     QCOMPARE(est.extra.at("flash_bytes"), 4960.0);
-    QCOMPARE(est.extra.at("cycles"), 20480.0);
+    QCOMPARE(est.extra.at("cycles"), 14336.0);
     QCOMPARE(est.extra.at("fallback_layers"), 0.0);
     QCOMPARE(est.peakMemoryBytes, std::int64_t(17248));
 }
