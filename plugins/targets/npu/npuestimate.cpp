@@ -146,8 +146,15 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
             *note << ", part-kernel-first (4 kernel elements x 8 channels per step)";
         macsOnNpu = double(layer.macs);
         offchipBytes += weightStreamBytes * double(e.weightRereads);
+    } else if (layer.op == OpKind::Relu || layer.op == OpKind::Relu6) {
+        // Vela runs a standalone activation as a 1x1 average-pool no-op with the activation attached
+        // (pass_packing.create_primary_op, research 2.6): the output stage's rate, which on every shipped
+        // configuration equals the activation table's.
+        computeCycles = double(ofmElements(layer)) * c.outputCyclesPerElement;
+        if (note)
+            *note << "activation as a 1x1 pool";
     } else {
-        // Element-wise: add, standalone relu/relu6, non-folded batch norm, softmax (a chain of passes).
+        // Element-wise: add, non-folded batch norm, softmax (a chain of passes), at the ADD/SUB rate.
         const double passes = layer.op == OpKind::Softmax ? kSoftmaxPasses : 1.0;
         computeCycles = double(ofmElements(layer)) * c.elementwiseCyclesPerElement * passes;
         ifmTraffic = ifmBytes * passes;

@@ -22,6 +22,7 @@ private Q_SLOTS:
     void deepEmbeddedComputeVsMemory();
     void fallbackOfUnsupportedOps();
     void softmaxOnNpu();
+    void activationsRunAsPools();
     void weightCompressionHand();
     void moreMacsPerCycleNeverSlower();
     void sparsityNeverIncreasesWeightBytes();
@@ -192,6 +193,22 @@ void TestNpuModel::softmaxOnNpu()
     const auto free = t.estimate(network({bn, elementwise("f", OpKind::Flatten, 8, 4, 4)}), {{}, {}});
     QCOMPARE(free.cycles, 0.0);
     QVERIFY(free.layers[0].bound == Bound::None && free.layers[1].bound == Bound::None);
+}
+
+void TestNpuModel::activationsRunAsPools()
+{
+    // Vela's rates on U55-128 (research 2.4): ADD/SUB 1.5 cycles per element, a standalone ReLU as a 1x1 average
+    // pool at the output stage's 0.5. 16x16x16 = 4096 elements: add 6144 compute cycles, relu 2048.
+    Parameters p = u55x128HighEnd();
+    p["elementwise_cycles_per_element"] = num(1.5);
+    const NpuTarget t = makeTarget(p);
+    LayerInfo add = elementwise("add", OpKind::Add, 16, 16, 16);
+    add.inputs = 2;
+    QCOMPARE(t.estimate(network({add}), {LayerDeployment{}}).layers[0].cycles, 6144.0);
+    const auto relu = t.estimate(network({elementwise("r", OpKind::Relu6, 16, 16, 16)}), {LayerDeployment{}});
+    // SRAM: (4096 + 4096) B / 8 + 32 = 1056 cycles < 2048: compute bound.
+    QCOMPARE(relu.layers[0].cycles, 2048.0);
+    QVERIFY(QString::fromStdString(relu.layers[0].note).contains(QStringLiteral("1x1 pool")));
 }
 
 void TestNpuModel::weightCompressionHand()
