@@ -144,6 +144,14 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
                 *note << ", depthwise: 4 kernel elements per step";
         if (e.partKernelFirst && note)
             *note << ", part-kernel-first (4 kernel elements x 8 channels per step)";
+        if (e.loweredWeightBytes > 0) {
+            // MEAN as Vela lowers it: an all-ones depthwise kernel (streamed like any weights) and a MUL.
+            weightStreamBytes = double(e.loweredWeightBytes);
+            cost.weightStorageBytes = e.loweredWeightBytes;
+            weightBufferBytes = 2 * e.loweredWeightBytes / std::max(1, e.weightStreams);
+            if (note)
+                *note << ", lowered to an all-ones depthwise conv + MUL (as Vela does)";
+        }
         macsOnNpu = double(layer.macs);
         offchipBytes += weightStreamBytes * double(e.weightRereads);
     } else if (layer.op == OpKind::Relu || layer.op == OpKind::Relu6) {

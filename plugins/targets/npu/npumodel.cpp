@@ -22,6 +22,9 @@ constexpr int kAccumulatorBytes = 4;
 constexpr int kSubKernel = 8;
 // Pipeline delay per kernel step when a block is a single micro-block in x and y (2.3 item 1) [V].
 constexpr double kSingleUblockDelayCycles = 2.0;
+/// Vela's MUL rate over its convolution output rate: output table index 3 over index 7, 1.5 on every Ethos-U55/U65
+/// configuration (ArchitectureFeatures._generate_output_perf_tables; research 2.4).
+constexpr double kMulOverOutputRate = 1.5;
 
 std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
 {
@@ -169,6 +172,17 @@ ComputeEstimate NpuTarget::compute(const LayerInfo &layer, const LayerDeployment
         dpu = (std::max(cyclesWb, 4 * nXY) + delay) * kernelElems * nZ * double(ceilDiv(depth, ifmBlockDepth));
     } else if (layer.op == OpKind::DepthwiseConv2d) {
         dpu = std::max(cyclesWb, 4 * nXY * (eb == 2 ? 2 : 1)) * std::ceil(kernelElems / 4) * nZ;
+    } else if (layer.op == OpKind::GlobalAvgPool) {
+        // Vela lowers MEAN to a depthwise convolution with an all-ones H x W kernel and a MUL by 1/(H*W)
+        // (tflite_graph_optimiser.convert_mean_to_depthwise_conv; research 2.7): 4 kernel elements per step on each
+        // sub-kernel of at most 8 x 8, every step at least cycles_wb on the single OFM micro-block.
+        double steps = 0;
+        for (int y = 0; y < k.h; y += kSubKernel)
+            for (int x = 0; x < k.w; x += kSubKernel)
+                steps += std::ceil(double(std::min(kSubKernel, k.h - y) * std::min(kSubKernel, k.w - x)) / 4);
+        dpu = std::max(cyclesWb, 4 * nXY * (eb == 2 ? 2 : 1)) * steps * nZ;
+        e.loweredWeightBytes = std::int64_t(k.h) * k.w * layer.inC; // the ones, one byte each
+        e.mulCycles = double(layer.inC) * c.outputCyclesPerElement * kMulOverOutputRate;
     } else if (isPool(layer.op)) {
         const bool u55x32 = c.macsPerCycle / std::max(1, c.cores) == 32;
         dpu = std::max(4.0, kernelElems) * nXY * nZ * (eb == 2 && !u55x32 ? 2 : 1);
@@ -181,7 +195,7 @@ ComputeEstimate NpuTarget::compute(const LayerInfo &layer, const LayerDeployment
     e.blocks = spatialBlocks * depthBlocks;
     // Pipelining: the MAC array and the output stage overlap across blocks (2.3 item 3).
     e.cycles = std::max(e.dpuCyclesPerBlock, e.outputCyclesPerBlock) * double(e.blocks) +
-               std::min(e.dpuCyclesPerBlock, e.outputCyclesPerBlock);
+               std::min(e.dpuCyclesPerBlock, e.outputCyclesPerBlock) + e.mulCycles;
     e.ifmRereads = convLike ? ceilDiv(k.h, kSubKernel) * ceilDiv(k.w, kSubKernel) * depthBlocks : 1;
     e.weightRereads = spatialBlocks;
     e.weightStreams = int(depthBlocks) * std::max(1, c.cores);

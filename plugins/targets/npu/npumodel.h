@@ -76,11 +76,13 @@ struct ComputeEstimate
     std::int64_t blocks = 0;      ///< OFM blocks (spatial x depth)
     double dpuCyclesPerBlock = 0; ///< MAC array
     double outputCyclesPerBlock = 0;
-    double cycles = 0;              ///< pipelined total over the blocks
-    std::int64_t ifmRereads = 1;    ///< how often the IFM is streamed
-    std::int64_t weightRereads = 1; ///< how often the weights are streamed (OFM spatial blocks)
-    int weightStreams = 1;          ///< OFM depth blocks x cores: independently encoded weight streams
-    bool partKernelFirst = false;   ///< conv traversal: 4 kernel elements x 8 channels per step (Vela's choice)
+    double cycles = 0;                   ///< pipelined total over the blocks
+    std::int64_t ifmRereads = 1;         ///< how often the IFM is streamed
+    std::int64_t weightRereads = 1;      ///< how often the weights are streamed (OFM spatial blocks)
+    int weightStreams = 1;               ///< OFM depth blocks x cores: independently encoded weight streams
+    bool partKernelFirst = false;        ///< conv traversal: 4 kernel elements x 8 channels per step (Vela's choice)
+    std::int64_t loweredWeightBytes = 0; ///< global average pool: the all-ones depthwise kernel Vela stores
+    double mulCycles = 0;                ///< global average pool: the MUL by 1/(H*W) after the depthwise sum
 };
 
 /** Configured Ethos-U target. Immutable; estimate() is pure and re-entrant. */

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void fallbackOfUnsupportedOps();
     void softmaxOnNpu();
     void activationsRunAsPools();
+    void globalAveragePoolAsDepthwise();
     void weightCompressionHand();
     void moreMacsPerCycleNeverSlower();
     void sparsityNeverIncreasesWeightBytes();
@@ -209,6 +210,27 @@ void TestNpuModel::activationsRunAsPools()
     // SRAM: (4096 + 4096) B / 8 + 32 = 1056 cycles < 2048: compute bound.
     QCOMPARE(relu.layers[0].cycles, 2048.0);
     QVERIFY(QString::fromStdString(relu.layers[0].note).contains(QStringLiteral("1x1 pool")));
+}
+
+void TestNpuModel::globalAveragePoolAsDepthwise()
+{
+    // GAP over 4x4x64 int8 on U55-128 (research 2.7: Vela lowers MEAN to an all-ones 4x4 depthwise conv + MUL).
+    // Block 2x1x64 (IFM 5*4*64 = 1280 B + acc 512 B fit), one micro-block in x and y, n_z = 8.
+    // DPU = max(32, 4*1) * ceil(16/4) * 8 = 1024; output 2*1*64*0.5 = 64; one block: 1024 + 64;
+    // MUL 64 * 0.5 * 1.5 = 48; compute 1136 (the pool formula gave 128 + 64 = 192).
+    const NpuTarget t = makeTarget(u55x128HighEnd());
+    LayerInfo gap = elementwise("gap", OpKind::GlobalAvgPool, 64, 4, 4);
+    gap.outH = gap.outW = 1;
+    gap.outputBytes = 64;
+    const auto e = t.compute(gap, LayerDeployment{});
+    QCOMPARE(e.dpuCyclesPerBlock, 1024.0);
+    QCOMPARE(e.loweredWeightBytes, std::int64_t(4 * 4 * 64));
+    QCOMPARE(e.cycles, 1136.0);
+    const auto est = t.estimate(network({gap}), {LayerDeployment{}});
+    // The ones are stored and streamed like weights: 1024 B, flash 1024 / 1 + 64 = 1088 cycles < 1136.
+    QCOMPARE(est.layers[0].weightStorageBytes, std::int64_t(1024));
+    QCOMPARE(est.layers[0].cycles, 1136.0);
+    QVERIFY(QString::fromStdString(est.layers[0].note).contains(QStringLiteral("all-ones depthwise")));
 }
 
 void TestNpuModel::weightCompressionHand()
