@@ -122,8 +122,9 @@ private Q_SLOTS:
                                      "--json"})["totals"]
                                 .toObject()["weight_storage_bytes"]
                                 .toDouble();
-        // Half the bits and half the weights zero: well under two thirds (per-channel scales and biases stay).
-        QVERIFY2(int4 < 0.6 * int8, qPrintable(QString("%1 vs %2").arg(int4).arg(int8)));
+        // Half the bits and half the weights zero: under two thirds. Per-channel scales and biases stay, and so does
+        // the all-ones kernel Vela stores for the global average pool (docs/targets/npu.md).
+        QVERIFY2(int4 < 0.65 * int8, qPrintable(QString("%1 vs %2").arg(int4).arg(int8)));
         writeFile(dir.filePath("bad.json"), R"({"layers": {"no_such_layer": {"weight_bits": 4}}})");
         const Result bad = runApp({"cost", kDsCnn, "--target", "ethos-u55-128", "--deploy", dir.filePath("bad.json")});
         QCOMPARE(bad.exitCode, 2);
