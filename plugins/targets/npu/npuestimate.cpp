@@ -130,8 +130,11 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
             const WeightStream w = compressWeights(layer.weights, deployment, e.weightStreams);
             weightStreamBytes = double(w.bytes) + c.scaleBiasBytesPerChannel * layer.outC;
             cost.weightStorageBytes = std::int64_t(std::ceil(weightStreamBytes));
-            // Double-buffered weights of one OFM depth block while the previous one is consumed.
-            weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
+            // Double-buffered weights of one OFM depth block while the previous one is consumed. Fully connected
+            // weights are never buffered: the NPU reads them straight from flash or DRAM (Vela 3.10
+            // scheduler.propose_weight_buffering; research 2.9).
+            if (layer.op != OpKind::Dense)
+                weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
             if (note)
                 *note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
                       << (w.zeroRuns ? ", zero-runs" : "") << "; ";

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void fallbackOfUnsupportedOps();
     void softmaxOnNpu();
     void activationsRunAsPools();
+    void denseWeightsAreNotBuffered();
     void globalAveragePoolAsDepthwise();
     void weightCompressionHand();
     void moreMacsPerCycleNeverSlower();
@@ -231,6 +232,24 @@ void TestNpuModel::globalAveragePoolAsDepthwise()
     QCOMPARE(est.layers[0].weightStorageBytes, std::int64_t(1024));
     QCOMPARE(est.layers[0].cycles, 1136.0);
     QVERIFY(QString::fromStdString(est.layers[0].note).contains(QStringLiteral("all-ones depthwise")));
+}
+
+void TestNpuModel::denseWeightsAreNotBuffered()
+{
+    // Vela reads fully connected weights straight from flash (research 2.9): the SRAM peak of a dense layer is its
+    // feature maps only; a conv's double weight buffer stays.
+    const NpuTarget t = makeTarget(u55x128HighEnd());
+    auto arenaOf = [](const NetworkInfo &n) {
+        std::int64_t arena = n.arenaBytes > 0 ? n.arenaBytes : n.peakLiveBytes;
+        for (const LayerInfo &l : n.layers)
+            arena = std::max(arena, l.liveBytes);
+        return arena;
+    };
+    const NetworkInfo fcNet = network({dense("fc", 256, 256)});
+    QCOMPARE(t.estimate(fcNet, {LayerDeployment{}}).peakMemoryBytes, arenaOf(fcNet));
+    const NetworkInfo convNet = network({conv("c", 16, 16, 16, 32, 3)});
+    // The conv's weights: 4960 B in 2 depth streams, 2 * 2480 B double-buffered on top of the feature maps.
+    QCOMPARE(t.estimate(convNet, {LayerDeployment{}}).peakMemoryBytes, arenaOf(convNet) + 4960);
 }
 
 void TestNpuModel::weightCompressionHand()
