@@ -247,11 +247,8 @@ std::vector<CortexMCheck> StudyController::measureExport(const TrialExport &prep
 {
     try {
         // A library of its own: the controller's is for the GUI thread.
-        PluginRegistry registry;
-        registry.load();
-        TargetLibrary library(registry);
-        library.loadDirectory(TargetLibrary::defaultDirectory());
-        return checkOnCortexM(prepared, library, CortexMTools::locate(), notes);
+        const BundledTargets targets;
+        return checkOnCortexM(prepared, targets.library, CortexMTools::locate(), notes);
     } catch (const std::exception &e) {
         if (notes)
             notes->push_back(std::string("not measured on Cortex-M: ") + e.what());

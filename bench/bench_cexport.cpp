@@ -14,7 +14,6 @@
 #include "psc/export/trialexport.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
-#include "psc/plugins/pluginregistry.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
@@ -102,10 +101,8 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "cannot measure: missing %s\n", tools.missing.c_str());
         return 1;
     }
-    PluginRegistry registry;
-    registry.load();
-    TargetLibrary library(registry);
-    library.loadDirectory(TargetLibrary::defaultDirectory());
+    BundledTargets targets;
+    TargetLibrary &library = targets.library;
     const TargetDefinition &def = library.resolve(targetId);
     std::string core;
     for (const TargetParameter &p : def.parameters)

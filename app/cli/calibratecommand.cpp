@@ -94,10 +94,9 @@ int calibrateCommand(const QStringList &args)
     if (std::filesystem::exists(out))
         throw InputError(out.string() + ": already exists; choose another --out");
 
-    PluginRegistry registry;
-    registry.load();
-    TargetLibrary library(registry);
-    library.loadDirectory(TargetLibrary::defaultDirectory());
+    BundledTargets targets;
+    TargetLibrary &library = targets.library;
+    const PluginRegistry &registry = targets.registry;
     const TargetDefinition &base = library.resolve(parser.value(QStringLiteral("target")).toStdString());
     const plugin::LatencyCalibration *calibration = plugin::latencyCalibration(registry.targetModel(base.model));
     if (!calibration)

@@ -8,7 +8,6 @@
 #include "psc/core/suggestion.h"
 #include "psc/export/exporter.h"
 #include "psc/export/trialexport.h"
-#include "psc/plugins/pluginregistry.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
@@ -78,12 +77,9 @@ int exportCommand(const QStringList &args)
     std::vector<CortexMCheck> checks;
     std::vector<std::string> notes;
     if (*format == ExportFormat::C && !parser.isSet(QStringLiteral("no-measure"))) {
-        PluginRegistry registry;
-        registry.load();
-        TargetLibrary library(registry);
-        library.loadDirectory(TargetLibrary::defaultDirectory());
+        const BundledTargets targets;
         try {
-            checks = checkOnCortexM(prepared, library, CortexMTools::locate(), &notes);
+            checks = checkOnCortexM(prepared, targets.library, CortexMTools::locate(), &notes);
         } catch (const RuntimeError &e) {
             notes.push_back(std::string("not measured on Cortex-M: ") + e.what());
         }

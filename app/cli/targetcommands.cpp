@@ -52,18 +52,6 @@ std::string parameterText(const TargetParameter &p)
     return fmt("%.6g", *p.value.number) + (p.unit.empty() ? "" : " " + p.unit);
 }
 
-/** The registry and the bundled targets, for commands that need them. */
-struct Targets
-{
-    PluginRegistry registry;
-    TargetLibrary library{registry};
-    Targets()
-    {
-        registry.load();
-        library.loadDirectory(TargetLibrary::defaultDirectory());
-    }
-};
-
 } // namespace
 
 int targetsCommand(const QStringList &args)
@@ -76,7 +64,7 @@ int targetsCommand(const QStringList &args)
     parser.addOption(json);
     if (!parseArgs(parser, QStringLiteral("targets"), args, 0))
         return Success;
-    Targets t;
+    BundledTargets t;
     if (parser.isSet(json)) {
         nlohmann::json out = nlohmann::json::array();
         for (const TargetDefinition *d : t.library.definitions()) {
@@ -129,7 +117,7 @@ int costCommand(const QStringList &args)
 
     const NetworkDescription net = parseNetwork(parser.positionalArguments().front().toStdString());
     const ModelAnalysis analysis = analyzeNetwork(net);
-    Targets t;
+    BundledTargets t;
     const TargetDefinition &def = t.library.resolve(parser.value(QStringLiteral("target")).toStdString());
     const auto deployment = parser.isSet(QStringLiteral("deploy"))
                                 ? readDeployment(parser.value(QStringLiteral("deploy")).toStdString(), net)

@@ -513,13 +513,12 @@ private:
         const std::string lowRank = stem(out.name, ":mid");
         if (!lowRank.empty() && m_readers[std::size_t(outIndex)] == 1 && kh == 1 && kw == 1 &&
             code == int(BuiltinOperator::CONV_2D) && act == ActivationFunctionType::NONE) {
-            m_pendingFactor = Pending{w, outIndex, inputs, src.shape, inScale, bias.empty()};
+            Pending f{w, outIndex, inputs};
+            if (!m_float)
+                std::tie(f.scale, f.zeroPoint) = params(out, "output");
+            m_pendingFactor = std::move(f);
             m_info[std::size_t(outIndex)].shape = outShape;
             m_info[std::size_t(outIndex)].producer = src.producer;
-            if (!m_float) {
-                const auto [s, zp] = params(out, "output");
-                m_pendingScale = {s, zp};
-            }
             return;
         }
         LayerSpec *l = nullptr;
@@ -536,12 +535,12 @@ private:
             IntWeights u = w;
             u.shape = {outC, l->rank};
             if (!m_float) {
-                m_builder.range(l->name + ":mid", m_pendingScale.first, m_pendingScale.second);
-                m_builder.weights(l->name, u, bias, m_pendingScale.first, &v);
+                m_builder.range(l->name + ":mid", f.scale, f.zeroPoint);
+                m_builder.weights(l->name, u, bias, f.scale, &v);
             }
         } else {
             if (m_pendingFactor)
-                flushPendingFactor();
+                refuseDanglingFactor();
             const LayerType type = dense ? LayerType::Dense
                                          : (code == int(BuiltinOperator::DEPTHWISE_CONV_2D) ? LayerType::DepthwiseConv2d
                                                                                             : LayerType::Conv2d);
@@ -564,19 +563,18 @@ private:
         }
     }
 
+    /** The first factor of a low_rank layer, waiting for its second: V, its output tensor and its parameters. */
     struct Pending
     {
         IntWeights weights;
         int tensor = -1;
         std::vector<std::string> inputs;
-        Shape inShape;
-        double inputScale = 0.0;
-        bool noBias = true;
+        double scale = 0.0;
+        std::int64_t zeroPoint = 0;
     };
     std::optional<Pending> m_pendingFactor;
-    std::pair<double, std::int64_t> m_pendingScale{0.0, 0};
 
-    [[noreturn]] void flushPendingFactor() const
+    [[noreturn]] void refuseDanglingFactor() const
     {
         fail(where() + ": tensor \"" + tensor(m_pendingFactor->tensor, "intermediate").name +
              "\" looks like the intermediate of a low_rank layer but is not followed by its second factor");

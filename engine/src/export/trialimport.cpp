@@ -6,7 +6,6 @@
 #include "psc/export/trialexport.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/net/networkparser.h"
-#include "psc/plugins/pluginregistry.h"
 #include "psc/quant/integerinference.h"
 #include "psc/study/lineage.h"
 #include "psc/study/trialevaluator.h"
@@ -75,17 +74,14 @@ ImportedTrial importIntoStudy(const std::filesystem::path &study, const std::fil
         model = &own.emplace(importModelFile(modelFile));
     const std::unique_ptr<StudyStore> store = StudyStore::open(study, StudyStore::Mode::ReadWrite);
     const StudySpec spec = StudySpec::fromJson(store->specJson(), study.string() + " (stored spec)");
-    PluginRegistry registry;
-    registry.load();
-    TargetLibrary library(registry);
-    library.loadDirectory(TargetLibrary::defaultDirectory());
+    const BundledTargets targets;
     std::optional<Dataset> data;
     if (model->model)
         data = loadFashionMnist(spec.task.dataDirectory());
     std::ifstream in(modelFile, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    return addImportedTrial(*store, spec, &library, *model, std::filesystem::absolute(modelFile).string(),
+    return addImportedTrial(*store, spec, &targets.library, *model, std::filesystem::absolute(modelFile).string(),
                             sha256Hex(bytes.str()), data ? &*data : nullptr);
 }
 

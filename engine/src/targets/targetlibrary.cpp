@@ -166,4 +166,10 @@ std::shared_ptr<const plugin::HardwareTarget> TargetLibrary::target(const std::s
     return nullptr;
 }
 
+BundledTargets::BundledTargets()
+{
+    registry.load();
+    library.loadDirectory(TargetLibrary::defaultDirectory());
+}
+
 } // namespace psc

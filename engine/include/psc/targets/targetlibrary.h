@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/plugins/pluginregistry.h"
+
 #include <psc/plugin/hardwaretarget.h>
 
 #include <filesystem>
@@ -69,6 +71,20 @@ private:
     struct Entry;
     const PluginRegistry &m_registry;
     std::vector<std::unique_ptr<Entry>> m_entries;
+};
+
+/**
+ * The built-in plugins, loaded, and a library of the bundled targets (TargetLibrary::defaultDirectory()): what a
+ * command or a job that costs with the shipped targets needs, in one object (the library refers to the registry).
+ * InputError if a bundled target file is broken. Not copyable or movable.
+ */
+struct BundledTargets
+{
+    PluginRegistry registry;
+    TargetLibrary library{registry};
+    BundledTargets();
+    BundledTargets(const BundledTargets &) = delete;
+    BundledTargets &operator=(const BundledTargets &) = delete;
 };
 
 } // namespace psc
