@@ -183,7 +183,10 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
     info.inputBytes = a.inputBytes;
     info.arenaBytes = a.arenaBytes;
     info.peakLiveBytes = a.peakLiveBytes;
-    info.deployedArenaBytes = deployedArenaBytes(lowerForDeployment(network));
+    // What deployment removes costs nothing: folded batch norms (the analysis marks them) and ReLUs fused into
+    // their producer, which takes them as its activation (as the exporters and Vela do).
+    std::map<std::string, std::string> fusedInto;
+    info.deployedArenaBytes = deployedArenaBytes(lowerForDeployment(network, &fusedInto));
     for (std::size_t i = 0; i < a.layers.size(); ++i) {
         const LayerAnalysis &la = a.layers[i];
         const LayerSpec &spec = network.layers[i];
@@ -220,6 +223,17 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
             break;
         }
         l.foldedIntoProducer = la.foldedIntoProducer;
+        if ((la.type == LayerType::Relu || la.type == LayerType::Relu6) && !fusedInto.empty()) {
+            if (const auto it = fusedInto.find(la.name); it != fusedInto.end()) {
+                for (auto p = info.layers.rbegin(); p != info.layers.rend(); ++p)
+                    if (p->name == it->second) {
+                        p->activation =
+                            la.type == LayerType::Relu ? plugin::FusedActivation::Relu : plugin::FusedActivation::Relu6;
+                        l.foldedIntoProducer = true;
+                        break;
+                    }
+            }
+        }
         for (const Shape &s : la.inputShapes)
             l.inputBytes += (s.elements() * la.activationBits + 7) / 8;
         l.outputBytes = la.activationBytes;

@@ -223,7 +223,7 @@ CostEstimate AnalogCimTarget::estimate(const NetworkInfo &network, const std::ve
                     c.note += "; reprogramming " + formatCount(double(m.usedCells)) + " cells";
             }
             afterWeighted = true;
-        } else if (layer.op == OpKind::Flatten || (layer.op == OpKind::BatchNorm && layer.foldedIntoProducer)) {
+        } else if (layer.op == OpKind::Flatten || layer.foldedIntoProducer) {
             if (detail)
                 c.note = layer.op == OpKind::Flatten ? "reshape" : "folded into the producer";
         } else if ((layer.op == OpKind::Relu || layer.op == OpKind::Relu6) && afterWeighted) {

@@ -72,7 +72,7 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
         const LayerInfo &l = network.layers[i];
         const LayerDeployment &d = deployment[i];
-        if (l.op == OpKind::BatchNorm && l.foldedIntoProducer)
+        if (l.foldedIntoProducer)
             continue;
         const bool first = firstFactorStage(l);
         const bool second = i > 0 && firstFactorStage(network.layers[i - 1]);

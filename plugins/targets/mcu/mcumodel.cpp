@@ -131,6 +131,8 @@ std::optional<McuParameters> parseMcuParameters(const Parameters &parameters, Pa
 LayerWork layerWork(const LayerInfo &l)
 {
     LayerWork w;
+    if (l.foldedIntoProducer) // a folded batch norm or a fused ReLU: part of its producer's kernel
+        return w;
     const double elements = double(outputElements(l));
     auto add = [&w](WorkClass c, double amount) { w.work[int(c)] += amount; };
     switch (l.op) {

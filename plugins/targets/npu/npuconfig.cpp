@@ -37,8 +37,6 @@ std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugi
     c.ublockDepth = int(r.integer("ublock_depth", 1, 1024, ""));
     c.cores = int(r.integer("cores", 1, 64, ""));
     c.shramBytes = r.integer("shram_bytes", 1, kMaxBytes, "B");
-    c.outputCyclesPerElement = r.number("output_cycles_per_element", 1e-6, 1e4, "cycles");
-    c.elementwiseCyclesPerElement = r.number("elementwise_cycles_per_element", 1e-6, 1e4, "cycles");
     // Vela's MAC count is w*h*8*d per core (dot-product width 8, cost-models.md 2.1); a file that disagrees
     // with itself is more likely a typo than a new accelerator.
     if (!r.failed() && c.macsPerCycle != c.ublockWidth * c.ublockHeight * 8 * c.ublockDepth * c.cores)
@@ -46,16 +44,48 @@ std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugi
                                      std::to_string(c.ublockWidth * c.ublockHeight * 8 * c.ublockDepth * c.cores) +
                                      ", got " + std::to_string(c.macsPerCycle));
 
+    if (!r.failed()) {
+        const NpuArch *arch = findArch(c.accelerator);
+        if (arch)
+            c.arch = *arch;
+        else
+            r.fail("accelerator", "expected one of Vela 3.10's configurations (" + knownAccelerators() + "), got \"" +
+                                      c.accelerator + "\"");
+    }
+    if (!r.failed()) {
+        const NpuArch &a = c.arch;
+        const auto expect = [&r](const char *name, std::int64_t got, std::int64_t want) {
+            if (!r.failed() && got != want)
+                r.fail(name, "expected " + std::to_string(want) + " for this accelerator (Vela's " +
+                                 "architecture_features), got " + std::to_string(got));
+        };
+        expect("ublock_width", c.ublockWidth, a.ofmUblock.w);
+        expect("ublock_height", c.ublockHeight, a.ofmUblock.h);
+        expect("ublock_depth", c.ublockDepth, a.ofmUblock.d);
+        expect("cores", c.cores, a.cores);
+        expect("shram_bytes", c.shramBytes, std::int64_t(a.shramBanks) * 1024);
+        // Vela's tables give the output-stage rates per accelerator; a file may override the two main ones.
+        if (r.has("output_cycles_per_element"))
+            c.arch.outputCycles[std::size_t(OutputRate::Default)] =
+                r.number("output_cycles_per_element", 1e-6, 1e4, "cycles");
+        if (r.has("elementwise_cycles_per_element"))
+            c.arch.outputCycles[std::size_t(OutputRate::AddSub)] =
+                r.number("elementwise_cycles_per_element", 1e-6, 1e4, "cycles");
+    }
+
     const std::string mode = r.choice("memory_mode", {"sram_only", "shared_sram", "dedicated_sram"});
     c.memoryMode = mode == "sram_only"     ? MemoryMode::SramOnly
                    : mode == "shared_sram" ? MemoryMode::SharedSram
                                            : MemoryMode::DedicatedSram;
     c.sramBandwidth = r.number("sram_bandwidth_bytes_per_s", 1.0, 1e13, "B/s");
     c.sramLatencyCycles = r.number("sram_latency_cycles", 0.0, 1e6, "cycles");
+    c.sramBurstBytes = int(r.integer("sram_burst_bytes", 1, 4096, "B"));
     c.sramBytes = r.integer("sram_bytes", 1, kMaxBytes, "B");
     c.offchipIsDram = r.choice("offchip_memory", {"flash", "dram"}) == "dram";
     c.offchipBandwidth = r.number("offchip_bandwidth_bytes_per_s", 1.0, 1e13, "B/s");
     c.offchipLatencyCycles = r.number("offchip_latency_cycles", 0.0, 1e6, "cycles");
+    c.offchipWriteLatencyCycles = r.number("offchip_write_latency_cycles", 0.0, 1e6, "cycles");
+    c.offchipBurstBytes = int(r.integer("offchip_burst_bytes", 1, 4096, "B"));
     if (r.has("offchip_bytes"))
         c.offchipBytes = r.integer("offchip_bytes", 1, kMaxBytes, "B");
 

@@ -22,9 +22,6 @@ using plugin::OpKind;
 
 namespace {
 
-// Vela lowers SOFTMAX into a chain of element-wise and LUT passes; we charge ten element-wise passes [R].
-constexpr double kSoftmaxPasses = 10.0;
-
 std::int64_t ifmElements(const LayerInfo &l)
 {
     return std::int64_t(l.inC) * l.inH * l.inW * std::max(1, l.inputs);
@@ -33,12 +30,6 @@ std::int64_t ofmElements(const LayerInfo &l)
 {
     return std::int64_t(l.outC) * l.outH * l.outW;
 }
-bool isMacOrPool(OpKind op)
-{
-    return op == OpKind::Conv2d || op == OpKind::DepthwiseConv2d || op == OpKind::Dense || op == OpKind::AvgPool2d ||
-           op == OpKind::MaxPool2d || op == OpKind::GlobalAvgPool;
-}
-
 std::string formatBytes(double v)
 {
     // snprintf rather than a stream: limits are formatted for every estimate, searches included.
@@ -67,23 +58,129 @@ plugin::LimitCheck limit(const std::string &name, double value, double cap, cons
 
 } // namespace
 
-LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &deployment, std::int64_t &sramBytesPlaced,
-                               std::int64_t &weightBufferBytes, double &macsOnNpu, bool detail) const
+OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, std::int64_t weightBytes, std::int64_t weightElements,
+                             bool bufferWeights, double previousSlack) const
+{
+    const NpuConfig &c = m_config;
+    const NpuArch &arch = c.arch;
+    OpEstimate e;
+    e.what = what;
+    e.op = op;
+    e.weightBytes = weightBytes;
+    // The weights' home: flash or DRAM, except with Sram_Only, where Vela treats them as on-chip flash with the
+    // SRAM's speed (research 2.8). Conv and depthwise weights are copied by DMA into SRAM buffers first; fully
+    // connected weights never are (scheduler.propose_weight_buffering, research 2.9).
+    const bool weightsOffchip = c.memoryMode != MemoryMode::SramOnly;
+    const bool dma = weightElements > 0 && bufferWeights && weightsOffchip;
+    const MemoryArea sram = sramArea(), offchip = offchipArea();
+    NpuOp costed = op;
+    costed.constArea = dma || !weightsOffchip ? sram : offchip;
+
+    std::optional<BlockConfig> block = m_blocks->find(arch, costed);
+    if (!block) { // nothing fits the SHRAM (an enormous kernel): one micro-block, as the hardware would stream it
+        block = BlockConfig{arch.ofmUblock, arch.ifmUblock, false, false};
+    }
+    e.block = *block;
+    e.op = costed;
+    const OpCycles cycles = opCycles(arch, costed, e.block);
+    e.computeCycles = cycles.cycles;
+    e.npuCycles = e.computeCycles;
+    e.slack = e.computeCycles;
+
+    // Bytes per memory area, burst-scaled, and the cycles each area needs (npu_performance.update_summary_cycles).
+    const ElementAccess a = elementAccess(arch, costed, e.block);
+    double sramBytes = 0, offchipBytes = 0, onchipFlashBytes = 0;
+    auto onSram = [](const MemoryArea &area) { return !area.offchip; };
+    const double ifmBytes = burstScaledBytes(arch, true, costed.ifmArea, costed.ifmLinear, costed.ifmBits, costed.ifm,
+                                             e.block.ifmBlock, a.ifm * costed.ifmBits / 8);
+    (onSram(costed.ifmArea) ? sramBytes : offchipBytes) += ifmBytes;
+    if (costed.ifm2 && a.ifm2 > 0)
+        (onSram(costed.ifmArea) ? sramBytes : offchipBytes) +=
+            burstScaledBytes(arch, true, costed.ifmArea, costed.ifmLinear, costed.ifmBits, *costed.ifm2,
+                             e.block.ifmBlock, a.ifm2 * costed.ifmBits / 8);
+    (onSram(costed.ofmArea) ? sramBytes : offchipBytes) +=
+        burstScaledBytes(arch, false, costed.ofmArea, costed.ofmLinear, costed.ofmBits, costed.ofm, e.block.ofmBlock,
+                         a.ofm * costed.ofmBits / 8);
+
+    if (weightElements > 0 && !dma) {
+        // Read where they live, scaled by the compression ratio, without burst scaling.
+        const double biasBytes = 4.0 * costed.ofm.d;
+        const double ratio = std::max(0.0, double(weightBytes) - biasBytes) / double(weightElements);
+        const double bytes = a.weights * ratio + a.scales * 4.0;
+        (weightsOffchip ? offchipBytes : onchipFlashBytes) += bytes;
+    } else if (dma) {
+        // Weight DMA into SRAM, overlapped with the previous operation as far as its run time allows; what does
+        // not fit under it is cut into depth slices that are double-buffered (research 2.9).
+        auto transfer = [&](double bytes) {
+            return std::max(std::floor(bytes / offchip.bytesPerCycle) + offchip.readLatency,
+                            std::floor(bytes / sram.bytesPerCycle));
+        };
+        const double full = transfer(double(weightBytes));
+        const int depth = costed.ofm.d;
+        auto roundDown = [](double v, int q) { return double(std::int64_t(v / q) * q); };
+        const double prebufferDepth =
+            full > previousSlack ? std::max(16.0, roundDown(depth * previousSlack / full, 16)) : double(depth);
+        if (prebufferDepth >= depth) {
+            e.npuCycles = e.computeCycles + full - std::min(full, previousSlack);
+            e.weightBufferBytes = (weightBytes + 15) / 16 * 16;
+        } else {
+            NpuOp part = costed;
+            part.ofm.d = int(prebufferDepth);
+            const double preCycles = opCycles(arch, part, e.block).cycles;
+            const int blockDepth = e.block.ofmBlock.d;
+            double buffering = std::ceil(depth * preCycles / full / blockDepth) * blockDepth;
+            buffering = buffering > blockDepth ? roundDown(buffering, blockDepth) : roundDown(buffering, 16);
+            buffering = std::max(16.0, buffering);
+            std::vector<int> slices{0};
+            for (double d = prebufferDepth; d < depth; d += buffering)
+                slices.push_back(int(d));
+            slices.push_back(depth);
+            part.ofm.d = slices.back() - slices[slices.size() - 2];
+            const double tail = opCycles(arch, part, e.block).cycles;
+            auto sliceBytes = [&](int channels) { return std::ceil(double(weightBytes) * channels / depth / 16) * 16; };
+            const double first = transfer(sliceBytes(slices[1]));
+            e.npuCycles = std::max(full - previousSlack + tail, e.computeCycles + std::max(first - previousSlack, 0.0));
+            double even = 0, odd = 0;
+            for (std::size_t i = 1; i < slices.size(); ++i)
+                (i % 2 ? odd : even) = std::max(i % 2 ? odd : even, sliceBytes(slices[i] - slices[i - 1]));
+            e.weightBufferBytes = std::int64_t(even + odd);
+            e.slack = tail;
+        }
+    }
+    if (op.constantElements > 0) // an int32 constant operand, read where the weights live
+        (weightsOffchip ? offchipBytes : onchipFlashBytes) +=
+            burstScaledBytes(arch, true, weightsOffchip ? offchip : sram, true, 32, Shape3{}, e.block.ifmBlock,
+                             4.0 * op.constantElements);
+    if (op.activation == ActivationRate::Lut) {
+        // The 256-entry int32 table is copied by DMA into the SHRAM before the operation; only what the previous
+        // operation's run time does not hide adds up (npu_performance.estimate_full_op_performance).
+        const MemoryArea &home = weightsOffchip ? offchip : sram;
+        const double lut = std::floor(1024.0 / home.bytesPerCycle) + home.readLatency;
+        e.npuCycles += std::max(lut - previousSlack, 0.0);
+    }
+    e.sramAccessCycles = sramBytes / sram.bytesPerCycle;
+    e.offchipAccessCycles = offchipBytes / offchip.bytesPerCycle;
+    const double onchipFlashCycles = onchipFlashBytes / sram.bytesPerCycle;
+    e.cycles = std::max({e.npuCycles, e.sramAccessCycles, e.offchipAccessCycles, onchipFlashCycles});
+    return e;
+}
+
+LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &deployment, const LayerContext &context,
+                               LayerTotals &totals, bool detail) const
 {
     const NpuConfig &c = m_config;
     LayerCost cost;
     if (detail)
         cost.layer = layer.name;
     cost.workingMemoryBytes = layer.liveBytes;
-    sramBytesPlaced = 0;
-    weightBufferBytes = 0;
-    macsOnNpu = 0;
+    totals = {};
+    totals.slack = context.previousSlack;
 
-    if (layer.op == OpKind::Flatten || (layer.op == OpKind::BatchNorm && layer.foldedIntoProducer)) {
-        cost.cycles = 0;
+    if (layer.op == OpKind::Flatten || layer.foldedIntoProducer) {
+        cost.cycles = cost.computeCycles = cost.stallCycles = 0;
         cost.bound = Bound::None;
         if (detail)
-            cost.note = layer.op == OpKind::Flatten ? "reshape: no data movement" : "folded into the producer";
+            cost.note = layer.op == OpKind::Flatten ? "reshape: no data movement" : "folded into its producer";
         return cost;
     }
 
@@ -93,141 +190,81 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
 
     const std::string reason = unsupportedReason(layer, deployment);
     if (!reason.empty()) {
-        // The whole layer runs on the host MCU (TFLM + CMSIS-NN), reading and writing the SRAM arena.
+        // The whole layer runs on the host MCU (TFLM + CMSIS-NN), reading and writing the SRAM arena. Vela does not
+        // estimate CPU operators; the host cycles are reported apart from the NPU's.
         const double elements = double(std::max(ifmElements(layer), ofmElements(layer)));
         cost.latencyS = hostSeconds(double(layer.macs), elements);
-        cost.cycles = cost.latencyS * c.clockHz; // in NPU-clock cycles, so that layer cycles add up
+        cost.hostCycles = cost.latencyS * c.hostClockHz;
+        cost.cycles = 0;
         cost.energyJ = (c.hostActivePowerW + c.staticPowerW) * cost.latencyS;
         cost.bound = Bound::Host;
         cost.fallback = true;
-        if (detail) {
-            std::ostringstream note;
-            note << "host fallback: " << reason << "; " << cost.latencyS * c.hostClockHz << " host cycles";
-            cost.note = note.str();
-        }
+        if (detail)
+            cost.note = "host fallback: " + reason;
         // Weights of a fallback layer are stored as in a TFLite file: raw bytes + int32 biases.
         if (layer.weights > 0)
             cost.weightStorageBytes = (layer.weights * deployment.weightBits + 7) / 8 + 4 * layer.biases;
         return cost;
     }
 
-    const int eb = deployment.activationBits > 8 ? 2 : 1;
-    double computeCycles = 0;
-    double sramBytes = 0, offchipBytes = 0;
-    double weightStreamBytes = 0;
-    // Notes are for people; a search asks for totals only and skips the (comparatively costly) formatting.
-    std::optional<std::ostringstream> note;
-    if (detail)
-        note.emplace();
-    const double ifmBytes = double(ifmElements(layer)) * eb, ofmBytes = double(ofmElements(layer)) * eb;
-    double ifmTraffic = ifmBytes;
-
-    if (isMacOrPool(layer.op)) {
-        const ComputeEstimate e = compute(layer, deployment);
-        computeCycles = e.cycles;
-        ifmTraffic = ifmBytes * double(e.ifmRereads);
-        if (layer.weights > 0) {
-            const WeightStream w = compressWeights(layer.weights, deployment, e.weightStreams);
-            weightStreamBytes = double(w.bytes) + c.scaleBiasBytesPerChannel * layer.outC;
-            cost.weightStorageBytes = std::int64_t(std::ceil(weightStreamBytes));
-            // Double-buffered weights of one OFM depth block while the previous one is consumed. Fully connected
-            // weights are never buffered: the NPU reads them straight from flash or DRAM (Vela 3.10
-            // scheduler.propose_weight_buffering; research 2.9).
-            if (layer.op != OpKind::Dense)
-                weightBufferBytes = 2 * std::int64_t(std::ceil(weightStreamBytes / e.weightStreams));
-            if (note)
-                *note << "weights " << w.bitsPerValue << " bit/value" << (w.palette ? ", palette" : "")
-                      << (w.zeroRuns ? ", zero-runs" : "") << "; ";
-        }
-        if (note)
-            *note << "block " << e.block.width << "x" << e.block.height << "x" << e.block.depth << ", " << e.blocks
-                  << " blocks";
-        if (layer.op == OpKind::DepthwiseConv2d)
-            if (note)
-                *note << ", depthwise: 4 kernel elements per step";
-        if (e.partKernelFirst && note)
-            *note << ", part-kernel-first (4 kernel elements x 8 channels per step)";
-        if (e.loweredWeightBytes > 0) {
-            // MEAN as Vela lowers it: an all-ones depthwise kernel (streamed like any weights) and a MUL.
-            weightStreamBytes = double(e.loweredWeightBytes);
-            cost.weightStorageBytes = e.loweredWeightBytes;
-            weightBufferBytes = 2 * e.loweredWeightBytes / std::max(1, e.weightStreams);
-            if (note)
-                *note << ", lowered to an all-ones depthwise conv + MUL (as Vela does)";
-        }
-        macsOnNpu = double(layer.macs);
-        offchipBytes += weightStreamBytes * double(e.weightRereads);
-    } else if (layer.op == OpKind::Relu || layer.op == OpKind::Relu6) {
-        // Vela runs a standalone activation as a 1x1 average-pool no-op with the activation attached
-        // (pass_packing.create_primary_op, research 2.6): the output stage's rate, which on every shipped
-        // configuration equals the activation table's.
-        computeCycles = double(ofmElements(layer)) * c.outputCyclesPerElement;
-        if (note)
-            *note << "activation as a 1x1 pool";
-    } else {
-        // Element-wise: add, non-folded batch norm, softmax (a chain of passes), at the ADD/SUB rate.
-        const double passes = layer.op == OpKind::Softmax ? kSoftmaxPasses : 1.0;
-        computeCycles = double(ofmElements(layer)) * c.elementwiseCyclesPerElement * passes;
-        ifmTraffic = ifmBytes * passes;
-        if (note)
-            *note << "element-wise" << (passes > 1 ? " x10 passes (softmax)" : "");
-        // A batch norm that is not folded becomes MUL + ADD with constant int8 per-channel operands.
-        if (layer.weights > 0) {
-            weightStreamBytes = double(layer.weights);
-            cost.weightStorageBytes = layer.weights;
-            offchipBytes += weightStreamBytes;
-        }
+    const std::vector<OpEstimate> ops = lower(layer, deployment, context);
+    double compute = 0, npu = 0, total = 0, sramCycles = 0, offCycles = 0;
+    for (const OpEstimate &op : ops) {
+        compute += op.computeCycles;
+        npu += op.npuCycles;
+        total += op.cycles;
+        sramCycles += op.sramAccessCycles;
+        offCycles += op.offchipAccessCycles;
+        cost.weightStorageBytes += op.weightBytes;
+        totals.weightBufferBytes = std::max(totals.weightBufferBytes, op.weightBufferBytes);
+        totals.slack = op.slack;
     }
-
     double hostS = 0;
-    if (layer.activation == plugin::FusedActivation::Softmax) {
-        if (c.fallbackOps.count("softmax")) {
-            hostS = hostSeconds(0, double(ofmElements(layer)));
-            cost.fallback = true;
-            if (note)
-                *note << "; fused softmax on the host";
-        } else {
-            computeCycles += double(ofmElements(layer)) * c.elementwiseCyclesPerElement * kSoftmaxPasses;
-            if (note)
-                *note << "; fused softmax on the NPU";
-        }
+    if (layer.activation == plugin::FusedActivation::Softmax && c.fallbackOps.count("softmax")) {
+        hostS = hostSeconds(0, double(ofmElements(layer)));
+        cost.hostCycles = hostS * c.hostClockHz;
+        cost.fallback = true;
     }
+    if (c.memoryMode == MemoryMode::DedicatedSram) // feature maps cached in SRAM while this layer runs
+        totals.sramBytesPlaced = layer.liveBytes;
+    totals.macsOnNpu = double(layer.macs);
 
-    // Feature maps: in SRAM unless the arena lives off-chip and this layer's tensors overflow the cache.
-    const double fmBytes = ifmTraffic + ofmBytes;
-    bool fmInSram = true;
-    if (c.memoryMode == MemoryMode::DedicatedSram) {
-        const double live = layer.liveBytes > 0 ? double(layer.liveBytes) : ifmBytes + ofmBytes;
-        fmInSram = live + double(weightBufferBytes) <= double(c.sramBytes);
-        if (fmInSram)
-            sramBytesPlaced = std::int64_t(live);
-    }
-    (fmInSram ? sramBytes : offchipBytes) += fmBytes;
-    if (c.memoryMode == MemoryMode::SramOnly) {
-        sramBytes += offchipBytes; // the weights too
-        offchipBytes = 0;
-    }
-
-    const double sramPerCycle = c.sramBandwidth / c.clockHz, offPerCycle = c.offchipBandwidth / c.clockHz;
-    const double sramCycles = sramBytes > 0 ? sramBytes / sramPerCycle + c.sramLatencyCycles : 0.0;
-    const double offCycles = offchipBytes > 0 ? offchipBytes / offPerCycle + c.offchipLatencyCycles : 0.0;
-    const double npuCycles = std::max({computeCycles, sramCycles, offCycles});
+    cost.cycles = total;
+    cost.computeCycles = compute;
+    cost.stallCycles = total - compute;
+    cost.latencyS = total / c.clockHz + hostS;
     cost.bound = Bound::Compute;
-    if (npuCycles > computeCycles)
+    if (total > npu)
         cost.bound = sramCycles >= offCycles ? Bound::Sram : (c.offchipIsDram ? Bound::Dram : Bound::Flash);
-    const double npuS = npuCycles / c.clockHz;
-    cost.latencyS = npuS + hostS;
-    cost.cycles = npuCycles + hostS * c.clockHz;
-    if (hostS > npuS)
+    else if (npu > compute)
+        cost.bound = c.offchipIsDram ? Bound::Dram : Bound::Flash; // waiting for the weight DMA
+    if (hostS > total / c.clockHz)
         cost.bound = Bound::Host;
-    cost.utilization = npuCycles > 0 ? std::min(1.0, double(layer.macs) / (npuCycles * c.macsPerCycle)) : 0.0;
-    cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramBytes * c.sramEnergyPerByteJ +
-                   offchipBytes * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS + c.hostActivePowerW * hostS;
-    if (note)
-        *note << "; compute " << computeCycles << ", sram " << sramCycles << ", "
-              << (c.offchipIsDram ? "dram " : "flash ") << offCycles << " cycles";
-    if (note)
-        cost.note = note->str();
+    cost.utilization = total > 0 ? std::min(1.0, double(layer.macs) / (total * c.macsPerCycle)) : 0.0;
+    // Energy: MACs, every byte moved in SRAM and off-chip (without burst scaling), static power over the run.
+    const double sramPerCycle = c.sramBandwidth / c.clockHz, offPerCycle = c.offchipBandwidth / c.clockHz;
+    cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramCycles * sramPerCycle * c.sramEnergyPerByteJ +
+                   offCycles * offPerCycle * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS +
+                   c.hostActivePowerW * hostS;
+    if (detail) {
+        std::ostringstream note;
+        for (const OpEstimate &op : ops) {
+            if (&op != &ops.front())
+                note << "; ";
+            const Shape3 &b = op.block.ofmBlock;
+            note << op.what << ": block " << b.h << "x" << b.w << "x" << b.d;
+            if (op.block.partKernel)
+                note << " part-kernel-first";
+            note << ", compute " << op.computeCycles;
+            if (op.npuCycles > op.computeCycles)
+                note << " + weight DMA " << op.npuCycles - op.computeCycles;
+            note << ", sram " << std::lround(op.sramAccessCycles) << ", " << (c.offchipIsDram ? "dram " : "flash ")
+                 << std::lround(op.offchipAccessCycles);
+        }
+        if (hostS > 0)
+            note << "; fused softmax on the host";
+        cost.note = note.str();
+    }
     return cost;
 }
 
@@ -254,22 +291,30 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     out.cycles = 0;
 
     std::int64_t maxWeightBuffer = 0, maxSramPlaced = 0, weightBytes = 0, fallbackLayers = 0;
-    double macsOnNpu = 0;
+    double macsOnNpu = 0, computeCycles = 0, hostCycles = 0, slack = 0;
     plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
+    std::size_t last = network.layers.size();
+    while (last > 0 && network.layers[last - 1].op == OpKind::Flatten)
+        --last;
     for (std::size_t i = 0; i < network.layers.size(); ++i) {
-        const LayerDeployment &d = deployment[i];
-        std::int64_t placed = 0, buffer = 0;
-        double macs = 0;
-        LayerCost lc = layerCost(network.layers[i], d, placed, buffer, macs, detail);
+        LayerContext context;
+        context.networkInput = i == 0;
+        context.networkOutput = i + 1 >= last;
+        context.previousSlack = slack;
+        LayerTotals totals;
+        LayerCost lc = layerCost(network.layers[i], deployment[i], context, totals, detail);
+        slack = totals.slack;
         out.cycles += lc.cycles;
         out.latencyS += lc.latencyS;
         out.energyJ += lc.energyJ;
         out.weightStorageBytes += lc.weightStorageBytes;
         weightBytes += lc.weightStorageBytes;
         fallbackLayers += lc.fallback ? 1 : 0;
-        maxWeightBuffer = std::max(maxWeightBuffer, buffer);
-        maxSramPlaced = std::max(maxSramPlaced, placed);
-        macsOnNpu += macs;
+        computeCycles += std::isfinite(lc.computeCycles) ? lc.computeCycles : 0.0;
+        hostCycles += lc.hostCycles;
+        maxWeightBuffer = std::max(maxWeightBuffer, totals.weightBufferBytes);
+        maxSramPlaced = std::max(maxSramPlaced, totals.sramBytesPlaced);
+        macsOnNpu += totals.macsOnNpu;
         if (detail)
             out.layers.push_back(std::move(lc));
     }
@@ -302,7 +347,10 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         out.limits.push_back(
             limit(offName, double(offchipUsed), double(*c.offchipBytes), c.offchipIsDram ? "DRAM" : "flash", detail));
 
-    out.extra["cycles"] = out.cycles;
+    out.extra["cycles"] = out.cycles; // NPU cycles, as Vela totals them
+    out.extra["compute_cycles"] = computeCycles;
+    out.extra["stall_cycles"] = out.cycles - computeCycles;
+    out.extra["host_cycles"] = hostCycles; // fallback operators, in the host's clock
     out.extra["sram_bytes"] = double(sramUsed);
     out.extra[c.offchipIsDram ? "dram_bytes" : "flash_bytes"] = double(offchipUsed);
     out.extra["weight_bytes"] = double(weightBytes);

@@ -14,33 +14,13 @@ using plugin::OpKind;
 
 namespace {
 
-// Vela's largest OFM block (cost-models.md 2.3 item 1) [V].
-constexpr int kMaxBlockWidth = 64, kMaxBlockHeight = 32, kMaxBlockDepth = 128;
-// Accumulators are 32 bit (40 bit for int16 on some configs; we charge 4 bytes) [V]/[R].
-constexpr int kAccumulatorBytes = 4;
-// Kernels are split into sub-kernels of at most 8x8 (cost-models.md 2.3 item 1) [V].
-constexpr int kSubKernel = 8;
-// Pipeline delay per kernel step when a block is a single micro-block in x and y (2.3 item 1) [V].
-constexpr double kSingleUblockDelayCycles = 2.0;
-/// Vela's MUL rate over its convolution output rate: output table index 3 over index 7, 1.5 on every Ethos-U55/U65
-/// configuration (ArchitectureFeatures._generate_output_perf_tables; research 2.4).
-constexpr double kMulOverOutputRate = 1.5;
-
 std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
 {
     return b > 0 ? (a + b - 1) / b : 0;
 }
-int roundUp(int a, int b)
-{
-    return int(ceilDiv(a, b) * b);
-}
 int elementBytes(const LayerDeployment &d)
 {
     return d.activationBits > 8 ? 2 : 1;
-}
-bool isPool(OpKind op)
-{
-    return op == OpKind::AvgPool2d || op == OpKind::MaxPool2d || op == OpKind::GlobalAvgPool;
 }
 bool hasWeights(const LayerInfo &l)
 {
@@ -106,100 +86,229 @@ NpuTarget::NpuTarget(std::string targetId, NpuConfig config)
     : m_targetId(std::move(targetId)), m_config(std::move(config))
 {}
 
-ComputeEstimate NpuTarget::compute(const LayerInfo &layer, const LayerDeployment &deployment) const
+std::vector<OpEstimate> NpuTarget::lower(const LayerInfo &layer, const LayerDeployment &deployment,
+                                         const LayerContext &context) const
 {
     const NpuConfig &c = m_config;
-    ComputeEstimate e;
+    std::vector<OpEstimate> ops;
+    if (layer.op == OpKind::Flatten || layer.foldedIntoProducer)
+        return ops;
+    const int bits = elementBytes(deployment) * 8;
     const Kernel k = kernelOf(layer);
-    const bool convLike = layer.op == OpKind::Conv2d || layer.op == OpKind::Dense;
-    const int eb = elementBytes(deployment);
-    const std::int64_t depth = reductionDepth(layer);
-    // Vela 3.10's kernel traversal for convolutions (npu_performance._choose_kernel_method; docs/research/
-    // fidelity-references.md 2.3): part-kernel-first, 4 kernel elements per step on 8 input channels at a time and
-    // an IFM block 16 deep, when C_in <= 8 or when it fills the MAC array better than depth-first's K steps on 32
-    // channels: C_in*K / (roundup(C_in, 8)*roundup(K, 4)) > C_in / roundup(C_in, 32). int8 only; fully connected
-    // layers are always depth-first (a vector product).
-    const std::int64_t kernelArea = std::int64_t(k.h) * k.w;
-    const bool partKernelFirst =
-        layer.op == OpKind::Conv2d && eb == 1 &&
-        (depth <= 8 || double(depth * kernelArea) / double(roundUp(int(depth), 8) * roundUp(int(kernelArea), 4)) >
-                           double(depth) / double(roundUp(int(depth), 32)));
-    const int ifmBlockDepth = partKernelFirst ? 16 : (eb == 2 ? 16 : 32); // cost-models.md 2.3 item 1 [V]
-    const int outW = std::max(1, layer.outW), outH = std::max(1, layer.outH), outC = std::max(1, layer.outC);
+    const MemoryArea sram = sramArea(), offchip = offchipArea();
+    // Feature maps live in the SRAM arena, except with Dedicated_Sram, where the arena is in DRAM and the SRAM a
+    // cache: the network's input and output stay in DRAM (Vela keeps the NPU subgraph's inputs and outputs there).
+    const bool dedicated = c.memoryMode == MemoryMode::DedicatedSram;
+    const MemoryArea ifmArea = dedicated && context.networkInput ? offchip : sram;
+    const MemoryArea ofmArea = dedicated && context.networkOutput ? offchip : sram;
 
-    // Fixed block rule instead of Vela's search: start from the whole OFM (capped at 64x32x128) and halve
-    // the largest dimension (depth first on ties, keeping spatial blocks large so weights are re-read less)
-    // until the IFM buffer and the accumulators fit the SHRAM.
-    OfmBlock b{std::min(roundUp(outW, c.ublockWidth), kMaxBlockWidth),
-               std::min(roundUp(outH, c.ublockHeight), kMaxBlockHeight),
-               std::min(roundUp(outC, c.ublockDepth), kMaxBlockDepth)};
-    auto fits = [&](const OfmBlock &blk) {
-        const std::int64_t ifmDepth =
-            convLike ? std::min<std::int64_t>(ifmBlockDepth, roundUp(int(depth), 8)) : blk.depth;
-        const std::int64_t ifmBytes =
-            std::int64_t((blk.width - 1) * k.sw + k.w) * ((blk.height - 1) * k.sh + k.h) * ifmDepth * eb;
-        const std::int64_t accBytes = std::int64_t(blk.width) * blk.height * blk.depth * kAccumulatorBytes;
-        return ifmBytes + accBytes <= c.shramBytes;
+    auto base = [&](BlockType type) {
+        NpuOp op;
+        op.type = type;
+        op.ifm = {std::max(1, layer.inH), std::max(1, layer.inW), std::max(1, layer.inC)};
+        op.ofm = {std::max(1, layer.outH), std::max(1, layer.outW), std::max(1, layer.outC)};
+        op.ifmBits = op.ofmBits = bits;
+        op.kernelH = k.h;
+        op.kernelW = k.w;
+        op.strideH = k.sh;
+        op.strideW = k.sw;
+        op.ifmLinear = context.networkInput;
+        op.ofmLinear = context.networkOutput;
+        op.ifmArea = ifmArea;
+        op.ofmArea = ofmArea;
+        if (layer.activation == plugin::FusedActivation::Relu || layer.activation == plugin::FusedActivation::Relu6)
+            op.activation = ActivationRate::Relu;
+        return op;
     };
-    auto halve = [](int v, int ub) { return std::max(ub, roundUp(int(ceilDiv(v, 2)), ub)); };
-    while (!fits(b)) {
-        const bool canD = b.depth > c.ublockDepth, canH = b.height > c.ublockHeight, canW = b.width > c.ublockWidth;
-        if (canD && (!canH || b.depth >= b.height) && (!canW || b.depth >= b.width))
-            b.depth = halve(b.depth, c.ublockDepth);
-        else if (canH && (!canW || b.height >= b.width))
-            b.height = halve(b.height, c.ublockHeight);
-        else if (canW)
-            b.width = halve(b.width, c.ublockWidth);
-        else
-            break; // a single micro-block: accept it, the hardware streams the kernel
-    }
-    e.block = b;
-    e.partKernelFirst = partKernelFirst;
+    double slack = context.previousSlack;
+    auto add = [&](const char *what, const NpuOp &op, std::int64_t weightBytes = 0, std::int64_t weightElements = 0,
+                   bool buffer = false) {
+        ops.push_back(costOp(what, op, weightBytes, weightElements, buffer, slack));
+        slack = ops.back().slack;
+    };
+    auto weightBytes = [&](int streams) {
+        const WeightStream w = compressWeights(layer.weights, deployment, streams);
+        return std::int64_t(std::ceil(double(w.bytes) + c.scaleBiasBytesPerChannel * layer.outC));
+    };
 
-    const double nXY = double(ceilDiv(b.width, c.ublockWidth) * ceilDiv(b.height, c.ublockHeight));
-    const double nZ = double(ceilDiv(b.depth, c.ublockDepth));
-    const double cyclesWb = 32.0 * c.ublockDepth / 8.0;
-    const double kernelElems = double(k.h) * k.w;
-    double dpu = 0;
-    if (convLike && partKernelFirst) {
-        // ceil(K/4) steps per 8 channels of the 16-deep IFM block, for each IFM block (research 2.3).
-        const double delay = nXY == 1 ? kSingleUblockDelayCycles : 0.0;
-        const double eighths = double(ceilDiv(std::min<std::int64_t>(depth, ifmBlockDepth), 8));
-        dpu = (std::max(cyclesWb, 4 * nXY) + delay) * std::ceil(kernelElems / 4) * eighths * nZ *
-              double(ceilDiv(depth, ifmBlockDepth));
-    } else if (convLike) {
-        const double delay = nXY == 1 ? kSingleUblockDelayCycles : 0.0;
-        dpu = (std::max(cyclesWb, 4 * nXY) + delay) * kernelElems * nZ * double(ceilDiv(depth, ifmBlockDepth));
-    } else if (layer.op == OpKind::DepthwiseConv2d) {
-        dpu = std::max(cyclesWb, 4 * nXY * (eb == 2 ? 2 : 1)) * std::ceil(kernelElems / 4) * nZ;
-    } else if (layer.op == OpKind::GlobalAvgPool) {
-        // Vela lowers MEAN to a depthwise convolution with an all-ones H x W kernel and a MUL by 1/(H*W)
-        // (tflite_graph_optimiser.convert_mean_to_depthwise_conv; research 2.7): 4 kernel elements per step on each
-        // sub-kernel of at most 8 x 8, every step at least cycles_wb on the single OFM micro-block.
-        double steps = 0;
-        for (int y = 0; y < k.h; y += kSubKernel)
-            for (int x = 0; x < k.w; x += kSubKernel)
-                steps += std::ceil(double(std::min(kSubKernel, k.h - y) * std::min(kSubKernel, k.w - x)) / 4);
-        dpu = std::max(cyclesWb, 4 * nXY * (eb == 2 ? 2 : 1)) * steps * nZ;
-        e.loweredWeightBytes = std::int64_t(k.h) * k.w * layer.inC; // the ones, one byte each
-        e.mulCycles = double(layer.inC) * c.outputCyclesPerElement * kMulOverOutputRate;
-    } else if (isPool(layer.op)) {
-        const bool u55x32 = c.macsPerCycle / std::max(1, c.cores) == 32;
-        dpu = std::max(4.0, kernelElems) * nXY * nZ * (eb == 2 && !u55x32 ? 2 : 1);
+    switch (layer.op) {
+    case OpKind::Conv2d: {
+        NpuOp op = base(BlockType::ConvolutionMxN);
+        op.hasBias = true;
+        if (context.networkInput)
+            foldStrideIntoDepth(layer, op);
+        add("conv", op, weightBytes(c.cores), layer.weights, true);
+        break;
     }
-    e.dpuCyclesPerBlock = dpu / std::max(1, c.cores);
-    e.outputCyclesPerBlock = double(b.width) * b.height * b.depth * c.outputCyclesPerElement;
+    case OpKind::DepthwiseConv2d: {
+        NpuOp op = base(BlockType::ConvolutionDepthWise);
+        op.hasBias = true;
+        add("depthwise", op, weightBytes(c.cores), layer.weights, true);
+        break;
+    }
+    case OpKind::Dense: {
+        // A vector product over the flattened input; its weights are read straight from their home memory.
+        NpuOp op = base(BlockType::VectorProduct);
+        op.ifm = {1, 1, int(std::max<std::int64_t>(1, reductionDepth(layer)))};
+        op.ofm = {1, 1, std::max(1, layer.outC)};
+        op.kernelH = op.kernelW = op.strideH = op.strideW = 1;
+        op.hasBias = true;
+        add("fully connected", op, weightBytes(c.cores), layer.weights, false);
+        break;
+    }
+    case OpKind::AvgPool2d:
+    case OpKind::MaxPool2d: {
+        NpuOp op = base(BlockType::Pooling);
+        if (layer.op == OpKind::MaxPool2d)
+            op.outputRate = OutputRate::MaxPool;
+        add(layer.op == OpKind::MaxPool2d ? "max pool" : "average pool", op);
+        break;
+    }
+    case OpKind::GlobalAvgPool: {
+        // Paretoscope's TFLite export writes a global average pool as AVERAGE_POOL_2D over the whole map (VALID),
+        // which Vela runs on the pooling datapath in sub-kernels of 8 x 8. (A MEAN operator would instead become
+        // all-ones depthwise convolutions and a MUL: tflite_graph_optimiser.convert_mean_to_depthwise_conv.)
+        NpuOp op = base(BlockType::Pooling);
+        op.ofm = {1, 1, std::max(1, layer.outC)};
+        op.activation = ActivationRate::None;
+        add("average pool (global)", op);
+        break;
+    }
+    case OpKind::Add: {
+        NpuOp op = base(BlockType::ElementWise);
+        op.ifm = op.ofm;
+        op.ifm2 = op.ofm;
+        op.outputRate = OutputRate::AddSub;
+        add("add", op);
+        break;
+    }
+    case OpKind::Relu:
+    case OpKind::Relu6: {
+        // A standalone activation runs as a 1x1 average-pool with the activation attached
+        // (pass_packing.create_primary_op, research 2.6).
+        NpuOp op = base(BlockType::Pooling);
+        op.kernelH = op.kernelW = op.strideH = op.strideW = 1;
+        op.activation = ActivationRate::Relu;
+        add("activation as a 1x1 pool", op);
+        break;
+    }
+    case OpKind::BatchNorm: {
+        // Not folded: a MUL and an ADD with per-channel constants.
+        NpuOp op = base(BlockType::ElementWise);
+        op.ifm = op.ofm;
+        op.ifm2 = Shape3{1, 1, op.ofm.d};
+        op.outputRate = OutputRate::MulOr40BitAccumulator;
+        add("batch norm: mul", op);
+        op.outputRate = OutputRate::AddSub;
+        add("batch norm: add", op);
+        break;
+    }
+    case OpKind::Softmax:
+    case OpKind::Flatten:
+        break;
+    }
+    if (layer.op == OpKind::Softmax ||
+        (layer.activation == plugin::FusedActivation::Softmax && !c.fallbackOps.count("softmax")))
+        for (const NpuOp &op : softmaxOps(base(BlockType::ElementWise)))
+            add("softmax pass", op);
+    return ops;
+}
 
-    const std::int64_t spatialBlocks = ceilDiv(outW, b.width) * ceilDiv(outH, b.height);
-    const std::int64_t depthBlocks = ceilDiv(outC, b.depth);
-    e.blocks = spatialBlocks * depthBlocks;
-    // Pipelining: the MAC array and the output stage overlap across blocks (2.3 item 3).
-    e.cycles = std::max(e.dpuCyclesPerBlock, e.outputCyclesPerBlock) * double(e.blocks) +
-               std::min(e.dpuCyclesPerBlock, e.outputCyclesPerBlock) + e.mulCycles;
-    e.ifmRereads = convLike ? ceilDiv(k.h, kSubKernel) * ceilDiv(k.w, kSubKernel) * depthBlocks : 1;
-    e.weightRereads = spatialBlocks;
-    e.weightStreams = int(depthBlocks) * std::max(1, c.cores);
-    return e;
+void NpuTarget::foldStrideIntoDepth(const LayerInfo &layer, NpuOp &op)
+{
+    // Vela's rewrite of the network's first convolution when it is strided along x and has few input channels
+    // (tflite_graph_optimiser.fixup_strided_conv, utils.calc_resize_factor): the IFM is reshaped from W x C to
+    // W/s x C*s and the kernel, padded with zeros to a multiple of s, to ceil(k_w/s) x C*s at stride 1 along x. It
+    // runs part-kernel-first on the deeper IFM.
+    const int s = op.strideW, kw = op.kernelW, w = op.ifm.w;
+    if (s < 2 || s > 3 || w % s != 0 || op.ifm.d * s > 8)
+        return;
+    const bool same = layer.outW == int(ceilDiv(w, s)) && layer.outW != (w - kw) / s + 1;
+    auto neededPadding = [](int width, int stride, int kernel) {
+        return std::max(int((ceilDiv(width, stride) - 1) * stride) + kernel - width, 0);
+    };
+    int padding = 0;
+    const int currentPadding = same ? neededPadding(w, s, kw) : 0;
+    if (same)
+        padding = (currentPadding + 1) * s - kw; // the filter size that keeps the hardware padding
+    if (kw % s != 0 && (padding == 0 || currentPadding == 0))
+        padding = s - kw % s;
+    if (same && neededPadding(w / s, 1, (kw + 1 + padding) / s) != currentPadding)
+        return; // the padding would change: Vela leaves the convolution alone
+    op.ifm = {op.ifm.h, w / s, op.ifm.d * s};
+    op.kernelW = (kw + padding) / s;
+    op.strideW = 1;
+}
+
+std::vector<NpuOp> NpuTarget::softmaxOps(const NpuOp &tensor) const
+{
+    // Vela's int8 softmax (softmax.SoftMax.get_graph_8bit, research 2.6): 31 operations. Six touch the whole
+    // tensor: a max over the channels, SUB + exp LUT into int32, a shift, the sum over the channels, the MUL by the
+    // reciprocal and the final shift to int8. The other 25 compute the reciprocal on the per-pixel [H, W, 1] sums,
+    // in NHWC. Fifteen passes read an int32 constant from the weights' memory; Vela rounds it to a 16-deep brick in
+    // three of them (passes 2, 5 and 6, as its per-operation report shows).
+    std::vector<NpuOp> ops;
+    const Shape3 full = tensor.ofm, perPixel{full.h, full.w, 1};
+    NpuOp maxOp = tensor;
+    maxOp.type = BlockType::Pooling;
+    maxOp.outputRate = OutputRate::MaxPool;
+    maxOp.activation = ActivationRate::None;
+    maxOp.ifm = {full.h * full.w, full.d, 1};
+    maxOp.ofm = {full.h * full.w, 1, 1};
+    maxOp.kernelH = 1;
+    maxOp.kernelW = full.d;
+    maxOp.strideH = maxOp.strideW = 1;
+    ops.push_back(maxOp);
+    auto elementwise = [&](Shape3 ifm, std::optional<Shape3> ifm2, bool scalar, int ifmBits, int ofmBits,
+                           OutputRate rate, ActivationRate activation, int constants) {
+        NpuOp op = tensor;
+        op.type = BlockType::ElementWise;
+        op.ifm = ifm;
+        op.ofm = ifm;
+        op.ifm2 = ifm2;
+        op.ifm2Scalar = scalar;
+        op.ifmBits = ifmBits;
+        op.ofmBits = ofmBits;
+        op.outputRate = rate;
+        op.activation = activation;
+        op.kernelH = op.kernelW = op.strideH = op.strideW = 1;
+        op.ifmLinear = op.ofmLinear = ifm == perPixel;
+        op.constantElements = constants;
+        ops.push_back(op);
+    };
+    elementwise(full, perPixel, false, 8, 32, OutputRate::AddSub, ActivationRate::Lut, 0);    // 1: SUB + exp LUT
+    elementwise(full, Shape3{}, true, 32, 32, OutputRate::Default, ActivationRate::None, 16); // 2: SHR
+    NpuOp sum = tensor;                                                                       // 3: sum of exp
+    sum.type = BlockType::ReduceSum;
+    sum.ifm = full;
+    sum.ofm = perPixel;
+    sum.ifmBits = sum.ofmBits = 32;
+    sum.kernelH = sum.kernelW = sum.strideH = sum.strideW = 1;
+    sum.activation = ActivationRate::None;
+    sum.ifmLinear = false;
+    sum.ofmLinear = true;
+    ops.push_back(sum);
+    // 4-28: CLZ, SUB, SUB, SHL, SUB, SHL, ADD, MUL, ADD, three Newton-Raphson steps of MUL, SUB, MUL, MUL, ADD, MUL.
+    const int constants[25] = {0, 16, 16, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1};
+    for (int c : constants)
+        elementwise(perPixel, c ? Shape3{} : perPixel, c > 0, 32, 32, OutputRate::Default, ActivationRate::None, c);
+    elementwise(full, perPixel, false, 32, 32, OutputRate::MulOr40BitAccumulator, ActivationRate::None, 0); // 29
+    elementwise(full, Shape3{}, true, 32, 8, OutputRate::Default, ActivationRate::None, 0);                 // 30
+    ops.back().ofmLinear = tensor.ofmLinear;
+    return ops;
+}
+
+MemoryArea NpuTarget::sramArea() const
+{
+    const NpuConfig &c = m_config;
+    return {c.sramBandwidth / c.clockHz, c.sramLatencyCycles, c.sramLatencyCycles, c.sramBurstBytes};
+}
+
+MemoryArea NpuTarget::offchipArea() const
+{
+    const NpuConfig &c = m_config;
+    return {c.offchipBandwidth / c.clockHz, c.offchipLatencyCycles, c.offchipWriteLatencyCycles, c.offchipBurstBytes,
+            true};
 }
 
 std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployment &d) const

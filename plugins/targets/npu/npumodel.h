@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "npuperformance.h"
+
 #include <psc/plugin/hardwaretarget.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,7 +21,7 @@ namespace psc::targets::npu {
 
 inline constexpr const char *kModelId = "npu";
 /// Bump whenever a number the model produces changes.
-inline constexpr const char *kModelVersion = "1.1";
+inline constexpr const char *kModelVersion = "2.0";
 
 /** Where the tensor arena and the weights live (Vela's memory modes, cost-models.md 2.2). */
 enum class MemoryMode
@@ -38,16 +41,21 @@ struct NpuConfig
     int ublockWidth = 0, ublockHeight = 0, ublockDepth = 0;
     int cores = 1;
     std::int64_t shramBytes = 0;
-    double outputCyclesPerElement = 0;      ///< conv/FC/pool output stage
-    double elementwiseCyclesPerElement = 0; ///< add, standalone activations, non-folded batch norm
+    /// Vela's facts for the accelerator (output tables, SHRAM banks, granules); the target file may override the
+    /// output table's conv rate (index 7, output_cycles_per_element) and ADD/SUB rate (index 5,
+    /// elementwise_cycles_per_element).
+    NpuArch arch;
 
     MemoryMode memoryMode = MemoryMode::SharedSram;
     double sramBandwidth = 0; ///< bytes/s
     double sramLatencyCycles = 0;
-    std::int64_t sramBytes = 0;  ///< SRAM available to the NPU (arena or cache)
-    bool offchipIsDram = false;  ///< false: flash
-    double offchipBandwidth = 0; ///< bytes/s
-    double offchipLatencyCycles = 0;
+    int sramBurstBytes = 32;
+    std::int64_t sramBytes = 0;      ///< SRAM available to the NPU (arena or cache)
+    bool offchipIsDram = false;      ///< false: flash
+    double offchipBandwidth = 0;     ///< bytes/s
+    double offchipLatencyCycles = 0; ///< read latency
+    double offchipWriteLatencyCycles = 0;
+    int offchipBurstBytes = 128;
     std::optional<std::int64_t> offchipBytes; ///< capacity, if the target file gives one
 
     double scaleBiasBytesPerChannel = 10;
@@ -63,26 +71,29 @@ struct NpuConfig
  */
 std::optional<NpuConfig> parseConfig(const plugin::Parameters &parameters, plugin::ParameterError &error);
 
-/** The OFM block the model schedules a layer with (a fixed rule instead of Vela's block search). */
-struct OfmBlock
+/** Where a layer sits in the network: what the costs of its operations depend on beyond the layer itself. */
+struct LayerContext
 {
-    int width = 1, height = 1, depth = 1;
+    bool networkInput = false;  ///< its input is the network's input (NHWC, in the arena's home memory)
+    bool networkOutput = false; ///< its output is the network's output
+    double previousSlack = 0;   ///< NPU cycles of the previous operation, under which weights are prefetched
 };
 
-/** The compute side of one layer on the NPU, exposed for tests and documentation. */
-struct ComputeEstimate
+/** One NPU operation of a layer (a layer may lower to several, e.g. MEAN to depthwise + MUL) and its cost. */
+struct OpEstimate
 {
-    OfmBlock block;
-    std::int64_t blocks = 0;      ///< OFM blocks (spatial x depth)
-    double dpuCyclesPerBlock = 0; ///< MAC array
-    double outputCyclesPerBlock = 0;
-    double cycles = 0;                   ///< pipelined total over the blocks
-    std::int64_t ifmRereads = 1;         ///< how often the IFM is streamed
-    std::int64_t weightRereads = 1;      ///< how often the weights are streamed (OFM spatial blocks)
-    int weightStreams = 1;               ///< OFM depth blocks x cores: independently encoded weight streams
-    bool partKernelFirst = false;        ///< conv traversal: 4 kernel elements x 8 channels per step (Vela's choice)
-    std::int64_t loweredWeightBytes = 0; ///< global average pool: the all-ones depthwise kernel Vela stores
-    double mulCycles = 0;                ///< global average pool: the MUL by 1/(H*W) after the depthwise sum
+    const char *what = "";
+    NpuOp op;
+    BlockConfig block;
+    double computeCycles = 0;           ///< MAC array and output stage (Vela's op cycles)
+    double npuCycles = 0;               ///< compute plus the weight transfer not hidden under the previous operation
+    double sramAccessCycles = 0;        ///< burst-scaled SRAM bytes over SRAM bytes per cycle
+    double offchipAccessCycles = 0;     ///< the same for flash or DRAM
+    double cycles = 0;                  ///< the largest of the three, as Vela totals an operation
+    double slack = 0;                   ///< cycles the next operation's weight prefetch can hide under
+    std::int64_t weightBytes = 0;       ///< encoded weights, scales and biases
+    std::int64_t weightBufferBytes = 0; ///< SRAM the weight buffers take while the operation runs
+    bool partKernelFirst() const { return block.partKernel; }
 };
 
 /** Configured Ethos-U target. Immutable; estimate() is pure and re-entrant. */
@@ -98,20 +109,35 @@ public:
 
     const NpuConfig &config() const { return m_config; }
 
-    /** Compute cycles of a layer that runs on the NPU (conv, depthwise, dense, pooling). */
-    ComputeEstimate compute(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment) const;
+    /**
+     * The NPU operations a layer that runs on the NPU lowers to, each costed as Vela 3.10 does (research Part 2).
+     * Empty for layers that cost nothing (flatten, folded batch norm).
+     */
+    std::vector<OpEstimate> lower(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment,
+                                  const LayerContext &context) const;
 
     /** The reason the layer cannot run on the NPU, or "" if it can. */
     std::string unsupportedReason(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment) const;
 
 private:
+    struct LayerTotals
+    {
+        std::int64_t sramBytesPlaced = 0, weightBufferBytes = 0;
+        double macsOnNpu = 0, slack = 0;
+    };
     plugin::LayerCost layerCost(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment,
-                                std::int64_t &sramBytesPlaced, std::int64_t &weightBufferBytes, double &macsOnNpu,
-                                bool detail) const;
+                                const LayerContext &context, LayerTotals &totals, bool detail) const;
+    std::vector<NpuOp> softmaxOps(const NpuOp &tensor) const;
+    static void foldStrideIntoDepth(const plugin::LayerInfo &layer, NpuOp &op);
+    MemoryArea sramArea() const;
+    MemoryArea offchipArea() const;
+    OpEstimate costOp(const char *what, const NpuOp &op, std::int64_t weightBytes, std::int64_t weightElements,
+                      bool bufferWeights, double previousSlack) const;
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
     std::string m_targetId;
     NpuConfig m_config;
+    std::shared_ptr<BlockConfigCache> m_blocks = std::make_shared<BlockConfigCache>();
 };
 
 /** The network-format name of an operator ("conv2d", "depthwise_conv2d", ...). */

@@ -329,7 +329,7 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
         dramAccess.weights = p.weightStorage == Storage::Dram;
 
         LayerFigures f;
-        const bool free = l.op == OpKind::Flatten || (l.op == OpKind::BatchNorm && l.foldedIntoProducer);
+        const bool free = l.op == OpKind::Flatten || l.foldedIntoProducer;
         if (free) {
             f.cost.bound = Bound::None;
             if (detail)
@@ -351,11 +351,13 @@ CostEstimate SystolicTarget::estimate(const NetworkInfo &network, const std::vec
             f.cost.latencyS = std::max(computeS, dramS);
             f.cost.bound = dramS > computeS ? Bound::Dram : Bound::Compute;
             f.cost.cycles = f.cost.latencyS * p.clockHz;
+            f.cost.computeCycles = f.computeCycles;
+            f.cost.stallCycles = std::max(0.0, f.cost.cycles - f.computeCycles); // waiting for DRAM
             f.cost.utilization =
                 f.cost.cycles > 0.0 ? std::min(1.0, f.work / (p.peakMacsPerCycle() * f.cost.cycles)) : 0.0;
             f.cost.energyJ = f.energyCompute + f.energySram + f.energyDram + p.staticPowerW * f.cost.latencyS;
         } else {
-            f.cost.cycles = 0.0;
+            f.cost.cycles = f.cost.computeCycles = f.cost.stallCycles = 0.0;
         }
 
         e.cycles += f.cost.cycles;

@@ -17,7 +17,7 @@ namespace psc::targets::systolic {
 
 inline constexpr const char *kModelId = "systolic";
 /// Bumped whenever a formula or a default changes the numbers the model produces.
-inline constexpr const char *kModelVersion = "1.1.0";
+inline constexpr const char *kModelVersion = "1.2.0";
 
 enum class Dataflow
 {

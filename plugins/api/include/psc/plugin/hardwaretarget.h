@@ -63,14 +63,16 @@ struct LayerInfo
     int inC = 0, inH = 0, inW = 0; ///< first input
     int outC = 0, outH = 0, outW = 0;
     int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1;
-    int inputs = 1;                  ///< number of input tensors (add has >= 2)
-    std::int64_t macs = 0;           ///< dense-equivalent multiply-accumulates
-    std::int64_t weights = 0;        ///< weight elements (no bias); 0 for weightless layers
-    std::int64_t biases = 0;         ///< bias elements (deployed as int32)
-    bool foldedIntoProducer = false; ///< a batch_norm merged into the conv/dense before it: costs nothing
-    std::int64_t inputBytes = 0;     ///< all input tensors at their activation bit-widths
-    std::int64_t outputBytes = 0;    ///< the output tensor at the layer's activation bit-width
-    std::int64_t liveBytes = 0;      ///< sum of tensors alive while this layer runs (exact sweep)
+    int inputs = 1;           ///< number of input tensors (add has >= 2)
+    std::int64_t macs = 0;    ///< dense-equivalent multiply-accumulates
+    std::int64_t weights = 0; ///< weight elements (no bias); 0 for weightless layers
+    std::int64_t biases = 0;  ///< bias elements (deployed as int32)
+    /// Removed by deployment (costs nothing): a batch_norm folded into the layer before it, or a relu/relu6 that
+    /// became that layer's fused activation (then the producer's `activation` says so).
+    bool foldedIntoProducer = false;
+    std::int64_t inputBytes = 0;  ///< all input tensors at their activation bit-widths
+    std::int64_t outputBytes = 0; ///< the output tensor at the layer's activation bit-width
+    std::int64_t liveBytes = 0;   ///< sum of tensors alive while this layer runs (exact sweep)
 };
 
 /** A network as a cost model sees it (built by the engine from its analysis). */
@@ -123,6 +125,13 @@ struct LayerCost
 {
     std::string layer;
     double cycles = NAN; ///< NAN where the target has no clock
+    /// The part of `cycles` the compute takes alone, as a stall-free simulator reports it (SCALE-Sim's CALC mode,
+    /// Vela's NPU cycles); NAN where the model does not separate compute from memory.
+    double computeCycles = NAN;
+    /// The rest of `cycles`: waiting for memory transfers the compute does not hide (NAN with computeCycles).
+    double stallCycles = NAN;
+    /// Cycles of the target's host processor, in its own clock, for an operator that falls back to it (0 if none).
+    double hostCycles = 0.0;
     double latencyS = 0.0;
     double energyJ = 0.0;
     std::int64_t workingMemoryBytes = 0; ///< memory the layer needs while it runs (tensors + scratch)
