@@ -23,6 +23,7 @@
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/quant/integerinference.h"
+#include "psc/study/compressionrunner.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
@@ -49,7 +50,7 @@ struct Sample
 {
     std::string name;
     NetworkDescription network;
-    std::vector<plugin::LayerDeployment> deployment;
+    std::vector<plugin::LayerDeployment> deployment; ///< with the trained weights' histograms
 };
 
 /** A random network of one of five kinds, as JSON (int8 weights and activations). */
@@ -154,6 +155,24 @@ void laplaceWeights(TrainedModel &m, std::mt19937 &rng)
         for (float &v : p.weight.values)
             v = (sign(rng) ? -1.0f : 1.0f) * scale * magnitude(rng);
     }
+}
+
+/** The deployment with each weighted layer's trained value histogram attached (by layer name). */
+std::vector<plugin::LayerDeployment> withWeights(const NetworkDescription &net, const IntegerModel &model)
+{
+    std::vector<plugin::LayerDeployment> d = defaultDeployment(net);
+    const plugin::NetworkInfo info = toNetworkInfo(net, analyzeNetwork(net));
+    for (const LayerQuantization &q : model.layers()) {
+        if (q.weights.empty())
+            continue;
+        auto h = std::make_shared<plugin::WeightHistogram>();
+        for (std::int8_t v : q.weights)
+            ++h->counts[std::size_t(int(v) + 128)];
+        for (std::size_t i = 0; i < info.layers.size(); ++i)
+            if (info.layers[i].name == q.name)
+                d[i].weightValues = h;
+    }
+    return d;
 }
 
 template <typename Bytes> void writeFile(const fs::path &path, const Bytes &bytes)
@@ -339,9 +358,10 @@ int main(int argc, char **argv)
         TrainedModel m = testing::randomModel(randomNetwork(rng, i), rng);
         laplaceWeights(m, rng);
         testing::calibrate(m, rng);
-        const ExportOutput out = exporter->write(IntegerModel::quantize(m), {m.network.name, "bench_fidelity"});
+        const IntegerModel integer = IntegerModel::quantize(m);
+        const ExportOutput out = exporter->write(integer, {m.network.name, "bench_fidelity"});
         writeFile(dir / (m.network.name + ".tflite"), out.files.front().bytes);
-        samples.push_back({m.network.name, m.network, defaultDeployment(m.network)});
+        samples.push_back({m.network.name, m.network, withWeights(m.network, integer)});
     }
     if (!study.empty()) {
         const auto store = StudyStore::open(study, StudyStore::Mode::ReadOnly);
@@ -358,7 +378,8 @@ int main(int argc, char **argv)
             }
             writeFile(dir / (name + ".tflite"), e.files.front().bytes);
             const NetworkDescription net = parseNetworkJson(t.architectureJson, "trial architecture");
-            samples.push_back({name, net, defaultDeployment(net)});
+            const IntegerModel integer = IntegerModel::quantize(CompressionRunner::loadParent(*store, t.number));
+            samples.push_back({name, net, withWeights(net, integer)});
         }
     }
     for (const Sample &s : samples)

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <optional>
 #include <sstream>
 
@@ -58,19 +59,19 @@ plugin::LimitCheck limit(const std::string &name, double value, double cap, cons
 
 } // namespace
 
-OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, std::int64_t weightBytes, std::int64_t weightElements,
-                             bool bufferWeights, double previousSlack) const
+OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const ValueDistribution *weights,
+                             std::int64_t weightsPerChannel, bool bufferWeights, double previousSlack) const
 {
     const NpuConfig &c = m_config;
     const NpuArch &arch = c.arch;
     OpEstimate e;
     e.what = what;
     e.op = op;
-    e.weightBytes = weightBytes;
     // The weights' home: flash or DRAM, except with Sram_Only, where Vela treats them as on-chip flash with the
     // SRAM's speed (research 2.8). Conv and depthwise weights are copied by DMA into SRAM buffers first; fully
     // connected weights never are (scheduler.propose_weight_buffering, research 2.9).
     const bool weightsOffchip = c.memoryMode != MemoryMode::SramOnly;
+    const std::int64_t weightElements = weights ? weightsPerChannel * op.ofm.d : 0;
     const bool dma = weightElements > 0 && bufferWeights && weightsOffchip;
     const MemoryArea sram = sramArea(), offchip = offchipArea();
     NpuOp costed = op;
@@ -83,6 +84,23 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, std::int64_t wei
     e.block = *block;
     e.op = costed;
     const OpCycles cycles = opCycles(arch, costed, e.block);
+    // The encoded weights of the whole depth (one stream per core), as Vela first encodes them.
+    WeightLayout layout;
+    std::int64_t weightBytes = 0;
+    if (weights) {
+        layout.ofmDepth = costed.ofm.d;
+        layout.ifmDepth = costed.ifm.d;
+        layout.kernelH = costed.kernelH;
+        layout.kernelW = costed.kernelW;
+        layout.depthwise = costed.type == BlockType::ConvolutionDepthWise;
+        layout.partKernel = e.block.partKernel;
+        layout.ofmBlockDepth = e.block.ofmBlock.d;
+        layout.ofmUblockDepth = arch.ofmUblock.d;
+        layout.cores = arch.cores;
+        layout.weightsPerChannel = weightsPerChannel;
+        weightBytes = encodedSliceBytes(layout, {0, costed.ofm.d}, *weights).front();
+    }
+    e.weightBytes = weightBytes;
     e.computeCycles = cycles.cycles;
     e.npuCycles = e.computeCycles;
     e.slack = e.computeCycles;
@@ -122,7 +140,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, std::int64_t wei
             full > previousSlack ? std::max(16.0, roundDown(depth * previousSlack / full, 16)) : double(depth);
         if (prebufferDepth >= depth) {
             e.npuCycles = e.computeCycles + full - std::min(full, previousSlack);
-            e.weightBufferBytes = (weightBytes + 15) / 16 * 16;
+            e.weightBufferBytes = weightBytes;
         } else {
             NpuOp part = costed;
             part.ofm.d = int(prebufferDepth);
@@ -137,13 +155,15 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, std::int64_t wei
             slices.push_back(depth);
             part.ofm.d = slices.back() - slices[slices.size() - 2];
             const double tail = opCycles(arch, part, e.block).cycles;
-            auto sliceBytes = [&](int channels) { return std::ceil(double(weightBytes) * channels / depth / 16) * 16; };
-            const double first = transfer(sliceBytes(slices[1]));
+            // Each depth slice is encoded as streams of its own (weight_compressor.encode_weight_and_scale_tensor).
+            const std::vector<std::int64_t> sliceBytes = encodedSliceBytes(layout, slices, *weights);
+            e.weightBytes = std::accumulate(sliceBytes.begin(), sliceBytes.end(), std::int64_t(0));
+            const double first = transfer(double(sliceBytes.front()));
             e.npuCycles = std::max(full - previousSlack + tail, e.computeCycles + std::max(first - previousSlack, 0.0));
-            double even = 0, odd = 0;
-            for (std::size_t i = 1; i < slices.size(); ++i)
-                (i % 2 ? odd : even) = std::max(i % 2 ? odd : even, sliceBytes(slices[i] - slices[i - 1]));
-            e.weightBufferBytes = std::int64_t(even + odd);
+            std::int64_t even = 0, odd = 0; // the two buffers hold alternate slices
+            for (std::size_t i = 0; i < sliceBytes.size(); ++i)
+                (i % 2 ? odd : even) = std::max(i % 2 ? odd : even, sliceBytes[i]);
+            e.weightBufferBytes = even + odd;
             e.slack = tail;
         }
     }

@@ -121,14 +121,12 @@ std::vector<OpEstimate> NpuTarget::lower(const LayerInfo &layer, const LayerDepl
         return op;
     };
     double slack = context.previousSlack;
-    auto add = [&](const char *what, const NpuOp &op, std::int64_t weightBytes = 0, std::int64_t weightElements = 0,
-                   bool buffer = false) {
-        ops.push_back(costOp(what, op, weightBytes, weightElements, buffer, slack));
+    // Trained weights' histogram if the trial has one, else the prior (npuweights.h).
+    const std::int64_t perChannel = layer.weights > 0 ? layer.weights / std::max(1, layer.outC) : 0;
+    const ValueDistribution weights = weightDistribution(deployment, perChannel);
+    auto add = [&](const char *what, const NpuOp &op, bool hasWeights = false, bool buffer = false) {
+        ops.push_back(costOp(what, op, hasWeights ? &weights : nullptr, perChannel, buffer, slack));
         slack = ops.back().slack;
-    };
-    auto weightBytes = [&](int streams) {
-        const WeightStream w = compressWeights(layer.weights, deployment, streams);
-        return std::int64_t(std::ceil(double(w.bytes) + c.scaleBiasBytesPerChannel * layer.outC));
     };
 
     switch (layer.op) {
@@ -137,13 +135,13 @@ std::vector<OpEstimate> NpuTarget::lower(const LayerInfo &layer, const LayerDepl
         op.hasBias = true;
         if (context.networkInput)
             foldStrideIntoDepth(layer, op);
-        add("conv", op, weightBytes(c.cores), layer.weights, true);
+        add("conv", op, true, true);
         break;
     }
     case OpKind::DepthwiseConv2d: {
         NpuOp op = base(BlockType::ConvolutionDepthWise);
         op.hasBias = true;
-        add("depthwise", op, weightBytes(c.cores), layer.weights, true);
+        add("depthwise", op, true, true);
         break;
     }
     case OpKind::Dense: {
@@ -153,7 +151,7 @@ std::vector<OpEstimate> NpuTarget::lower(const LayerInfo &layer, const LayerDepl
         op.ofm = {1, 1, std::max(1, layer.outC)};
         op.kernelH = op.kernelW = op.strideH = op.strideW = 1;
         op.hasBias = true;
-        add("fully connected", op, weightBytes(c.cores), layer.weights, false);
+        add("fully connected", op, true, false);
         break;
     }
     case OpKind::AvgPool2d:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npuperformance.h"
+#include "npuweights.h"
 
 #include <psc/plugin/hardwaretarget.h>
 
@@ -131,8 +132,8 @@ private:
     static void foldStrideIntoDepth(const plugin::LayerInfo &layer, NpuOp &op);
     MemoryArea sramArea() const;
     MemoryArea offchipArea() const;
-    OpEstimate costOp(const char *what, const NpuOp &op, std::int64_t weightBytes, std::int64_t weightElements,
-                      bool bufferWeights, double previousSlack) const;
+    OpEstimate costOp(const char *what, const NpuOp &op, const ValueDistribution *weights,
+                      std::int64_t weightsPerChannel, bool bufferWeights, double previousSlack) const;
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
     std::string m_targetId;

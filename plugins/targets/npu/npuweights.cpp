@@ -1,51 +1,51 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// Estimate of Vela 3.10's weight encoder (docs/research/fidelity-references.md 2.10) from a value distribution.
 #include "npuweights.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 namespace psc::targets::npu {
 
 namespace {
 
-// Vela's weight encoder codes sign-magnitude values in -255..255, so a palette entry takes 9 bits [V]
-// (nxp-imx/ethos-u-vela ethosu/mlw_codec/mlw_encode.c, via cost-models.md 2.4).
-constexpr double kPaletteEntryBits = 9.0;
-// Palette of up to 32 values [V] (same source): only weights of <= 5 bits fit.
-constexpr int kMaxPaletteBits = 5;
-// Golomb-Rice codes spend at least one unary terminator bit per value on top of the remainder bits; we
-// charge exactly one, capped at the 8-bit raw size [R] (our proxy; calibrate against Vela's report).
-constexpr double kGrcOverheadBits = 1.0;
-constexpr double kRawBits = 8.0;
-// Per-stream header and padding of an encoded weight stream [R] (estimate, not read in the source).
-constexpr double kStreamHeaderBytes = 16.0;
+constexpr int kSubKernel = 8;          // decomposition of kernels larger than 8 x 8
+constexpr int kIfmUblockDepth = 8;     // every configuration's IFM micro-block depth
+constexpr int kMaxSliceValues = 32767; // SLICELEN is 15 bits
+constexpr int kSliceHeaderBits = 23;   // ZDIV 3, SLICELEN 15, WDIV 3, WTRUNC 1, NEWPAL 1
+constexpr int kPaletteHeaderBits = 13; // DIROFS 5, PALSIZE 5, PALBITS 3
+constexpr int kEndOfStreamBits = 3;
+constexpr double kScaleBytesPerChannel = 10; // 40-bit bias, 32-bit scale, 6-bit shift (encode_bias)
 
-/** Payload bits of N values at `bits` each, the cheaper of coding zeros as values or as a run-coded mask. */
-double payloadBits(double n, double s, double bits, bool &zeroRuns)
+std::int64_t roundUp(std::int64_t a, std::int64_t b)
 {
-    const double dense = n * bits;
-    // Zero-run coding: only the non-zeros carry a value; the mask costs what its entropy says, which the
-    // zero-run + GRC coding approaches (cost-models.md 2.5 proxy [D]).
-    const double sparse = n * (1.0 - s) * bits + n * binaryEntropy(s);
-    zeroRuns = sparse < dense;
-    return std::min(dense, sparse);
+    return (a + b - 1) / b * b;
+}
+
+/** Sign-magnitude code of a weight: 2|w| + sign. */
+int palValue(int w)
+{
+    return (std::abs(w) << 1) | (w < 0 ? 1 : 0);
+}
+
+int bitsFor(int value) // palette entry width: at least 2 bits (PALBITS is 2..9)
+{
+    int bits = 2;
+    while ((1 << bits) <= value)
+        ++bits;
+    return bits;
 }
 
 } // namespace
-
-double binaryEntropy(double s)
-{
-    if (s <= 0.0 || s >= 1.0)
-        return 0.0;
-    return -s * std::log2(s) - (1.0 - s) * std::log2(1.0 - s);
-}
 
 double effectiveSparsity(const plugin::LayerDeployment &deployment)
 {
     double s = std::clamp(deployment.sparsity, 0.0, 1.0);
     switch (deployment.pattern) {
     case plugin::SparsityPattern::ChannelStructured:
-        return 0.0;
+        return 0.0; // already in the network's shapes
     case plugin::SparsityPattern::Dbb:
         if (deployment.blockSize > 0)
             s = std::max(s, 1.0 - double(std::clamp(deployment.maxNonZeros, 0, deployment.blockSize)) /
@@ -62,36 +62,192 @@ double effectiveSparsity(const plugin::LayerDeployment &deployment)
     return std::min(s, 1.0);
 }
 
-WeightStream compressWeights(std::int64_t weights, const plugin::LayerDeployment &deployment, int streams)
+ValueDistribution weightDistribution(const plugin::LayerDeployment &deployment, std::int64_t weightsPerChannel)
 {
-    WeightStream out;
-    if (weights <= 0)
-        return out;
-    const double n = double(weights);
-    const double s = effectiveSparsity(deployment);
-    const int b = std::clamp(deployment.weightBits, 1, 8);
-    const double header = std::max(1, streams) * kStreamHeaderBytes * 8.0;
-
-    bool grcZeroRuns = false;
-    const double grcBitsPerValue = std::min(double(b) + kGrcOverheadBits, kRawBits);
-    const double grc = payloadBits(n, s, grcBitsPerValue, grcZeroRuns) + header;
-    double best = grc;
-    out.bitsPerValue = grcBitsPerValue;
-    out.zeroRuns = grcZeroRuns;
-    if (b <= kMaxPaletteBits) {
-        // Palette: index width = ceil(log2(2^b levels)) = b bits, plus one palette table per stream.
-        bool palZeroRuns = false;
-        const double table = std::max(1, streams) * std::ldexp(1.0, b) * kPaletteEntryBits;
-        const double pal = payloadBits(n, s, double(b), palZeroRuns) + header + table;
-        if (pal < best) {
-            best = pal;
-            out.palette = true;
-            out.bitsPerValue = b;
-            out.zeroRuns = palZeroRuns;
+    ValueDistribution p{};
+    if (deployment.weightValues) {
+        const double total = double(deployment.weightValues->total());
+        if (total > 0) {
+            for (int v = -128; v <= 127; ++v)
+                p[std::size_t(v + 256)] = double(deployment.weightValues->count(v)) / total;
+            return p;
         }
     }
-    out.bytes = std::int64_t(std::ceil(best / 8.0 - 1e-9));
+    const int bits = std::clamp(deployment.weightBits, 1, 8);
+    const int top = bits == 1 ? 1 : (1 << (bits - 1)) - 1;
+    const double beta = double(top) / std::log(double(std::max<std::int64_t>(weightsPerChannel, 3)));
+    double sum = 0;
+    for (int v = -top; v <= top; ++v)
+        sum += p[std::size_t(v + 256)] = std::exp(-std::abs(v) / beta);
+    const double s = effectiveSparsity(deployment);
+    for (double &x : p)
+        x *= (1.0 - s) / sum;
+    p[256] += s;
+    return p;
+}
+
+std::int64_t paddedStreamValues(const WeightLayout &l, int depth)
+{
+    // mlw_encode.c reorder: per OFM block, per IFM block, per sub-kernel (at most 8 x 8), the kernel elements
+    // (padded to 4 for depthwise and part-kernel-first) times OFM micro-blocks times IFM micro-blocks.
+    std::int64_t kernelElements = 0;
+    for (int y = 0; y < l.kernelH; y += kSubKernel)
+        for (int x = 0; x < l.kernelW; x += kSubKernel) {
+            const std::int64_t e =
+                std::int64_t(std::min(kSubKernel, l.kernelH - y)) * std::min(kSubKernel, l.kernelW - x);
+            kernelElements += l.depthwise || l.partKernel ? roundUp(e, 4) : e;
+        }
+    std::int64_t ifmValues = 0; // IFM channel slots per kernel element and OFM channel
+    if (l.depthwise) {
+        ifmValues = 1;
+    } else if (l.partKernel) {
+        for (int z = 0; z < l.ifmDepth; z += 16)
+            ifmValues += roundUp(std::min(16, l.ifmDepth - z), kIfmUblockDepth);
+    } else {
+        ifmValues = roundUp(l.ifmDepth, 32);
+    }
+    std::int64_t values = 0;
+    const int block = std::max(1, l.ofmBlockDepth);
+    for (int z = 0; z < depth; z += block)
+        values += roundUp(std::min(block, depth - z), l.ofmUblockDepth) * kernelElements * ifmValues;
+    return values;
+}
+
+StreamEstimate encodeStream(const WeightLayout &l, int depth, const ValueDistribution &values)
+{
+    StreamEstimate out;
+    if (depth <= 0)
+        return out;
+    const double real =
+        double(depth) * (l.weightsPerChannel > 0 ? double(l.weightsPerChannel)
+                                                 : double(l.kernelH) * l.kernelW * (l.depthwise ? 1 : l.ifmDepth));
+    const double n = double(std::max<std::int64_t>(paddedStreamValues(l, depth), std::int64_t(real)));
+    ValueDistribution freq{}; // expected counts in this stream
+    for (std::size_t i = 0; i < freq.size(); ++i)
+        freq[i] = values[i] * real;
+    freq[256] += n - real; // padding
+
+    // find_palette: zero runs when zero is the most common value and more than 4x as common as the next.
+    double first = 0, second = 0;
+    int firstValue = 0;
+    for (int v = -256; v < 256; ++v) {
+        const double f = freq[std::size_t(v + 256)];
+        if (f > first) {
+            second = first;
+            first = f;
+            firstValue = v;
+        } else if (f > second) {
+            second = f;
+        }
+    }
+    const bool zeroRuns = firstValue == 0 && first > 4 * second;
+    // create_palette: the (up to) 32 most frequent values, used if they cover more than half of what is coded.
+    std::vector<std::pair<double, int>> byFrequency; // (count, palValue)
+    double coded = 0;
+    int maxPalValue = 0;
+    for (int v = -255; v < 256; ++v) {
+        const double f = freq[std::size_t(v + 256)];
+        if ((v == 0 && zeroRuns) || f <= 0)
+            continue;
+        byFrequency.emplace_back(f, palValue(v));
+        coded += f;
+        maxPalValue = std::max(maxPalValue, palValue(v));
+    }
+    std::sort(byFrequency.begin(), byFrequency.end(), [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first > b.first : a.second > b.second;
+    });
+    std::vector<bool> used(512, false);
+    for (const auto &[f, pv] : byFrequency)
+        used[std::size_t(pv)] = true;
+    int directOffset = 0;
+    while (directOffset < 31 && !used[std::size_t(directOffset)])
+        ++directOffset;
+    const bool onlyPalette = !byFrequency.empty() && byFrequency.size() <= 32;
+    int maxPalette = onlyPalette ? 32 : std::min(32, 511 - maxPalValue);
+    if (maxPalette == 1)
+        maxPalette = 0;
+    int palsize = 0, paletteMax = 0;
+    double paletteCount = 0;
+    for (; palsize < maxPalette && palsize < int(byFrequency.size()); ++palsize) {
+        paletteCount += byFrequency[std::size_t(palsize)].first;
+        paletteMax = std::max(paletteMax, byFrequency[std::size_t(palsize)].second);
+    }
+    if (palsize == 1)
+        palsize = 2; // a palette of one entry is not supported
+    const bool usePalette = paletteCount > coded / 2;
+    if (!usePalette)
+        palsize = 0;
+    const int palbits = bitsFor(usePalette ? paletteMax : maxPalValue);
+    int uncompressedBits = 100;
+    if (onlyPalette && usePalette) {
+        uncompressedBits = 0;
+        while ((1 << uncompressedBits) < palsize)
+            ++uncompressedBits;
+    } else if (!usePalette) {
+        uncompressedBits = palbits;
+    }
+    // The index each value is coded as: its palette rank, or its sign-magnitude code past the palette.
+    std::vector<std::pair<double, int>> indices; // (count, index)
+    for (std::size_t r = 0; r < byFrequency.size(); ++r) {
+        const auto &[f, pv] = byFrequency[r];
+        indices.emplace_back(f, int(r) < palsize ? int(r) : pv + palsize - directOffset);
+    }
+    // Golomb-Rice: the best single parameter over the stream (Vela may switch, at 40 bits a switch).
+    double weightBits = std::numeric_limits<double>::infinity();
+    for (int trunc = 0; trunc <= 2; ++trunc)
+        for (int div = 0; div <= (trunc == 2 ? 0 : 5); ++div) {
+            double bits = 0;
+            for (const auto &[f, index] : indices) {
+                const int q = index >> div;
+                if (trunc == 2)
+                    bits += f * uncompressedBits;
+                else if ((trunc == 1 && q > 2) || q > 31)
+                    bits = std::numeric_limits<double>::infinity();
+                else
+                    bits += f * (trunc ? std::min(q + 1, 2) + div : q + 1 + div);
+            }
+            weightBits = std::min(weightBits, bits);
+        }
+    // Zero runs: one run length before every coded value and one at the end; zeros taken as randomly placed,
+    // P(run >= m) = p^m, so E[run >> d] = x / (1 - x) with x = p^(2^d).
+    double zeroBits = 0;
+    if (zeroRuns) {
+        const double runs = coded + 1, p = freq[256] / (freq[256] + coded);
+        zeroBits = std::numeric_limits<double>::infinity();
+        for (int d = 0; d <= 3; ++d) {
+            const double x = std::pow(p, double(1 << d));
+            zeroBits = std::min(zeroBits, runs * (1 + d + (x < 1 ? x / (1 - x) : 1e9)));
+        }
+    }
+    const double slices = std::max(1.0, std::ceil(coded / kMaxSliceValues));
+    const double bits = weightBits + zeroBits + slices * kSliceHeaderBits + kPaletteHeaderBits +
+                        double(palsize) * palbits + kEndOfStreamBits;
+    out.bytes =
+        roundUp(std::int64_t(std::ceil(bits / 8)), 16) + roundUp(std::int64_t(kScaleBytesPerChannel * depth), 16);
+    out.palette = usePalette;
+    out.zeroRuns = zeroRuns;
+    out.bitsPerWeight = real > 0 ? (weightBits + zeroBits) / real : 0;
     return out;
+}
+
+std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
+                                            const ValueDistribution &values, StreamEstimate *first)
+{
+    std::vector<std::int64_t> bytes;
+    for (std::size_t i = 1; i < slices.size(); ++i) {
+        const int depth = slices[i] - slices[i - 1];
+        std::int64_t sum = 0;
+        // Cores take the OFM channels in turn (weight_compressor.core_deinterleave).
+        for (int core = 0; core < layout.cores; ++core) {
+            const int share = depth / layout.cores + (core < depth % layout.cores ? 1 : 0);
+            const StreamEstimate s = encodeStream(layout, share, values);
+            if (first && i == 1 && core == 0)
+                *first = s;
+            sum += s.bytes;
+        }
+        bytes.push_back(sum);
+    }
+    return bytes;
 }
 
 } // namespace psc::targets::npu

@@ -3,40 +3,64 @@
 
 #include <psc/plugin/hardwaretarget.h>
 
+#include <array>
 #include <cstdint>
+#include <vector>
 
 /**
  * @file
- * The weight-compression proxy of the Ethos-U model: how many bytes a layer's weights occupy after the
- * Vela encoder (palette, zero-run and Golomb-Rice coding, docs/targets/npu.md section "Weights"). Pure
- * functions of their arguments; callable from any thread.
+ * How many bytes a layer's weights take after Arm's Vela encoder (3.10, research 2.10): the weights are reordered
+ * into the NPU's traversal order with zero padding, split into one stream per OFM depth slice and core, and each
+ * stream is coded with an optional palette, optional zero runs and Golomb-Rice codes; 10 bytes of scale and bias
+ * per output channel go beside each stream, and every stream is padded to 16 bytes. The estimate works from the
+ * distribution of the weight values: the trained weights' histogram when the trial has one, a prior otherwise. Pure
+ * functions; callable from any thread.
  */
 namespace psc::targets::npu {
 
-/** How a layer's weight stream was coded by the proxy. */
-struct WeightStream
-{
-    std::int64_t bytes = 0;  ///< payload + stream headers + palette tables, rounded up to whole bytes
-    double bitsPerValue = 0; ///< bits spent on each coded (non-zero, if zero-runs are used) weight
-    bool palette = false;    ///< palette mode (<= 5-bit weights, at most 32 distinct values)
-    bool zeroRuns = false;   ///< the zero mask is run-length coded instead of coding each zero
-};
-
-/** Binary entropy H2(s) in bits; 0 at s = 0 and s = 1. */
-double binaryEntropy(double s);
+/** A distribution of weight values: relative frequencies of -256..255 at index value + 256, summing to 1. */
+using ValueDistribution = std::array<double, 512>;
 
 /**
- * The fraction of zero weights the encoder can exploit for a deployment: `sparsity`, or the bound implied
- * by a DBB (1 - NNZ/BZ) or N:M (1 - N/M) pattern if larger. Channel-structured pruning is already in the
- * network's shapes and contributes nothing here.
+ * The distribution of a layer's deployed weight values: the histogram if the deployment carries one, else the prior:
+ * per-channel symmetric quantisation of peaked (Laplace) trained weights, the channel's largest magnitude at the top
+ * code 2^(b-1) - 1, which for n weights per channel puts the scale at (2^(b-1) - 1) / ln(n); the deployment's
+ * sparsity (or the bound of its DBB or N:M pattern) adds zeros.
  */
+ValueDistribution weightDistribution(const plugin::LayerDeployment &deployment, std::int64_t weightsPerChannel);
+
+/** The fraction of zero weights the deployment implies: its sparsity or its DBB / N:M bound, whichever is larger. */
 double effectiveSparsity(const plugin::LayerDeployment &deployment);
 
-/**
- * Compressed size of `weights` weights deployed as `deployment`, coded as `streams` independent streams
- * (one per OFM depth block and core, each with its own header and palette). `weights` <= 0 gives 0.
- * Monotone by construction: never larger for higher sparsity, never smaller for more bits.
- */
-WeightStream compressWeights(std::int64_t weights, const plugin::LayerDeployment &deployment, int streams);
+/** How Vela's reorder lays out a layer's weights (mlw_encode.c reorder). */
+struct WeightLayout
+{
+    int ofmDepth = 1, ifmDepth = 1, kernelH = 1, kernelW = 1;
+    bool depthwise = false, partKernel = false;
+    int ofmBlockDepth = 8;  ///< the OFM block's depth: the reorder walks the OFM in blocks this deep
+    int ofmUblockDepth = 8; ///< 4 on U55-32
+    int cores = 1;
+    /// Weights of one output channel before the layout's padding (0: kernelH * kernelW * ifmDepth, or the kernel
+    /// for depthwise); smaller when Vela's rewrite of a strided first convolution zero-padded the kernel.
+    std::int64_t weightsPerChannel = 0;
+};
+
+/** Values (real and padding) in the stream of `depth` output channels of one core. */
+std::int64_t paddedStreamValues(const WeightLayout &layout, int depth);
+
+/** One encoded stream's coding choices and size. */
+struct StreamEstimate
+{
+    std::int64_t bytes = 0; ///< weight stream, 16-byte aligned, plus its scale stream (10 B per channel, aligned)
+    bool palette = false, zeroRuns = false;
+    double bitsPerWeight = 0; ///< payload bits over real weights
+};
+
+/** The encoded size of `depth` output channels' weights for one core, whose real values follow `values`. */
+StreamEstimate encodeStream(const WeightLayout &layout, int depth, const ValueDistribution &values);
+
+/** All streams of a layer for OFM depth slices [0, s1, ..., ofmDepth]: bytes per slice (all cores). */
+std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
+                                            const ValueDistribution &values, StreamEstimate *first = nullptr);
 
 } // namespace psc::targets::npu

@@ -4,6 +4,7 @@
 #include <QtPlugin>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -98,6 +99,24 @@ enum class SparsityPattern
     NM,                ///< N:M, at most `n` non-zeros in every `m` consecutive weights
 };
 
+/**
+ * How often each deployed weight value occurs in one layer: the trained, quantised int8 weights (zero point 0) by
+ * value, counts[v + 128] for v in [-128, 127]. Cost models that compress weights (Vela's encoder) use it; without it
+ * they assume a prior distribution.
+ */
+struct WeightHistogram
+{
+    std::array<std::int64_t, 256> counts{};
+    std::int64_t count(int value) const { return counts[std::size_t(value + 128)]; }
+    std::int64_t total() const
+    {
+        std::int64_t n = 0;
+        for (std::int64_t c : counts)
+            n += c;
+        return n;
+    }
+};
+
 /** How one layer is deployed. Dense int8 is the default. */
 struct LayerDeployment
 {
@@ -108,6 +127,8 @@ struct LayerDeployment
     int blockSize = 8;   ///< DBB block size BZ
     int maxNonZeros = 8; ///< DBB NNZ bound
     int n = 0, m = 0;    ///< N:M
+    /// The layer's trained weight values, when the trial has been trained; shared, immutable.
+    std::shared_ptr<const WeightHistogram> weightValues;
 };
 
 /** What limits a layer. */
