@@ -434,12 +434,16 @@ int main(int argc, char **argv)
             for (const plugin::LayerCost &l : e.layers)
                 ours[l.layer] += l.cycles;
             for (const auto &[name, cycles] : v.layerCycles)
-                if (ours.count(name))
+                if (ours.count(name)) {
                     layer.add(ours[name], cycles);
+                    if (std::getenv("PSC_DEBUG") && std::abs(ours[name] - cycles) > 0.2 * cycles)
+                        std::printf("  %-14s %-10s layer %s: %.0f vs %.0f\n", id.c_str(), s.name.c_str(), name.c_str(),
+                                    ours[name], cycles);
+                }
             if (std::getenv("PSC_DEBUG"))
-                std::printf("  %-10s cycles %9.0f vs %9.0f  sram %7.0f vs %7.0f  weights %7.0f vs %7.0f\n",
-                            s.name.c_str(), e.cycles, v.cycles, e.extra.value("sram_bytes").value_or(NAN), v.sramBytes,
-                            double(e.weightStorageBytes), v.weightBytes);
+                std::printf("  %-14s %-10s cycles %9.0f vs %9.0f  sram %7.0f vs %7.0f  weights %7.0f vs %7.0f\n",
+                            id.c_str(), s.name.c_str(), e.cycles, v.cycles, e.extra.value("sram_bytes").value_or(NAN),
+                            v.sramBytes, double(e.weightStorageBytes), v.weightBytes);
         }
         std::printf("%s vs Vela 3.10 (%d networks)\n  network cycles: %s\n  layer cycles:   %s\n  SRAM used:      "
                     "%s\n  weight bytes:   %s\n\n",

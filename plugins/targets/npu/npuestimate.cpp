@@ -103,7 +103,13 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const ValueDistr
     e.weightBytes = weightBytes;
     e.computeCycles = cycles.cycles;
     e.npuCycles = e.computeCycles;
-    e.slack = e.computeCycles;
+    // The time the next operation's weight transfer can hide under is this operation's compute as Vela's reference
+    // schedule costs it: with Dedicated_Sram, before feature maps move into the SRAM cache, so with their blocks'
+    // DRAM latencies (scheduler.propose_operator_buffering).
+    NpuOp reference = costed;
+    if (c.memoryMode == MemoryMode::DedicatedSram)
+        reference.ifmArea = reference.ofmArea = offchip;
+    e.slack = c.memoryMode == MemoryMode::DedicatedSram ? opCycles(arch, reference, e.block).cycles : e.computeCycles;
 
     // Bytes per memory area, burst-scaled, and the cycles each area needs (npu_performance.update_summary_cycles).
     const ElementAccess a = elementAccess(arch, costed, e.block);
@@ -142,7 +148,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const ValueDistr
             e.npuCycles = e.computeCycles + full - std::min(full, previousSlack);
             e.weightBufferBytes = weightBytes;
         } else {
-            NpuOp part = costed;
+            NpuOp part = reference;
             part.ofm.d = int(prebufferDepth);
             const double preCycles = opCycles(arch, part, e.block).cycles;
             const int blockDepth = e.block.ofmBlock.d;
@@ -196,6 +202,19 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     totals = {};
     totals.slack = context.previousSlack;
 
+    if (layer.op == OpKind::Flatten && context.networkInput && c.memoryMode == MemoryMode::DedicatedSram) {
+        // Reshaping the network input, which stays in DRAM, is a DMA copy into the SRAM cache (Vela's Memcpy):
+        // what the previous operation's run time does not hide.
+        const MemoryArea off = offchipArea();
+        const double copy = std::floor(double(ifmElements(layer)) / off.bytesPerCycle) + off.readLatency;
+        cost.cycles = cost.stallCycles = std::max(copy - context.previousSlack, 0.0);
+        cost.computeCycles = 0;
+        cost.latencyS = cost.cycles / c.clockHz;
+        cost.bound = Bound::Dram;
+        if (detail)
+            cost.note = "reshape of the network input: DMA copy from DRAM into the SRAM cache";
+        return cost;
+    }
     if (layer.op == OpKind::Flatten || layer.foldedIntoProducer) {
         cost.cycles = cost.computeCycles = cost.stallCycles = 0;
         cost.bound = Bound::None;
