@@ -57,9 +57,28 @@ plugin::LimitCheck limit(const std::string &name, double value, double cap, cons
     return l;
 }
 
+/**
+ * Bytes of the feature maps live while `l` runs as the NPU stores them: intermediate tensors in NHCWB16, their
+ * channels rounded up to 16, the network's input and output in NHWC. With Dedicated_Sram the network's input and
+ * output stay in DRAM and only the rest is cached in SRAM.
+ */
+std::int64_t storedLiveBytes(const LayerInfo &l, const LayerContext &context, MemoryMode mode)
+{
+    const auto bricks = [](int c, int h, int w) { return std::int64_t(h) * w * ((c + 15) / 16 * 16); };
+    const std::int64_t in = l.inputBytes, out = l.outputBytes;
+    const std::int64_t inStored =
+        context.networkInput ? in : std::max<std::int64_t>(1, l.inputs) * bricks(l.inC, l.inH, l.inW);
+    const std::int64_t outStored = context.networkOutput ? out : bricks(l.outC, l.outH, l.outW);
+    std::int64_t live =
+        std::max<std::int64_t>(0, l.liveBytes - in - out) + std::max(in, inStored) + std::max(out, outStored);
+    if (mode == MemoryMode::DedicatedSram)
+        live -= (context.networkInput ? in : 0) + (context.networkOutput ? out : 0);
+    return live;
+}
+
 } // namespace
 
-OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const ValueDistribution *weights,
+OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const plugin::LayerDeployment *weights,
                              std::int64_t weightsPerChannel, bool bufferWeights, double previousSlack) const
 {
     const NpuConfig &c = m_config;
@@ -98,7 +117,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const ValueDistr
         layout.ofmUblockDepth = arch.ofmUblock.d;
         layout.cores = arch.cores;
         layout.weightsPerChannel = weightsPerChannel;
-        weightBytes = encodedSliceBytes(layout, {0, costed.ofm.d}, *weights).front();
+        weightBytes = m_encodings->sliceBytes(layout, {0, costed.ofm.d}, *weights).front();
     }
     e.weightBytes = weightBytes;
     e.computeCycles = cycles.cycles;
@@ -162,7 +181,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const ValueDistr
             part.ofm.d = slices.back() - slices[slices.size() - 2];
             const double tail = opCycles(arch, part, e.block).cycles;
             // Each depth slice is encoded as streams of its own (weight_compressor.encode_weight_and_scale_tensor).
-            const std::vector<std::int64_t> sliceBytes = encodedSliceBytes(layout, slices, *weights);
+            const std::vector<std::int64_t> sliceBytes = m_encodings->sliceBytes(layout, slices, *weights);
             e.weightBytes = std::accumulate(sliceBytes.begin(), sliceBytes.end(), std::int64_t(0));
             const double first = transfer(double(sliceBytes.front()));
             e.npuCycles = std::max(full - previousSlack + tail, e.computeCycles + std::max(first - previousSlack, 0.0));
@@ -246,18 +265,24 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
         return cost;
     }
 
-    const std::vector<OpEstimate> ops = lower(layer, deployment, context);
-    double compute = 0, npu = 0, total = 0, sramCycles = 0, offCycles = 0;
-    for (const OpEstimate &op : ops) {
-        compute += op.computeCycles;
-        npu += op.npuCycles;
-        total += op.cycles;
-        sramCycles += op.sramAccessCycles;
-        offCycles += op.offchipAccessCycles;
-        cost.weightStorageBytes += op.weightBytes;
-        totals.weightBufferBytes = std::max(totals.weightBufferBytes, op.weightBufferBytes);
-        totals.slack = op.slack;
+    // A softmax's 31 operations cost the same whatever runs before them (their first has no weights to prefetch):
+    // a search asks for them once per shape.
+    std::vector<OpEstimate> ops;
+    OpTotals sum;
+    if (layer.op == OpKind::Softmax && !detail) {
+        const Memo<4, OpTotals>::Key key{layer.outH, layer.outW, layer.outC, context.networkOutput};
+        sum = m_softmax->get(key, [&] { return OpTotals::of(lower(layer, deployment, context)); });
+    } else {
+        ops = lower(layer, deployment, context);
+        sum = OpTotals::of(ops);
     }
+    if (sum.operations == 0)
+        sum.slack = context.previousSlack;
+    const double compute = sum.compute, npu = sum.npu, total = sum.total, sramCycles = sum.sram,
+                 offCycles = sum.offchip;
+    cost.weightStorageBytes = sum.weightBytes;
+    totals.weightBufferBytes = sum.weightBuffer;
+    totals.slack = sum.slack;
     double hostS = 0;
     if (layer.activation == plugin::FusedActivation::Softmax && c.fallbackOps.count("softmax")) {
         hostS = hostSeconds(0, double(ofmElements(layer)));
@@ -331,6 +356,9 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
 
     std::int64_t maxWeightBuffer = 0, maxSramPlaced = 0, weightBytes = 0, fallbackLayers = 0;
     double macsOnNpu = 0, computeCycles = 0, hostCycles = 0, slack = 0;
+    // For Vela's "Total SRAM used": per running layer, its live feature maps as the NPU stores them and its
+    // weight buffers.
+    std::vector<std::pair<std::int64_t, std::int64_t>> liveAndBuffers;
     plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     std::size_t last = network.layers.size();
     while (last > 0 && network.layers[last - 1].op == OpKind::Flatten)
@@ -352,6 +380,9 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         computeCycles += std::isfinite(lc.computeCycles) ? lc.computeCycles : 0.0;
         hostCycles += lc.hostCycles;
         maxWeightBuffer = std::max(maxWeightBuffer, totals.weightBufferBytes);
+        const LayerInfo &l = network.layers[i];
+        if (!l.foldedIntoProducer && l.op != OpKind::Flatten && !lc.fallback)
+            liveAndBuffers.emplace_back(storedLiveBytes(l, context, c.memoryMode), totals.weightBufferBytes);
         maxSramPlaced = std::max(maxSramPlaced, totals.sramBytesPlaced);
         macsOnNpu += totals.macsOnNpu;
         if (detail)
@@ -362,20 +393,27 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     for (const LayerInfo &l : network.layers)
         arena = std::max(arena, l.liveBytes);
 
+    // Feature maps and weight buffers live at the same time; the next layer's first weight buffer is filled while
+    // this layer runs (Vela's pre-buffering).
+    std::int64_t velaSram = 0;
+    for (std::size_t i = 0; i < liveAndBuffers.size(); ++i)
+        velaSram = std::max(velaSram, liveAndBuffers[i].first + liveAndBuffers[i].second +
+                                          (i + 1 < liveAndBuffers.size() ? liveAndBuffers[i + 1].second : 0));
     std::int64_t sramUsed = 0, offchipUsed = 0;
     switch (c.memoryMode) {
     case MemoryMode::SramOnly:
-        sramUsed = arena + weightBytes;
+        sramUsed = velaSram + weightBytes;
         break;
     case MemoryMode::SharedSram:
-        sramUsed = arena + maxWeightBuffer;
+        sramUsed = velaSram;
         offchipUsed = weightBytes;
         break;
     case MemoryMode::DedicatedSram:
-        sramUsed = maxSramPlaced + maxWeightBuffer;
+        sramUsed = velaSram;
         offchipUsed = weightBytes + arena;
         break;
     }
+    (void)maxSramPlaced;
     out.peakMemoryBytes = arena + maxWeightBuffer;
     out.utilization = out.cycles > 0 ? std::min(1.0, macsOnNpu / (out.cycles * c.macsPerCycle)) : 0.0;
 

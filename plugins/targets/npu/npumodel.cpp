@@ -121,11 +121,10 @@ std::vector<OpEstimate> NpuTarget::lower(const LayerInfo &layer, const LayerDepl
         return op;
     };
     double slack = context.previousSlack;
-    // Trained weights' histogram if the trial has one, else the prior (npuweights.h).
+    // Encoded from the trained weights' histogram if the trial has one, else from the prior (npuweights.h).
     const std::int64_t perChannel = layer.weights > 0 ? layer.weights / std::max(1, layer.outC) : 0;
-    const ValueDistribution weights = weightDistribution(deployment, perChannel);
     auto add = [&](const char *what, const NpuOp &op, bool hasWeights = false, bool buffer = false) {
-        ops.push_back(costOp(what, op, hasWeights ? &weights : nullptr, perChannel, buffer, slack));
+        ops.push_back(costOp(what, op, hasWeights ? &deployment : nullptr, perChannel, buffer, slack));
         slack = ops.back().slack;
     };
 

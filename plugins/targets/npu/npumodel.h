@@ -6,6 +6,7 @@
 
 #include <psc/plugin/hardwaretarget.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -97,6 +98,30 @@ struct OpEstimate
     bool partKernelFirst() const { return block.partKernel; }
 };
 
+/** The sums over a layer's operations that its cost needs. */
+struct OpTotals
+{
+    double compute = 0, npu = 0, total = 0, sram = 0, offchip = 0, slack = 0;
+    std::int64_t weightBytes = 0, weightBuffer = 0;
+    std::size_t operations = 0;
+    static OpTotals of(const std::vector<OpEstimate> &ops)
+    {
+        OpTotals t;
+        for (const OpEstimate &op : ops) {
+            t.compute += op.computeCycles;
+            t.npu += op.npuCycles;
+            t.total += op.cycles;
+            t.sram += op.sramAccessCycles;
+            t.offchip += op.offchipAccessCycles;
+            t.weightBytes += op.weightBytes;
+            t.weightBuffer = std::max(t.weightBuffer, op.weightBufferBytes);
+            t.slack = op.slack;
+        }
+        t.operations = ops.size();
+        return t;
+    }
+};
+
 /** Configured Ethos-U target. Immutable; estimate() is pure and re-entrant. */
 class NpuTarget : public plugin::HardwareTarget
 {
@@ -132,13 +157,15 @@ private:
     static void foldStrideIntoDepth(const plugin::LayerInfo &layer, NpuOp &op);
     MemoryArea sramArea() const;
     MemoryArea offchipArea() const;
-    OpEstimate costOp(const char *what, const NpuOp &op, const ValueDistribution *weights,
+    OpEstimate costOp(const char *what, const NpuOp &op, const plugin::LayerDeployment *weights,
                       std::int64_t weightsPerChannel, bool bufferWeights, double previousSlack) const;
     plugin::CostEstimate estimate(const plugin::NetworkInfo &network,
                                   const std::vector<plugin::LayerDeployment> &deployment, bool detail) const;
     std::string m_targetId;
     NpuConfig m_config;
     std::shared_ptr<BlockConfigCache> m_blocks = std::make_shared<BlockConfigCache>();
+    std::shared_ptr<WeightEncodingCache> m_encodings = std::make_shared<WeightEncodingCache>();
+    std::shared_ptr<Memo<4, OpTotals>> m_softmax = std::make_shared<Memo<4, OpTotals>>();
 };
 
 /** The network-format name of an operator ("conv2d", "depthwise_conv2d", ...). */

@@ -442,26 +442,26 @@ ElementAccess elementAccess(const NpuArch &, const NpuOp &op, const BlockConfig 
 
 std::optional<BlockConfig> BlockConfigCache::find(const NpuArch &arch, const NpuOp &op)
 {
-    // The search depends on the architecture, the block type, the shapes, bits, kernel and LUT use; not on the
-    // memory areas or formats.
-    std::string key;
-    key.reserve(96);
-    for (int v : {int(op.type), int(op.activation == ActivationRate::Lut), op.ifm.h, op.ifm.w, op.ifm.d, op.ofm.h,
-                  op.ofm.w, op.ofm.d, op.ifm2 ? op.ifm2->h : -1, op.ifm2 ? op.ifm2->w : -1, op.ifm2 ? op.ifm2->d : -1,
-                  int(op.ifm2Scalar), op.ifmBits, op.kernelH, op.kernelW, op.strideH, op.strideW}) {
-        key += std::to_string(v);
-        key += ',';
-    }
-    key += arch.accelerator;
-    {
-        std::lock_guard lock(m_mutex);
-        if (auto it = m_configs.find(key); it != m_configs.end())
-            return it->second;
-    }
-    std::optional<BlockConfig> config = findBlockConfig(arch, op);
-    std::lock_guard lock(m_mutex);
-    m_configs.emplace(std::move(key), config);
-    return config;
+    // The search depends on these and not on memory areas or formats.
+    const Memo<18, std::optional<BlockConfig>>::Key key{std::int64_t(arch.macs * arch.cores),
+                                                        std::int64_t(op.type),
+                                                        op.activation == ActivationRate::Lut,
+                                                        op.ifm.h,
+                                                        op.ifm.w,
+                                                        op.ifm.d,
+                                                        op.ofm.h,
+                                                        op.ofm.w,
+                                                        op.ofm.d,
+                                                        op.ifm2 ? op.ifm2->elements() : -1,
+                                                        op.ifm2 ? op.ifm2->d : -1,
+                                                        op.ifm2Scalar,
+                                                        op.ifmBits,
+                                                        op.kernelH,
+                                                        op.kernelW,
+                                                        op.strideH,
+                                                        op.strideW,
+                                                        std::int64_t(arch.shramBanks) * 16 + arch.ofmUblock.h};
+    return m_configs.get(key, [&] { return findBlockConfig(arch, op); });
 }
 
 } // namespace psc::targets::npu

@@ -146,15 +146,55 @@ ElementAccess elementAccess(const NpuArch &arch, const NpuOp &op, const BlockCon
 double burstScaledBytes(const NpuArch &arch, bool read, const MemoryArea &area, bool linear, int bits,
                         const Shape3 &shape, const Shape3 &block, double bytes);
 
-/** A thread-safe memo of block searches: a search looks at hundreds of blocks, and shapes repeat. */
+/**
+ * A thread-safe memo keyed by N integers. A search costs the same layer shapes over and over; the block search looks
+ * at hundreds of blocks and the weight encoder at every value, so both remember their answers. Cleared when it
+ * holds a million entries, which bounds its memory.
+ */
+template <std::size_t N, typename Value> class Memo
+{
+public:
+    using Key = std::array<std::int64_t, N>;
+    template <typename Make> Value get(const Key &key, Make &&make)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (auto it = m_values.find(key); it != m_values.end())
+                return it->second;
+        }
+        Value value = make();
+        std::lock_guard lock(m_mutex);
+        if (m_values.size() >= 1000000)
+            m_values.clear();
+        m_values.emplace(key, value);
+        return value;
+    }
+
+private:
+    struct Hash
+    {
+        std::size_t operator()(const Key &key) const
+        {
+            std::uint64_t h = 14695981039346656037ull; // FNV-1a over the integers
+            for (std::int64_t v : key) {
+                h ^= std::uint64_t(v);
+                h *= 1099511628211ull;
+            }
+            return std::size_t(h);
+        }
+    };
+    std::mutex m_mutex;
+    std::unordered_map<Key, Value, Hash> m_values;
+};
+
+/** The block search, remembered per architecture, block type, shapes, bits, kernel and LUT use. */
 class BlockConfigCache
 {
 public:
     std::optional<BlockConfig> find(const NpuArch &arch, const NpuOp &op);
 
 private:
-    std::mutex m_mutex;
-    std::unordered_map<std::string, std::optional<BlockConfig>> m_configs;
+    Memo<18, std::optional<BlockConfig>> m_configs;
 };
 
 } // namespace psc::targets::npu

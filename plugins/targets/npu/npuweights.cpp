@@ -250,4 +250,54 @@ std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const st
     return bytes;
 }
 
+std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
+                                                          const plugin::LayerDeployment &deployment)
+{
+    // What the value distribution depends on: the histogram's contents, or the prior's inputs.
+    std::int64_t distribution = 0;
+    if (deployment.weightValues) {
+        std::uint64_t h = 14695981039346656037ull;
+        for (std::int64_t count : deployment.weightValues->counts) {
+            h ^= std::uint64_t(count);
+            h *= 1099511628211ull;
+        }
+        distribution = std::int64_t(h >> 1);
+    } else {
+        const double s = effectiveSparsity(deployment);
+        distribution = -1 - (std::int64_t(deployment.weightBits) << 32) - std::int64_t(std::llround(s * 1e9));
+    }
+    std::optional<ValueDistribution> values;
+    std::vector<std::int64_t> bytes;
+    for (std::size_t i = 1; i < slices.size(); ++i) {
+        const int depth = slices[i] - slices[i - 1];
+        std::int64_t sum = 0;
+        for (int core = 0; core < layout.cores; ++core) {
+            const int share = depth / layout.cores + (core < depth % layout.cores ? 1 : 0);
+            const Memo<16, std::int64_t>::Key key{distribution,
+                                                  layout.ofmDepth,
+                                                  layout.ifmDepth,
+                                                  layout.kernelH,
+                                                  layout.kernelW,
+                                                  layout.depthwise,
+                                                  layout.partKernel,
+                                                  layout.ofmBlockDepth,
+                                                  layout.ofmUblockDepth,
+                                                  layout.cores,
+                                                  layout.weightsPerChannel,
+                                                  share,
+                                                  0,
+                                                  0,
+                                                  0,
+                                                  0};
+            sum += m_streams.get(key, [&] {
+                if (!values)
+                    values = weightDistribution(deployment, layout.weightsPerChannel);
+                return encodeStream(layout, share, *values).bytes;
+            });
+        }
+        bytes.push_back(sum);
+    }
+    return bytes;
+}
+
 } // namespace psc::targets::npu

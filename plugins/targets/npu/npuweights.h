@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "npuperformance.h"
+
 #include <psc/plugin/hardwaretarget.h>
 
 #include <array>
@@ -62,5 +64,16 @@ StreamEstimate encodeStream(const WeightLayout &layout, int depth, const ValueDi
 /** All streams of a layer for OFM depth slices [0, s1, ..., ofmDepth]: bytes per slice (all cores). */
 std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
                                             const ValueDistribution &values, StreamEstimate *first = nullptr);
+
+/** encodedSliceBytes() for a deployment's weights, remembered per stream (a search encodes the same layers often). */
+class WeightEncodingCache
+{
+public:
+    std::vector<std::int64_t> sliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
+                                         const plugin::LayerDeployment &deployment);
+
+private:
+    Memo<16, std::int64_t> m_streams;
+};
 
 } // namespace psc::targets::npu
