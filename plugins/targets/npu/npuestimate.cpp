@@ -189,6 +189,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const plugin::La
             for (std::size_t i = 0; i < sliceBytes.size(); ++i)
                 (i % 2 ? odd : even) = std::max(i % 2 ? odd : even, sliceBytes[i]);
             e.weightBufferBytes = even + odd;
+            e.depthSlices = slices;
             e.slack = tail;
         }
     }

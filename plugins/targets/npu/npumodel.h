@@ -95,6 +95,7 @@ struct OpEstimate
     double slack = 0;                   ///< cycles the next operation's weight prefetch can hide under
     std::int64_t weightBytes = 0;       ///< encoded weights, scales and biases
     std::int64_t weightBufferBytes = 0; ///< SRAM the weight buffers take while the operation runs
+    std::vector<int> depthSlices;       ///< OFM channels [0, s1, ..., depth] its weights are encoded and sent in
     bool partKernelFirst() const { return block.partKernel; }
 };
 

@@ -76,9 +76,15 @@ ValueDistribution weightDistribution(const plugin::LayerDeployment &deployment, 
     const int bits = std::clamp(deployment.weightBits, 1, 8);
     const int top = bits == 1 ? 1 : (1 << (bits - 1)) - 1;
     const double beta = double(top) / std::log(double(std::max<std::int64_t>(weightsPerChannel, 3)));
+    // Each code takes the Laplace mass that rounds to it; the tails beyond the top code are clipped onto it.
     double sum = 0;
-    for (int v = -top; v <= top; ++v)
-        sum += p[std::size_t(v + 256)] = std::exp(-std::abs(v) / beta);
+    for (int v = -top; v <= top; ++v) {
+        const double a = std::abs(v);
+        const double mass = v == 0     ? 1 - std::exp(-0.5 / beta)
+                            : a == top ? 0.5 * std::exp(-(a - 0.5) / beta)
+                                       : 0.5 * (std::exp(-(a - 0.5) / beta) - std::exp(-(a + 0.5) / beta));
+        sum += p[std::size_t(v + 256)] = mass;
+    }
     const double s = effectiveSparsity(deployment);
     for (double &x : p)
         x *= (1.0 - s) / sum;
@@ -209,14 +215,15 @@ StreamEstimate encodeStream(const WeightLayout &l, int depth, const ValueDistrib
             weightBits = std::min(weightBits, bits);
         }
     // Zero runs: one run length before every coded value and one at the end; zeros taken as randomly placed,
-    // P(run >= m) = p^m, so E[run >> d] = x / (1 - x) with x = p^(2^d).
+    // P(run >= m) = p^m, so E[run >> d] = x / (1 - x) with x = p^(2^d); the runs hold no more than the zeros.
     double zeroBits = 0;
     if (zeroRuns) {
-        const double runs = coded + 1, p = freq[256] / (freq[256] + coded);
+        const double runs = coded + 1, zeros = freq[256], p = zeros / (zeros + coded);
         zeroBits = std::numeric_limits<double>::infinity();
         for (int d = 0; d <= 3; ++d) {
             const double x = std::pow(p, double(1 << d));
-            zeroBits = std::min(zeroBits, runs * (1 + d + (x < 1 ? x / (1 - x) : 1e9)));
+            const double quotients = std::min(x < 1 ? runs * x / (1 - x) : zeros, zeros / double(1 << d));
+            zeroBits = std::min(zeroBits, runs * (1 + d) + quotients);
         }
     }
     const double slices = std::max(1.0, std::ceil(coded / kMaxSliceValues));
@@ -291,7 +298,10 @@ std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &la
                                                   0};
             sum += m_streams.get(key, [&] {
                 if (!values)
-                    values = weightDistribution(deployment, layout.weightsPerChannel);
+                    values = weightDistribution(deployment, layout.weightsPerChannel > 0
+                                                                ? layout.weightsPerChannel
+                                                                : std::int64_t(layout.kernelH) * layout.kernelW *
+                                                                      (layout.depthwise ? 1 : layout.ifmDepth));
                 return encodeStream(layout, share, *values).bytes;
             });
         }

@@ -27,6 +27,8 @@ inline ParameterValue text(const std::string &t)
 inline Parameters u55x128HighEnd()
 {
     return {
+        {"accelerator", text("ethos-u55-128")},
+        {"system_config", text("Ethos_U55_High_End_Embedded")},
         {"clock_hz", num(500e6)},
         {"macs_per_cycle", num(128)},
         {"ublock_width", num(2)},
@@ -34,15 +36,16 @@ inline Parameters u55x128HighEnd()
         {"ublock_depth", num(8)},
         {"cores", num(1)},
         {"shram_bytes", num(24 * 1024)},
-        {"output_cycles_per_element", num(0.5)},
-        {"elementwise_cycles_per_element", num(0.5)},
         {"memory_mode", text("shared_sram")},
         {"sram_bandwidth_bytes_per_s", num(4e9)},
         {"sram_latency_cycles", num(32)},
+        {"sram_burst_bytes", num(32)},
         {"sram_bytes", num(2 * 1024 * 1024)},
         {"offchip_memory", text("flash")},
         {"offchip_bandwidth_bytes_per_s", num(0.5e9)},
         {"offchip_latency_cycles", num(64)},
+        {"offchip_write_latency_cycles", num(64)},
+        {"offchip_burst_bytes", num(128)},
         {"scale_bias_bytes_per_channel", num(10)},
         {"energy_per_mac_j", num(0.5e-12)},
         {"sram_energy_per_byte_j", num(12.5e-12)},
@@ -64,6 +67,29 @@ inline Parameters u55x128DeepEmbedded()
     p["sram_bandwidth_bytes_per_s"] = num(1.6e9);
     p["offchip_bandwidth_bytes_per_s"] = num(0.1e9);
     p["host_clock_hz"] = num(200e6);
+    return p;
+}
+
+/** Ethos-U65-512 in Ethos_U65_Client_Server (1 GHz, SRAM 16 B/cycle, DRAM 12 B/cycle, read latency 500), Dedicated_Sram
+ * with Vela's 384 KiB cache. */
+inline Parameters u65x512ClientServer()
+{
+    Parameters p = u55x128HighEnd();
+    p["accelerator"] = text("ethos-u65-512");
+    p["system_config"] = text("Ethos_U65_Client_Server");
+    p["clock_hz"] = num(1e9);
+    p["macs_per_cycle"] = num(512);
+    p["ublock_height"] = num(2);
+    p["cores"] = num(2);
+    p["shram_bytes"] = num(48 * 1024);
+    p["memory_mode"] = text("dedicated_sram");
+    p["sram_bandwidth_bytes_per_s"] = num(16e9);
+    p["sram_bytes"] = num(384 * 1024);
+    p["offchip_memory"] = text("dram");
+    p["offchip_bandwidth_bytes_per_s"] = num(12e9);
+    p["offchip_latency_cycles"] = num(500);
+    p["offchip_write_latency_cycles"] = num(250);
+    p["host_clock_hz"] = num(1e9);
     return p;
 }
 
