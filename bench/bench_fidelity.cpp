@@ -3,7 +3,7 @@
 // compiler (3.10) and SCALE-Sim v2. Neither tool is part of Paretoscope or packaged by Debian; run them by hand
 // (outside the project) on the files this program writes, then run it again to compare.
 //
-//   bench_fidelity DIR [--networks N] [--seed S] [--study STUDY.psc]
+//   bench_fidelity DIR [--networks N] [--seed S] [--study STUDY.psc] [--prior]
 //
 // 1. Writes DIR/<net>.tflite (random int8 networks of the kinds Paretoscope searches: plain CNNs, depthwise-separable,
 //    residual, dense-heavy and keyword-spotting shapes with non-square kernels; plus every complete trial of STUDY),
@@ -16,6 +16,8 @@
 //      DIR/scalesim/ID/<net>/COMPUTE_REPORT.csv                               (SCALE-Sim, CALC bandwidth mode)
 //    and prints, per target, how far Paretoscope's estimates are from them: network cycles, per-layer cycles
 //    (median and worst), SRAM used and encoded weight bytes for Vela; per-layer compute cycles for SCALE-Sim.
+//    Estimates use each network's trained weight histograms; --prior estimates without them, as a search does
+//    before training.
 
 #include "../tests/engine/quantizedmodels.h"
 #include "psc/export/exporter.h"
@@ -334,13 +336,17 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_fidelity DIR [--networks N] [--seed S] [--study STUDY.psc]\n");
+        std::fprintf(stderr, "usage: bench_fidelity DIR [--networks N] [--seed S] [--study STUDY.psc] [--prior]\n");
         return 2;
     }
     const fs::path dir = argv[1];
     int networks = 40;
     unsigned seed = 11;
     std::string study;
+    bool prior = false;
+    for (int i = 2; i < argc; ++i)
+        if (std::string(argv[i]) == "--prior")
+            prior = true;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string option = argv[i];
         if (option == "--networks")
@@ -425,8 +431,9 @@ int main(int argc, char **argv)
             if (!v.ok)
                 continue;
             ++compared;
-            const plugin::CostEstimate e =
-                target->estimate(toNetworkInfo(s.network, analyzeNetwork(s.network)), s.deployment);
+            // --prior: as a search sees a candidate before training, without the trained weights' histograms.
+            const plugin::CostEstimate e = target->estimate(toNetworkInfo(s.network, analyzeNetwork(s.network)),
+                                                            prior ? defaultDeployment(s.network) : s.deployment);
             network.add(e.cycles, v.cycles);
             sram.add(e.extra.value("sram_bytes").value_or(NAN), v.sramBytes);
             weights.add(double(e.weightStorageBytes), v.weightBytes);

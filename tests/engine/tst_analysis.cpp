@@ -95,6 +95,7 @@ private Q_SLOTS:
     void factorizedLayers();
     void factorizedTotals();
     void factorizedCostInput();
+    void fusedActivationsCostNothing();
     void subByteSizesRoundUp();
     void windowShapes();
     void unresolvedDescriptions();
@@ -326,6 +327,23 @@ void TestAnalysis::factorizedTotals()
     const auto json = nlohmann::json::parse(analysisToJson(a));
     QCOMPARE(json["layers"][0]["intermediate_bytes"].get<std::int64_t>(), 8);
     QVERIFY(!json["layers"][4].contains("intermediate_bytes"));
+}
+
+void TestAnalysis::fusedActivationsCostNothing()
+{
+    // What deployment removes is marked for the cost models: the batch norm folds into the conv, the ReLU after it
+    // becomes the conv's activation; the ReLU after the add stays (an add is not a linear producer to fuse into).
+    const NetworkDescription net = parseNetworkJson(R"({"name": "n", "input": {"channels": 2, "height": 4, "width": 4},
+        "layers": [{"type": "conv2d", "name": "c", "out_channels": 2, "kernel": 3, "padding": "same"},
+                   {"type": "batch_norm", "name": "bn"}, {"type": "relu", "name": "r"},
+                   {"type": "add", "name": "a", "inputs": ["r", "input"]}, {"type": "relu6", "name": "r2"}]})",
+                                                    "n.json");
+    const plugin::NetworkInfo info = toNetworkInfo(net, analyzeNetwork(net));
+    QCOMPARE(info.layers.size(), std::size_t(5));
+    QVERIFY(info.layers[0].activation == plugin::FusedActivation::Relu);
+    QVERIFY(!info.layers[0].foldedIntoProducer);
+    QVERIFY(info.layers[1].foldedIntoProducer && info.layers[2].foldedIntoProducer);
+    QVERIFY(!info.layers[3].foldedIntoProducer && !info.layers[4].foldedIntoProducer);
 }
 
 void TestAnalysis::factorizedCostInput()

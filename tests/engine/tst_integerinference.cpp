@@ -4,6 +4,7 @@
 // trained-model format and bad input.
 
 #include "fakequantreference.h"
+#include "psc/targets/costinput.h"
 #include "quantizedmodels.h"
 #include "testmodels.h"
 
@@ -74,6 +75,7 @@ private Q_SLOTS:
     void quantizedMultiplierMatchesExactProduct();
     void activationParameters();
     void weightQuantisation();
+    void weightValuesForCosts();
     void weightQuantisationNarrow();
     void handComputedConvolution();
     void handComputedKronecker();
@@ -668,6 +670,25 @@ void TestIntegerInference::malformedBytes()
     h["network"]["layers"][0]["kernel"] = 0;
     e = errorFor(withHeader(h.dump()));
     QVERIFY2(e.rfind(what, 0) == 0 && contains(e, "/network/layers/0"), e.c_str());
+}
+
+void TestIntegerInference::weightValuesForCosts()
+{
+    // The histograms cost models read (costinput.h weightValues): one per weighted layer, counting every weight.
+    std::mt19937 rng(5);
+    const IntegerModel model = IntegerModel::quantize(testing::calibratedRandomModel(testing::kConvPoolNet, rng));
+    const WeightValues values = weightValues(model);
+    for (const LayerQuantization &q : model.layers()) {
+        if (q.weights.empty())
+            continue;
+        QVERIFY2(values.count(q.name), q.name.c_str());
+        QCOMPARE(values.at(q.name)->total(), std::int64_t(q.weights.size()));
+        std::int64_t ones = 0;
+        for (const std::int8_t w : q.weights)
+            ones += w == 1;
+        QCOMPARE(values.at(q.name)->count(1), ones);
+    }
+    QCOMPARE(values.size(), std::size_t(4)); // conv1, dw, fc1, fc2
 }
 
 QTEST_GUILESS_MAIN(TestIntegerInference)

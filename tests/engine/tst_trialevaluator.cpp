@@ -127,12 +127,41 @@ private Q_SLOTS:
         QVERIFY(errorOf([&] { TrialEvaluator(unknown, nullptr); }).find("(known: none)") != std::string::npos);
     }
 
+    // After training, target costs are estimated again from the trained weights: the Ethos-U weight encoder codes
+    // a peaked distribution (here all zero but one weight per output channel) in far fewer bytes than its prior.
+    void costsFromTrainedWeights()
+    {
+        const NetworkDescription net = parseNetworkJson(
+            R"({"name": "fc", "input": {"channels": 256, "height": 1, "width": 1}, "layers": [
+                {"type": "dense", "name": "fc", "units": 64}]})",
+            "fc.json");
+        const TrialEvaluator e(spec({"weight_storage_bytes@ethos-u55-128 <= 100000"}), m_targets.get());
+        const std::vector<Metric> before = e.beforeTraining(net);
+        auto peaked = std::make_shared<plugin::WeightHistogram>();
+        peaked->counts[128] = 256 * 64 - 64;
+        peaked->counts[128 + 127] = 64;
+        std::string limits = "unset";
+        const std::vector<Metric> after = e.withTrainedWeights(before, net, {{"fc", peaked}}, &limits);
+        QVERIFY(limits.empty());
+        const double prior = *value(before, "weight_storage_bytes", "ethos-u55-128");
+        const double trained = *value(after, "weight_storage_bytes", "ethos-u55-128");
+        QVERIFY2(trained < prior / 4, qPrintable(QStringLiteral("%1 vs %2").arg(trained).arg(prior)));
+        // Every target metric was replaced, none duplicated; the model's own metrics are kept.
+        QCOMPARE(after.size(), before.size());
+        QCOMPARE(*value(after, "params"), *value(before, "params"));
+        // Without values nothing changes.
+        QCOMPARE(*value(e.withTrainedWeights(before, net, {}), "weight_storage_bytes", "ethos-u55-128"), prior);
+    }
+
     void deployedAccuracyNeedsATrainedModel()
     {
         TrainResult r;
         r.weights = {1, 2, 3};
         r.weightsFormat = "torch-archive";
         QVERIFY(std::isnan(TrialEvaluator::deployedAccuracy(r, Dataset{}, TrainingRecipe{})));
+        const TrialEvaluator::Deployed d = TrialEvaluator::deploy(r, Dataset{}, TrainingRecipe{});
+        QVERIFY(std::isnan(d.accuracy));
+        QVERIFY(d.weightValues.empty());
     }
 };
 

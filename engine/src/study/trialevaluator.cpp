@@ -92,6 +92,41 @@ double TrialEvaluator::deployedAccuracy(const TrainResult &result, const Dataset
     return IntegerModel::quantize(trained).accuracy(data.test, recipe.testSubset, ctx);
 }
 
+TrialEvaluator::Deployed TrialEvaluator::deploy(const TrainResult &result, const Dataset &data,
+                                                const TrainingRecipe &recipe, JobContext *ctx)
+{
+    Deployed d;
+    if (result.weightsFormat != kTrainedModelFormat)
+        return d;
+    const IntegerModel model = IntegerModel::quantize(deserializeTrainedModel(result.weights, "trained weights"));
+    d.accuracy = model.accuracy(data.test, recipe.testSubset, ctx);
+    d.weightValues = weightValues(model);
+    return d;
+}
+
+std::vector<Metric> TrialEvaluator::withTrainedWeights(std::vector<Metric> metrics, const NetworkDescription &network,
+                                                       const WeightValues &values, std::string *rejection) const
+{
+    std::string limits;
+    if (!m_targets.empty() && !values.empty()) {
+        const plugin::NetworkInfo info = toNetworkInfo(network, analyzeNetwork(network));
+        auto deployment = defaultDeployment(network);
+        attachWeightValues(deployment, info, values);
+        for (const auto &[id, constrained] : m_targets) {
+            const plugin::CostEstimate e = m_library->target(id)->estimateTotals(info, deployment);
+            std::erase_if(metrics, [&id = id](const Metric &m) { return m.target == id; });
+            const auto tm = targetMetrics(id, e);
+            metrics.insert(metrics.end(), tm.begin(), tm.end());
+            if (constrained)
+                if (std::string v = limitViolations(id, e); !v.empty())
+                    limits += (limits.empty() ? "" : "; ") + v;
+        }
+    }
+    if (rejection)
+        *rejection = limits;
+    return metrics;
+}
+
 std::vector<Metric> TrialEvaluator::afterTraining(std::vector<Metric> metrics, const TrainResult &result,
                                                   double deployed, std::string *rejection) const
 {

@@ -63,6 +63,7 @@ struct TrialPipeline::Impl
         std::int64_t id = 0;
         std::optional<TrainResult> result;
         double deployedAccuracy = std::nan("");
+        WeightValues weightValues; ///< of the deployed model, for costs that depend on the trained weights
         std::string error;
         bool cancelled = false;
     };
@@ -92,7 +93,9 @@ struct TrialPipeline::Impl
             d.result = work.start ? trainer.fineTune(*work.start, work.recipe, data, seed, child)
                                   : trainer.train(work.network, work.recipe, data, seed, child);
             child.progress(1.0, "integer inference");
-            d.deployedAccuracy = TrialEvaluator::deployedAccuracy(*d.result, data, work.recipe, &child);
+            TrialEvaluator::Deployed deployed = TrialEvaluator::deploy(*d.result, data, work.recipe, &child);
+            d.deployedAccuracy = deployed.accuracy;
+            d.weightValues = std::move(deployed.weightValues);
         } catch (const JobCancelled &) {
             d.cancelled = true;
             d.result.reset();
@@ -121,8 +124,18 @@ struct TrialPipeline::Impl
         TrialState state = TrialState::Failed;
         std::string error = d.error;
         if (d.result) {
-            std::string why;
+            // Costs again from the trained weights, on the architecture the candidate was costed as.
+            std::string why, limits;
+            if (!d.weightValues.empty())
+                metrics = evaluator.withTrainedWeights(
+                    std::move(metrics),
+                    work.trial.architectureJson.empty()
+                        ? work.network
+                        : parseNetworkJson(work.trial.architectureJson, "trial " + std::to_string(work.trial.number)),
+                    d.weightValues, &limits);
             metrics = evaluator.afterTraining(std::move(metrics), *d.result, d.deployedAccuracy, &why);
+            if (!limits.empty())
+                why += (why.empty() ? "" : "; ") + limits;
             state = why.empty() ? TrialState::Complete : TrialState::Infeasible;
             error = why;
         }

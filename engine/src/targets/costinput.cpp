@@ -4,6 +4,7 @@
 #include "core/jsonsource.h"
 #include "psc/core/error.h"
 #include "psc/net/deployedmemory.h"
+#include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
 
 #include <map>
@@ -261,6 +262,33 @@ plugin::NetworkInfo toNetworkInfo(const NetworkDescription &network, const Model
         info.layers.push_back(std::move(l));
     }
     return info;
+}
+
+WeightValues weightValues(const IntegerModel &model)
+{
+    WeightValues values;
+    auto histogram = [](const std::vector<std::int8_t> &weights) {
+        auto h = std::make_shared<plugin::WeightHistogram>();
+        for (const std::int8_t w : weights)
+            ++h->counts[std::size_t(int(w) + 128)];
+        return h;
+    };
+    for (const LayerQuantization &q : model.layers()) {
+        if (q.weights.empty())
+            continue;
+        values[q.name] = histogram(q.weights);
+        if (!q.factorWeights.empty())
+            values[q.name + (q.type == LayerType::Kronecker ? ":b" : ":v")] = histogram(q.factorWeights);
+    }
+    return values;
+}
+
+void attachWeightValues(std::vector<plugin::LayerDeployment> &deployment, const plugin::NetworkInfo &info,
+                        const WeightValues &values)
+{
+    for (std::size_t i = 0; i < info.layers.size() && i < deployment.size(); ++i)
+        if (const auto it = values.find(info.layers[i].name); it != values.end() && info.layers[i].weights > 0)
+            deployment[i].weightValues = it->second;
 }
 
 std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription &network)

@@ -5,6 +5,9 @@
 #include "psc/study/trial.h"
 #include "psc/train/trainer.h"
 
+#include "psc/targets/costinput.h"
+
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +57,24 @@ public:
      */
     static double deployedAccuracy(const TrainResult &result, const Dataset &data, const TrainingRecipe &recipe,
                                    JobContext *ctx = nullptr);
+
+    /** What deploying a trained trial measures: the integer reference's accuracy and its weight values by layer. */
+    struct Deployed
+    {
+        double accuracy = std::numeric_limits<double>::quiet_NaN();
+        WeightValues weightValues;
+    };
+    /** deployedAccuracy() and the weight histograms of the same quantised model; empty for other formats. */
+    static Deployed deploy(const TrainResult &result, const Dataset &data, const TrainingRecipe &recipe,
+                           JobContext *ctx = nullptr);
+
+    /**
+     * `metrics` with the costs of every target estimated again from the trained weights (targets whose models
+     * read weight values, such as the Ethos-U weight encoder, now see the real distribution instead of a prior).
+     * `rejection` (if given) gets the violated limits of the targets a constraint names ("" if none).
+     */
+    std::vector<Metric> withTrainedWeights(std::vector<Metric> metrics, const NetworkDescription &network,
+                                           const WeightValues &values, std::string *rejection = nullptr) const;
 
     /**
      * `before` plus what training measured: accuracy, test_accuracy, quantized_accuracy and deployed_accuracy

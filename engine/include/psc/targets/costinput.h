@@ -7,10 +7,14 @@
 #include <psc/plugin/hardwaretarget.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace psc {
+
+class IntegerModel;
 
 /**
  * The network as cost-model plugins see it, built from the engine's analysis (shapes, MACs, weights,
@@ -36,6 +40,20 @@ std::vector<plugin::LayerDeployment> defaultDeployment(const NetworkDescription 
  */
 std::vector<plugin::LayerDeployment> readDeployment(const std::filesystem::path &file,
                                                     const NetworkDescription &network);
+
+/** Trained weight values by plugin layer name (toNetworkInfo()'s names), shared and immutable. */
+using WeightValues = std::map<std::string, std::shared_ptr<const plugin::WeightHistogram>>;
+
+/**
+ * The histogram of every weighted layer's quantised weights in `model` (the integer reference, as the exporters write
+ * it), named as toNetworkInfo() names the layers: a factorised layer's first stage ("<name>:v" / "<name>:b") gets its
+ * factor's values. Pure; any thread.
+ */
+WeightValues weightValues(const IntegerModel &model);
+
+/** Attaches `values` to the deployments of the layers of `info` they name (LayerDeployment::weightValues). */
+void attachWeightValues(std::vector<plugin::LayerDeployment> &deployment, const plugin::NetworkInfo &info,
+                        const WeightValues &values);
 
 /** Human-readable names for the plugin enums. */
 std::string_view toString(plugin::Bound bound);
