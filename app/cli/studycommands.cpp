@@ -9,10 +9,14 @@
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobmanager.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/study/costmodels.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/targetlibrary.h"
 #include "psc/train/trainer.h"
 #include "psc/train/trainermodule.h"
+
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -149,8 +153,19 @@ int showCommand(const QStringList &args)
         printErr("note: " + file + " is on storage this user cannot write; opened read-only\n");
     const StudySpec spec = StudySpec::fromJson(store->specJson(), file + " (stored spec)");
     const auto trials = store->trials();
+    // Which model versions made the stored costs, compared with this build's.
+    const std::vector<std::string> targets = specTargets(spec);
+    std::unique_ptr<BundledTargets> bundled;
+    if (!targets.empty())
+        bundled = std::make_unique<BundledTargets>();
+    const std::vector<CostModelRecord> records = readCostModels(*store);
     if (!parser.isSet(json)) {
         printOut(formatStudy(spec, trials, file));
+        if (!targets.empty()) {
+            printOut("\nCost models:\n");
+            for (const std::string &line : describeCostModels(records, targets, bundled ? &bundled->library : nullptr))
+                printOut("  " + line + "\n");
+        }
         return Success;
     }
     std::map<std::int64_t, std::vector<ExportRecord>> exports;
@@ -158,7 +173,13 @@ int showCommand(const QStringList &args)
         if (t.state == TrialState::Complete)
             if (std::vector<ExportRecord> e = store->exports(t.id); !e.empty())
                 exports.emplace(t.id, std::move(e));
-    printOut(studyToJson(spec, trials, file, exports) + "\n");
+    nlohmann::json j = nlohmann::json::parse(studyToJson(spec, trials, file, exports));
+    j["cost_models"] = nlohmann::json::array();
+    for (const CostModelRecord &r : records)
+        j["cost_models"].push_back(
+            {{"target", r.target}, {"model", r.model}, {"version", r.version}, {"from_trial", r.fromTrial}});
+    j["cost_model_notes"] = describeCostModels(records, targets, bundled ? &bundled->library : nullptr);
+    printOut(j.dump(2) + "\n");
     return Success;
 }
 

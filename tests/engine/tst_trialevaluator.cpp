@@ -5,11 +5,14 @@
 #include "psc/data/dataset.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/study/costmodels.h"
+#include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
 #include "psc/targets/targetlibrary.h"
 
 #include "testsupport.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
@@ -151,6 +154,41 @@ private Q_SLOTS:
         QCOMPARE(*value(after, "params"), *value(before, "params"));
         // Without values nothing changes.
         QCOMPARE(*value(e.withTrainedWeights(before, net, {}), "weight_storage_bytes", "ethos-u55-128"), prior);
+    }
+
+    // A study records which model version costed its trials on each target; an older record keeps its label and
+    // `show` says when this build's model differs.
+    void costModelRecords()
+    {
+        QTemporaryDir dir;
+        auto store = StudyStore::create(dir.filePath(QStringLiteral("s.psc")).toStdString(), R"({"name": "s"})");
+        QVERIFY(readCostModels(*store).empty());
+        const std::string version = m_targets->find("ethos-u55-128")->modelVersion;
+        recordCostModels(*store, {"ethos-u55-128", "no-such-board"}, *m_targets);
+        const std::vector<CostModelRecord> first = readCostModels(*store);
+        QCOMPARE(first.size(), std::size_t(1));
+        QVERIFY((first[0] == CostModelRecord{"ethos-u55-128", "npu", version, 0}));
+        recordCostModels(*store, {"ethos-u55-128"}, *m_targets); // unchanged: nothing appended
+        QCOMPARE(readCostModels(*store).size(), std::size_t(1));
+        // A study costed by an older model: its record stays, the new version is appended from the next trial.
+        store->setMeta("cost_models",
+                       R"([{"target": "ethos-u55-128", "model": "npu", "version": "1.1", "from_trial": 0}])");
+        Trial t;
+        t.architectureJson = "{}";
+        t.architectureHash = "h";
+        store->insertTrial(t);
+        recordCostModels(*store, {"ethos-u55-128"}, *m_targets);
+        const std::vector<CostModelRecord> two = readCostModels(*store);
+        QCOMPARE(two.size(), std::size_t(2));
+        QVERIFY((two[1] == CostModelRecord{"ethos-u55-128", "npu", version, 1}));
+        const auto lines = describeCostModels(two, {"ethos-u55-128", "stm32f746zg"}, m_targets.get());
+        QCOMPARE(lines.size(), std::size_t(2));
+        QVERIFY2(lines[0].find("npu 1.1 from trial 0; npu " + version + " from trial 1") != std::string::npos,
+                 lines[0].c_str());
+        QVERIFY2(lines[1].find("not recorded") != std::string::npos, lines[1].c_str());
+        // Malformed records read as none: the study still opens.
+        store->setMeta("cost_models", "{not json");
+        QVERIFY(readCostModels(*store).empty());
     }
 
     void deployedAccuracyNeedsATrainedModel()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/study/studyrunner.h"
 
+#include "psc/study/costmodels.h"
+
 #include "psc/study/lineage.h"
 
 #include "psc/core/error.h"
@@ -203,6 +205,8 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     const double timeBudget = d->spec.budget.wallTimeSeconds.value_or(INFINITY);
 
     d->store.recoverInterrupted();
+    if (d->options.targets) // the models that cost this run's trials, so that stored costs keep their label
+        recordCostModels(d->store, specTargets(d->spec), *d->options.targets);
     for (const Trial &t : d->store.trials()) {
         if (t.parentId || isImported(t))
             continue; // derived (compression) and imported trials are not the search's; the budget does not count them
