@@ -65,7 +65,25 @@ int targetsCommand(const QStringList &args)
     if (!parseArgs(parser, QStringLiteral("targets"), args, 0))
         return Success;
     BundledTargets t;
+    auto modelInfo = [&t](const std::string &model) -> const PluginInfo * {
+        for (const PluginInfo &p : t.registry.plugins())
+            if (p.kind == QLatin1String("target") && p.id.toStdString() == model)
+                return &p;
+        return nullptr;
+    };
     if (parser.isSet(json)) {
+        auto reference = [&modelInfo](const std::string &model) {
+            nlohmann::json r = nlohmann::json::object();
+            if (const PluginInfo *p = modelInfo(model)) {
+                nlohmann::json departures = nlohmann::json::array();
+                for (const QString &d : p->departures)
+                    departures.push_back(d.toStdString());
+                r = {{"follows", p->follows.toStdString()},
+                     {"checked", p->checked.toStdString()},
+                     {"departures", departures}};
+            }
+            return r;
+        };
         nlohmann::json out = nlohmann::json::array();
         for (const TargetDefinition *d : t.library.definitions()) {
             nlohmann::json params = nlohmann::json::object();
@@ -77,6 +95,7 @@ int targetsCommand(const QStringList &args)
                            {"name", d->name},
                            {"model", d->model},
                            {"model_version", d->modelVersion},
+                           {"model_reference", reference(d->model)},
                            {"description", d->description},
                            {"file", d->file.string()},
                            {"parameters", params}});
@@ -85,6 +104,23 @@ int targetsCommand(const QStringList &args)
         return Success;
     }
     std::string text;
+    // Each cost model once: what it follows, where it was checked, where it departs.
+    std::vector<std::string> shown;
+    for (const TargetDefinition *d : t.library.definitions()) {
+        if (std::find(shown.begin(), shown.end(), d->model) != shown.end())
+            continue;
+        shown.push_back(d->model);
+        const PluginInfo *p = modelInfo(d->model);
+        text += "model " + d->model + " " + d->modelVersion + "\n";
+        if (p && !p->follows.isEmpty())
+            text += "  follows:  " + p->follows.toStdString() + "\n";
+        if (p && !p->checked.isEmpty())
+            text += "  checked:  " + p->checked.toStdString() + "\n";
+        if (p)
+            for (const QString &departure : p->departures)
+                text += "  departs:  " + departure.toStdString() + "\n";
+        text += "\n";
+    }
     for (const TargetDefinition *d : t.library.definitions()) {
         text += d->id + "  (" + d->model + " " + d->modelVersion + ")  " + d->name + "\n";
         for (const TargetParameter &p : d->parameters)
@@ -129,6 +165,9 @@ int costCommand(const QStringList &args)
         for (const plugin::LayerCost &l : e.layers)
             layers.push_back({{"layer", l.layer},
                               {"cycles", numberOrNull(l.cycles)},
+                              {"compute_cycles", numberOrNull(l.computeCycles)},
+                              {"stall_cycles", numberOrNull(l.stallCycles)},
+                              {"host_cycles", l.hostCycles},
                               {"latency_s", l.latencyS},
                               {"energy_j", l.energyJ},
                               {"memory_bytes", l.workingMemoryBytes},
@@ -169,18 +208,38 @@ int costCommand(const QStringList &args)
 
     std::string text = "Network \"" + net.name + "\" on " + def.id + " (" + def.name + ")\nestimated by " + e.model +
                        " " + e.modelVersion + "\n\n";
-    text += pad("layer", 16, false) + pad("cycles", 12) + pad("latency", 12) + pad("energy", 12) + pad("memory", 11) +
+    // Compute and memory-stall cycles apart where the model separates them (SCALE-Sim's and Vela's compute figures
+    // are the compute column), host cycles where operators fall back to the host.
+    bool split = false, host = false;
+    for (const plugin::LayerCost &l : e.layers) {
+        split = split || std::isfinite(l.computeCycles);
+        host = host || l.hostCycles > 0;
+    }
+    auto count = [](double v) { return std::isfinite(v) ? fmt("%.0f", v) : std::string("-"); };
+    text += pad("layer", 16, false) + pad("cycles", 12) + (split ? pad("compute", 12) + pad("stall", 12) : "") +
+            (host ? pad("host", 12) : "") + pad("latency", 12) + pad("energy", 12) + pad("memory", 11) +
             pad("weights", 11) + pad("util", 9) + "  bound\n";
     for (const plugin::LayerCost &l : e.layers) {
-        text += pad(l.layer, 16, false) + pad(std::isfinite(l.cycles) ? fmt("%.0f", l.cycles) : "-", 12) +
-                pad(seconds(l.latencyS), 12) + pad(joules(l.energyJ), 12) +
-                pad(bytes(double(l.workingMemoryBytes)), 11) +
+        text += pad(l.layer, 16, false) + pad(count(l.cycles), 12) +
+                (split ? pad(count(l.computeCycles), 12) + pad(count(l.stallCycles), 12) : "") +
+                (host ? pad(l.hostCycles > 0 ? count(l.hostCycles) : "-", 12) : "") + pad(seconds(l.latencyS), 12) +
+                pad(joules(l.energyJ), 12) + pad(bytes(double(l.workingMemoryBytes)), 11) +
                 pad(l.weightStorageBytes ? bytes(double(l.weightStorageBytes)) : "-", 11) +
                 pad(formatQuantity(l.utilization, "%"), 9) + "  " + std::string(toString(l.bound)) +
                 (l.fallback ? " (fallback to host)" : "") + "\n";
     }
+    const auto extra = [&e](const char *name) { return e.extra.value(name); };
     text += "\nLatency:        " + seconds(e.latencyS) +
-            (std::isfinite(e.cycles) ? fmt(" (%.0f cycles)", e.cycles) : "") +
+            (std::isfinite(e.cycles) ? fmt(" (%.0f cycles", e.cycles) +
+                                           (extra("compute_cycles") && extra("stall_cycles")
+                                                ? fmt(": %.0f compute", *extra("compute_cycles")) +
+                                                      fmt(" + %.0f memory stall", *extra("stall_cycles"))
+                                                : std::string()) +
+                                           (extra("host_cycles") && *extra("host_cycles") > 0
+                                                ? fmt("; %.0f host cycles", *extra("host_cycles"))
+                                                : std::string()) +
+                                           ")"
+                                     : "") +
             "\nEnergy:         " + joules(e.energyJ) + "\nPeak memory:    " + bytes(double(e.peakMemoryBytes)) +
             "\nWeight storage: " + bytes(double(e.weightStorageBytes)) +
             "\nUtilisation:    " + formatQuantity(e.utilization, "%") + "\n";

@@ -73,9 +73,19 @@ private Q_SLOTS:
             QVERIFY2(ids.contains(QString::fromLatin1(id)), id);
         for (const char *model : {"mcu", "npu", "systolic", "analog-cim"})
             QVERIFY2(models.contains(QString::fromLatin1(model)), model);
+        // Every model says which reference it follows, on what it was checked and where it departs.
+        for (const QJsonValue &v : targets) {
+            const QJsonObject ref = v.toObject()["model_reference"].toObject();
+            QVERIFY2(!ref["follows"].toString().isEmpty() && !ref["checked"].toString().isEmpty() &&
+                         !ref["departures"].toArray().isEmpty(),
+                     qPrintable(v.toObject()["id"].toString()));
+        }
         const Result text = runApp({"targets"});
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("clock_hz"));
+        QVERIFY(text.out.contains("model npu"));
+        QVERIFY(text.out.contains("follows:  Arm Vela 3.10.0"));
+        QVERIFY(text.out.contains("follows:  SCALE-Sim v2"));
     }
 
     void costPerLayerJson_data()

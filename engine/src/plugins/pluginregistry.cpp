@@ -47,6 +47,11 @@ void PluginRegistry::load(const QStringList &directories)
         entry->info.apiVersion = meta.value("apiVersion").toInt();
         entry->info.defaultEnable = meta.value("defaultEnable").toBool(true);
         entry->info.description = meta.value("description").toString();
+        const QJsonObject reference = meta.value("reference").toObject();
+        entry->info.follows = reference.value("follows").toString();
+        entry->info.checked = reference.value("checked").toString();
+        for (const QJsonValue &d : reference.value("departures").toArray())
+            entry->info.departures.push_back(d.toString());
         entry->info.source = source;
         entry->info.rejection = validateMetadata(full.value("IID").toString(), meta);
         for (const auto &other : m_entries)

@@ -23,6 +23,10 @@ struct PluginInfo
     int apiVersion = 0;
     bool defaultEnable = true;
     QString description;
+    /// Cost models (plugin.json "reference"): the reference tool or paper the model follows, on what it was checked
+    /// and how closely, and its known departures with their size.
+    QString follows, checked;
+    QStringList departures;
     QString source;    ///< "built-in" or the plugin file's path
     QString rejection; ///< empty if usable, otherwise why it was not loaded
 };
