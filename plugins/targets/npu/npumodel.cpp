@@ -310,7 +310,8 @@ MemoryArea NpuTarget::offchipArea() const
 
 std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployment &d) const
 {
-    // Constraints from Vela's supported-operator report (nxp-imx/ethos-u-vela SUPPORTED_OPS.md, Vela 3.6.1).
+    // Constraints from Vela 3.10's supported-operator report (SUPPORTED_OPS.md, tflite_supported_operators; research
+    // 2.11).
     const std::string_view op = opName(l.op);
     if (m_config.fallbackOps.count(op))
         return std::string(op) + " is listed in fallback_ops";
@@ -324,12 +325,19 @@ std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployme
     const Kernel k = kernelOf(l);
     const std::int64_t kernelElems = std::int64_t(k.h) * k.w;
     switch (l.op) {
-    case OpKind::Conv2d:
-        if (k.sh > 4 || k.sw > 4)
-            return "conv2d stride above 4";
+    case OpKind::Conv2d: {
+        // Stride height 1-3 unless the output is one row; stride width 1-3, or a multiple of 2 or 3 whose quotient
+        // divides the IFM width (Vela then folds the stride into the depth).
+        if (k.sh > 3 && l.outH > 1)
+            return "conv2d stride height above 3";
+        const bool widthOk =
+            k.sw <= 3 || (k.sw % 2 == 0 && l.inW % (k.sw / 2) == 0) || (k.sw % 3 == 0 && l.inW % (k.sw / 3) == 0);
+        if (!widthOk)
+            return "conv2d stride width above 3 that Vela cannot reduce";
         if (k.h > 64 || kernelElems > 4096)
             return "conv2d kernel height above 64 or area above 4096";
         break;
+    }
     case OpKind::DepthwiseConv2d:
         if (k.sh > 3 || k.sw > 3)
             return "depthwise_conv2d stride above 3";
@@ -345,11 +353,9 @@ std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployme
         if (k.h > 256 || kernelElems > 65536)
             return std::string(op) + " kernel height above 256 or area above 65536";
         break;
-    case OpKind::GlobalAvgPool: // lowered to MEAN
-        if (d.activationBits > 8)
-            return "global_avg_pool (MEAN) needs int8 input";
-        if (kernelElems > 65536)
-            return "global_avg_pool (MEAN) over more than 65536 elements";
+    case OpKind::GlobalAvgPool: // exported as AVERAGE_POOL_2D over the whole map, VALID padding
+        if (k.h > 256 || kernelElems > 65536)
+            return "global_avg_pool (AVERAGE_POOL_2D) with a map taller than 256 or larger than 65536";
         break;
     default:
         break;

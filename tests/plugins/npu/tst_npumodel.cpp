@@ -341,7 +341,14 @@ void TestNpuModel::computeStallAndHostCycles()
     QCOMPARE(est.extra.at("compute_cycles") + est.extra.at("stall_cycles"), est.cycles);
     QCOMPARE(est.extra.at("fallback_layers"), 1.0);
     QVERIFY(qFuzzyCompare(est.latencyS, est.cycles / 500e6 + 256 * 20 / 500e6));
-    // Unsupported: a conv with stride 5 on a non-first layer, and 16-bit weights.
+    // Unsupported (Vela 3.10's constraints): stride 5 along x (not a multiple of 2 or 3), 16-bit weights. Stride 4
+    // on a width divisible by 2 runs: Vela folds it into the depth.
+    const auto s5 = t.estimate(network({strided(conv("s5", 8, 20, 20, 8, 5), OpKind::Conv2d, 5)}), {LayerDeployment{}});
+    QVERIFY(s5.layers[0].fallback);
+    QVERIFY(QString::fromStdString(s5.layers[0].note).contains(QStringLiteral("stride width")));
+    LayerInfo s4 = strided(conv("s4", 8, 20, 20, 8, 5), OpKind::Conv2d, 4);
+    s4.strideH = 2;
+    QVERIFY(!t.estimate(network({s4}), {LayerDeployment{}}).layers[0].fallback);
     LayerDeployment w16;
     w16.weightBits = 16;
     QVERIFY(t.estimate(network({conv("c", 16, 16, 16, 32, 3)}), {w16}).layers[0].fallback);

@@ -139,6 +139,11 @@ void TestSystolicTargetFiles::shippedDesignPoints()
     const CostEstimate sa16 = targets["sa-16x16-os"]->estimate(exampleNetwork(), {{}});
     QCOMPARE(sa16.extra.at("compute_cycles"), 5567.0);
     QCOMPARE(sa16.extra.at("stall_cycles"), sa16.cycles - 5567.0);
+    // Each layer reports the same split: its compute (SCALE-Sim's CALC-mode figure) and the DRAM stall on top.
+    QCOMPARE(sa16.layers.size(), std::size_t(1));
+    QCOMPARE(sa16.layers[0].computeCycles, 5567.0);
+    QCOMPARE(sa16.layers[0].stallCycles, sa16.layers[0].cycles - 5567.0);
+    QVERIFY(sa16.layers[0].stallCycles >= 0.0);
     // The 32x32 IS array: S_R = 144, S_C = 256, T = 32; 5 x 8 folds of 64 + 32 + 32 - 2 = 126, minus 1: 5,039.
     QCOMPARE(targets["sa-32x32-is"]->estimate(exampleNetwork(), {{}}).extra.at("compute_cycles"), 5039.0);
 
