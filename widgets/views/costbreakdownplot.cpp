@@ -9,6 +9,7 @@
 #include <qcustomplot.h>
 
 #include <QLabel>
+#include <QLocale>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -240,6 +241,12 @@ void CostBreakdownPlot::onMouseMove(QMouseEvent *event)
             if (QString::fromStdString(c.layer) == m_layers[l]) {
                 detail = QString::fromUtf8(toString(c.bound).data(), qsizetype(toString(c.bound).size())) +
                          QStringLiteral(" bound");
+                if (std::isfinite(c.computeCycles) && std::isfinite(c.stallCycles) && c.cycles > 0)
+                    detail += tr(", %1 compute + %2 memory-stall cycles")
+                                  .arg(QLocale().toString(c.computeCycles, 'f', 0),
+                                       QLocale().toString(c.stallCycles, 'f', 0));
+                if (c.hostCycles > 0)
+                    detail += tr(", %1 host cycles").arg(QLocale().toString(c.hostCycles, 'f', 0));
                 if (c.fallback)
                     detail += tr(", runs on the host (fallback)");
                 if (!c.note.empty())
