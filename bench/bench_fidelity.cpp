@@ -438,8 +438,13 @@ int main(int argc, char **argv)
             sram.add(e.extra.value("sram_bytes").value_or(NAN), v.sramBytes);
             weights.add(double(e.weightStorageBytes), v.weightBytes);
             std::map<std::string, double> ours;
-            for (const plugin::LayerCost &l : e.layers)
+            for (const plugin::LayerCost &l : e.layers) {
                 ours[l.layer] += l.cycles;
+                if (const char *net = std::getenv("PSC_DEBUG_NET"); net && s.name == net)
+                    std::printf("  %-14s %-10s %-16s %9.0f cycles %7lld weight bytes  %s\n", id.c_str(), net,
+                                l.layer.c_str(), l.cycles, static_cast<long long>(l.weightStorageBytes),
+                                l.note.substr(0, 160).c_str());
+            }
             for (const auto &[name, cycles] : v.layerCycles)
                 if (ours.count(name)) {
                     layer.add(ours[name], cycles);

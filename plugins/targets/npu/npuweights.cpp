@@ -246,8 +246,11 @@ std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const st
         std::int64_t sum = 0;
         // Cores take the OFM channels in turn (weight_compressor.core_deinterleave).
         for (int core = 0; core < layout.cores; ++core) {
+            // Core k takes OFM channels k, k + n, ... and walks them in blocks of its share of the block depth.
             const int share = depth / layout.cores + (core < depth % layout.cores ? 1 : 0);
-            const StreamEstimate s = encodeStream(layout, share, values);
+            WeightLayout mine = layout;
+            mine.ofmBlockDepth = (layout.ofmBlockDepth + layout.cores - 1 - core) / layout.cores;
+            const StreamEstimate s = encodeStream(mine, share, values);
             if (first && i == 1 && core == 0)
                 *first = s;
             sum += s.bytes;
@@ -280,6 +283,8 @@ std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &la
         std::int64_t sum = 0;
         for (int core = 0; core < layout.cores; ++core) {
             const int share = depth / layout.cores + (core < depth % layout.cores ? 1 : 0);
+            WeightLayout mine = layout;
+            mine.ofmBlockDepth = (layout.ofmBlockDepth + layout.cores - 1 - core) / layout.cores;
             const Memo<16, std::int64_t>::Key key{distribution,
                                                   layout.ofmDepth,
                                                   layout.ifmDepth,
@@ -287,7 +292,7 @@ std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &la
                                                   layout.kernelW,
                                                   layout.depthwise,
                                                   layout.partKernel,
-                                                  layout.ofmBlockDepth,
+                                                  mine.ofmBlockDepth,
                                                   layout.ofmUblockDepth,
                                                   layout.cores,
                                                   layout.weightsPerChannel,
@@ -302,7 +307,7 @@ std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &la
                                                                 ? layout.weightsPerChannel
                                                                 : std::int64_t(layout.kernelH) * layout.kernelW *
                                                                       (layout.depthwise ? 1 : layout.ifmDepth));
-                return encodeStream(layout, share, *values).bytes;
+                return encodeStream(mine, share, *values).bytes;
             });
         }
         bytes.push_back(sum);
