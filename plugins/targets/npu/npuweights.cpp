@@ -237,29 +237,6 @@ StreamEstimate encodeStream(const WeightLayout &l, int depth, const ValueDistrib
     return out;
 }
 
-std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
-                                            const ValueDistribution &values, StreamEstimate *first)
-{
-    std::vector<std::int64_t> bytes;
-    for (std::size_t i = 1; i < slices.size(); ++i) {
-        const int depth = slices[i] - slices[i - 1];
-        std::int64_t sum = 0;
-        // Cores take the OFM channels in turn (weight_compressor.core_deinterleave).
-        for (int core = 0; core < layout.cores; ++core) {
-            // Core k takes OFM channels k, k + n, ... and walks them in blocks of its share of the block depth.
-            const int share = depth / layout.cores + (core < depth % layout.cores ? 1 : 0);
-            WeightLayout mine = layout;
-            mine.ofmBlockDepth = (layout.ofmBlockDepth + layout.cores - 1 - core) / layout.cores;
-            const StreamEstimate s = encodeStream(mine, share, values);
-            if (first && i == 1 && core == 0)
-                *first = s;
-            sum += s.bytes;
-        }
-        bytes.push_back(sum);
-    }
-    return bytes;
-}
-
 std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
                                                           const plugin::LayerDeployment &deployment)
 {
@@ -282,6 +259,8 @@ std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &la
         const int depth = slices[i] - slices[i - 1];
         std::int64_t sum = 0;
         for (int core = 0; core < layout.cores; ++core) {
+            // Core k takes OFM channels k, k + n, ... (weight_compressor.core_deinterleave) and walks them in blocks
+            // of its share of the block depth.
             const int share = depth / layout.cores + (core < depth % layout.cores ? 1 : 0);
             WeightLayout mine = layout;
             mine.ofmBlockDepth = (layout.ofmBlockDepth + layout.cores - 1 - core) / layout.cores;

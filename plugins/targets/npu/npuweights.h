@@ -61,11 +61,11 @@ struct StreamEstimate
 /** The encoded size of `depth` output channels' weights for one core, whose real values follow `values`. */
 StreamEstimate encodeStream(const WeightLayout &layout, int depth, const ValueDistribution &values);
 
-/** All streams of a layer for OFM depth slices [0, s1, ..., ofmDepth]: bytes per slice (all cores). */
-std::vector<std::int64_t> encodedSliceBytes(const WeightLayout &layout, const std::vector<int> &slices,
-                                            const ValueDistribution &values, StreamEstimate *first = nullptr);
-
-/** encodedSliceBytes() for a deployment's weights, remembered per stream (a search encodes the same layers often). */
+/**
+ * The encoded bytes of a layer's weights per OFM depth slice [0, s1, ..., depth] (each slice one stream per core,
+ * with its scales), from the deployment's weight values; remembered per stream, as a search encodes the same layers
+ * again and again.
+ */
 class WeightEncodingCache
 {
 public:
