@@ -6,6 +6,7 @@
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/net/networkparser.h"
+#include "psc/study/costmodels.h"
 #include "psc/study/lineage.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
@@ -227,6 +228,8 @@ CompressionSummary CompressionRunner::run(std::int64_t parentNumber, const Compr
         plans.push_back(std::move(p));
     }
 
+    if (d->options.targets) // the models that cost the children, so that stored costs keep their label
+        recordCostModels(d->store, specTargets(d->spec), *d->options.targets);
     TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, nullptr});
     try {
         for (std::size_t i = 0; i < plans.size(); ++i) {
