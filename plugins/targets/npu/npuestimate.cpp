@@ -64,7 +64,11 @@ plugin::LimitCheck limit(const std::string &name, double value, double cap, cons
  */
 std::int64_t storedLiveBytes(const LayerInfo &l, const LayerContext &context, MemoryMode mode)
 {
-    const auto bricks = [](int c, int h, int w) { return std::int64_t(h) * w * ((c + 15) / 16 * 16); };
+    const std::int64_t outElements = std::max<std::int64_t>(1, std::int64_t(l.outC) * l.outH * l.outW);
+    const std::int64_t elementBytes = std::max<std::int64_t>(1, l.outputBytes / outElements); // 2 for int16
+    const auto bricks = [elementBytes](int c, int h, int w) {
+        return std::int64_t(h) * w * ((c + 15) / 16 * 16) * elementBytes;
+    };
     const std::int64_t in = l.inputBytes, out = l.outputBytes;
     const std::int64_t inStored =
         context.networkInput ? in : std::max<std::int64_t>(1, l.inputs) * bricks(l.inC, l.inH, l.inW);
@@ -117,6 +121,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const plugin::La
         layout.ofmUblockDepth = arch.ofmUblock.d;
         layout.cores = arch.cores;
         layout.weightsPerChannel = weightsPerChannel;
+        layout.scaleBytesPerChannel = c.scaleBiasBytesPerChannel;
         weightBytes = m_encodings->sliceBytes(layout, {0, costed.ofm.d}, *weights).front();
     }
     e.weightBytes = weightBytes;
@@ -271,7 +276,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     std::vector<OpEstimate> ops;
     OpTotals sum;
     if (layer.op == OpKind::Softmax && !detail) {
-        const Memo<4, OpTotals>::Key key{layer.outH, layer.outW, layer.outC, context.networkOutput};
+        const Memo<4, OpTotals>::Key key{layer.outH, layer.outW, layer.outC,
+                                         context.networkOutput + 2 * deployment.activationBits};
         sum = m_softmax->get(key, [&] { return OpTotals::of(lower(layer, deployment, context)); });
     } else {
         ops = lower(layer, deployment, context);
@@ -290,8 +296,6 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
         cost.hostCycles = hostS * c.hostClockHz;
         cost.fallback = true;
     }
-    if (c.memoryMode == MemoryMode::DedicatedSram) // feature maps cached in SRAM while this layer runs
-        totals.sramBytesPlaced = layer.liveBytes;
     totals.macsOnNpu = double(layer.macs);
 
     cost.cycles = total;
@@ -306,7 +310,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
     if (hostS > total / c.clockHz)
         cost.bound = Bound::Host;
     cost.utilization = total > 0 ? std::min(1.0, double(layer.macs) / (total * c.macsPerCycle)) : 0.0;
-    // Energy: MACs, every byte moved in SRAM and off-chip (without burst scaling), static power over the run.
+    // Energy: MACs, the burst-scaled bytes moved in SRAM and off-chip (a short burst costs a full one), static power
+    // over the run.
     const double sramPerCycle = c.sramBandwidth / c.clockHz, offPerCycle = c.offchipBandwidth / c.clockHz;
     cost.energyJ = double(layer.macs) * c.energyPerMacJ + sramCycles * sramPerCycle * c.sramEnergyPerByteJ +
                    offCycles * offPerCycle * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS +
@@ -355,7 +360,7 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     out.modelVersion = kModelVersion;
     out.cycles = 0;
 
-    std::int64_t maxWeightBuffer = 0, maxSramPlaced = 0, weightBytes = 0, fallbackLayers = 0;
+    std::int64_t maxWeightBuffer = 0, weightBytes = 0, fallbackLayers = 0;
     double macsOnNpu = 0, computeCycles = 0, hostCycles = 0, slack = 0;
     // For Vela's "Total SRAM used": per running layer, its live feature maps as the NPU stores them and its
     // weight buffers.
@@ -382,9 +387,8 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         hostCycles += lc.hostCycles;
         maxWeightBuffer = std::max(maxWeightBuffer, totals.weightBufferBytes);
         const LayerInfo &l = network.layers[i];
-        if (!l.foldedIntoProducer && l.op != OpKind::Flatten && !lc.fallback)
+        if (!l.foldedIntoProducer && l.op != OpKind::Flatten && !(lc.fallback && lc.cycles == 0))
             liveAndBuffers.emplace_back(storedLiveBytes(l, context, c.memoryMode), totals.weightBufferBytes);
-        maxSramPlaced = std::max(maxSramPlaced, totals.sramBytesPlaced);
         macsOnNpu += totals.macsOnNpu;
         if (detail)
             out.layers.push_back(std::move(lc));
@@ -414,7 +418,6 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         offchipUsed = weightBytes + arena;
         break;
     }
-    (void)maxSramPlaced;
     out.peakMemoryBytes = arena + maxWeightBuffer;
     out.utilization = out.cycles > 0 ? std::min(1.0, macsOnNpu / (out.cycles * c.macsPerCycle)) : 0.0;
 

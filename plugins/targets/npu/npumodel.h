@@ -15,8 +15,8 @@
 
 /**
  * @file
- * Arm Ethos-U55/U65 cost model: a Vela-like analytical performance model (per layer, cycles =
- * max(compute, memory transfers)), a weight-compression proxy, and a host-MCU fallback for operators the
+ * Arm Ethos-U55/U65 cost model following Vela 3.10's performance estimate (per operation, cycles =
+ * max(NPU, memory access)), its SRAM use and its weight encoder, and a host-MCU fallback for operators the
  * NPU cannot run. Plain C++; no Qt. The equations and sources are in docs/targets/npu.md.
  */
 namespace psc::targets::npu {
@@ -81,7 +81,7 @@ struct LayerContext
     double previousSlack = 0;   ///< NPU cycles of the previous operation, under which weights are prefetched
 };
 
-/** One NPU operation of a layer (a layer may lower to several, e.g. MEAN to depthwise + MUL) and its cost. */
+/** One NPU operation of a layer (a layer may lower to several, e.g. softmax to 31) and its cost. */
 struct OpEstimate
 {
     const char *what = "";
@@ -149,7 +149,7 @@ public:
 private:
     struct LayerTotals
     {
-        std::int64_t sramBytesPlaced = 0, weightBufferBytes = 0;
+        std::int64_t weightBufferBytes = 0;
         double macsOnNpu = 0, slack = 0;
     };
     plugin::LayerCost layerCost(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment,

@@ -42,7 +42,6 @@ struct NpuArch
     /// Output-stage cycles per element by Vela's index 0-7 (research 2.4) and by activation (LUT, ReLU, none).
     std::array<double, 8> outputCycles{};
     std::array<double, 3> activationCycles{};
-    bool u65 = false; ///< 128-bit AXI (16 B/cycle at clock scale 1) instead of 64-bit
 };
 
 /** The configuration named `accelerator`, or nothing if Vela 3.10 does not know it. */

@@ -15,8 +15,8 @@ std::string NpuTargetPlugin::modelVersion() const
 
 std::string NpuTargetPlugin::description() const
 {
-    return "Arm Ethos-U55/U65 microNPU: Vela-like max(compute, memory) cycles per layer, weight compression, "
-           "host fallback for unsupported operators";
+    return "Arm Ethos-U55/U65 microNPU: Vela 3.10's cycles, SRAM use and weight encoding; host fallback for "
+           "unsupported operators";
 }
 
 std::unique_ptr<psc::plugin::HardwareTarget> NpuTargetPlugin::create(const std::string &targetId,

@@ -17,7 +17,6 @@ constexpr int kMaxSliceValues = 32767; // SLICELEN is 15 bits
 constexpr int kSliceHeaderBits = 23;   // ZDIV 3, SLICELEN 15, WDIV 3, WTRUNC 1, NEWPAL 1
 constexpr int kPaletteHeaderBits = 13; // DIROFS 5, PALSIZE 5, PALBITS 3
 constexpr int kEndOfStreamBits = 3;
-constexpr double kScaleBytesPerChannel = 10; // 40-bit bias, 32-bit scale, 6-bit shift (encode_bias)
 
 std::int64_t roundUp(std::int64_t a, std::int64_t b)
 {
@@ -229,8 +228,8 @@ StreamEstimate encodeStream(const WeightLayout &l, int depth, const ValueDistrib
     const double slices = std::max(1.0, std::ceil(coded / kMaxSliceValues));
     const double bits = weightBits + zeroBits + slices * kSliceHeaderBits + kPaletteHeaderBits +
                         double(palsize) * palbits + kEndOfStreamBits;
-    out.bytes =
-        roundUp(std::int64_t(std::ceil(bits / 8)), 16) + roundUp(std::int64_t(kScaleBytesPerChannel * depth), 16);
+    out.bytes = roundUp(std::int64_t(std::ceil(bits / 8)), 16) +
+                roundUp(std::int64_t(std::ceil(l.scaleBytesPerChannel * depth)), 16);
     out.palette = usePalette;
     out.zeroRuns = zeroRuns;
     out.bitsPerWeight = real > 0 ? (weightBits + zeroBits) / real : 0;
@@ -276,7 +275,7 @@ std::vector<std::int64_t> WeightEncodingCache::sliceBytes(const WeightLayout &la
                                                   layout.cores,
                                                   layout.weightsPerChannel,
                                                   share,
-                                                  0,
+                                                  std::llround(layout.scaleBytesPerChannel * 1000),
                                                   0,
                                                   0,
                                                   0};

@@ -45,6 +45,7 @@ struct WeightLayout
     /// Weights of one output channel before the layout's padding (0: kernelH * kernelW * ifmDepth, or the kernel
     /// for depthwise); smaller when Vela's rewrite of a strided first convolution zero-padded the kernel.
     std::int64_t weightsPerChannel = 0;
+    double scaleBytesPerChannel = 10; ///< encoded bias, scale and shift per output channel (Vela: 10)
 };
 
 /** Values (real and padding) in the stream of `depth` output channels of one core. */
