@@ -170,7 +170,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const plugin::La
             full > previousSlack ? std::max(16.0, roundDown(depth * previousSlack / full, 16)) : double(depth);
         if (prebufferDepth >= depth) {
             e.npuCycles = e.computeCycles + full - std::min(full, previousSlack);
-            e.weightBufferBytes = weightBytes;
+            e.weightBufferBytes = e.firstBufferBytes = weightBytes;
         } else {
             NpuOp part = reference;
             part.ofm.d = int(prebufferDepth);
@@ -194,6 +194,8 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const plugin::La
             for (std::size_t i = 0; i < sliceBytes.size(); ++i)
                 (i % 2 ? odd : even) = std::max(i % 2 ? odd : even, sliceBytes[i]);
             e.weightBufferBytes = even + odd;
+            e.firstBufferBytes = even;
+            e.lastBufferBytes = sliceBytes.size() % 2 ? even : odd; // the buffer of the last slice
             e.depthSlices = slices;
             e.slack = tail;
         }
@@ -289,6 +291,8 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
                  offCycles = sum.offchip;
     cost.weightStorageBytes = sum.weightBytes;
     totals.weightBufferBytes = sum.weightBuffer;
+    totals.firstBufferBytes = sum.firstBuffer;
+    totals.lastBufferBytes = sum.lastBuffer;
     totals.slack = sum.slack;
     double hostS = 0;
     if (layer.activation == plugin::FusedActivation::Softmax && c.fallbackOps.count("softmax")) {
@@ -364,7 +368,11 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     double macsOnNpu = 0, computeCycles = 0, hostCycles = 0, slack = 0;
     // For Vela's "Total SRAM used": per running layer, its live feature maps as the NPU stores them and its
     // weight buffers.
-    std::vector<std::pair<std::int64_t, std::int64_t>> liveAndBuffers;
+    struct Resident
+    {
+        std::int64_t live = 0, buffers = 0, firstBuffer = 0, lastBuffer = 0;
+    };
+    std::vector<Resident> resident;
     plugin::requireDeploymentPerLayer(m_targetId, network, deployment);
     std::size_t last = network.layers.size();
     while (last > 0 && network.layers[last - 1].op == OpKind::Flatten)
@@ -388,7 +396,8 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         maxWeightBuffer = std::max(maxWeightBuffer, totals.weightBufferBytes);
         const LayerInfo &l = network.layers[i];
         if (!l.foldedIntoProducer && l.op != OpKind::Flatten && !(lc.fallback && lc.cycles == 0))
-            liveAndBuffers.emplace_back(storedLiveBytes(l, context, c.memoryMode), totals.weightBufferBytes);
+            resident.push_back({storedLiveBytes(l, context, c.memoryMode), totals.weightBufferBytes,
+                                totals.firstBufferBytes, totals.lastBufferBytes});
         macsOnNpu += totals.macsOnNpu;
         if (detail)
             out.layers.push_back(std::move(lc));
@@ -398,12 +407,15 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
     for (const LayerInfo &l : network.layers)
         arena = std::max(arena, l.liveBytes);
 
-    // Feature maps and weight buffers live at the same time; the next layer's first weight buffer is filled while
-    // this layer runs (Vela's pre-buffering).
+    // A layer's feature maps live with its weight buffers while it runs; between it and the next layer they live
+    // with the next layer's first weight buffer, filled ahead (Vela's pre-buffering, live_range.py), and, when
+    // this layer's weights were double-buffered, with the buffer of its last slice.
     std::int64_t velaSram = 0;
-    for (std::size_t i = 0; i < liveAndBuffers.size(); ++i)
-        velaSram = std::max(velaSram, liveAndBuffers[i].first + liveAndBuffers[i].second +
-                                          (i + 1 < liveAndBuffers.size() ? liveAndBuffers[i + 1].second : 0));
+    for (std::size_t i = 0; i < resident.size(); ++i) {
+        const std::int64_t next = i + 1 < resident.size() ? resident[i + 1].firstBuffer : 0;
+        velaSram = std::max(
+            {velaSram, resident[i].live + resident[i].buffers, resident[i].live + resident[i].lastBuffer + next});
+    }
     std::int64_t sramUsed = 0, offchipUsed = 0;
     switch (c.memoryMode) {
     case MemoryMode::SramOnly:

@@ -95,6 +95,8 @@ struct OpEstimate
     double slack = 0;                   ///< cycles the next operation's weight prefetch can hide under
     std::int64_t weightBytes = 0;       ///< encoded weights, scales and biases
     std::int64_t weightBufferBytes = 0; ///< SRAM the weight buffers take while the operation runs
+    std::int64_t firstBufferBytes = 0;  ///< the first of them, which Vela fills during the previous operation
+    std::int64_t lastBufferBytes = 0;   ///< double-buffered: the one holding the last slice, live until the next
     std::vector<int> depthSlices;       ///< OFM channels [0, s1, ..., depth] its weights are encoded and sent in
     bool partKernelFirst() const { return block.partKernel; }
 };
@@ -103,7 +105,7 @@ struct OpEstimate
 struct OpTotals
 {
     double compute = 0, npu = 0, total = 0, sram = 0, offchip = 0, slack = 0;
-    std::int64_t weightBytes = 0, weightBuffer = 0;
+    std::int64_t weightBytes = 0, weightBuffer = 0, firstBuffer = 0, lastBuffer = 0;
     std::size_t operations = 0;
     static OpTotals of(const std::vector<OpEstimate> &ops)
     {
@@ -116,6 +118,9 @@ struct OpTotals
             t.offchip += op.offchipAccessCycles;
             t.weightBytes += op.weightBytes;
             t.weightBuffer = std::max(t.weightBuffer, op.weightBufferBytes);
+            if (t.firstBuffer == 0)
+                t.firstBuffer = op.firstBufferBytes;
+            t.lastBuffer = op.lastBufferBytes;
             t.slack = op.slack;
         }
         t.operations = ops.size();
@@ -149,7 +154,7 @@ public:
 private:
     struct LayerTotals
     {
-        std::int64_t weightBufferBytes = 0;
+        std::int64_t weightBufferBytes = 0, firstBufferBytes = 0, lastBufferBytes = 0;
         double macsOnNpu = 0, slack = 0;
     };
     plugin::LayerCost layerCost(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment,
