@@ -165,6 +165,7 @@ void MainWindow::createMenus()
 void MainWindow::createStatusBar()
 {
     m_statusText = new QLabel(this);
+    m_statusText->setObjectName(QStringLiteral("statusText"));
     m_countsText = new QLabel(this);
     m_countsText->setToolTip(tr("Trials in the study by state"));
     m_progress = new QProgressBar(this);
@@ -344,8 +345,15 @@ void MainWindow::onStudyOpened()
     m_costView->setStudyTargets(m_view->plot()->targets());
     m_recent->add(m_controller->studyPath());
     setLastDirectory(m_controller->studyPath());
-    if (!m_controller->isRunning())
-        m_statusText->setText(tr("Opened %1").arg(QDir::toNativeSeparators(m_controller->studyPath())));
+    if (!m_controller->isRunning()) {
+        // Stored costs made by another cost model version than this build's are labelled as such.
+        const QStringList notes = m_controller->costModelNotes();
+        m_statusText->setText(notes.isEmpty()
+                                  ? tr("Opened %1").arg(QDir::toNativeSeparators(m_controller->studyPath()))
+                                  : tr("Opened %1: stored costs come from other cost model versions (hover for which)")
+                                        .arg(QDir::toNativeSeparators(m_controller->studyPath())));
+        m_statusText->setToolTip(notes.join(QLatin1Char('\n')));
+    }
     updateTitle();
     updateActions();
     updateCounts();

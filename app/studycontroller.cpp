@@ -5,6 +5,7 @@
 
 #include "psc/core/error.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/study/costmodels.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
@@ -51,6 +52,20 @@ StudyController::~StudyController()
 {
     // The job calls back into this object (through queued calls guarded by QPointer); stop it first.
     shutdown();
+}
+
+QStringList StudyController::costModelNotes()
+{
+    QStringList notes;
+    if (!m_reader)
+        return notes;
+    const std::vector<std::string> ids = specTargets(m_spec);
+    const TargetLibrary *library = targets();
+    const std::vector<std::string> lines = describeCostModels(readCostModels(*m_reader), ids, library);
+    for (const std::string &line : lines)
+        if (line.find("this build has") != std::string::npos)
+            notes << QString::fromStdString(line);
+    return notes;
 }
 
 const TargetLibrary *StudyController::targets()

@@ -124,6 +124,11 @@ public:
      */
     const TargetLibrary *targets();
     QString targetsError() const { return m_targetsError; }
+    /**
+     * For each target the study's spec names whose stored costs came from another model version than this build's:
+     * which version made them (docs/database.md, cost_models). Empty when every stored cost is this build's.
+     */
+    QStringList costModelNotes();
 
 Q_SIGNALS:
     /** A study was opened (or created): spec() describes it; its trials follow in trialsChanged(). */

@@ -188,6 +188,11 @@ private Q_SLOTS:
         QCOMPARE(w.runAction()->text(), QStringLiteral("&Resume"));
         QVERIFY(!w.cancelAction()->isEnabled());
         QCOMPARE(view->plot()->plottedTrialIds().size(), 10); // the infeasible ones have no accuracy
+        // The study records no cost model versions: its stored costs are labelled as from earlier models.
+        const auto *status = w.findChild<QLabel *>(QStringLiteral("statusText"));
+        QVERIFY(status && status->text().contains(QStringLiteral("other cost model versions")));
+        QVERIFY2(status->toolTip().contains(QStringLiteral("stm32f746zg: mcu before 1.1.0")),
+                 qPrintable(status->toolTip()));
 
         // Table -> plot.
         const qint64 id = view->model()->trials().at(5).id;

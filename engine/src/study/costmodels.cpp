@@ -15,6 +15,21 @@ namespace {
 
 constexpr const char *kCostModelsKey = "cost_models";
 
+/**
+ * The model versions that first recorded themselves (model npu 2.0, systolic 1.2.0 and mcu 1.1.0 changed their numbers
+ * in the same release): costs in a study without records were made by an earlier version of the model.
+ */
+std::string firstRecordedVersion(const std::string &model)
+{
+    if (model == "npu")
+        return "2.0";
+    if (model == "systolic")
+        return "1.2.0";
+    if (model == "mcu")
+        return "1.1.0";
+    return {};
+}
+
 const CostModelRecord *latest(const std::vector<CostModelRecord> &records, const std::string &target)
 {
     const CostModelRecord *found = nullptr;
@@ -97,22 +112,25 @@ std::vector<std::string> describeCostModels(const std::vector<CostModelRecord> &
         std::sort(mine.begin(), mine.end(),
                   [](const CostModelRecord &a, const CostModelRecord &b) { return a.fromTrial < b.fromTrial; });
         std::string line = id + ": ";
+        const TargetDefinition *def = library ? library->find(id) : nullptr;
         if (mine.empty()) {
-            line += "model version not recorded (costed by a build that did not record it)";
+            const std::string first = def ? firstRecordedVersion(def->model) : std::string();
+            line += first.empty()
+                        ? "model version not recorded (costed by a build that did not record it)"
+                        : def->model + " before " + first + " (costed by a build that did not record the version)";
         } else {
             for (std::size_t i = 0; i < mine.size(); ++i) {
                 line += (i ? "; " : "") + mine[i].model + " " + mine[i].version + " from trial " +
                         std::to_string(mine[i].fromTrial);
             }
         }
-        if (library)
-            if (const TargetDefinition *def = library->find(id)) {
-                const bool same = !mine.empty() && mine.back().model == def->model &&
-                                  mine.back().version == def->modelVersion && mine.size() == 1;
-                if (!same)
-                    line += "; this build has " + def->model + " " + def->modelVersion +
-                            ", whose estimates may differ from the stored costs";
-            }
+        if (def) {
+            const bool same = !mine.empty() && mine.back().model == def->model &&
+                              mine.back().version == def->modelVersion && mine.size() == 1;
+            if (!same)
+                line += "; this build has " + def->model + " " + def->modelVersion +
+                        ", whose estimates may differ from the stored costs";
+        }
         lines.push_back(std::move(line));
     }
     return lines;
