@@ -390,7 +390,9 @@ void MainWindow::showTrialCost(qint64 id)
     }
     if (!m_controller->targets() && !m_controller->targetsError().isEmpty())
         m_statusText->setText(tr("Hardware targets not loaded: %1").arg(m_controller->targetsError()));
-    m_inspector->setTrial(*trial, trial->parentId ? model->trialAt(model->rowOfTrial(*trial->parentId)) : nullptr);
+    const WeightValues weights = m_controller->weightValues(*trial);
+    m_inspector->setTrial(*trial, trial->parentId ? model->trialAt(model->rowOfTrial(*trial->parentId)) : nullptr,
+                          &weights);
     m_inspector->deploymentView()->setExports(*trial, m_controller->exports(trial->id));
 }
 

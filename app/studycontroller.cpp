@@ -5,6 +5,8 @@
 
 #include "psc/core/error.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/quant/integerinference.h"
+#include "psc/study/compressionrunner.h"
 #include "psc/study/costmodels.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
@@ -52,6 +54,25 @@ StudyController::~StudyController()
 {
     // The job calls back into this object (through queued calls guarded by QPointer); stop it first.
     shutdown();
+}
+
+WeightValues StudyController::weightValues(const Trial &trial)
+{
+    if (!m_reader || trial.state != TrialState::Complete)
+        return {};
+    if (const auto it = m_weightValues.find(trial.id); it != m_weightValues.end())
+        return it->second;
+    WeightValues values;
+    try {
+        // A few milliseconds for a tiny network: read, decode, quantise as the exporters do.
+        values = psc::weightValues(IntegerModel::quantize(CompressionRunner::loadParent(*m_reader, trial.number)));
+    } catch (const std::exception &) {
+        values.clear(); // no trained weights (cache hit of a failed parent, another format): the priors apply
+    }
+    if (m_weightValues.size() >= 16)
+        m_weightValues.clear();
+    m_weightValues.emplace(trial.id, values);
+    return values;
 }
 
 QStringList StudyController::costModelNotes()

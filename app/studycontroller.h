@@ -9,6 +9,7 @@
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trial.h"
+#include "psc/targets/costinput.h"
 
 #include <QObject>
 #include <QString>
@@ -129,6 +130,11 @@ public:
      * which version made them (docs/database.md, cost_models). Empty when every stored cost is this build's.
      */
     QStringList costModelNotes();
+    /**
+     * The trained weight values of a complete trial (its integer model's histograms, costinput.h), for costs that
+     * depend on them; empty for trials without trained weights. Remembered for the last few trials asked.
+     */
+    WeightValues weightValues(const Trial &trial);
 
 Q_SIGNALS:
     /** A study was opened (or created): spec() describes it; its trials follow in trialsChanged(). */
@@ -167,6 +173,7 @@ private:
     std::shared_ptr<CompressionJob::Outcome> m_compressOutcome; ///< the running compression job's
     std::unique_ptr<PluginRegistry> m_registry;                 ///< for m_targets
     std::unique_ptr<TargetLibrary> m_targets;
+    std::map<qint64, WeightValues> m_weightValues; ///< by trial id, a few at most
     QString m_targetsError;
     bool m_targetsLoaded = false;
 };

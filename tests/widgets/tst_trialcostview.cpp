@@ -9,6 +9,7 @@
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
+#include <QLabel>
 #include <QTest>
 
 #include <cmath>
@@ -216,6 +217,24 @@ private Q_SLOTS:
             sparsityCounted += e.weightStorageBytes != dense.weightStorageBytes || e.latencyS != dense.latencyS;
         }
         QVERIFY(sparsityCounted > 0);
+
+        // With the trial's trained weights (here: all zero) the Ethos-U encoder codes them in far fewer bytes than its
+        // prior, and the title says which the view used.
+        WeightValues zeros;
+        const plugin::NetworkInfo info = toNetworkInfo(compressed, analyzeNetwork(compressed));
+        for (const plugin::LayerInfo &l : info.layers)
+            if (l.weights > 0) {
+                auto h = std::make_shared<plugin::WeightHistogram>();
+                h->counts[128] = l.weights;
+                zeros[l.name] = h;
+            }
+        const double prior = view.estimate(QStringLiteral("ethos-u55-128"))->weightStorageBytes;
+        view.setTrial(trial, &zeros);
+        QVERIFY(view.estimate(QStringLiteral("ethos-u55-128"))->weightStorageBytes < prior);
+        bool said = false;
+        for (const QLabel *label : view.findChildren<QLabel *>())
+            said = said || label->text().contains(QStringLiteral("weights as trained"));
+        QVERIFY(said);
     }
 
     void trialsWithoutNetwork()

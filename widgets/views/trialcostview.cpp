@@ -150,7 +150,7 @@ void TrialCostView::showMessage(const QString &text)
     m_fit->clearEstimates();
 }
 
-void TrialCostView::setTrial(const Trial &trial)
+void TrialCostView::setTrial(const Trial &trial, const WeightValues *weights)
 {
     const QString title = tr("Trial %1").arg(trial.number);
     if (trial.architectureJson.empty()) {
@@ -158,20 +158,20 @@ void TrialCostView::setTrial(const Trial &trial)
         return;
     }
     try {
-        setNetwork(parseNetworkJson(trial.architectureJson, "trial " + std::to_string(trial.number)), title);
+        setNetwork(parseNetworkJson(trial.architectureJson, "trial " + std::to_string(trial.number)), title, weights);
     } catch (const std::exception &e) {
         showMessage(tr("%1: cannot read its architecture: %2").arg(title, QString::fromUtf8(e.what())));
     }
 }
 
-void TrialCostView::setNetwork(const NetworkDescription &network, const QString &title)
+void TrialCostView::setNetwork(const NetworkDescription &network, const QString &title, const WeightValues *weights)
 {
     if (!m_library || m_library->definitions().empty()) {
         showMessage(tr("No hardware targets are loaded."));
         return;
     }
     try {
-        estimateAll(network);
+        estimateAll(network, weights);
     } catch (const std::exception &e) {
         showMessage(tr("%1: cannot estimate its cost: %2").arg(title, QString::fromUtf8(e.what())));
         return;
@@ -185,21 +185,27 @@ void TrialCostView::setNetwork(const NetworkDescription &network, const QString 
         names << (d ? QStringLiteral("%1 (%2)").arg(QString::fromStdString(d->name), QString::fromStdString(d->model))
                     : QString::fromStdString(e.targetId));
     }
-    m_title->setText(tr("<b>%1</b> — %2 layers; fits %3 of %4 targets")
+    m_title->setText(tr("<b>%1</b> — %2 layers; fits %3 of %4 targets; %5")
                          .arg(title.toHtmlEscaped())
                          .arg(network.layers.size())
                          .arg(fits)
-                         .arg(m_estimates.size()));
+                         .arg(m_estimates.size())
+                         .arg(weights && !weights->empty() ? tr("weights as trained")
+                                                           : tr("weights not trained: encodings from a prior")));
+    m_title->setToolTip(tr("Weight encodings (Ethos-U weight bytes, and through them weight transfers) follow the "
+                           "trained weights when the trial has them, and a documented prior distribution before."));
     m_fit->setEstimates(m_estimates, names);
     showBreakdown();
 }
 
-void TrialCostView::estimateAll(const NetworkDescription &network)
+void TrialCostView::estimateAll(const NetworkDescription &network, const WeightValues *weights)
 {
     // Microseconds per target (23 targets x 30 layers is well under a millisecond): no need for the pool.
     const ModelAnalysis analysis = analyzeNetwork(network);
     const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
-    const std::vector<plugin::LayerDeployment> deployment = defaultDeployment(network);
+    std::vector<plugin::LayerDeployment> deployment = defaultDeployment(network);
+    if (weights)
+        attachWeightValues(deployment, info, *weights);
     std::vector<plugin::CostEstimate> estimates;
     for (const TargetDefinition *d : m_library->definitions())
         if (const auto target = m_library->target(d->id)) {

@@ -5,10 +5,12 @@
 
 #include "psc/net/network.h"
 #include "psc/study/trial.h"
+#include "psc/targets/costinput.h"
 
 #include <psc/plugin/hardwaretarget.h>
 
 #include <QStringList>
+
 #include <QWidget>
 
 #include <vector>
@@ -46,10 +48,13 @@ public:
     /** The targets the breakdown stacks by default (the study's own); unknown ids are ignored. */
     void setStudyTargets(const QStringList &ids);
 
-    /** Costs trial `trial`'s network; a trial without a readable architecture shows why. */
-    void setTrial(const Trial &trial);
+    /**
+     * Costs trial `trial`'s network; a trial without a readable architecture shows why. `weights` (may be null or
+     * empty: the models' priors) are its trained weight values, which weight encodings such as Ethos-U's depend on.
+     */
+    void setTrial(const Trial &trial, const WeightValues *weights = nullptr);
     /** Costs `network` directly; `title` heads the view. */
-    void setNetwork(const NetworkDescription &network, const QString &title);
+    void setNetwork(const NetworkDescription &network, const QString &title, const WeightValues *weights = nullptr);
     void clear();
 
     /** Latency or energy in the breakdown. */
@@ -67,7 +72,7 @@ public:
     QString message() const { return m_message; }
 
 private:
-    void estimateAll(const NetworkDescription &network);
+    void estimateAll(const NetworkDescription &network, const WeightValues *weights);
     void showBreakdown();
     void showMessage(const QString &text);
 

@@ -29,10 +29,10 @@ TrialInspector::TrialInspector(QWidget *parent)
                         "estimated: flash, SRAM and instructions of the C build on Cortex-M, file sizes"));
 }
 
-void TrialInspector::setTrial(const Trial &trial, const Trial *parent)
+void TrialInspector::setTrial(const Trial &trial, const Trial *parent, const WeightValues *weights)
 {
     m_layers->setTrial(trial, parent);
-    m_cost->setTrial(trial);
+    m_cost->setTrial(trial, weights);
 }
 
 void TrialInspector::addCornerAction(QAction *action)

@@ -3,6 +3,8 @@
 
 #include "psc/study/trial.h"
 
+#include "psc/targets/costinput.h"
+
 #include <QTabWidget>
 
 class QAction;
@@ -25,7 +27,7 @@ public:
     explicit TrialInspector(QWidget *parent = nullptr);
 
     /** Shows `trial`; `parent` is the trial it was compressed from, if it has one and it is known. */
-    void setTrial(const Trial &trial, const Trial *parent = nullptr);
+    void setTrial(const Trial &trial, const Trial *parent = nullptr, const WeightValues *weights = nullptr);
     void clear();
     /** Adds `action` as a button at the right end of the tab bar (e.g. the window's "Compress Trial…"). */
     void addCornerAction(QAction *action);
