@@ -3,10 +3,13 @@
 #include "cli.h"
 #include "cliutil.h"
 
+#include "psc/core/error.h"
 #include "psc/core/siformat.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
+#include "psc/quant/integerinference.h"
+#include "psc/quant/trainedmodel.h"
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
@@ -14,6 +17,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 namespace psc::cli {
 namespace {
@@ -132,6 +137,28 @@ int targetsCommand(const QStringList &args)
     return Success;
 }
 
+namespace {
+
+/** Attaches the weight histograms of trained model `file` to `deployment`, checking they belong to `info`. */
+void attachTrainedWeights(std::vector<plugin::LayerDeployment> &deployment, const plugin::NetworkInfo &info,
+                          const std::string &file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw InputError(file + ": cannot be read");
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const WeightValues values = weightValues(IntegerModel::quantize(deserializeTrainedModel(bytes, file)));
+    for (const plugin::LayerInfo &l : info.layers)
+        if (const auto it = values.find(l.name);
+            it != values.end() && l.weights > 0 && it->second->total() != l.weights)
+            throw InputError(file + ": layer \"" + l.name + "\" has " + std::to_string(it->second->total()) +
+                             " weights, the network's has " + std::to_string(l.weights) +
+                             " (expected the trained model of this network)");
+    attachWeightValues(deployment, info, values);
+}
+
+} // namespace
+
 int costCommand(const QStringList &args)
 {
     QCommandLineParser parser;
@@ -144,6 +171,11 @@ int costCommand(const QStringList &args)
     parser.addOption({QStringLiteral("deploy"),
                       QStringLiteral("Deployment file: per-layer bits and sparsity (docs/formats/deployment.md)."),
                       QStringLiteral("DEPLOY.json")});
+    parser.addOption({QStringLiteral("weights"),
+                      QStringLiteral("Trained weights of the network (a .pscw trained model, as 'import --weights' "
+                                     "writes): models that encode weights (Ethos-U) use their values instead of a "
+                                     "prior."),
+                      QStringLiteral("W.pscw")});
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON."));
     parser.addOption(json);
     if (!parseArgs(parser, QStringLiteral("cost"), args, 1))
@@ -155,10 +187,13 @@ int costCommand(const QStringList &args)
     const ModelAnalysis analysis = analyzeNetwork(net);
     BundledTargets t;
     const TargetDefinition &def = t.library.resolve(parser.value(QStringLiteral("target")).toStdString());
-    const auto deployment = parser.isSet(QStringLiteral("deploy"))
-                                ? readDeployment(parser.value(QStringLiteral("deploy")).toStdString(), net)
-                                : defaultDeployment(net);
-    const plugin::CostEstimate e = t.library.target(def.id)->estimate(toNetworkInfo(net, analysis), deployment);
+    auto deployment = parser.isSet(QStringLiteral("deploy"))
+                          ? readDeployment(parser.value(QStringLiteral("deploy")).toStdString(), net)
+                          : defaultDeployment(net);
+    const plugin::NetworkInfo info = toNetworkInfo(net, analysis);
+    if (parser.isSet(QStringLiteral("weights")))
+        attachTrainedWeights(deployment, info, parser.value(QStringLiteral("weights")).toStdString());
+    const plugin::CostEstimate e = t.library.target(def.id)->estimate(info, deployment);
 
     if (parser.isSet(json)) {
         nlohmann::json layers = nlohmann::json::array();

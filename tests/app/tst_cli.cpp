@@ -239,6 +239,21 @@ private Q_SLOTS:
         QVERIFY(r.out.contains("int8 (the integer reference can run it)"));
         QCOMPARE(runApp({"analyze", net}).exitCode, 0);
         QCOMPARE(runApp({"cost", net, "--target", "stm32f746zg"}).exitCode, 0);
+        // cost --weights encodes the trained weights (all zero here) instead of the prior: fewer Ethos-U weight bytes.
+        auto weightBytes = [](const Result &c) {
+            return QJsonDocument::fromJson(c.out.toUtf8())
+                .object()["totals"]
+                .toObject()["weight_storage_bytes"]
+                .toDouble();
+        };
+        const Result priorCost = runApp({"cost", net, "--target", "ethos-u55-128", "--json"});
+        const Result trainedCost = runApp({"cost", net, "--target", "ethos-u55-128", "--weights", weights, "--json"});
+        QCOMPARE(trainedCost.exitCode, 0);
+        QVERIFY2(weightBytes(trainedCost) < weightBytes(priorCost),
+                 qPrintable(QStringLiteral("%1 vs %2").arg(weightBytes(trainedCost)).arg(weightBytes(priorCost))));
+        const Result notPscw = runApp({"cost", net, "--target", "ethos-u55-128", "--weights", model});
+        QCOMPARE(notPscw.exitCode, 2);
+        QVERIFY2(notPscw.err.contains("linear.tflite"), qPrintable(notPscw.err));
         // The weights hold the same network, with the integers' scales.
         QFile w(weights), n(net);
         QVERIFY(w.open(QIODevice::ReadOnly) && n.open(QIODevice::ReadOnly));
