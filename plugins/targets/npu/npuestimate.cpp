@@ -170,7 +170,7 @@ OpEstimate NpuTarget::costOp(const char *what, const NpuOp &op, const plugin::La
             full > previousSlack ? std::max(16.0, roundDown(depth * previousSlack / full, 16)) : double(depth);
         if (prebufferDepth >= depth) {
             e.npuCycles = e.computeCycles + full - std::min(full, previousSlack);
-            e.weightBufferBytes = e.firstBufferBytes = weightBytes;
+            e.weightBufferBytes = e.firstBufferBytes = e.lastBufferBytes = weightBytes;
         } else {
             NpuOp part = reference;
             part.ofm.d = int(prebufferDepth);
@@ -408,8 +408,8 @@ plugin::CostEstimate NpuTarget::estimate(const plugin::NetworkInfo &network,
         arena = std::max(arena, l.liveBytes);
 
     // A layer's feature maps live with its weight buffers while it runs; between it and the next layer they live
-    // with the next layer's first weight buffer, filled ahead (Vela's pre-buffering, live_range.py), and, when
-    // this layer's weights were double-buffered, with the buffer of its last slice.
+    // with the next layer's first weight buffer, filled ahead (Vela's pre-buffering, live_range.py), and with this
+    // layer's buffer that is used last (its only one, or of a double buffer the one holding its last slice).
     std::int64_t velaSram = 0;
     for (std::size_t i = 0; i < resident.size(); ++i) {
         const std::int64_t next = i + 1 < resident.size() ? resident[i + 1].firstBuffer : 0;

@@ -96,8 +96,8 @@ struct OpEstimate
     std::int64_t weightBytes = 0;       ///< encoded weights, scales and biases
     std::int64_t weightBufferBytes = 0; ///< SRAM the weight buffers take while the operation runs
     std::int64_t firstBufferBytes = 0;  ///< the first of them, which Vela fills during the previous operation
-    std::int64_t lastBufferBytes = 0;   ///< double-buffered: the one holding the last slice, live until the next
-    std::vector<int> depthSlices;       ///< OFM channels [0, s1, ..., depth] its weights are encoded and sent in
+    std::int64_t lastBufferBytes = 0; ///< the one used last (of a double buffer: the last slice's), live until the next
+    std::vector<int> depthSlices;     ///< OFM channels [0, s1, ..., depth] its weights are encoded and sent in
     bool partKernelFirst() const { return block.partKernel; }
 };
 
