@@ -8,6 +8,7 @@
 
 #include <qcustomplot.h>
 
+#include <QEvent>
 #include <QLabel>
 #include <QLocale>
 #include <QToolTip>
@@ -60,10 +61,20 @@ CostBreakdownPlot::CostBreakdownPlot(QWidget *parent) : QWidget(parent), m_plot(
     m_plot->xAxis->setSubTicks(false);
     m_plot->xAxis->grid()->setVisible(false);
     connect(m_plot, &QCustomPlot::mouseMove, this, &CostBreakdownPlot::onMouseMove);
+    // The plot shows its own tooltips on mouse moves; a ToolTip event left unhandled would climb to a parent with a
+    // tooltip of its own (the inspector's) and replace the bar's.
+    m_plot->installEventFilter(this);
     clear();
 }
 
 CostBreakdownPlot::~CostBreakdownPlot() = default;
+
+bool CostBreakdownPlot::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_plot && event->type() == QEvent::ToolTip)
+        return true;
+    return QWidget::eventFilter(watched, event);
+}
 
 QString CostBreakdownPlot::message() const
 {

@@ -55,6 +55,9 @@ public:
     Quantity quantity() const { return m_quantity; }
     QWidget *canvas() const;
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void onMouseMove(QMouseEvent *event);
     double valueOf(const plugin::LayerCost &cost) const;
