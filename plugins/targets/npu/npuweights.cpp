@@ -17,6 +17,7 @@ constexpr int kMaxSliceValues = 32767; // SLICELEN is 15 bits
 constexpr int kSliceHeaderBits = 23;   // ZDIV 3, SLICELEN 15, WDIV 3, WTRUNC 1, NEWPAL 1
 constexpr int kPaletteHeaderBits = 13; // DIROFS 5, PALSIZE 5, PALBITS 3
 constexpr int kEndOfStreamBits = 3;
+constexpr double kSwitchBits = 40; // search_grc_params: the cost of changing Golomb-Rice parameters
 
 std::int64_t roundUp(std::int64_t a, std::int64_t b)
 {
@@ -90,6 +91,44 @@ ValueDistribution weightDistribution(const plugin::LayerDeployment &deployment, 
     p[256] += s;
     return p;
 }
+
+namespace {
+
+std::vector<std::pair<double, double>> paddingStretches(const WeightLayout &l, int depth)
+{
+    // Long runs of padding zeros in the reorder's order (mlw_encode.c reorder): part-kernel-first pads each
+    // sub-kernel's elements to a multiple of 4, and each padded element is one OFM micro-block x 8 IFM channels of
+    // zeros in a row; depth-first pads the last IFM block to 32 channels, and its empty 8-channel micro-blocks come in
+    // a row after the real ones, for every kernel element. Depthwise padding comes in short runs and is left out.
+    std::vector<std::pair<double, double>> stretches; // (count, length)
+    if (l.depthwise)
+        return stretches;
+    double ofmUblocks = 0;
+    const int block = std::max(1, l.ofmBlockDepth);
+    for (int z = 0; z < depth; z += block)
+        ofmUblocks += double((std::min(block, depth - z) + l.ofmUblockDepth - 1) / l.ofmUblockDepth);
+    const double group = double(l.ofmUblockDepth) * kIfmUblockDepth;
+    if (l.partKernel) {
+        double ifmUblocks = 0;
+        for (int z = 0; z < l.ifmDepth; z += 16)
+            ifmUblocks += double((std::min(16, l.ifmDepth - z) + kIfmUblockDepth - 1) / kIfmUblockDepth);
+        for (int y = 0; y < l.kernelH; y += kSubKernel)
+            for (int x = 0; x < l.kernelW; x += kSubKernel) {
+                const std::int64_t e =
+                    std::int64_t(std::min(kSubKernel, l.kernelH - y)) * std::min(kSubKernel, l.kernelW - x);
+                if (const std::int64_t pad = roundUp(e, 4) - e; pad > 0)
+                    stretches.emplace_back(ofmUblocks * ifmUblocks, double(pad) * group);
+            }
+    } else {
+        const int last = l.ifmDepth - (l.ifmDepth - 1) / 32 * 32; // channels of the last IFM block
+        const int empty = 4 - (last + kIfmUblockDepth - 1) / kIfmUblockDepth;
+        if (empty > 0)
+            stretches.emplace_back(ofmUblocks * double(l.kernelH) * l.kernelW, double(empty) * group);
+    }
+    return stretches;
+}
+
+} // namespace
 
 std::int64_t paddedStreamValues(const WeightLayout &l, int depth)
 {
@@ -197,19 +236,37 @@ StreamEstimate encodeStream(const WeightLayout &l, int depth, const ValueDistrib
         const auto &[f, pv] = byFrequency[r];
         indices.emplace_back(f, int(r) < palsize ? int(r) : pv + palsize - directOffset);
     }
-    // Golomb-Rice: the best single parameter over the stream (Vela may switch, at 40 bits a switch).
+    // Golomb-Rice: the best single parameter over the stream. Vela's search switches parameters where that saves
+    // more than the 40 bits a switch costs: through a long run of padding zeros it codes each zero in the fewest bits
+    // any parameter allows, for two switches.
+    int zeroIndex = -1; // the index value 0 is coded as, if it is coded at all (not as zero runs)
+    for (std::size_t r = 0; r < byFrequency.size(); ++r)
+        if (byFrequency[r].second == 0)
+            zeroIndex = indices[r].second;
+    const std::vector<std::pair<double, double>> stretches =
+        zeroRuns || zeroIndex < 0 ? std::vector<std::pair<double, double>>() : paddingStretches(l, depth);
+    auto costOf = [&](int trunc, int div, int index) {
+        const int q = index >> div;
+        if (trunc == 2)
+            return double(uncompressedBits);
+        if ((trunc == 1 && q > 2) || q > 31)
+            return std::numeric_limits<double>::infinity();
+        return double(trunc ? std::min(q + 1, 2) + div : q + 1 + div);
+    };
+    double zeroBest = std::numeric_limits<double>::infinity();
+    for (int trunc = 0; trunc <= 2; ++trunc)
+        for (int div = 0; div <= (trunc == 2 ? 0 : 5); ++div)
+            if (zeroIndex >= 0)
+                zeroBest = std::min(zeroBest, costOf(trunc, div, zeroIndex));
     double weightBits = std::numeric_limits<double>::infinity();
     for (int trunc = 0; trunc <= 2; ++trunc)
         for (int div = 0; div <= (trunc == 2 ? 0 : 5); ++div) {
             double bits = 0;
-            for (const auto &[f, index] : indices) {
-                const int q = index >> div;
-                if (trunc == 2)
-                    bits += f * uncompressedBits;
-                else if ((trunc == 1 && q > 2) || q > 31)
-                    bits = std::numeric_limits<double>::infinity();
-                else
-                    bits += f * (trunc ? std::min(q + 1, 2) + div : q + 1 + div);
+            for (const auto &[f, index] : indices)
+                bits += f * costOf(trunc, div, index);
+            for (const auto &[count, length] : stretches) {
+                const double here = length * costOf(trunc, div, zeroIndex);
+                bits -= count * std::max(0.0, here - (2 * kSwitchBits + length * zeroBest));
             }
             weightBits = std::min(weightBits, bits);
         }
