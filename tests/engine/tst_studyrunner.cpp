@@ -111,7 +111,8 @@ class TestStudyRunner : public QObject
     StudyRunSummary run(StudyStore &store, const StudySpec &spec, Trainer &trainer, int trials,
                         QThreadPool *pool = nullptr, int parallel = 1)
     {
-        StudyRunner runner(store, spec, random(), trainer, m_noData, pool, {trials, parallel, m_targets.get()});
+        const plugin::StrategyFactory &strategy = *m_registry.strategy(spec.strategy.id);
+        StudyRunner runner(store, spec, strategy, trainer, m_noData, pool, {trials, parallel, m_targets.get()});
         JobContext ctx;
         return runner.run(ctx);
     }
@@ -222,6 +223,45 @@ private Q_SLOTS:
         QCOMPARE(a.size(), b.size());
         for (std::size_t i = 0; i < a.size(); ++i)
             QCOMPARE(trialLine(b[i]), trialLine(a[i]));
+    }
+
+    // NSGA-II learns from results; a resumed study is told the finished trials again and continues the same sequence
+    // (its saved state holds what it asked). Bad options are bad input naming the option.
+    void nsga2ResumesTheSameSequence()
+    {
+        StudySpec spec = m_spec;
+        spec.strategy.id = "nsga2";
+        spec.strategy.optionsJson = R"({"population": 4})";
+        ScriptedTrainer trainer(7);
+        auto whole = StudyStore::create(file("nsga-whole.psc"), spec.toJson());
+        run(*whole, spec, trainer, 14);
+        {
+            auto first = StudyStore::create(file("nsga-resumed.psc"), spec.toJson());
+            run(*first, spec, trainer, 6);
+        }
+        auto second = StudyStore::open(file("nsga-resumed.psc"), StudyStore::Mode::ReadWrite);
+        QCOMPARE(run(*second, spec, trainer, 14).finishedTotal, 14);
+        const auto a = whole->trials();
+        const auto b = second->trials();
+        QCOMPARE(a.size(), b.size());
+        std::set<std::string> architectures;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(trialLine(b[i]), trialLine(a[i]));
+            architectures.insert(a[i].architectureHash);
+        }
+        QCOMPARE(architectures.size(), a.size()); // never the same candidate twice
+
+        spec.strategy.optionsJson = R"({"population": 2})";
+        auto bad = StudyStore::create(file("nsga-bad.psc"), spec.toJson());
+        std::string e;
+        try {
+            run(*bad, spec, trainer, 3);
+        } catch (const InputError &error) {
+            e = error.what();
+        }
+        QVERIFY2(e.find("/strategy/options: population: expected a whole number in [4, 10000], got [2]") !=
+                     std::string::npos,
+                 e.c_str());
     }
 
     void parallelTrainingCompletesTheBudget()

@@ -160,9 +160,31 @@ struct StudyRunner::Impl
         return std::nullopt;
     }
 
+    /**
+     * Tells the strategy every search trial that finished before this run, in trial order: a strategy that learns
+     * from results (nsga2) rebuilds what it knew, as its saved state holds only what it asked.
+     */
+    void retellFinished()
+    {
+        for (const Trial &t : store.trials()) {
+            if (t.parentId || isImported(t))
+                continue;
+            if (t.state != TrialState::Complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
+                continue;
+            const Encoding x = encodingOf(t);
+            if (!x.empty() || space.dimensions().empty())
+                strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete);
+        }
+    }
+
     void loadStrategy()
     {
         strategy = factory.create();
+        try {
+            strategy->configure(spec.strategy.optionsJson.empty() ? "{}" : spec.strategy.optionsJson);
+        } catch (const std::invalid_argument &e) {
+            throw InputError("study spec: /strategy/options: " + std::string(e.what()));
+        }
         strategy->initialize(space.cardinalities(), spec.seed);
         if (auto state = store.meta(kStrategyStateKey)) {
             try {
@@ -205,6 +227,7 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     const double timeBudget = d->spec.budget.wallTimeSeconds.value_or(INFINITY);
 
     d->store.recoverInterrupted();
+    d->retellFinished();
     if (d->options.targets) // the models that cost this run's trials, so that stored costs keep their label
         recordCostModels(d->store, specTargets(d->spec), *d->options.targets);
     for (const Trial &t : d->store.trials()) {

@@ -5,13 +5,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace psc::plugin {
 
-/** Version of the plugin API; plugin.json's "apiVersion" must match its major number. */
-inline constexpr int kApiMajorVersion = 1;
+/**
+ * Version of the plugin API; plugin.json's "apiVersion" must match its major number. 2: LayerCost reports compute,
+ * stall and host cycles, LayerDeployment carries trained weight values, strategies take options.
+ */
+inline constexpr int kApiMajorVersion = 2;
 
 /** A point of the search space: one choice index per dimension, each in [0, cardinality). */
 using Encoding = std::vector<int>;
@@ -26,6 +30,16 @@ class SearchStrategy
 {
 public:
     virtual ~SearchStrategy() = default;
+    /**
+     * The spec's "strategy": {"options": {...}} as JSON text, before initialize(). Throws std::invalid_argument naming
+     * the option and what was expected ("population: expected a whole number in [4, 10000], got 2"). The default
+     * takes no options.
+     */
+    virtual void configure(const std::string &optionsJson)
+    {
+        if (optionsJson.find_first_not_of(" \t\r\n{}") != std::string::npos)
+            throw std::invalid_argument("this strategy takes no options, got " + optionsJson);
+    }
     /** Called once before ask(): the number of choices per dimension and the study's seed. */
     virtual void initialize(const std::vector<int> &cardinalities, std::uint64_t seed) = 0;
     /** Proposes the next candidate. */
@@ -49,5 +63,5 @@ public:
 
 } // namespace psc::plugin
 
-#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/1.0"
+#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/2.0"
 Q_DECLARE_INTERFACE(psc::plugin::StrategyFactory, PSC_STRATEGY_FACTORY_IID)
