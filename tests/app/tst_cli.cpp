@@ -19,6 +19,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -194,6 +195,20 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("no-such-dir"), qPrintable(r.err));
         QVERIFY(!QFile::exists(dir.filePath("new.psc")));
+        // A strategy option out of range: the file, line:column and pointer of the option, before anything is made.
+        QFile again(spec);
+        QVERIFY(again.open(QIODevice::ReadOnly));
+        o = QJsonDocument::fromJson(again.readAll()).object();
+        o["strategy"] = QJsonObject{{"id", "nsga2"}, {"options", QJsonObject{{"population", 2}}}};
+        const QString badOption = writeFile(dir, "badoption.json", QJsonDocument(o).toJson());
+        const Result opt = runApp({"run", badOption, "--db", dir.filePath("opt.psc")});
+        QCOMPARE(opt.exitCode, 2);
+        QVERIFY2(QRegularExpression(QStringLiteral("badoption.json:\\d+:\\d+: /strategy/options/population: expected a "
+                                                   "whole number in \\[4, 10000\\], got 2"))
+                     .match(opt.err)
+                     .hasMatch(),
+                 qPrintable(opt.err));
+        QVERIFY(!QFile::exists(dir.filePath("opt.psc")));
         // show/resume on something that is not a study: exit 2, file unchanged.
         QCOMPARE(runApp({"show", existing}).exitCode, 2);
         QCOMPARE(runApp({"resume", existing}).exitCode, 2);

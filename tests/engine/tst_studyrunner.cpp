@@ -259,7 +259,7 @@ private Q_SLOTS:
         } catch (const InputError &error) {
             e = error.what();
         }
-        QVERIFY2(e.find("/strategy/options: population: expected a whole number in [4, 10000], got [2]") !=
+        QVERIFY2(e.find("/strategy/options: population: expected a whole number in [4, 10000], got 2") !=
                      std::string::npos,
                  e.c_str());
     }

@@ -107,7 +107,7 @@ private Q_SLOTS:
 private:
     PluginRegistry m_registry;
     std::unique_ptr<TargetLibrary> m_targets;
-    StudySpecNames names() const { return StudySpecNames{m_targets.get(), m_registry.strategyIds()}; }
+    StudySpecNames names() const { return StudySpecNames{m_targets.get(), m_registry.strategyIds(), {}}; }
 };
 
 void TestStudySpec::initTestCase()

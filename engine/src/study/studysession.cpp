@@ -35,7 +35,19 @@ struct StudySession::Impl
     {
         registry.load();
         targets.loadDirectory(TargetLibrary::defaultDirectory());
-        return StudySpecNames{&targets, registry.strategyIds()};
+        StudySpecNames names{&targets, registry.strategyIds(), {}};
+        names.strategyOptionsProblem = [this](const std::string &id, const std::string &options) -> std::string {
+            const plugin::StrategyFactory *factory = registry.strategy(id);
+            if (!factory)
+                return {};
+            try {
+                factory->create()->configure(options);
+            } catch (const std::invalid_argument &e) {
+                return e.what();
+            }
+            return {};
+        };
+        return names;
     }
 
     /** The strategy for `spec`, after checking every name it uses; everything a spec can get wrong short of training.

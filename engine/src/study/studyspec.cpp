@@ -271,6 +271,15 @@ private:
         if (const auto it = value.find("options"); it != value.end()) {
             m_src.requireObject(*it, p + "/options");
             out.optionsJson = it->dump(); // sorted keys: equal options give equal text
+            if (m_names && m_names->strategyOptionsProblem)
+                if (const std::string problem = m_names->strategyOptionsProblem(out.id, out.optionsJson);
+                    !problem.empty()) {
+                    // "population: expected ..." points at the option itself.
+                    const std::string key = problem.substr(0, problem.find(':'));
+                    const bool named = problem.find(':') != std::string::npos && it->contains(key);
+                    m_src.fail(named ? p + "/options/" + key : p + "/options",
+                               named ? problem.substr(key.size() + 2) : problem);
+                }
         }
         return out;
     }
@@ -364,6 +373,11 @@ void StudySpec::validate(const StudySpecNames &names, std::string_view displayNa
     }
     if (const std::string problem = strategyProblem(strategy.id, names.strategyIds); !problem.empty())
         fail("/strategy/id", problem);
+    if (names.strategyOptionsProblem)
+        if (const std::string problem =
+                names.strategyOptionsProblem(strategy.id, strategy.optionsJson.empty() ? "{}" : strategy.optionsJson);
+            !problem.empty())
+            fail("/strategy/options", problem);
 }
 
 std::string StudySpec::toJson() const

@@ -38,6 +38,19 @@ bool dominates(const std::vector<double> &a, bool aFeasible, const std::vector<d
     return better;
 }
 
+/** A JSON value as a message quotes it: 2, 0.5, "text", true, [1]. */
+std::string describe(const QJsonValue &v)
+{
+    if (v.isDouble())
+        return QString::number(v.toDouble(), 'g', 10).toStdString();
+    if (v.isString())
+        return "\"" + v.toString().toStdString() + "\"";
+    if (v.isBool())
+        return v.toBool() ? "true" : "false";
+    const QJsonDocument doc = v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
+    return v.isNull() ? "null" : doc.toJson(QJsonDocument::Compact).toStdString();
+}
+
 } // namespace
 
 Nsga2Options parseNsga2Options(const std::string &json)
@@ -53,14 +66,12 @@ Nsga2Options parseNsga2Options(const std::string &json)
         if (key == "population") {
             const double p = v.toDouble(-1);
             if (!v.isDouble() || p != std::floor(p) || p < 4 || p > 10000)
-                throw std::invalid_argument("population: expected a whole number in [4, 10000], got " +
-                                            QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).toStdString());
+                throw std::invalid_argument("population: expected a whole number in [4, 10000], got " + describe(v));
             o.population = int(p);
         } else if (key == "crossover_rate" || key == "mutation_rate") {
             const double r = v.toDouble(-1);
             if (!v.isDouble() || r < 0 || r > 1)
-                throw std::invalid_argument(key + ": expected a number in [0, 1], got " +
-                                            QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).toStdString());
+                throw std::invalid_argument(key + ": expected a number in [0, 1], got " + describe(v));
             (key == "crossover_rate" ? o.crossoverRate : o.mutationRate) = r;
         } else {
             throw std::invalid_argument("unknown option \"" + key +

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ struct StudySpecNames
     const TargetLibrary *targets = nullptr;
     /** The search strategies "strategy" may name (PluginRegistry::strategyIds()). Empty: not checked. */
     std::vector<std::string> strategyIds;
+    /**
+     * Why strategy `id` refuses `optionsJson` ("population: expected ..."), or "" if it takes them. Empty function:
+     * options are not checked.
+     */
+    std::function<std::string(const std::string &id, const std::string &optionsJson)> strategyOptionsProblem;
 };
 
 /** What to learn: the dataset and where its files are. */
