@@ -104,6 +104,22 @@ std::string formatStudy(const StudySpec &spec, const std::vector<Trial> &trials,
         }
     if (count == 0)
         out += "  (no complete trials yet)\n";
+    out += "\nStrategy: " + spec.strategy.id +
+           (spec.strategy.optionsJson.empty() || spec.strategy.optionsJson == "{}" ? std::string()
+                                                                                   : " " + spec.strategy.optionsJson) +
+           "\n";
+    const HypervolumeCurve curve = hypervolumeCurve(trials, spec.objectives);
+    if (!curve.values.empty()) {
+        std::string reference;
+        for (std::size_t k = 0; k < curve.reference.size(); ++k)
+            reference += (k ? ", " : "") + spec.objectives[k].metric.toString() + " " +
+                         psc::formatMetric(spec.objectives[k].metric, curve.reference[k]);
+        char value[64];
+        std::snprintf(value, sizeof value, "%.6g", curve.values.back());
+        out += "Hypervolume: " + std::string(value) + " after " + std::to_string(curve.trialNumbers.size()) +
+               " trials (the fraction of the box from the best values to the reference point " + reference +
+               " that the front dominates)\n";
+    }
     return out;
 }
 
@@ -117,6 +133,15 @@ std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials,
     j["objectives"] = nlohmann::json::array();
     for (const Objective &o : spec.objectives)
         j["objectives"].push_back({{"metric", o.metric.toString()}, {"direction", std::string(toString(o.direction))}});
+    j["strategy"] = {
+        {"id", spec.strategy.id},
+        {"options", nlohmann::json::parse(spec.strategy.optionsJson.empty() ? "{}" : spec.strategy.optionsJson)}};
+    // How the front grew: the hypervolume after each trial (the search's convergence).
+    const HypervolumeCurve curve = hypervolumeCurve(trials, spec.objectives);
+    nlohmann::json points = nlohmann::json::array();
+    for (std::size_t i = 0; i < curve.values.size(); ++i)
+        points.push_back({{"trial", curve.trialNumbers[i]}, {"hypervolume", curve.values[i]}});
+    j["hypervolume"] = {{"reference", curve.reference}, {"best", curve.best}, {"curve", points}};
     j["trials"] = nlohmann::json::array();
     j["pareto_front"] = nlohmann::json::array();
     for (std::size_t i = 0; i < trials.size(); ++i) {

@@ -231,6 +231,19 @@ private Q_SLOTS:
             QCOMPARE(trials[i].toObject()["cached_from"].toInt(), trials[0].toObject()["id"].toInt());
             QCOMPARE(trials[i].toObject()["metrics"].toObject()["accuracy"].toDouble(), acc);
         }
+        // The strategy and the front's growth: one hypervolume per trial, never falling, in [0, 1].
+        const QJsonObject study = QJsonDocument::fromJson(show.out.toUtf8()).object();
+        QCOMPARE(study["strategy"].toObject()["id"].toString(), QStringLiteral("random"));
+        const QJsonArray curve = study["hypervolume"].toObject()["curve"].toArray();
+        QCOMPARE(curve.size(), 3);
+        double previous = 0;
+        for (const QJsonValue &v : curve) {
+            const double hv = v.toObject()["hypervolume"].toDouble();
+            QVERIFY(hv >= previous && hv <= 1.0);
+            previous = hv;
+        }
+        const Result text = runApp({"show", db});
+        QVERIFY2(text.out.contains("Strategy: random") && text.out.contains("Hypervolume: "), qPrintable(text.out));
     }
 
     // `compress` refuses bad input with exit code 2 and one message naming what is wrong, before loading the

@@ -33,4 +33,24 @@ ObjectivePoints objectivePoints(const std::vector<Trial> &trials, const std::vec
 /** paretoRanks() of the gathered points: result[i] for trial index i. Pure; any thread. */
 std::vector<int> rankObjectivePoints(const ObjectivePoints &points);
 
+/** How the study's front grew: the hypervolume of the ranked trials among the first n trials, for every n. */
+struct HypervolumeCurve
+{
+    /// The reference point: per objective, the worst value any ranked trial reached, 10 % of the objective's range
+    /// further (1 when the range is 0), so that every trial of the study contributes.
+    std::vector<double> reference;
+    std::vector<double> best;               ///< per objective, the best value any ranked trial reached
+    std::vector<std::int64_t> trialNumbers; ///< the trial number after which each value holds (ascending)
+    /// Normalised hypervolume of the ranked trials numbered <= trialNumbers[i]: the fraction of the box between the
+    /// best values and the reference that they dominate, in [0, 1].
+    std::vector<double> values;
+};
+
+/**
+ * The hypervolume after each trial, in trial-number order (the search's convergence). Each objective is scaled so
+ * that its best value is 0 and the reference 1, which makes studies with objectives in different units comparable
+ * and the value a fraction. Empty without ranked trials. Pure; any thread.
+ */
+HypervolumeCurve hypervolumeCurve(const std::vector<Trial> &trials, const std::vector<Objective> &objectives);
+
 } // namespace psc
