@@ -2,6 +2,7 @@
 // StudyView ranks the study's front off the GUI thread for the table and the plot together; the latest request wins.
 #include "models/trialset.h"
 #include "models/trialtablemodel.h"
+#include "plot/convergenceplot.h"
 #include "plot/paretoplotwidget.h"
 #include "views/studyview.h"
 
@@ -9,6 +10,8 @@
 
 #include "sampletrials.h"
 
+#include <QLabel>
+#include <QTabWidget>
 #include <QTest>
 
 using namespace psc;
@@ -46,6 +49,33 @@ class TestStudyView : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The convergence tab: the study's hypervolume after each trial (as the engine computes it), computed off the
+    // GUI thread once the tab is shown and again when trials arrive; the strategy is named above it.
+    void convergenceFollowsTheStudy()
+    {
+        StudyView view;
+        StudySpec spec = twoObjectives();
+        spec.strategy.id = "nsga2";
+        spec.strategy.optionsJson = R"({"population":4})";
+        const std::vector<Trial> trials{complete(1, 0.8, 100), complete(2, 0.9, 300), complete(3, 0.7, 50)};
+        view.setStudy(spec, trials);
+        view.show();
+        view.plotTabs()->setCurrentWidget(view.convergence());
+        ConvergencePlot *c = view.convergence();
+        QTRY_VERIFY(!c->isBusy() && c->curve().values.size() == 3);
+        const HypervolumeCurve expected = hypervolumeCurve(trials, spec.objectives);
+        for (std::size_t i = 0; i < expected.values.size(); ++i)
+            QCOMPARE(c->curve().values[i], expected.values[i]);
+        QVERIFY2(c->summary().contains(QStringLiteral("nsga2")) && c->summary().contains(QStringLiteral("population")),
+                 qPrintable(c->summary()));
+        QVERIFY(c->summary().contains(QStringLiteral("after 3 trials")));
+        // A better trial arrives: the curve grows to 1 (it dominates every other point at the best of both).
+        view.upsertTrials({complete(4, 0.95, 40)});
+        QTRY_VERIFY(!c->isBusy() && c->curve().values.size() == 4);
+        QVERIFY(qFuzzyCompare(c->curve().values.back(), 1.0));
+        QVERIFY(c->curve().values[2] < 1.0);
+    }
+
     // By hand: trial 1 (0.9, 2000 B) dominates trial 2 (0.8, 3000 B); trial 3 (0.7, 1000 B) is on the front too.
     // Trial 4 (0.95, 500 B) then dominates all three.
     void frontArrivesForTableAndPlotTogether()

@@ -5,12 +5,14 @@
 #include "models/trialset.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
+#include "plot/convergenceplot.h"
 #include "plot/paretoplotwidget.h"
 
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -57,8 +59,17 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("studySplitter"));
+    // The front, and beside it how the search got there.
+    m_convergence = new ConvergencePlot(m_trials, this);
+    m_convergence->setObjectName(QStringLiteral("convergencePlot"));
+    m_plotTabs = new QTabWidget(this);
+    m_plotTabs->setObjectName(QStringLiteral("plotTabs"));
+    m_plotTabs->setDocumentMode(true);
+    m_plotTabs->addTab(m_plot, tr("Pareto front"));
+    m_plotTabs->addTab(m_convergence, tr("Convergence"));
+    m_plotTabs->setTabToolTip(1, tr("The study's hypervolume after each trial, and the search strategy"));
     m_splitter->addWidget(m_table);
-    m_splitter->addWidget(m_plot);
+    m_splitter->addWidget(m_plotTabs);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(false);

@@ -9,10 +9,12 @@
 #include <vector>
 
 class QSplitter;
+class QTabWidget;
 class QTableView;
 
 namespace psc {
 
+class ConvergencePlot;
 class ParetoPlotWidget;
 class TrialSortProxyModel;
 class TrialTableModel;
@@ -46,6 +48,9 @@ public:
     TrialSortProxyModel *proxy() const { return m_proxy; }
     QTableView *table() const { return m_table; }
     ParetoPlotWidget *plot() const { return m_plot; }
+    ConvergencePlot *convergence() const { return m_convergence; }
+    /** The tabs of the right side: the Pareto plot, the convergence plot. */
+    QTabWidget *plotTabs() const { return m_plotTabs; }
     QSplitter *splitter() const { return m_splitter; }
 
 Q_SIGNALS:
@@ -61,6 +66,8 @@ private:
     TrialSortProxyModel *m_proxy = nullptr;
     QTableView *m_table = nullptr;
     ParetoPlotWidget *m_plot = nullptr;
+    ConvergencePlot *m_convergence = nullptr;
+    QTabWidget *m_plotTabs = nullptr;
     QSplitter *m_splitter = nullptr;
     qint64 m_selected = -1;
 };

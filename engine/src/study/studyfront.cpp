@@ -52,7 +52,8 @@ std::vector<int> paretoRanks(const std::vector<Trial> &trials, const std::vector
     return rankObjectivePoints(objectivePoints(trials, objectives));
 }
 
-HypervolumeCurve hypervolumeCurve(const std::vector<Trial> &trials, const std::vector<Objective> &objectives)
+HypervolumeCurve hypervolumeCurve(const std::vector<Trial> &trials, const std::vector<Objective> &objectives,
+                                  std::size_t maxPoints)
 {
     HypervolumeCurve curve;
     const ObjectivePoints points = objectivePoints(trials, objectives);
@@ -95,7 +96,12 @@ HypervolumeCurve hypervolumeCurve(const std::vector<Trial> &trials, const std::v
     std::sort(numbers.begin(), numbers.end());
     std::size_t next = 0;
     double value = 0;
-    for (std::int64_t n : numbers) {
+    const std::size_t stride =
+        maxPoints > 0 && numbers.size() > maxPoints ? (numbers.size() + maxPoints - 1) / maxPoints : 1;
+    for (std::size_t at = 0; at < numbers.size(); ++at) {
+        const std::int64_t n = numbers[at];
+        if (stride > 1 && at % stride != stride - 1 && at + 1 != numbers.size())
+            continue; // sampled: only every stride-th trial, and the last
         bool grew = false;
         while (next < order.size() && trials[points.members[order[next]]].number <= n) {
             const std::vector<double> v = scaled(order[next++]);

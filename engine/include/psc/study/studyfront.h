@@ -49,8 +49,11 @@ struct HypervolumeCurve
 /**
  * The hypervolume after each trial, in trial-number order (the search's convergence). Each objective is scaled so
  * that its best value is 0 and the reference 1, which makes studies with objectives in different units comparable
- * and the value a fraction. Empty without ranked trials. Pure; any thread.
+ * and the value a fraction. With `maxPoints` > 0 the curve holds at most that many points, evenly spaced over the
+ * trials, the last always included (each point costs a hypervolume of the front so far; the GUI's live view of a
+ * large study samples). Empty without ranked trials. Pure; any thread.
  */
-HypervolumeCurve hypervolumeCurve(const std::vector<Trial> &trials, const std::vector<Objective> &objectives);
+HypervolumeCurve hypervolumeCurve(const std::vector<Trial> &trials, const std::vector<Objective> &objectives,
+                                  std::size_t maxPoints = 0);
 
 } // namespace psc

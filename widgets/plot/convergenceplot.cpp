@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/convergenceplot.h"
+
+#include "models/trialset.h"
+
+#include <qcustomplot.h>
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace psc {
+
+ConvergencePlot::ConvergencePlot(TrialSet *trials, QWidget *parent) : QWidget(parent), m_trials(trials)
+{
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("convergenceSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setToolTip(tr("The search strategy and its options (the study spec's \"strategy\"), and the study's "
+                             "normalised hypervolume: the fraction of the box between the best value of every "
+                             "objective and a reference 10 % beyond the worst that the front dominates."));
+    m_plot = new QCustomPlot(this);
+    m_plot->setObjectName(QStringLiteral("convergenceCanvas"));
+    m_plot->xAxis->setLabel(tr("Trial"));
+    m_plot->yAxis->setLabel(tr("Hypervolume (fraction of the objective box)"));
+    m_plot->yAxis->setRange(0, 1.02);
+    m_plot->addGraph();
+    m_plot->graph(0)->setLineStyle(QCPGraph::lsStepLeft);
+    m_plot->graph(0)->setPen(QPen(QColor(0x2b, 0x6c, 0xb0), 2));
+    m_plot->graph(0)->setBrush(QColor(0x2b, 0x6c, 0xb0, 40));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_plot, 1);
+    connect(m_trials, &TrialSet::updated, this, [this] {
+        m_stale = true;
+        if (isVisible())
+            refresh();
+    });
+    connect(m_trials, &TrialSet::wasReset, this, [this] {
+        m_stale = true;
+        if (isVisible())
+            refresh();
+    });
+    draw();
+}
+
+ConvergencePlot::~ConvergencePlot() = default;
+
+QWidget *ConvergencePlot::canvas() const
+{
+    return m_plot;
+}
+
+void ConvergencePlot::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        refresh();
+}
+
+void ConvergencePlot::refresh()
+{
+    m_stale = false;
+    // A copy of the trials and objectives travels to the pool; the hypervolumes (a front's worth each) are computed
+    // there, at most kMaxPoints of them.
+    std::vector<Trial> trials = m_trials->trials();
+    std::vector<Objective> objectives = m_trials->spec().objectives;
+    m_request.run([trials = std::move(trials),
+                   objectives = std::move(objectives)] { return hypervolumeCurve(trials, objectives, kMaxPoints); },
+                  [this](HypervolumeCurve curve) {
+                      m_curve = std::move(curve);
+                      draw();
+                  });
+}
+
+QString ConvergencePlot::summary() const
+{
+    const StrategySpec &s = m_trials->spec().strategy;
+    QString text =
+        tr("Strategy: <b>%1</b>").arg(QString::fromStdString(s.id.empty() ? "random" : s.id).toHtmlEscaped());
+    if (!s.optionsJson.empty() && s.optionsJson != "{}")
+        text += QStringLiteral(" ") + QString::fromStdString(s.optionsJson).toHtmlEscaped();
+    if (!m_curve.values.empty())
+        text += tr(" · hypervolume %1 after %2 trials")
+                    .arg(QLocale().toString(m_curve.values.back(), 'f', 3))
+                    .arg(m_curve.trialNumbers.back() + 1);
+    else
+        text += tr(" · no ranked trials yet");
+    return text;
+}
+
+void ConvergencePlot::draw()
+{
+    QVector<double> x, y;
+    for (std::size_t i = 0; i < m_curve.values.size(); ++i) {
+        x << double(m_curve.trialNumbers[i]);
+        y << m_curve.values[i];
+    }
+    m_plot->graph(0)->setData(x, y, true);
+    m_plot->xAxis->setRange(-0.5, std::max(1.0, x.isEmpty() ? 1.0 : x.back() + 0.5));
+    m_summary->setText(summary());
+    m_plot->replot();
+}
+
+} // namespace psc
