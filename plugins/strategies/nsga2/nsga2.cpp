@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "nsga2.h"
 
+#include <psc/plugin/splitmix.h>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -158,28 +160,14 @@ void Nsga2Strategy::initialize(const std::vector<int> &cardinalities, std::uint6
     m_told.clear();
 }
 
-std::uint64_t Nsga2Strategy::next()
-{
-    // SplitMix64 (Steele, Lea, Flood 2014).
-    std::uint64_t z = (m_rng += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 int Nsga2Strategy::below(int n)
 {
-    const std::uint64_t bound = std::uint64_t(n), limit = UINT64_MAX - UINT64_MAX % bound;
-    std::uint64_t r = 0;
-    do {
-        r = next();
-    } while (r >= limit);
-    return int(r % bound);
+    return plugin::uniformIndex(m_rng, n);
 }
 
 double Nsga2Strategy::unit()
 {
-    return double(next() >> 11) * 0x1.0p-53;
+    return plugin::uniformUnit(m_rng);
 }
 
 plugin::Encoding Nsga2Strategy::randomCandidate()

@@ -58,7 +58,6 @@ private:
         std::vector<double> f;
         bool feasible = false;
     };
-    std::uint64_t next();
     int below(int n);
     double unit();
     plugin::Encoding randomCandidate();

@@ -1,36 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "randomstrategy.h"
 
+#include <psc/plugin/splitmix.h>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
 #include <stdexcept>
 
 namespace psc::strategies {
-namespace {
 
-/** SplitMix64 (Steele, Lea, Flood 2014): a fast, well-mixed counter-based generator. */
-std::uint64_t splitMix64(std::uint64_t &state)
-{
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/** Unbiased draw in [0, n) by rejection (Lemire's bound is not needed at these sizes). */
-int uniformIndex(std::uint64_t &state, int n)
-{
-    const std::uint64_t bound = std::uint64_t(n);
-    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-    std::uint64_t r = 0;
-    do {
-        r = splitMix64(state);
-    } while (r >= limit);
-    return int(r % bound);
-}
-
-} // namespace
+using plugin::uniformIndex;
 
 void RandomStrategy::initialize(const std::vector<int> &cardinalities, std::uint64_t seed)
 {
