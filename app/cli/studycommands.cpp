@@ -159,8 +159,11 @@ int showCommand(const QStringList &args)
     if (!targets.empty())
         bundled = std::make_unique<BundledTargets>();
     const std::vector<CostModelRecord> records = readCostModels(*store);
+    const std::string lastError = store->meta("last_error").value_or("");
     if (!parser.isSet(json)) {
         printOut(formatStudy(spec, trials, file));
+        if (!lastError.empty())
+            printOut("\nLast run stopped: " + lastError + "\n");
         if (!targets.empty()) {
             printOut("\nCost models:\n");
             for (const std::string &line : describeCostModels(records, targets, bundled ? &bundled->library : nullptr))
@@ -179,6 +182,7 @@ int showCommand(const QStringList &args)
         j["cost_models"].push_back(
             {{"target", r.target}, {"model", r.model}, {"version", r.version}, {"from_trial", r.fromTrial}});
     j["cost_model_notes"] = describeCostModels(records, targets, bundled ? &bundled->library : nullptr);
+    j["last_error"] = lastError.empty() ? nlohmann::json() : nlohmann::json(lastError);
     printOut(j.dump(2) + "\n");
     return Success;
 }

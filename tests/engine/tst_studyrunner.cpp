@@ -264,6 +264,58 @@ private Q_SLOTS:
                  e.c_str());
     }
 
+    // A strategy plugin that throws stops the run with a RuntimeError naming it; the study records why, stays
+    // consistent, and a later run (here with a working strategy) resumes it and clears the error.
+    void aThrowingStrategyIsTheStudysError()
+    {
+        class Failing : public plugin::SearchStrategy
+        {
+        public:
+            void initialize(const std::vector<int> &c, std::uint64_t) override { m_cardinalities = c; }
+            plugin::Encoding ask() override
+            {
+                if (++m_asked > 3)
+                    throw std::logic_error("out of ideas");
+                return plugin::Encoding(m_cardinalities.size(), m_asked - 1 < 2 ? m_asked - 1 : 0);
+            }
+            void tell(const plugin::Encoding &, const std::vector<double> &, bool) override {}
+            // A state the random strategy reads back, so that the test can resume with it.
+            std::string saveState() const override { return R"({"asked":"0","seed":"0","strategy":"random"})"; }
+            void loadState(const std::string &) override {}
+
+        private:
+            std::vector<int> m_cardinalities;
+            int m_asked = 0;
+        };
+        class FailingFactory : public plugin::StrategyFactory
+        {
+        public:
+            std::string id() const override { return "random"; }
+            std::string description() const override { return "fails on its fourth ask"; }
+            std::unique_ptr<plugin::SearchStrategy> create() const override { return std::make_unique<Failing>(); }
+        };
+        ScriptedTrainer trainer(0);
+        auto store = StudyStore::create(file("failing.psc"), m_spec.toJson());
+        FailingFactory failing;
+        std::string error;
+        try {
+            StudyRunner runner(*store, m_spec, failing, trainer, m_noData, nullptr, {10, 1, m_targets.get()});
+            JobContext ctx;
+            runner.run(ctx);
+        } catch (const RuntimeError &e) {
+            error = e.what();
+        }
+        QVERIFY2(error.find("search strategy \"random\" failed in ask(): out of ideas") == 0, error.c_str());
+        QVERIFY(error.find("'paretoscope resume' continues it") != std::string::npos);
+        QVERIFY(store->meta("last_error").value_or("").find("out of ideas") != std::string::npos);
+        const std::size_t before = store->trials().size();
+        QVERIFY(before >= 1 && before <= 3);
+        QCOMPARE(store->integrityCheck(), std::string("ok"));
+        // Resumed with a working strategy: the run completes and the error is cleared.
+        QCOMPARE(run(*store, m_spec, trainer, 6).finishedTotal, 6);
+        QCOMPARE(store->meta("last_error").value_or("x"), std::string());
+    }
+
     void parallelTrainingCompletesTheBudget()
     {
         auto store = StudyStore::create(file("parallel.psc"), m_spec.toJson());

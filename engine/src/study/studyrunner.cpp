@@ -27,6 +27,14 @@ namespace psc {
 namespace {
 
 constexpr const char *kStrategyStateKey = "strategy_state";
+constexpr const char *kLastErrorKey = "last_error";
+
+/** A search strategy plugin threw: the run stops, the study records why and stays resumable. */
+class StrategyFailure : public RuntimeError
+{
+public:
+    using RuntimeError::RuntimeError;
+};
 constexpr const char *kElapsedKey = "elapsed_seconds";
 constexpr const char *kTrialBudgetKey = "trial_budget";
 
@@ -93,6 +101,21 @@ struct StudyRunner::Impl
         }
     }
 
+    /**
+     * Calls the strategy plugin; whatever it throws becomes a StrategyFailure naming the strategy and the call, which
+     * run() records as the study's last error.
+     */
+    template <class F> auto guarded(const char *call, F &&f) -> decltype(f())
+    {
+        try {
+            return f();
+        } catch (const JobCancelled &) {
+            throw;
+        } catch (const std::exception &e) {
+            throw StrategyFailure("search strategy \"" + spec.strategy.id + "\" failed in " + call + "(): " + e.what());
+        }
+    }
+
     /** Tells the strategy and counts a trial that reached a final state; reports it. */
     void finished(const Trial &t)
     {
@@ -111,7 +134,7 @@ struct StudyRunner::Impl
         }
         const Encoding x = encodingOf(t);
         if (!x.empty() || space.dimensions().empty())
-            strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete);
+            guarded("tell", [&] { strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete); });
         if (onFinished)
             onFinished(t);
     }
@@ -133,7 +156,7 @@ struct StudyRunner::Impl
         if (!deferred) {
             DecodedCandidate next;
             for (int attempt = 0; attempt < 64; ++attempt) {
-                next = space.decode(strategy->ask());
+                next = space.decode(guarded("ask", [&] { return strategy->ask(); }));
                 if (!seenHashes.count(next.architectureHash))
                     break; // a repeat would only be a cache hit; give the budget to something new
             }
@@ -173,7 +196,8 @@ struct StudyRunner::Impl
                 continue;
             const Encoding x = encodingOf(t);
             if (!x.empty() || space.dimensions().empty())
-                strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete);
+                guarded("tell",
+                        [&] { strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete); });
         }
     }
 
@@ -227,7 +251,12 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     const double timeBudget = d->spec.budget.wallTimeSeconds.value_or(INFINITY);
 
     d->store.recoverInterrupted();
-    d->retellFinished();
+    try {
+        d->retellFinished();
+    } catch (const StrategyFailure &e) {
+        d->store.setMeta(kLastErrorKey, e.what());
+        throw RuntimeError(std::string(e.what()) + "; the study file is consistent: 'paretoscope resume' continues it");
+    }
     if (d->options.targets) // the models that cost this run's trials, so that stored costs keep their label
         recordCostModels(d->store, specTargets(d->spec), *d->options.targets);
     for (const Trial &t : d->store.trials()) {
@@ -244,6 +273,7 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     };
     auto finishedCount = [&] { return d->store.trialCounts(StudyStore::TrialKind::Search).finished(); };
 
+    std::string failure; // a strategy plugin that threw
     {
         // Declared inside this scope so that it drains (stops and waits for its trainings) on every way out,
         // exceptions included, before the elapsed time is stored.
@@ -283,11 +313,20 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
             }
         } catch (const JobCancelled &) {
             d->summary.cancelled = true;
+        } catch (const StrategyFailure &e) {
+            failure = e.what();
         }
         // Cancelled: the trainings stop at their next checkpoint and return their trials to Pending.
         pipeline.drain();
     }
     d->store.setMeta(kElapsedKey, std::to_string(elapsed()));
+    // The study says why its last run stopped, until a run ends without a failure.
+    if (!failure.empty()) {
+        d->store.setMeta(kLastErrorKey, failure);
+        throw RuntimeError(failure + "; the study file is consistent: 'paretoscope resume' continues it");
+    }
+    if (d->store.meta(kLastErrorKey))
+        d->store.setMeta(kLastErrorKey, "");
     d->summary.finishedTotal = int(finishedCount());
     d->summary.budgetReached = d->summary.finishedTotal >= trialBudget || elapsed() >= timeBudget;
     d->summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
