@@ -12,6 +12,7 @@
 #include <numeric>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 namespace psc::targets::npu {
 
@@ -321,19 +322,37 @@ LayerCost NpuTarget::layerCost(const LayerInfo &layer, const LayerDeployment &de
                    offCycles * offPerCycle * c.offchipEnergyPerByteJ + c.staticPowerW * cost.latencyS +
                    c.hostActivePowerW * hostS;
     if (detail) {
+        // One entry per operation; a run of operations of one kind (softmax's 31 passes) as one entry with sums, so
+        // that notes stay a line or two.
         std::ostringstream note;
-        for (const OpEstimate &op : ops) {
-            if (&op != &ops.front())
+        for (std::size_t i = 0; i < ops.size();) {
+            std::size_t end = i + 1;
+            while (end < ops.size() && std::string_view(ops[end].what) == ops[i].what)
+                ++end;
+            double busy = 0, dma = 0, sram = 0, off = 0;
+            for (std::size_t k = i; k < end; ++k) {
+                busy += ops[k].computeCycles;
+                dma += ops[k].npuCycles - ops[k].computeCycles;
+                sram += ops[k].sramAccessCycles;
+                off += ops[k].offchipAccessCycles;
+            }
+            if (i > 0)
                 note << "; ";
-            const Shape3 &b = op.block.ofmBlock;
-            note << op.what << ": block " << b.h << "x" << b.w << "x" << b.d;
-            if (op.block.partKernel)
-                note << " part-kernel-first";
-            note << ", compute " << op.computeCycles;
-            if (op.npuCycles > op.computeCycles)
-                note << " + weight DMA " << op.npuCycles - op.computeCycles;
-            note << ", sram " << std::lround(op.sramAccessCycles) << ", " << (c.offchipIsDram ? "dram " : "flash ")
-                 << std::lround(op.offchipAccessCycles);
+            note << ops[i].what;
+            if (end - i > 1) {
+                note << " x" << end - i;
+            } else {
+                const Shape3 &b = ops[i].block.ofmBlock;
+                note << ": block " << b.h << "x" << b.w << "x" << b.d;
+                if (ops[i].block.partKernel)
+                    note << " part-kernel-first";
+            }
+            note << (end - i > 1 ? ": compute " : ", compute ") << busy;
+            if (dma > 0)
+                note << " + DMA " << dma; // weights, or softmax's exp table
+            note << ", sram " << std::lround(sram) << ", " << (c.offchipIsDram ? "dram " : "flash ")
+                 << std::lround(off);
+            i = end;
         }
         if (hostS > 0)
             note << "; fused softmax on the host";
