@@ -164,11 +164,11 @@ private Q_SLOTS:
         auto store = StudyStore::create(dir.filePath(QStringLiteral("s.psc")).toStdString(), R"({"name": "s"})");
         QVERIFY(readCostModels(*store).empty());
         const std::string version = m_targets->find("ethos-u55-128")->modelVersion;
-        recordCostModels(*store, {"ethos-u55-128", "no-such-board"}, *m_targets);
+        recordCostModels(*store, {"ethos-u55-128", "no-such-board"}, *m_targets, 0);
         const std::vector<CostModelRecord> first = readCostModels(*store);
         QCOMPARE(first.size(), std::size_t(1));
         QVERIFY((first[0] == CostModelRecord{"ethos-u55-128", "npu", version, 0}));
-        recordCostModels(*store, {"ethos-u55-128"}, *m_targets); // unchanged: nothing appended
+        recordCostModels(*store, {"ethos-u55-128"}, *m_targets, 0); // unchanged: nothing appended
         QCOMPARE(readCostModels(*store).size(), std::size_t(1));
         // A study costed by an older model: its record stays, the new version is appended from the next trial.
         store->setMeta("cost_models",
@@ -177,7 +177,7 @@ private Q_SLOTS:
         t.architectureJson = "{}";
         t.architectureHash = "h";
         store->insertTrial(t);
-        recordCostModels(*store, {"ethos-u55-128"}, *m_targets);
+        recordCostModels(*store, {"ethos-u55-128"}, *m_targets, std::int64_t(store->trials().size()));
         const std::vector<CostModelRecord> two = readCostModels(*store);
         QCOMPARE(two.size(), std::size_t(2));
         QVERIFY((two[1] == CostModelRecord{"ethos-u55-128", "npu", version, 1}));

@@ -21,7 +21,7 @@ ConvergencePlot::ConvergencePlot(TrialSet *trials, QWidget *parent) : QWidget(pa
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("convergenceCanvas"));
     m_plot->xAxis->setLabel(tr("Trial"));
-    m_plot->yAxis->setLabel(tr("Hypervolume (fraction of the objective box)"));
+    m_plot->yAxis->setLabel(tr("Hypervolume"));
     m_plot->yAxis->setRange(0, 1.02);
     m_plot->addGraph();
     m_plot->graph(0)->setLineStyle(QCPGraph::lsStepLeft);

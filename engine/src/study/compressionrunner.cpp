@@ -229,7 +229,7 @@ CompressionSummary CompressionRunner::run(std::int64_t parentNumber, const Compr
     }
 
     if (d->options.targets) // the models that cost the children, so that stored costs keep their label
-        recordCostModels(d->store, specTargets(d->spec), *d->options.targets);
+        recordCostModels(d->store, specTargets(d->spec), *d->options.targets, std::int64_t(d->store.trials().size()));
     TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, nullptr});
     try {
         for (std::size_t i = 0; i < plans.size(); ++i) {

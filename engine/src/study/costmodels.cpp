@@ -77,10 +77,11 @@ std::vector<CostModelRecord> readCostModels(const StudyStore &store)
     return records;
 }
 
-void recordCostModels(StudyStore &store, const std::vector<std::string> &targets, const TargetLibrary &library)
+void recordCostModels(StudyStore &store, const std::vector<std::string> &targets, const TargetLibrary &library,
+                      std::int64_t fromTrial)
 {
     std::vector<CostModelRecord> records = readCostModels(store);
-    const std::int64_t next = std::int64_t(store.trials().size());
+    const std::int64_t next = fromTrial;
     bool changed = false;
     for (const std::string &id : targets) {
         const TargetDefinition *def = library.find(id);

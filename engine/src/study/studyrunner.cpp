@@ -187,9 +187,9 @@ struct StudyRunner::Impl
      * Tells the strategy every search trial that finished before this run, in trial order: a strategy that learns
      * from results (nsga2) rebuilds what it knew, as its saved state holds only what it asked.
      */
-    void retellFinished()
+    void retellFinished(const std::vector<Trial> &trials)
     {
-        for (const Trial &t : store.trials()) {
+        for (const Trial &t : trials) {
             if (t.parentId || isImported(t))
                 continue;
             if (t.state != TrialState::Complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
@@ -251,15 +251,16 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     const double timeBudget = d->spec.budget.wallTimeSeconds.value_or(INFINITY);
 
     d->store.recoverInterrupted();
+    const std::vector<Trial> existing = d->store.trials();
     try {
-        d->retellFinished();
+        d->retellFinished(existing);
     } catch (const StrategyFailure &e) {
         d->store.setMeta(kLastErrorKey, e.what());
         throw RuntimeError(std::string(e.what()) + "; the study file is consistent: 'paretoscope resume' continues it");
     }
     if (d->options.targets) // the models that cost this run's trials, so that stored costs keep their label
-        recordCostModels(d->store, specTargets(d->spec), *d->options.targets);
-    for (const Trial &t : d->store.trials()) {
+        recordCostModels(d->store, specTargets(d->spec), *d->options.targets, std::int64_t(existing.size()));
+    for (const Trial &t : existing) {
         if (t.parentId || isImported(t))
             continue; // derived (compression) and imported trials are not the search's; the budget does not count them
         d->seenHashes.insert(t.architectureHash);

@@ -32,10 +32,11 @@ std::vector<std::string> specTargets(const StudySpec &spec);
 std::vector<CostModelRecord> readCostModels(const StudyStore &store);
 
 /**
- * Records the models that will cost the next trials on `targets` (from the store's next trial number) wherever they
- * differ from the last record for that target. Targets `library` does not know are skipped.
+ * Records the models that will cost the trials numbered `fromTrial` and on for `targets` wherever they differ from
+ * the last record for that target. Targets `library` does not know are skipped.
  */
-void recordCostModels(StudyStore &store, const std::vector<std::string> &targets, const TargetLibrary &library);
+void recordCostModels(StudyStore &store, const std::vector<std::string> &targets, const TargetLibrary &library,
+                      std::int64_t fromTrial);
 
 /**
  * One line per target for people: "ethos-u55-128: npu 2.0 from trial 0", older versions with their trial ranges,
