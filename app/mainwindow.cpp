@@ -481,6 +481,8 @@ void MainWindow::updateCounts()
     QString text = tr("%1 trials: %2 complete").arg(c.total()).arg(c.complete);
     if (c.running)
         text += tr(", %1 running").arg(c.running);
+    if (c.pruned)
+        text += tr(", %1 pruned").arg(c.pruned);
     if (c.infeasible)
         text += tr(", %1 infeasible").arg(c.infeasible);
     if (c.failed)

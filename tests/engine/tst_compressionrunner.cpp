@@ -76,8 +76,9 @@ Dataset oneHotData()
 class ScriptedFineTuner : public Trainer
 {
 public:
-    TrainResult train(const NetworkDescription &, const TrainingRecipe &, const Dataset &, std::uint64_t,
-                      JobContext &) override
+    using Trainer::train;
+    TrainResult train(const NetworkDescription &, const TrainingRecipe &, const Dataset &, std::uint64_t, JobContext &,
+                      const EpochObserver &) override
     {
         throw RuntimeError("the compression runner never trains from scratch");
     }

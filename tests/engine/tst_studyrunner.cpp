@@ -10,6 +10,7 @@
 #include "psc/plugins/pluginregistry.h"
 #include "psc/quant/trainedmodel.h"
 #include "psc/space/searchspace.h"
+#include "psc/study/studyfront.h"
 #include "psc/study/studyrunner.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
@@ -22,6 +23,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -37,9 +39,10 @@ namespace {
 class ScriptedTrainer : public Trainer
 {
 public:
+    using Trainer::train;
     explicit ScriptedTrainer(std::int64_t failEvery = 0) : m_failEvery(failEvery) {}
     TrainResult train(const NetworkDescription &network, const TrainingRecipe &, const Dataset &, std::uint64_t,
-                      JobContext &ctx) override
+                      JobContext &ctx, const EpochObserver &) override
     {
         ctx.checkpoint();
         const std::int64_t params = analyzeNetwork(network).totalParams;
@@ -79,12 +82,42 @@ private:
 class CancellingTrainer : public ScriptedTrainer
 {
 public:
+    using Trainer::train;
     JobContext *study = nullptr;
     TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
-                      JobContext &ctx) override
+                      JobContext &ctx, const EpochObserver &) override
     {
         study->cancel();
-        return ScriptedTrainer::train(n, r, d, s, ctx);
+        return ScriptedTrainer::train(n, r, d, s, ctx, EpochObserver{});
+    }
+};
+
+/**
+ * Reports a learning curve rising to ScriptedTrainer's accuracy, acc x (1 - 0.5^e) at epoch e, to the observer after
+ * each epoch, and stops where it says so, as TorchTrainer does.
+ */
+class CurveTrainer : public ScriptedTrainer
+{
+public:
+    TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
+                      JobContext &ctx, const EpochObserver &onEpoch) override
+    {
+        TrainResult full = ScriptedTrainer::train(n, r, d, s, ctx, EpochObserver{});
+        for (int e = 1; e <= r.epochs; ++e) {
+            const double v = full.validationAccuracy * (1.0 - std::pow(0.5, e));
+            full.validationCurve.push_back(v);
+            if (onEpoch && !onEpoch(e, v) && e < r.epochs) {
+                TrainResult stopped;
+                stopped.validationCurve = full.validationCurve;
+                stopped.validationAccuracy = v;
+                stopped.epochs = e;
+                stopped.stoppedEarly = true;
+                return stopped;
+            }
+        }
+        full.validationAccuracy = full.validationCurve.back();
+        full.epochs = r.epochs;
+        return full;
     }
 };
 
@@ -223,6 +256,45 @@ private Q_SLOTS:
         QCOMPARE(a.size(), b.size());
         for (std::size_t i = 0; i < a.size(); ++i)
             QCOMPARE(trialLine(b[i]), trialLine(a[i]));
+    }
+
+    // ASHA stops the trainings that are not among the best third after epoch 1: they end Pruned with their curve, their
+    // last accuracy and the reason, stay off the front, count toward the budget, and a resume keeps them.
+    void ashaPrunesTrialsAndKeepsTheirCurves()
+    {
+        StudySpec spec = m_spec;
+        spec.earlyStopping.type = EarlyStoppingSpec::Type::Asha;
+        spec.earlyStopping.minEpochs = 1;
+        spec.earlyStopping.reductionFactor = 3;
+        CurveTrainer trainer;
+        auto store = StudyStore::create(file("asha.psc"), spec.toJson());
+        const StudyRunSummary s = run(*store, spec, trainer, 15);
+        QVERIFY2(s.pruned >= 5, std::to_string(s.pruned).c_str());
+        QCOMPARE(s.finishedTotal, 15);
+        int complete = 0;
+        for (const Trial &t : store->trials()) {
+            if (t.state == TrialState::Pruned) {
+                QCOMPARE(t.learningCurve.size(), std::size_t(1));
+                QCOMPARE(metricValue(t, MetricRef{"accuracy", {}}), std::optional<double>(t.learningCurve[0]));
+                QVERIFY(!metricValue(t, MetricRef{"deployed_accuracy", {}}));
+                QVERIFY2(t.error.rfind("asha: ", 0) == 0, t.error.c_str());
+            } else if (t.state == TrialState::Complete && !t.cachedFrom) {
+                ++complete;
+                QCOMPARE(t.learningCurve.size(), std::size_t(spec.training.epochs));
+            }
+        }
+        QVERIFY(complete >= 3);
+        const std::vector<Trial> all = store->trials();
+        const std::vector<int> ranks = paretoRanks(all, spec.objectives);
+        for (std::size_t i = 0; i < all.size(); ++i)
+            if (all[i].state == TrialState::Pruned)
+                QCOMPARE(ranks[i], -1); // takes no part in the front
+        const auto counts = store->trialCounts();
+        QCOMPARE(counts.pruned, std::int64_t(s.pruned));
+        // A resume to a larger budget judges new trainings against the stored curves too.
+        const StudyRunSummary more = run(*store, spec, trainer, 18);
+        QCOMPARE(more.finishedTotal, 18);
+        QCOMPARE(store->trialCounts().pruned, std::int64_t(s.pruned + more.pruned));
     }
 
     // NSGA-II learns from results; a resumed study is told the finished trials again and continues the same sequence
@@ -387,11 +459,12 @@ private Q_SLOTS:
         class SabotagingTrainer : public ScriptedTrainer
         {
         public:
+            using Trainer::train;
             std::string file;
             std::atomic<int> started{0};
             std::atomic<bool> otherReturned{false};
             TrainResult train(const NetworkDescription &n, const TrainingRecipe &r, const Dataset &d, std::uint64_t s,
-                              JobContext &ctx) override
+                              JobContext &ctx, const EpochObserver &) override
             {
                 if (started++ == 0) {
                     // The first training to run makes every later commit of a finished trial fail, as a full or
@@ -407,7 +480,7 @@ private Q_SLOTS:
                     sqlite3_close(db);
                     if (rc != SQLITE_OK)
                         throw std::runtime_error("could not inject the failure");
-                    return ScriptedTrainer::train(n, r, d, s, ctx);
+                    return ScriptedTrainer::train(n, r, d, s, ctx, EpochObserver{});
                 }
                 // The other one is still training when the failure happens: it runs until it is stopped.
                 const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -415,7 +488,7 @@ private Q_SLOTS:
                     std::this_thread::yield();
                 otherReturned = true;
                 ctx.checkpoint();
-                return ScriptedTrainer::train(n, r, d, s, ctx);
+                return ScriptedTrainer::train(n, r, d, s, ctx, EpochObserver{});
             }
         } trainer;
         trainer.file = path.string();

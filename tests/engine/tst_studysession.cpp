@@ -28,8 +28,9 @@ namespace {
 class CountingTrainer : public Trainer
 {
 public:
+    using Trainer::train;
     TrainResult train(const NetworkDescription &network, const TrainingRecipe &, const Dataset &, std::uint64_t,
-                      JobContext &ctx) override
+                      JobContext &ctx, const EpochObserver &) override
     {
         ctx.checkpoint();
         ++calls;

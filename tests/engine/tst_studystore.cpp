@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/core/error.h"
+#include "psc/study/studyschema.h"
 #include "psc/study/studystore.h"
 
 #include "studyfaulthelpers.h"
@@ -93,7 +94,7 @@ private Q_SLOTS:
         {
             auto store = StudyStore::create(path, kSpec);
             QCOMPARE(store->schemaVersion(), studySchemaVersion());
-            QCOMPARE(store->schemaVersion(), 3);
+            QCOMPARE(store->schemaVersion(), 4);
             QCOMPARE(store->path(), path);
             QCOMPARE(q(store->specJson()), q(kSpec));
             QCOMPARE(q(store->meta("name").value_or("")), QStringLiteral("demo"));
@@ -103,7 +104,7 @@ private Q_SLOTS:
             QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         }
         QCOMPARE(headerField(path, 68), std::uint32_t(kStudyApplicationId)); // PRAGMA application_id
-        QCOMPARE(headerField(path, 60), std::uint32_t(3));                   // PRAGMA user_version
+        QCOMPARE(headerField(path, 60), std::uint32_t(4));                   // PRAGMA user_version
         const QByteArray header = readAll(path).left(20);
         QCOMPARE(int(header.at(18)), 2); // write and read versions 2: WAL mode
         QCOMPARE(int(header.at(19)), 2);
@@ -183,7 +184,8 @@ private Q_SLOTS:
         const auto id = store->insertTrial(trial);
         const std::string label = file("states.psc").string();
         QCOMPARE(q(messageOf<std::invalid_argument>([&] { store->finishTrial(id, TrialState::Running, {}, "", 1.0); })),
-                 QStringLiteral("finishing a trial needs a final state (complete, failed or infeasible), not running"));
+                 QStringLiteral(
+                     "finishing a trial needs a final state (complete, failed, infeasible or pruned), not running"));
         store->markRunning(id, 1.0);
         QCOMPARE(q(messageOf<RuntimeError>([&] { store->markRunning(id, 2.0); })),
                  q(label + ": trial #0 (id " + std::to_string(id) + ") is running, expected pending"));
@@ -218,7 +220,7 @@ private Q_SLOTS:
     void trialStateNames()
     {
         for (TrialState state : {TrialState::Pending, TrialState::Running, TrialState::Complete, TrialState::Failed,
-                                 TrialState::Infeasible})
+                                 TrialState::Infeasible, TrialState::Pruned})
             QCOMPARE(trialStateFromString(toString(state)), std::optional<TrialState>(state));
         QCOMPARE(name(TrialState::Complete), QStringLiteral("complete"));
         QVERIFY(!trialStateFromString("Complete").has_value());
@@ -615,6 +617,61 @@ private Q_SLOTS:
         r.trialId = id;
         r.sha256 = "short"; // the schema's CHECK refuses it
         QVERIFY(messageOf<InputError>([&] { store->addExport(r); }) != "no exception");
+    }
+
+    // A version 3 study (before early stopping) is read as it is, then upgraded in place: the trials table is rebuilt
+    // for the 'pruned' state with every row, reference and metric intact, and learning curves round-trip.
+    void version3StudyUpgradesToPrunedStateAndCurves()
+    {
+        const fs::path path = file("v3.psc");
+        {
+            psc::testing::RawDb raw(path);
+            std::string sql =
+                "PRAGMA journal_mode = WAL; PRAGMA application_id = " + std::to_string(kStudyApplicationId) +
+                "; BEGIN;";
+            for (int step = 0; step < 3; ++step)
+                sql += std::string(studySchemaMigrations()[std::size_t(step)].sql);
+            sql += "INSERT INTO study_meta VALUES ('spec_json', '{}'), ('name', 'old');"
+                   "INSERT INTO trials (id, number, state, architecture_json, architecture_hash, parameters_json, "
+                   "recipe_json, revision, created_at) VALUES (1, 0, 'complete', '{}', 'h0', '{}', '{}', 1, 1.0), "
+                   "(2, 1, 'running', '{}', 'h1', '{}', '{}', 2, 2.0);"
+                   "UPDATE trials SET parent_id = 1 WHERE id = 2;"
+                   "INSERT INTO metrics VALUES (1, '', 'accuracy', 0.75);"
+                   "COMMIT; PRAGMA user_version = 3;";
+            QCOMPARE(q(raw.exec(sql)), QString());
+        }
+        {
+            auto reader = StudyStore::open(path, StudyStore::Mode::ReadOnly);
+            QCOMPARE(reader->schemaVersion(), 3);
+            const auto trials = reader->trials();
+            QCOMPARE(trials.size(), std::size_t(2));
+            QVERIFY(trials[0].learningCurve.empty());
+        }
+        auto store = StudyStore::open(path, StudyStore::Mode::ReadWrite);
+        QCOMPARE(store->schemaVersion(), 4);
+        QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
+        std::vector<Trial> trials = store->trials();
+        QCOMPARE(trials.size(), std::size_t(2));
+        QCOMPARE(trials[0].metrics, (std::vector<Metric>{{"", "accuracy", 0.75}}));
+        QCOMPARE(trials[1].parentId, std::optional<std::int64_t>(1));
+        QVERIFY(trials[1].state == TrialState::Running);
+
+        store->writeBatch([&] {
+            store->finishTrial(2, TrialState::Pruned, {{"", "accuracy", 0.5}}, "", 3.0);
+            store->putLearningCurve(2, {0.25, 0.5});
+        });
+        const Trial pruned = *store->trial(2);
+        QVERIFY(pruned.state == TrialState::Pruned);
+        QCOMPARE(pruned.learningCurve, (std::vector<double>{0.25, 0.5}));
+        QCOMPARE(store->trials(TrialState::Pruned).at(0).learningCurve, (std::vector<double>{0.25, 0.5}));
+        QCOMPARE(store->changesSince(0).trials.at(1).learningCurve, (std::vector<double>{0.25, 0.5}));
+        QCOMPARE(store->trialCounts().pruned, std::int64_t(1));
+        QCOMPARE(store->trialCounts().finished(), std::int64_t(2));
+        store->putLearningCurve(2, {0.5}); // replaces
+        QCOMPARE(store->trial(2)->learningCurve, std::vector<double>{0.5});
+        QVERIFY(messageOf<std::invalid_argument>([&] { store->putLearningCurve(2, {std::nan("")}); }) !=
+                "no exception");
+        QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
     }
 
     void migrationAppliesInjectedStep()

@@ -255,7 +255,8 @@ private Q_SLOTS:
         QTest::newRow("current version, other tables")
             << studySchemaVersion() << false
             << QStringLiteral("not a complete study: table artifacts is missing, table exports is missing, table "
-                              "metrics is missing, table study_meta is missing and table trials is missing");
+                              "learning_curves is missing, table metrics is missing, table study_meta is missing and "
+                              "table trials is missing");
     }
 
     void refusedSqliteFilesAreUnchanged()

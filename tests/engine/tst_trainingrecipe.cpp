@@ -34,6 +34,10 @@ std::vector<TrainingRecipe> oneFieldChanged()
         [](TrainingRecipe &r) { r.validationSplit = 0.2; },
         [](TrainingRecipe &r) { r.trainSubset = 5000; },
         [](TrainingRecipe &r) { r.testSubset = 1000; },
+        [](TrainingRecipe &r) { r.optimizer = OptimizerKind::AdamW; },
+        [](TrainingRecipe &r) { r.labelSmoothing = 0.1; },
+        [](TrainingRecipe &r) { r.augmentShift = 2; },
+        [](TrainingRecipe &r) { r.augmentFlip = true; },
     };
     std::vector<TrainingRecipe> out;
     for (const auto &change : changes) {
@@ -139,7 +143,7 @@ void TestTrainingRecipe::badRecipes_data()
     row("epochs float", R"({"epochs": 2.5})", "recipe.json:1:12: /epochs: expected an integer");
     row("typo", R"({"epoch": 3})", "recipe.json:1:11: /epoch: unknown key \"epoch\"; did you mean \"epochs\"?");
     row("optimizer", R"({"optimizer": "rmsprop"})",
-        "recipe.json:1:15: /optimizer: expected one of \"adam\", \"sgd\", got \"rmsprop\"");
+        "recipe.json:1:15: /optimizer: expected one of \"adam\", \"sgd\", \"adamw\", got \"rmsprop\"");
     row("schedule", R"({"schedule": "cos"})",
         "recipe.json:1:14: /schedule: expected one of \"constant\", \"cosine\", \"step\", got \"cos\"");
     row("learning rate 0", R"({"learning_rate": 0})",
@@ -153,6 +157,12 @@ void TestTrainingRecipe::badRecipes_data()
     row("decay string", R"({"weight_decay": "0"})",
         "recipe.json:1:18: /weight_decay: expected a number between 0 and 1, got \"0\"");
     row("not an object", R"([])", "recipe.json:1:1: expected an object, got an array");
+    row("label smoothing 1", R"({"label_smoothing": 1})",
+        "recipe.json:1:21: /label_smoothing: expected a fraction >= 0 and < 1 (0.1 is usual), got 1");
+    row("shift 9", R"({"augment_shift": 9})",
+        "recipe.json:1:19: /augment_shift: expected an integer between 0 and 8, got 9");
+    row("flip string", R"({"augment_hflip": "yes"})",
+        "recipe.json:1:19: /augment_hflip: expected true or false, got \"yes\"");
 }
 
 void TestTrainingRecipe::badRecipes()

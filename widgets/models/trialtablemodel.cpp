@@ -156,6 +156,8 @@ QVariant TrialTableModel::data(const QModelIndex &index, int role) const
             return QColor(0xb0, 0x30, 0x30);
         if (trial.state == TrialState::Infeasible || trial.state == TrialState::Pending)
             return QColor(0x80, 0x80, 0x80);
+        if (trial.state == TrialState::Pruned)
+            return QColor(0x5a, 0x70, 0x90);
         if (trial.state == TrialState::Running)
             return QColor(0x20, 0x60, 0xb0);
         return {};

@@ -15,6 +15,7 @@ const QColor kRing(0x30, 0x30, 0x30);
 const QColor kRejected(0xa8, 0xa8, 0xa8);
 const QColor kSelection(0x10, 0xa0, 0x60);
 const QColor kImported(0x80, 0x30, 0xa0);
+const QColor kPruned(0x6a, 0x8c, 0xaf);
 constexpr qsizetype kAntialiasedPointLimit = 2000;
 
 void showInLegend(QCPGraph *graph, bool show)
@@ -38,6 +39,8 @@ ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
     };
     m_rejected = scatter(QCustomPlot::tr("Infeasible / failed"),
                          QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kRejected, 1.5), Qt::NoBrush, 7));
+    m_pruned = scatter(QCustomPlot::tr("Stopped early (pruned)"),
+                       QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, QPen(kPruned, 1.3), Qt::NoBrush, 7));
     QColor dominatedFill = kDominated;
     dominatedFill.setAlpha(170);
     m_dominated = scatter(QCustomPlot::tr("Dominated"), QCPScatterStyle(QCPScatterStyle::ssDisc, dominatedFill, 7));
@@ -55,11 +58,16 @@ ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
 void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringList &targets, bool stepLeft, bool rings)
 {
     const bool all = !targets.isEmpty();
-    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy, ix, iy;
+    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy, ix, iy, px, py;
     for (const ScatterPoint &p : points) {
         if (p.imported) {
             ix.push_back(p.x);
             iy.push_back(p.y);
+        }
+        if (p.kind == ScatterPoint::Kind::Pruned) {
+            px.push_back(p.x);
+            py.push_back(p.y);
+            continue;
         }
         if (all && p.kind != ScatterPoint::Kind::Rejected)
             continue; // drawn by the target graphs
@@ -91,6 +99,8 @@ void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringLis
     showInLegend(m_studyFront, rings && !sfx.isEmpty());
     m_studyFront->setVisible(rings);
     showInLegend(m_rejected, !rx.isEmpty());
+    m_pruned->setData(px, py);
+    showInLegend(m_pruned, !px.isEmpty());
     m_imported->setData(ix, iy);
     showInLegend(m_imported, !ix.isEmpty());
 }

@@ -37,6 +37,7 @@ public:
 
 private:
     QCPGraph *m_dominated = nullptr;
+    QCPGraph *m_pruned = nullptr;
     QCPGraph *m_rejected = nullptr;
     QCPGraph *m_front = nullptr;
     QCPGraph *m_studyFront = nullptr;

@@ -44,7 +44,8 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
     for (std::size_t i = 0; i < trials.size(); ++i) {
         const Trial &t = trials[i];
         const bool complete = t.state == TrialState::Complete;
-        if (!complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
+        if (!complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed &&
+            t.state != TrialState::Pruned)
             continue;
         const auto vx = metricValue(t, x);
         const auto vy = metricValue(t, y);
@@ -54,9 +55,10 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
         p.id = t.id;
         p.x = *vx;
         p.y = *vy;
-        p.kind = !complete         ? ScatterPoint::Kind::Rejected
-                 : ranks2d[i] == 0 ? ScatterPoint::Kind::Front
-                                   : ScatterPoint::Kind::Dominated;
+        p.kind = t.state == TrialState::Pruned ? ScatterPoint::Kind::Pruned
+                 : !complete                   ? ScatterPoint::Kind::Rejected
+                 : ranks2d[i] == 0             ? ScatterPoint::Kind::Front
+                                               : ScatterPoint::Kind::Dominated;
         p.onStudyFront = complete && ranksStudy[i] == 0;
         p.imported = isImported(t);
         out.points.push_back(p);

@@ -18,6 +18,7 @@ struct ScatterPoint
         Dominated, ///< complete, not on the front of the two axes
         Front,     ///< complete and on the front of the two axes
         Rejected,  ///< infeasible or failed, but with both values (costs known before training)
+        Pruned,    ///< stopped early: its last validation accuracy, not a final one; never on a front
     };
     qint64 id = 0;
     double x = 0.0; ///< SI values

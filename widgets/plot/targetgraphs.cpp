@@ -34,7 +34,7 @@ void TargetGraphs::set(const QStringList &targets, const std::vector<ScatterPoin
         std::vector<const ScatterPoint *> front;
         QVector<double> dx, dy;
         for (const ScatterPoint &p : points) {
-            if (p.series != i || p.kind == ScatterPoint::Kind::Rejected)
+            if (p.series != i || p.kind == ScatterPoint::Kind::Rejected || p.kind == ScatterPoint::Kind::Pruned)
                 continue;
             if (p.kind == ScatterPoint::Kind::Front) {
                 front.push_back(&p);

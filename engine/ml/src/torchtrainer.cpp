@@ -11,6 +11,7 @@
 
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
 #include <ATen/Parallel.h>
@@ -165,7 +166,7 @@ public:
      */
     void floatPhase(GraphNet &net, const NetworkDescription &network,
                     const std::map<std::string, double> &initialFractions, const std::string &phase,
-                    TrainResult &result)
+                    const EpochObserver &onEpoch, TrainResult &result)
     {
         bool sparse = false;
         for (const LayerSpec &l : network.layers)
@@ -210,21 +211,42 @@ public:
                 net->applyMasks();
         };
 
+        // The learning curve: validation accuracy after every epoch but the last, which is measured below once
+        // the final masks are in place. The observer may stop the training after any epoch.
+        auto afterEpoch = [&](int epoch) {
+            if (epoch == recipe.epochs)
+                return true;
+            const double v = accuracy(net, m_valX, m_valY, m_ctx);
+            result.validationCurve.push_back(v);
+            return !onEpoch || onEpoch(epoch, v);
+        };
         const auto start = std::chrono::steady_clock::now();
+        int epochsRun = 0;
         {
             auto opt = optimizer(net, recipe.learningRate);
-            runEpochs(net, *opt, recipe.epochs, 0, lrAt, pruneStep, phase);
+            epochsRun = runEpochs(net, *opt, recipe.epochs, 0, lrAt, pruneStep, phase, afterEpoch);
+        }
+        result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        result.epochs = epochsRun;
+        result.finalTrainLoss = m_lossCount ? m_lossSum / double(m_lossCount) : 0.0;
+        result.samplesPerSecond =
+            result.trainSeconds > 0 ? double(m_trainIdx.size()) * epochsRun / result.trainSeconds : 0.0;
+        if (epochsRun < recipe.epochs) {
+            result.stoppedEarly = true;
+            result.validationAccuracy = result.validationCurve.back();
+            result.testAccuracy = std::nan("");
+            return;
         }
         if (sparse)
             masks(1.0); // the final sparsity, also when training was shorter than the schedule
-        result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        result.epochs = recipe.epochs;
-        result.finalTrainLoss = m_lossCount ? m_lossSum / double(m_lossCount) : 0.0;
-        result.samplesPerSecond =
-            result.trainSeconds > 0 ? double(m_trainIdx.size()) * recipe.epochs / result.trainSeconds : 0.0;
 
         m_ctx.progress(overallProgress(0), "evaluating");
         result.validationAccuracy = accuracy(net, m_valX, m_valY, m_ctx);
+        if (recipe.epochs > 0) {
+            result.validationCurve.push_back(result.validationAccuracy);
+            if (onEpoch)
+                onEpoch(recipe.epochs, result.validationAccuracy);
+        }
         result.testAccuracy = accuracy(net, m_testX, m_testY, m_ctx);
     }
 
@@ -243,7 +265,7 @@ public:
             auto opt = optimizer(low, recipe.qatLearningRate);
             runEpochs(
                 low, *opt, recipe.qatEpochs, 7919, [&](std::size_t) { return recipe.qatLearningRate; },
-                [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training");
+                [&](std::size_t) { low->applyMasks(); }, "quantisation-aware training", [](int) { return true; });
             result.qatSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         } else {
             torch::NoGradGuard noGrad;
@@ -271,6 +293,9 @@ private:
         if (m_recipe.optimizer == OptimizerKind::Adam)
             return std::make_unique<torch::optim::Adam>(
                 model->parameters(), torch::optim::AdamOptions(lr).weight_decay(m_recipe.weightDecay));
+        if (m_recipe.optimizer == OptimizerKind::AdamW)
+            return std::make_unique<torch::optim::AdamW>(
+                model->parameters(), torch::optim::AdamWOptions(lr).weight_decay(m_recipe.weightDecay));
         return std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(lr)
                                                                             .momentum(m_recipe.momentum)
                                                                             .weight_decay(m_recipe.weightDecay)
@@ -279,11 +304,12 @@ private:
 
     /**
      * One pass over the training images per epoch, shuffled per trial seed and epoch. `afterStep` runs after
-     * every optimiser step (pruning masks).
+     * every optimiser step (pruning masks), `afterEpoch` after every epoch (1-based; false stops). Returns the
+     * epochs run.
      */
-    void runEpochs(GraphNet &model, torch::optim::Optimizer &opt, int epochs, int epochSalt,
-                   const std::function<double(std::size_t)> &lrAt, const std::function<void(std::size_t)> &afterStep,
-                   const std::string &phase)
+    int runEpochs(GraphNet &model, torch::optim::Optimizer &opt, int epochs, int epochSalt,
+                  const std::function<double(std::size_t)> &lrAt, const std::function<void(std::size_t)> &afterStep,
+                  const std::string &phase, const std::function<bool(int)> &afterEpoch)
     {
         const std::size_t totalSteps = m_stepsPerEpoch * std::size_t(epochs);
         std::size_t step = 0;
@@ -296,16 +322,19 @@ private:
                 shuffled[i] = m_trainIdx[std::size_t(order[i])];
             m_lossSum = 0.0;
             m_lossCount = 0;
+            std::mt19937_64 augmentRng(m_seed * 2654435761ULL + std::uint64_t(epoch + epochSalt) * 97ULL + 0xa06ULL);
+            const auto lossOptions =
+                torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(m_recipe.labelSmoothing);
             for (std::size_t b = 0; b < shuffled.size(); b += m_batch, ++step) {
                 m_ctx.checkpoint();
                 const double lr = lrAt(step);
                 for (auto &group : opt.param_groups())
                     group.options().set_lr(lr);
                 const auto idx = indexTensor(shuffled, b, std::min(shuffled.size(), b + m_batch));
-                const auto x = m_t.trainX.index_select(0, idx);
+                const auto x = augment(m_t.trainX.index_select(0, idx), augmentRng);
                 const auto y = m_t.trainY.index_select(0, idx);
                 opt.zero_grad();
-                auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+                auto loss = torch::nn::functional::cross_entropy(model->forward(x), y, lossOptions);
                 const double lossValue = loss.item<double>();
                 if (!std::isfinite(lossValue))
                     throw RuntimeError(phase + " diverged: loss is " + std::to_string(lossValue) + " at epoch " +
@@ -320,8 +349,45 @@ private:
                                    phase + " epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs) +
                                        ", loss " + std::to_string(m_lossSum / double(m_lossCount)).substr(0, 6));
             }
+            if (!afterEpoch(epoch + 1)) {
+                m_stepsBefore += totalSteps;
+                return epoch + 1;
+            }
         }
         m_stepsBefore += totalSteps;
+        return epochs;
+    }
+
+    /**
+     * The recipe's augmentation of one batch: each image shifted by a whole number of pixels in [-s, s] on each axis
+     * (the uncovered border is the background, pixel value 0) and mirrored left-right with probability 1/2.
+     * Returns the batch unchanged without augmentation.
+     */
+    torch::Tensor augment(const torch::Tensor &x, std::mt19937_64 &rng) const
+    {
+        const int s = m_recipe.augmentShift;
+        if (s <= 0 && !m_recipe.augmentFlip)
+            return x;
+        const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
+        torch::Tensor out = x;
+        if (s > 0) {
+            const double background = -m_t.mean / m_t.stdev; // a 0 pixel after normalisation
+            const auto padded = torch::constant_pad_nd(x, {s, s, s, s}, background);
+            std::vector<torch::Tensor> shifted;
+            shifted.reserve(std::size_t(n));
+            std::uniform_int_distribution<int> offset(0, 2 * s);
+            for (int64_t i = 0; i < n; ++i)
+                shifted.push_back(padded[i].narrow(1, offset(rng), h).narrow(2, offset(rng), w));
+            out = torch::stack(shifted);
+        }
+        if (m_recipe.augmentFlip) {
+            std::vector<std::uint8_t> flip(static_cast<std::size_t>(n));
+            for (auto &f : flip)
+                f = std::uint8_t(rng() & 1U);
+            const auto mask = torch::from_blob(flip.data(), {n, 1, 1, 1}, torch::kUInt8).to(torch::kBool);
+            out = torch::where(mask, out.flip({3}), out);
+        }
+        return out;
     }
 
     /**
@@ -360,7 +426,7 @@ void checkInput(const NetworkDescription &network, const Dataset &data)
 } // namespace
 
 TrainResult TorchTrainer::train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
-                                std::uint64_t seed, JobContext &ctx)
+                                std::uint64_t seed, JobContext &ctx, const EpochObserver &onEpoch)
 {
     checkInput(network, data);
     const auto t = m_impl->tensors(data);
@@ -369,7 +435,9 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
 
     // 1. Float training, with gradual magnitude pruning of the sparse layers.
     GraphNet net(network, seed);
-    session.floatPhase(net, network, {}, "training", result);
+    session.floatPhase(net, network, {}, "training", onEpoch, result);
+    if (result.stoppedEarly)
+        return result;
 
     // 2. The deployable network: batch norms folded, activations fused, then quantisation-aware fine-tuning
     //    or post-training calibration of the activation ranges (docs/quantization.md).
@@ -397,7 +465,7 @@ TrainResult TorchTrainer::fineTune(const TrainedModel &start, const TrainingReci
     // 1. Float fine-tuning of the deployable network itself (it has no batch norms to fold); a layer's pruning
     //    starts from the zeros the start model already has.
     GraphNet net = loadTrainedModel(start);
-    session.floatPhase(net, start.network, zeroFractions(start), "fine-tuning", result);
+    session.floatPhase(net, start.network, zeroFractions(start), "fine-tuning", EpochObserver{}, result);
 
     // 2. Quantisation. After float epochs the recorded ranges are stale and QAT re-learns them from the first
     //    batch, as after training; without any, QAT starts from the start model's ranges.

@@ -2,6 +2,7 @@
 #include "psc/study/studyrunner.h"
 
 #include "psc/study/costmodels.h"
+#include "psc/study/earlystopping.h"
 
 #include "psc/study/lineage.h"
 
@@ -129,6 +130,9 @@ struct StudyRunner::Impl
         case TrialState::Failed:
             ++summary.failed;
             break;
+        case TrialState::Pruned:
+            ++summary.pruned;
+            break;
         default:
             return;
         }
@@ -192,7 +196,8 @@ struct StudyRunner::Impl
         for (const Trial &t : trials) {
             if (t.parentId || isImported(t))
                 continue;
-            if (t.state != TrialState::Complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed)
+            if (t.state != TrialState::Complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed &&
+                t.state != TrialState::Pruned)
                 continue;
             const Encoding x = encodingOf(t);
             if (!x.empty() || space.dimensions().empty())
@@ -278,7 +283,12 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     {
         // Declared inside this scope so that it drains (stops and waits for its trainings) on every way out,
         // exceptions included, before the elapsed time is stored.
-        TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, d->pool});
+        // Early stopping judges each training against every search trial's stored curve and those reported live.
+        EarlyStopper stopper(d->spec.earlyStopping, d->spec.training.epochs);
+        for (const Trial &t : existing)
+            if (!t.parentId && !isImported(t) && (t.state == TrialState::Complete || t.state == TrialState::Pruned))
+                stopper.addHistory(t.learningCurve);
+        TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, d->pool, &stopper});
         auto reportProgress = [&](std::int64_t finishedNow) {
             const double f = trialBudget < INT32_MAX ? (double(finishedNow) + pipeline.inFlightProgress()) /
                                                            double(std::max<std::int64_t>(trialBudget, 1))

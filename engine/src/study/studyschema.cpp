@@ -78,10 +78,50 @@ CREATE TABLE exports (
 CREATE INDEX exports_trial ON exports (trial_id);
 )sql";
 
-constexpr std::array<SchemaMigration, 3> kMigrations{{
+// Version 4: early stopping. Trials may end 'pruned' (the CHECK on trials.state is part of the table, so the table is
+// rebuilt as SQLite's ALTER TABLE procedure prescribes: new table, copy, drop, rename, indexes), and every trained
+// trial keeps its learning curve. Read-only opens of version 2 and 3 files see no curves.
+constexpr std::string_view kLearningCurves = R"sql(
+CREATE TABLE trials_v4 (
+    id                INTEGER PRIMARY KEY,
+    number            INTEGER NOT NULL UNIQUE CHECK (number >= 0),
+    state             TEXT NOT NULL
+                      CHECK (state IN ('pending', 'running', 'complete', 'failed', 'infeasible', 'pruned')),
+    architecture_json TEXT NOT NULL,
+    architecture_hash TEXT NOT NULL,
+    parameters_json   TEXT NOT NULL,
+    recipe_json       TEXT NOT NULL,
+    parent_id         INTEGER REFERENCES trials (id),
+    cached_from       INTEGER REFERENCES trials (id),
+    error             TEXT NOT NULL DEFAULT '',
+    interruptions     INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0),
+    revision          INTEGER NOT NULL,
+    created_at        REAL NOT NULL,
+    started_at        REAL,
+    finished_at       REAL
+);
+INSERT INTO trials_v4 SELECT id, number, state, architecture_json, architecture_hash, parameters_json, recipe_json,
+    parent_id, cached_from, error, interruptions, revision, created_at, started_at, finished_at FROM trials;
+DROP TABLE trials;
+ALTER TABLE trials_v4 RENAME TO trials;
+CREATE INDEX trials_cache_key ON trials (architecture_hash, recipe_json);
+CREATE INDEX trials_state ON trials (state);
+CREATE INDEX trials_revision ON trials (revision);
+CREATE INDEX trials_parent ON trials (parent_id) WHERE parent_id IS NOT NULL;
+
+CREATE TABLE learning_curves (
+    trial_id            INTEGER NOT NULL REFERENCES trials (id),
+    epoch               INTEGER NOT NULL CHECK (epoch >= 1),
+    validation_accuracy REAL NOT NULL,
+    PRIMARY KEY (trial_id, epoch)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<SchemaMigration, 4> kMigrations{{
     {0, "initial schema", kInitialSchema},
     {1, "artifact checksums", kArtifactChecksums},
     {2, "export records", kExports},
+    {3, "early stopping: the pruned state and learning curves", kLearningCurves},
 }};
 
 } // namespace

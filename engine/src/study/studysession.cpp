@@ -168,9 +168,11 @@ CompressionSummary StudySession::compress(Trainer &trainer, std::int64_t parentN
 std::string StudySession::describe(const StudyRunSummary &s)
 {
     const std::string time = formatMetric(MetricRef{"train_seconds", {}}, s.seconds);
-    std::string text = std::to_string(s.trained) + " trained, " + std::to_string(s.cached) + " cached, " +
-                       std::to_string(s.infeasible) + " infeasible, " + std::to_string(s.failed) + " failed in " +
-                       time + "; " + std::to_string(s.finishedTotal) + " trials finished";
+    std::string text = std::to_string(s.trained) + " trained, " +
+                       (s.pruned ? std::to_string(s.pruned) + " stopped early (pruned), " : std::string()) +
+                       std::to_string(s.cached) + " cached, " + std::to_string(s.infeasible) + " infeasible, " +
+                       std::to_string(s.failed) + " failed in " + time + "; " + std::to_string(s.finishedTotal) +
+                       " trials finished";
     if (s.budgetReached)
         text += ", budget reached";
     if (s.cancelled)

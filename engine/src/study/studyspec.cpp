@@ -110,7 +110,7 @@ public:
         m_src.requireObject(root, "");
         m_src.checkKeys(root, "",
                         {"name", "description", "task", "search_space", "objectives", "constraints", "strategy",
-                         "budget", "training", "seed"});
+                         "early_stopping", "budget", "training", "seed"});
         StudySpec spec;
         spec.name = m_src.requireString(root, "", "name");
         spec.description = m_src.getString(root, "", "description", "");
@@ -125,6 +125,8 @@ public:
         spec.budget = parseBudget(m_src.require(root, "", "budget"));
         if (root.contains("training"))
             spec.training = parseTrainingRecipe(m_src, "/training");
+        if (const auto it = root.find("early_stopping"); it != root.end())
+            spec.earlyStopping = parseEarlyStopping(*it, spec.training);
         spec.seed = std::uint64_t(m_src.getInt64(root, "", "seed", 0, 0));
         return spec;
     }
@@ -291,6 +293,29 @@ private:
                 m_src.fail(p, problem);
     }
 
+    EarlyStoppingSpec parseEarlyStopping(const json &value, const TrainingRecipe &training)
+    {
+        const std::string p = "/early_stopping";
+        m_src.requireObject(value, p);
+        m_src.checkKeys(value, p, {"type", "min_epochs", "reduction_factor", "startup_trials"});
+        EarlyStoppingSpec out;
+        out.type = EarlyStoppingSpec::Type(m_src.getChoice(value, p, "type", 0, {"none", "asha", "median"}));
+        const bool asha = out.type == EarlyStoppingSpec::Type::Asha;
+        if (!asha && value.contains("reduction_factor"))
+            m_src.fail(p + "/reduction_factor", "only the \"asha\" rule has a reduction factor");
+        if (out.type != EarlyStoppingSpec::Type::Median && value.contains("startup_trials"))
+            m_src.fail(p + "/startup_trials", "only the \"median\" rule has startup trials");
+        out.minEpochs = m_src.getInt(value, p, "min_epochs", out.minEpochs, 1, 100000);
+        out.reductionFactor = m_src.getInt(value, p, "reduction_factor", out.reductionFactor, 2, 100);
+        out.startupTrials = m_src.getInt(value, p, "startup_trials", out.startupTrials, 1, 100000);
+        if (out.type != EarlyStoppingSpec::Type::None && out.minEpochs >= training.epochs)
+            m_src.fail(value.contains("min_epochs") ? p + "/min_epochs" : p,
+                       "early stopping needs epochs to stop: min_epochs " + std::to_string(out.minEpochs) +
+                           " is not below the training's " + std::to_string(training.epochs) +
+                           " epoch(s) (/training/epochs)");
+        return out;
+    }
+
     Budget parseBudget(const json &value)
     {
         const std::string p = "/budget";
@@ -316,6 +341,19 @@ private:
 };
 
 } // namespace
+
+std::string_view toString(EarlyStoppingSpec::Type type)
+{
+    switch (type) {
+    case EarlyStoppingSpec::Type::Asha:
+        return "asha";
+    case EarlyStoppingSpec::Type::Median:
+        return "median";
+    case EarlyStoppingSpec::Type::None:
+        break;
+    }
+    return "none";
+}
 
 std::vector<std::string> knownDatasets()
 {
@@ -398,6 +436,12 @@ std::string StudySpec::toJson() const
     if (budget.wallTimeSeconds)
         budgetJson["wall_time_s"] = *budget.wallTimeSeconds;
     const json options = json::parse(strategy.optionsJson.empty() ? "{}" : strategy.optionsJson);
+    json earlyStoppingJson{{"type", std::string(psc::toString(earlyStopping.type))},
+                           {"min_epochs", earlyStopping.minEpochs}};
+    if (earlyStopping.type == EarlyStoppingSpec::Type::Asha)
+        earlyStoppingJson["reduction_factor"] = earlyStopping.reductionFactor;
+    if (earlyStopping.type == EarlyStoppingSpec::Type::Median)
+        earlyStoppingJson["startup_trials"] = earlyStopping.startupTrials;
     const json out{
         {"name", name},
         {"description", description},
@@ -407,6 +451,7 @@ std::string StudySpec::toJson() const
         {"constraints", constraintList},
         {"strategy", {{"id", strategy.id}, {"options", options}}},
         {"budget", budgetJson},
+        {"early_stopping", earlyStoppingJson},
         {"training", trainingRecipeToJson(training)},
         {"seed", seed},
     };

@@ -9,23 +9,26 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 namespace psc {
 
 namespace {
 
-constexpr std::array<std::pair<TrialState, std::string_view>, 5> kStateNames{{
+constexpr std::array<std::pair<TrialState, std::string_view>, 6> kStateNames{{
     {TrialState::Pending, "pending"},
     {TrialState::Running, "running"},
     {TrialState::Complete, "complete"},
     {TrialState::Failed, "failed"},
     {TrialState::Infeasible, "infeasible"},
+    {TrialState::Pruned, "pruned"},
 }};
 
 bool isFinal(TrialState state)
 {
-    return state == TrialState::Complete || state == TrialState::Failed || state == TrialState::Infeasible;
+    return state == TrialState::Complete || state == TrialState::Failed || state == TrialState::Infeasible ||
+           state == TrialState::Pruned;
 }
 
 void validateMetrics(const std::vector<Metric> &metrics)
@@ -118,8 +121,9 @@ void StudyStore::Impl::upsertMetrics(std::int64_t id, const std::vector<Metric> 
 void StudyStore::Impl::finishOne(const TrialOutcome &outcome)
 {
     if (!isFinal(outcome.state))
-        throw std::invalid_argument("finishing a trial needs a final state (complete, failed or infeasible), not " +
-                                    std::string(toString(outcome.state)));
+        throw std::invalid_argument(
+            "finishing a trial needs a final state (complete, failed, infeasible or pruned), not " +
+            std::string(toString(outcome.state)));
     validateMetrics(outcome.metrics);
     if (outcome.cachedFrom)
         requireTrial(*outcome.cachedFrom);
@@ -281,6 +285,24 @@ void StudyStore::putMetrics(std::int64_t id, const std::vector<Metric> &metrics)
         .bind(1, id)
         .run();
     d->upsertMetrics(id, metrics);
+    transaction.commit();
+}
+
+void StudyStore::putLearningCurve(std::int64_t id, const std::vector<double> &curve)
+{
+    d->requireWritable();
+    for (double v : curve)
+        if (!std::isfinite(v))
+            throw std::invalid_argument("a learning curve holds finite accuracies only");
+    sql::WriteTransaction transaction(*d->db);
+    d->requireTrial(id);
+    sql::Query(*d->db, "DELETE FROM learning_curves WHERE trial_id = ?1").bind(1, id).run();
+    for (std::size_t e = 0; e < curve.size(); ++e)
+        sql::Query(*d->db, "INSERT INTO learning_curves (trial_id, epoch, validation_accuracy) VALUES (?1, ?2, ?3)")
+            .bind(1, id)
+            .bind(2, std::int64_t(e + 1))
+            .bind(3, curve[e])
+            .run();
     transaction.commit();
 }
 

@@ -43,12 +43,17 @@ Trial readTrial(const sql::Query &query, const std::string &label)
     return trial;
 }
 
+/** The schema version that added learning_curves (and the 'pruned' state). */
+constexpr int kLearningCurvesVersion = 4;
+
 /**
- * Runs `trialSql` (selecting PSC_TRIAL_COLUMNS) and `metricSql` (selecting trial_id, target, name, value of
- * the same trials, ordered by trial_id, target, name) with the same parameters, in one snapshot.
+ * Runs `trialSql` (selecting PSC_TRIAL_COLUMNS), `metricSql` (selecting trial_id, target, name, value of the same
+ * trials, ordered by trial_id, target, name) and `curveSql` (trial_id, validation_accuracy ordered by trial_id,
+ * epoch) with the same parameters, in one snapshot.
  */
 template <typename Bind>
-std::vector<Trial> loadTrials(sql::Connection &db, const char *trialSql, const char *metricSql, Bind bind)
+std::vector<Trial> loadTrials(sql::Connection &db, int version, const char *trialSql, const char *metricSql,
+                              const char *curveSql, Bind bind)
 {
     sql::ReadTransaction snapshot(db);
     std::vector<Trial> trials;
@@ -68,6 +73,14 @@ std::vector<Trial> loadTrials(sql::Connection &db, const char *trialSql, const c
     while (query.step()) {
         if (const auto it = index.find(query.int64(0)); it != index.end())
             trials[it->second].metrics.push_back({query.text(1), query.text(2), query.real(3)});
+    }
+    if (version < kLearningCurvesVersion)
+        return trials; // a read-only open of a file from before learning curves were recorded
+    sql::Query curves(db, curveSql);
+    bind(curves);
+    while (curves.step()) {
+        if (const auto it = index.find(curves.int64(0)); it != index.end())
+            trials[it->second].learningCurve.push_back(curves.real(1));
     }
     return trials;
 }
@@ -99,24 +112,29 @@ std::optional<std::string> StudyStore::meta(const std::string &key) const
 
 std::vector<Trial> StudyStore::trials() const
 {
-    return loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials ORDER BY number",
+    return loadTrials(*d->db, d->version, "SELECT " PSC_TRIAL_COLUMNS " FROM trials ORDER BY number",
                       "SELECT trial_id, target, name, value FROM metrics ORDER BY trial_id, target, name",
+                      "SELECT trial_id, validation_accuracy FROM learning_curves ORDER BY trial_id, epoch",
                       [](sql::Query &) {});
 }
 
 std::vector<Trial> StudyStore::trials(TrialState state) const
 {
-    return loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE state = ?1 ORDER BY number",
+    return loadTrials(*d->db, d->version, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE state = ?1 ORDER BY number",
                       "SELECT m.trial_id, m.target, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id "
                       "WHERE t.state = ?1 ORDER BY m.trial_id, m.target, m.name",
+                      "SELECT c.trial_id, c.validation_accuracy FROM learning_curves c JOIN trials t ON "
+                      "t.id = c.trial_id WHERE t.state = ?1 ORDER BY c.trial_id, c.epoch",
                       [state](sql::Query &query) { query.bind(1, toString(state)); });
 }
 
 std::optional<Trial> StudyStore::trial(std::int64_t id) const
 {
-    auto found = loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE id = ?1",
+    auto found = loadTrials(*d->db, d->version, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE id = ?1",
                             "SELECT trial_id, target, name, value FROM metrics WHERE trial_id = ?1 "
                             "ORDER BY target, name",
+                            "SELECT trial_id, validation_accuracy FROM learning_curves WHERE trial_id = ?1 "
+                            "ORDER BY epoch",
                             [id](sql::Query &query) { query.bind(1, id); });
     if (found.empty())
         return std::nullopt;
@@ -128,9 +146,11 @@ TrialChanges StudyStore::changesSince(std::int64_t revision) const
     sql::ReadTransaction snapshot(*d->db);
     TrialChanges changes;
     changes.trials =
-        loadTrials(*d->db, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE revision > ?1 ORDER BY number",
+        loadTrials(*d->db, d->version, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE revision > ?1 ORDER BY number",
                    "SELECT m.trial_id, m.target, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id "
                    "WHERE t.revision > ?1 ORDER BY m.trial_id, m.target, m.name",
+                   "SELECT c.trial_id, c.validation_accuracy FROM learning_curves c JOIN trials t ON "
+                   "t.id = c.trial_id WHERE t.revision > ?1 ORDER BY c.trial_id, c.epoch",
                    [revision](sql::Query &query) { query.bind(1, revision); });
     changes.revision = d->db->queryInt64("SELECT COALESCE(MAX(revision), 0) FROM trials");
     return changes;
@@ -186,6 +206,9 @@ TrialCounts StudyStore::trialCounts(TrialKind kind) const
             break;
         case TrialState::Infeasible:
             counts.infeasible = n;
+            break;
+        case TrialState::Pruned:
+            counts.pruned = n;
             break;
         }
     }

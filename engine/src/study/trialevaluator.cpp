@@ -96,8 +96,10 @@ TrialEvaluator::Deployed TrialEvaluator::deploy(const TrainResult &result, const
                                                 const TrainingRecipe &recipe, JobContext *ctx)
 {
     Deployed d;
-    if (result.weightsFormat != kTrainedModelFormat)
+    if (result.weightsFormat != kTrainedModelFormat) {
+        d.accuracy = result.deployedTestAccuracy; // measured by the trainer (a tabular benchmark) or NaN
         return d;
+    }
     const IntegerModel model = IntegerModel::quantize(deserializeTrainedModel(result.weights, "trained weights"));
     d.accuracy = model.accuracy(data.test, recipe.testSubset, ctx);
     d.weightValues = weightValues(model);

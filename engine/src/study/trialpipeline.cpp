@@ -5,6 +5,7 @@
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/net/networkparser.h"
+#include "psc/study/earlystopping.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
@@ -90,12 +91,19 @@ struct TrialPipeline::Impl
         });
         try {
             const std::uint64_t seed = trialSeed(spec.seed, work.trial.number);
+            EpochObserver onEpoch;
+            if (EarlyStopper *stopper = options.earlyStopper; stopper && stopper->enabled())
+                onEpoch = [stopper, id = work.trial.id](int epoch, double value) {
+                    return stopper->report(id, epoch, value);
+                };
             d.result = work.start ? trainer.fineTune(*work.start, work.recipe, data, seed, child)
-                                  : trainer.train(work.network, work.recipe, data, seed, child);
-            child.progress(1.0, "integer inference");
-            TrialEvaluator::Deployed deployed = TrialEvaluator::deploy(*d.result, data, work.recipe, &child);
-            d.deployedAccuracy = deployed.accuracy;
-            d.weightValues = std::move(deployed.weightValues);
+                                  : trainer.train(work.network, work.recipe, data, seed, child, onEpoch);
+            if (!d.result->stoppedEarly) {
+                child.progress(1.0, "integer inference");
+                TrialEvaluator::Deployed deployed = TrialEvaluator::deploy(*d.result, data, work.recipe, &child);
+                d.deployedAccuracy = deployed.accuracy;
+                d.weightValues = std::move(deployed.weightValues);
+            }
         } catch (const JobCancelled &) {
             d.cancelled = true;
             d.result.reset();
@@ -123,7 +131,14 @@ struct TrialPipeline::Impl
         std::vector<Metric> metrics = work.trial.metrics;
         TrialState state = TrialState::Failed;
         std::string error = d.error;
-        if (d.result) {
+        if (d.result && d.result->stoppedEarly) {
+            metrics.push_back({"", "accuracy", d.result->validationAccuracy});
+            metrics.push_back({"", "train_seconds", d.result->trainSeconds});
+            state = TrialState::Pruned;
+            error = options.earlyStopper ? options.earlyStopper->why(d.id) : std::string();
+            if (error.empty())
+                error = "stopped early after epoch " + std::to_string(d.result->epochs);
+        } else if (d.result) {
             // Costs again from the trained weights, on the architecture the candidate was costed as.
             std::string why, limits;
             if (!d.weightValues.empty())
@@ -143,12 +158,16 @@ struct TrialPipeline::Impl
             if (d.result && !d.result->weights.empty())
                 store.putArtifact(d.id, "weights", d.result->weightsFormat, d.result->weights);
             store.finishTrial(d.id, state, metrics, error, nowSeconds());
+            if (d.result && !d.result->validationCurve.empty())
+                store.putLearningCurve(d.id, d.result->validationCurve);
         });
         if (auto committed = store.trial(d.id))
             return committed;
         work.trial.state = state;
         work.trial.metrics = std::move(metrics);
         work.trial.error = std::move(error);
+        if (d.result)
+            work.trial.learningCurve = d.result->validationCurve;
         return work.trial;
     }
 

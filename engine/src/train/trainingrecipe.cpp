@@ -44,7 +44,15 @@ double openAbove(const JsonSource &src, const json &obj, const std::string &poin
 
 std::string optimizerName(OptimizerKind kind)
 {
-    return kind == OptimizerKind::Sgd ? "sgd" : "adam";
+    switch (kind) {
+    case OptimizerKind::Sgd:
+        return "sgd";
+    case OptimizerKind::AdamW:
+        return "adamw";
+    case OptimizerKind::Adam:
+        break;
+    }
+    return "adam";
 }
 
 std::string scheduleName(LrSchedule schedule)
@@ -67,13 +75,14 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
     const json &obj = pointer.empty() ? src.root() : src.root().at(json::json_pointer(pointer));
     src.requireObject(obj, pointer);
     src.checkKeys(obj, pointer,
-                  {"epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule",
-                   "step_epochs", "step_gamma", "validation_split", "train_subset", "test_subset", "qat_epochs",
-                   "qat_learning_rate", "calibration_batches", "prune_begin", "prune_end"});
+                  {"epochs",       "batch_size",  "optimizer",       "learning_rate",     "momentum",
+                   "weight_decay", "schedule",    "step_epochs",     "step_gamma",        "validation_split",
+                   "train_subset", "test_subset", "qat_epochs",      "qat_learning_rate", "calibration_batches",
+                   "prune_begin",  "prune_end",   "label_smoothing", "augment_shift",     "augment_hflip"});
     TrainingRecipe r;
     r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
     r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);
-    r.optimizer = OptimizerKind(src.getChoice(obj, pointer, "optimizer", int(r.optimizer), {"adam", "sgd"}));
+    r.optimizer = OptimizerKind(src.getChoice(obj, pointer, "optimizer", int(r.optimizer), {"adam", "sgd", "adamw"}));
     r.learningRate =
         openBelow(src, obj, pointer, "learning_rate", r.learningRate, 0.0, 10.0, "a learning rate > 0 and <= 10");
     r.momentum = openAbove(src, obj, pointer, "momentum", r.momentum, 0.0, 1.0, "a momentum >= 0 and < 1");
@@ -95,12 +104,16 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
     if (r.pruneEnd < r.pruneBegin)
         src.fail(JsonSource::child(pointer, "prune_end"),
                  "expected prune_end >= prune_begin (" + std::to_string(r.pruneBegin) + ")");
+    r.labelSmoothing = openAbove(src, obj, pointer, "label_smoothing", r.labelSmoothing, 0.0, 1.0,
+                                 "a fraction >= 0 and < 1 (0.1 is usual)");
+    r.augmentShift = src.getInt(obj, pointer, "augment_shift", r.augmentShift, 0, 8);
+    r.augmentFlip = src.getBool(obj, pointer, "augment_hflip", r.augmentFlip);
     return r;
 }
 
 json trainingRecipeToJson(const TrainingRecipe &r)
 {
-    return json{
+    json j{
         {"epochs", r.epochs},
         {"batch_size", r.batchSize},
         {"optimizer", optimizerName(r.optimizer)},
@@ -119,6 +132,14 @@ json trainingRecipeToJson(const TrainingRecipe &r)
         {"prune_begin", r.pruneBegin},
         {"prune_end", r.pruneEnd},
     };
+    // Written only when set: recipes from before these options keep their canonical text, so their cache keys.
+    if (r.labelSmoothing != 0.0)
+        j["label_smoothing"] = r.labelSmoothing;
+    if (r.augmentShift != 0)
+        j["augment_shift"] = r.augmentShift;
+    if (r.augmentFlip)
+        j["augment_hflip"] = true;
+    return j;
 }
 
 std::string TrainingRecipe::canonicalJson() const

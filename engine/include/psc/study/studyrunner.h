@@ -29,6 +29,7 @@ struct StudyRunSummary
     int cached = 0;        ///< trials whose results were reused (same architecture and recipe)
     int infeasible = 0;    ///< rejected by a constraint before training
     int failed = 0;        ///< training threw or diverged
+    int pruned = 0;        ///< stopped early by the study's early-stopping rule
     int finishedTotal = 0; ///< finished trials in the study after the run
     bool budgetReached = false;
     bool cancelled = false;

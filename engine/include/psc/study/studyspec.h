@@ -97,6 +97,27 @@ struct StrategySpec
     bool operator==(const StrategySpec &) const = default;
 };
 
+/**
+ * Multi-fidelity early stopping (docs/search.md): a training is stopped after an epoch when its validation accuracy
+ * is poor against the study's other trials at the same epoch; the trial ends Pruned.
+ */
+struct EarlyStoppingSpec
+{
+    enum class Type
+    {
+        None,
+        Asha,   ///< asynchronous successive halving (Li et al. 2020): rungs at min_epochs x reduction_factor^k
+        Median, ///< median stopping rule (Golovin et al. 2017): below the median of earlier trials at that epoch
+    };
+    Type type = Type::None;
+    int minEpochs = 1;       ///< asha: the first rung; median: no stop before this epoch
+    int reductionFactor = 3; ///< asha: keep the best 1/reduction_factor at each rung (>= 2)
+    int startupTrials = 5;   ///< median: trials with a value at an epoch before the rule judges that epoch
+    bool operator==(const EarlyStoppingSpec &) const = default;
+};
+
+std::string_view toString(EarlyStoppingSpec::Type type);
+
 /** When to stop; at least one limit is set. */
 struct Budget
 {
@@ -118,6 +139,7 @@ struct StudySpec
     std::vector<Objective> objectives;
     std::vector<Constraint> constraints;
     StrategySpec strategy;
+    EarlyStoppingSpec earlyStopping;
     Budget budget;
     TrainingRecipe training;
     std::uint64_t seed = 0;

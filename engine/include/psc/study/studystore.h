@@ -18,8 +18,8 @@ namespace psc {
 /** How many trials are in each state; `finished()` is what counts toward a study's trial budget. */
 struct TrialCounts
 {
-    std::int64_t pending = 0, running = 0, complete = 0, failed = 0, infeasible = 0;
-    std::int64_t finished() const { return complete + failed + infeasible; }
+    std::int64_t pending = 0, running = 0, complete = 0, failed = 0, infeasible = 0, pruned = 0;
+    std::int64_t finished() const { return complete + failed + infeasible + pruned; }
     std::int64_t total() const { return pending + running + finished(); }
 };
 
@@ -162,6 +162,11 @@ public:
     /** Adds or replaces metrics of a trial in any state (e.g. the costs on a target added later). */
     void putMetrics(std::int64_t id, const std::vector<Metric> &metrics);
     /** Stores (or replaces) the artifact `kind` of a trial with its CRC-32; `blob` is copied. */
+    /**
+     * Replaces trial `id`'s learning curve (validation accuracy after epochs 1, 2, ...; finite values). Call it in
+     * the writeBatch() that finishes the trial, so that the curve and the state commit together.
+     */
+    void putLearningCurve(std::int64_t id, const std::vector<double> &curve);
     void putArtifact(std::int64_t trialId, const std::string &kind, const std::string &format,
                      const std::vector<std::uint8_t> &blob);
     /** Records an export of a trial; returns the record's id. Throws InputError for an unknown trial. */

@@ -18,6 +18,7 @@ enum class TrialState
     Complete,   ///< trained and measured
     Failed,     ///< exception or NaN loss; `error` says why
     Infeasible, ///< violated a constraint before training; `error` names the violated limit
+    Pruned,     ///< stopped early by the study's early-stopping rule; keeps its learning curve and last accuracy
 };
 
 std::string_view toString(TrialState state);
@@ -50,6 +51,8 @@ struct Trial
     double startedAt = 0.0;
     double finishedAt = 0.0;
     std::vector<Metric> metrics;
+    /// Float validation accuracy after each training epoch (StudyStore::putLearningCurve); empty if not recorded.
+    std::vector<double> learningCurve;
 };
 
 /**

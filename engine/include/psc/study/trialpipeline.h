@@ -18,6 +18,8 @@ class QThreadPool;
 
 namespace psc {
 
+class EarlyStopper;
+
 class JobContext;
 class StudyStore;
 class Trainer;
@@ -77,6 +79,11 @@ public:
         const TargetLibrary *targets = nullptr;
         /** Where trainings run; null runs them inline in start(). */
         QThreadPool *heavyPool = nullptr;
+        /**
+         * Judges every training after each epoch; a stopped training's trial ends Pruned with its learning curve,
+         * its last validation accuracy and the stopper's reason as its error. Null: every training runs to the end.
+         */
+        EarlyStopper *earlyStopper = nullptr;
     };
 
     /** Throws InputError if an objective or constraint names a target `options.targets` does not have. */

@@ -4,6 +4,7 @@
 #include "psc/train/trainingrecipe.h"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -25,6 +26,15 @@ struct TrainResult
     double quantizedValidationAccuracy = std::numeric_limits<double>::quiet_NaN();
     double quantizedTestAccuracy = std::numeric_limits<double>::quiet_NaN();
     double finalTrainLoss = 0.0;
+    /// Float validation accuracy after each training epoch (the learning curve early stopping reads); the last
+    /// entry is validationAccuracy. Fine-tuning without float epochs leaves it empty.
+    std::vector<double> validationCurve;
+    /// The EpochObserver stopped training after `epochs` of the recipe's epochs: only the float fields and the
+    /// curve are set (no test accuracy, quantisation or weights).
+    bool stoppedEarly = false;
+    /// Integer (deployed) test accuracy measured by the trainer itself, NaN if it was not (the engine then measures
+    /// it on `weights`). Set by trainers that look results up instead of training (the tabular benchmark).
+    double deployedTestAccuracy = std::numeric_limits<double>::quiet_NaN();
     int epochs = 0;
     double trainSeconds = 0.0;     ///< wall time of the float training loop (excluding evaluation)
     double qatSeconds = 0.0;       ///< wall time of the quantisation-aware training loop, 0 without QAT
@@ -34,6 +44,12 @@ struct TrainResult
     std::vector<std::uint8_t> weights;
     std::string weightsFormat;
 };
+
+/**
+ * Told the float validation accuracy after each epoch `epoch` (1-based) of training; returns false to stop the
+ * training there (early stopping). Called on the training's thread.
+ */
+using EpochObserver = std::function<bool(int epoch, double validationAccuracy)>;
 
 /**
  * Trains a network description on a dataset. Implemented by psc_ml (LibTorch); the engine knows only
@@ -46,7 +62,13 @@ class Trainer
 public:
     virtual ~Trainer() = default;
     virtual TrainResult train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
-                              std::uint64_t seed, JobContext &ctx) = 0;
+                              std::uint64_t seed, JobContext &ctx, const EpochObserver &onEpoch) = 0;
+    /** train() without early stopping. */
+    TrainResult train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
+                      std::uint64_t seed, JobContext &ctx)
+    {
+        return train(network, recipe, data, seed, ctx, EpochObserver{});
+    }
 
     /**
      * Continues training a trained deployable model (compression, `paretoscope compress`): `start.network` is

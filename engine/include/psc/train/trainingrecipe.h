@@ -7,8 +7,9 @@ namespace psc {
 
 enum class OptimizerKind
 {
-    Adam,
-    Sgd,
+    Adam,  ///< weight_decay added to the gradient (L2 regularisation), as torch.optim.Adam
+    Sgd,   ///< with Nesterov momentum
+    AdamW, ///< weight_decay decoupled from the gradient (Loshchilov & Hutter 2019), as torch.optim.AdamW
 };
 
 enum class LrSchedule
@@ -47,6 +48,14 @@ struct TrainingRecipe
     /// pruneBegin to pruneEnd, as fractions of the float training steps; the mask is then fixed.
     double pruneBegin = 0.1;
     double pruneEnd = 0.7;
+    /// Regularisation (docs/training.md): the cross-entropy's target mixes 1 - labelSmoothing of the label with
+    /// labelSmoothing spread over all classes (Szegedy et al. 2016); each training image is shifted by up to
+    /// augmentShift pixels in each direction (zero padding) and mirrored left-right with probability 1/2 if
+    /// augmentFlip. The three keys are written to canonicalJson() only when set, so that recipes without them keep
+    /// the cache keys they had.
+    double labelSmoothing = 0.0;
+    int augmentShift = 0;
+    bool augmentFlip = false;
 
     /** Stable JSON text with every field, used for the cache key and stored with each trial. */
     std::string canonicalJson() const;

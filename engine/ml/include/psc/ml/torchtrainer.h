@@ -25,8 +25,9 @@ public:
     TorchTrainer();
     ~TorchTrainer() override;
 
+    using Trainer::train;
     TrainResult train(const NetworkDescription &network, const TrainingRecipe &recipe, const Dataset &data,
-                      std::uint64_t seed, JobContext &ctx) override;
+                      std::uint64_t seed, JobContext &ctx, const EpochObserver &onEpoch) override;
     TrainResult fineTune(const TrainedModel &start, const TrainingRecipe &recipe, const Dataset &data,
                          std::uint64_t seed, JobContext &ctx) override;
 
