@@ -500,8 +500,8 @@ void TestStudySpec::namesCheckedWhileParsing_data()
         "bad.json:2:17: /constraints/0: unknown target \"nosuch\" (known targets: ");
     row("strategy string", R"("strategy": "randon")",
         "bad.json:2:13: /strategy: unknown strategy \"randon\"; did you mean \"random\"? (available: random");
-    row("strategy id", R"("strategy": {"id": "grid", "options": {}})",
-        "bad.json:2:20: /strategy/id: unknown strategy \"grid\" (available: random");
+    row("strategy id", R"("strategy": {"id": "hyperband", "options": {}})",
+        "bad.json:2:20: /strategy/id: unknown strategy \"hyperband\" (available: random");
 }
 
 void TestStudySpec::namesCheckedWhileParsing()

@@ -76,11 +76,30 @@ struct StudyRunner::Impl
     /** A decoded candidate whose architecture is being trained right now: it waits to become a cache hit. */
     std::optional<DecodedCandidate> deferred;
 
+    /// The exact pre-training evaluation the strategy's cost oracle answers with (and that refuses a spec naming an
+    /// unknown target before anything runs).
+    TrialEvaluator evaluator;
+
     Impl(StudyStore &s, const StudySpec &sp, const plugin::StrategyFactory &f, Trainer &t, const Dataset &d,
          QThreadPool *p, Options o)
-        : store(s), spec(sp), factory(f), trainer(t), data(d), pool(p), options(o), space(sp.searchSpace)
+        : store(s), spec(sp), factory(f), trainer(t), data(d), pool(p), options(o), space(sp.searchSpace),
+          evaluator(sp, o.targets)
+    {}
+
+    /** The strategy's cost oracle: what admission would measure, without admitting. */
+    plugin::CandidateCosts candidateCosts(const Encoding &x) const
     {
-        TrialEvaluator(sp, o.targets); // refuses a spec naming an unknown target before anything runs
+        plugin::CandidateCosts out;
+        try {
+            const DecodedCandidate c = space.decode(x);
+            std::string why;
+            out.objectives = objectiveVector(evaluator.beforeTraining(c.network, &why));
+            out.feasible = why.empty();
+        } catch (const InputError &) {
+            out.objectives.assign(spec.objectives.size(), std::nan(""));
+            out.feasible = false;
+        }
+        return out;
     }
 
     std::vector<double> objectiveVector(const std::vector<Metric> &metrics) const
@@ -136,9 +155,7 @@ struct StudyRunner::Impl
         default:
             return;
         }
-        const Encoding x = encodingOf(t);
-        if (!x.empty() || space.dimensions().empty())
-            guarded("tell", [&] { strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete); });
+        tellStrategy(t);
         if (onFinished)
             onFinished(t);
     }
@@ -199,11 +216,20 @@ struct StudyRunner::Impl
             if (t.state != TrialState::Complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed &&
                 t.state != TrialState::Pruned)
                 continue;
-            const Encoding x = encodingOf(t);
-            if (!x.empty() || space.dimensions().empty())
-                guarded("tell",
-                        [&] { strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete); });
+            tellStrategy(t);
         }
+    }
+
+    /** Tells the strategy a finished search trial: pruned ones as such, the others with their feasibility. */
+    void tellStrategy(const Trial &t)
+    {
+        const Encoding x = encodingOf(t);
+        if (x.empty() && !space.dimensions().empty())
+            return;
+        if (t.state == TrialState::Pruned)
+            guarded("tellPruned", [&] { strategy->tellPruned(x, objectiveVector(t.metrics)); });
+        else
+            guarded("tell", [&] { strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete); });
     }
 
     void loadStrategy()
@@ -215,6 +241,7 @@ struct StudyRunner::Impl
             throw InputError("study spec: /strategy/options: " + std::string(e.what()));
         }
         strategy->initialize(space.cardinalities(), spec.seed);
+        strategy->setCostOracle([this](const Encoding &x) { return candidateCosts(x); });
         if (auto state = store.meta(kStrategyStateKey)) {
             try {
                 strategy->loadState(*state);
@@ -272,7 +299,10 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
         if (t.state == TrialState::Pending)
             d->pendingFromStore.push_back(t);
     }
-    const int parallel = std::max(1, d->pool ? std::min(d->options.parallelTrials, d->pool->maxThreadCount()) : 1);
+    // Without a pool the trainings run inline in start(); `parallelTrials` of them are then asked before any is told,
+    // as a batch (the tabular benchmark simulates parallel workers this way, deterministically).
+    const int parallel = std::max(1, d->pool ? std::min(d->options.parallelTrials, d->pool->maxThreadCount())
+                                             : d->options.parallelTrials);
 
     auto elapsed = [&] {
         return elapsedBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -105,7 +105,7 @@ void TestNpuTargetFiles::pluginMetadata()
         const QJsonObject data = meta.value(QStringLiteral("MetaData")).toObject();
         QCOMPARE(data.value(QStringLiteral("id")).toString(), QStringLiteral("npu"));
         QCOMPARE(data.value(QStringLiteral("kind")).toString(), QStringLiteral("target"));
-        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), 2);
+        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), 3);
         QCOMPARE(meta.value(QStringLiteral("IID")).toString(), QStringLiteral(PSC_TARGET_FACTORY_IID));
         auto *factory = qobject_cast<psc::plugin::TargetFactory *>(p.instance());
         QVERIFY(factory);

@@ -176,7 +176,7 @@ void TestSystolicTargetFiles::pluginMetadata()
         found = true;
         QCOMPARE(meta.value(QStringLiteral("IID")).toString(), QStringLiteral(PSC_TARGET_FACTORY_IID));
         QCOMPARE(data.value(QStringLiteral("kind")).toString(), QStringLiteral("target"));
-        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), 2);
+        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), 3);
         QVERIFY(data.value(QStringLiteral("defaultEnable")).toBool());
         auto *factory = qobject_cast<TargetFactory *>(plugin.instance());
         QVERIFY(factory);

@@ -62,7 +62,10 @@ public:
          * (study_meta "trial_budget"), so a later run without it, e.g. `resume`, goes on to the same budget.
          */
         std::optional<int> trials;
-        /** Concurrent trainings; at most the heavy pool's thread count. */
+        /**
+         * Concurrent trainings; at most the heavy pool's thread count. Without a heavy pool, trainings run inline and
+         * this many are asked before any is told (a synchronous batch).
+         */
         int parallelTrials = 1;
         /** Hardware targets for "metric@target" objectives and constraints; may be null if none are used. */
         const TargetLibrary *targets = nullptr;

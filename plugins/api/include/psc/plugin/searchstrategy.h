@@ -4,6 +4,7 @@
 #include <QtPlugin>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -13,12 +14,26 @@ namespace psc::plugin {
 
 /**
  * Version of the plugin API; plugin.json's "apiVersion" must match its major number. 2: LayerCost reports compute,
- * stall and host cycles, LayerDeployment carries trained weight values, strategies take options.
+ * stall and host cycles, LayerDeployment carries trained weight values, strategies take options. 3: strategies get a
+ * cost oracle (the exact objectives known before training) and are told about trials stopped early.
  */
-inline constexpr int kApiMajorVersion = 2;
+inline constexpr int kApiMajorVersion = 3;
 
 /** A point of the search space: one choice index per dimension, each in [0, cardinality). */
 using Encoding = std::vector<int>;
+
+/** What the engine knows about a candidate before training it (SearchStrategy::setCostOracle()). */
+struct CandidateCosts
+{
+    /// One value per objective, minimised as tell() gets them; NaN for those known only after training (accuracy).
+    std::vector<double> objectives;
+    /// False if the candidate breaks a constraint known before training (the engine would not train it) or cannot
+    /// be built at all.
+    bool feasible = true;
+};
+
+/** The engine's exact pre-training evaluation of a candidate: architecture analysis and hardware costs. */
+using CostOracle = std::function<CandidateCosts(const Encoding &)>;
 
 /**
  * An ask/tell search strategy over a categorical space. Objectives passed to tell() are all to be
@@ -46,6 +61,21 @@ public:
     virtual Encoding ask() = 0;
     /** Reports a finished candidate; `feasible` is false for failed or infeasible trials. */
     virtual void tell(const Encoding &candidate, const std::vector<double> &objectives, bool feasible) = 0;
+    /**
+     * Reports a candidate whose training the study's early-stopping rule stopped: `objectives` hold its exact costs
+     * and its trained objectives as of the last epoch it ran (a pessimistic value). The default tells it as
+     * infeasible, i.e. dominated.
+     */
+    virtual void tellPruned(const Encoding &candidate, const std::vector<double> &objectives)
+    {
+        tell(candidate, objectives, false);
+    }
+    /**
+     * Given once after initialize(), before the first ask(): the exact pre-training objectives of any candidate, so a
+     * strategy can judge many candidates without training them. Called on the ask() thread; about 20-50 us per call.
+     * Ignored by default.
+     */
+    virtual void setCostOracle(CostOracle oracle) { (void)oracle; }
     virtual std::string saveState() const = 0;
     /** Restores a state written by saveState(); throws std::invalid_argument if it is not one. */
     virtual void loadState(const std::string &json) = 0;
@@ -63,5 +93,5 @@ public:
 
 } // namespace psc::plugin
 
-#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/2.0"
+#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/3.0"
 Q_DECLARE_INTERFACE(psc::plugin::StrategyFactory, PSC_STRATEGY_FACTORY_IID)
