@@ -42,6 +42,7 @@ int calibrateCommand(const QStringList &args);
 int compressCommand(const QStringList &args);
 int exportCommand(const QStringList &args);
 int importCommand(const QStringList &args);
+int tabulateCommand(const QStringList &args);
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

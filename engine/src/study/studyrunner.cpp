@@ -95,6 +95,7 @@ struct StudyRunner::Impl
             std::string why;
             out.objectives = objectiveVector(evaluator.beforeTraining(c.network, &why));
             out.feasible = why.empty();
+            out.identity = c.architectureHash;
         } catch (const InputError &) {
             out.objectives.assign(spec.objectives.size(), std::nan(""));
             out.feasible = false;

@@ -10,6 +10,7 @@
 #include "psc/study/studystore.h"
 #include "psc/study/trialevaluator.h"
 #include "psc/targets/targetlibrary.h"
+#include "psc/train/tabulartrainer.h"
 
 #include <QThreadPool>
 
@@ -75,6 +76,21 @@ struct StudySession::Impl
     }
 };
 
+namespace {
+
+/** The task's images; a tabular benchmark has none (its trainer looks results up). */
+Dataset loadTaskData(const TaskSpec &task)
+{
+    if (task.dataset == "tabular") {
+        Dataset none;
+        none.name = "tabular";
+        return none;
+    }
+    return loadFashionMnist(task.dataDirectory());
+}
+
+} // namespace
+
 StudySession::StudySession(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 
 StudySession::~StudySession()
@@ -97,7 +113,7 @@ std::unique_ptr<StudySession> StudySession::create(const std::filesystem::path &
     auto impl = std::make_unique<Impl>();
     impl->spec = spec;
     impl->prepare(impl->loadPlugins(), file.string());
-    impl->data = loadFashionMnist(spec.task.dataDirectory());
+    impl->data = loadTaskData(spec.task);
     impl->setUpPool(options);
     impl->store = StudyStore::create(file, spec.toJson());
     return std::unique_ptr<StudySession>(new StudySession(std::move(impl)));
@@ -132,7 +148,7 @@ const TargetLibrary &StudySession::targets() const
 const Dataset &StudySession::data()
 {
     if (!d->data)
-        d->data = loadFashionMnist(d->spec.task.dataDirectory());
+        d->data = loadTaskData(d->spec.task);
     return *d->data;
 }
 
@@ -140,7 +156,11 @@ StudyRunSummary StudySession::search(Trainer &trainer, std::optional<int> trials
                                      std::function<void(const Trial &)> onTrial)
 {
     const Dataset &dataset = data();
-    StudyRunner runner(*d->store, d->spec, *d->strategy, trainer, dataset, d->pool,
+    // A tabular benchmark's "training" is a lookup in its table; everything else runs as in any study.
+    std::optional<TabularTrainer> tabular;
+    if (d->spec.task.dataset == "tabular")
+        tabular.emplace(TabularTable::fromFile(d->spec.task.table));
+    StudyRunner runner(*d->store, d->spec, *d->strategy, tabular ? *tabular : trainer, dataset, d->pool,
                        StudyRunner::Options{trials, d->parallel, &d->targets});
     runner.setTrialFinishedCallback(std::move(onTrial));
     return runner.run(ctx);

@@ -28,6 +28,7 @@ struct DatasetInfo
 
 constexpr DatasetInfo kDatasets[] = {
     {"fashion-mnist", {1, 28, 28}, 10},
+    {"tabular", {0, 0, 0}, 0}, // a tabular benchmark (task.table): its own space decides the shapes
 };
 
 const DatasetInfo *findDataset(std::string_view name)
@@ -136,7 +137,7 @@ private:
     {
         const std::string p = "/task";
         m_src.requireObject(task, p);
-        m_src.checkKeys(task, p, {"dataset", "path"});
+        m_src.checkKeys(task, p, {"dataset", "path", "table"});
         TaskSpec out;
         out.dataset = m_src.getString(task, p, "dataset", out.dataset, false);
         if (!findDataset(out.dataset))
@@ -144,6 +145,18 @@ private:
                                            " (known datasets: " + quotedList(knownDatasets()) + ")");
         if (task.contains("path"))
             out.path = resolvePath(m_base, m_src.getString(task, p, "path", "", false));
+        const bool tabular = out.dataset == "tabular";
+        if (tabular != task.contains("table"))
+            m_src.fail(tabular ? p : p + "/table",
+                       tabular ? "the \"tabular\" dataset needs \"table\": the file of a tabular benchmark"
+                               : "\"table\" belongs to the \"tabular\" dataset only");
+        if (tabular) {
+            out.table = resolvePath(m_base, m_src.getString(task, p, "table", "", false));
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(out.table, ec))
+                m_src.fail(p + "/table",
+                           "tabular benchmark \"" + out.table.string() + "\" does not exist or is not a file");
+        }
         return out;
     }
 
@@ -164,7 +177,7 @@ private:
                               JsonSource::describe(value));
         }
         const DatasetInfo &data = *findDataset(task.dataset);
-        if (def.input != data.input || def.numClasses != data.numClasses)
+        if (data.numClasses > 0 && (def.input != data.input || def.numClasses != data.numClasses))
             m_src.fail(p, "search space \"" + def.name + "\" takes " + shapeText(def.input) + " inputs and " +
                               std::to_string(def.numClasses) + " classes, but dataset \"" + task.dataset + "\" has " +
                               shapeText(data.input) + " and " + std::to_string(data.numClasses));
@@ -423,6 +436,8 @@ std::string StudySpec::toJson() const
     json taskJson{{"dataset", task.dataset}};
     if (!task.path.empty())
         taskJson["path"] = task.path.string();
+    if (!task.table.empty())
+        taskJson["table"] = task.table.string();
     json objectiveList = json::array();
     for (const Objective &o : objectives)
         objectiveList.push_back(

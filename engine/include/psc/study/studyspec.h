@@ -44,6 +44,8 @@ struct TaskSpec
     std::string dataset = "fashion-mnist"; ///< one of knownDatasets()
     /** Directory of the dataset files; empty means the default (defaultFashionMnistDir()), chosen when used. */
     std::filesystem::path path;
+    /** dataset "tabular": the tabular benchmark file (TabularTable), absolute once parsed. */
+    std::filesystem::path table;
 
     /** `path`, or the dataset's default directory if it is empty. */
     std::filesystem::path dataDirectory() const;

@@ -30,6 +30,9 @@ struct CandidateCosts
     /// False if the candidate breaks a constraint known before training (the engine would not train it) or cannot
     /// be built at all.
     bool feasible = true;
+    /// Equal for encodings that make the same network (choices a network does not use, e.g. the third block's when
+    /// it has two): the engine trains one of them only.
+    std::string identity;
 };
 
 /** The engine's exact pre-training evaluation of a candidate: architecture analysis and hardware costs. */
