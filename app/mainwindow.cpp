@@ -7,6 +7,7 @@
 #include "recentfiles.h"
 #include "studycontroller.h"
 
+#include "models/trialset.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 #include "views/deploymentview.h"
@@ -394,6 +395,7 @@ void MainWindow::showTrialCost(qint64 id)
     m_inspector->setTrial(*trial, trial->parentId ? model->trialAt(model->rowOfTrial(*trial->parentId)) : nullptr,
                           &weights);
     m_inspector->deploymentView()->setExports(*trial, m_controller->exports(trial->id));
+    m_inspector->setStudyCurves(*trial, m_view->trialSet()->trials());
 }
 
 void MainWindow::onRunStarted(const QString &title)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/trialinspector.h"
 
+#include "plot/learningcurveplot.h"
 #include "views/deploymentview.h"
 #include "views/layercompressionview.h"
 #include "views/trialcostview.h"
@@ -12,7 +13,7 @@ namespace psc {
 
 TrialInspector::TrialInspector(QWidget *parent)
     : QTabWidget(parent), m_layers(new LayerCompressionView(this)), m_cost(new TrialCostView(this)),
-      m_deployments(new DeploymentView(this))
+      m_deployments(new DeploymentView(this)), m_curve(new LearningCurvePlot(this))
 {
     setObjectName(QStringLiteral("trialInspector"));
     m_layers->setObjectName(QStringLiteral("layerCompressionView"));
@@ -27,6 +28,15 @@ TrialInspector::TrialInspector(QWidget *parent)
     addTab(m_deployments, tr("Deployments"));
     setTabToolTip(2, tr("The files this trial was exported to, with what was measured on them beside what was "
                         "estimated: flash, SRAM and instructions of the C build on Cortex-M, file sizes"));
+    m_curve->setObjectName(QStringLiteral("learningCurvePlot"));
+    addTab(m_curve, tr("Learning curve"));
+    setTabToolTip(3, tr("Validation accuracy after each training epoch against the study's other trials; where "
+                        "early stopping cut a trial and why"));
+}
+
+void TrialInspector::setStudyCurves(const Trial &trial, const std::vector<Trial> &trials)
+{
+    m_curve->setTrial(trial, trials);
 }
 
 void TrialInspector::setTrial(const Trial &trial, const Trial *parent, const WeightValues *weights)
@@ -58,6 +68,7 @@ void TrialInspector::clear()
     m_layers->clear();
     m_cost->clear();
     m_deployments->clear();
+    m_curve->clear();
 }
 
 } // namespace psc

@@ -13,12 +13,13 @@ namespace psc {
 
 class DeploymentView;
 class LayerCompressionView;
+class LearningCurvePlot;
 class TrialCostView;
 
 /**
  * The trial inspector: the selected trial's layers and their compression (LayerCompressionView), its cost on every
- * hardware target (TrialCostView) and the files it was exported to, measured beside estimated (DeploymentView), as
- * tabs. GUI thread only.
+ * hardware target (TrialCostView), the files it was exported to, measured beside estimated (DeploymentView), and its
+ * learning curve against the study's (LearningCurvePlot), as tabs. GUI thread only.
  */
 class TrialInspector : public QTabWidget
 {
@@ -28,6 +29,8 @@ public:
 
     /** Shows `trial`; `parent` is the trial it was compressed from, if it has one and it is known. */
     void setTrial(const Trial &trial, const Trial *parent = nullptr, const WeightValues *weights = nullptr);
+    /** Shows `trial`'s learning curve against the study's `trials` (the "Learning curve" tab). */
+    void setStudyCurves(const Trial &trial, const std::vector<Trial> &trials);
     void clear();
     /** Adds `action` as a button at the right end of the tab bar (e.g. the window's "Compress Trial…"). */
     void addCornerAction(QAction *action);
@@ -35,11 +38,13 @@ public:
     LayerCompressionView *layerView() const { return m_layers; }
     TrialCostView *costView() const { return m_cost; }
     DeploymentView *deploymentView() const { return m_deployments; }
+    LearningCurvePlot *learningCurve() const { return m_curve; }
 
 private:
     LayerCompressionView *m_layers = nullptr;
     TrialCostView *m_cost = nullptr;
     DeploymentView *m_deployments = nullptr;
+    LearningCurvePlot *m_curve = nullptr;
 };
 
 } // namespace psc
