@@ -108,6 +108,13 @@ std::string formatStudy(const StudySpec &spec, const std::vector<Trial> &trials,
            (spec.strategy.optionsJson.empty() || spec.strategy.optionsJson == "{}" ? std::string()
                                                                                    : " " + spec.strategy.optionsJson) +
            "\n";
+    if (spec.earlyStopping.type != EarlyStoppingSpec::Type::None)
+        out += "Early stopping: " + std::string(toString(spec.earlyStopping.type)) + ", min_epochs " +
+               std::to_string(spec.earlyStopping.minEpochs) +
+               (spec.earlyStopping.type == EarlyStoppingSpec::Type::Asha
+                    ? ", reduction_factor " + std::to_string(spec.earlyStopping.reductionFactor)
+                    : ", startup_trials " + std::to_string(spec.earlyStopping.startupTrials)) +
+               "\n";
     const HypervolumeCurve curve = hypervolumeCurve(trials, spec.objectives);
     if (!curve.values.empty()) {
         std::string reference;
@@ -136,6 +143,7 @@ std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials,
     j["strategy"] = {
         {"id", spec.strategy.id},
         {"options", nlohmann::json::parse(spec.strategy.optionsJson.empty() ? "{}" : spec.strategy.optionsJson)}};
+    j["early_stopping"] = nlohmann::json::parse(spec.toJson()).at("early_stopping");
     // How the front grew: the hypervolume after each trial (the search's convergence).
     const HypervolumeCurve curve = hypervolumeCurve(trials, spec.objectives);
     nlohmann::json points = nlohmann::json::array();
@@ -158,6 +166,7 @@ std::string studyToJson(const StudySpec &spec, const std::vector<Trial> &trials,
             {"metrics", metrics},
             {"pareto_rank", ranks[i] < 0 ? nlohmann::json() : nlohmann::json(ranks[i])},
             {"error", t.error},
+            {"learning_curve", t.learningCurve},
             {"cached_from", t.cachedFrom ? nlohmann::json(*t.cachedFrom) : nlohmann::json()},
             {"parent_id", t.parentId ? nlohmann::json(*t.parentId) : nlohmann::json()},
             {"imported_from", isImported(t) ? nlohmann::json(decodeLineage(t)->importedFile) : nlohmann::json()},

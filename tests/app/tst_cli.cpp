@@ -209,6 +209,36 @@ private Q_SLOTS:
                      .hasMatch(),
                  qPrintable(opt.err));
         QVERIFY(!QFile::exists(dir.filePath("opt.psc")));
+        // mobo options and early stopping are checked the same way, before anything is created.
+        const struct
+        {
+            QJsonObject strategy, earlyStopping;
+            const char *pattern;
+        } bad[] = {
+            {QJsonObject{{"id", "mobo"}, {"options", QJsonObject{{"initial_trials", 1}}}},
+             {},
+             "/strategy/options/initial_trials: expected a whole number in \\[2, 10000\\], got 1"},
+            {QJsonObject{{"id", "random"}}, QJsonObject{{"type", "asha"}, {"reduction_factor", 1}},
+             "/early_stopping/reduction_factor: expected an integer between 2 and 100, got 1"},
+            {QJsonObject{{"id", "random"}}, QJsonObject{{"type", "asha"}, {"min_epochs", 3}},
+             "/early_stopping/min_epochs: early stopping needs epochs to stop: min_epochs 3 is not below the "
+             "training's \\d+ epoch"},
+        };
+        for (const auto &b : bad) {
+            o["strategy"] = b.strategy;
+            if (b.earlyStopping.isEmpty())
+                o.remove("early_stopping");
+            else
+                o["early_stopping"] = b.earlyStopping;
+            const QString file = writeFile(dir, "bad-search.json", QJsonDocument(o).toJson());
+            const Result refused = runApp({"run", file, "--db", dir.filePath("bad-search.psc")});
+            QCOMPARE(refused.exitCode, 2);
+            QVERIFY2(QRegularExpression(QStringLiteral("bad-search.json:\\d+:\\d+: ") + QString::fromUtf8(b.pattern))
+                         .match(refused.err)
+                         .hasMatch(),
+                     qPrintable(refused.err));
+            QVERIFY(!QFile::exists(dir.filePath("bad-search.psc")));
+        }
         // show/resume on something that is not a study: exit 2, file unchanged.
         QCOMPARE(runApp({"show", existing}).exitCode, 2);
         QCOMPARE(runApp({"resume", existing}).exitCode, 2);

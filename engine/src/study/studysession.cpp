@@ -12,6 +12,8 @@
 #include "psc/targets/targetlibrary.h"
 #include "psc/train/tabulartrainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QThreadPool>
 
 #include <cmath>
@@ -89,6 +91,22 @@ Dataset loadTaskData(const TaskSpec &task)
     return loadFashionMnist(task.dataDirectory());
 }
 
+/** A study on a tabular benchmark must search the table's space with its epochs; refused once, before any trial. */
+void checkTabularStudy(const StudySpec &spec, const TabularTable &table)
+{
+    const std::string where = spec.task.table.string() + ": ";
+    if (spec.training.epochs != table.epochs)
+        throw InputError(where + "the tabular benchmark was trained for " + std::to_string(table.epochs) +
+                         " epochs, the study's training has " + std::to_string(spec.training.epochs) +
+                         "; set /training/epochs to " + std::to_string(table.epochs));
+    const auto specSpace = nlohmann::json::parse(spec.toJson()).at("search_space");
+    if (specSpace != nlohmann::json::parse(table.spaceJson))
+        throw InputError(where + "the study's search space is not the tabular benchmark's (\"" +
+                         specSpace.value("name", std::string()) + "\" against \"" +
+                         nlohmann::json::parse(table.spaceJson).value("name", std::string()) +
+                         "\"); a table answers only for the space it was trained on");
+}
+
 } // namespace
 
 StudySession::StudySession(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
@@ -158,8 +176,10 @@ StudyRunSummary StudySession::search(Trainer &trainer, std::optional<int> trials
     const Dataset &dataset = data();
     // A tabular benchmark's "training" is a lookup in its table; everything else runs as in any study.
     std::optional<TabularTrainer> tabular;
-    if (d->spec.task.dataset == "tabular")
+    if (d->spec.task.dataset == "tabular") {
         tabular.emplace(TabularTable::fromFile(d->spec.task.table));
+        checkTabularStudy(d->spec, tabular->table());
+    }
     StudyRunner runner(*d->store, d->spec, *d->strategy, tabular ? *tabular : trainer, dataset, d->pool,
                        StudyRunner::Options{trials, d->parallel, &d->targets});
     runner.setTrialFinishedCallback(std::move(onTrial));

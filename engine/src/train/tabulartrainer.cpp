@@ -5,12 +5,14 @@
 #include "psc/core/error.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/net/networkparser.h"
+#include "psc/study/lineage.h"
 #include "psc/study/studystore.h"
 #include "psc/study/trial.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <set>
 
 namespace psc {
 
@@ -35,9 +37,10 @@ TabularTable tabulate(const StudyStore &store)
     table.spaceJson = spec.at("search_space").dump();
     table.recipeJson = spec.at("training").dump();
     table.epochs = spec.at("training").value("epochs", 0);
+    std::set<std::string> hashes;
     for (const Trial &t : store.trials(TrialState::Complete)) {
-        if (t.parentId || t.cachedFrom)
-            continue;
+        if (t.parentId || t.cachedFrom || isImported(t))
+            continue; // derived, reused and imported trials are not the space's own trainings
         const std::string where = store.path().string() + ": trial " + std::to_string(t.number);
         if (int(t.learningCurve.size()) != table.epochs)
             throw InputError(where + " has a learning curve of " + std::to_string(t.learningCurve.size()) +
@@ -46,12 +49,18 @@ TabularTable tabulate(const StudyStore &store)
         TabularTable::Row row;
         row.parametersJson = t.parametersJson;
         row.architectureHash = architectureHash(parseNetworkJson(t.architectureJson, where));
+        if (!hashes.insert(row.architectureHash).second)
+            continue; // the same network trained again (e.g. with another recipe): the first one answers
         row.curve = t.learningCurve;
         row.accuracy = metricOr(t, "accuracy", NAN);
         row.testAccuracy = metricOr(t, "test_accuracy", NAN);
         row.quantizedAccuracy = metricOr(t, "quantized_accuracy", NAN);
         row.deployedAccuracy = metricOr(t, "deployed_accuracy", NAN);
         row.trainSeconds = metricOr(t, "train_seconds", 0.0);
+        for (const double v : {row.accuracy, row.testAccuracy, row.quantizedAccuracy, row.deployedAccuracy})
+            if (!(v >= 0.0 && v <= 1.0))
+                throw InputError(where + " lacks one of accuracy, test_accuracy, quantized_accuracy and "
+                                         "deployed_accuracy; a tabular benchmark needs all four");
         for (const Metric &m : t.metrics) // the model metrics known before training; the trained ones are above
             if (m.target.empty() && m.name != "accuracy" && m.name != "test_accuracy" &&
                 m.name != "quantized_accuracy" && m.name != "deployed_accuracy" && m.name != "train_seconds")
@@ -117,6 +126,7 @@ TabularTable TabularTable::fromFile(const std::filesystem::path &file)
     t.epochs = src.requireInt(root, "", "epochs", 1, 100000);
     const json &rows = src.require(root, "", "rows");
     src.requireArray(rows, "/rows");
+    std::map<std::string, std::size_t> seen;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::string p = "/rows/" + std::to_string(i);
         const json &r = rows[i];
@@ -128,6 +138,9 @@ TabularTable TabularTable::fromFile(const std::filesystem::path &file)
         src.requireObject(src.require(r, p, "parameters"), p + "/parameters");
         row.parametersJson = r.at("parameters").dump();
         row.architectureHash = src.requireString(r, p, "architecture_hash");
+        if (const auto [it, fresh] = seen.emplace(row.architectureHash, i); !fresh)
+            src.fail(p + "/architecture_hash",
+                     "the same network as /rows/" + std::to_string(it->second) + "; each network has one row");
         const json &curve = src.require(r, p, "curve");
         src.requireArray(curve, p + "/curve");
         if (int(curve.size()) != t.epochs)

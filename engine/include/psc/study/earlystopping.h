@@ -41,7 +41,10 @@ public:
      * the trial should stop, with the reason in why(trial).
      */
     bool report(std::int64_t trial, int epoch, double value);
-    /** Why `trial` was stopped ("" if it was not), e.g. "asha: 81.2 % at epoch 1 is not in the best 3 of 10". */
+    /**
+     * Why `trial` was stopped ("" if it was not), e.g. "asha: 61.27 % validation accuracy at epoch 1 is not among the
+     * best 2 of 8 at that rung (cut-off 63.13 %)".
+     */
     std::string why(std::int64_t trial) const;
     /** The epochs at which asha decides (its rungs); empty for the other rules. */
     std::vector<int> rungs() const;

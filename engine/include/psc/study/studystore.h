@@ -151,7 +151,7 @@ public:
     /** Pending -> Running. Throws RuntimeError if the trial does not exist or is not Pending. */
     void markRunning(std::int64_t id, double startedAt);
     /**
-     * Pending or Running -> `state` (Complete, Failed or Infeasible), together with `metrics` in one
+     * Pending or Running -> `state` (Complete, Failed, Infeasible or Pruned), together with `metrics` in one
      * transaction: a reader never sees a finished trial without its metrics. Metrics already stored under
      * the same (target, name) are replaced, others kept. Throws std::invalid_argument for a non-final state.
      */
@@ -161,12 +161,12 @@ public:
     void finishTrials(const std::vector<TrialOutcome> &outcomes);
     /** Adds or replaces metrics of a trial in any state (e.g. the costs on a target added later). */
     void putMetrics(std::int64_t id, const std::vector<Metric> &metrics);
-    /** Stores (or replaces) the artifact `kind` of a trial with its CRC-32; `blob` is copied. */
     /**
      * Replaces trial `id`'s learning curve (validation accuracy after epochs 1, 2, ...; finite values). Call it in
      * the writeBatch() that finishes the trial, so that the curve and the state commit together.
      */
     void putLearningCurve(std::int64_t id, const std::vector<double> &curve);
+    /** Stores (or replaces) the artifact `kind` of a trial with its CRC-32; `blob` is copied. */
     void putArtifact(std::int64_t trialId, const std::string &kind, const std::string &format,
                      const std::vector<std::uint8_t> &blob);
     /** Records an export of a trial; returns the record's id. Throws InputError for an unknown trial. */
