@@ -407,7 +407,11 @@ void TestStudySpec::badSpecs_data()
     row("missing name", specWith(R"("seed": 1)", {"name"}), "bad.json:1:1: missing required key \"name\"");
     row("missing budget", specWith(R"("seed": 1)", {"budget"}), "bad.json:1:1: missing required key \"budget\"");
     row("dataset", specWith(R"("task": {"dataset": "mnist"})"),
-        "bad.json:2:21: /task/dataset: unknown dataset \"mnist\" (known datasets: \"fashion-mnist\")");
+        "bad.json:2:21: /task/dataset: unknown dataset \"mnist\" (known datasets: \"fashion-mnist\", \"tabular\")");
+    row("tabular without table", specWith(R"("task": {"dataset": "tabular"})", {"task"}),
+        "bad.json:2:9: /task: the \"tabular\" dataset needs \"table\": the file of a tabular benchmark");
+    row("table without tabular", specWith(R"("task": {"table": "t.json"})", {"task"}),
+        "bad.json:2:19: /task/table: \"table\" belongs to the \"tabular\" dataset only");
     row("empty path", specWith(R"("task": {"path": ""})"), "bad.json:2:18: /task/path: expected a non-empty string");
     row("space type", specWith(R"("search_space": 5)", {"search_space"}),
         "bad.json:2:17: /search_space: expected the path of a search space file or a search space object, got 5");
