@@ -22,6 +22,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -154,6 +156,40 @@ int main(int argc, char **argv)
         if (auto v = scale.scaled(t))
             allPoints.insert(allPoints.end(), v->begin(), v->end());
     const double bestHv = hv(allPoints, m);
+    // How well an early epoch predicts the end: Spearman's rank correlation, over the table, of the validation
+    // accuracy after each epoch with the final deployed accuracy (what early stopping bets on).
+    {
+        const auto &rows = trainer.table().rows;
+        auto ranks = [](std::vector<double> v) {
+            std::vector<std::size_t> idx(v.size());
+            std::iota(idx.begin(), idx.end(), 0);
+            std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+            std::vector<double> r(v.size());
+            for (std::size_t i = 0; i < idx.size(); ++i)
+                r[idx[i]] = double(i);
+            return r;
+        };
+        for (const bool deployed : {true, false}) {
+            std::vector<double> finals;
+            for (const auto &row : rows)
+                finals.push_back(deployed ? row.deployedAccuracy : row.accuracy);
+            const std::vector<double> rf = ranks(finals);
+            std::printf("rank correlation of the validation accuracy after each epoch with the final %s:",
+                        deployed ? "deployed (integer) test accuracy" : "float validation accuracy");
+            for (int e = 0; e < trainer.table().epochs; ++e) {
+                std::vector<double> at;
+                for (const auto &row : rows)
+                    at.push_back(row.curve[std::size_t(e)]);
+                const std::vector<double> ra = ranks(at);
+                const double n = double(rows.size());
+                double d2 = 0.0;
+                for (std::size_t i = 0; i < ra.size(); ++i)
+                    d2 += (ra[i] - rf[i]) * (ra[i] - rf[i]);
+                std::printf(" epoch %d %.3f", e + 1, 1.0 - 6.0 * d2 / (n * (n * n - 1.0)));
+            }
+            std::printf("\n");
+        }
+    }
     std::printf("tabular benchmark %s: %d networks, %zu objectives; hypervolume as a fraction of the whole table's "
                 "front; %d seeds x %d trials\n",
                 trainer.table().name.c_str(), tableSize, m, seeds, trials);
@@ -174,10 +210,13 @@ int main(int argc, char **argv)
             spec.earlyStopping.minEpochs = 1;
             spec.earlyStopping.reductionFactor = 3;
         }
+        // Early stopping spends fewer epochs per trial: it gets three times the trials (within the table), and is
+        // compared on epochs.
+        const int budget = cfg.asha ? std::min(3 * trials, tableSize) : trials;
         for (int s = 0; s < seeds; ++s) {
             spec.seed = std::uint64_t(1000 + s);
             Run run;
-            const auto ts = runStudy(spec, *registry.strategy(cfg.strategy), trainer, targets, trials, cfg.batch,
+            const auto ts = runStudy(spec, *registry.strategy(cfg.strategy), trainer, targets, budget, cfg.batch,
                                      dir.filePath(QString::fromStdString(cfg.strategy + std::to_string(c) + "-" +
                                                                          std::to_string(s) + ".psc"))
                                          .toStdString(),
@@ -197,9 +236,13 @@ int main(int argc, char **argv)
     }
 
     const std::vector<int> checkpoints{10, 25, 50, trials};
+    const int epochsPerTrial = trainer.table().epochs;
+    const std::vector<int> epochCheckpoints{25 * epochsPerTrial, 50 * epochsPerTrial, trials * epochsPerTrial};
     std::printf("\n  %-16s", "strategy");
     for (int k : checkpoints)
-        std::printf("   HV@%-3d median [IQR]  ", k);
+        std::printf("   HV@%-3d trials [IQR]  ", k);
+    for (int e : epochCheckpoints)
+        std::printf("   HV@%-3d epochs [IQR]  ", e);
     std::printf("  trials to target   epochs to target   s/study\n");
     std::vector<double> randomFinal;
     for (const Run &r : runs[0])
@@ -213,12 +256,23 @@ int main(int argc, char **argv)
                 v.push_back(r.hvAfter[std::size_t(std::min<int>(k, int(r.hvAfter.size())) - 1)]);
             std::printf("   %.4f [%.4f-%.4f]", quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75));
         }
+        for (int e : epochCheckpoints) {
+            std::vector<double> v;
+            for (const Run &r : runs[c]) {
+                double h = 0.0; // the front after the last trial whose training fits in e epochs
+                for (std::size_t i = 0; i < r.hvAfter.size() && r.epochsAfter[i] <= e; ++i)
+                    h = r.hvAfter[i];
+                v.push_back(h);
+            }
+            std::printf("   %.4f [%.4f-%.4f]", quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75));
+        }
         // Trials and epochs to reach random's median final hypervolume; runs that never reach it count as beyond.
-        std::vector<double> toTarget, epochsToTarget;
+        std::vector<double> toTarget, epochsToTarget; // trials and epochs to random's median
         double seconds = 0.0;
         for (const Run &r : runs[c]) {
             seconds += r.seconds;
-            const auto it = std::find_if(r.hvAfter.begin(), r.hvAfter.end(), [&](double h) { return h >= target; });
+            const auto it =
+                std::find_if(r.hvAfter.begin(), r.hvAfter.end(), [&](double h) { return h >= target - 1e-12; });
             const std::size_t n = std::size_t(it - r.hvAfter.begin());
             toTarget.push_back(it == r.hvAfter.end() ? INFINITY : double(n + 1));
             epochsToTarget.push_back(it == r.hvAfter.end() ? INFINITY : double(r.epochsAfter[n]));
@@ -227,11 +281,12 @@ int main(int argc, char **argv)
         if (std::isfinite(med))
             std::printf("   %8.0f          %8.0f        ", med, medEpochs);
         else
-            std::printf("   %8s          %8s        ", (">" + std::to_string(trials)).c_str(), "-");
+            std::printf("   %8s          %8s        ", "never", "-");
         std::printf(" %7.2f\n", seconds / double(runs[c].size()));
     }
-    std::printf("\ntarget: random's median hypervolume after %d trials = %.4f of the table's front; "
-                "epochs count every epoch trained (a pruned trial's too)\n",
-                trials, target);
+    std::printf("\ntarget: random's median hypervolume after %d trials = %.4f of the table's front; epochs count every "
+                "epoch trained (a pruned trial's too); configurations with asha ran up to %d trials; 'never': the "
+                "median run did not reach the target\n",
+                trials, target, std::min(3 * trials, tableSize));
     return 0;
 }

@@ -79,6 +79,34 @@ private Q_SLOTS:
         QVERIFY(s.report(8, 2, 0.86));
     }
 
+    void ashaWithCostsKeepsTheRungsParetoBest()
+    {
+        EarlyStopper s(asha(1, 3), 4);
+        s.addHistory({0.50}, {1});
+        s.addHistory({0.60}, {2});
+        s.addHistory({0.70}, {3});
+        s.addHistory({0.65}, {4}); // dominated by the 3-cost trial
+        s.addHistory({0.55}, {5});
+        // The cheapest trial so far with the worst accuracy: on the rung's front, at its boundary (infinite crowding),
+        // so among the best 2 of 6; by accuracy alone it would stop.
+        s.setCosts(7, {0.5});
+        QVERIFY(s.report(7, 1, 0.40));
+        // Dominated by the 4-cost trial, itself dominated by the 3-cost one: front 3, not among the best 2 of 7.
+        s.setCosts(8, {4.5});
+        QVERIFY(!s.report(8, 1, 0.52));
+        QCOMPARE(QString::fromStdString(s.why(8)),
+                 QStringLiteral("asha: at epoch 1, 52.00 % validation accuracy with its costs is on Pareto front 3 of "
+                                "the 7 trials at that rung, not among the best 2"));
+        // Costs come from the objectives known before training, minimised.
+        StudySpec spec;
+        spec.objectives = {{{"deployed_accuracy", ""}, Direction::Maximize},
+                           {{"weight_bytes", ""}, Direction::Minimize},
+                           {{"latency_s", "mcu"}, Direction::Minimize}};
+        const std::vector<Metric> metrics{{"", "weight_bytes", 100}, {"mcu", "latency_s", 0.5}};
+        QCOMPARE(EarlyStopper::costsOf(spec, metrics), (std::vector<double>{100, 0.5}));
+        QVERIFY(EarlyStopper::costsOf(spec, {{"", "weight_bytes", 100}}).empty()); // a cost missing: none
+    }
+
     void medianStopsBelowTheOthersMedianAfterStartupTrials()
     {
         EarlyStoppingSpec m;

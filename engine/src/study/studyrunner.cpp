@@ -5,6 +5,7 @@
 #include "psc/study/earlystopping.h"
 
 #include "psc/study/lineage.h"
+#include "psc/study/metrics.h"
 
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
@@ -227,9 +228,17 @@ struct StudyRunner::Impl
         const Encoding x = encodingOf(t);
         if (x.empty() && !space.dimensions().empty())
             return;
-        if (t.state == TrialState::Pruned)
-            guarded("tellPruned", [&] { strategy->tellPruned(x, objectiveVector(t.metrics)); });
-        else
+        if (t.state == TrialState::Pruned) {
+            // The accuracies it never reached stand at its last validation accuracy: a pessimistic observation.
+            std::vector<double> f = objectiveVector(t.metrics);
+            for (std::size_t j = 0; j < f.size() && !t.learningCurve.empty(); ++j) {
+                const Objective &o = spec.objectives[j];
+                const MetricInfo *info = o.metric.target.empty() ? findModelMetric(o.metric.name) : nullptr;
+                if (!std::isfinite(f[j]) && info && !info->beforeTraining && info->fraction)
+                    f[j] = o.direction == Direction::Maximize ? -t.learningCurve.back() : t.learningCurve.back();
+            }
+            guarded("tellPruned", [&] { strategy->tellPruned(x, f); });
+        } else
             guarded("tell", [&] { strategy->tell(x, objectiveVector(t.metrics), t.state == TrialState::Complete); });
     }
 
@@ -318,7 +327,7 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
         EarlyStopper stopper(d->spec.earlyStopping, d->spec.training.epochs);
         for (const Trial &t : existing)
             if (!t.parentId && !isImported(t) && (t.state == TrialState::Complete || t.state == TrialState::Pruned))
-                stopper.addHistory(t.learningCurve);
+                stopper.addHistory(t.learningCurve, EarlyStopper::costsOf(d->spec, t.metrics));
         TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, d->pool, &stopper});
         auto reportProgress = [&](std::int64_t finishedNow) {
             const double f = trialBudget < INT32_MAX ? (double(finishedNow) + pipeline.inFlightProgress()) /

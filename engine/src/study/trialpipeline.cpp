@@ -92,10 +92,12 @@ struct TrialPipeline::Impl
         try {
             const std::uint64_t seed = trialSeed(spec.seed, work.trial.number);
             EpochObserver onEpoch;
-            if (EarlyStopper *stopper = options.earlyStopper; stopper && stopper->enabled())
+            if (EarlyStopper *stopper = options.earlyStopper; stopper && stopper->enabled()) {
+                stopper->setCosts(work.trial.id, EarlyStopper::costsOf(spec, work.trial.metrics));
                 onEpoch = [stopper, id = work.trial.id](int epoch, double value) {
                     return stopper->report(id, epoch, value);
                 };
+            }
             d.result = work.start ? trainer.fineTune(*work.start, work.recipe, data, seed, child)
                                   : trainer.train(work.network, work.recipe, data, seed, child, onEpoch);
             if (!d.result->stoppedEarly) {

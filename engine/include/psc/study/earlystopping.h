@@ -2,6 +2,7 @@
 #pragma once
 
 #include "psc/study/studyspec.h"
+#include "psc/study/trial.h"
 
 #include <cstdint>
 #include <map>
@@ -18,9 +19,12 @@ namespace psc {
  * flight have reported. Larger accuracies are better.
  *
  * - asha (Li et al. 2020, asynchronous successive halving): rungs at min_epochs x reduction_factor^k epochs below
- *   the training's epochs. A trial reaching a rung goes on if its accuracy is among the best
- *   max(1, floor(n / reduction_factor)) of the n values recorded at that rung, its own included; so the first
- *   trial at a rung always goes on, and in the long run 1/reduction_factor of the trials are promoted.
+ *   the training's epochs. A trial reaching a rung goes on if it is among the best max(1, floor(n / reduction_factor))
+ *   of the n trials recorded at that rung, its own included; so the first trial at a rung always goes on, and in the
+ *   long run 1/reduction_factor of the trials are promoted. "Best" is multi-objective when the trials' exact costs
+ *   are known (setCosts()): the rung's trials are ordered by non-dominated sorting of (costs, accuracy at the rung),
+ *   then crowding distance, as MO-ASHA does (Schmucker et al. 2021); a small network with a lower accuracy can be
+ *   on the front and goes on. Without costs, by accuracy alone.
  * - median (Golovin et al. 2017): from min_epochs on, a trial whose accuracy is below the median of the other
  *   trials' accuracies at the same epoch stops, once at least startup_trials of them have one.
  *
@@ -34,8 +38,17 @@ public:
     EarlyStopper(EarlyStoppingSpec spec, int epochs);
 
     bool enabled() const { return m_spec.type != EarlyStoppingSpec::Type::None; }
-    /** A finished trial's learning curve: its values count at every epoch it reached. */
-    void addHistory(const std::vector<double> &curve);
+    /**
+     * A finished trial's learning curve and its exact costs (costsOf()): its values count at every epoch it reached.
+     */
+    void addHistory(const std::vector<double> &curve, const std::vector<double> &costs = {});
+    /** The exact costs of trial `trial` (costsOf() of its metrics before training), before it reports. */
+    void setCosts(std::int64_t trial, std::vector<double> costs);
+    /**
+     * The objectives of `spec` known before training, minimised (maximised ones negated), from `metrics`: every
+     * objective but the model metrics measured by training (accuracies). Empty if one is missing.
+     */
+    static std::vector<double> costsOf(const StudySpec &spec, const std::vector<Metric> &metrics);
     /**
      * Trial `trial` reached `epoch` (1-based) with validation accuracy `value`: records it and returns false if
      * the trial should stop, with the reason in why(trial).
@@ -50,12 +63,19 @@ public:
     std::vector<int> rungs() const;
 
 private:
+    struct Entry
+    {
+        std::vector<double> costs; ///< exact costs, minimised; empty if unknown
+        double value = 0.0;        ///< validation accuracy at the epoch
+    };
     bool decide(std::int64_t trial, int epoch, double value);
+    bool promoteAtRung(std::int64_t trial, int epoch, const std::vector<Entry> &here);
 
     EarlyStoppingSpec m_spec;
     int m_epochs;
     mutable std::mutex m_mutex;
-    std::map<int, std::vector<double>> m_values; ///< by epoch: every value recorded there
+    std::map<int, std::vector<Entry>> m_values; ///< by epoch: every value recorded there, with its trial's costs
+    std::map<std::int64_t, std::vector<double>> m_costs;
     std::map<std::int64_t, std::string> m_why;
 };
 
