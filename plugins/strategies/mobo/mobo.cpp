@@ -2,6 +2,7 @@
 #include "mobo.h"
 
 #include <psc/plugin/splitmix.h>
+#include <psc/plugin/strategyjson.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -18,23 +19,6 @@ namespace psc::strategies {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::string shortened(const std::string &text)
-{
-    return text.size() > 40 ? text.substr(0, 40) + "... (" + std::to_string(text.size()) + " characters)" : text;
-}
-
-std::string describe(const QJsonValue &v)
-{
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 10).toStdString();
-    if (v.isString())
-        return "\"" + v.toString().toStdString() + "\"";
-    if (v.isBool())
-        return v.toBool() ? "true" : "false";
-    const QJsonDocument doc = v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
-    return v.isNull() ? "null" : doc.toJson(QJsonDocument::Compact).toStdString();
-}
 
 double normalCdf(double z)
 {
@@ -196,7 +180,7 @@ MoboOptions parseMoboOptions(const std::string &json)
 {
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json.empty() ? "{}" : json));
     if (!doc.isObject())
-        throw std::invalid_argument("expected an object of options, got " + shortened(json));
+        throw std::invalid_argument("expected an object of options, got " + plugin::shortenedText(json));
     MoboOptions o;
     const QJsonObject obj = doc.object();
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -206,7 +190,7 @@ MoboOptions parseMoboOptions(const std::string &json)
             const double x = v.toDouble(-1);
             if (!v.isDouble() || x != std::floor(x) || x < lo || x > hi)
                 throw std::invalid_argument(key + ": expected a whole number in [" + std::to_string(lo) + ", " +
-                                            std::to_string(hi) + "], got " + describe(v));
+                                            std::to_string(hi) + "], got " + plugin::describeJson(v));
             return int(x);
         };
         if (key == "initial_trials")
@@ -481,46 +465,32 @@ void MoboStrategy::tellPruned(const plugin::Encoding &candidate, const std::vect
 
 std::string MoboStrategy::saveState() const
 {
-    QJsonArray pending;
-    for (const auto &[id, x] : m_pending) {
-        QJsonArray a;
-        for (int v : x)
-            a.append(v);
-        pending.append(a);
-    }
-    QJsonObject o{{"strategy", "mobo"},
-                  {"seed", QString::number(m_seed)},
-                  {"rng", QString::number(m_rng)},
-                  {"asked", QString::number(m_asked)},
-                  {"pending", pending}};
+    std::vector<plugin::Encoding> pending;
+    for (const auto &[id, x] : m_pending)
+        pending.push_back(x);
+    QJsonObject o = plugin::streamStateJson("mobo", {m_seed, m_rng, m_asked});
+    o["pending"] = plugin::encodingsToJson(pending);
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
 void MoboStrategy::loadState(const std::string &json)
 {
     const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-    bool okSeed = false, okRng = false, okAsked = false;
-    const std::uint64_t seed = o.value("seed").toString().toULongLong(&okSeed);
-    const std::uint64_t rng = o.value("rng").toString().toULongLong(&okRng);
-    const std::uint64_t asked = o.value("asked").toString().toULongLong(&okAsked);
-    if (o.value("strategy").toString() != "mobo" || !okSeed || !okRng || !okAsked || !o.value("pending").isArray())
-        throw std::invalid_argument("not a mobo state: " + shortened(json));
-    std::vector<plugin::Encoding> pending;
-    for (const QJsonValue &v : o.value("pending").toArray()) {
-        plugin::Encoding x;
-        for (const QJsonValue &e : v.toArray())
-            x.push_back(e.toInt(-1));
+    const auto header = plugin::readStreamState(o, "mobo");
+    if (!header || !o.value("pending").isArray())
+        throw std::invalid_argument("not a mobo state: " + plugin::shortenedText(json));
+    std::vector<plugin::Encoding> pending = plugin::encodingsFromJson(o.value("pending"));
+    for (const plugin::Encoding &x : pending) {
         if (x.size() != m_cardinalities.size())
             throw std::invalid_argument("not a mobo state: a pending candidate has " + std::to_string(x.size()) +
                                         " choices, the space " + std::to_string(m_cardinalities.size()));
         for (std::size_t i = 0; i < x.size(); ++i)
             if (x[i] < 0 || x[i] >= m_cardinalities[i])
                 throw std::invalid_argument("not a mobo state: a pending candidate's choice is out of range");
-        pending.push_back(std::move(x));
     }
-    m_seed = seed;
-    m_rng = rng;
-    m_asked = asked;
+    m_seed = header->seed;
+    m_rng = header->rng;
+    m_asked = header->asked;
     m_pending.clear();
     for (const auto &x : pending) {
         const std::string &identity = costs(x).identity;

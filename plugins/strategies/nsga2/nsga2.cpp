@@ -2,6 +2,7 @@
 #include "nsga2.h"
 
 #include <psc/plugin/splitmix.h>
+#include <psc/plugin/strategyjson.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,11 +20,6 @@ namespace {
 
 constexpr int kAttempts = 64; // tries for a child not asked before, then a random candidate not asked before
 
-std::string shortened(const std::string &text)
-{
-    return text.size() > 40 ? text.substr(0, 40) + "... (" + std::to_string(text.size()) + " characters)" : text;
-}
-
 /** a dominates b (minimisation), with Deb's constraint-domination for feasibility. */
 bool dominates(const std::vector<double> &a, bool aFeasible, const std::vector<double> &b, bool bFeasible)
 {
@@ -40,26 +36,13 @@ bool dominates(const std::vector<double> &a, bool aFeasible, const std::vector<d
     return better;
 }
 
-/** A JSON value as a message quotes it: 2, 0.5, "text", true, [1]. */
-std::string describe(const QJsonValue &v)
-{
-    if (v.isDouble())
-        return QString::number(v.toDouble(), 'g', 10).toStdString();
-    if (v.isString())
-        return "\"" + v.toString().toStdString() + "\"";
-    if (v.isBool())
-        return v.toBool() ? "true" : "false";
-    const QJsonDocument doc = v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
-    return v.isNull() ? "null" : doc.toJson(QJsonDocument::Compact).toStdString();
-}
-
 } // namespace
 
 Nsga2Options parseNsga2Options(const std::string &json)
 {
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json.empty() ? "{}" : json));
     if (!doc.isObject())
-        throw std::invalid_argument("expected an object of options, got " + shortened(json));
+        throw std::invalid_argument("expected an object of options, got " + plugin::shortenedText(json));
     Nsga2Options o;
     const QJsonObject obj = doc.object();
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -68,12 +51,13 @@ Nsga2Options parseNsga2Options(const std::string &json)
         if (key == "population") {
             const double p = v.toDouble(-1);
             if (!v.isDouble() || p != std::floor(p) || p < 4 || p > 10000)
-                throw std::invalid_argument("population: expected a whole number in [4, 10000], got " + describe(v));
+                throw std::invalid_argument("population: expected a whole number in [4, 10000], got " +
+                                            plugin::describeJson(v));
             o.population = int(p);
         } else if (key == "crossover_rate" || key == "mutation_rate") {
             const double r = v.toDouble(-1);
             if (!v.isDouble() || r < 0 || r > 1)
-                throw std::invalid_argument(key + ": expected a number in [0, 1], got " + describe(v));
+                throw std::invalid_argument(key + ": expected a number in [0, 1], got " + plugin::describeJson(v));
             (key == "crossover_rate" ? o.crossoverRate : o.mutationRate) = r;
         } else {
             throw std::invalid_argument("unknown option \"" + key +
@@ -248,40 +232,23 @@ void Nsga2Strategy::tell(const plugin::Encoding &candidate, const std::vector<do
 
 std::string Nsga2Strategy::saveState() const
 {
-    QJsonArray asked;
-    for (const plugin::Encoding &x : m_seen) {
-        QJsonArray a;
-        for (int v : x)
-            a.push_back(v);
-        asked.push_back(a);
-    }
-    const QJsonObject o{{"strategy", "nsga2"},
-                        {"seed", QString::number(m_seed)},
-                        {"rng", QString::number(m_rng)},
-                        {"asked", QString::number(m_asked)},
-                        {"seen", asked}};
+    QJsonObject o = plugin::streamStateJson("nsga2", {m_seed, m_rng, m_asked});
+    o["seen"] = plugin::encodingsToJson(m_seen);
     return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
 void Nsga2Strategy::loadState(const std::string &json)
 {
     const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
-    bool okSeed = false, okRng = false, okAsked = false;
-    const std::uint64_t seed = o.value("seed").toString().toULongLong(&okSeed);
-    const std::uint64_t rng = o.value("rng").toString().toULongLong(&okRng);
-    const std::uint64_t asked = o.value("asked").toString().toULongLong(&okAsked);
-    if (o.value("strategy").toString() != "nsga2" || !okSeed || !okRng || !okAsked || !o.value("seen").isArray())
-        throw std::invalid_argument("not an nsga2-strategy state: " + shortened(json));
+    const auto header = plugin::readStreamState(o, "nsga2");
+    if (!header || !o.value("seen").isArray())
+        throw std::invalid_argument("not an nsga2-strategy state: " + plugin::shortenedText(json));
     std::set<plugin::Encoding> seen;
-    for (const QJsonValue &v : o.value("seen").toArray()) {
-        plugin::Encoding x;
-        for (const QJsonValue &c : v.toArray())
-            x.push_back(c.toInt());
+    for (plugin::Encoding &x : plugin::encodingsFromJson(o.value("seen")))
         seen.insert(std::move(x));
-    }
-    m_seed = seed;
-    m_rng = rng;
-    m_asked = asked;
+    m_seed = header->seed;
+    m_rng = header->rng;
+    m_asked = header->asked;
     m_seen = std::move(seen);
     m_told.clear(); // the runner tells every finished trial again, in trial order
 }
