@@ -33,7 +33,10 @@ QString readingHelp()
         "optimises it (or its natural direction if it is not an objective): no other trial is at least as good "
         "on both axes. Rings: trials on the study's own front over <i>all</i> its objectives; with three "
         "objectives some of them look dominated in any two-dimensional view. Grey crosses: infeasible or "
-        "failed trials. With <i>All targets</i> in the Target menu every target's estimates are drawn in its own "
+        "failed trials. Open triangles: trials stopped early by the study's early-stopping rule, at their last "
+        "validation "
+        "accuracy (they have no deployed accuracy and are never on a front). With <i>All targets</i> in the Target "
+        "menu every target's estimates are drawn in its own "
         "colour, with that target's front. <span style='color:#6a3d9a'>Arrows</span>: compression paths, from a "
         "trial to each network compressed from it (<i>Compression paths</i> hides them).<br>Hover a point for details, "
         "click to select its trial, drag to pan, use the wheel to zoom and double-click to fit.");
@@ -278,12 +281,21 @@ void ParetoPlotWidget::rebuild(bool queued)
 
     const int complete = int(std::count_if(trials().begin(), trials().end(),
                                            [](const Trial &t) { return t.state == TrialState::Complete; }));
+    const int pruned = int(
+        std::count_if(trials().begin(), trials().end(), [](const Trial &t) { return t.state == TrialState::Pruned; }));
     const QString name = QString::fromStdString(spec().name);
-    g.title->setText(
-        spec().name.empty() ? QString()
-        : all
-            ? tr("%1 — %2 complete trials on %3 targets").arg(name).arg(complete).arg(targetIds.size())
-            : tr("%1 — %2 complete trials, %3 on the front of these axes").arg(name).arg(complete).arg(m_front.size()));
+    const QString prunedText = pruned ? tr(", %1 stopped early").arg(pruned) : QString();
+    g.title->setText(spec().name.empty() ? QString()
+                     : all               ? tr("%1 — %2 complete trials on %3 targets%4")
+                                 .arg(name)
+                                 .arg(complete)
+                                 .arg(targetIds.size())
+                                 .arg(prunedText)
+                           : tr("%1 — %2 complete trials, %3 on the front of these axes%4")
+                                 .arg(name)
+                                 .arg(complete)
+                                 .arg(m_front.size())
+                                 .arg(prunedText));
     g.emptyText->setText(spec().name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
