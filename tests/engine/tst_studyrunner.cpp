@@ -12,6 +12,7 @@
 #include "psc/space/searchspace.h"
 #include "psc/study/studyfront.h"
 #include "psc/study/studyrunner.h"
+#include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
 #include "psc/train/trainer.h"
@@ -297,6 +298,24 @@ private Q_SLOTS:
         const StudyRunSummary more = run(*store, spec, trainer, 18);
         QCOMPARE(more.finishedTotal, 18);
         QCOMPARE(store->trialCounts().pruned, std::int64_t(s.pruned + more.pruned));
+    }
+
+    // Every bundled study spec reads with its targets, metrics, strategy and options checked, and a tabular study
+    // refuses a table of another space or epochs before any trial.
+    void bundledStudySpecsAreValid()
+    {
+        int count = 0;
+        for (const auto &entry : std::filesystem::directory_iterator(PSC_SOURCE_DIR "/resources/studies")) {
+            if (entry.path().extension() != ".json")
+                continue;
+            try {
+                StudySession::readSpec(entry.path());
+            } catch (const std::exception &e) {
+                QFAIL(e.what());
+            }
+            ++count;
+        }
+        QVERIFY(count >= 4);
     }
 
     // NSGA-II learns from results; a resumed study is told the finished trials again and continues the same sequence
