@@ -58,7 +58,15 @@ double GaussianProcess::factorise(const GpHyperparameters &hyper)
     return -0.5 * m_y.dot(m_alpha) - 0.5 * logDet - 0.5 * double(m_y.size()) * std::log(kTwoPi);
 }
 
-void GaussianProcess::fit(const std::vector<std::vector<double>> &x, const std::vector<double> &y)
+void GaussianProcess::fitWith(const std::vector<std::vector<double>> &x, const std::vector<double> &y,
+                              const GpHyperparameters &hyper)
+{
+    standardise(x, y);
+    m_hyper = hyper;
+    m_lml = factorise(m_hyper);
+}
+
+void GaussianProcess::standardise(const std::vector<std::vector<double>> &x, const std::vector<double> &y)
 {
     m_x = toMatrix(x);
     const double n = double(y.size());
@@ -70,7 +78,11 @@ void GaussianProcess::fit(const std::vector<std::vector<double>> &x, const std::
     m_y.resize(Eigen::Index(y.size()));
     for (std::size_t i = 0; i < y.size(); ++i)
         m_y(Eigen::Index(i)) = (y[i] - m_mean) / m_scale;
+}
 
+void GaussianProcess::fit(const std::vector<std::vector<double>> &x, const std::vector<double> &y)
+{
+    standardise(x, y);
     const std::size_t dims = std::size_t(m_x.cols());
     GpHyperparameters best;
     double bestLml = -std::numeric_limits<double>::infinity();

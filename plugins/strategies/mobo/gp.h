@@ -32,6 +32,12 @@ public:
     void fit(const std::vector<std::vector<double>> &x, const std::vector<double> &y);
     /** Conditions on (x, y) with the current hyper-parameters (no refit): the Kriging believer adds fantasies so. */
     void condition(const std::vector<std::vector<double>> &x, const std::vector<double> &y);
+    /**
+     * Standardises (x, y) afresh and conditions on them with `hyper` (a previous fit's), without searching: one
+     * factorisation instead of about a hundred.
+     */
+    void fitWith(const std::vector<std::vector<double>> &x, const std::vector<double> &y,
+                 const GpHyperparameters &hyper);
 
     struct Prediction
     {
@@ -48,6 +54,7 @@ public:
     static double matern52(double r);
 
 private:
+    void standardise(const std::vector<std::vector<double>> &x, const std::vector<double> &y);
     /** Factorises with `hyper`; returns the log marginal likelihood, or -inf if the matrix is not positive definite. */
     double factorise(const GpHyperparameters &hyper);
     Eigen::MatrixXd kernel(const Eigen::MatrixXd &a, const Eigen::MatrixXd &b, const GpHyperparameters &h) const;

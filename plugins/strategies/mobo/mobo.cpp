@@ -319,7 +319,32 @@ plugin::Encoding MoboStrategy::bestByAcquisition()
             }
         if (xs.size() < 2)
             return {};
-        gps[u].fit(xs, ys);
+        // The hyper-parameter search (about a hundred factorisations) runs on every ask while the data are few; then
+        // on the first m points only, for m = 20, 24, 28, 33, ... (a fifth more each time), and the last such fit's
+        // hyper-parameters condition on all the data. m depends on the data size alone, so a resumed study (told
+        // the same trials again) fits the same.
+        std::size_t fitPoints = xs.size();
+        if (fitPoints > 20) {
+            std::size_t s = 20;
+            while (s + std::max<std::size_t>(1, s / 5) <= xs.size())
+                s += std::max<std::size_t>(1, s / 5);
+            fitPoints = s;
+        }
+        if (m_fits.size() != learned.size())
+            m_fits.assign(learned.size(), {});
+        Fit &fit = m_fits[u];
+        if (fitPoints == xs.size()) {
+            gps[u].fit(xs, ys);
+            fit = {fitPoints, gps[u].hyperparameters()};
+        } else {
+            if (fit.points != fitPoints) {
+                GaussianProcess first;
+                first.fit({xs.begin(), xs.begin() + std::ptrdiff_t(fitPoints)},
+                          {ys.begin(), ys.begin() + std::ptrdiff_t(fitPoints)});
+                fit = {fitPoints, first.hyperparameters()};
+            }
+            gps[u].fitWith(xs, ys, fit.hyper);
+        }
         if (!m_pending.empty()) {
             for (const auto &[id, x] : m_pending) {
                 xs.push_back(features(x));

@@ -89,6 +89,12 @@ private:
     std::set<std::string> m_identities;                ///< of every candidate asked or told
     std::map<std::string, plugin::Encoding> m_pending; ///< asked, not told: by identity
     std::vector<Told> m_told;
+    struct Fit
+    {
+        std::size_t points = 0; ///< data size of the last hyper-parameter search
+        GpHyperparameters hyper;
+    };
+    std::vector<Fit> m_fits; ///< per learned objective; rebuilt from the told trials' order, so resumes agree
 };
 
 } // namespace psc::strategies
