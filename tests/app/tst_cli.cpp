@@ -245,6 +245,29 @@ private Q_SLOTS:
         QCOMPARE(fileHash(existing), before);
     }
 
+    // The bundled tabular study runs through the real runner in about a second; tabulate writes a study that trained
+    // a space as a table, and refuses a study without learning curves.
+    void tabularStudyAndTabulate()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath("tabular.psc");
+        const Result run = runApp(
+            {"run", PSC_SOURCE_DIR "/resources/studies/fashion-mnist-tabular.json", "--db", db, "--trials", "15"});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("15 trials finished, budget reached"), qPrintable(run.out + run.err));
+        const Result shown = runApp({"show", db});
+        QCOMPARE(shown.exitCode, 0);
+        QVERIFY2(shown.out.contains("Strategy: mobo"), qPrintable(shown.out));
+        const Result table = runApp({"tabulate", db, "--out", dir.filePath("t.json")});
+        QCOMPARE(table.exitCode, 0);
+        QVERIFY2(table.out.contains("networks, 4 epochs each"), qPrintable(table.out));
+        const Result again = runApp({"tabulate", db, "--out", dir.filePath("t.json")});
+        QCOMPARE(again.exitCode, 2);
+        QVERIFY2(again.err.contains("exists; give --force to replace it"), qPrintable(again.err));
+        const Result notStudy = runApp({"tabulate", dir.filePath("t.json"), "--out", dir.filePath("u.json")});
+        QCOMPARE(notStudy.exitCode, 2);
+    }
+
     void cacheTrainsAnArchitectureOnce()
     {
         QTemporaryDir dir;
