@@ -213,10 +213,13 @@ public:
 
         // The learning curve: validation accuracy after every epoch but the last, which is measured below once
         // the final masks are in place. The observer may stop the training after any epoch.
+        double evaluationSeconds = 0.0; // the curve's evaluations, kept out of the training time
         auto afterEpoch = [&](int epoch) {
             if (epoch == recipe.epochs)
                 return true;
+            const auto evaluation = std::chrono::steady_clock::now();
             const double v = accuracy(net, m_valX, m_valY, m_ctx);
+            evaluationSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation).count();
             result.validationCurve.push_back(v);
             return !onEpoch || onEpoch(epoch, v);
         };
@@ -226,7 +229,8 @@ public:
             auto opt = optimizer(net, recipe.learningRate);
             epochsRun = runEpochs(net, *opt, recipe.epochs, 0, lrAt, pruneStep, phase, afterEpoch);
         }
-        result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        result.trainSeconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - evaluationSeconds;
         result.epochs = epochsRun;
         result.finalTrainLoss = m_lossCount ? m_lossSum / double(m_lossCount) : 0.0;
         result.samplesPerSecond =

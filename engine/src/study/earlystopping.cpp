@@ -113,16 +113,11 @@ bool EarlyStopper::decide(std::int64_t trial, int epoch, double value)
 
 bool EarlyStopper::promoteAtRung(std::int64_t trial, int epoch, const std::vector<Entry> &here)
 {
-    const std::size_t n = here.size();
-    const std::size_t keep = std::max<std::size_t>(1, n / std::size_t(m_spec.reductionFactor));
     const Entry &mine = here.back();
-    // The entries comparable with this trial: those with costs of the same objectives (all of them in a study).
-    std::vector<std::size_t> members;
-    for (std::size_t i = 0; i < n; ++i)
-        if (here[i].costs.size() == mine.costs.size())
-            members.push_back(i);
-    if (mine.costs.empty() || members.size() < n) {
+    if (mine.costs.empty()) {
         // Accuracy alone: the keep-th best value is the cut-off.
+        const std::size_t n = here.size();
+        const std::size_t keep = std::max<std::size_t>(1, n / std::size_t(m_spec.reductionFactor));
         std::vector<double> sorted;
         for (const Entry &e : here)
             sorted.push_back(e.value);
@@ -135,12 +130,20 @@ bool EarlyStopper::promoteAtRung(std::int64_t trial, int epoch, const std::vecto
                        " at that rung (cut-off " + percent(cut) + ")";
         return false;
     }
+    // The trials comparable with this one: those with costs of the same objectives (every trial of a study whose costs
+    // were all measured); one without costs takes no part.
+    std::vector<const Entry *> members;
+    for (const Entry &e : here)
+        if (e.costs.size() == mine.costs.size())
+            members.push_back(&e);
+    const std::size_t n = members.size();
+    const std::size_t keep = std::max<std::size_t>(1, n / std::size_t(m_spec.reductionFactor));
     // Costs and accuracy together: non-dominated sorting, then crowding distance within a front (MO-ASHA).
     const std::size_t m = mine.costs.size() + 1;
     std::vector<double> points;
-    for (const Entry &e : here) {
-        points.insert(points.end(), e.costs.begin(), e.costs.end());
-        points.push_back(-e.value);
+    for (const Entry *e : members) {
+        points.insert(points.end(), e->costs.begin(), e->costs.end());
+        points.push_back(-e->value);
     }
     const std::vector<Direction> directions(m, Direction::Minimize);
     const std::vector<Front> fronts = nondominatedSort(points, directions);

@@ -84,7 +84,7 @@ void GaussianProcess::fit(const std::vector<std::vector<double>> &x, const std::
 {
     standardise(x, y);
     const std::size_t dims = std::size_t(m_x.cols());
-    GpHyperparameters best;
+    GpHyperparameters best{std::vector<double>(dims, 1.0), 0.4}; // kept if no setting factorises
     double bestLml = -std::numeric_limits<double>::infinity();
     // 1. One length-scale for every dimension, and the noise, on a grid.
     for (double ls : {0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0})

@@ -304,8 +304,10 @@ plugin::Encoding MoboStrategy::bestByAcquisition()
         for (std::size_t j = 0; j < m; ++j)
             (j < probe.objectives.size() && std::isfinite(probe.objectives[j]) ? exact : learned).push_back(j);
     }
-    if (learned.empty())
-        learned.push_back(0); // degenerate (nothing to learn); treat the first objective as learned
+    if (learned.empty()) { // nothing to learn: the first objective is modelled as if it were (a degenerate study)
+        learned.push_back(0);
+        exact.erase(exact.begin());
+    }
     // 1. One GP per learned objective on every told value (pruned trials' last values included), then the
     //    candidates in flight as fantasies at their predicted mean (Kriging believer).
     std::vector<GaussianProcess> gps(learned.size());
