@@ -210,8 +210,8 @@ void TestCliInput::runRefusesUnknownTargetMetricBeforeCreating()
         {"energy_j@ethos-u55-128", "energy_j@ethos-u55-12",
          ":10:16: /objectives/3/metric: unknown target \"ethos-u55-12\"; did you mean \"ethos-u55-128\"? (known "
          "targets: "},
-        {"\"id\": \"random\"", "\"id\": \"randon\"",
-         ":13:22: /strategy/id: unknown strategy \"randon\"; did you mean \"random\"? (available: random"},
+        {"\"id\": \"mobo\"", "\"id\": \"mobbo\"",
+         ":13:22: /strategy/id: unknown strategy \"mobbo\"; did you mean \"mobo\"? (available: "},
     };
     for (const auto &c : cases) {
         const QString spec = dir.filePath(QStringLiteral("spec.json"));

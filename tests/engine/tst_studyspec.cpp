@@ -131,8 +131,8 @@ void TestStudySpec::bundledDemoParses()
     for (const Constraint &c : spec.constraints)
         QVERIFY(!c.metric.target.empty() ||
                 (findModelMetric(c.metric.name) && findModelMetric(c.metric.name)->beforeTraining));
-    QCOMPARE(spec.strategy.id, std::string("random"));
-    QCOMPARE(spec.strategy.optionsJson, std::string("{}"));
+    QCOMPARE(spec.strategy.id, std::string("mobo")); // the winner of bench_search (docs/search.md)
+    QCOMPARE(spec.strategy.optionsJson, std::string(R"({"initial_trials":8})"));
     QVERIFY(spec.budget.trials && *spec.budget.trials >= 24);
     QVERIFY(spec.training.epochs >= 1);
     QCOMPARE(spec.seed, std::uint64_t(42));
