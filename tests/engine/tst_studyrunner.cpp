@@ -159,6 +159,7 @@ private Q_SLOTS:
         m_targets = std::make_unique<TargetLibrary>(m_registry);
         m_targets->loadDirectory(TargetLibrary::defaultDirectory());
         m_spec = StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
+        m_spec.strategy = {"random", "{}"}; // the runner's tests drive random unless they say otherwise
     }
 
     void runsToTheBudgetRecordingEveryOutcome()
