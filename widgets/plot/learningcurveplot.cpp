@@ -28,7 +28,7 @@ LearningCurvePlot::LearningCurvePlot(QWidget *parent) : QWidget(parent)
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("learningCurveCanvas"));
     m_plot->xAxis->setLabel(tr("Epoch"));
-    m_plot->yAxis->setLabel(tr("Validation accuracy (%)"));
+    m_plot->yAxis->setLabel(tr("Val. accuracy %")); // short: the tab is low on a 720-pixel screen
     m_plot->setToolTip(tr("Float validation accuracy after each training epoch: this trial bold, the study's other "
                           "trials thin (orange: stopped early by the study's early-stopping rule), the study's median "
                           "at each epoch dashed"));
