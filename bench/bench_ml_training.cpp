@@ -6,7 +6,8 @@
 //  - parity: float test accuracy after 1 and 4 epochs of networks of the demo family, the engine's defaults against
 //    a plain LibTorch loop with LibTorch's own default initialisation (same recipe, several seeds);
 //  - recipes: the engine with label smoothing, augmentation and AdamW against its defaults, at equal epochs.
-// Usage: bench_ml_training [speed|parity|recipes]... [--seeds N] (all three sections with 3 seeds by default).
+// Usage: bench_ml_training [speed|parity|recipes]... [--seeds N] [--net TEXT] (all three sections with 3 seeds by
+// default; --net keeps only the parity networks whose label contains TEXT, e.g. --net low_rank).
 
 // LibTorch first: a Qt header reached through the engine's defines `slots`, which LibTorch uses as a name.
 #include <torch/nn/functional/loss.h>
@@ -145,7 +146,7 @@ struct NamedNetwork
 };
 
 /** The networks both loops train: the reference network, the demo's best trial, and a low_rank head. */
-std::vector<NamedNetwork> parityNetworks()
+std::vector<NamedNetwork> parityNetworks(const std::string &filter)
 {
     auto choices = [](int stem, int count, const std::string &blocks, int dense) {
         return "{\"stem.out_channels\":" + std::to_string(stem) + ",\"blocks.count\":" + std::to_string(count) + "," +
@@ -170,6 +171,7 @@ std::vector<NamedNetwork> parityNetworks()
             break;
         }
     nets.push_back({"stem16 + 2 separable(24) + low_rank(64, r8) head", lowRank});
+    std::erase_if(nets, [&](const NamedNetwork &n) { return n.label.find(filter) == std::string::npos; });
     return nets;
 }
 
@@ -366,7 +368,7 @@ MeanSpread summarise(const std::vector<double> &v)
     return {100.0 * std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()), 50.0 * (*hi - *lo)};
 }
 
-void paritySection(const psc::Dataset &data, int seeds)
+void paritySection(const psc::Dataset &data, int seeds, const std::string &filter)
 {
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     psc::ml::TorchTrainer::configureThreads(cores);
@@ -377,7 +379,7 @@ void paritySection(const psc::Dataset &data, int seeds)
                 seeds);
     std::printf("  %-50s %6s %16s %16s %8s %8s\n", "network", "epochs", "engine %", "plain LibTorch %", "diff pt",
                 "ratio");
-    for (const NamedNetwork &n : parityNetworks())
+    for (const NamedNetwork &n : parityNetworks(filter))
         for (int epochs : {1, 4}) {
             std::vector<double> engine, plain;
             for (int s = 0; s < seeds; ++s) {
@@ -393,7 +395,7 @@ void paritySection(const psc::Dataset &data, int seeds)
         }
 }
 
-void recipeSection(const psc::Dataset &data, int seeds)
+void recipeSection(const psc::Dataset &data, int seeds, const std::string &filter)
 {
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     psc::ml::TorchTrainer::configureThreads(cores);
@@ -427,7 +429,7 @@ void recipeSection(const psc::Dataset &data, int seeds)
              r.weightDecay = 0.01;
          }},
     };
-    const auto nets = parityNetworks();
+    const auto nets = parityNetworks(filter);
     for (int epochs : {4, 12}) {
         std::printf("\nrecipe options at %d epochs (float test accuracy %%, mean of %d seeds ± half the range; "
                     "otherwise the parity recipe)\n",
@@ -499,13 +501,16 @@ int main(int argc, char **argv)
 {
     std::set<std::string> sections;
     int seeds = 3;
+    std::string filter;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc)
             seeds = std::max(1, std::atoi(argv[++i]));
+        else if (!std::strcmp(argv[i], "--net") && i + 1 < argc)
+            filter = argv[++i];
         else if (!std::strcmp(argv[i], "speed") || !std::strcmp(argv[i], "parity") || !std::strcmp(argv[i], "recipes"))
             sections.insert(argv[i]);
         else {
-            std::fprintf(stderr, "usage: bench_ml_training [speed|parity|recipes]... [--seeds N]\n");
+            std::fprintf(stderr, "usage: bench_ml_training [speed|parity|recipes]... [--seeds N] [--net TEXT]\n");
             return 2;
         }
     }
@@ -515,8 +520,8 @@ int main(int argc, char **argv)
     if (sections.count("speed"))
         speedSection(data);
     if (sections.count("parity"))
-        paritySection(data, seeds);
+        paritySection(data, seeds, filter);
     if (sections.count("recipes"))
-        recipeSection(data, seeds);
+        recipeSection(data, seeds, filter);
     return 0;
 }

@@ -36,6 +36,8 @@ const std::map<QString, Command> &commands()
          {exportCommand, "Write a trained trial as a deployment file (C for Cortex-M, TFLite, ONNX)"}},
         {QStringLiteral("import"),
          {importCommand, "Read a TFLite or ONNX model into a network description (and weights)"}},
+        {QStringLiteral("evaluate"),
+         {evaluateCommand, "Accuracy of trials on a simulated analog target over time after programming"}},
         {QStringLiteral("tabulate"),
          {tabulateCommand, "Write a study that trained a whole space as a tabular benchmark"}},
     };

@@ -43,6 +43,7 @@ int compressCommand(const QStringList &args);
 int exportCommand(const QStringList &args);
 int importCommand(const QStringList &args);
 int tabulateCommand(const QStringList &args);
+int evaluateCommand(const QStringList &args);
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

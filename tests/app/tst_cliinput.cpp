@@ -39,8 +39,8 @@ Result runApp(const QStringList &args, const QString &workingDirectory = {}, int
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-const QString kCommands = QStringLiteral(
-    "Commands: analyze, calibrate, compress, cost, export, import, plot, resume, run, show, tabulate, targets");
+const QString kCommands = QStringLiteral("Commands: analyze, calibrate, compress, cost, evaluate, export, import, "
+                                         "plot, resume, run, show, tabulate, targets");
 
 } // namespace
 

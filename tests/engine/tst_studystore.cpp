@@ -94,7 +94,7 @@ private Q_SLOTS:
         {
             auto store = StudyStore::create(path, kSpec);
             QCOMPARE(store->schemaVersion(), studySchemaVersion());
-            QCOMPARE(store->schemaVersion(), 4);
+            QCOMPARE(store->schemaVersion(), 5);
             QCOMPARE(store->path(), path);
             QCOMPARE(q(store->specJson()), q(kSpec));
             QCOMPARE(q(store->meta("name").value_or("")), QStringLiteral("demo"));
@@ -104,7 +104,7 @@ private Q_SLOTS:
             QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         }
         QCOMPARE(headerField(path, 68), std::uint32_t(kStudyApplicationId)); // PRAGMA application_id
-        QCOMPARE(headerField(path, 60), std::uint32_t(4));                   // PRAGMA user_version
+        QCOMPARE(headerField(path, 60), std::uint32_t(5));                   // PRAGMA user_version
         const QByteArray header = readAll(path).left(20);
         QCOMPARE(int(header.at(18)), 2); // write and read versions 2: WAL mode
         QCOMPARE(int(header.at(19)), 2);
@@ -647,8 +647,12 @@ private Q_SLOTS:
             QCOMPARE(trials.size(), std::size_t(2));
             QVERIFY(trials[0].learningCurve.empty());
         }
+        {
+            auto reader = StudyStore::open(path, StudyStore::Mode::ReadOnly);
+            QVERIFY(reader->analogAccuracy().empty()); // no table yet
+        }
         auto store = StudyStore::open(path, StudyStore::Mode::ReadWrite);
-        QCOMPARE(store->schemaVersion(), 4);
+        QCOMPARE(store->schemaVersion(), 5);
         QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         std::vector<Trial> trials = store->trials();
         QCOMPARE(trials.size(), std::size_t(2));
@@ -671,6 +675,32 @@ private Q_SLOTS:
         QCOMPARE(store->trial(2)->learningCurve, std::vector<double>{0.5});
         QVERIFY(messageOf<std::invalid_argument>([&] { store->putLearningCurve(2, {std::nan("")}); }) !=
                 "no exception");
+
+        // Version 5: analog accuracy, replaced per (trial, target, compensation, time).
+        AnalogRecord day{1, "aon-cim", 86400.0, "global", 2, 100, 7, 0.8, 0.01, {0.79, 0.81}};
+        AnalogRecord hour = day;
+        hour.seconds = 3600.0;
+        hour.mean = 0.85;
+        store->putAnalogAccuracy({day, hour});
+        day.mean = 0.7;
+        store->putAnalogAccuracy({day});
+        const std::vector<AnalogRecord> analog = store->analogAccuracy(1);
+        QCOMPARE(analog.size(), std::size_t(2));
+        QCOMPARE(analog[0].seconds, 3600.0);
+        QCOMPARE(analog[1].mean, 0.7);
+        QCOMPARE(analog[1].draws, (std::vector<double>{0.79, 0.81}));
+        QVERIFY(analog[1].createdAt > 0.0);
+        QVERIFY(store->analogAccuracy(2).empty());
+        AnalogRecord bad = day;
+        bad.seconds = 0.0;
+        QVERIFY(messageOf<std::invalid_argument>([&] { store->putAnalogAccuracy({bad}); }) != "no exception");
+        bad = day;
+        bad.compensation = "perfect";
+        QVERIFY(messageOf<std::invalid_argument>([&] { store->putAnalogAccuracy({bad}); }) != "no exception");
+        bad = day;
+        bad.trialId = 99;
+        QVERIFY(messageOf<RuntimeError>([&] { store->putAnalogAccuracy({bad}); }) != "no exception");
+        QCOMPARE(store->analogAccuracy().size(), std::size_t(2)); // the failed batch wrote nothing
         QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
     }
 
@@ -740,10 +770,10 @@ private Q_SLOTS:
         QCOMPARE(sha256(path), before);
 
         std::vector<SchemaMigration> gap = steps;
-        gap[std::size_t(v)].fromVersion = 5;
+        gap[std::size_t(v)].fromVersion = v + 1;
         QVERIFY(messageOf<std::invalid_argument>([&] {
                     StudyStore::open(path, StudyStore::Mode::ReadWrite, gap);
-                }).find("fromVersion 5") != std::string::npos);
+                }).find("fromVersion " + n(v + 1)) != std::string::npos);
     }
 
     // Many trials, written both ways a runner writes them, read back whole (the timings: bench/bench_studystore).

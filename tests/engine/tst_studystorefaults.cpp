@@ -254,7 +254,8 @@ private Q_SLOTS:
         // Version 3 added the exports table: a current file must have it too.
         QTest::newRow("current version, other tables")
             << studySchemaVersion() << false
-            << QStringLiteral("not a complete study: table artifacts is missing, table exports is missing, table "
+            << QStringLiteral("not a complete study: table analog_accuracy is missing, table artifacts is missing, "
+                              "table exports is missing, table "
                               "learning_curves is missing, table metrics is missing, table study_meta is missing and "
                               "table trials is missing");
     }

@@ -21,15 +21,8 @@ namespace psc {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-struct Source
-{
-    Trial trial;
-    TrainedModel model;
-};
-
-Source loadSource(const StudyStore &store, std::int64_t number, const std::string &file)
+TrialModel loadTrialModel(const StudyStore &store, std::int64_t number, const std::string &file,
+                          const std::string &verb)
 {
     std::optional<Trial> found;
     std::int64_t count = 0;
@@ -45,7 +38,7 @@ Source loadSource(const StudyStore &store, std::int64_t number, const std::strin
     const std::string what = file + ": trial " + std::to_string(number);
     if (t.state != TrialState::Complete)
         throw InputError(what + " is " + std::string(toString(t.state)) +
-                         "; only complete trials have a trained model to export");
+                         "; only complete trials have a trained model to " + verb);
     const std::int64_t owner = t.cachedFrom.value_or(t.id); // a cache hit shares the weights of the trial it reused
     std::string format;
     for (const ArtifactInfo &a : store.artifacts(owner))
@@ -55,12 +48,10 @@ Source loadSource(const StudyStore &store, std::int64_t number, const std::strin
         throw InputError(what + " has no trained weights (trained with weights not kept?)");
     if (format != kTrainedModelFormat)
         throw InputError(what + ": its weights are stored as \"" + format + "\", not as a deployable model (\"" +
-                         kTrainedModelFormat + "\"); train it again with this version to export it");
+                         kTrainedModelFormat + "\"); train it again with this version to " + verb + " it");
     const std::optional<std::vector<std::uint8_t>> bytes = store.artifact(owner, "weights");
     return {t, deserializeTrainedModel(*bytes, what + " weights")};
 }
-
-} // namespace
 
 TrialExport prepareTrialExport(const StudyStore &store, const std::string &studyLabel, std::int64_t number,
                                ExportFormat format, const fs::path &out)
@@ -70,7 +61,7 @@ TrialExport prepareTrialExport(const StudyStore &store, const std::string &study
     if (path.extension() != "." + exporter->extension())
         throw InputError(path.string() + ": the " + std::string(toString(format)) + " export writes a ." +
                          exporter->extension() + " file, got \"" + path.filename().string() + "\"");
-    Source source = loadSource(store, number, studyLabel);
+    TrialModel source = loadTrialModel(store, number, studyLabel, "export");
     const IntegerModel model = IntegerModel::quantize(source.model);
     ExportOptions options;
     options.baseName = path.stem().string();

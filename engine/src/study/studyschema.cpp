@@ -117,11 +117,32 @@ CREATE TABLE learning_curves (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<SchemaMigration, 4> kMigrations{{
+// Version 5: analog accuracy. A trial's deployable model simulated on an analog target (`paretoscope evaluate`,
+// docs/analog.md): accuracy mean and spread over device draws at each time after programming, per drift
+// compensation. Read-only opens of older files see none.
+constexpr std::string_view kAnalogAccuracy = R"sql(
+CREATE TABLE analog_accuracy (
+    trial_id     INTEGER NOT NULL REFERENCES trials (id),
+    target       TEXT NOT NULL,
+    seconds      REAL NOT NULL CHECK (seconds > 0),
+    compensation TEXT NOT NULL CHECK (compensation IN ('global', 'per_column', 'none')),
+    repeats      INTEGER NOT NULL CHECK (repeats >= 1),
+    images       INTEGER NOT NULL CHECK (images >= 1),
+    seed         INTEGER NOT NULL,
+    mean         REAL NOT NULL,
+    std          REAL NOT NULL,
+    draws        TEXT NOT NULL DEFAULT '[]',
+    created_at   REAL NOT NULL,
+    PRIMARY KEY (trial_id, target, compensation, seconds)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<SchemaMigration, 5> kMigrations{{
     {0, "initial schema", kInitialSchema},
     {1, "artifact checksums", kArtifactChecksums},
     {2, "export records", kExports},
     {3, "early stopping: the pruned state and learning curves", kLearningCurves},
+    {4, "analog accuracy over time after programming", kAnalogAccuracy},
 }};
 
 } // namespace

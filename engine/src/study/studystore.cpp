@@ -354,6 +354,40 @@ std::int64_t StudyStore::addExport(const ExportRecord &record)
     return id;
 }
 
+void StudyStore::putAnalogAccuracy(const std::vector<AnalogRecord> &records)
+{
+    d->requireWritable();
+    for (const AnalogRecord &r : records) {
+        if (!(r.seconds > 0.0) || !std::isfinite(r.seconds) || r.repeats < 1 || r.images < 1 ||
+            !std::isfinite(r.mean) || !std::isfinite(r.std))
+            throw std::invalid_argument("an analog accuracy needs a time > 0, repeats and images >= 1 and finite "
+                                        "accuracies");
+        if (r.compensation != "global" && r.compensation != "per_column" && r.compensation != "none")
+            throw std::invalid_argument("unknown drift compensation \"" + r.compensation + "\"");
+    }
+    sql::WriteTransaction transaction(*d->db);
+    const double now = storeNow();
+    for (const AnalogRecord &r : records) {
+        d->requireTrial(r.trialId);
+        sql::Query(*d->db, "INSERT OR REPLACE INTO analog_accuracy (trial_id, target, seconds, compensation, repeats, "
+                           "images, seed, mean, std, draws, created_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+            .bind(1, r.trialId)
+            .bind(2, r.target)
+            .bind(3, r.seconds)
+            .bind(4, r.compensation)
+            .bind(5, std::int64_t(r.repeats))
+            .bind(6, std::int64_t(r.images))
+            .bind(7, r.seed)
+            .bind(8, r.mean)
+            .bind(9, r.std)
+            .bind(10, nlohmann::json(r.draws).dump())
+            .bind(11, now)
+            .run();
+    }
+    transaction.commit();
+}
+
 void StudyStore::writeBatch(const std::function<void()> &body)
 {
     d->requireWritable();

@@ -45,6 +45,8 @@ Trial readTrial(const sql::Query &query, const std::string &label)
 
 /** The schema version that added learning_curves (and the 'pruned' state). */
 constexpr int kLearningCurvesVersion = 4;
+/** The schema version that added analog_accuracy. */
+constexpr int kAnalogAccuracyVersion = 5;
 
 /**
  * Runs `trialSql` (selecting PSC_TRIAL_COLUMNS), `metricSql` (selecting trial_id, target, name, value of the same
@@ -254,6 +256,37 @@ std::vector<ExportRecord> StudyStore::exports(std::int64_t trialId) const
             for (const nlohmann::json &w : warnings)
                 if (w.is_string())
                     r.warnings.push_back(w.get<std::string>());
+        result.push_back(std::move(r));
+    }
+    return result;
+}
+
+std::vector<AnalogRecord> StudyStore::analogAccuracy(std::int64_t trialId) const
+{
+    std::vector<AnalogRecord> result;
+    if (schemaVersion() < kAnalogAccuracyVersion)
+        return result; // a read-only open of a file from before analog accuracy was recorded
+    sql::Query query(*d->db, "SELECT trial_id, target, seconds, compensation, repeats, images, seed, mean, std, draws, "
+                             "created_at FROM analog_accuracy WHERE ?1 = 0 OR trial_id = ?1 "
+                             "ORDER BY trial_id, target, compensation, seconds");
+    query.bind(1, trialId);
+    while (query.step()) {
+        AnalogRecord r;
+        r.trialId = query.int64(0);
+        r.target = query.text(1);
+        r.seconds = query.real(2);
+        r.compensation = query.text(3);
+        r.repeats = int(query.int64(4));
+        r.images = int(query.int64(5));
+        r.seed = query.int64(6);
+        r.mean = query.real(7);
+        r.std = query.real(8);
+        const nlohmann::json draws = nlohmann::json::parse(query.text(9), nullptr, false);
+        if (draws.is_array())
+            for (const nlohmann::json &v : draws)
+                if (v.is_number())
+                    r.draws.push_back(v.get<double>());
+        r.createdAt = query.real(10);
         result.push_back(std::move(r));
     }
     return result;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <psc/plugin/analognoise.h>
 #include <psc/plugin/hardwaretarget.h>
 
 #include <cstdint>
@@ -67,6 +68,10 @@ struct AnalogCimParameters
     double programTimePerRowS = 0.0;    ///< write-verify of one crossbar row (Reprogram residency only)
 
     double clockHz = 0.0; ///< 0 = not clocked: CostEstimate::cycles stays NAN
+
+    /// Device and converter non-idealities: not used by the cost model, read here so that a target file is
+    /// checked once, in full (the engine's analog inference reads the same parameters).
+    plugin::AnalogNoiseParameters noise;
 
     std::int64_t capacityCells() const { return std::int64_t(crossbarRows) * crossbarCols * crossbarTiles; }
 };

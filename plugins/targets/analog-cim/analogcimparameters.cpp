@@ -66,6 +66,7 @@ std::optional<AnalogCimParameters> parseAnalogCimParameters(const Parameters &pa
         p.programTimePerRowS = r.number("program_time_per_row_s", kMinS, kMaxS, "s");
     if (r.has("clock_hz"))
         p.clockHz = r.number("clock_hz", 1e3, 1e10, "Hz");
+    plugin::readAnalogNoiseParameters(r, p.noise);
 
     if (!r.failed() && p.crossbarCols < p.adcsPerTile)
         r.fail("adcs_per_tile",

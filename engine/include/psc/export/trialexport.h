@@ -4,6 +4,7 @@
 #include "psc/core/atomicfile.h"
 #include "psc/export/cortexm.h"
 #include "psc/export/exporter.h"
+#include "psc/quant/trainedmodel.h"
 #include "psc/study/studystore.h"
 
 #include <filesystem>
@@ -18,6 +19,21 @@ class TargetLibrary;
  * An export of one trial, prepared but not written: what `paretoscope export` and the GUI's *Export Trial…* show
  * before anything touches the disk (the files, their sizes, the warnings). Preparing reads the study only.
  */
+/** A complete trial and its deployable model. */
+struct TrialModel
+{
+    Trial trial;
+    TrainedModel model;
+};
+
+/**
+ * Trial `number` of a study and its stored deployable model (the weights of the trial a cache hit reused).
+ * Throws InputError naming `file` and the trial for an unknown number, a trial that is not complete, one without
+ * weights or with weights in an older format; `verb` ("export", "evaluate") completes those messages.
+ */
+TrialModel loadTrialModel(const StudyStore &store, std::int64_t number, const std::string &file,
+                          const std::string &verb);
+
 struct TrialExport
 {
     Trial trial;

@@ -116,6 +116,7 @@ public:
     struct Plan; ///< the compiled execution plan (private to the engine)
 
 private:
+    friend class AnalogSimulator; // runs the same plan with analog matrix-vector products
     std::shared_ptr<const Plan> m_plan;
 };
 

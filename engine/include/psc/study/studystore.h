@@ -57,6 +57,25 @@ struct ExportRecord
     double createdAt = 0.0;            ///< set by addExport()
 };
 
+/**
+ * A trial's accuracy on a simulated analog target at one time after programming (`paretoscope evaluate`,
+ * docs/database.md table `analog_accuracy`).
+ */
+struct AnalogRecord
+{
+    std::int64_t trialId = 0;
+    std::string target;
+    double seconds = 0.0;                ///< time since programming, > 0
+    std::string compensation = "global"; ///< "global", "per_column" or "none"
+    int repeats = 1;                     ///< device draws
+    int images = 1;                      ///< test images per draw
+    std::int64_t seed = 0;
+    double mean = 0.0; ///< top-1 accuracy in [0, 1]
+    double std = 0.0;  ///< over draws
+    std::vector<double> draws;
+    double createdAt = 0.0; ///< set by putAnalogAccuracy()
+};
+
 /** Trials written after a revision, and the revision to ask from next time (see StudyStore::changesSince). */
 struct TrialChanges
 {
@@ -171,6 +190,12 @@ public:
                      const std::vector<std::uint8_t> &blob);
     /** Records an export of a trial; returns the record's id. Throws InputError for an unknown trial. */
     std::int64_t addExport(const ExportRecord &record);
+    /**
+     * Adds or replaces (same trial, target, compensation and time) analog accuracies, all in one transaction.
+     * Throws RuntimeError for an unknown trial, std::invalid_argument for a time <= 0, repeats or images < 1, an
+     * unknown compensation or a non-finite accuracy.
+     */
+    void putAnalogAccuracy(const std::vector<AnalogRecord> &records);
 
     /**
      * Runs `body` (which calls this store's write methods) as one transaction: all of its writes commit
@@ -230,6 +255,11 @@ public:
     std::vector<ArtifactInfo> artifacts(std::int64_t trialId) const;
     /** The exports of a trial, oldest first (none for a read-only store of schema version 2). */
     std::vector<ExportRecord> exports(std::int64_t trialId) const;
+    /**
+     * The analog accuracies of a trial (every trial if `trialId` is 0), ordered by trial, target, compensation and
+     * time (none for a read-only store of a schema before version 5).
+     */
+    std::vector<AnalogRecord> analogAccuracy(std::int64_t trialId = 0) const;
 
     /**
      * "ok", or what `PRAGMA integrity_check`, `PRAGMA foreign_key_check` and the artifact checksums found, one
