@@ -504,6 +504,55 @@ int main(void)
         QCOMPARE(run.exitCode(), 0);
     }
 
+    void evaluateStoresAnalogAccuracy()
+    {
+        QTemporaryDir dir;
+        const QString db = handMadeStudy(dir);
+        const QByteArray before = fileHash(db);
+        const struct
+        {
+            QStringList args;
+            const char *message;
+        } refusals[] = {
+            {{"--trial", "3", "--target", "aon-cim", "--times", "1h,0s"}, "--times expects positive durations"},
+            {{"--trial", "3", "--target", "aon-cim", "--times", "1 fortnight"}, "units s, min, h, d, w, mo, y"},
+            {{"--trial", "3", "--target", "aon-cim", "--repeats", "0"},
+             "--repeats expects a whole number of at least 1"},
+            {{"--trial", "3", "--target", "aon-cim", "--compensation", "globl"}, "did you mean \"global\"?"},
+            {{"--trial", "3", "--target", "stm32f446re"}, "analog accuracy needs an analog-cim target"},
+            {{"--trial", "0", "--target", "aon-cim"},
+             "trial 0 is failed; only complete trials have a trained model "
+             "to evaluate"},
+            {{"--trial", "2", "--target", "aon-cim"}, "trial 2 has no trained weights"},
+            {{"--target", "aon-cim"}, "--trial is required"},
+        };
+        for (const auto &[args, message] : refusals) {
+            const Result bad = runApp(QStringList{"evaluate", db} + args);
+            QCOMPARE(bad.exitCode, 2);
+            QVERIFY2(bad.err.contains(message), qPrintable(bad.err));
+        }
+        QCOMPARE(fileHash(db), before);
+
+        const Result r = runApp({"evaluate", db, "--trial", "3", "--target", "aon-cim", "--times", "1h,1d", "--repeats",
+                                 "2", "--images", "40", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(o["target"].toString(), QString("aon-cim"));
+        QCOMPARE(o["compensation"].toString(), QString("global"));
+        const QJsonArray times = o["trials"].toArray().at(0).toObject()["times"].toArray();
+        QCOMPARE(times.size(), 2);
+        QCOMPARE(times[1].toObject()["seconds"].toDouble(), 86400.0);
+        QCOMPARE(times[1].toObject()["draws"].toArray().size(), 2);
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        const std::vector<AnalogRecord> stored = store->analogAccuracy();
+        QCOMPARE(stored.size(), std::size_t(2));
+        QCOMPARE(stored[0].trialId, store->trials().at(3).id);
+        QCOMPARE(stored[0].seconds, 3600.0);
+        QCOMPARE(stored[1].repeats, 2);
+        QCOMPARE(stored[1].images, 40);
+        QCOMPARE(stored[1].mean, times[1].toObject()["mean"].toDouble());
+    }
+
     void compressRefusesBadInput()
     {
         QTemporaryDir dir;

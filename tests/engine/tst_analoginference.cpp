@@ -7,6 +7,7 @@
 
 #include "psc/analog/analoginference.h"
 #include "psc/analog/pcmdevice.h"
+#include "psc/core/duration.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/quant/integerinference.h"
@@ -228,6 +229,25 @@ private Q_SLOTS:
         // lr 4 x 8 and 12 x 4, kr 3 x 3 and 2 x 4 (factors), lr2 5 x 6 and 20 x 5, kr2 2 x 5 and 5 x 4.
         QCOMPARE(sim.matrices(), 1 + 2 + 2 + 2 + 2);
         QCOMPARE(sim.devices(), 2 * (8 * 27 + 4 * 8 + 12 * 4 + 3 * 3 + 2 * 4 + 5 * 6 + 20 * 5 + 2 * 5 + 5 * 4));
+    }
+
+    void durations()
+    {
+        QCOMPARE(parseDuration("1s"), std::optional<double>(1.0));
+        QCOMPARE(parseDuration("3600"), std::optional<double>(3600.0));
+        QCOMPARE(parseDuration(" 1.5 d "), std::optional<double>(1.5 * 86400.0));
+        QCOMPARE(parseDuration("1mo"), std::optional<double>(30.0 * 86400.0));
+        QCOMPARE(parseDuration("10y"), std::optional<double>(3650.0 * 86400.0));
+        QCOMPARE(parseDuration("90min"), std::optional<double>(5400.0));
+        QVERIFY(!parseDuration("1 fortnight"));
+        QVERIFY(!parseDuration("h"));
+        QVERIFY(!parseDuration(""));
+        QCOMPARE(formatDuration(1.0), std::string("1 s"));
+        QCOMPARE(formatDuration(3600.0), std::string("1 h"));
+        QCOMPARE(formatDuration(86400.0), std::string("1 d"));
+        QCOMPARE(formatDuration(30.0 * 86400.0), std::string("1 mo"));
+        QCOMPARE(formatDuration(365.0 * 86400.0), std::string("1 y"));
+        QCOMPARE(formatDuration(5400.0), std::string("1.5 h"));
     }
 
     void badInput()

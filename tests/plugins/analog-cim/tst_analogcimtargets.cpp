@@ -127,6 +127,19 @@ void TestAnalogCimTargets::parseErrors_data()
                                    << "expected a whole number of bits in [1, 16] or \"activation\", got \"input\"";
     QTest::newRow("huge adc energy") << "adc_energy_per_conversion_j" << false << true << 1e308 << ""
                                      << "expected a number of J in [1e-18, 1e-06], got 1e+308";
+    // The device and converter non-idealities (docs/analog.md) are checked with the file too.
+    QTest::newRow("negative output noise") << "adc_output_noise" << false << true << -0.1 << ""
+                                           << "expected a number in [0, 100], got -0.1";
+    QTest::newRow("zero g_max") << "g_max_us" << false << true << 0.0 << ""
+                                << "expected a number of uS in [0.1, 1000], got 0";
+    QTest::newRow("negative drift scale") << "drift_scale" << false << true << -1.0 << ""
+                                          << "expected a number in [0, 100], got -1";
+    QTest::newRow("zero t0") << "drift_t0_s" << false << true << 0.0 << ""
+                             << "expected a number of s in [1e-06, 1e+06], got 0";
+    QTest::newRow("bad compensation") << "drift_compensation" << false << false << 0.0 << "perfect"
+                                      << "expected one of \"global\", \"per_column\", \"none\", got \"perfect\"";
+    QTest::newRow("bad mapping") << "weight_mapping" << false << false << 0.0 << "per_row"
+                                 << "expected one of \"per_column\", \"per_layer\", got \"per_row\"";
     QTest::newRow("too many adcs") << "adcs_per_tile" << false << true << 1000.0 << ""
                                    << "expected at most crossbar_cols (512) ADCs per tile";
 }

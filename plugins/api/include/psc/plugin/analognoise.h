@@ -72,14 +72,14 @@ inline void readAnalogNoiseParameters(ParameterReader &r, AnalogNoiseParameters 
     p.progCoefficients[0] = r.number("prog_noise_c0", -100.0, 100.0, "uS", p.progCoefficients[0]);
     p.progCoefficients[1] = r.number("prog_noise_c1", -100.0, 100.0, "uS", p.progCoefficients[1]);
     p.progCoefficients[2] = r.number("prog_noise_c2", -100.0, 100.0, "uS", p.progCoefficients[2]);
-    p.progNoiseScale = r.number("prog_noise_scale", 0.0, 100.0, "(factor)", p.progNoiseScale);
-    p.readNoiseScale = r.number("read_noise_scale", 0.0, 100.0, "(factor)", p.readNoiseScale);
-    p.driftScale = r.number("drift_scale", 0.0, 100.0, "(factor)", p.driftScale);
+    p.progNoiseScale = r.number("prog_noise_scale", 0.0, 100.0, "", p.progNoiseScale);
+    p.readNoiseScale = r.number("read_noise_scale", 0.0, 100.0, "", p.readNoiseScale);
+    p.driftScale = r.number("drift_scale", 0.0, 100.0, "", p.driftScale);
     p.t0Seconds = r.number("drift_t0_s", 1e-6, 1e6, "s", p.t0Seconds);
     p.tReadSeconds = r.number("read_noise_t_read_s", 1e-12, 1.0, "s", p.tReadSeconds);
-    p.inputBound = r.number("dac_input_bound", 0.01, 1e4, "(normalised input)", p.inputBound);
-    p.outputBound = r.number("adc_output_bound", 0.01, 1e4, "(normalised output)", p.outputBound);
-    p.outputNoise = r.number("adc_output_noise", 0.0, 100.0, "(normalised output)", p.outputNoise);
+    p.inputBound = r.number("dac_input_bound", 0.01, 1e4, "", p.inputBound);
+    p.outputBound = r.number("adc_output_bound", 0.01, 1e4, "", p.outputBound);
+    p.outputNoise = r.number("adc_output_noise", 0.0, 100.0, "", p.outputNoise);
     p.noiseManagement = r.choice("noise_management", {"abs_max", "range"}, "abs_max") == "range"
                             ? AnalogNoiseManagement::Range
                             : AnalogNoiseManagement::AbsMax;
