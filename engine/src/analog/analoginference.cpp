@@ -445,20 +445,8 @@ struct AnalogSimulator::Impl
                 runWeighted(s, analog[std::size_t(analogIndex[i])], inst, buf, src, dst);
                 continue;
             }
-            switch (s.op) {
-            case IntegerOp::Add:
-                addTensors(s, arena, dst);
-                break;
-            case IntegerOp::MaxPool:
-            case IntegerOp::AvgPool:
-                pool(s, src, dst);
-                break;
-            case IntegerOp::Clamp:
-                clampTensor(s, src, dst);
-                break;
-            default:
+            if (!runUnweightedStep(s, arena))
                 throw RuntimeError("analog inference: unexpected integer step");
-            }
         }
         const std::int8_t *logits = arena + plan->outputOffset;
         return int(std::max_element(logits, logits + plan->outputSize) - logits);

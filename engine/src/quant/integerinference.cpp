@@ -40,14 +40,10 @@ const std::int8_t *runPlan(const IntegerModel::Plan &plan, const std::uint8_t *i
             factorizedDot(s, src, dst, ws);
             break;
         case IntegerOp::Add:
-            addTensors(s, arena, dst);
-            break;
         case IntegerOp::MaxPool:
         case IntegerOp::AvgPool:
-            pool(s, src, dst);
-            break;
         case IntegerOp::Clamp:
-            clampTensor(s, src, dst);
+            runUnweightedStep(s, arena);
             break;
         }
     }

@@ -410,4 +410,24 @@ void clampTensor(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst)
         dst[e] = std::clamp(src[e], lo, hi);
 }
 
+bool runUnweightedStep(const IntegerStep &s, std::int8_t *arena)
+{
+    const std::int8_t *src = arena + s.inputs.front();
+    std::int8_t *dst = arena + s.output;
+    switch (s.op) {
+    case IntegerOp::Add:
+        addTensors(s, arena, dst);
+        return true;
+    case IntegerOp::MaxPool:
+    case IntegerOp::AvgPool:
+        pool(s, src, dst);
+        return true;
+    case IntegerOp::Clamp:
+        clampTensor(s, src, dst);
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace psc

@@ -52,5 +52,7 @@ void addTensors(const IntegerStep &s, const std::int8_t *arena, std::int8_t *dst
 void pool(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst);
 /** Unfused relu / relu6. */
 void clampTensor(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst);
+/** Runs an add, pool or clamp step on the arena; false (nothing done) for a weighted step. */
+bool runUnweightedStep(const IntegerStep &s, std::int8_t *arena);
 
 } // namespace psc
