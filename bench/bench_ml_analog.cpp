@@ -6,6 +6,7 @@
 // Usage: bench_ml_analog [--epochs N] [--images N] [--repeats N]
 
 #include "psc/analog/analoginference.h"
+#include "psc/core/duration.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
 #include "psc/ml/torchtrainer.h"
@@ -49,20 +50,6 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point since)
 {
     return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-std::string formatTime(double s)
-{
-    struct Unit
-    {
-        double seconds;
-        const char *name;
-    };
-    for (const Unit u : {Unit{365.0 * 86400.0, "y"}, Unit{30.0 * 86400.0, "mo"}, Unit{86400.0, "d"}, Unit{3600.0, "h"},
-                         Unit{60.0, "min"}})
-        if (s >= u.seconds)
-            return std::to_string(int(s / u.seconds + 0.5)) + " " + u.name;
-    return std::to_string(int(s + 0.5)) + " s";
 }
 
 } // namespace
@@ -143,7 +130,7 @@ int main(int argc, char **argv)
         rows.push_back(simulator.evaluate(data.test, times, options));
     }
     for (std::size_t k = 0; k < times.size(); ++k) {
-        std::printf("  %-8s", formatTime(times[k]).c_str());
+        std::printf("  %-8s", psc::formatDuration(times[k]).c_str());
         for (const auto &r : rows)
             std::printf(" %13.2f %% ± %4.2f", 100 * r[k].mean, 100 * r[k].std);
         std::printf("\n");
