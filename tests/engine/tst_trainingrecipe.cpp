@@ -38,6 +38,18 @@ std::vector<TrainingRecipe> oneFieldChanged()
         [](TrainingRecipe &r) { r.labelSmoothing = 0.1; },
         [](TrainingRecipe &r) { r.augmentShift = 2; },
         [](TrainingRecipe &r) { r.augmentFlip = true; },
+        [](TrainingRecipe &r) { r.weightNoise = 0.05; },
+        [](TrainingRecipe &r) {
+            r.weightNoise = 0.05; // the model and the temperature are written only with what they qualify
+            r.weightNoiseModel = WeightNoiseModel::Pcm;
+        },
+        [](TrainingRecipe &r) { r.noiseEpochs = 2; },
+        [](TrainingRecipe &r) { r.distillWeight = 0.5; },
+        [](TrainingRecipe &r) {
+            r.distillWeight = 0.5;
+            r.distillTemperature = 2.0;
+        },
+        [](TrainingRecipe &r) { r.adcClip = 10.0; },
     };
     std::vector<TrainingRecipe> out;
     for (const auto &change : changes) {
@@ -163,6 +175,17 @@ void TestTrainingRecipe::badRecipes_data()
         "recipe.json:1:19: /augment_shift: expected an integer between 0 and 8, got 9");
     row("flip string", R"({"augment_hflip": "yes"})",
         "recipe.json:1:19: /augment_hflip: expected true or false, got \"yes\"");
+    row("negative eta", R"({"weight_noise": -0.02})",
+        "recipe.json:1:18: /weight_noise: expected a noise level eta >= 0 and < 1, relative to each layer's weight "
+        "range (0.02-0.1 is usual), got -0.02");
+    row("noise model", R"({"weight_noise_model": "pcn"})",
+        "recipe.json:1:24: /weight_noise_model: expected one of \"additive\", \"pcm\", got \"pcn\"");
+    row("temperature 0", R"({"distill_temperature": 0})",
+        "recipe.json:1:25: /distill_temperature: expected a temperature > 0 and <= 100 (2-8 is usual), got 0");
+    row("distill weight 2", R"({"distill_weight": 2})",
+        "recipe.json:1:20: /distill_weight: expected a number between 0 and 1, got 2");
+    row("adc clip", R"({"adc_clip": -1})",
+        "recipe.json:1:14: /adc_clip: expected an output bound >= 0 in normalised crossbar units");
 }
 
 void TestTrainingRecipe::badRecipes()

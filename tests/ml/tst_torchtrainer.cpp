@@ -5,6 +5,7 @@
 #include "psc/ml/torchtrainer.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
+#include "psc/quant/trainedmodel.h"
 
 #include <QTest>
 
@@ -108,6 +109,42 @@ private Q_SLOTS:
         } catch (const InputError &e) {
             QVERIFY2(QString(e.what()).contains("3x32x32") && QString(e.what()).contains("1x28x28"), e.what());
         }
+    }
+
+    // Noise-aware training (Noisy Machines): the noise-free network teaches noisy fine-tuning epochs. The Monte-Carlo
+    // evaluation without noise is the fake-quantised accuracy, noise costs accuracy, and a seed repeats the draws.
+    void noiseAwareTrainingAndNoisyEvaluation()
+    {
+        TrainingRecipe r;
+        r.epochs = 1;
+        r.trainSubset = 6000;
+        r.testSubset = 1000;
+        r.weightNoise = 0.05;
+        r.noiseEpochs = 1;
+        r.distillWeight = 0.9;
+        JobContext ctx;
+        const TrainResult res = m_trainer.train(network("fashion-mnist-cnn.json"), r, m_data, 1, ctx);
+        QVERIFY2(res.quantizedTestAccuracy > 0.6, qPrintable(QString::number(res.quantizedTestAccuracy)));
+        const TrainedModel model = deserializeTrainedModel(res.weights, "noise-aware");
+
+        ml::NoisyEvaluation how;
+        how.images = 1000;
+        how.draws = 3;
+        const ml::NoisyAccuracy clean = ml::noisyAccuracy(model, m_data.test, how);
+        QCOMPARE(clean.std, 0.0);
+        QVERIFY2(std::abs(clean.mean - res.quantizedTestAccuracy) <= 0.005,
+                 qPrintable(QString("%1 vs %2").arg(clean.mean).arg(res.quantizedTestAccuracy)));
+        how.eta = 0.3; // far beyond what the network was trained for
+        const ml::NoisyAccuracy noisy = ml::noisyAccuracy(model, m_data.test, how);
+        qInfo("eta 0: %.4f, eta 0.3: %.4f +- %.4f", clean.mean, noisy.mean, noisy.std);
+        QVERIFY(noisy.mean < clean.mean - 0.05);
+        QVERIFY(noisy.std > 0.0);
+        QCOMPARE(ml::noisyAccuracy(model, m_data.test, how).draws, noisy.draws);
+        how.eta = -0.1;
+        QVERIFY_THROWS_EXCEPTION(InputError, ml::noisyAccuracy(model, m_data.test, how));
+
+        r.noiseEpochs = 0; // distillation from scratch has no teacher
+        QVERIFY_THROWS_EXCEPTION(InputError, m_trainer.train(network("fashion-mnist-cnn.json"), r, m_data, 1, ctx));
     }
 
     void divergenceIsReportedAsFailure()

@@ -247,35 +247,89 @@ void updateMasksFrom(GraphNet &net, const NetworkDescription &network, double pr
     }
 }
 
-std::vector<float> modelLogits(const TrainedModel &model, const ImageSet &images, int count, bool fakeQuantized)
+namespace {
+
+/** `model` ready to evaluate `images`: checked against their shape, in eval mode, fake-quantised if asked. */
+GraphNet evaluationNet(const TrainedModel &model, const ImageSet &images, bool fakeQuantized)
 {
-    if (count <= 0 || count > images.count)
-        count = images.count;
     const Shape imageShape{images.channels, images.height, images.width};
     if (!(model.network.input == imageShape))
         throw InputError("network \"" + model.network.name + "\" expects input " + toString(model.network.input) +
                          " but the images are " + toString(imageShape));
-    torch::NoGradGuard noGrad;
     GraphNet net = loadTrainedModel(model);
     net->eval();
     if (fakeQuantized) {
         net->setInputQuantization(1.0 / (255.0 * model.inputStd), int(std::nearbyint(255.0 * model.inputMean)) - 128);
         net->setQuantMode(QuantMode::Frozen);
     }
+    return net;
+}
+
+/** Images [begin, end) as the float tensor `model` was trained on. */
+torch::Tensor imageBatch(const TrainedModel &model, const ImageSet &images, int begin, int end)
+{
+    return torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data() + std::size_t(begin) * images.imageSize()),
+                            {end - begin, images.channels, images.height, images.width}, torch::kUInt8)
+        .to(torch::kFloat32)
+        .div_(255.0)
+        .sub_(model.inputMean)
+        .div_(model.inputStd);
+}
+
+} // namespace
+
+std::vector<float> modelLogits(const TrainedModel &model, const ImageSet &images, int count, bool fakeQuantized)
+{
+    if (count <= 0 || count > images.count)
+        count = images.count;
+    torch::NoGradGuard noGrad;
+    GraphNet net = evaluationNet(model, images, fakeQuantized);
     std::vector<float> logits;
     for (int b = 0; b < count; b += 1000) {
-        const int e = std::min(count, b + 1000);
-        const torch::Tensor x =
-            torch::from_blob(const_cast<std::uint8_t *>(images.pixels.data() + std::size_t(b) * images.imageSize()),
-                             {e - b, images.channels, images.height, images.width}, torch::kUInt8)
-                .to(torch::kFloat32)
-                .div_(255.0)
-                .sub_(model.inputMean)
-                .div_(model.inputStd);
-        const torch::Tensor y = net->forward(x).to(torch::kFloat).contiguous();
+        const torch::Tensor y =
+            net->forward(imageBatch(model, images, b, std::min(count, b + 1000))).to(torch::kFloat).contiguous();
         logits.insert(logits.end(), y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
     }
     return logits;
+}
+
+NoisyAccuracy noisyAccuracy(const TrainedModel &model, const ImageSet &images, const NoisyEvaluation &how)
+{
+    if (!(how.eta >= 0.0) || how.draws < 1)
+        throw InputError("noisy evaluation needs eta >= 0 and at least one draw (got eta " + std::to_string(how.eta) +
+                         ", " + std::to_string(how.draws) + " draws)");
+    const int count = how.images <= 0 || how.images > images.count ? images.count : how.images;
+    torch::NoGradGuard noGrad;
+    GraphNet net = evaluationNet(model, images, how.fakeQuantized);
+    const torch::Tensor labels =
+        torch::from_blob(const_cast<std::uint8_t *>(images.labels.data()), {count}, torch::kUInt8).to(torch::kInt64);
+    NoisyAccuracy result;
+    for (int d = 0; d < how.draws; ++d) {
+        // One draw = one set of noisy weights for the whole test set, as one programmed chip would be.
+        WeightNoise noise;
+        noise.eta = how.eta;
+        noise.model = how.model;
+        noise.inEval = true;
+        int64_t correct = 0;
+        for (int b = 0; b < count; b += 1000) {
+            // Noise is drawn in each forward pass: the generator restarts from the draw's seed for every batch, so
+            // that every batch sees the same noisy weights.
+            net->setWeightNoise(noise, how.seed * 1000003ULL + std::uint64_t(d));
+            const int e = std::min(count, b + 1000);
+            const torch::Tensor pred = net->forward(imageBatch(model, images, b, e)).argmax(1);
+            correct += pred.eq(labels.slice(0, b, e)).sum().item<int64_t>();
+        }
+        result.draws.push_back(double(correct) / double(count));
+    }
+    double sum = 0.0;
+    for (double a : result.draws)
+        sum += a;
+    result.mean = sum / double(result.draws.size());
+    double sq = 0.0;
+    for (double a : result.draws)
+        sq += (a - result.mean) * (a - result.mean);
+    result.std = result.draws.size() > 1 ? std::sqrt(sq / double(result.draws.size() - 1)) : 0.0;
+    return result;
 }
 
 } // namespace psc::ml

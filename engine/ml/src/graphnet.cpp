@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "graphnet.h"
 
+#include "psc/plugin/analognoise.h"
+
 #include "psc/core/error.h"
 #include "psc/net/window.h"
 #include "psc/quant/integerinference.h"
@@ -256,21 +258,20 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
         case LayerType::DepthwiseConv2d: {
             const torch::Tensor src =
                 n.explicitPad ? F::pad(x, F::PadFuncOptions({n.pad[0], n.pad[1], n.pad[2], n.pad[3]})) : x;
-            y = m_quantMode == QuantMode::Off ? n.conv->forward(src)
-                                              : F::conv2d(src, quantizedWeight(n),
-                                                          F::Conv2dFuncOptions()
-                                                              .bias(n.conv->bias)
-                                                              .stride({n.strideH, n.strideW})
-                                                              .padding({n.padH, n.padW})
-                                                              .groups(n.groups));
-            y = finish(y, n, act);
+            const torch::Tensor w = perturbed(m_quantMode == QuantMode::Off ? n.conv->weight : quantizedWeight(n));
+            y = F::conv2d(src, w,
+                          F::Conv2dFuncOptions()
+                              .bias(n.conv->bias)
+                              .stride({n.strideH, n.strideW})
+                              .padding({n.padH, n.padW})
+                              .groups(n.groups));
+            y = finish(clipped(y, w, src), n, act);
             break;
         }
         case LayerType::Dense: {
             const torch::Tensor src = x.dim() > 2 ? x.flatten(1) : x;
-            y = m_quantMode == QuantMode::Off ? n.linear->forward(src)
-                                              : F::linear(src, quantizedWeight(n), n.linear->bias);
-            y = finish(y, n, act);
+            const torch::Tensor w = perturbed(m_quantMode == QuantMode::Off ? n.linear->weight : quantizedWeight(n));
+            y = finish(clipped(F::linear(src, w, n.linear->bias), w, src), n, act);
             break;
         }
         case LayerType::LowRank:
@@ -371,8 +372,8 @@ torch::Tensor GraphNetImpl::factorizedForward(const torch::Tensor &x, GraphNode 
     const bool spatial = x.dim() == 4;
     const torch::Tensor rows = spatial ? x.permute({0, 2, 3, 1}).reshape({-1, x.size(1)}) : x.flatten(1);
     const bool fake = m_quantMode != QuantMode::Off;
-    const torch::Tensor w = fake ? quantizedRows(n.weight, n.weightBits) : n.weight;
-    const torch::Tensor f = fake ? quantizedRows(n.factor, n.weightBits) : n.factor;
+    const torch::Tensor w = perturbed(fake ? quantizedRows(n.weight, n.weightBits) : n.weight);
+    const torch::Tensor f = perturbed(fake ? quantizedRows(n.factor, n.weightBits) : n.factor);
     // The intermediate is fake-quantised to int8 with its own range and no activation, as the integer stage one
     // requantises it (docs/quantization.md, "low_rank / kronecker").
     auto mid = [&](const torch::Tensor &t) { return fake ? observeAndQuantize(t, n.midRange, kIntermediateBits) : t; };
@@ -390,6 +391,51 @@ torch::Tensor GraphNetImpl::factorizedForward(const torch::Tensor &x, GraphNode 
     if (!spatial)
         return y;
     return y.view({x.size(0), x.size(2), x.size(3), y.size(1)}).permute({0, 3, 1, 2});
+}
+
+void GraphNetImpl::setWeightNoise(const WeightNoise &noise, std::uint64_t seed)
+{
+    m_noise = noise;
+    m_noiseGen = at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+torch::Tensor GraphNetImpl::perturbed(const torch::Tensor &w)
+{
+    if (m_noise.eta <= 0.0 || !noiseActive())
+        return w;
+    const torch::Tensor clean = w.detach();
+    torch::Tensor sigma;
+    if (m_noise.model == WeightNoiseModel::Additive) {
+        // Noisy Machines (Zhou et al. 2020): sigma = eta * (W_max - W_min) of the layer.
+        const auto [lo, hi] = torch::aminmax(clean);
+        sigma = (hi - lo) * m_noise.eta;
+    } else {
+        // The PCM programming-noise polynomial of aihwkit's PCMLikeNoiseModel (cost-models.md 4.2) on the normalised
+        // conductance g = |w| / max|w|, scaled so that eta is the relative noise at full scale.
+        const plugin::AnalogNoiseParameters pcm;
+        const auto &c = pcm.progCoefficients;
+        const torch::Tensor wMax = clean.abs().amax().clamp_min(1e-12);
+        const torch::Tensor g = clean.abs() / wMax;
+        const double atFullScale = c[0] + c[1] + c[2];
+        sigma = (c[0] + c[1] * g + c[2] * g * g).clamp_min(0.0) * (wMax * (m_noise.eta / atFullScale));
+    }
+    return w + torch::randn(clean.sizes(), m_noiseGen, clean.options()) * sigma;
+}
+
+torch::Tensor GraphNetImpl::clipped(const torch::Tensor &y, const torch::Tensor &w, const torch::Tensor &x) const
+{
+    if (m_noise.adcClip <= 0.0 || !noiseActive())
+        return y;
+    // The crossbar's normalised units: inputs scaled by max|x| (DAC noise management abs_max), each column's weights
+    // by its max|w| (per-column mapping); the ADC clips the product at +-adcClip in those units.
+    std::vector<int64_t> dims;
+    for (int64_t d = 1; d < w.dim(); ++d)
+        dims.push_back(d);
+    const torch::Tensor columnMax = dims.empty() ? w.detach().abs() : w.detach().abs().amax(dims);
+    std::vector<int64_t> shape(std::size_t(y.dim()), 1);
+    shape[1] = y.size(1);
+    const torch::Tensor bound = (columnMax * x.detach().abs().amax() * m_noise.adcClip).view(shape);
+    return torch::max(torch::min(y, bound), -bound);
 }
 
 void GraphNetImpl::applyMasks()

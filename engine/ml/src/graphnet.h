@@ -4,6 +4,9 @@
 // Internal to psc_ml: a torch module executing a NetworkDescription as a graph of layers.
 
 #include "psc/net/network.h"
+#include "psc/train/trainingrecipe.h"
+
+#include <ATen/core/Generator.h>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -58,6 +61,18 @@ struct GraphNode
     FactorShape kronA, kronB;
 };
 
+/**
+ * Weight noise and output clipping in forward passes (docs/training.md "Training for analog hardware"): noise-aware
+ * training, and with `inEval` the Monte-Carlo evaluation of a trained network under noise.
+ */
+struct WeightNoise
+{
+    double eta = 0.0; ///< 0 = no noise
+    WeightNoiseModel model = WeightNoiseModel::Additive;
+    double adcClip = 0.0; ///< 0 = no clipping
+    bool inEval = false;  ///< also in eval() mode, not only while training
+};
+
 class GraphNetImpl : public torch::nn::Module
 {
 public:
@@ -84,6 +99,8 @@ public:
         m_inputScale = scale;
         m_inputZeroPoint = zeroPoint;
     }
+    /** Noise of every later forward pass, drawn from a generator seeded with `seed`. */
+    void setWeightNoise(const WeightNoise &noise, std::uint64_t seed);
     /** Multiplies every masked weight by its mask (after an optimiser step). */
     void applyMasks();
     /** Forgets every recorded range (outputs and factorised intermediates), e.g. before calibration. */
@@ -99,6 +116,14 @@ private:
     /** low_rank / kronecker on [N, in] or, per pixel, on [N, C, H, W]: with the bias, before the activation. */
     torch::Tensor factorizedForward(const torch::Tensor &x, GraphNode &n);
 
+    /** `w` with a fresh draw of the weight noise added (the gradient passes to `w`), or `w` without noise. */
+    torch::Tensor perturbed(const torch::Tensor &w);
+    /** `y` (outputs in dimension 1) clipped to the ADC bound for weight `w` and input `x`, or `y` without clipping. */
+    torch::Tensor clipped(const torch::Tensor &y, const torch::Tensor &w, const torch::Tensor &x) const;
+    bool noiseActive() const { return (is_training() || m_noise.inEval); }
+
+    WeightNoise m_noise;
+    at::Generator m_noiseGen;
     QuantMode m_quantMode = QuantMode::Off;
     double m_inputScale = 1.0;
     int m_inputZeroPoint = 0;

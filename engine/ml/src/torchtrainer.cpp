@@ -156,7 +156,36 @@ public:
         }
         m_batch = std::size_t(std::max(1, recipe.batchSize));
         m_stepsPerEpoch = (m_trainIdx.size() + m_batch - 1) / m_batch;
-        m_allSteps = std::max<std::size_t>(m_stepsPerEpoch * std::size_t(recipe.epochs + recipe.qatEpochs), 1);
+        m_allSteps = std::max<std::size_t>(
+            m_stepsPerEpoch * std::size_t(recipe.epochs + recipe.noiseEpochs + recipe.qatEpochs), 1);
+    }
+
+    /** Distils every later phase from `teacher` (run in eval mode, without noise) when recipe.distillWeight > 0. */
+    void setTeacher(GraphNet teacher) { m_teacher = std::move(teacher); }
+
+    /** The recipe's weight noise (and ADC clipping) on `net` for training, seeded by the trial and `salt`. */
+    void addNoise(GraphNet &net, std::uint64_t salt) const
+    {
+        WeightNoise noise;
+        noise.eta = m_recipe.weightNoise;
+        noise.model = m_recipe.weightNoiseModel;
+        noise.adcClip = m_recipe.adcClip;
+        net->setWeightNoise(noise, m_seed * 0x9e3779b97f4a7c15ULL + salt);
+    }
+
+    /**
+     * train()'s noise fine-tuning (recipe.noiseEpochs > 0): `net`, already folded and carrying the recipe's noise,
+     * is trained for noiseEpochs at a cosine schedule from a tenth of the learning rate, its masks kept.
+     */
+    void noisePhase(GraphNet &net)
+    {
+        const double lr = 0.1 * m_recipe.learningRate;
+        const std::size_t steps = std::max<std::size_t>(m_stepsPerEpoch * std::size_t(m_recipe.noiseEpochs), 1);
+        auto opt = optimizer(net, lr);
+        runEpochs(
+            net, *opt, m_recipe.noiseEpochs, 4099,
+            [&](std::size_t step) { return 0.5 * lr * (1.0 + std::cos(M_PI * double(step) / double(steps))); },
+            [&](std::size_t) { net->applyMasks(); }, "noise-aware training", [](int) { return true; });
     }
 
     /**
@@ -338,7 +367,10 @@ private:
                 const auto x = augment(m_t.trainX.index_select(0, idx), augmentRng);
                 const auto y = m_t.trainY.index_select(0, idx);
                 opt.zero_grad();
-                auto loss = torch::nn::functional::cross_entropy(model->forward(x), y, lossOptions);
+                const torch::Tensor logits = model->forward(x);
+                auto loss = torch::nn::functional::cross_entropy(logits, y, lossOptions);
+                if (m_teacher && m_recipe.distillWeight > 0.0)
+                    loss = (1.0 - m_recipe.distillWeight) * loss + m_recipe.distillWeight * distillation(logits, x);
                 const double lossValue = loss.item<double>();
                 if (!std::isfinite(lossValue))
                     throw RuntimeError(phase + " diverged: loss is " + std::to_string(lossValue) + " at epoch " +
@@ -360,6 +392,24 @@ private:
         }
         m_stepsBefore += totalSteps;
         return epochs;
+    }
+
+    /**
+     * Hinton et al.'s (2015) distillation term for a batch: T^2 * KL(softmax(teacher / T) || softmax(student / T)),
+     * averaged over the batch; the teacher sees the same (augmented) images without noise.
+     */
+    torch::Tensor distillation(const torch::Tensor &studentLogits, const torch::Tensor &x)
+    {
+        torch::Tensor target;
+        {
+            torch::NoGradGuard noGrad;
+            m_teacher->eval();
+            target = torch::softmax(m_teacher->forward(x) / m_recipe.distillTemperature, 1);
+        }
+        const double t = m_recipe.distillTemperature;
+        return torch::nn::functional::kl_div(torch::log_softmax(studentLogits / t, 1), target,
+                                             torch::nn::functional::KLDivFuncOptions().reduction(torch::kBatchMean)) *
+               (t * t);
     }
 
     /**
@@ -415,6 +465,7 @@ private:
     std::size_t m_stepsBefore = 0; ///< steps of the runEpochs() calls already finished
     double m_lossSum = 0.0;
     int64_t m_lossCount = 0;
+    GraphNet m_teacher{nullptr};
 };
 
 void checkInput(const NetworkDescription &network, const Dataset &data)
@@ -437,17 +488,33 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
     Session session(*t, recipe, seed, ctx);
     TrainResult result;
 
-    // 1. Float training, with gradual magnitude pruning of the sparse layers.
+    if (recipe.distillWeight > 0 && recipe.noiseEpochs == 0)
+        throw InputError("distillation in training needs noise_epochs > 0: the network trained without noise is the "
+                         "teacher of the noisy epochs");
+
+    // 1. Float training, with gradual magnitude pruning of the sparse layers (and weight noise throughout when the
+    //    recipe has no separate noise epochs).
     GraphNet net(network, seed);
+    const bool noisy = recipe.weightNoise > 0 || recipe.adcClip > 0;
+    if (noisy && recipe.noiseEpochs == 0)
+        session.addNoise(net, 1);
     session.floatPhase(net, network, {}, "training", onEpoch, result);
     if (result.stoppedEarly)
         return result;
 
-    // 2. The deployable network: batch norms folded, activations fused, then quantisation-aware fine-tuning
-    //    or post-training calibration of the activation ranges (docs/quantization.md).
+    // 2. The deployable network: batch norms folded, activations fused, then (Noisy Machines) fine-tuning with
+    //    weight noise and distillation from the noise-free network, then quantisation-aware fine-tuning or
+    //    post-training calibration of the activation ranges (docs/quantization.md, docs/training.md).
     std::map<std::string, std::string> renamed;
     const NetworkDescription lowered = lowerForDeployment(network, &renamed);
     GraphNet low = foldBatchNorms(net, lowered, renamed);
+    if (noisy)
+        session.addNoise(low, 2);
+    if (recipe.noiseEpochs > 0) {
+        if (recipe.distillWeight > 0)
+            session.setTeacher(foldBatchNorms(net, lowered, renamed));
+        session.noisePhase(low);
+    }
     session.deployPhase(low, lowered, result);
     return result;
 }
@@ -469,6 +536,10 @@ TrainResult TorchTrainer::fineTune(const TrainedModel &start, const TrainingReci
     // 1. Float fine-tuning of the deployable network itself (it has no batch norms to fold); a layer's pruning
     //    starts from the zeros the start model already has.
     GraphNet net = loadTrainedModel(start);
+    if (recipe.weightNoise > 0 || recipe.adcClip > 0)
+        session.addNoise(net, 3);
+    if (recipe.distillWeight > 0)
+        session.setTeacher(loadTrainedModel(start)); // the start model teaches its noise-aware version
     session.floatPhase(net, start.network, zeroFractions(start), "fine-tuning", EpochObserver{}, result);
 
     // 2. Quantisation. After float epochs the recorded ranges are stale and QAT re-learns them from the first

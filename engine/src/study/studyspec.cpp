@@ -126,6 +126,12 @@ public:
         spec.budget = parseBudget(m_src.require(root, "", "budget"));
         if (root.contains("training"))
             spec.training = parseTrainingRecipe(m_src, "/training");
+        // A search trial is trained from scratch: its only teacher is the network itself trained without noise.
+        if (spec.training.distillWeight > 0 && spec.training.noiseEpochs == 0)
+            m_src.fail("/training/distill_weight",
+                       "distillation needs a teacher: set noise_epochs > 0 (the network trained without noise for "
+                       "`epochs` teaches the noisy fine-tuning), or distil in a noise_aware compression (the parent "
+                       "teaches)");
         if (const auto it = root.find("early_stopping"); it != root.end())
             spec.earlyStopping = parseEarlyStopping(*it, spec.training);
         spec.seed = std::uint64_t(m_src.getInt64(root, "", "seed", 0, 0));

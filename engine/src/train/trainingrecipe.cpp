@@ -75,10 +75,12 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
     const json &obj = pointer.empty() ? src.root() : src.root().at(json::json_pointer(pointer));
     src.requireObject(obj, pointer);
     src.checkKeys(obj, pointer,
-                  {"epochs",       "batch_size",  "optimizer",       "learning_rate",     "momentum",
-                   "weight_decay", "schedule",    "step_epochs",     "step_gamma",        "validation_split",
-                   "train_subset", "test_subset", "qat_epochs",      "qat_learning_rate", "calibration_batches",
-                   "prune_begin",  "prune_end",   "label_smoothing", "augment_shift",     "augment_hflip"});
+                  {"epochs",       "batch_size",         "optimizer",       "learning_rate",     "momentum",
+                   "weight_decay", "schedule",           "step_epochs",     "step_gamma",        "validation_split",
+                   "train_subset", "test_subset",        "qat_epochs",      "qat_learning_rate", "calibration_batches",
+                   "prune_begin",  "prune_end",          "label_smoothing", "augment_shift",     "augment_hflip",
+                   "weight_noise", "weight_noise_model", "noise_epochs",    "distill_weight",    "distill_temperature",
+                   "adc_clip"});
     TrainingRecipe r;
     r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
     r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);
@@ -108,6 +110,17 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
                                  "a fraction >= 0 and < 1 (0.1 is usual)");
     r.augmentShift = src.getInt(obj, pointer, "augment_shift", r.augmentShift, 0, 8);
     r.augmentFlip = src.getBool(obj, pointer, "augment_hflip", r.augmentFlip);
+    r.weightNoise =
+        openAbove(src, obj, pointer, "weight_noise", r.weightNoise, 0.0, 1.0,
+                  "a noise level eta >= 0 and < 1, relative to each layer's weight range (0.02-0.1 is usual)");
+    r.weightNoiseModel = WeightNoiseModel(
+        src.getChoice(obj, pointer, "weight_noise_model", int(r.weightNoiseModel), {"additive", "pcm"}));
+    r.noiseEpochs = src.getInt(obj, pointer, "noise_epochs", r.noiseEpochs, 0, kMaxEpochs);
+    r.distillWeight = src.getDouble(obj, pointer, "distill_weight", r.distillWeight, 0.0, 1.0);
+    r.distillTemperature = openBelow(src, obj, pointer, "distill_temperature", r.distillTemperature, 0.0, 100.0,
+                                     "a temperature > 0 and <= 100 (2-8 is usual)");
+    r.adcClip = openAbove(src, obj, pointer, "adc_clip", r.adcClip, 0.0, 1e6,
+                          "an output bound >= 0 in normalised crossbar units (0 = off; aon-cim's ADC bound is 10)");
     return r;
 }
 
@@ -139,6 +152,18 @@ json trainingRecipeToJson(const TrainingRecipe &r)
         j["augment_shift"] = r.augmentShift;
     if (r.augmentFlip)
         j["augment_hflip"] = true;
+    if (r.weightNoise != 0.0) {
+        j["weight_noise"] = r.weightNoise;
+        j["weight_noise_model"] = r.weightNoiseModel == WeightNoiseModel::Pcm ? "pcm" : "additive";
+    }
+    if (r.noiseEpochs != 0)
+        j["noise_epochs"] = r.noiseEpochs;
+    if (r.distillWeight != 0.0) {
+        j["distill_weight"] = r.distillWeight;
+        j["distill_temperature"] = r.distillTemperature;
+    }
+    if (r.adcClip != 0.0)
+        j["adc_clip"] = r.adcClip;
     return j;
 }
 

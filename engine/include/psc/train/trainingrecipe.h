@@ -12,6 +12,13 @@ enum class OptimizerKind
     AdamW, ///< weight_decay decoupled from the gradient (Loshchilov & Hutter 2019), as torch.optim.AdamW
 };
 
+/** How weight noise is drawn during noise-aware training (docs/training.md "Training for analog hardware"). */
+enum class WeightNoiseModel
+{
+    Additive, ///< N(0, (eta * (max w - min w))^2) per weight, the layer's range (Noisy Machines, Zhou et al. 2020)
+    Pcm,      ///< sigma(w) = eta * max|w| * p(|w| / max|w|) / p(1), p the PCM programming-noise polynomial (aihwkit)
+};
+
 enum class LrSchedule
 {
     Constant,
@@ -56,6 +63,22 @@ struct TrainingRecipe
     double labelSmoothing = 0.0;
     int augmentShift = 0;
     bool augmentFlip = false;
+    /// Noise-robust training for analog hardware (docs/training.md "Training for analog hardware"). weightNoise
+    /// (eta) > 0 adds noise of weightNoiseModel to every weighted layer's weights in each training forward pass (a
+    /// fresh draw per pass; the gradient passes to the clean weights). train() applies it from the first epoch when
+    /// noiseEpochs is 0; otherwise it trains `epochs` without noise, then fine-tunes the folded network for
+    /// noiseEpochs with noise and, if distillWeight > 0, with knowledge distillation from the noise-free network
+    /// (the Noisy Machines recipe). fineTune() applies it to all its epochs and distils from its start model. The
+    /// loss is (1 - distillWeight) * CE + distillWeight * T^2 * KL(softmax(teacher / T) || softmax(student / T))
+    /// with T = distillTemperature (Hinton et al. 2015). adcClip > 0 clips each weighted layer's output to
+    /// +-adcClip * max|w| * max|x| during training, the ADC's output bound in the crossbar's normalised units.
+    /// Written to canonicalJson() only when set.
+    double weightNoise = 0.0;
+    WeightNoiseModel weightNoiseModel = WeightNoiseModel::Additive;
+    int noiseEpochs = 0;
+    double distillWeight = 0.0;
+    double distillTemperature = 4.0;
+    double adcClip = 0.0;
 
     /** Stable JSON text with every field, used for the cache key and stored with each trial. */
     std::string canonicalJson() const;

@@ -54,4 +54,29 @@ std::int64_t torchParameterCount(const NetworkDescription &network);
 std::vector<float> modelLogits(const TrainedModel &model, const ImageSet &images, int count = 0,
                                bool fakeQuantized = false);
 
+/** How noisyAccuracy() perturbs and evaluates a model. */
+struct NoisyEvaluation
+{
+    double eta = 0.0; ///< noise level, as the training recipe's weight_noise
+    WeightNoiseModel model = WeightNoiseModel::Additive;
+    int draws = 10;            ///< independent noise draws (chips)
+    int images = 0;            ///< the first `images` of the set; all if <= 0
+    std::uint64_t seed = 1;    ///< the draws are reproducible for a seed
+    bool fakeQuantized = true; ///< the deployable (fake-quantised) network, as the integer network runs it
+};
+
+/** Accuracy of a noisyAccuracy() evaluation: the mean and sample standard deviation over the draws. */
+struct NoisyAccuracy
+{
+    double mean = 0.0, std = 0.0;
+    std::vector<double> draws;
+};
+
+/**
+ * Monte-Carlo accuracy of a trained deployable `model` on `images` with weight noise of `how` added to every weighted
+ * layer (the same noise as noise-aware training, one draw per pass over the images): Noisy Machines' evaluation
+ * (Zhou et al. 2020). Throws InputError for eta < 0, no draws or images of another shape. Any thread.
+ */
+NoisyAccuracy noisyAccuracy(const TrainedModel &model, const ImageSet &images, const NoisyEvaluation &how);
+
 } // namespace psc::ml
