@@ -2,6 +2,7 @@
 #include "deploy.h"
 
 #include "psc/compress/sparsity.h"
+#include "psc/core/statistics.h"
 #include "psc/data/dataset.h"
 #include "psc/ml/torchtrainer.h"
 
@@ -321,14 +322,9 @@ NoisyAccuracy noisyAccuracy(const TrainedModel &model, const ImageSet &images, c
         }
         result.draws.push_back(double(correct) / double(count));
     }
-    double sum = 0.0;
-    for (double a : result.draws)
-        sum += a;
-    result.mean = sum / double(result.draws.size());
-    double sq = 0.0;
-    for (double a : result.draws)
-        sq += (a - result.mean) * (a - result.mean);
-    result.std = result.draws.size() > 1 ? std::sqrt(sq / double(result.draws.size() - 1)) : 0.0;
+    const MeanStd stats = meanAndStd(result.draws);
+    result.mean = stats.mean;
+    result.std = stats.std;
     return result;
 }
 

@@ -3,6 +3,7 @@
 // Device statistics: pcmdevice.cpp; converter and drift-compensation rules: cost-models.md 4.3.
 
 #include "psc/analog/analoginference.h"
+#include "psc/core/statistics.h"
 
 #include "psc/analog/pcmdevice.h"
 #include "psc/core/error.h"
@@ -652,14 +653,9 @@ std::vector<AnalogAccuracy> AnalogSimulator::evaluate(const ImageSet &set, const
         std::rethrow_exception(failure);
 
     for (AnalogAccuracy &r : results) {
-        double sum = 0.0;
-        for (double v : r.draws)
-            sum += v;
-        r.mean = sum / double(r.draws.size());
-        double sq = 0.0;
-        for (double v : r.draws)
-            sq += (v - r.mean) * (v - r.mean);
-        r.std = r.draws.size() > 1 ? std::sqrt(sq / double(r.draws.size() - 1)) : 0.0;
+        const MeanStd stats = meanAndStd(r.draws);
+        r.mean = stats.mean;
+        r.std = stats.std;
     }
     return results;
 }
