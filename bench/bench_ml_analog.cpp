@@ -5,6 +5,7 @@
 //
 // Usage: bench_ml_analog [--epochs N] [--images N] [--repeats N]
 
+#include "benchml.h"
 #include "psc/analog/analoginference.h"
 #include "psc/core/duration.h"
 #include "psc/data/dataset.h"
@@ -22,37 +23,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-namespace {
-
-// The issue's reference network of the demo family: stem of 16 channels, two separable blocks of 24 (stride 2,
-// expansion 2), global pooling and the classifier; 5.5 KiB at int8.
-const char *kNetwork = R"({"name": "bench-analog", "input": {"channels": 1, "height": 28, "width": 28}, "layers": [
-  {"type": "conv2d", "name": "stem", "out_channels": 16, "kernel": 3, "stride": 2, "padding": "same", "bias": false},
-  {"type": "batch_norm", "name": "stem_bn"}, {"type": "relu", "name": "stem_relu"},
-  {"type": "conv2d", "name": "b1_expand", "out_channels": 32, "kernel": 1, "bias": false},
-  {"type": "batch_norm", "name": "b1_expand_bn"}, {"type": "relu6", "name": "b1_expand_relu"},
-  {"type": "depthwise_conv2d", "name": "b1_dw", "kernel": 3, "stride": 2, "padding": "same", "bias": false},
-  {"type": "batch_norm", "name": "b1_dw_bn"}, {"type": "relu6", "name": "b1_dw_relu"},
-  {"type": "conv2d", "name": "b1_project", "out_channels": 24, "kernel": 1, "bias": false},
-  {"type": "batch_norm", "name": "b1_project_bn"},
-  {"type": "conv2d", "name": "b2_expand", "out_channels": 48, "kernel": 1, "bias": false},
-  {"type": "batch_norm", "name": "b2_expand_bn"}, {"type": "relu6", "name": "b2_expand_relu"},
-  {"type": "depthwise_conv2d", "name": "b2_dw", "kernel": 3, "stride": 2, "padding": "same", "bias": false},
-  {"type": "batch_norm", "name": "b2_dw_bn"}, {"type": "relu6", "name": "b2_dw_relu"},
-  {"type": "conv2d", "name": "b2_project", "out_channels": 24, "kernel": 1, "bias": false},
-  {"type": "batch_norm", "name": "b2_project_bn"},
-  {"type": "global_avg_pool", "name": "pool"}, {"type": "flatten", "name": "flat"},
-  {"type": "dense", "name": "logits", "units": 10}]})";
-
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point since)
-{
-    return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-} // namespace
 
 int main(int argc, char **argv)
 {
@@ -81,13 +51,13 @@ int main(int argc, char **argv)
     recipe.qatEpochs = 1;
     recipe.qatLearningRate = 0.0003;
     psc::JobContext ctx;
-    const auto trainStart = Clock::now();
+    const auto trainStart = psc::bench::Clock::now();
     const psc::TrainResult trained =
-        trainer.train(psc::parseNetworkJson(kNetwork, "bench network"), recipe, data, 1, ctx);
+        trainer.train(psc::parseNetworkJson(psc::bench::kReferenceNetwork, "bench network"), recipe, data, 1, ctx);
     const psc::IntegerModel integer =
         psc::IntegerModel::quantize(psc::deserializeTrainedModel(trained.weights, "bench weights"));
     std::printf("network bench-analog (stem16 + 2 separable(24), int8), %d epochs + 1 QAT in %.0f s\n", epochs,
-                secondsSince(trainStart));
+                psc::bench::secondsSince(trainStart));
 
     psc::BundledTargets targets;
     const psc::AnalogTarget aon = psc::analogTarget(targets.library.resolve("aon-cim"));
@@ -99,17 +69,17 @@ int main(int argc, char **argv)
     integer.accuracy(data.test, 200); // warm-up
     double intRate = 0.0, intAcc = 0.0;
     for (int round = 0; round < 3; ++round) {
-        const auto t0 = Clock::now();
+        const auto t0 = psc::bench::Clock::now();
         intAcc = integer.accuracy(data.test, images);
-        intRate = std::max(intRate, images / secondsSince(t0));
+        intRate = std::max(intRate, images / psc::bench::secondsSince(t0));
     }
     psc::AnalogOptions options;
     options.repeats = repeats;
     options.images = images;
     options.threads = 1;
-    const auto a0 = Clock::now();
+    const auto a0 = psc::bench::Clock::now();
     const auto oneDay = simulator.evaluate(data.test, {86400.0}, options).front();
-    const double analogRate = double(images) * repeats / secondsSince(a0);
+    const double analogRate = double(images) * repeats / psc::bench::secondsSince(a0);
     std::printf("\nspeed, %d test images, one thread\n", images);
     std::printf("  integer reference:            %8.0f images/s, accuracy %.2f %%\n", intRate, 100 * intAcc);
     std::printf("  analog, R = %2d draws at 1 d: %8.0f images/s (image x draw), accuracy %.2f %% ± %.2f, "

@@ -76,19 +76,6 @@ std::string formatPercent(double fraction, bool sign = true)
     return formatFixed(100.0 * fraction, 2) + (sign ? " %" : "");
 }
 
-std::string compensationName(plugin::AnalogDriftCompensation c)
-{
-    switch (c) {
-    case plugin::AnalogDriftCompensation::Global:
-        return "global";
-    case plugin::AnalogDriftCompensation::PerColumn:
-        return "per_column";
-    case plugin::AnalogDriftCompensation::None:
-        break;
-    }
-    return "none";
-}
-
 } // namespace
 
 int evaluateCommand(const QStringList &args)
@@ -121,6 +108,9 @@ int evaluateCommand(const QStringList &args)
     parser.addOption({QStringLiteral("compensation"),
                       QStringLiteral("Drift compensation instead of the target's: global, per_column or none."),
                       QStringLiteral("C")});
+    parser.addOption({QStringLiteral("children"),
+                      QStringLiteral("Also evaluate the complete children compressed from the trial (e.g. its "
+                                     "noise-aware variant), listed under it.")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print the results as JSON.")});
     if (!parseArgs(parser, QStringLiteral("evaluate"), args, 1))
         return Success;
@@ -139,6 +129,8 @@ int evaluateCommand(const QStringList &args)
     const QString trialValue = parser.value(QStringLiteral("trial"));
     const bool all = trialValue == QStringLiteral("all");
     const std::int64_t given = all ? 0 : parseTrialOption(trialValue);
+    if (all && parser.isSet(QStringLiteral("children")))
+        throw UsageError{QStringLiteral("--children goes with one trial: --trial all already evaluates every child")};
 
     // Everything is checked before the first simulation: the study (opened as its only writer), the target, the
     // trials and their models, the test images.
@@ -163,6 +155,10 @@ int evaluateCommand(const QStringList &args)
     } else {
         const std::int64_t number = given == kBestTrial ? bestTrialNumber(*store, spec, file) : given;
         models.push_back(loadTrialModel(*store, number, file, "evaluate"));
+        if (parser.isSet(QStringLiteral("children")))
+            for (const Trial &t : store->trials(TrialState::Complete))
+                if (t.parentId && *t.parentId == models.front().trial.id)
+                    models.push_back(loadTrialModel(*store, t.number, file, "evaluate"));
     }
     if (spec.task.dataset == "tabular")
         throw InputError(file + ": a tabular benchmark study has no images to evaluate on");
@@ -175,7 +171,7 @@ int evaluateCommand(const QStringList &args)
     std::string text = "analog accuracy of study " + spec.name + " on " + target.id + " (" +
                        std::to_string(options.repeats) + " draws, " +
                        std::to_string(std::min(options.images, data.test.count)) + " test images, drift compensation " +
-                       compensationName(*options.compensation) + "; mean ± std)\n";
+                       std::string(toString(*options.compensation)) + "; mean ± std)\n";
     text += pad("trial", 6) + pad("integer", 10);
     for (double t : times)
         text += pad(formatDuration(t), 17);
@@ -206,7 +202,7 @@ int evaluateCommand(const QStringList &args)
             rec.trialId = m.trial.id;
             rec.target = target.id;
             rec.seconds = r.seconds;
-            rec.compensation = compensationName(*options.compensation);
+            rec.compensation = std::string(toString(*options.compensation));
             rec.repeats = options.repeats;
             rec.images = std::min(options.images, data.test.count);
             rec.seed = std::int64_t(options.seed);
@@ -237,7 +233,7 @@ int evaluateCommand(const QStringList &args)
             {QStringLiteral("repeats"), options.repeats},
             {QStringLiteral("images"), std::min(options.images, data.test.count)},
             {QStringLiteral("seed"), qint64(options.seed)},
-            {QStringLiteral("compensation"), QString::fromStdString(compensationName(*options.compensation))},
+            {QStringLiteral("compensation"), QString::fromStdString(std::string(toString(*options.compensation)))},
             {QStringLiteral("trials"), jsonTrials}};
         printOut(QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString());
     } else {

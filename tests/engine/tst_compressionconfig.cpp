@@ -7,6 +7,7 @@
 #include "psc/net/analysis.h"
 
 #include "testsupport.h"
+#include "tinymodel.h"
 
 #include <QTest>
 
@@ -20,36 +21,6 @@ namespace {
 std::string parseError(const std::string &text)
 {
     return errorOf([&] { CompressionConfig::fromJson(text, "c.json"); });
-}
-
-/**
- * A trained model by hand: input 4 values, dense "hidden" (4 units, weights diag(1, 2, 3, 4)), relu "act", dense
- * "logits" (4 classes, identity weights, biases 0, 0.1, 0.1, 0.1).
- */
-TrainedModel tinyModel()
-{
-    TrainedModel m;
-    m.network.name = "tiny";
-    m.network.input = Shape{4, 1, 1};
-    LayerSpec hidden;
-    hidden.type = LayerType::Dense;
-    hidden.name = "hidden";
-    hidden.inputs = {"input"};
-    hidden.outChannels = 4;
-    LayerSpec act;
-    act.type = LayerType::Relu;
-    act.name = "act";
-    act.inputs = {"hidden"};
-    LayerSpec logits = hidden;
-    logits.name = "logits";
-    logits.inputs = {"act"};
-    m.network.layers = {hidden, act, logits};
-    m.parameters["hidden"].weight = {{4, 4}, {1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4}};
-    m.parameters["hidden"].bias = {{4}, {0, 0, 0, 0}};
-    m.parameters["logits"].weight = {{4, 4}, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}};
-    m.parameters["logits"].bias = {{4}, {0.0f, 0.1f, 0.1f, 0.1f}};
-    m.ranges = {{"input", {0.0f, 1.0f}}, {"hidden", {0.0f, 4.0f}}, {"logits", {0.0f, 4.1f}}};
-    return m;
 }
 
 CompressionVariant variant(const std::string &json)
@@ -118,6 +89,40 @@ private Q_SLOTS:
         QCOMPARE(c.variants[1].layerOrigins.back(), std::string("all.json:4:81: /variants/1/layers/1"));
     }
 
+    void noiseAwareVariantParsesAndChangesTheFineTuneRecipe()
+    {
+        const auto c = CompressionConfig::fromJson(R"({"variants": [
+              {"name": "na", "noise_aware": {"weight_noise": 0.05, "weight_noise_model": "pcm",
+                                             "distill_weight": 0.9, "adc_clip": 10}},
+              {"name": "na4", "weight_bits": 4, "noise_aware": {"weight_noise": 0.02}}]})",
+                                                   "n.json");
+        const NoiseAwareSpec &n = *c.variants[0].noiseAware;
+        QCOMPARE(n.weightNoise, 0.05);
+        QVERIFY(n.model == WeightNoiseModel::Pcm);
+        QCOMPARE(n.distillWeight, 0.9);
+        QCOMPARE(n.distillTemperature, 4.0); // the recipe's default
+        QCOMPARE(n.adcClip, 10.0);
+        QCOMPARE(c.variants[0].canonicalJson(),
+                 std::string(R"({"name":"na","noise_aware":{"adc_clip":10.0,"distill_temperature":4.0,)"
+                             R"("distill_weight":0.9,"weight_noise":0.05,"weight_noise_model":"pcm"}})"));
+        QCOMPARE(c.variants[1].canonicalJson(),
+                 std::string(R"({"name":"na4","noise_aware":{"weight_noise":0.02,"weight_noise_model":"additive"},)"
+                             R"("weight_bits":4})"));
+
+        // The parent's recipe with its noise settings replaced; nothing else changes.
+        TrainingRecipe parent;
+        parent.epochs = 7;
+        parent.weightNoise = 0.3;
+        parent.noiseEpochs = 2;
+        const TrainingRecipe child = n.applyTo(parent);
+        QCOMPARE(child.epochs, 7);
+        QCOMPARE(child.noiseEpochs, 2);
+        QCOMPARE(child.weightNoise, 0.05);
+        QVERIFY(child.weightNoiseModel == WeightNoiseModel::Pcm);
+        QCOMPARE(child.distillWeight, 0.9);
+        QCOMPARE(child.adcClip, 10.0);
+    }
+
     void errorsNameFileLinePointerAndWhatWasExpected_data()
     {
         QTest::addColumn<QString>("text");
@@ -153,7 +158,31 @@ private Q_SLOTS:
         QTest::newRow("nothing to do")
             << "{\"variants\": [\n  {\"name\": \"noop\"}\n]}"
             << "c.json:2:3: /variants/0: variant \"noop\" changes nothing: give weight_bits, "
-               "activation_bits, sparsity or factorization";
+               "activation_bits, sparsity, factorization or noise_aware";
+        QTest::newRow("noise_aware without weight_noise")
+            << "{\"variants\": [\n  {\"name\": \"n\", \"noise_aware\": {\"distill_weight\": 0.9}}\n]}"
+            << R"(c.json:2:32: /variants/0/noise_aware: missing required key "weight_noise")";
+        QTest::newRow("noise_aware eta 0")
+            << "{\"variants\": [\n  {\"name\": \"n\", \"noise_aware\": {\"weight_noise\": 0}}\n]}"
+            << "c.json:2:49: /variants/0/noise_aware/weight_noise: expected a noise level eta > 0 and < 1 for "
+               "noise-aware fine-tuning (0.02-0.1 is usual), got 0";
+        QTest::newRow("noise_aware eta 1")
+            << "{\"variants\": [\n  {\"name\": \"n\", \"noise_aware\": {\"weight_noise\": 1}}\n]}"
+            << "c.json:2:49: /variants/0/noise_aware/weight_noise: expected a noise level eta >= 0 and < 1";
+        QTest::newRow("noise_aware typo")
+            << "{\"variants\": [\n  {\"name\": \"n\", \"noise_aware\": {\"weight_noise\": 0.05, "
+               "\"distil_weight\": 0.9}}\n]}"
+            << "c.json:2:72: /variants/0/noise_aware/distil_weight: unknown key \"distil_weight\"; did you mean "
+               "\"distill_weight\"?";
+        QTest::newRow("noise_aware model")
+            << "{\"variants\": [\n  {\"name\": \"n\", \"noise_aware\": {\"weight_noise\": 0.05, "
+               "\"weight_noise_model\": \"pcn\"}}\n]}"
+            << "c.json:2:77: /variants/0/noise_aware/weight_noise_model: expected one of \"additive\", \"pcm\", got "
+               "\"pcn\"; did you mean \"pcm\"?";
+        QTest::newRow("noise_aware with layers only")
+            << "{\"variants\": [\n  {\"name\": \"n\", \"noise_aware\": {\"weight_noise\": 0.05}, \"layers\": "
+               "[\"stem\"]}\n]}"
+            << "c.json:2:66: /variants/0/layers: noise_aware fine-tunes with noise on every weighted layer";
         QTest::newRow("duplicate name") << "{\"variants\": [\n  {\"name\": \"a\", \"weight_bits\": 4},\n"
                                            "  {\"name\": \"a\", \"weight_bits\": 2}\n]}"
                                         << R"(c.json:3:12: /variants/1/name: duplicate variant name "a")";
@@ -206,7 +235,7 @@ private Q_SLOTS:
 
     void bitsAndSparsityApplyToEveryWeightedLayer()
     {
-        const TrainedModel parent = tinyModel();
+        const TrainedModel parent = psc::test::tinyModel();
         const TrainedModel int4 = applyCompressionVariant(parent, variant(R"({"name": "int4", "weight_bits": 4})"));
         QCOMPARE(int4.network.name, std::string("tiny-int4"));
         QCOMPARE(int4.network.layers[0].weightBits, 4);
@@ -224,7 +253,7 @@ private Q_SLOTS:
     {
         // The default leaves out the output layer; diag(1, 2, 3, 4) loses its smallest-L1 channel, the first.
         const TrainedModel child = applyCompressionVariant(
-            tinyModel(), variant(R"({"name": "c", "sparsity": {"pattern": "channel", "fraction": 0.25}})"));
+            psc::test::tinyModel(), variant(R"({"name": "c", "sparsity": {"pattern": "channel", "fraction": 0.25}})"));
         QCOMPARE(child.network.layers[0].outChannels, 3);
         QCOMPARE(child.network.layers[2].outChannels, 4);
         QCOMPARE(child.parameters.at("hidden").weight.shape, (std::vector<int>{3, 4}));
@@ -238,21 +267,22 @@ private Q_SLOTS:
     void factorisationReplacesHiddenLayersByTheirFactors()
     {
         // The default leaves out the output layer. diag(1, 2, 3, 4) at rank 2: U [4, 2] and V [2, 4].
-        const TrainedModel lowRank =
-            applyCompressionVariant(tinyModel(), variant(R"({"name": "lr", "factorization": {"low_rank": 2}})"));
+        const TrainedModel lowRank = applyCompressionVariant(
+            psc::test::tinyModel(), variant(R"({"name": "lr", "factorization": {"low_rank": 2}})"));
         QVERIFY(lowRank.network.layers[0].type == LayerType::LowRank);
         QCOMPARE(lowRank.network.layers[0].rank, 2);
         QVERIFY(lowRank.network.layers[2].type == LayerType::Dense);
         QCOMPARE(lowRank.parameters.at("hidden").weight.shape, (std::vector<int>{4, 2}));
         QCOMPARE(lowRank.parameters.at("hidden").factor.shape, (std::vector<int>{2, 4}));
         // A fraction of the full rank: round(0.5 * min(4, 4)) = 2.
-        QCOMPARE(applyCompressionVariant(tinyModel(), variant(R"({"name": "f", "factorization": {"low_rank": 0.5}})"))
+        QCOMPARE(applyCompressionVariant(psc::test::tinyModel(),
+                                         variant(R"({"name": "f", "factorization": {"low_rank": 0.5}})"))
                      .network.layers[0]
                      .rank,
                  2);
         // "kronecker" alone: balanced factors of 4 x 4, A [2, 2] and B [2, 2].
         const TrainedModel kron =
-            applyCompressionVariant(tinyModel(), variant(R"({"name": "k", "factorization": "kronecker"})"));
+            applyCompressionVariant(psc::test::tinyModel(), variant(R"({"name": "k", "factorization": "kronecker"})"));
         QVERIFY(kron.network.layers[0].type == LayerType::Kronecker);
         QVERIFY(kron.network.layers[0].kronA == (FactorShape{2, 2}));
         QVERIFY(kron.network.layers[0].kronB == (FactorShape{2, 2}));
@@ -269,7 +299,7 @@ private Q_SLOTS:
 
     void layerNamesAreCheckedAgainstTheParent()
     {
-        const TrainedModel parent = tinyModel();
+        const TrainedModel parent = psc::test::tinyModel();
         const auto apply = [&](const char *json) {
             return errorOf([&] { applyCompressionVariant(parent, variant(json)); });
         };

@@ -16,6 +16,7 @@
 #include "psc/train/trainer.h"
 
 #include "testsupport.h"
+#include "tinymodel.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -27,47 +28,6 @@ using namespace psc;
 using psc::test::errorOf;
 
 namespace {
-
-/**
- * Input 4 values; dense "hidden" with weights diag(1, 2, 3, 4), relu "act", dense "logits" with identity weights
- * and biases (0, 0.1, 0.1, 0.1). Image k (value 1 at k, 0 elsewhere) gives logits (k + 1) e_k + bias: class k,
- * always right. Without hidden channel 0 (the smallest L1 norm, what channel pruning removes first) image 0 gives
- * the bare biases and is classified 1: 3 of 4 right.
- */
-TrainedModel tinyModel()
-{
-    TrainedModel m;
-    m.network = parseNetworkJson(R"({"name": "tiny", "input": {"channels": 4, "height": 1, "width": 1}, "layers": [
-        {"type": "dense", "name": "hidden", "units": 4}, {"type": "relu", "name": "act"},
-        {"type": "dense", "name": "logits", "units": 4}]})",
-                                 "tiny.json");
-    m.parameters["hidden"].weight = {{4, 4}, {1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4}};
-    m.parameters["hidden"].bias = {{4}, {0, 0, 0, 0}};
-    m.parameters["logits"].weight = {{4, 4}, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}};
-    m.parameters["logits"].bias = {{4}, {0.0f, 0.1f, 0.1f, 0.1f}};
-    m.ranges = {{"input", {0.0f, 1.0f}}, {"hidden", {0.0f, 4.0f}}, {"logits", {0.0f, 4.1f}}};
-    return m;
-}
-
-/** Two copies of the four one-hot images, labelled with the position of their bright value. */
-Dataset oneHotData()
-{
-    Dataset d;
-    d.name = "one-hot";
-    d.numClasses = 4;
-    ImageSet s;
-    s.count = 8;
-    s.channels = 4;
-    s.height = s.width = 1;
-    for (int i = 0; i < 8; ++i) {
-        for (int k = 0; k < 4; ++k)
-            s.pixels.push_back(k == i % 4 ? 255 : 0);
-        s.labels.push_back(std::uint8_t(i % 4));
-    }
-    d.train = s;
-    d.test = s;
-    return d;
-}
 
 /**
  * Test double: "fine-tunes" by handing the start model back, with fixed accuracies. A start network with 2-bit
@@ -135,13 +95,13 @@ class TestCompressionRunner : public QObject
     PluginRegistry m_registry;
     std::unique_ptr<TargetLibrary> m_targets;
     StudySpec m_spec; // the bundled demo: objectives on two hardware targets, a constraint on a third
-    Dataset m_data = oneHotData();
+    Dataset m_data = psc::test::oneHotData();
 
     /** A study whose trial 0 is the complete tiny model with its weights, trial 1 failed, trial 2 scripted weights. */
     std::unique_ptr<StudyStore> makeStudy(const char *name, const StudySpec &spec)
     {
         auto store = StudyStore::create(m_dir.filePath(name).toStdString(), spec.toJson());
-        const TrainedModel model = tinyModel();
+        const TrainedModel model = psc::test::tinyModel();
         Trial parent;
         parent.state = TrialState::Complete;
         parent.architectureJson = networkToJson(model.network, false);
@@ -297,6 +257,47 @@ private Q_SLOTS:
                                 R"((weighted layers: hidden, logits))"));
         QCOMPARE(int(store->trialCounts().total()), 3);
         QVERIFY(trainer.starts.empty());
+    }
+
+    void aNoiseAwareChildIsFineTunedWithNoiseAndDistillation()
+    {
+        auto store = makeStudy("noise.psc", m_spec);
+        ScriptedFineTuner trainer;
+        const CompressionSummary s = compress(*store, m_spec, trainer, 0, R"({"fine_tune": {"epochs": 1},
+            "variants": [
+              {"name": "na", "noise_aware": {"weight_noise": 0.05, "weight_noise_model": "pcm", "distill_weight": 0.9}},
+              {"name": "int4", "weight_bits": 4}]})");
+        QCOMPARE(int(trainer.recipes.size()), 2);
+        QCOMPARE(trainer.recipes[0].weightNoise, 0.05);
+        QVERIFY(trainer.recipes[0].weightNoiseModel == WeightNoiseModel::Pcm);
+        QCOMPARE(trainer.recipes[0].distillWeight, 0.9);
+        QCOMPARE(trainer.recipes[0].epochs, 1);
+        QCOMPARE(trainer.recipes[1].weightNoise, 0.0); // the other variant keeps the parent's (noise-free) recipe
+        // The noise-aware child starts from the parent's weights unchanged (fineTune distils from that start).
+        TrainedModel parentModel = CompressionRunner::loadParent(*store, 0);
+        parentModel.network.name += "-na";
+        QCOMPARE(serializeTrainedModel(trainer.starts[0]), serializeTrainedModel(parentModel));
+        const Trial &child = s.children[0].trial;
+        QVERIFY(child.recipeJson.find(R"("weight_noise":0.05)") != std::string::npos);
+        QVERIFY(child.parametersJson.find(R"("noise_aware")") != std::string::npos);
+
+        // A child of the noise-aware child keeps its noise settings.
+        const std::int64_t naNumber = child.number;
+        compress(*store, m_spec, trainer, naNumber, R"({"variants": [{"name": "int4", "weight_bits": 4}]})");
+        QCOMPARE(trainer.recipes.back().weightNoise, 0.05);
+        QCOMPARE(trainer.recipes.back().distillWeight, 0.9);
+
+        // Noise without any training to learn from it is refused before anything is written.
+        const int before = int(store->trialCounts().total());
+        QCOMPARE(errorOf([&] {
+                     compress(*store, m_spec, trainer, 0,
+                              "{\"fine_tune\": {\"epochs\": 0, \"qat_epochs\": 0},\n \"variants\": [\n"
+                              "  {\"name\": \"na\", \"noise_aware\": {\"weight_noise\": 0.05}}]}");
+                 }),
+                 std::string("c.json:3:3: /variants/0: noise_aware needs fine-tuning to learn from the noise, but "
+                             "fine_tune has epochs 0 and qat_epochs 0 (calibration only): give epochs or qat_epochs "
+                             "> 0"));
+        QCOMPARE(int(store->trialCounts().total()), before);
     }
 
     void aCacheHitIsCompressedFromItsOriginalsWeights()

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void badSpaces();
     void badSpaceFileNamesTheFile();
     void definitionIsValidatedInCode();
+    void trainingChoicesReachTheRecipeAndTheHash();
     void factorizationReachesTheLayers();
     void factorizationRespectsBatchNormPrimesAndBits();
     void factorizationIsSpaceWideExceptTheStem();
@@ -509,6 +510,46 @@ void TestSearchSpace::encodeErrors()
     QCOMPARE(errorOf([&] { space.encode(R"([4, 0])"); }), where + "1:1: expected an object, got an array");
 }
 
+void TestSearchSpace::trainingChoicesReachTheRecipeAndTheHash()
+{
+    const SearchSpace space =
+        SearchSpace::fromJson(fixedSpace(R"({"count": 1, "out_channels": 4})",
+                                         R"(, "training": {"weight_noise": [0, 0.05], "distill": [false, true]})"),
+                              "noise.json");
+    QCOMPARE(space.dimensionNames(), (std::vector<std::string>{"training.weight_noise", "training.distill"}));
+    TrainingRecipe study;
+    study.noiseEpochs = 2;
+    study.weightNoiseModel = WeightNoiseModel::Pcm;
+    const DecodedCandidate plain = space.decode({0, 0});
+    const DecodedCandidate noisy = space.decode({1, 1});
+    QCOMPARE(*noisy.weightNoise, 0.05);
+    QVERIFY(*noisy.distill);
+    QCOMPARE(noisy.parametersJson, std::string(R"({"training.weight_noise":0.05,"training.distill":true})"));
+    const TrainingRecipe r = noisy.recipe(study);
+    QCOMPARE(r.weightNoise, 0.05);
+    QVERIFY(r.weightNoiseModel == WeightNoiseModel::Pcm); // the study's
+    QCOMPARE(r.noiseEpochs, 2);
+    QCOMPARE(r.distillWeight, 0.9); // Noisy Machines' mix when the study sets none
+    study.distillWeight = 0.5;
+    QCOMPARE(noisy.recipe(study).distillWeight, 0.5);
+    QCOMPARE(plain.recipe(study).distillWeight, 0.0);
+    QCOMPARE(plain.recipe(study).weightNoise, 0.0);
+    // One network, four candidates: the training choices are part of the hash.
+    std::set<std::string> hashes;
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+            hashes.insert(space.decode({a, b}).architectureHash);
+    QCOMPARE(int(hashes.size()), 4);
+    QVERIFY(plain.network == noisy.network);
+    QVERIFY(space.encode(noisy.parametersJson) == (Encoding{1, 1}));
+    // A space without them keeps its old hash and recipe.
+    const SearchSpace none = SearchSpace::fromJson(fixedSpace(R"({"count": 1, "out_channels": 4})"), "plain.json");
+    QCOMPARE(none.decode({}).architectureHash, architectureHash(none.decode({}).network));
+    QVERIFY(none.decode({}).recipe(study) == study);
+    QVERIFY(!nlohmann::json::parse(none.toJson()).contains("training"));
+    QVERIFY(SearchSpace::fromJson(space.toJson(), "canonical").definition() == space.definition());
+}
+
 void TestSearchSpace::badSpaces_data()
 {
     QTest::addColumn<QString>("text");
@@ -533,6 +574,11 @@ void TestSearchSpace::badSpaces_data()
         "bad.json:2:20: /weight_bits/1: expected a bit-width of 1, 2, 4 or 8, got 3");
     row("section bits", head + stem + "," + blocks + ",\n\"head\": {\"activation_bits\": 16}}",
         "bad.json:2:29: /head/activation_bits: expected a bit-width of 1, 2, 4 or 8, got 16");
+    row("weight noise 1", head + stem + "," + blocks + ",\n\"training\": {\"weight_noise\": [0, 1]}}",
+        "bad.json:2:34: /training/weight_noise/1: expected a noise level eta >= 0 and < 1, relative to each layer's "
+        "weight range, got 1.0");
+    row("training key", head + stem + "," + blocks + ",\n\"training\": {\"distil\": [true]}}",
+        "bad.json:2:24: /training/distil: unknown key \"distil\"; did you mean \"distill\"?");
     row("sparsity 1", head + stem + "," + blocks + ",\n\"sparsity\": [0, 1]}",
         "bad.json:2:17: /sparsity/1: expected a sparsity >= 0 and < 1, got 1.0");
     row("duplicate", head + stem + ",\n\"blocks\": {\"count\": [1, 2, 1], \"out_channels\": 8}}",

@@ -229,6 +229,16 @@ void TestStudySpec::canonicalJsonRoundTrip()
         QVERIFY(back == spec);
         QCOMPARE(back.toJson(), text);
     }
+    // The analog block: written only when it is not the default (older specs keep their text), read back equal.
+    QVERIFY(!nlohmann::json::parse(StudySpec::fromFile(kDemo).toJson()).contains("analog"));
+    const StudySpec analog =
+        StudySpec::fromJson(specWith(R"("analog": {"time": "1h", "repeats": 3, "images": 500, "seed": 7})"));
+    QCOMPARE(analog.analog.seconds, 3600.0);
+    QCOMPARE(analog.analog.repeats, 3);
+    QCOMPARE(analog.analog.images, 500);
+    QCOMPARE(analog.analog.seed, std::uint64_t(7));
+    QVERIFY(StudySpec::fromJson(analog.toJson(), "canonical") == analog);
+    QCOMPARE(StudySpec::fromJson(specWith(R"("analog": {"time": 60})")).analog.seconds, 60.0);
     const StudySpec full = StudySpec::fromJson(kFullSpec);
     QCOMPARE(full.seed, std::uint64_t(9223372036854775807ULL));
     QVERIFY(!full.budget.trials && full.budget.wallTimeSeconds == 90.5);
@@ -462,6 +472,22 @@ void TestStudySpec::badSpecs_data()
     row("training", specWith(R"("training": {"epochs": 0})"),
         "bad.json:2:24: /training/epochs: expected an integer between 1 and 100000, got 0");
     row("seed", specWith(R"("seed": -1)"), "bad.json:2:9: /seed: expected an integer >= 0, got -1");
+    const std::string distillSpace =
+        R"("search_space": {"name": "m", "input": {"channels": 1, "height": 28, "width": 28}, "num_classes": 10, )"
+        R"("stem": {"out_channels": 4}, "blocks": {"count": 0, "out_channels": 8}, "training": {"distill": [false, true]}}, )";
+    row("space distils without noise epochs",
+        specWith(distillSpace + R"("training": {"weight_noise": 0.05})", {"search_space"}),
+        "bad.json:2:228: /training: the search space searches distillation (training.distill), which needs "
+        "noise_epochs > 0");
+    row("analog time 0", specWith(R"("analog": {"time": 0})"),
+        "bad.json:2:20: /analog/time: expected a time after programming > 0, as seconds or a duration such as "
+        "\"1h\" or \"1d\" (units s, min, h, d, w, mo, y), got 0");
+    row("analog time unit", specWith(R"("analog": {"time": "1 fortnight"})"),
+        "bad.json:2:20: /analog/time: expected a time after programming > 0");
+    row("analog repeats 0", specWith(R"("analog": {"repeats": 0})"),
+        "bad.json:2:23: /analog/repeats: expected an integer between 1 and 10000, got 0");
+    row("analog key", specWith(R"("analog": {"tme": "1d"})"),
+        "bad.json:2:19: /analog/tme: unknown key \"tme\"; did you mean \"time\"?");
     row("not an object", "[]", "bad.json:1:1: expected an object, got an array");
     row("malformed", "{\"name\": \"x\",\n}", "bad.json:2:1: malformed JSON");
 }
@@ -502,6 +528,12 @@ void TestStudySpec::namesCheckedWhileParsing_data()
         "\"sram_bytes\"?");
     row("constraint target", R"("constraints": ["latency_s@nosuch <= 1"])",
         "bad.json:2:17: /constraints/0: unknown target \"nosuch\" (known targets: ");
+    row("analog accuracy", R"("objectives": ["analog_accuracy@aon-cim", "energy_j@aon-cim"])", "<no InputError>");
+    row("analog accuracy of a digital target", R"("objectives": ["analog_accuracy@stm32f746zg"])",
+        "bad.json:2:16: /objectives/0: analog_accuracy needs an analog compute-in-memory target (model "
+        "\"analog-cim\", a crossbar to simulate); \"stm32f746zg\" uses the mcu model (analog targets: "
+        "aon-cim-512x128-reprogram, "
+        "aon-cim, pcm-cim-64x256)");
     row("strategy string", R"("strategy": "randon")",
         "bad.json:2:13: /strategy: unknown strategy \"randon\"; did you mean \"random\"? (available: random");
     row("strategy id", R"("strategy": {"id": "hyperband", "options": {}})",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // TrialEvaluator: the metrics of a trial before and after training, the constraints on both, and the targets its
 // spec names. The network is the hand-made tiny one: 4 inputs, dense 4 (relu), dense 4.
+#include "psc/analog/analoginference.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/net/networkparser.h"
@@ -11,6 +12,7 @@
 #include "psc/targets/targetlibrary.h"
 
 #include "testsupport.h"
+#include "tinymodel.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -192,13 +194,61 @@ private Q_SLOTS:
         QVERIFY(readCostModels(*store).empty());
     }
 
+    // Every analog-cim target the spec names gets analog_accuracy after training: the simulator's mean over the
+    // spec's draws at the spec's time, the same numbers as running the simulator directly with its seed.
+    void analogAccuracyOnTheAnalogTargetsTheSpecNames()
+    {
+        StudySpec s = spec({"analog_accuracy@aon-cim >= 0.5"}, {"accuracy", "latency_s@stm32f746zg"});
+        s.analog.seconds = 3600.0;
+        s.analog.repeats = 3;
+        const TrialEvaluator e(s, m_targets.get());
+        TrainResult r;
+        r.weights = serializeTrainedModel(psc::test::tinyModel());
+        r.weightsFormat = kTrainedModelFormat;
+        const Dataset data = psc::test::oneHotData();
+        const TrialEvaluator::Deployed d = e.deploy(r, data, TrainingRecipe{});
+        QCOMPARE(d.accuracy, 1.0);
+        QCOMPARE(int(d.analog.size()), 1); // the Cortex-M target is digital
+        const AnalogRecord &a = d.analog[0];
+        QCOMPARE(a.target, std::string("aon-cim"));
+        QCOMPARE(a.seconds, 3600.0);
+        QCOMPARE(a.repeats, 3);
+        QCOMPARE(a.images, 8);
+        QCOMPARE(a.compensation, std::string("global"));
+        QCOMPARE(int(a.draws.size()), 3);
+        AnalogOptions o;
+        o.repeats = 3;
+        o.seed = s.analog.seed;
+        const AnalogAccuracy direct =
+            AnalogSimulator(IntegerModel::quantize(psc::test::tinyModel()), analogTarget(*m_targets->find("aon-cim")))
+                .evaluate(data.test, {3600.0}, o)
+                .front();
+        QCOMPARE(a.mean, direct.mean);
+        QCOMPARE(a.draws, direct.draws);
+
+        // The metric, and constraints on it, after training.
+        AnalogRecord low = a;
+        low.mean = 0.375;
+        std::string why;
+        const std::vector<Metric> m = e.afterTraining({}, r, d.accuracy, &why, {low});
+        QCOMPARE(*value(m, "analog_accuracy", "aon-cim"), 0.375);
+        QCOMPARE(why, std::string("analog_accuracy@aon-cim = 0.375 violates analog_accuracy@aon-cim >= 0.5"));
+
+        // A digital target has no crossbar to simulate.
+        const StudySpec digital = spec({}, {"analog_accuracy@stm32f746zg"});
+        QCOMPARE(errorOf([&] { TrialEvaluator(digital, m_targets.get()); }),
+                 std::string("objective analog_accuracy@stm32f746zg: target \"stm32f746zg\" uses the mcu model; "
+                             "analog_accuracy needs an analog-cim target"));
+    }
+
     void deployedAccuracyNeedsATrainedModel()
     {
         TrainResult r;
         r.weights = {1, 2, 3};
         r.weightsFormat = "torch-archive";
         QVERIFY(std::isnan(TrialEvaluator::deployedAccuracy(r, Dataset{}, TrainingRecipe{})));
-        const TrialEvaluator::Deployed d = TrialEvaluator::deploy(r, Dataset{}, TrainingRecipe{});
+        const StudySpec s = spec({});
+        const TrialEvaluator::Deployed d = TrialEvaluator(s, nullptr).deploy(r, Dataset{}, TrainingRecipe{});
         QVERIFY(std::isnan(d.accuracy));
         QVERIFY(d.weightValues.empty());
     }

@@ -454,6 +454,19 @@ struct AnalogSimulator::Impl
     }
 };
 
+std::string_view toString(plugin::AnalogDriftCompensation compensation)
+{
+    switch (compensation) {
+    case plugin::AnalogDriftCompensation::Global:
+        return "global";
+    case plugin::AnalogDriftCompensation::PerColumn:
+        return "per_column";
+    case plugin::AnalogDriftCompensation::None:
+        break;
+    }
+    return "none";
+}
+
 AnalogTarget analogTarget(const TargetDefinition &target)
 {
     if (target.model != "analog-cim")

@@ -2,6 +2,7 @@
 #include "psc/compress/compressionconfig.h"
 
 #include "core/jsonsource.h"
+#include "train/trainingrecipejson.h"
 
 #include <set>
 
@@ -158,10 +159,27 @@ FactorizationSpec readFactorization(const JsonSource &src, const json &value, co
     return f;
 }
 
+/** {"weight_noise": ETA, "weight_noise_model": ..., "distill_weight": A, "distill_temperature": T, "adc_clip": C}. */
+NoiseAwareSpec readNoiseAware(const JsonSource &src, const json &obj, const std::string &pointer)
+{
+    src.requireObject(obj, pointer);
+    src.checkKeys(obj, pointer,
+                  {"weight_noise", "weight_noise_model", "distill_weight", "distill_temperature", "adc_clip"});
+    src.require(obj, pointer, "weight_noise");
+    TrainingRecipe r;
+    readNoiseTraining(src, obj, pointer, r);
+    if (r.weightNoise <= 0.0)
+        src.fail(JsonSource::child(pointer, "weight_noise"),
+                 "expected a noise level eta > 0 and < 1 for noise-aware fine-tuning (0.02-0.1 is usual), got " +
+                     JsonSource::describe(obj.at("weight_noise")));
+    return {r.weightNoise, r.weightNoiseModel, r.distillWeight, r.distillTemperature, r.adcClip};
+}
+
 CompressionVariant readVariant(const JsonSource &src, const json &obj, const std::string &pointer)
 {
     src.requireObject(obj, pointer);
-    src.checkKeys(obj, pointer, {"name", "weight_bits", "activation_bits", "sparsity", "factorization", "layers"});
+    src.checkKeys(obj, pointer,
+                  {"name", "weight_bits", "activation_bits", "sparsity", "factorization", "noise_aware", "layers"});
     CompressionVariant v;
     v.origin = src.location(pointer) + ": " + pointer;
     v.name = src.requireString(obj, pointer, "name");
@@ -177,6 +195,8 @@ CompressionVariant readVariant(const JsonSource &src, const json &obj, const std
                      "a variant either prunes or factorises; derive a second child from the first for both");
         v.factorization = readFactorization(src, obj.at("factorization"), JsonSource::child(pointer, "factorization"));
     }
+    if (obj.contains("noise_aware"))
+        v.noiseAware = readNoiseAware(src, obj.at("noise_aware"), JsonSource::child(pointer, "noise_aware"));
     if (obj.contains("layers")) {
         const std::string p = JsonSource::child(pointer, "layers");
         const json &layers = obj.at("layers");
@@ -193,9 +213,17 @@ CompressionVariant readVariant(const JsonSource &src, const json &obj, const std
             v.layerOrigins.push_back(src.location(lp) + ": " + lp);
         }
     }
-    if (!v.weightBits && !v.activationBits && !v.sparsity && v.factorization.kind == FactorizationSpec::Kind::None)
+    const bool changesLayers =
+        v.weightBits || v.activationBits || v.sparsity || v.factorization.kind != FactorizationSpec::Kind::None;
+    if (v.noiseAware && !changesLayers && !v.layers.empty())
+        src.fail(JsonSource::child(pointer, "layers"),
+                 "noise_aware fine-tunes with noise on every weighted layer (the whole network runs on the crossbar); "
+                 "\"layers\" only selects the layers that weight_bits, activation_bits, sparsity or factorization "
+                 "change");
+    if (!changesLayers && !v.noiseAware)
         src.fail(pointer, "variant \"" + v.name +
-                              "\" changes nothing: give weight_bits, activation_bits, sparsity or factorization");
+                              "\" changes nothing: give weight_bits, activation_bits, sparsity, factorization or "
+                              "noise_aware");
     return v;
 }
 
@@ -258,6 +286,15 @@ std::string CompressionVariant::canonicalJson() const
                                  : json("kronecker");
         break;
     }
+    if (noiseAware) {
+        TrainingRecipe r = noiseAware->applyTo(TrainingRecipe{});
+        json n = trainingRecipeToJson(r);
+        json noise{{"weight_noise", n.at("weight_noise")}, {"weight_noise_model", n.at("weight_noise_model")}};
+        for (const char *key : {"distill_weight", "distill_temperature", "adc_clip"})
+            if (n.contains(key))
+                noise[key] = n.at(key);
+        j["noise_aware"] = noise;
+    }
     if (!layers.empty())
         j["layers"] = layers;
     return j.dump();
@@ -275,6 +312,16 @@ TrainingRecipe FineTuneOverrides::applyTo(TrainingRecipe r) const
     r.calibrationBatches = calibrationBatches.value_or(r.calibrationBatches);
     r.pruneBegin = pruneBegin.value_or(r.pruneBegin);
     r.pruneEnd = std::max(pruneEnd.value_or(r.pruneEnd), r.pruneBegin);
+    return r;
+}
+
+TrainingRecipe NoiseAwareSpec::applyTo(TrainingRecipe r) const
+{
+    r.weightNoise = weightNoise;
+    r.weightNoiseModel = model;
+    r.distillWeight = distillWeight;
+    r.distillTemperature = distillTemperature;
+    r.adcClip = adcClip;
     return r;
 }
 

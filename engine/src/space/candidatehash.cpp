@@ -9,6 +9,17 @@
 
 namespace psc {
 
+namespace {
+
+std::string sha256Hex(const std::string &text)
+{
+    const QByteArray digest =
+        QCryptographicHash::hash(QByteArrayView(text.data(), qsizetype(text.size())), QCryptographicHash::Sha256);
+    return digest.toHex().toStdString();
+}
+
+} // namespace
+
 std::string candidateHash(const NetworkDescription &network, const std::map<std::string, double> &weightSparsity)
 {
     std::string hash = architectureHash(network);
@@ -21,10 +32,14 @@ std::string candidateHash(const NetworkDescription &network, const std::map<std:
             sparsity.push_back({i, it->second});
     }
     // Versioned so that a later change of this text cannot collide with keys written by this one.
-    const std::string text = "psc-candidate-v1\n" + hash + "\n" + sparsity.dump();
-    const QByteArray digest =
-        QCryptographicHash::hash(QByteArrayView(text.data(), qsizetype(text.size())), QCryptographicHash::Sha256);
-    return digest.toHex().toStdString();
+    return sha256Hex("psc-candidate-v1\n" + hash + "\n" + sparsity.dump());
+}
+
+std::string withTrainingChoices(const std::string &hash, const std::string &trainingJson)
+{
+    if (trainingJson.empty())
+        return hash;
+    return sha256Hex("psc-candidate-training-v1\n" + hash + "\n" + trainingJson);
 }
 
 } // namespace psc

@@ -18,4 +18,11 @@ namespace psc {
  */
 std::string candidateHash(const NetworkDescription &network, const std::map<std::string, double> &weightSparsity);
 
+/**
+ * `hash` (a candidateHash()) joined with the candidate's training choices (`trainingJson`, canonical JSON text of
+ * the searched training settings): SHA-256 of both, or `hash` itself if `trainingJson` is empty. Two candidates of
+ * one architecture trained differently are different candidates.
+ */
+std::string withTrainingChoices(const std::string &hash, const std::string &trainingJson);
+
 } // namespace psc

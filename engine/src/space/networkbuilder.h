@@ -7,6 +7,7 @@
 #include "psc/space/searchspacedefinition.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,8 @@ struct ArchitectureChoice
     int denseUnits = 0;
     SectionCompression headCompression;
     SparsitySpec sparsityPattern{SparsityPattern::Unstructured}; ///< SearchSpaceDefinition::sparsityPattern
+    std::optional<double> weightNoise; ///< training choices (SearchSpaceDefinition::training), if searched
+    std::optional<bool> distill;
 };
 
 /**

@@ -127,6 +127,12 @@ void SearchSpace::Impl::build()
 
     add("batch_norm", d.batchNorm, [](ArchitectureChoice &c, bool v) { c.batchNorm = v; });
     add("activation", d.activation, [](ArchitectureChoice &c, Activation v) { c.activation = v; });
+    // Training choices are optional lists: empty keeps the study's recipe.
+    if (!d.training.weightNoise.empty())
+        add("training.weight_noise", d.training.weightNoise,
+            [](ArchitectureChoice &c, double v) { c.weightNoise = v; });
+    if (!d.training.distill.empty())
+        add("training.distill", d.training.distill, [](ArchitectureChoice &c, bool v) { c.distill = v; });
 
     // A space-wide list is one shared choice for every section that does not have its own list. If no
     // section inherits it, it would be a dimension that changes nothing, so it is left out.
@@ -301,8 +307,26 @@ DecodedCandidate SearchSpace::decode(const Encoding &encoding) const
     out.network = buildNetwork(impl.definition.name, impl.definition.input, impl.definition.numClasses, choice,
                                out.weightSparsity);
     out.parametersJson = parameters.dump();
-    out.architectureHash = candidateHash(out.network, out.weightSparsity);
+    out.weightNoise = choice.weightNoise;
+    out.distill = choice.distill;
+    nlohmann::json training = nlohmann::json::object();
+    if (choice.weightNoise)
+        training["weight_noise"] = *choice.weightNoise;
+    if (choice.distill)
+        training["distill"] = *choice.distill;
+    out.architectureHash = withTrainingChoices(candidateHash(out.network, out.weightSparsity),
+                                               training.empty() ? std::string() : training.dump());
     return out;
+}
+
+TrainingRecipe DecodedCandidate::recipe(const TrainingRecipe &studyTraining) const
+{
+    TrainingRecipe r = studyTraining;
+    if (weightNoise)
+        r.weightNoise = *weightNoise;
+    if (distill)
+        r.distillWeight = *distill ? (studyTraining.distillWeight > 0.0 ? studyTraining.distillWeight : 0.9) : 0.0;
+    return r;
 }
 
 Encoding SearchSpace::encode(std::string_view parametersJson) const

@@ -187,6 +187,12 @@ std::string expectSparsity(double v)
     return v >= 0.0 && v < 1.0 ? std::string() : "expected a sparsity >= 0 and < 1";
 }
 
+std::string expectWeightNoise(double v)
+{
+    return v >= 0.0 && v < 1.0 ? std::string()
+                               : "expected a noise level eta >= 0 and < 1, relative to each layer's weight range";
+}
+
 std::string anyValue(bool)
 {
     return {};
@@ -282,7 +288,7 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
     src.requireObject(root, pointer);
     src.checkKeys(root, pointer,
                   {"name", "description", "input", "num_classes", "stem", "blocks", "head", "batch_norm", "activation",
-                   "weight_bits", "activation_bits", "sparsity", "factorization", "sparsity_pattern"});
+                   "weight_bits", "activation_bits", "sparsity", "factorization", "sparsity_pattern", "training"});
     const ListParsers lists{src};
     SearchSpaceDefinition def;
     def.name = src.requireString(root, pointer, "name");
@@ -358,6 +364,14 @@ SearchSpaceDefinition parseSearchSpaceDefinition(const JsonSource &src, const st
         }
     }
 
+    if (const auto it = root.find("training"); it != root.end()) {
+        const std::string p = JsonSource::child(pointer, "training");
+        src.requireObject(*it, p);
+        src.checkKeys(*it, p, {"weight_noise", "distill"});
+        def.training.weightNoise = lists.doubles(*it, p, "weight_noise", {});
+        def.training.distill = lists.bools(*it, p, "distill", {});
+    }
+
     if (const auto problem = findDefinitionProblem(def))
         src.fail(nearestExisting(src.root(), pointer + problem->pointer), problem->what);
     return def;
@@ -398,6 +412,8 @@ std::optional<DefinitionProblem> findDefinitionProblem(const SearchSpaceDefiniti
         [&] { return checkList(d.batchNorm, "/batch_norm", false, anyValue); },
         [&] { return checkList(d.activation, "/activation", false, expectActivation); },
         [&] { return checkCompression(d.compression, "", false); },
+        [&] { return checkList(d.training.weightNoise, "/training/weight_noise", true, expectWeightNoise); },
+        [&] { return checkList(d.training.distill, "/training/distill", true, anyValue); },
     });
 }
 
@@ -438,6 +454,15 @@ json searchSpaceDefinitionToJson(const SearchSpaceDefinition &d)
     default:
         out["sparsity_pattern"] = "unstructured";
         break;
+    }
+    // Written only when searched, so that spaces from before it keep their canonical text.
+    if (!d.training.weightNoise.empty() || !d.training.distill.empty()) {
+        json training = json::object();
+        if (!d.training.weightNoise.empty())
+            training["weight_noise"] = listToJson(d.training.weightNoise);
+        if (!d.training.distill.empty())
+            training["distill"] = listToJson(d.training.distill);
+        out["training"] = training;
     }
     return out;
 }

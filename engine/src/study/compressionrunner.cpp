@@ -47,6 +47,20 @@ TrainingRecipe recipeOf(const Trial &t)
     return r;
 }
 
+/**
+ * The fine-tune recipe of `v`'s child: a noise-aware variant replaces the noise settings; any other variant keeps
+ * its parent's (a child of a noise-aware child stays noise-aware). Throws InputError for noise without training.
+ */
+TrainingRecipe childRecipe(const TrainingRecipe &fineTune, const CompressionVariant &v)
+{
+    if (!v.noiseAware)
+        return fineTune;
+    if (fineTune.epochs == 0 && fineTune.qatEpochs == 0)
+        throw InputError(v.origin + ": noise_aware needs fine-tuning to learn from the noise, but fine_tune has "
+                                    "epochs 0 and qat_epochs 0 (calibration only): give epochs or qat_epochs > 0");
+    return v.noiseAware->applyTo(fineTune);
+}
+
 /** Everything about one variant that is known before training. */
 struct Planned
 {
@@ -206,6 +220,9 @@ Trial CompressionRunner::check(const StudyStore &store, std::int64_t parentNumbe
     const TrainedModel model = loadParent(store, parentNumber, &parent);
     for (const CompressionVariant &v : config.variants)
         applyCompressionVariant(model, v);
+    for (const CompressionVariant &v : config.variants)
+        if (v.noiseAware)
+            childRecipe(config.fineTune.applyTo(recipeOf(parent)), v);
     return parent;
 }
 
@@ -222,8 +239,8 @@ CompressionSummary CompressionRunner::run(std::int64_t parentNumber, const Compr
         Planned p;
         p.variant = &v;
         p.start = applyCompressionVariant(parentModel, v);
-        p.recipe = recipe;
-        p.recipeJson = recipe.canonicalJson();
+        p.recipe = childRecipe(recipe, v);
+        p.recipeJson = p.recipe.canonicalJson();
         p.parametersJson = encodeCompressionLineage(v.canonicalJson(), parent.number);
         plans.push_back(std::move(p));
     }

@@ -60,6 +60,16 @@ constexpr std::array<MetricInfo, 7> kTargetMetrics{{
     {"feasible", "Feasible", "", "1 if the model fits every limit of the target, else 0.", Direction::Maximize, true},
 }};
 
+constexpr MetricInfo kAnalogAccuracy{
+    kAnalogAccuracyMetric,
+    "Analog accuracy",
+    "",
+    "Test accuracy of the deployed network on the simulated PCM crossbar (programming noise, drift, read noise, "
+    "converters) at the study's time after programming, mean over device draws, in [0, 1].",
+    Direction::Maximize,
+    false,
+    true};
+
 /** Unit suffixes of metric names, checked in this order. */
 struct Suffix
 {
@@ -115,6 +125,11 @@ std::span<const MetricInfo> standardTargetMetrics()
     return kTargetMetrics;
 }
 
+const MetricInfo &analogAccuracyMetric()
+{
+    return kAnalogAccuracy;
+}
+
 const MetricInfo *findStandardTargetMetric(std::string_view name)
 {
     for (const MetricInfo &info : kTargetMetrics) {
@@ -130,6 +145,8 @@ MetricDescription describeMetric(const MetricRef &metric)
     const MetricInfo *info = metric.target.empty() ? findModelMetric(metric.name) : nullptr;
     if (!info)
         info = findStandardTargetMetric(metric.name);
+    if (!info && !metric.target.empty() && metric.name == kAnalogAccuracyMetric)
+        info = &kAnalogAccuracy;
     if (info) {
         d.label = info->label;
         d.unit = info->unit;
@@ -163,8 +180,10 @@ MetricDescription describeMetric(const MetricRef &metric)
     }
     if (!metric.target.empty()) {
         d.label += " (" + metric.target + ")";
-        d.description +=
-            (d.description.empty() ? "" : " ") + std::string("Estimated by the hardware target ") + metric.target + ".";
+        d.description += (d.description.empty() ? "" : " ") +
+                         std::string(metric.name == kAnalogAccuracyMetric ? "Simulated for the hardware target "
+                                                                          : "Estimated by the hardware target ") +
+                         metric.target + ".";
     }
     return d;
 }

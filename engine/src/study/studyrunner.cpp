@@ -114,6 +114,15 @@ struct StudyRunner::Impl
         return v;
     }
 
+    /** The recipe a search trial trains with: the study's, with the candidate's training choices if it has any. */
+    TrainingRecipe recipeOf(const Trial &t) const
+    {
+        const Encoding x = encodingOf(t);
+        if (x.empty() && !space.dimensions().empty())
+            return spec.training;
+        return space.decode(x).recipe(spec.training);
+    }
+
     Encoding encodingOf(const Trial &t) const
     {
         try {
@@ -173,7 +182,7 @@ struct StudyRunner::Impl
         if (!pendingFromStore.empty()) {
             const Trial t = std::move(pendingFromStore.front());
             pendingFromStore.pop_front();
-            pipeline.adopt(t, spec.training);
+            pipeline.adopt(t, recipeOf(t));
             return t.id;
         }
         if (!deferred) {
@@ -194,7 +203,7 @@ struct StudyRunner::Impl
         c.network = std::move(deferred->network);
         c.architectureHash = std::move(deferred->architectureHash);
         c.parametersJson = std::move(deferred->parametersJson);
-        c.recipe = spec.training;
+        c.recipe = deferred->recipe(spec.training);
         deferred.reset();
         // The new trial and the strategy state that produced it commit together, so a resumed study neither
         // repeats nor skips a candidate.

@@ -2,16 +2,19 @@
 #include "psc/study/studyspec.h"
 
 #include "core/jsonsource.h"
+#include "psc/core/duration.h"
 #include "psc/core/error.h"
 #include "psc/core/inputfile.h"
 #include "psc/core/suggestion.h"
 #include "psc/data/dataset.h"
+#include "psc/study/metrics.h"
 #include "psc/targets/targetlibrary.h"
 #include "psc/targets/targetmetrics.h"
 #include "space/searchspacejson.h"
 #include "train/trainingrecipejson.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace psc {
 
@@ -74,6 +77,19 @@ std::string targetMetricProblem(const MetricRef &ref, const TargetLibrary &targe
         return "unknown target " + quotedInput(ref.target) + didYouMean(ref.target, ids) +
                " (known targets: " + (ids.empty() ? std::string("none") : joined(ids)) + ")";
     }
+    if (ref.name == kAnalogAccuracyMetric) {
+        const TargetDefinition *def = targets.find(ref.target);
+        if (def->model == "analog-cim")
+            return {};
+        std::vector<std::string> analog;
+        for (const TargetDefinition *d : targets.definitions())
+            if (d->model == "analog-cim")
+                analog.push_back(d->id);
+        return "analog_accuracy needs an analog compute-in-memory target (model \"analog-cim\", a crossbar to "
+               "simulate); \"" +
+               ref.target + "\" uses the " + def->model +
+               " model (analog targets: " + (analog.empty() ? std::string("none") : joined(analog)) + ")";
+    }
     const std::vector<std::string> names = targetMetricNames(*target);
     if (std::find(names.begin(), names.end(), ref.name) != names.end())
         return {};
@@ -111,7 +127,7 @@ public:
         m_src.requireObject(root, "");
         m_src.checkKeys(root, "",
                         {"name", "description", "task", "search_space", "objectives", "constraints", "strategy",
-                         "early_stopping", "budget", "training", "seed"});
+                         "early_stopping", "budget", "training", "analog", "seed"});
         StudySpec spec;
         spec.name = m_src.requireString(root, "", "name");
         spec.description = m_src.getString(root, "", "description", "");
@@ -132,8 +148,15 @@ public:
                        "distillation needs a teacher: set noise_epochs > 0 (the network trained without noise for "
                        "`epochs` teaches the noisy fine-tuning), or distil in a noise_aware compression (the parent "
                        "teaches)");
+        const std::vector<bool> &distill = spec.searchSpace.training.distill;
+        if (std::find(distill.begin(), distill.end(), true) != distill.end() && spec.training.noiseEpochs == 0)
+            m_src.fail(root.contains("training") ? "/training" : "",
+                       "the search space searches distillation (training.distill), which needs noise_epochs > 0: the "
+                       "network trained without noise for `epochs` teaches the noisy fine-tuning");
         if (const auto it = root.find("early_stopping"); it != root.end())
             spec.earlyStopping = parseEarlyStopping(*it, spec.training);
+        if (const auto it = root.find("analog"); it != root.end())
+            spec.analog = parseAnalog(*it);
         spec.seed = std::uint64_t(m_src.getInt64(root, "", "seed", 0, 0));
         return spec;
     }
@@ -220,8 +243,9 @@ private:
     static Direction naturalDirection(const MetricRef &ref)
     {
         // Hardware metrics (latency, energy, memory) are costs; a target's accuracy keeps accuracy's sense.
-        const MetricInfo *info = findModelMetric(ref.name);
-        return info ? info->better : Direction::Minimize;
+        if (const MetricInfo *info = findModelMetric(ref.name))
+            return info->better;
+        return ref.name == "analog_accuracy" ? Direction::Maximize : Direction::Minimize;
     }
 
     std::vector<Objective> parseObjectives(const json &list)
@@ -332,6 +356,32 @@ private:
                        "early stopping needs epochs to stop: min_epochs " + std::to_string(out.minEpochs) +
                            " is not below the training's " + std::to_string(training.epochs) +
                            " epoch(s) (/training/epochs)");
+        return out;
+    }
+
+    /** {"time": "1d" or seconds, "repeats": R, "images": N, "seed": S}. */
+    AnalogSpec parseAnalog(const json &value)
+    {
+        const std::string p = "/analog";
+        m_src.requireObject(value, p);
+        m_src.checkKeys(value, p, {"time", "repeats", "images", "seed"});
+        AnalogSpec out;
+        if (const auto it = value.find("time"); it != value.end()) {
+            const std::string tp = p + "/time";
+            std::optional<double> seconds;
+            if (it->is_string())
+                seconds = parseDuration(it->get<std::string>());
+            else if (it->is_number())
+                seconds = it->get<double>();
+            if (!seconds || !(*seconds > 0.0) || !std::isfinite(*seconds))
+                m_src.fail(tp, "expected a time after programming > 0, as seconds or a duration such as \"1h\" or "
+                               "\"1d\" (units " +
+                                   durationUnits() + "), got " + JsonSource::describe(*it));
+            out.seconds = *seconds;
+        }
+        out.repeats = m_src.getInt(value, p, "repeats", out.repeats, 1, 10000);
+        out.images = m_src.getInt(value, p, "images", out.images, 0);
+        out.seed = std::uint64_t(m_src.getInt64(value, p, "seed", std::int64_t(out.seed), 0));
         return out;
     }
 
@@ -476,6 +526,13 @@ std::string StudySpec::toJson() const
         {"training", trainingRecipeToJson(training)},
         {"seed", seed},
     };
+    // Written only when not the default, so that specs from before it keep their text.
+    if (!(analog == AnalogSpec{})) {
+        json j = out;
+        j["analog"] = {
+            {"time", analog.seconds}, {"repeats", analog.repeats}, {"images", analog.images}, {"seed", analog.seed}};
+        return j.dump(2) + "\n";
+    }
     return out.dump(2) + "\n";
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/study/trialevaluator.h"
 
+#include "psc/analog/analoginference.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
+#include "psc/jobs/jobcontext.h"
 #include "psc/net/analysis.h"
 #include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
+#include "psc/study/metrics.h"
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 #include "psc/targets/targetmetrics.h"
@@ -55,6 +58,16 @@ TrialEvaluator::TrialEvaluator(const StudySpec &spec, const TargetLibrary *targe
         addTarget(o.metric, false, "objective " + o.metric.toString());
     for (const Constraint &c : spec.constraints)
         addTarget(c.metric, true, "constraint " + c.toString());
+    for (const auto &[id, constrained] : m_targets) {
+        const TargetDefinition *def = m_library->find(id);
+        if (def->model == "analog-cim")
+            m_analogTargets.push_back(analogTarget(*def));
+        else
+            for (const Objective &o : spec.objectives)
+                if (o.metric.target == id && o.metric.name == kAnalogAccuracyMetric)
+                    throw InputError("objective " + o.metric.toString() + ": target \"" + id + "\" uses the " +
+                                     def->model + " model; analog_accuracy needs an analog-cim target");
+    }
 }
 
 std::vector<Metric> TrialEvaluator::beforeTraining(const NetworkDescription &network, std::string *rejection) const
@@ -93,7 +106,7 @@ double TrialEvaluator::deployedAccuracy(const TrainResult &result, const Dataset
 }
 
 TrialEvaluator::Deployed TrialEvaluator::deploy(const TrainResult &result, const Dataset &data,
-                                                const TrainingRecipe &recipe, JobContext *ctx)
+                                                const TrainingRecipe &recipe, JobContext *ctx) const
 {
     Deployed d;
     if (result.weightsFormat != kTrainedModelFormat) {
@@ -103,6 +116,33 @@ TrialEvaluator::Deployed TrialEvaluator::deploy(const TrainResult &result, const
     const IntegerModel model = IntegerModel::quantize(deserializeTrainedModel(result.weights, "trained weights"));
     d.accuracy = model.accuracy(data.test, recipe.testSubset, ctx);
     d.weightValues = weightValues(model);
+    if (m_analogTargets.empty())
+        return d;
+    const int images = m_spec.analog.images > 0 ? m_spec.analog.images : recipe.testSubset;
+    AnalogOptions options;
+    options.repeats = m_spec.analog.repeats;
+    options.seed = m_spec.analog.seed;
+    options.images = images;
+    for (const AnalogTarget &target : m_analogTargets) {
+        const AnalogSimulator simulator(model, target);
+        // The trial's bar stays full (training is done); the text says how far the simulation is.
+        JobContext step(ctx, [ctx, &target](double f, const std::string &) {
+            if (ctx)
+                ctx->progress(1.0, "analog inference on " + target.id + " " + std::to_string(int(100.0 * f)) + " %");
+        });
+        const AnalogAccuracy a = simulator.evaluate(data.test, {m_spec.analog.seconds}, options, &step).front();
+        AnalogRecord r;
+        r.target = target.id;
+        r.seconds = a.seconds;
+        r.compensation = std::string(toString(target.noise.compensation));
+        r.repeats = options.repeats;
+        r.images = images > 0 ? std::min(images, data.test.count) : data.test.count;
+        r.seed = std::int64_t(options.seed);
+        r.mean = a.mean;
+        r.std = a.std;
+        r.draws = a.draws;
+        d.analog.push_back(std::move(r));
+    }
     return d;
 }
 
@@ -130,8 +170,11 @@ std::vector<Metric> TrialEvaluator::withTrainedWeights(std::vector<Metric> metri
 }
 
 std::vector<Metric> TrialEvaluator::afterTraining(std::vector<Metric> metrics, const TrainResult &result,
-                                                  double deployed, std::string *rejection) const
+                                                  double deployed, std::string *rejection,
+                                                  const std::vector<AnalogRecord> &analog) const
 {
+    for (const AnalogRecord &a : analog)
+        metrics.push_back({a.target, std::string(kAnalogAccuracyMetric), a.mean});
     metrics.push_back({"", "accuracy", result.validationAccuracy});
     metrics.push_back({"", "test_accuracy", result.testAccuracy});
     if (std::isfinite(result.quantizedValidationAccuracy))

@@ -64,7 +64,8 @@ struct TrialPipeline::Impl
         std::int64_t id = 0;
         std::optional<TrainResult> result;
         double deployedAccuracy = std::nan("");
-        WeightValues weightValues; ///< of the deployed model, for costs that depend on the trained weights
+        WeightValues weightValues;        ///< of the deployed model, for costs that depend on the trained weights
+        std::vector<AnalogRecord> analog; ///< analog accuracy per analog target of the spec
         std::string error;
         bool cancelled = false;
     };
@@ -102,9 +103,10 @@ struct TrialPipeline::Impl
                                   : trainer.train(work.network, work.recipe, data, seed, child, onEpoch);
             if (!d.result->stoppedEarly) {
                 child.progress(1.0, "integer inference");
-                TrialEvaluator::Deployed deployed = TrialEvaluator::deploy(*d.result, data, work.recipe, &child);
+                TrialEvaluator::Deployed deployed = evaluator.deploy(*d.result, data, work.recipe, &child);
                 d.deployedAccuracy = deployed.accuracy;
                 d.weightValues = std::move(deployed.weightValues);
+                d.analog = std::move(deployed.analog);
             }
         } catch (const JobCancelled &) {
             d.cancelled = true;
@@ -150,7 +152,7 @@ struct TrialPipeline::Impl
                         ? work.network
                         : parseNetworkJson(work.trial.architectureJson, "trial " + std::to_string(work.trial.number)),
                     d.weightValues, &limits);
-            metrics = evaluator.afterTraining(std::move(metrics), *d.result, d.deployedAccuracy, &why);
+            metrics = evaluator.afterTraining(std::move(metrics), *d.result, d.deployedAccuracy, &why, d.analog);
             if (!limits.empty())
                 why += (why.empty() ? "" : "; ") + limits;
             state = why.empty() ? TrialState::Complete : TrialState::Infeasible;
@@ -160,6 +162,10 @@ struct TrialPipeline::Impl
             if (d.result && !d.result->weights.empty())
                 store.putArtifact(d.id, "weights", d.result->weightsFormat, d.result->weights);
             store.finishTrial(d.id, state, metrics, error, nowSeconds());
+            for (AnalogRecord &a : d.analog)
+                a.trialId = d.id;
+            if (state != TrialState::Failed && !d.analog.empty())
+                store.putAnalogAccuracy(d.analog);
             if (d.result && !d.result->validationCurve.empty())
                 store.putLearningCurve(d.id, d.result->validationCurve);
         });

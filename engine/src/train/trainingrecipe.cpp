@@ -70,6 +70,20 @@ std::string scheduleName(LrSchedule schedule)
 
 } // namespace
 
+void readNoiseTraining(const JsonSource &src, const json &obj, const std::string &pointer, TrainingRecipe &r)
+{
+    r.weightNoise =
+        openAbove(src, obj, pointer, "weight_noise", r.weightNoise, 0.0, 1.0,
+                  "a noise level eta >= 0 and < 1, relative to each layer's weight range (0.02-0.1 is usual)");
+    r.weightNoiseModel = WeightNoiseModel(
+        src.getChoice(obj, pointer, "weight_noise_model", int(r.weightNoiseModel), {"additive", "pcm"}));
+    r.distillWeight = src.getDouble(obj, pointer, "distill_weight", r.distillWeight, 0.0, 1.0);
+    r.distillTemperature = openBelow(src, obj, pointer, "distill_temperature", r.distillTemperature, 0.0, 100.0,
+                                     "a temperature > 0 and <= 100 (2-8 is usual)");
+    r.adcClip = openAbove(src, obj, pointer, "adc_clip", r.adcClip, 0.0, 1e6,
+                          "an output bound >= 0 in normalised crossbar units (0 = off; aon-cim's ADC bound is 10)");
+}
+
 TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &pointer)
 {
     const json &obj = pointer.empty() ? src.root() : src.root().at(json::json_pointer(pointer));
@@ -110,17 +124,8 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
                                  "a fraction >= 0 and < 1 (0.1 is usual)");
     r.augmentShift = src.getInt(obj, pointer, "augment_shift", r.augmentShift, 0, 8);
     r.augmentFlip = src.getBool(obj, pointer, "augment_hflip", r.augmentFlip);
-    r.weightNoise =
-        openAbove(src, obj, pointer, "weight_noise", r.weightNoise, 0.0, 1.0,
-                  "a noise level eta >= 0 and < 1, relative to each layer's weight range (0.02-0.1 is usual)");
-    r.weightNoiseModel = WeightNoiseModel(
-        src.getChoice(obj, pointer, "weight_noise_model", int(r.weightNoiseModel), {"additive", "pcm"}));
+    readNoiseTraining(src, obj, pointer, r);
     r.noiseEpochs = src.getInt(obj, pointer, "noise_epochs", r.noiseEpochs, 0, kMaxEpochs);
-    r.distillWeight = src.getDouble(obj, pointer, "distill_weight", r.distillWeight, 0.0, 1.0);
-    r.distillTemperature = openBelow(src, obj, pointer, "distill_temperature", r.distillTemperature, 0.0, 100.0,
-                                     "a temperature > 0 and <= 100 (2-8 is usual)");
-    r.adcClip = openAbove(src, obj, pointer, "adc_clip", r.adcClip, 0.0, 1e6,
-                          "an output bound >= 0 in normalised crossbar units (0 = off; aon-cim's ADC bound is 10)");
     return r;
 }
 

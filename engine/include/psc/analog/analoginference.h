@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace psc {
@@ -32,6 +33,9 @@ struct AnalogTarget
  * model is "analog-cim" (analog accuracy needs a crossbar to simulate).
  */
 AnalogTarget analogTarget(const TargetDefinition &target);
+
+/** "global", "per_column" or "none", as target files and the study's analog_accuracy table write it. */
+std::string_view toString(plugin::AnalogDriftCompensation compensation);
 
 /** Accuracy of many device draws at one time after programming. */
 struct AnalogAccuracy

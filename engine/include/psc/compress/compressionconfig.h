@@ -33,6 +33,25 @@ struct FactorizationSpec
 };
 
 /**
+ * A variant's noise-aware fine-tuning for analog hardware (docs/formats/compression-config.md, "noise_aware";
+ * docs/training.md "Training for analog hardware"): the child is fine-tuned from its parent with weight noise of
+ * level weightNoise in every forward pass and, if distillWeight > 0, distilled from the parent (Noisy Machines).
+ * The fields mean what the training recipe's fields of the same names mean.
+ */
+struct NoiseAwareSpec
+{
+    double weightNoise = 0.0; ///< eta, > 0 and < 1
+    WeightNoiseModel model = WeightNoiseModel::Additive;
+    double distillWeight = 0.0;
+    double distillTemperature = 4.0;
+    double adcClip = 0.0;
+
+    /** `recipe` with these noise settings (the parent's noise settings replaced; noise_epochs does not apply). */
+    TrainingRecipe applyTo(TrainingRecipe recipe) const;
+    bool operator==(const NoiseAwareSpec &) const = default;
+};
+
+/**
  * One compressed model to derive from a trained trial. Every field that is set applies to `layers` (all
  * weighted layers if empty; channel pruning and factorisation skip the output layer then).
  */
@@ -45,6 +64,7 @@ struct CompressionVariant
     /// channels physically before fine-tuning (pruneChannels()).
     std::optional<SparsitySpec> sparsity;
     FactorizationSpec factorization;
+    std::optional<NoiseAwareSpec> noiseAware;
     std::vector<std::string> layers;
 
     /// Where the variant and each of its layer names came from ("c.json:4:7: /variants/3"), so that errors

@@ -4,11 +4,13 @@
 #include "psc/net/network.h"
 #include "psc/plugin/searchstrategy.h"
 #include "psc/space/searchspacedefinition.h"
+#include "psc/train/trainingrecipe.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -45,6 +47,15 @@ struct DecodedCandidate
      * decoder ignores (unused block slots, expansion of a conv block, ...) have equal hashes.
      */
     std::string architectureHash;
+    /// Training choices of the space's "training" section, if it searches them (docs/formats/search-space.md).
+    std::optional<double> weightNoise;
+    std::optional<bool> distill;
+
+    /**
+     * `studyTraining` with this candidate's training choices: weight_noise = eta; distill on sets distill_weight
+     * to the study's if it has one, else 0.9 (Noisy Machines), off sets it to 0.
+     */
+    TrainingRecipe recipe(const TrainingRecipe &studyTraining) const;
 };
 
 /**

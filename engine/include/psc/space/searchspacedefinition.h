@@ -90,6 +90,18 @@ struct HeadChoices
 };
 
 /**
+ * Training choices searched with the architecture (docs/formats/search-space.md, "training"): noise-robust training
+ * for analog hardware. An empty list keeps the study's training recipe.
+ */
+struct TrainingChoices
+{
+    std::vector<double> weightNoise; ///< the recipe's weight_noise (eta), each in [0, 1)
+    std::vector<bool> distill;       ///< distillation from the noise-free network in the noise epochs on / off
+
+    bool operator==(const TrainingChoices &) const = default;
+};
+
+/**
  * A search space file as plain data (docs/formats/search-space.md). Every std::vector is a list of
  * choices; a list of one element is a fixed value and does not become a search dimension. Produced by
  * SearchSpace's parsers, which validate it; SearchSpace's constructor validates it again for definitions
@@ -115,6 +127,7 @@ struct SearchSpaceDefinition
      * `blockSize` (NNZ = round((1 - f) * BZ), at least 1) or N:M with `m` (N = round((1 - f) * M)).
      */
     SparsitySpec sparsityPattern{SparsityPattern::Unstructured};
+    TrainingChoices training;
 
     bool operator==(const SearchSpaceDefinition &) const = default;
 };

@@ -83,7 +83,8 @@ public:
 
     /**
      * Everything about compressing trial number `parentNumber` with `config` that can be checked without training or
-     * writing: loadParent() and every variant applied to the parent's model. Throws InputError naming the trial, or
+     * writing: loadParent(), every variant applied to the parent's model, and every variant's fine-tune recipe (a
+     * noise_aware variant needs epochs or qat_epochs). Throws InputError naming the trial, or
      * the config's file and line:column of a variant that does not fit. Returns the parent as stored.
      */
     static Trial check(const StudyStore &store, std::int64_t parentNumber, const CompressionConfig &config);

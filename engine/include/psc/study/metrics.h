@@ -46,6 +46,15 @@ std::span<const MetricInfo> standardTargetMetrics();
 const MetricInfo *findStandardTargetMetric(std::string_view name);
 
 /**
+ * The accuracy an analog compute-in-memory target ("analog-cim" model) gets from the simulated crossbar after
+ * training ("analog_accuracy@aon-cim"; docs/analog.md): not a cost estimate, so not among the standard target
+ * metrics, and not known before training.
+ */
+inline constexpr std::string_view kAnalogAccuracyMetric = "analog_accuracy";
+/** Its description (label, unit, tooltip). */
+const MetricInfo &analogAccuracyMetric();
+
+/**
  * A reference to a metric, as written in objectives and constraints: "name" for a model metric or
  * "name@target" for a metric a hardware target estimates (e.g. "latency_s@stm32f746zg").
  */

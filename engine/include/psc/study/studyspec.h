@@ -129,6 +129,20 @@ struct Budget
 };
 
 /**
+ * How a study measures `analog_accuracy@TARGET` after training, on every analog-cim target its objectives and
+ * constraints name (docs/formats/study-spec.md "analog"; docs/analog.md): the deployed model on the simulated
+ * crossbar at `seconds` after programming, the mean over `repeats` device draws.
+ */
+struct AnalogSpec
+{
+    double seconds = 86400.0; ///< time since programming, > 0 (default one day)
+    int repeats = 5;          ///< device draws, >= 1
+    int images = 0;         ///< first test images per draw; 0: those deployed_accuracy uses (the recipe's test_subset)
+    std::uint64_t seed = 1; ///< of the device draws; the same for every trial so that trials compare
+    bool operator==(const AnalogSpec &) const = default;
+};
+
+/**
  * A study: what to search, how to judge candidates and when to stop (docs/formats/study-spec.md).
  * Plain data; the search space is held inline, so a spec written with toJson() needs no other file.
  */
@@ -144,6 +158,7 @@ struct StudySpec
     EarlyStoppingSpec earlyStopping;
     Budget budget;
     TrainingRecipe training;
+    AnalogSpec analog;
     std::uint64_t seed = 0;
 
     /**

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/analog/analoginference.h"
 #include "psc/study/studyspec.h"
+#include "psc/study/studystore.h"
 #include "psc/study/trial.h"
 #include "psc/train/trainer.h"
 
@@ -58,15 +60,23 @@ public:
     static double deployedAccuracy(const TrainResult &result, const Dataset &data, const TrainingRecipe &recipe,
                                    JobContext *ctx = nullptr);
 
-    /** What deploying a trained trial measures: the integer reference's accuracy and its weight values by layer. */
+    /**
+     * What deploying a trained trial measures: the integer reference's accuracy, its weight values by layer, and its
+     * analog accuracy on every analog-cim target the spec names (spec.analog: time, draws, images).
+     */
     struct Deployed
     {
         double accuracy = std::numeric_limits<double>::quiet_NaN();
         WeightValues weightValues;
+        std::vector<AnalogRecord> analog; ///< trialId unset; one per analog target
     };
-    /** deployedAccuracy() and the weight histograms of the same quantised model; empty for other formats. */
-    static Deployed deploy(const TrainResult &result, const Dataset &data, const TrainingRecipe &recipe,
-                           JobContext *ctx = nullptr);
+    /**
+     * deployedAccuracy(), the weight histograms of the same quantised model and the analog accuracies (the
+     * longest part on an analog study: repeats x images simulated inferences per analog target); only the
+     * trainer's accuracy for other formats. Lets JobCancelled through.
+     */
+    Deployed deploy(const TrainResult &result, const Dataset &data, const TrainingRecipe &recipe,
+                    JobContext *ctx = nullptr) const;
 
     /**
      * `metrics` with the costs of every target estimated again from the trained weights (targets whose models
@@ -78,10 +88,12 @@ public:
 
     /**
      * `before` plus what training measured: accuracy, test_accuracy, quantized_accuracy and deployed_accuracy
-     * (when finite) and train_seconds. `rejection` (if given) is set to the violated constraints ("" if none).
+     * (when finite), train_seconds and analog_accuracy@TARGET from `analog` (Deployed::analog). `rejection` (if
+     * given) is set to the violated constraints ("" if none).
      */
     std::vector<Metric> afterTraining(std::vector<Metric> before, const TrainResult &result, double deployedAccuracy,
-                                      std::string *rejection = nullptr) const;
+                                      std::string *rejection = nullptr,
+                                      const std::vector<AnalogRecord> &analog = {}) const;
 
     /** The constraints `metrics` break, as one human-readable reason ("" if none or not measured yet). */
     std::string violations(const std::vector<Metric> &metrics) const;
@@ -93,6 +105,7 @@ private:
     const StudySpec &m_spec;
     const TargetLibrary *m_library;
     std::vector<std::pair<std::string, bool>> m_targets;
+    std::vector<AnalogTarget> m_analogTargets; ///< the analog-cim ones among m_targets
 };
 
 } // namespace psc
