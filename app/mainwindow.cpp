@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include "compresscontroller.h"
+#include "driftcontroller.h"
 #include "exportcontroller.h"
 #include "importcontroller.h"
 #include "recentfiles.h"
@@ -66,6 +67,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_compress = new CompressController(m_controller, m_view, m_inspector, this);
     m_export = new ExportController(m_controller, m_view, m_inspector, this);
     m_import = new ImportController(m_controller, this);
+    m_drift = new DriftController(m_controller, m_view, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -190,6 +192,7 @@ void MainWindow::connectController()
 {
     connect(m_export, &ExportController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_import, &ImportController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_drift, &DriftController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_import, &ImportController::imported, this, [this](qint64 id) { m_view->selectTrial(id); });
     connect(m_export, &ExportController::exported, this, [this](qint64 id) {
         if (m_view->selectedTrial() == id)
@@ -371,7 +374,7 @@ void MainWindow::onStudyClosed()
 
 void MainWindow::onTrialsChanged(const std::vector<Trial> &changed)
 {
-    m_view->upsertTrials(changed);
+    m_view->upsertTrials(m_drift->rescored(changed)); // analog accuracy at the drift time chosen
     const qint64 selected = m_view->selectedTrial();
     if (selected >= 0 &&
         std::any_of(changed.begin(), changed.end(), [selected](const Trial &t) { return t.id == selected; }))

@@ -18,6 +18,7 @@ class QToolButton;
 namespace psc {
 
 class CompressController;
+class DriftController;
 class ExportController;
 class ImportController;
 class RecentFiles;
@@ -50,6 +51,7 @@ public:
     /** The "Compress Trial…" action and its dialog. */
     CompressController *compressor() const { return m_compress; }
     ExportController *exporter() const { return m_export; }
+    DriftController *drift() const { return m_drift; }
     ImportController *importer() const { return m_import; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
@@ -100,6 +102,7 @@ private:
     RecentFiles *m_recent = nullptr;
     CompressController *m_compress = nullptr;
     ExportController *m_export = nullptr;
+    DriftController *m_drift = nullptr;
     ImportController *m_import = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's

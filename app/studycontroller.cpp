@@ -297,6 +297,11 @@ std::vector<ExportRecord> StudyController::exports(qint64 trialId) const
     return m_reader ? m_reader->exports(trialId) : std::vector<ExportRecord>{};
 }
 
+std::vector<AnalogRecord> StudyController::analogAccuracy() const
+{
+    return m_reader ? m_reader->analogAccuracy() : std::vector<AnalogRecord>{};
+}
+
 std::function<void(const CompressionConfig &)> StudyController::compressionCheck(qint64 parentNumber) const
 {
     if (!m_reader)

@@ -103,6 +103,8 @@ public:
     static std::vector<CortexMCheck> measureExport(const TrialExport &prepared, std::vector<std::string> *notes);
     /** The exports recorded for trial id `trialId`, oldest first (one small query on the reader; GUI thread). */
     std::vector<ExportRecord> exports(qint64 trialId) const;
+    /** Every analog accuracy recorded in the study (table analog_accuracy; one query on the reader). */
+    std::vector<AnalogRecord> analogAccuracy() const;
     /**
      * A check of a config against trial number `parentNumber` of the open study, as the job will check it, without
      * writing or loading the dataset: it throws InputError naming the trial, or the config file and line:column of a

@@ -12,6 +12,7 @@
 #include "psc/data/dataset.h"
 #include "psc/export/trialexport.h"
 #include "psc/jobs/jobcontext.h"
+#include "psc/study/analogdrift.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
@@ -198,18 +199,8 @@ int evaluateCommand(const QStringList &args)
         QJsonArray jsonTimes;
         text += pad(std::to_string(m.trial.number), 6) + pad(formatPercent(digital), 10);
         for (const AnalogAccuracy &r : results) {
-            AnalogRecord rec;
-            rec.trialId = m.trial.id;
-            rec.target = target.id;
-            rec.seconds = r.seconds;
-            rec.compensation = std::string(toString(*options.compensation));
-            rec.repeats = options.repeats;
-            rec.images = std::min(options.images, data.test.count);
-            rec.seed = std::int64_t(options.seed);
-            rec.mean = r.mean;
-            rec.std = r.std;
-            rec.draws = r.draws;
-            records.push_back(rec);
+            records.push_back(
+                analogRecord(m.trial.id, target.id, r, options, std::min(options.images, data.test.count)));
             text += pad(formatPercent(r.mean) + " ± " + formatPercent(r.std, false), 17);
             QJsonArray draws;
             for (double d : r.draws)

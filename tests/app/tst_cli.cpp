@@ -525,6 +525,7 @@ int main(void)
              "to evaluate"},
             {{"--trial", "2", "--target", "aon-cim"}, "trial 2 has no trained weights"},
             {{"--target", "aon-cim"}, "--trial is required"},
+            {{"--trial", "all", "--target", "aon-cim", "--children"}, "--children goes with one trial"},
         };
         for (const auto &[args, message] : refusals) {
             const Result bad = runApp(QStringList{"evaluate", db} + args);

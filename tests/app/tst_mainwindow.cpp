@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "compresscontroller.h"
+#include "driftcontroller.h"
 #include "exportcontroller.h"
 #include "importcontroller.h"
 #include "mainwindow.h"
@@ -16,6 +17,7 @@
 #include "views/compressdialog.h"
 #include "views/costbreakdownplot.h"
 #include "views/deploymentview.h"
+#include "views/drifttimecontrol.h"
 #include "views/exportdialog.h"
 #include "views/fitmatrix.h"
 #include "views/layercompressionview.h"
@@ -46,6 +48,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -56,6 +59,9 @@
 #include <QStatusBar>
 #include <QTest>
 #include <QTreeWidget>
+
+#include <cmath>
+#include <optional>
 
 using namespace psc;
 using psc::test::writeFile;
@@ -155,6 +161,59 @@ QString handMadeStudy(const QString &path)
             store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
     }
     return path;
+}
+
+/**
+ * A study whose objectives include analog_accuracy@aon-cim (2 draws of 50 images): trial 0 complete with a trained
+ * model and analog records at 1 h (80 % +- 2) and 1 day (70 % +- 4), trial 1 complete without weights or records.
+ */
+QString analogStudy(const QString &path)
+{
+    StudySpec spec = StudySpec::fromFile(kDemoSpec.toStdString());
+    spec.objectives.push_back({{"analog_accuracy", "aon-cim"}, Direction::Maximize});
+    spec.analog.repeats = 2;
+    spec.analog.images = 50;
+    auto store = StudyStore::create(path.toStdString(), spec.toJson());
+    const TrainedModel m = testing::zeroLinearModel();
+    Trial t;
+    t.architectureJson = networkToJson(m.network);
+    t.parametersJson = "{}";
+    for (int i = 0; i < 2; ++i) {
+        t.architectureHash = "hash" + std::to_string(i);
+        store->insertTrial(t);
+        store->finishTrial(t.id, TrialState::Complete,
+                           {{"", "deployed_accuracy", 0.5},
+                            {"", "weight_bytes", 7880.0 + i},
+                            {"aon-cim", "energy_j", 1e-6},
+                            {"aon-cim", "analog_accuracy", 0.7}},
+                           "", 1.0);
+        if (i == 0) {
+            store->putArtifact(t.id, "weights", kTrainedModelFormat, serializeTrainedModel(m));
+            std::vector<AnalogRecord> records(2);
+            for (AnalogRecord &r : records) {
+                r.trialId = t.id;
+                r.target = "aon-cim";
+                r.repeats = 2;
+                r.images = 50;
+            }
+            records[0].seconds = 3600.0;
+            records[0].mean = 0.8;
+            records[0].std = 0.02;
+            records[1].seconds = 86400.0;
+            records[1].mean = 0.7;
+            records[1].std = 0.04;
+            store->putAnalogAccuracy(records);
+        }
+    }
+    return path;
+}
+
+std::optional<double> analogAccuracyOf(const MainWindow &w, int trial)
+{
+    for (const Metric &m : w.view()->trialSet()->trials().at(std::size_t(trial)).metrics)
+        if (m.name == "analog_accuracy" && m.target == "aon-cim")
+            return m.value;
+    return std::nullopt;
 }
 
 qint64 selectedRowTrial(const StudyView &view)
@@ -422,6 +481,45 @@ private Q_SLOTS:
 
     // Trials that cannot be compressed disable the action with the reason; a config that does not parse or does
     // not fit the trial shows the engine's message in the dialog, disables Start and starts nothing.
+    // The drift-time slider re-scores analog accuracy live: interpolated in log time between stored times, computed
+    // in the background (and stored in the study) where nothing brackets the chosen time; a study without analog
+    // targets has no slider.
+    void driftTimeRescoresAnalogAccuracy()
+    {
+        const QString db = analogStudy(m_dir.filePath(QStringLiteral("analog.psc")));
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openStudy(db));
+        DriftTimeControl *control = w.view()->driftControl();
+        QVERIFY(control->isVisible());
+        QCOMPARE(control->seconds(), 86400.0); // the spec's time
+        QCOMPARE(control->timeLabel()->text(), QStringLiteral("1 d"));
+        QTRY_COMPARE(w.view()->trialSet()->size(), 2);
+        QCOMPARE(*analogAccuracyOf(w, 0), 0.7);
+
+        // Halfway between 1 h and 1 day in log time: 75 %, the front and the table follow.
+        control->setSeconds(std::sqrt(3600.0 * 86400.0));
+        QTRY_VERIFY(std::abs(analogAccuracyOf(w, 0).value_or(0.0) - 0.75) < 1e-9);
+        QVERIFY(!analogAccuracyOf(w, 1)); // no records, no model: unknown at this time
+
+        // One minute: nothing brackets it, so the grid is computed for trial 0 off the GUI thread and stored.
+        control->slider()->setValue(178); // 10^1.78 s = 60.3 s
+        QTRY_VERIFY(w.drift()->isComputing());
+        QTRY_VERIFY_WITH_TIMEOUT(analogAccuracyOf(w, 0).has_value() && !w.drift()->isComputing(), 120000);
+        const QString status = w.findChild<QLabel *>(QStringLiteral("statusText"))->text();
+        const auto a = analogAccuracyOf(w, 0);
+        QVERIFY2(a && *a >= 0.0 && *a <= 1.0, qPrintable(status));
+        auto store = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadOnly);
+        QCOMPARE(int(store->analogAccuracy().size()), 8); // the grid of trial 0 (1 h and 1 d replaced)
+        QVERIFY2(status.startsWith(QStringLiteral("Computed the analog accuracy of 1 trial(s) from 1 s to 10 years; "
+                                                  "stored in the study")),
+                 qPrintable(status));
+
+        // A study without analog targets has no drift time.
+        QVERIFY(w.openStudy(handMadeStudy(m_dir.filePath(QStringLiteral("digital.psc")))));
+        QVERIFY(!control->isVisible());
+    }
+
     // Export Trial…: disabled with the reason for trials without a model; the dialog previews the files and figures
     // off the GUI thread, refuses to replace a file until told to, and writes and records the export.
     void exportTrial()

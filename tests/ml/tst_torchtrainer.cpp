@@ -162,6 +162,15 @@ private Q_SLOTS:
         } catch (const RuntimeError &e) {
             QVERIFY2(QString(e.what()).contains("diverged"), e.what());
         }
+        // The same with weight noise in every forward pass: a NaN in noisy training is a failure with its reason
+        // (the study records the trial failed and goes on), not a crash or a silently NaN model.
+        r.weightNoise = 0.1;
+        try {
+            m_trainer.train(network("fashion-mnist-cnn.json"), r, m_data, 1, ctx);
+            QFAIL("expected divergence with weight noise");
+        } catch (const RuntimeError &e) {
+            QVERIFY2(QString(e.what()).contains("diverged: loss is"), e.what());
+        }
     }
 
     void cancellationIsHonouredWithinOneSecond()

@@ -7,6 +7,7 @@
 #include "models/trialtablemodel.h"
 #include "plot/convergenceplot.h"
 #include "plot/paretoplotwidget.h"
+#include "views/drifttimecontrol.h"
 
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -68,8 +69,17 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_plotTabs->addTab(m_plot, tr("Pareto front"));
     m_plotTabs->addTab(m_convergence, tr("Convergence"));
     m_plotTabs->setTabToolTip(1, tr("The study's hypervolume after each trial, and the search strategy"));
+    m_drift = new DriftTimeControl(this);
+    m_drift->setObjectName(QStringLiteral("driftTimeControl"));
+    m_drift->hide();
+    auto *plots = new QWidget(this);
+    auto *plotsLayout = new QVBoxLayout(plots);
+    plotsLayout->setContentsMargins(0, 0, 0, 0);
+    plotsLayout->setSpacing(0);
+    plotsLayout->addWidget(m_drift);
+    plotsLayout->addWidget(m_plotTabs, 1);
     m_splitter->addWidget(m_table);
-    m_splitter->addWidget(m_plotTabs);
+    m_splitter->addWidget(plots);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(false);

@@ -15,6 +15,7 @@ class QTableView;
 namespace psc {
 
 class ConvergencePlot;
+class DriftTimeControl;
 class ParetoPlotWidget;
 class TrialSortProxyModel;
 class TrialTableModel;
@@ -49,6 +50,8 @@ public:
     QTableView *table() const { return m_table; }
     ParetoPlotWidget *plot() const { return m_plot; }
     ConvergencePlot *convergence() const { return m_convergence; }
+    /** The drift-time control above the plots; hidden unless shown for a study with analog targets. */
+    DriftTimeControl *driftControl() const { return m_drift; }
     /** The tabs of the right side: the Pareto plot, the convergence plot. */
     QTabWidget *plotTabs() const { return m_plotTabs; }
     QSplitter *splitter() const { return m_splitter; }
@@ -67,6 +70,7 @@ private:
     QTableView *m_table = nullptr;
     ParetoPlotWidget *m_plot = nullptr;
     ConvergencePlot *m_convergence = nullptr;
+    DriftTimeControl *m_drift = nullptr;
     QTabWidget *m_plotTabs = nullptr;
     QSplitter *m_splitter = nullptr;
     qint64 m_selected = -1;

@@ -8,6 +8,7 @@
 #include "psc/net/analysis.h"
 #include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
+#include "psc/study/analogdrift.h"
 #include "psc/study/metrics.h"
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
@@ -124,6 +125,7 @@ TrialEvaluator::Deployed TrialEvaluator::deploy(const TrainResult &result, const
     options.seed = m_spec.analog.seed;
     options.images = images;
     for (const AnalogTarget &target : m_analogTargets) {
+        options.compensation = target.noise.compensation;
         const AnalogSimulator simulator(model, target);
         // The trial's bar stays full (training is done); the text says how far the simulation is.
         JobContext step(ctx, [ctx, &target](double f, const std::string &) {
@@ -131,17 +133,8 @@ TrialEvaluator::Deployed TrialEvaluator::deploy(const TrainResult &result, const
                 ctx->progress(1.0, "analog inference on " + target.id + " " + std::to_string(int(100.0 * f)) + " %");
         });
         const AnalogAccuracy a = simulator.evaluate(data.test, {m_spec.analog.seconds}, options, &step).front();
-        AnalogRecord r;
-        r.target = target.id;
-        r.seconds = a.seconds;
-        r.compensation = std::string(toString(target.noise.compensation));
-        r.repeats = options.repeats;
-        r.images = images > 0 ? std::min(images, data.test.count) : data.test.count;
-        r.seed = std::int64_t(options.seed);
-        r.mean = a.mean;
-        r.std = a.std;
-        r.draws = a.draws;
-        d.analog.push_back(std::move(r));
+        d.analog.push_back(
+            analogRecord(0, target.id, a, options, images > 0 ? std::min(images, data.test.count) : data.test.count));
     }
     return d;
 }
