@@ -52,6 +52,21 @@ void merge(std::vector<AnalogRecord> &records, const std::vector<AnalogRecord> &
     }
 }
 
+/** Sets metric `name`@`target` of `trial` to `value`, or removes it (nullopt). */
+void setMetric(Trial &trial, const std::string &target, const std::string &name, std::optional<double> value)
+{
+    const auto it = std::find_if(trial.metrics.begin(), trial.metrics.end(),
+                                 [&](const Metric &m) { return m.name == name && m.target == target; });
+    if (!value) {
+        if (it != trial.metrics.end())
+            trial.metrics.erase(it);
+    } else if (it != trial.metrics.end()) {
+        it->value = *value;
+    } else {
+        trial.metrics.push_back({target, name, *value});
+    }
+}
+
 } // namespace
 
 DriftController::DriftController(StudyController *controller, StudyView *view, QObject *parent)
@@ -151,6 +166,7 @@ std::vector<Trial> DriftController::rescored(std::vector<Trial> trials)
     const double seconds = m_view->driftControl()->seconds();
     const double studyTime = m_controller->spec().analog.seconds;
     const std::string name(kAnalogAccuracyMetric);
+    const std::string spread(kAnalogAccuracyStdMetric);
     bool reloaded = false;
     for (Trial &t : trials) {
         if (t.state != TrialState::Complete)
@@ -164,15 +180,10 @@ std::vector<Trial> DriftController::rescored(std::vector<Trial> trials)
                 reloaded = true;
                 estimate = interpolateAnalog(m_records, t.id, id, target.compensation, seconds);
             }
-            const auto it = std::find_if(t.metrics.begin(), t.metrics.end(),
-                                         [&](const Metric &m) { return m.name == name && m.target == id; });
-            if (estimate) {
-                if (it != t.metrics.end())
-                    it->value = estimate->mean;
-                else
-                    t.metrics.push_back({id, name, estimate->mean});
-            } else if (it != t.metrics.end() && seconds != studyTime) {
-                t.metrics.erase(it); // measured at the study's time only: unknown at this one until computed
+            // Measured at the study's time only: unknown at another one until computed.
+            if (estimate || seconds != studyTime) {
+                setMetric(t, id, name, estimate ? std::optional<double>(estimate->mean) : std::nullopt);
+                setMetric(t, id, spread, estimate ? std::optional<double>(estimate->std) : std::nullopt);
             }
         }
     }

@@ -20,6 +20,14 @@ echo "demo study finished in $(( $(date +%s) - start )) s"
 start=$(date +%s)
 "$build/app/paretoscope" compress "$db" --trial best --config "$root/resources/compress/fashion-mnist-demo.json"
 echo "compression finished in $(( $(date +%s) - start )) s"
+# For analog compute-in-memory: a noise-aware child of the best trial (PCM programming noise and distillation from
+# its parent, docs/training.md), then the parent and its children on the simulated aon-cim crossbar after an hour
+# and a day of conductance drift (docs/analog.md).
+start=$(date +%s)
+"$build/app/paretoscope" compress "$db" --trial best --config "$root/resources/compress/fashion-mnist-analog.json"
+"$build/app/paretoscope" evaluate "$db" --trial best --children --target aon-cim --times 1h,1d --repeats 5 \
+    --images 1000
+echo "noise-aware variant and analog accuracy finished in $(( $(date +%s) - start )) s"
 # The best trial as C for a microcontroller, TFLite and ONNX (docs/formats/export-*.md), with what the plot's gains
 # each file does not realise.
 for format in c tflite onnx; do

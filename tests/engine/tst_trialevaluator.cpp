@@ -232,6 +232,7 @@ private Q_SLOTS:
         std::string why;
         const std::vector<Metric> m = e.afterTraining({}, r, d.accuracy, &why, {low});
         QCOMPARE(*value(m, "analog_accuracy", "aon-cim"), 0.375);
+        QCOMPARE(*value(m, "analog_accuracy_std", "aon-cim"), a.std);
         QCOMPARE(why, std::string("analog_accuracy@aon-cim = 0.375 violates analog_accuracy@aon-cim >= 0.5"));
 
         // A digital target has no crossbar to simulate.

@@ -2,6 +2,8 @@
 // computeParetoScatter(), the pure part of the Pareto plot, on hand-made trials whose fronts are worked out by hand.
 #include "plot/paretoscatter.h"
 
+#include "psc/study/metrics.h"
+
 #include <QTest>
 
 using namespace psc;
@@ -42,6 +44,30 @@ class TestParetoScatter : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // Analog accuracy carries its spread over device draws: the point gets it as its error on that axis only, and a
+    // trial without a spread gets none.
+    void analogAccuracyHasErrorBars()
+    {
+        Trial a = trial(1, TrialState::Complete, 0.8, 1000, 500);
+        a.metrics.push_back({"aon-cim", "analog_accuracy", 0.75});
+        a.metrics.push_back({"aon-cim", "analog_accuracy_std", 0.02});
+        Trial b = trial(2, TrialState::Complete, 0.7, 500, 500);
+        b.metrics.push_back({"aon-cim", "analog_accuracy", 0.72});
+        const ParetoScatter s =
+            computeParetoScatter(spec(), {a, b}, {"weight_bytes", ""}, {"analog_accuracy", "aon-cim"});
+        QCOMPARE(point(s, 1)->y, 0.75);
+        QCOMPARE(point(s, 1)->yError, 0.02);
+        QCOMPARE(point(s, 1)->xError, 0.0);
+        QCOMPARE(point(s, 2)->yError, 0.0);
+        const ParetoScatter swapped =
+            computeParetoScatter(spec(), {a, b}, {"analog_accuracy", "aon-cim"}, {"accuracy", ""});
+        QCOMPARE(point(swapped, 1)->xError, 0.02);
+        QCOMPARE(point(swapped, 1)->yError, 0.0);
+        // Only analog accuracy has a spread.
+        QVERIFY(spreadMetric({"accuracy", ""}).name.empty());
+        QVERIFY(spreadMetric({"analog_accuracy", ""}).name.empty());
+    }
+
     // On (weight_bytes, accuracy): 1 (1000 B, 0.80) and 3 (3000 B, 0.90) are the front; 2 (2000 B, 0.70) is
     // dominated by 1. On all three objectives 2 is still dominated by 1 (more MACs too), but 4 (4000 B, 0.60, 10 MACs)
     // is on the study's front for its MACs alone. 5 is infeasible but has both values: drawn as rejected. 6 is

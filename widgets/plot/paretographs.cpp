@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace psc {
 namespace {
@@ -53,12 +54,27 @@ ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
                          QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kImported, 1.6), Qt::NoBrush, 16));
     m_selection = scatter(QString(), QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 3), Qt::NoBrush, 20));
     m_selection->removeFromLegend();
+    auto bars = [plot](QCPGraph *graph, QCPErrorBars::ErrorType type, const QColor &colour) {
+        auto *b = new QCPErrorBars(plot->xAxis, plot->yAxis);
+        b->removeFromLegend();
+        b->setDataPlottable(graph);
+        b->setErrorType(type);
+        b->setPen(QPen(colour, 1.0));
+        b->setWhiskerWidth(5);
+        return b;
+    };
+    m_dominatedXErrors = bars(m_dominated, QCPErrorBars::etKeyError, kDominated);
+    m_dominatedYErrors = bars(m_dominated, QCPErrorBars::etValueError, kDominated);
+    m_frontXErrors = bars(m_front, QCPErrorBars::etKeyError, kFront);
+    m_frontYErrors = bars(m_front, QCPErrorBars::etValueError, kFront);
 }
 
 void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringList &targets, bool stepLeft, bool rings)
 {
     const bool all = !targets.isEmpty();
-    QVector<double> dx, dy, fx, fy, rx, ry, sfx, sfy, ix, iy, px, py;
+    QVector<double> rx, ry, sfx, sfy, ix, iy, px, py;
+    // Dominated and front points sorted by x, as QCPGraph keeps its data: error bars are index-aligned with it.
+    std::vector<const ScatterPoint *> dominated, front;
     for (const ScatterPoint &p : points) {
         if (p.imported) {
             ix.push_back(p.x);
@@ -71,20 +87,48 @@ void ParetoGraphs::set(const std::vector<ScatterPoint> &points, const QStringLis
         }
         if (all && p.kind != ScatterPoint::Kind::Rejected)
             continue; // drawn by the target graphs
-        const bool front = p.kind == ScatterPoint::Kind::Front;
-        (p.kind == ScatterPoint::Kind::Dominated ? dx : front ? fx : rx).push_back(p.x);
-        (p.kind == ScatterPoint::Kind::Dominated ? dy : front ? fy : ry).push_back(p.y);
+        if (p.kind == ScatterPoint::Kind::Dominated) {
+            dominated.push_back(&p);
+        } else if (p.kind == ScatterPoint::Kind::Front) {
+            front.push_back(&p);
+        } else {
+            rx.push_back(p.x);
+            ry.push_back(p.y);
+        }
         if (p.onStudyFront) {
             sfx.push_back(p.x);
             sfy.push_back(p.y);
         }
     }
-    m_dominated->setData(dx, dy);
+    const auto byX = [](const ScatterPoint *a, const ScatterPoint *b) { return a->x < b->x; };
+    std::stable_sort(dominated.begin(), dominated.end(), byX);
+    std::stable_sort(front.begin(), front.end(), byX);
+    QVector<double> dx, dy, dxe, dye, fx, fy, fxe, fye;
+    bool anyXError = false, anyYError = false;
+    for (const auto &[list, x, y, xe, ye] : {std::tie(dominated, dx, dy, dxe, dye), std::tie(front, fx, fy, fxe, fye)})
+        for (const ScatterPoint *p : list) {
+            x.push_back(p->x);
+            y.push_back(p->y);
+            xe.push_back(p->xError);
+            ye.push_back(p->yError);
+            anyXError = anyXError || p->xError > 0.0;
+            anyYError = anyYError || p->yError > 0.0;
+        }
+    m_dominated->setData(dx, dy, true);
     // Thousands of antialiased discs take tens of milliseconds to draw; that many overlap anyway, so large studies
     // draw their dominated points without antialiasing (vector exports are unaffected: PDF and SVG viewers smooth).
     m_dominated->setAntialiasedScatters(dx.size() < kAntialiasedPointLimit);
     m_rejected->setData(rx, ry);
-    m_front->setData(fx, fy); // sorted by x: the staircase runs along the front
+    m_front->setData(fx, fy, true); // sorted by x: the staircase runs along the front
+    m_dominatedXErrors->setData(dxe);
+    m_dominatedYErrors->setData(dye);
+    m_frontXErrors->setData(fxe);
+    m_frontYErrors->setData(fye);
+    // With all targets the target graphs draw the points; their spread is in the tooltips only.
+    m_dominatedXErrors->setVisible(anyXError && !all);
+    m_frontXErrors->setVisible(anyXError && !all);
+    m_dominatedYErrors->setVisible(anyYError && !all);
+    m_frontYErrors->setVisible(anyYError && !all);
     // Minimising x, a point's value holds to the right until the next point; maximising, to the left.
     m_front->setLineStyle(stepLeft ? QCPGraph::lsStepLeft : QCPGraph::lsStepRight);
     showInLegend(m_dominated, !all);

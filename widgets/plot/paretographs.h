@@ -8,6 +8,7 @@
 
 #include <vector>
 
+class QCPErrorBars;
 class QCPGraph;
 class QCPLegend;
 class QCustomPlot;
@@ -29,7 +30,8 @@ public:
     /**
      * Draws `points` (already in display units). With `targets` (all targets shown) the points carry
      * their target in ScatterPoint::series and each target gets its own colour and front; otherwise
-     * the study's front is ringed when `rings`. `stepLeft`: the staircase for a minimised x.
+     * the study's front is ringed when `rings`. `stepLeft`: the staircase for a minimised x. Points with an x or y
+     * error (ScatterPoint::xError, yError) get +-1 standard deviation error bars.
      */
     void set(const std::vector<ScatterPoint> &points, const QStringList &targets, bool stepLeft, bool rings);
     /** Rings every point of trial `id` (-1: none). */
@@ -43,6 +45,11 @@ private:
     QCPGraph *m_studyFront = nullptr;
     QCPGraph *m_imported = nullptr;
     QCPGraph *m_selection = nullptr;
+    /// +-1 standard deviation of metrics with a spread (analog accuracy), on the dominated and front points.
+    QCPErrorBars *m_dominatedXErrors = nullptr;
+    QCPErrorBars *m_dominatedYErrors = nullptr;
+    QCPErrorBars *m_frontXErrors = nullptr;
+    QCPErrorBars *m_frontYErrors = nullptr;
     TargetGraphs m_targets;
 };
 

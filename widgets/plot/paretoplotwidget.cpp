@@ -273,6 +273,8 @@ void ParetoPlotWidget::rebuild(bool queued)
     for (ScatterPoint &p : m_points) {
         p.x *= m_xFactor;
         p.y *= m_yFactor;
+        p.xError *= m_xFactor;
+        p.yError *= m_yFactor;
     }
     // The rings only add information when the study's objectives are not just the two axes shown.
     const bool rings = spec().objectives.size() > 2 || !isObjective(spec(), x) || !isObjective(spec(), y);

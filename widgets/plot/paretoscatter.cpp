@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plot/paretoscatter.h"
 
+#include "psc/study/metrics.h"
+
 #include "psc/study/lineage.h"
 
 #include "models/metricformat.h"
@@ -55,6 +57,10 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
         p.id = t.id;
         p.x = *vx;
         p.y = *vy;
+        if (const MetricRef sx = spreadMetric(x); !sx.name.empty())
+            p.xError = metricValue(t, sx).value_or(0.0);
+        if (const MetricRef sy = spreadMetric(y); !sy.name.empty())
+            p.yError = metricValue(t, sy).value_or(0.0);
         p.kind = t.state == TrialState::Pruned ? ScatterPoint::Kind::Pruned
                  : !complete                   ? ScatterPoint::Kind::Rejected
                  : ranks2d[i] == 0             ? ScatterPoint::Kind::Front

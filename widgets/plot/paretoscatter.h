@@ -23,6 +23,8 @@ struct ScatterPoint
     qint64 id = 0;
     double x = 0.0; ///< SI values
     double y = 0.0;
+    double xError = 0.0; ///< +-1 standard deviation where the metric has a spread (analog accuracy over draws), else 0
+    double yError = 0.0;
     Kind kind = Kind::Dominated;
     bool onStudyFront = false; ///< on the front of the study's objectives (all of them)
     bool imported = false;     ///< a model made elsewhere, added to compare (isImported())

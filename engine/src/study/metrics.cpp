@@ -70,6 +70,16 @@ constexpr MetricInfo kAnalogAccuracy{
     false,
     true};
 
+constexpr MetricInfo kAnalogAccuracyStd{
+    kAnalogAccuracyStdMetric,
+    "Analog accuracy spread",
+    "",
+    "Sample standard deviation of the analog accuracy over the device draws (chip-to-chip spread), in [0, 1]; "
+    "the plot draws it as error bars.",
+    Direction::Minimize,
+    false,
+    true};
+
 /** Unit suffixes of metric names, checked in this order. */
 struct Suffix
 {
@@ -147,6 +157,8 @@ MetricDescription describeMetric(const MetricRef &metric)
         info = findStandardTargetMetric(metric.name);
     if (!info && !metric.target.empty() && metric.name == kAnalogAccuracyMetric)
         info = &kAnalogAccuracy;
+    if (!info && !metric.target.empty() && metric.name == kAnalogAccuracyStdMetric)
+        info = &kAnalogAccuracyStd;
     if (info) {
         d.label = info->label;
         d.unit = info->unit;
@@ -181,8 +193,9 @@ MetricDescription describeMetric(const MetricRef &metric)
     if (!metric.target.empty()) {
         d.label += " (" + metric.target + ")";
         d.description += (d.description.empty() ? "" : " ") +
-                         std::string(metric.name == kAnalogAccuracyMetric ? "Simulated for the hardware target "
-                                                                          : "Estimated by the hardware target ") +
+                         std::string(metric.name == kAnalogAccuracyMetric || metric.name == kAnalogAccuracyStdMetric
+                                         ? "Simulated for the hardware target "
+                                         : "Estimated by the hardware target ") +
                          metric.target + ".";
     }
     return d;
@@ -191,6 +204,13 @@ MetricDescription describeMetric(const MetricRef &metric)
 std::string formatMetric(const MetricRef &metric, double value)
 {
     return formatQuantity(value, describeMetric(metric).displayUnit());
+}
+
+MetricRef spreadMetric(const MetricRef &metric)
+{
+    if (metric.name == kAnalogAccuracyMetric && !metric.target.empty())
+        return {std::string(kAnalogAccuracyStdMetric), metric.target};
+    return {};
 }
 
 std::string MetricRef::toString() const

@@ -77,7 +77,7 @@ std::string targetMetricProblem(const MetricRef &ref, const TargetLibrary &targe
         return "unknown target " + quotedInput(ref.target) + didYouMean(ref.target, ids) +
                " (known targets: " + (ids.empty() ? std::string("none") : joined(ids)) + ")";
     }
-    if (ref.name == kAnalogAccuracyMetric) {
+    if (ref.name == kAnalogAccuracyMetric || ref.name == kAnalogAccuracyStdMetric) {
         const TargetDefinition *def = targets.find(ref.target);
         if (def->model == "analog-cim")
             return {};
@@ -85,7 +85,8 @@ std::string targetMetricProblem(const MetricRef &ref, const TargetLibrary &targe
         for (const TargetDefinition *d : targets.definitions())
             if (d->model == "analog-cim")
                 analog.push_back(d->id);
-        return "analog_accuracy needs an analog compute-in-memory target (model \"analog-cim\", a crossbar to "
+        return ref.name +
+               " needs an analog compute-in-memory target (model \"analog-cim\", a crossbar to "
                "simulate); \"" +
                ref.target + "\" uses the " + def->model +
                " model (analog targets: " + (analog.empty() ? std::string("none") : joined(analog)) + ")";
@@ -245,7 +246,7 @@ private:
         // Hardware metrics (latency, energy, memory) are costs; a target's accuracy keeps accuracy's sense.
         if (const MetricInfo *info = findModelMetric(ref.name))
             return info->better;
-        return ref.name == "analog_accuracy" ? Direction::Maximize : Direction::Minimize;
+        return ref.name == kAnalogAccuracyMetric ? Direction::Maximize : Direction::Minimize;
     }
 
     std::vector<Objective> parseObjectives(const json &list)

@@ -166,8 +166,10 @@ std::vector<Metric> TrialEvaluator::afterTraining(std::vector<Metric> metrics, c
                                                   double deployed, std::string *rejection,
                                                   const std::vector<AnalogRecord> &analog) const
 {
-    for (const AnalogRecord &a : analog)
+    for (const AnalogRecord &a : analog) {
         metrics.push_back({a.target, std::string(kAnalogAccuracyMetric), a.mean});
+        metrics.push_back({a.target, std::string(kAnalogAccuracyStdMetric), a.std});
+    }
     metrics.push_back({"", "accuracy", result.validationAccuracy});
     metrics.push_back({"", "test_accuracy", result.testAccuracy});
     if (std::isfinite(result.quantizedValidationAccuracy))

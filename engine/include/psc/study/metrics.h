@@ -51,6 +51,8 @@ const MetricInfo *findStandardTargetMetric(std::string_view name);
  * metrics, and not known before training.
  */
 inline constexpr std::string_view kAnalogAccuracyMetric = "analog_accuracy";
+/** The sample standard deviation of analog_accuracy over the device draws (the plot's error bars). */
+inline constexpr std::string_view kAnalogAccuracyStdMetric = "analog_accuracy_std";
 /** Its description (label, unit, tooltip). */
 const MetricInfo &analogAccuracyMetric();
 
@@ -67,6 +69,9 @@ struct MetricRef
     std::string toString() const;
     bool operator==(const MetricRef &) const = default;
 };
+
+/** The error-bar metric belonging to `metric` (analog_accuracy@T -> analog_accuracy_std@T); empty name if none. */
+MetricRef spreadMetric(const MetricRef &metric);
 
 /**
  * Splits "name" or "name@target". Names are [a-z0-9_]+ starting with a letter, targets [A-Za-z0-9_.-]+.
