@@ -4,6 +4,7 @@
 #include "studycontroller.h"
 
 #include "models/trialset.h"
+#include "plot/analogdriftplot.h"
 #include "psc/core/duration.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
@@ -111,6 +112,10 @@ void DriftController::onStudyOpened()
     m_targets.clear();
     m_records.clear();
     m_attempted.clear();
+    m_curvesAttempted.clear();
+    m_curveTrial = -1;
+    if (m_curvePlot)
+        m_curvePlot->clear();
     const StudySpec &spec = m_controller->spec();
     const TargetLibrary *library = m_controller->targets();
     QStringList ids;
@@ -147,6 +152,10 @@ void DriftController::onStudyOpened()
 void DriftController::onStudyClosed()
 {
     cancel();
+    m_curveTrial = -1;
+    m_curvesAttempted.clear();
+    if (m_curvePlot)
+        m_curvePlot->clear();
     m_targets.clear();
     m_records.clear();
     m_attempted.clear();
@@ -215,7 +224,57 @@ void DriftController::computeMissing()
     if (numbers.empty())
         return;
     m_attempted.insert(ids.begin(), ids.end());
+    startJob(numbers, ids, false);
+}
 
+bool DriftController::hasCurve(qint64 id, const std::string &compensation) const
+{
+    if (m_targets.empty())
+        return false;
+    const std::vector<double> &grid = driftTimeGrid();
+    return std::all_of(grid.begin(), grid.end(), [&](double t) {
+        return std::any_of(m_records.begin(), m_records.end(), [&](const AnalogRecord &r) {
+            return r.trialId == id && r.target == m_targets.front().analog.id && r.compensation == compensation &&
+                   r.seconds == t;
+        });
+    });
+}
+
+void DriftController::setCurvePlot(AnalogDriftPlot *plot)
+{
+    m_curvePlot = plot;
+}
+
+void DriftController::showCurves(const Trial *trial)
+{
+    m_curveTrial = trial ? trial->id : -1;
+    m_curveNumber = trial ? int(trial->number) : 0;
+    if (!m_curvePlot)
+        return;
+    if (!trial || m_targets.empty()) {
+        m_curvePlot->clear();
+        return;
+    }
+    const std::string &target = m_targets.front().analog.id;
+    m_curvePlot->setTrial(trial->id, m_curveNumber, target, m_records);
+    const bool missing = !hasCurve(trial->id, m_targets.front().compensation) || !hasCurve(trial->id, "none");
+    if (!missing || trial->state != TrialState::Complete || m_curvesAttempted.count(trial->id))
+        return;
+    if (m_job) {
+        m_curvePlot->setComputing(tr("Trial %1: waiting for the analog accuracies being computed…").arg(m_curveNumber));
+        return; // onComputed() comes back here
+    }
+    m_curvesAttempted.insert(trial->id);
+    m_curvePlot->setComputing(
+        tr("Trial %1: computing its accuracy on %2 from 1 s to 10 years, with and without drift compensation…")
+            .arg(m_curveNumber)
+            .arg(QString::fromStdString(target)));
+    startJob({trial->number}, {trial->id}, true);
+}
+
+void DriftController::startJob(const std::vector<std::int64_t> &numbers, const std::vector<qint64> &ids,
+                               bool uncompensated)
+{
     const StudySpec spec = m_controller->spec();
     const std::string path = m_controller->studyPath().toStdString();
     std::vector<Target> targets = m_targets;
@@ -249,7 +308,7 @@ void DriftController::computeMissing()
         onComputed(outcome);
     });
     std::shared_ptr<JobContext> ctx = m_job;
-    watcher->setFuture(QtConcurrent::run([path, spec, numbers, ids, targets, options, ctx, total]() {
+    watcher->setFuture(QtConcurrent::run([path, spec, numbers, ids, targets, options, ctx, total, uncompensated]() {
         Outcome o;
         try {
             const auto store = StudyStore::open(path, StudyStore::Mode::ReadOnly);
@@ -267,17 +326,22 @@ void DriftController::computeMissing()
                 const IntegerModel integer = IntegerModel::quantize(model);
                 for (std::size_t k = 0; k < targets.size(); ++k) {
                     const Target &target = targets[k];
+                    std::vector<plugin::AnalogDriftCompensation> compensations{target.analog.noise.compensation};
+                    if (uncompensated && target.analog.noise.compensation != plugin::AnalogDriftCompensation::None)
+                        compensations.push_back(plugin::AnalogDriftCompensation::None);
                     const double done = (double(i) + double(k) / double(targets.size())) / double(total);
                     JobContext step(ctx.get(), [&](double f, const std::string &) {
                         ctx->progress(done + f / double(total * int(targets.size())),
                                       "trial " + std::to_string(numbers[i]) + " on " + target.analog.id);
                     });
-                    AnalogOptions opts = options;
-                    opts.compensation = target.analog.noise.compensation;
-                    const auto results = AnalogSimulator(integer, target.analog).evaluate(data.test, grid, opts, &step);
-                    for (const AnalogAccuracy &a : results)
-                        o.records.push_back(
-                            analogRecord(ids[i], target.analog.id, a, opts, std::min(opts.images, data.test.count)));
+                    const AnalogSimulator simulator(integer, target.analog);
+                    for (const plugin::AnalogDriftCompensation c : compensations) {
+                        AnalogOptions opts = options;
+                        opts.compensation = c;
+                        for (const AnalogAccuracy &a : simulator.evaluate(data.test, grid, opts, &step))
+                            o.records.push_back(analogRecord(ids[i], target.analog.id, a, opts,
+                                                             std::min(opts.images, data.test.count)));
+                    }
                 }
                 ++o.computed;
             }
@@ -323,6 +387,15 @@ void DriftController::onComputed(const Outcome &outcome)
     Q_EMIT computationFinished();
     if (!outcome.cancelled)
         computeMissing(); // the slider may have moved on while this ran
+    if (m_curvePlot && m_curveTrial >= 0 && !m_targets.empty()) {
+        const std::vector<Trial> &trials = m_view->trialSet()->trials();
+        const auto it =
+            std::find_if(trials.begin(), trials.end(), [this](const Trial &t) { return t.id == m_curveTrial; });
+        if (!m_job)
+            showCurves(it != trials.end() ? &*it : nullptr);
+        else if (it != trials.end())
+            m_curvePlot->setTrial(it->id, int(it->number), m_targets.front().analog.id, m_records);
+    }
 }
 
 } // namespace psc

@@ -8,6 +8,8 @@
 #include <QObject>
 #include <QPointer>
 
+#include <cstdint>
+
 #include <memory>
 #include <set>
 #include <string>
@@ -17,6 +19,7 @@ class QTimer;
 
 namespace psc {
 
+class AnalogDriftPlot;
 class JobContext;
 class StudyController;
 class StudyView;
@@ -47,6 +50,13 @@ public:
     bool isComputing() const { return m_job != nullptr; }
     /** Stops a background computation and waits for it (what it finished is kept). */
     void cancel();
+    /** Where showCurves() draws (the inspector's "Analog drift" tab). */
+    void setCurvePlot(AnalogDriftPlot *plot);
+    /**
+     * Shows `trial`'s accuracy against time on the first analog target, with the target's drift compensation and
+     * without; computes what is missing in the background (once per trial). Clears the plot for other studies.
+     */
+    void showCurves(const Trial *trial);
 
 Q_SIGNALS:
     void statusMessage(const QString &text);
@@ -68,6 +78,13 @@ private:
     void rescoreView();
     /** Starts computing the grid for trials that cannot be scored at the chosen time (once per trial). */
     void computeMissing();
+    /**
+     * Computes the drift-time grid of trials `numbers` (ids `ids`) on every analog target in the background, with
+     * the target's compensation and, if `uncompensated`, without.
+     */
+    void startJob(const std::vector<std::int64_t> &numbers, const std::vector<qint64> &ids, bool uncompensated);
+    /** True if the records have trial `id` on the whole grid with `compensation` on the first target. */
+    bool hasCurve(qint64 id, const std::string &compensation) const;
     void onComputed(const Outcome &outcome);
 
     StudyController *m_controller = nullptr;
@@ -75,7 +92,11 @@ private:
     QTimer *m_debounce = nullptr;
     std::vector<Target> m_targets;
     std::vector<AnalogRecord> m_records;
-    std::set<qint64> m_attempted; ///< trial ids computed (or tried) this session
+    std::set<qint64> m_attempted;       ///< trial ids computed (or tried) this session
+    std::set<qint64> m_curvesAttempted; ///< trial ids whose uncompensated curve was computed (or tried)
+    QPointer<AnalogDriftPlot> m_curvePlot;
+    qint64 m_curveTrial = -1; ///< the trial showCurves() shows
+    int m_curveNumber = 0;
     std::shared_ptr<JobContext> m_job;
 };
 

@@ -68,6 +68,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_export = new ExportController(m_controller, m_view, m_inspector, this);
     m_import = new ImportController(m_controller, this);
     m_drift = new DriftController(m_controller, m_view, this);
+    m_drift->setCurvePlot(m_inspector->analogDrift());
     createActions();
     createMenus();
     createStatusBar();
@@ -390,6 +391,7 @@ void MainWindow::showTrialCost(qint64 id)
     const Trial *trial = model->trialAt(model->rowOfTrial(id));
     if (!trial) {
         m_inspector->clear();
+        m_drift->showCurves(nullptr);
         return;
     }
     if (!m_controller->targets() && !m_controller->targetsError().isEmpty())
@@ -399,6 +401,7 @@ void MainWindow::showTrialCost(qint64 id)
                           &weights);
     m_inspector->deploymentView()->setExports(*trial, m_controller->exports(trial->id));
     m_inspector->setStudyCurves(*trial, m_view->trialSet()->trials());
+    m_drift->showCurves(trial);
 }
 
 void MainWindow::onRunStarted(const QString &title)

@@ -13,6 +13,7 @@
 #include "models/layercompressionmodel.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
+#include "plot/analogdriftplot.h"
 #include "plot/paretoplotwidget.h"
 #include "views/compressdialog.h"
 #include "views/costbreakdownplot.h"
@@ -514,6 +515,14 @@ private Q_SLOTS:
         QVERIFY2(status.startsWith(QStringLiteral("Computed the analog accuracy of 1 trial(s) from 1 s to 10 years; "
                                                   "stored in the study")),
                  qPrintable(status));
+
+        // The inspector's "Analog drift" tab: trial 0 against time with the target's compensation and without, the
+        // uncompensated curve computed in the background.
+        w.view()->selectTrial(w.view()->trialSet()->trials().at(0).id);
+        AnalogDriftPlot *curves = w.findChild<AnalogDriftPlot *>(QStringLiteral("analogDriftPlot"));
+        QVERIFY(curves);
+        QTRY_COMPARE_WITH_TIMEOUT(curves->curves(), (QStringList{"global", "none"}), 120000);
+        QVERIFY2(curves->summary().startsWith(QStringLiteral("Trial 0 on aon-cim")), qPrintable(curves->summary()));
 
         // A study without analog targets has no drift time.
         QVERIFY(w.openStudy(handMadeStudy(m_dir.filePath(QStringLiteral("digital.psc")))));

@@ -218,6 +218,9 @@ private Q_SLOTS:
         QCOMPARE(a[0].draws, b[0].draws);
         QCOMPARE(a[1].draws, b[1].draws);
         QCOMPARE(a[1].seconds, kDay);
+        // A time is read the same whatever else is asked with it (the trial pipeline asks one time, the GUI a grid).
+        const auto alone = sim.evaluate(l.images, {kDay}, o);
+        QCOMPARE(alone.front().draws, a[1].draws);
         // Draws differ from each other; the std is their sample spread.
         double mean = 0.0;
         for (double v : a[0].draws)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/trialinspector.h"
 
+#include "plot/analogdriftplot.h"
 #include "plot/learningcurveplot.h"
 #include "views/deploymentview.h"
 #include "views/layercompressionview.h"
@@ -30,6 +31,11 @@ TrialInspector::TrialInspector(QWidget *parent)
                         "estimated: flash, SRAM and instructions of the C build on Cortex-M, file sizes"));
     m_curve->setObjectName(QStringLiteral("learningCurvePlot"));
     addTab(m_curve, tr("Learning curve"));
+    m_analog = new AnalogDriftPlot(this);
+    m_analog->setObjectName(QStringLiteral("analogDriftPlot"));
+    addTab(m_analog, tr("Analog drift"));
+    setTabToolTip(indexOf(m_analog), tr("Accuracy on the study's analog target against time after programming, with "
+                                        "and without drift compensation"));
     setTabToolTip(3, tr("Validation accuracy after each training epoch against the study's other trials; where "
                         "early stopping cut a trial and why"));
 }
@@ -69,6 +75,7 @@ void TrialInspector::clear()
     m_cost->clear();
     m_deployments->clear();
     m_curve->clear();
+    m_analog->clear();
 }
 
 } // namespace psc

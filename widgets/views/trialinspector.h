@@ -11,6 +11,7 @@ class QAction;
 
 namespace psc {
 
+class AnalogDriftPlot;
 class DeploymentView;
 class LayerCompressionView;
 class LearningCurvePlot;
@@ -19,7 +20,8 @@ class TrialCostView;
 /**
  * The trial inspector: the selected trial's layers and their compression (LayerCompressionView), its cost on every
  * hardware target (TrialCostView), the files it was exported to, measured beside estimated (DeploymentView), and its
- * learning curve against the study's (LearningCurvePlot), as tabs. GUI thread only.
+ * learning curve against the study's (LearningCurvePlot) and its analog accuracy against drift time (AnalogDriftPlot),
+ * as tabs. GUI thread only.
  */
 class TrialInspector : public QTabWidget
 {
@@ -39,12 +41,14 @@ public:
     TrialCostView *costView() const { return m_cost; }
     DeploymentView *deploymentView() const { return m_deployments; }
     LearningCurvePlot *learningCurve() const { return m_curve; }
+    AnalogDriftPlot *analogDrift() const { return m_analog; }
 
 private:
     LayerCompressionView *m_layers = nullptr;
     TrialCostView *m_cost = nullptr;
     DeploymentView *m_deployments = nullptr;
     LearningCurvePlot *m_curve = nullptr;
+    AnalogDriftPlot *m_analog = nullptr;
 };
 
 } // namespace psc

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <exception>
 #include <mutex>
@@ -321,14 +322,16 @@ struct AnalogSimulator::Impl
         return programmed;
     }
 
-    Instance read(const std::vector<ProgrammedMatrix> &programmed, std::uint64_t seed, int draw, std::size_t timeIndex,
-                  double seconds, AnalogDriftCompensation compensation) const
+    Instance read(const std::vector<ProgrammedMatrix> &programmed, std::uint64_t seed, int draw, double seconds,
+                  AnalogDriftCompensation compensation) const
     {
         Instance inst;
-        NormalStream reading(streamSeed(seed, std::uint64_t(draw), kReading, timeIndex));
+        // Keyed by the time itself, not its place in a list: a time read in two evaluations gives the same draws.
+        const auto timeKey = std::bit_cast<std::uint64_t>(seconds);
+        NormalStream reading(streamSeed(seed, std::uint64_t(draw), kReading, timeKey));
         for (std::size_t m = 0; m < matrices.size(); ++m)
             inst.reads.push_back(psc::read(matrices[m], programmed[m], target.noise, compensation, seconds, reading));
-        inst.converterNoise = NormalStream(streamSeed(seed, std::uint64_t(draw), kConverting, timeIndex));
+        inst.converterNoise = NormalStream(streamSeed(seed, std::uint64_t(draw), kConverting, timeKey));
         return inst;
     }
 
@@ -567,7 +570,7 @@ std::vector<std::vector<std::int8_t>> AnalogSimulator::trace(const std::uint8_t 
 {
     const Impl &impl = *m_impl;
     const std::vector<ProgrammedMatrix> programmed = impl.program(seed, draw);
-    Impl::Instance inst = impl.read(programmed, seed, draw, 0, seconds, impl.target.noise.compensation);
+    Impl::Instance inst = impl.read(programmed, seed, draw, seconds, impl.target.noise.compensation);
     IntegerWorkspace ws(*impl.plan);
     AnalogBuffers buf = impl.buffers();
     impl.classify(image, inst, ws, buf);
@@ -624,7 +627,7 @@ std::vector<AnalogAccuracy> AnalogSimulator::evaluate(const ImageSet &set, const
         IntegerWorkspace ws(*impl.plan);
         AnalogBuffers buf = impl.buffers();
         for (std::size_t k = 0; k < seconds.size(); ++k) {
-            Impl::Instance inst = impl.read(programmed, options.seed, draw, k, seconds[k], compensation);
+            Impl::Instance inst = impl.read(programmed, options.seed, draw, seconds[k], compensation);
             int correct = 0;
             for (int n = 0; n < count; ++n) {
                 if (n % kCheckpointInterval == 0 && n > 0) {
