@@ -177,6 +177,7 @@ std::vector<Trial> DriftController::rescored(std::vector<Trial> trials)
     const std::string name(kAnalogAccuracyMetric);
     const std::string spread(kAnalogAccuracyStdMetric);
     bool reloaded = false;
+    bool needsComputing = false;
     for (Trial &t : trials) {
         if (t.state != TrialState::Complete)
             continue;
@@ -189,6 +190,8 @@ std::vector<Trial> DriftController::rescored(std::vector<Trial> trials)
                 reloaded = true;
                 estimate = interpolateAnalog(m_records, t.id, id, target.compensation, seconds);
             }
+            if (!estimate && !m_attempted.count(t.id))
+                needsComputing = true;
             // Measured at the study's time only: unknown at another one until computed.
             if (estimate || seconds != studyTime) {
                 setMetric(t, id, name, estimate ? std::optional<double>(estimate->mean) : std::nullopt);
@@ -196,6 +199,9 @@ std::vector<Trial> DriftController::rescored(std::vector<Trial> trials)
             }
         }
     }
+    // A trial that finished while the slider is away from the study's time is computed like the others (once).
+    if (needsComputing && seconds != studyTime)
+        QTimer::singleShot(0, this, &DriftController::computeMissing);
     return trials;
 }
 

@@ -524,6 +524,22 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(curves->curves(), (QStringList{"global", "none"}), 120000);
         QVERIFY2(curves->summary().startsWith(QStringLiteral("Trial 0 on aon-cim")), qPrintable(curves->summary()));
 
+        // A trial that finishes while the slider is at one minute (here: written by another process) is computed too.
+        {
+            auto writer = StudyStore::open(db.toStdString(), StudyStore::Mode::ReadWrite);
+            Trial t;
+            t.architectureJson = writer->trials().at(0).architectureJson;
+            t.parametersJson = "{}";
+            t.architectureHash = "hash2";
+            writer->insertTrial(t);
+            writer->finishTrial(t.id, TrialState::Complete,
+                                {{"", "deployed_accuracy", 0.5}, {"aon-cim", "analog_accuracy", 0.7}}, "", 2.0);
+            writer->putArtifact(t.id, "weights", kTrainedModelFormat,
+                                serializeTrainedModel(testing::zeroLinearModel()));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(w.view()->trialSet()->size(), 3, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(analogAccuracyOf(w, 2).has_value() && !w.drift()->isComputing(), 120000);
+
         // A study without analog targets has no drift time.
         QVERIFY(w.openStudy(handMadeStudy(m_dir.filePath(QStringLiteral("digital.psc")))));
         QVERIFY(!control->isVisible());
