@@ -134,6 +134,14 @@ private Q_SLOTS:
         QVERIFY(std::find(metrics.begin(), metrics.end(), MetricRef{"energy_j", "stm32f446re"}) != metrics.end());
         QCOMPARE(plot.targets(), QStringList{QStringLiteral("stm32f446re")});
         QVERIFY(!plot.showsAllTargets());
+        // Axis labels say which way is better, in full where they fit and with an arrow where they would be cut.
+        plot.resize(900, 600);
+        plot.show();
+        QTRY_VERIFY(plot.axisLabel(Qt::Vertical).endsWith(QStringLiteral("— higher is better")));
+        QVERIFY(plot.axisLabel(Qt::Horizontal).endsWith(QStringLiteral("— lower is better")));
+        plot.resize(900, 260);
+        QTRY_VERIFY(plot.axisLabel(Qt::Vertical).endsWith(QStringLiteral(" ↑")));
+        QVERIFY(plot.axisLabel(Qt::Horizontal).endsWith(QStringLiteral("— lower is better")));
     }
 
     void axisChange()

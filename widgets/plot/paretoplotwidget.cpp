@@ -307,16 +307,18 @@ void ParetoPlotWidget::rebuild(bool queued)
 
     auto axisLabel = [this, all](const MetricRef &ref, const AxisScale &s) {
         if (ref.name.empty())
-            return QString();
+            return AxisLabels{};
         QString label =
             all && !ref.target.empty() ? metricLabel(MetricRef{ref.name, {}}) + tr(" (all targets)") : metricLabel(ref);
         if (!s.unit.isEmpty())
             label += QStringLiteral(" (%1)").arg(s.unit);
-        return label + (metricDirection(spec(), ref) == Direction::Maximize ? tr(" — higher is better")
-                                                                            : tr(" — lower is better"));
+        const bool higher = metricDirection(spec(), ref) == Direction::Maximize;
+        // The long form where it fits, else the arrow the table's headers use.
+        return AxisLabels{label + (higher ? tr(" — higher is better") : tr(" — lower is better")),
+                          label + (higher ? QStringLiteral(" ↑") : QStringLiteral(" ↓"))};
     };
-    m_plot->xAxis->setLabel(axisLabel(x, sx));
-    m_plot->yAxis->setLabel(axisLabel(y, sy));
+    m_xLabels = axisLabel(x, sx);
+    m_yLabels = axisLabel(y, sy);
     updateAxes();
     updateSelectionGraph();
     // Drawing 10,000 points takes longer than computing them: queued, the drawing is a turn of the event loop of its
@@ -342,18 +344,30 @@ void ParetoPlotWidget::updateCompressionPaths()
     m_pathsToggle->setVisible(any);
     m_graphs->paths->set(m_pathsToggle->isChecked() ? computeCompressionArrows(trials(), m_points)
                                                     : std::vector<CompressionArrow>());
-    fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
+    fitToSize(m_plot->isVisible() ? m_plot->size() : QSize(900, 600));
 }
 
-void ParetoPlotWidget::fitLegend(int width)
+QString ParetoPlotWidget::axisLabel(Qt::Orientation axis) const
 {
-    wrapLegend(m_plot->legend, width - 12); // the legend row's margins
+    return (axis == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis)->label();
+}
+
+void ParetoPlotWidget::fitToSize(QSize size)
+{
+    wrapLegend(m_plot->legend, size.width() - 12); // the legend row's margins
+    // An axis label longer than its axis is cut by the plot: the short form then (title, legend and tick labels take
+    // about 170 pixels of the height and 90 of the width).
+    auto fitting = [](const AxisLabels &labels, const QFont &font, int room) {
+        return QFontMetrics(font).horizontalAdvance(labels.full) <= room ? labels.full : labels.brief;
+    };
+    m_plot->xAxis->setLabel(fitting(m_xLabels, m_plot->xAxis->labelFont(), size.width() - 90));
+    m_plot->yAxis->setLabel(fitting(m_yLabels, m_plot->yAxis->labelFont(), size.height() - 170));
 }
 
 bool ParetoPlotWidget::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_plot && event->type() == QEvent::Resize)
-        fitLegend(m_plot->width()); // before the plot lays itself out for the new size
+        fitToSize(m_plot->size()); // before the plot lays itself out for the new size
     return QWidget::eventFilter(watched, event);
 }
 
@@ -513,9 +527,9 @@ bool ParetoPlotWidget::save(const QString &path, QSize size, QString *error)
 {
     if (!size.isValid())
         size = m_plot->isVisible() && m_plot->width() >= 200 ? m_plot->size() : QSize(900, 600);
-    fitLegend(size.width());
+    fitToSize(size);
     const bool ok = exportPlot(*m_plot, path, size, QString::fromStdString(spec().name), error);
-    fitLegend(m_plot->isVisible() ? m_plot->width() : 900);
+    fitToSize(m_plot->isVisible() ? m_plot->size() : QSize(900, 600));
     return ok;
 }
 

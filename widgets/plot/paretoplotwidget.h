@@ -9,6 +9,8 @@
 
 #include <QList>
 #include <QPointF>
+#include <QSize>
+#include <QString>
 #include <QWidget>
 
 #include <memory>
@@ -105,6 +107,8 @@ public:
     qint64 trialAt(const QPointF &pos) const;
     /** Where trial `id` is drawn, in canvas coordinates; nullopt-like (-1, -1) if it is not drawn. */
     QPointF trialPosition(qint64 id) const;
+    /** The axis's label as drawn: with "— higher/lower is better" where it fits, else with ↑/↓. */
+    QString axisLabel(Qt::Orientation axis) const;
     /** The QCustomPlot canvas (for tests and for mapping mouse positions). */
     QWidget *canvas() const;
 
@@ -127,13 +131,21 @@ Q_SIGNALS:
     void axesChanged(const psc::MetricRef &x, const psc::MetricRef &y);
 
 private:
+    /** An axis label with the direction spelled out, and a short form with an arrow for small plots. */
+    struct AxisLabels
+    {
+        QString full;
+        QString brief;
+    };
+
     void setUpPlot();
     /** Recomputes the points and redraws, at once or (`queued`) in a later turn of the event loop. */
     void rebuild(bool queued = false);
     void updateAxes();
     void updateSelectionGraph();
     void updateCompressionPaths();
-    void fitLegend(int width);
+    /** Wraps the legend and picks the axis labels (long or short form) for a plot of `size`. */
+    void fitToSize(QSize size);
     bool eventFilter(QObject *watched, QEvent *event) override;
     void onMouseMove(QMouseEvent *event);
     void onMousePress(QMouseEvent *event);
@@ -159,7 +171,9 @@ private:
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;
     qint64 m_selected = -1;
-    int m_hovered = -1;      ///< index into m_points
+    int m_hovered = -1; ///< index into m_points
+    AxisLabels m_xLabels;
+    AxisLabels m_yLabels;
     bool m_autoRange = true; ///< false once the user pans or zooms, until a double-click or an axis change
     QPointF m_pressPos;
 };

@@ -125,9 +125,4 @@ void DriftTimeControl::finishProgress()
     m_cancel->hide();
 }
 
-bool DriftTimeControl::isBusy() const
-{
-    return !m_progress->isHidden();
-}
-
 } // namespace psc

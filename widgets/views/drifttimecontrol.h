@@ -35,7 +35,6 @@ public:
     void setProgress(double fraction, const QString &text);
     /** Hides the progress bar. */
     void finishProgress();
-    bool isBusy() const;
 
     QSlider *slider() const { return m_slider; }
     QLabel *timeLabel() const { return m_time; }

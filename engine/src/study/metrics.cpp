@@ -135,11 +135,6 @@ std::span<const MetricInfo> standardTargetMetrics()
     return kTargetMetrics;
 }
 
-const MetricInfo &analogAccuracyMetric()
-{
-    return kAnalogAccuracy;
-}
-
 const MetricInfo *findStandardTargetMetric(std::string_view name)
 {
     for (const MetricInfo &info : kTargetMetrics) {

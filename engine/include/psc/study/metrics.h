@@ -53,8 +53,6 @@ const MetricInfo *findStandardTargetMetric(std::string_view name);
 inline constexpr std::string_view kAnalogAccuracyMetric = "analog_accuracy";
 /** The sample standard deviation of analog_accuracy over the device draws (the plot's error bars). */
 inline constexpr std::string_view kAnalogAccuracyStdMetric = "analog_accuracy_std";
-/** Its description (label, unit, tooltip). */
-const MetricInfo &analogAccuracyMetric();
 
 /**
  * A reference to a metric, as written in objectives and constraints: "name" for a model metric or
