@@ -10,10 +10,10 @@
 #include "views/studyview.h"
 #include "views/trialinspector.h"
 
+#include "psc/core/datapaths.h"
+
 #include <QAction>
 #include <QApplication>
-#include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QSettings>
@@ -70,13 +70,7 @@ CompressDialog *CompressController::dialog() const
 
 QString CompressController::bundledExample()
 {
-    const QString name = QStringLiteral("compress/fashion-mnist-demo.json");
-    // Installed layout: <prefix>/bin/paretoscope and <prefix>/share/paretoscope/compress (as the targets).
-    const QString installed =
-        QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/paretoscope/") + name);
-    if (QFileInfo::exists(installed))
-        return QDir::cleanPath(installed);
-    return QStringLiteral(PSC_RESOURCES_DIR "/") + name;
+    return QString::fromStdString(paths::bundled("compress/fashion-mnist-demo.json").string());
 }
 
 QString CompressController::defaultConfigFile()

@@ -3,10 +3,8 @@
 #include "cli/cli.h"
 #include "mainwindow.h"
 
-#include "models/trialtablemodel.h"
-#include "views/studyview.h"
-
 #include <QApplication>
+#include <QIcon>
 
 namespace psc::cli {
 
@@ -14,6 +12,11 @@ int runGui(int argc, char *argv[], const QStringList &args)
 {
     QApplication app(argc, argv);
     QApplication::setApplicationDisplayName(QStringLiteral("Paretoscope"));
+    // The installed menu entry and icon (packaging/): the desktop shell matches windows to the entry by this name;
+    // the icon theme's copy wins where one is installed, the built-in one otherwise (a build tree).
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.paretoscope.Paretoscope"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("org.paretoscope.Paretoscope"),
+                                                 QIcon(QStringLiteral(":/icons/org.paretoscope.Paretoscope.svg"))));
     MainWindow window;
     window.show();
     // QApplication has removed the arguments it understands (-style, ...); the first remaining one is a study,
@@ -29,9 +32,7 @@ int runGui(int argc, char *argv[], const QStringList &args)
             study = list[i];
     }
     if (!study.isEmpty() && window.openStudy(study) && trialNumber >= 0)
-        for (const Trial &t : window.view()->model()->trials())
-            if (t.number == trialNumber)
-                window.view()->selectTrial(t.id);
+        window.selectTrialNumber(trialNumber);
     return app.exec();
 }
 

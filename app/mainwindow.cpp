@@ -4,11 +4,13 @@
 #include "compresscontroller.h"
 #include "driftcontroller.h"
 #include "exportcontroller.h"
+#include "helpwindows.h"
 #include "importcontroller.h"
 #include "recentfiles.h"
 #include "studycontroller.h"
 
 #include "models/trialset.h"
+#include "models/trialsummary.h"
 #include "models/trialtablemodel.h"
 #include "plot/paretoplotwidget.h"
 #include "views/deploymentview.h"
@@ -16,6 +18,7 @@
 #include "views/trialcostview.h"
 #include "views/trialinspector.h"
 
+#include "psc/core/datapaths.h"
 #include "psc/core/error.h"
 
 #include <QAction>
@@ -32,6 +35,7 @@
 #include <QScreen>
 #include <QSettings>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTimer>
@@ -150,8 +154,31 @@ void MainWindow::createMenus()
     QAction *costToggle = m_costDock->toggleViewAction();
     costToggle->setToolTip(tr("Show or hide the trial inspector: the selected trial's layers, compression and cost"));
     view->addAction(costToggle);
+    view->addSeparator();
+    auto *fullScreen = view->addAction(tr("&Full Screen"));
+    fullScreen->setObjectName(QStringLiteral("fullScreenAction"));
+    fullScreen->setCheckable(true);
+    fullScreen->setShortcuts({QKeySequence(Qt::Key_F11)});
+    fullScreen->setToolTip(tr("Use the whole screen for the window (F11 again to leave)"));
+    connect(fullScreen, &QAction::toggled, this, [this](bool on) { on ? showFullScreen() : showNormal(); });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->setToolTipsVisible(true);
+    auto *docs = help->addAction(tr("&Documentation"), this, [this] {
+        auto *window = new DocumentationWindow(this);
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+    });
+    docs->setObjectName(QStringLiteral("documentationAction"));
+    docs->setShortcut(QKeySequence::HelpContents);
+    docs->setToolTip(tr("How to use Paretoscope: the GUI, the file formats and the models behind every number"));
+    auto *shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        auto *dialog = new ShortcutsDialog(this, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+    shortcuts->setObjectName(QStringLiteral("shortcutsAction"));
+    help->addSeparator();
     help->addAction(tr("&About Paretoscope"), this, &MainWindow::about);
 
     QToolBar *tools = addToolBar(tr("Main"));
@@ -261,6 +288,27 @@ bool MainWindow::openStudy(const QString &path)
     }
 }
 
+bool MainWindow::selectTrialNumber(qint64 number)
+{
+    const std::vector<Trial> &trials = m_view->model()->trials();
+    for (const Trial &t : trials)
+        if (t.number == number) {
+            m_view->selectTrial(t.id);
+            return true;
+        }
+    QString have = tr("it has no trials");
+    if (!trials.empty()) {
+        qint64 lowest = trials.front().number, highest = trials.front().number;
+        for (const Trial &t : trials) {
+            lowest = std::min<qint64>(lowest, t.number);
+            highest = std::max<qint64>(highest, t.number);
+        }
+        have = tr("its trials are numbered %1 to %2").arg(lowest).arg(highest);
+    }
+    m_statusText->setText(tr("No trial %1 in this study: %2").arg(number).arg(have));
+    return false;
+}
+
 bool MainWindow::newStudy(const QString &specPath, const QString &studyPath)
 {
     try {
@@ -286,20 +334,26 @@ bool MainWindow::savePlot(const QString &path)
 
 void MainWindow::newStudyInteractive()
 {
-    const QString spec = QFileDialog::getOpenFileName(this, tr("New Study — Choose a Study Spec"), lastDirectory(),
+    // Specs and studies have directories of their own: choosing a bundled spec must not send the study file into
+    // the bundled (often read-only) data.
+    QSettings settings;
+    const QString specDir = settings
+                                .value(QStringLiteral("dialogs/lastSpecDirectory"),
+                                       QString::fromStdString(paths::bundled("studies").string()))
+                                .toString();
+    const QString spec = QFileDialog::getOpenFileName(this, tr("New Study — Choose a Study Spec"), specDir,
                                                       tr("Study specs (*.json);;All files (*)"));
     if (spec.isEmpty())
         return;
-    setLastDirectory(spec);
-    QString suggested = QFileInfo(spec).completeBaseName();
+    settings.setValue(QStringLiteral("dialogs/lastSpecDirectory"), QFileInfo(spec).absolutePath());
+    QString suggested;
     try {
-        suggested = QString::fromStdString(StudySpec::fromFile(spec.toStdString()).name);
+        suggested = suggestedStudyPath(spec);
     } catch (const std::exception &e) {
         showError(tr("Cannot read the study spec"), QString::fromUtf8(e.what()));
         return;
     }
-    QString db = QFileDialog::getSaveFileName(this, tr("New Study — Save the Study File As"),
-                                              QDir(lastDirectory()).filePath(suggested + QStringLiteral(".psc")),
+    QString db = QFileDialog::getSaveFileName(this, tr("New Study — Save the Study File As"), suggested,
                                               tr("Study files (*.psc)"), nullptr, QFileDialog::DontConfirmOverwrite);
     if (db.isEmpty())
         return;
@@ -400,6 +454,8 @@ void MainWindow::showTrialCost(qint64 id)
     m_inspector->setTrial(*trial, trial->parentId ? model->trialAt(model->rowOfTrial(*trial->parentId)) : nullptr,
                           &weights);
     m_inspector->deploymentView()->setExports(*trial, m_controller->exports(trial->id));
+    m_inspector->setSummary(trialDetailsHtml(*trial, m_controller->spec(), model->isOnFront(model->rowOfTrial(id)),
+                                             m_view->trialSet()->trials()));
     m_inspector->setStudyCurves(*trial, m_view->trialSet()->trials());
     m_drift->showCurves(trial);
 }
@@ -459,8 +515,8 @@ void MainWindow::updateActions()
     const bool paused = m_controller->isPaused();
     const bool study = m_controller->hasStudy();
     const TrialCounts counts = m_controller->counts();
-    const auto &budget = m_controller->spec().budget;
-    const bool budgetReached = study && budget.trials && counts.finished() >= *budget.trials;
+    const QString budgetSpent = m_controller->budgetSpent();
+    const bool budgetReached = !budgetSpent.isEmpty();
 
     m_newAction->setEnabled(!running);
     m_openAction->setEnabled(!running);
@@ -468,7 +524,7 @@ void MainWindow::updateActions()
     m_savePlotAction->setEnabled(study);
     m_runAction->setEnabled(study && !running && !budgetReached);
     m_runAction->setText(counts.total() > 0 ? tr("&Resume") : tr("&Run"));
-    m_runAction->setToolTip(budgetReached ? tr("The study has reached its trial budget")
+    m_runAction->setToolTip(budgetReached ? tr("Nothing left to run: %1").arg(budgetSpent)
                             : counts.total() > 0
                                 ? tr("Continue the study to its budget; trials interrupted earlier are trained again")
                                 : tr("Run the study to its budget"));
@@ -521,9 +577,29 @@ void MainWindow::showError(const QString &title, const QString &text)
     m_statusText->setText(title);
 }
 
+QString MainWindow::suggestedStudyPath(const QString &specPath) const
+{
+    const QString name = QString::fromStdString(StudySpec::fromFile(specPath.toStdString()).name);
+    QString dir = lastDirectory();
+    // Never inside the bundled data (a build tree's resources/ or an installed share/paretoscope).
+    const QString bundled = QDir(QString::fromStdString(paths::dataDir().string())).canonicalPath();
+    const QString canonicalDir = QDir(dir).canonicalPath();
+    if (canonicalDir.isEmpty() || canonicalDir == bundled || canonicalDir.startsWith(bundled + QLatin1Char('/')) ||
+        !QFileInfo(dir).isWritable())
+        dir = defaultDocumentsDirectory();
+    return QDir(dir).filePath((name.isEmpty() ? QFileInfo(specPath).completeBaseName() : name) +
+                              QStringLiteral(".psc"));
+}
+
+QString MainWindow::defaultDocumentsDirectory()
+{
+    const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    return !documents.isEmpty() && QFileInfo(documents).isDir() ? documents : QDir::homePath();
+}
+
 QString MainWindow::lastDirectory() const
 {
-    return QSettings().value(QStringLiteral("dialogs/lastDirectory"), QDir::homePath()).toString();
+    return QSettings().value(QStringLiteral("dialogs/lastDirectory"), defaultDocumentsDirectory()).toString();
 }
 
 void MainWindow::setLastDirectory(const QString &fileOrDir)

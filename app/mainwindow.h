@@ -44,6 +44,17 @@ public:
     bool openStudy(const QString &path);
     /** Creates `studyPath` from the spec file `specPath` and runs it; false (message shown) on bad input. */
     bool newStudy(const QString &specPath, const QString &studyPath);
+    /**
+     * Selects the open study's trial with this number (`paretoscope STUDY.psc --trial N`). A number the study does
+     * not have is said in the status bar with the numbers it does have; returns false then.
+     */
+    bool selectTrialNumber(qint64 number);
+    /**
+     * Where *New Study…* proposes to save the study of the spec `specPath`: "<spec name>.psc" in the last directory a
+     * study or plot went to, or in the user's documents when that is inside the bundled data or not writable.
+     * Throws InputError for a spec that does not read.
+     */
+    QString suggestedStudyPath(const QString &specPath) const;
     /** Writes the plot as PNG, SVG or PDF by extension; false (message shown) on failure. */
     bool savePlot(const QString &path);
 
@@ -95,6 +106,7 @@ private:
     void updateTitle();
     void showError(const QString &title, const QString &text);
     QString lastDirectory() const;
+    static QString defaultDocumentsDirectory();
     void setLastDirectory(const QString &fileOrDir);
 
     StudyController *m_controller = nullptr;

@@ -20,29 +20,45 @@ RecentFiles::RecentFiles(QMenu *menu, QObject *parent) : QObject(parent), m_menu
     rebuildMenu();
 }
 
+namespace {
+
+/** One spelling per file: symbolic links, "." and ".." resolved, so that one study is listed once. */
+QString canonical(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString resolved = info.canonicalFilePath();
+    return resolved.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : resolved;
+}
+
+} // namespace
+
 QStringList RecentFiles::files() const
 {
     QStringList out;
     const QStringList stored = QSettings().value(kKey).toStringList();
-    for (const QString &f : stored)
-        if (QFileInfo::exists(f) && !out.contains(f) && out.size() < maxFiles())
-            out << f;
+    for (const QString &f : stored) {
+        if (!QFileInfo::exists(f))
+            continue;
+        const QString c = canonical(f);
+        if (!out.contains(c) && out.size() < maxFiles())
+            out << c;
+    }
     return out;
 }
 
 void RecentFiles::add(const QString &path)
 {
-    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString file = canonical(path);
     QStringList list = files();
-    list.removeAll(absolute);
-    list.prepend(absolute);
+    list.removeAll(file);
+    list.prepend(file);
     store(list.mid(0, maxFiles()));
 }
 
 void RecentFiles::remove(const QString &path)
 {
     QStringList list = files();
-    list.removeAll(QFileInfo(path).absoluteFilePath());
+    list.removeAll(canonical(path));
     store(list);
 }
 

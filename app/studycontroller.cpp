@@ -8,6 +8,7 @@
 #include "psc/quant/integerinference.h"
 #include "psc/study/compressionrunner.h"
 #include "psc/study/costmodels.h"
+#include "psc/study/studyrunner.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
@@ -95,9 +96,9 @@ const TargetLibrary *StudyController::targets()
         m_targetsLoaded = true;
         try {
             auto registry = std::make_unique<PluginRegistry>();
-            registry->load();
+            registry->load(PluginRegistry::defaultDirectories());
             auto library = std::make_unique<TargetLibrary>(*registry);
-            library->loadDirectory(TargetLibrary::defaultDirectory());
+            library->loadDefaults();
             m_registry = std::move(registry);
             m_targets = std::move(library);
         } catch (const std::exception &e) {
@@ -111,15 +112,18 @@ void StudyController::openStudy(const QString &path)
 {
     if (isRunning())
         throw RuntimeError("a study is running; cancel it before opening another one");
-    closeStudy();
     openReader(path);
 }
 
 void StudyController::openReader(const QString &path)
 {
+    // Read the new study whole before the current one is closed: a file that is not a study (or a damaged one)
+    // throws here and leaves the study on screen as it was.
     const std::string file = path.toStdString();
     auto reader = StudyStore::open(file, StudyStore::Mode::ReadOnly);
-    m_spec = StudySpec::fromJson(reader->specJson(), file + " (stored spec)");
+    StudySpec spec = StudySpec::fromJson(reader->specJson(), file + " (stored spec)");
+    closeStudy();
+    m_spec = std::move(spec);
     m_reader = std::move(reader);
     m_path = QFileInfo(path).absoluteFilePath();
     // The trials so far arrive as the first trialsChanged(): one path for opening and for live updates.
@@ -148,6 +152,17 @@ void StudyController::closeStudy()
 TrialCounts StudyController::counts() const
 {
     return m_reader ? m_reader->trialCounts() : TrialCounts{};
+}
+
+QString StudyController::budgetSpent() const
+{
+    if (!m_reader)
+        return {};
+    try {
+        return QString::fromStdString(StudyRunner::budgetSpent(*m_reader, m_spec));
+    } catch (const std::exception &) {
+        return {}; // a damaged run time: Run says why when it is chosen
+    }
 }
 
 void StudyController::refresh()

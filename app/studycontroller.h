@@ -60,6 +60,9 @@ public:
     /** The open study's spec; valid while hasStudy(). */
     const StudySpec &spec() const { return m_spec; }
     TrialCounts counts() const;
+    /** Why Run would train nothing more (StudyRunner::budgetSpent(): "the trial budget of 24 is reached"); "" if it
+     *  would, or without a study. */
+    QString budgetSpent() const;
 
     /**
      * Reads the spec in `specPath` (throws InputError with file:line:col for a bad spec) and starts a job

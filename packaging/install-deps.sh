@@ -14,6 +14,7 @@ packages=(
     libonnx-dev libprotobuf-dev libopencv-dnn-dev
     dataset-fashion-mnist
     xvfb xauth imagemagick
+    dpkg-dev lintian desktop-file-utils appstream
 )
 
 missing=()

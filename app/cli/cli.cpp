@@ -44,10 +44,14 @@ const std::map<QString, Command> &commands()
     return table;
 }
 
-std::string usage()
+} // namespace
+
+std::string usageText()
 {
     std::string text = "Usage: paretoscope [FILE.psc]            open the GUI (optionally with a study)\n"
-                       "       paretoscope COMMAND [options] ARGS  run a command headless\n\nCommands:\n";
+                       "       paretoscope COMMAND [options] ARGS  run a command headless\n"
+                       "       paretoscope --version               versions of the program and what it runs with\n"
+                       "\nCommands:\n";
     for (const auto &[name, cmd] : commands()) {
         std::string n = name.toStdString();
         text += "  " + n + std::string(11 - n.size(), ' ') + cmd.summary + "\n";
@@ -56,6 +60,16 @@ std::string usage()
             "2 bad input or usage.\n";
     return text;
 }
+
+std::vector<std::pair<std::string, std::string>> commandSummaries()
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto &[name, cmd] : commands())
+        out.emplace_back(name.toStdString(), cmd.summary);
+    return out;
+}
+
+namespace {
 
 /** Options QApplication itself understands (it removes them from the arguments): these take a value. */
 bool isQtOptionWithValue(const QString &name)
@@ -167,18 +181,22 @@ bool isCommand(const QStringList &args)
         return false;
     const QString &first = args.front();
     return commands().count(first) || first == QLatin1String("--help") || first == QLatin1String("-h") ||
-           first == QLatin1String("--version") || first == QLatin1String("help");
+           first == QLatin1String("--version") || first == QLatin1String("--man") || first == QLatin1String("help");
 }
 
 int runCommand(const QStringList &args)
 {
     const QString name = args.front();
     if (name == QLatin1String("--help") || name == QLatin1String("-h") || name == QLatin1String("help")) {
-        printOut(usage());
+        printOut(usageText());
         return Success;
     }
     if (name == QLatin1String("--version")) {
-        printOut(std::string("paretoscope ") + PSC_VERSION + "\n");
+        printOut(versionText());
+        return Success;
+    }
+    if (name == QLatin1String("--man")) {
+        printOut(manPage());
         return Success;
     }
     const auto it = commands().find(name);

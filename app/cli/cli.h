@@ -3,6 +3,10 @@
 
 #include <QStringList>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace psc::cli {
 
 /** Exit codes of every command: 0 success, 1 runtime failure, 2 bad input or usage. */
@@ -44,6 +48,21 @@ int exportCommand(const QStringList &args);
 int importCommand(const QStringList &args);
 int tabulateCommand(const QStringList &args);
 int evaluateCommand(const QStringList &args);
+
+/** The program's usage text, as `paretoscope --help` prints it. */
+std::string usageText();
+/** Every subcommand's name and one-line summary, in the order `--help` lists them. */
+std::vector<std::pair<std::string, std::string>> commandSummaries();
+/**
+ * `paretoscope --version`: the version and git revision, then the versions of Qt (built with and running),
+ * LibTorch (the training module's), SQLite, and of each cost model and strategy plugin loaded (app/cli/version.cpp).
+ */
+std::string versionText();
+/**
+ * `paretoscope --man`: the man page (roff, man(7) macros) made from usageText() and every subcommand's --help,
+ * so the installed page says what the program says (app/cli/manpage.cpp; packaging/ installs it).
+ */
+std::string manPage();
 
 /** Starts the GUI (QApplication + main window), opening a study file if one is given. */
 int runGui(int argc, char *argv[], const QStringList &args);

@@ -28,9 +28,15 @@ bool parseArgs(QCommandLineParser &parser, const QString &command, const QString
     if (!parser.parse(QStringList{QStringLiteral("paretoscope ") + command} + args))
         throw UsageError{parser.errorText()};
     if (parser.isSet(help)) {
-        std::string text = parser.helpText().toStdString();
-        // QCommandLineParser prints "Usage: paretoscope <command> [options]"; keep it as is.
-        printOut(text);
+        // QCommandLineParser names the program by its path ("Usage: /usr/bin/paretoscope [options] FILE"): name it
+        // and the command as a user types them.
+        QString text = parser.helpText();
+        if (text.startsWith(QLatin1String("Usage: "))) {
+            const qsizetype end = text.indexOf(QLatin1Char(' '), 7);
+            text.replace(7, (end < 0 ? text.indexOf(QLatin1Char('\n')) : end) - 7,
+                         QStringLiteral("paretoscope ") + command);
+        }
+        printOut(text.toStdString());
         return false;
     }
     if (parser.positionalArguments().size() != positional)
@@ -50,8 +56,26 @@ std::string pad(const std::string &text, std::size_t width, bool right)
     return right ? fill + text : text + fill;
 }
 
+namespace {
+thread_local std::string *t_capture = nullptr;
+} // namespace
+
+OutputCapture::OutputCapture(std::string &into) : m_previous(t_capture)
+{
+    t_capture = &into;
+}
+
+OutputCapture::~OutputCapture()
+{
+    t_capture = m_previous;
+}
+
 void printOut(const std::string &text)
 {
+    if (t_capture) {
+        *t_capture += text;
+        return;
+    }
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
 }

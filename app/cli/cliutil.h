@@ -34,6 +34,22 @@ bool parseArgs(QCommandLineParser &parser, const QString &command, const QString
 
 void printOut(const std::string &text);
 
+/**
+ * While one exists, printOut() on this thread appends to `into` instead of writing to stdout: how the man page
+ * collects each command's --help text without a second copy of it.
+ */
+class OutputCapture
+{
+public:
+    explicit OutputCapture(std::string &into);
+    ~OutputCapture();
+    OutputCapture(const OutputCapture &) = delete;
+    OutputCapture &operator=(const OutputCapture &) = delete;
+
+private:
+    std::string *m_previous;
+};
+
 /** Adds the study positional FILE and `--trial N|best` ("Number of the trial to <verb> ..."). */
 void addStudyTrialArguments(QCommandLineParser &parser, const QString &verb);
 /** What parseTrialOption() returns for `--trial best`. */

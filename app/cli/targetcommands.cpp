@@ -63,8 +63,8 @@ int targetsCommand(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Lists the hardware targets (resources/targets/*.json, or $PSC_TARGETS_DIR) with their cost model, "
-        "parameters and the source of every number."));
+        "Lists the hardware targets (the bundled ones, or those in $PSC_TARGETS_DIR, then the user's own in "
+        "$XDG_DATA_HOME/paretoscope/targets) with their cost model, parameters and the source of every number."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON."));
     parser.addOption(json);
     if (!parseArgs(parser, QStringLiteral("targets"), args, 0))

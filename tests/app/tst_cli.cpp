@@ -10,6 +10,7 @@
 
 #include "linearmodel.h"
 
+#include "processresult.h"
 #include "testsupport.h"
 
 #include <QCryptographicHash>
@@ -27,28 +28,11 @@
 #include <csignal>
 
 using namespace psc;
+using psc::test::runApp;
 using psc::test::writeFile;
+using Result = psc::test::ProcessResult;
 
 namespace {
-
-struct Result
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Result runApp(const QStringList &args, int timeoutMs = 240000)
-{
-    QProcess p;
-    p.start(QStringLiteral(PSC_APP_EXECUTABLE), args);
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 QByteArray fileHash(const QString &path)
 {

@@ -2,6 +2,7 @@
 #include "compresscontroller.h"
 #include "driftcontroller.h"
 #include "exportcontroller.h"
+#include "helpwindows.h"
 #include "importcontroller.h"
 #include "mainwindow.h"
 #include "psc/export/exporter.h"
@@ -48,6 +49,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTableView>
@@ -59,6 +61,7 @@
 #include <QListWidget>
 #include <QStatusBar>
 #include <QTest>
+#include <QTextBrowser>
 #include <QTreeWidget>
 
 #include <cmath>
@@ -253,6 +256,18 @@ private Q_SLOTS:
         QVERIFY(status && status->text().contains(QStringLiteral("other cost model versions")));
         QVERIFY2(status->toolTip().contains(QStringLiteral("stm32f746zg: mcu before 1.1.0")),
                  qPrintable(status->toolTip()));
+        // `paretoscope STUDY.psc --trial N` with a number the study does not have says so.
+        QVERIFY(!w.selectTrialNumber(99));
+        QCOMPARE(status->text(), QStringLiteral("No trial 99 in this study: its trials are numbered 0 to 11"));
+        QVERIFY(w.selectTrialNumber(3));
+        QCOMPARE(view->model()->trialAt(view->model()->rowOfTrial(view->selectedTrial()))->number, 3);
+        // An infeasible trial says why first thing in the inspector (its Summary tab, the first).
+        QVERIFY(w.selectTrialNumber(4));
+        QCOMPARE(w.inspector()->currentIndex(), 0);
+        const QString summary = w.inspector()->summaryHtml();
+        QVERIFY2(summary.contains(QStringLiteral("Infeasible:")) &&
+                     summary.contains(QStringLiteral("weight_bytes &lt;= 32KiB violated")),
+                 qPrintable(summary));
 
         // Table -> plot.
         const qint64 id = view->model()->trials().at(5).id;
@@ -713,6 +728,66 @@ private Q_SLOTS:
         QCOMPARE(int(store->trialCounts().total()), 3);
     }
 
+    // F1 opens the documentation (docs/gui.md rendered from Markdown), Help lists the shortcuts, F11 is full screen.
+    void helpAndFullScreen()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto *docs = w.findChild<QAction *>(QStringLiteral("documentationAction"));
+        QVERIFY(docs && !docs->shortcut().isEmpty());
+        docs->trigger();
+        auto *documentation = w.findChild<DocumentationWindow *>();
+        QVERIFY(documentation && documentation->isVisible());
+        QVERIFY2(documentation->browser()->toPlainText().contains(QStringLiteral("Pareto plot")),
+                 qPrintable(documentation->browser()->toPlainText().left(200)));
+        documentation->close();
+
+        w.findChild<QAction *>(QStringLiteral("shortcutsAction"))->trigger();
+        auto *shortcuts = w.findChild<ShortcutsDialog *>();
+        QVERIFY(shortcuts);
+        const QStringList rows = shortcuts->rows();
+        for (const QString &row : {QStringLiteral("Run\tF5"), QStringLiteral("Full Screen\tF11"),
+                                   QStringLiteral("Copy Rows\tCtrl+C"), QStringLiteral("Documentation\tF1")})
+            QVERIFY2(rows.contains(row), qPrintable(rows.join(QLatin1Char('|'))));
+        shortcuts->close();
+
+        auto *fullScreen = w.findChild<QAction *>(QStringLiteral("fullScreenAction"));
+        fullScreen->trigger();
+        QTRY_VERIFY(w.isFullScreen());
+        fullScreen->trigger();
+        QTRY_VERIFY(!w.isFullScreen());
+    }
+
+    void newStudiesAreNotSavedIntoTheBundledData()
+    {
+        MainWindow w;
+        // Choosing a bundled spec made its folder the last one; the study still goes where the user's files go.
+        QSettings().setValue(QStringLiteral("dialogs/lastDirectory"),
+                             QStringLiteral(PSC_SOURCE_DIR "/resources/studies"));
+        const QString suggested = w.suggestedStudyPath(kDemoSpec);
+        QVERIFY2(!suggested.startsWith(QStringLiteral(PSC_SOURCE_DIR "/resources")), qPrintable(suggested));
+        QCOMPARE(QFileInfo(suggested).fileName(), QStringLiteral("fashion-mnist-demo.psc"));
+        QSettings().setValue(QStringLiteral("dialogs/lastDirectory"), m_dir.path());
+        QCOMPARE(w.suggestedStudyPath(kDemoSpec), m_dir.filePath(QStringLiteral("fashion-mnist-demo.psc")));
+    }
+
+    void runIsOffOnceTheWallTimeBudgetIsUsedUp()
+    {
+        // The demo spec allows 24 trials or 570 s; 3 trials in, earlier runs used up the time.
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("timed-out.psc")), 3);
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openStudy(path));
+        QVERIFY(w.runAction()->isEnabled());
+        w.openStudy(prepareStudy(m_dir.filePath(QStringLiteral("other.psc")), 1));
+        StudyStore::open(path.toStdString(), StudyStore::Mode::ReadWrite)->setMeta("elapsed_seconds", "571.5");
+        QVERIFY(w.openStudy(path));
+        QVERIFY(!w.runAction()->isEnabled());
+        QVERIFY2(w.runAction()->toolTip().contains(QStringLiteral("the wall-time budget of 9.5 min is used up")),
+                 qPrintable(w.runAction()->toolTip()));
+    }
+
     void badFileShowsMessage()
     {
         const QString bad = m_dir.filePath(QStringLiteral("bad.psc"));
@@ -722,11 +797,18 @@ private Q_SLOTS:
         f.close();
         MainWindow w;
         w.show();
+        // A study is open: the failed open leaves it open, its trials on screen.
+        const QString good = prepareStudy(m_dir.filePath(QStringLiteral("kept.psc")), 2);
+        QVERIFY(w.openStudy(good));
+        QCOMPARE(w.view()->model()->rowCount(), 2);
         QVERIFY(!w.openStudy(bad));
         auto *box = w.findChild<QMessageBox *>();
         QVERIFY(box);
         QVERIFY2(box->text().contains(QStringLiteral("bad.psc")), qPrintable(box->text()));
         box->close();
+        QCOMPARE(w.controller()->studyPath(), QFileInfo(good).absoluteFilePath());
+        QVERIFY(w.controller()->hasStudy());
+        QCOMPARE(w.view()->model()->rowCount(), 2);
 
         QVERIFY(!w.newStudy(PSC_TEST_DATA_DIR "/studies/missing-space.json", m_dir.filePath(QStringLiteral("x.psc"))));
         QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("x.psc"))));
@@ -743,6 +825,13 @@ private Q_SLOTS:
         recent->add(b);
         recent->add(a);
         QCOMPARE(recent->files(), (QStringList{a, b}));
+        // Other spellings of the same file (".", "..", a symbolic link) are the same entry.
+        recent->add(m_dir.filePath(QStringLiteral("./sub/../recent-b.psc")));
+        QVERIFY(QFile::link(b, m_dir.filePath(QStringLiteral("link-to-b.psc"))));
+        recent->add(m_dir.filePath(QStringLiteral("link-to-b.psc")));
+        QCOMPARE(recent->files(), (QStringList{QFileInfo(b).canonicalFilePath(), QFileInfo(a).canonicalFilePath()}));
+        QVERIFY(QFile::remove(m_dir.filePath(QStringLiteral("link-to-b.psc"))));
+        recent->add(a);
         QFile::remove(b);
         QCOMPARE(recent->files(), QStringList{a});
         for (int i = 0; i < 10; ++i)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `targets`, `cost` and `calibrate` as users run them: output, exit codes and bad target files.
+#include "processresult.h"
 #include "testsupport.h"
 
 #include <QFile>
@@ -12,25 +13,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using psc::test::runApp;
 using psc::test::writeFile;
+using Result = psc::test::ProcessResult;
 
 namespace {
-
-struct Result
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Result runApp(const QStringList &args)
-{
-    QProcess p;
-    p.start(QStringLiteral(PSC_APP_EXECUTABLE), args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 QJsonObject runJson(const QStringList &args)
 {

@@ -609,6 +609,12 @@ private Q_SLOTS:
         const auto again = store->trial(pending.id);
         QVERIFY(again && again->state == TrialState::Pending);
         QCOMPARE(int(store->trialCounts(StudyStore::TrialKind::Search).finished()), 5);
+        // What a run would do next is counted the same way: the stored budget of 5 by search trials alone.
+        QCOMPARE(StudyRunner::budgetSpent(*store, m_spec), std::string("the trial budget of 5 is reached"));
+        store->setMeta("trial_budget", "7");
+        QCOMPARE(StudyRunner::budgetSpent(*store, m_spec), std::string());
+        store->setMeta("elapsed_seconds", "570"); // the demo spec's wall time
+        QCOMPARE(StudyRunner::budgetSpent(*store, m_spec), std::string("the wall-time budget of 9.5 min is used up"));
     }
 
     void targetMetricsNeedAKnownTarget()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // StudyView ranks the study's front off the GUI thread for the table and the plot together; the latest request wins.
 #include "models/trialset.h"
+#include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/convergenceplot.h"
 #include "plot/paretoplotwidget.h"
@@ -10,8 +11,12 @@
 
 #include "sampletrials.h"
 
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTest>
 
 using namespace psc;
@@ -49,6 +54,43 @@ class TestStudyView : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // Ctrl+C in the table copies the selected rows as tab-separated text with the column titles; with several rows
+    // selected, the trial shown elsewhere is the one clicked last.
+    void copyingRowsGivesTabSeparatedText()
+    {
+        StudyView view;
+        view.setStudy(twoObjectives(), {complete(1, 0.8, 100), complete(2, 0.9, 300), complete(3, 0.7, 50)});
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCOMPARE(view.selectedRowsAsTsv(), QString());
+        QTableView *table = view.table();
+        auto rowOf = [&](qint64 id) {
+            return view.proxy()->mapFromSource(view.model()->index(view.model()->rowOfTrial(id), 0));
+        };
+        table->selectionModel()->setCurrentIndex(rowOf(3),
+                                                 QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        table->selectionModel()->setCurrentIndex(rowOf(1), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QCOMPARE(view.selectedTrial(), qint64(1));
+        const QStringList lines = view.selectedRowsAsTsv().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QStringList titles;
+        for (int c = 0; c < view.proxy()->columnCount(); ++c)
+            titles << view.proxy()->headerData(c, Qt::Horizontal).toString();
+        QCOMPARE(lines[0], titles.join(QLatin1Char('\t')));
+        // In table order (sorted by number), each as displayed.
+        const QStringList first = lines[1].split(QLatin1Char('\t'));
+        QCOMPARE(first.size(), titles.size());
+        QCOMPARE(first[TrialTableModel::NumberColumn],
+                 view.model()->index(view.model()->rowOfTrial(1), TrialTableModel::NumberColumn).data().toString());
+        QCOMPARE(lines[2].split(QLatin1Char('\t'))[TrialTableModel::NumberColumn],
+                 view.model()->index(view.model()->rowOfTrial(3), TrialTableModel::NumberColumn).data().toString());
+        // The keyboard shortcut puts the same text on the clipboard.
+        QGuiApplication::clipboard()->clear();
+        table->setFocus();
+        QTest::keySequence(table, QKeySequence::Copy);
+        QCOMPARE(QGuiApplication::clipboard()->text(), view.selectedRowsAsTsv());
+    }
+
     // The convergence tab: the study's hypervolume after each trial (as the engine computes it), computed off the
     // GUI thread once the tab is shown and again when trials arrive; the strategy is named above it.
     void convergenceFollowsTheStudy()

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "models/trialsortproxymodel.h"
+#include "models/trialsummary.h"
 #include "models/trialtablemodel.h"
 
 #include "psc/study/studyspec.h"
@@ -95,6 +96,24 @@ private Q_SLOTS:
         QVERIFY2(tip.contains(QStringLiteral("Trial 0")) && tip.contains(QStringLiteral("85.12 %")) &&
                      tip.contains(QStringLiteral("Pareto front")),
                  qPrintable(tip));
+    }
+
+    // A hover shows a few lines: the study's metrics only; the rest is counted and left to the inspector, which
+    // shows every metric.
+    void tooltipsStayShort()
+    {
+        TrialTableModel model;
+        Trial t = complete(1, 0.8512, 21913, 2.2e6);
+        for (int i = 0; i < 40; ++i)
+            t.metrics.push_back({"board" + std::to_string(i), "utilization", 0.213148});
+        model.setStudy(demoSpec(), {t});
+        const QString tip = model.index(0, TrialTableModel::StateColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(!tip.contains(QStringLiteral("board")) && tip.count(QStringLiteral("<tr>")) == 3 &&
+                     tip.contains(QStringLiteral("40 more metrics")),
+                 qPrintable(tip));
+        const QString details = trialDetailsHtml(t, demoSpec(), true, {t});
+        QCOMPARE(details.count(QStringLiteral("<tr>")), 3 + 1 + 40); // the study's, a heading, the others
+        QVERIFY(details.contains(QStringLiteral("@board39")) || details.contains(QStringLiteral("board39")));
     }
 
     void incrementalUpserts()

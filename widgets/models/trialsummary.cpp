@@ -146,18 +146,60 @@ QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials)
     return html;
 }
 
-QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront)
+QString trialDetailsHtml(const Trial &trial, const StudySpec &spec, bool onStudyFront, const std::vector<Trial> &trials)
 {
-    QString html = QStringLiteral("<b>Trial %1</b> — %2").arg(trial.number).arg(trialStateText(trial).toHtmlEscaped());
+    QString html =
+        QStringLiteral("<h3>Trial %1 — %2</h3>").arg(trial.number).arg(trialStateText(trial).toHtmlEscaped());
     if (onStudyFront)
-        html += QStringLiteral(" — <b>on the study's Pareto front</b>");
-    html += QStringLiteral("<table>");
+        html += QStringLiteral("<p><b>On the study's Pareto front.</b></p>");
+    if (!trial.error.empty()) {
+        const QString why = trial.state == TrialState::Infeasible ? QStringLiteral("Infeasible")
+                            : trial.state == TrialState::Pruned   ? QStringLiteral("Stopped early")
+                                                                  : QStringLiteral("Reason");
+        html += QStringLiteral("<p><b>%1:</b> %2</p>").arg(why, QString::fromStdString(trial.error).toHtmlEscaped());
+    }
+    html += lineageToolTip(trial, trials);
     std::vector<MetricRef> metrics = studyMetrics(spec);
+    const std::size_t studyCount = metrics.size();
     for (const Metric &m : trial.metrics) {
         const MetricRef ref{m.name, m.target};
         if (std::find(metrics.begin(), metrics.end(), ref) == metrics.end())
             metrics.push_back(ref);
     }
+    html += QStringLiteral("<table cellspacing=2>");
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+        const MetricRef &ref = metrics[i];
+        const auto value = metricValue(trial, ref);
+        if (!value)
+            continue;
+        if (i == studyCount && i > 0)
+            html += QStringLiteral("<tr><td colspan=2><i>Other metrics</i></td></tr>");
+        QString mark;
+        if (isObjective(spec, ref))
+            mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
+        html += QStringLiteral("<tr><td>%1%2</td><td align=right>%3</td></tr>")
+                    .arg(metricLabel(ref).toHtmlEscaped(), mark, formatMetricValue(ref, *value).toHtmlEscaped());
+    }
+    html += QStringLiteral("</table>");
+    if (const QString arch = architectureSummary(trial); !arch.isEmpty())
+        html += QStringLiteral("<p><b>Architecture:</b> %1</p>").arg(arch.toHtmlEscaped());
+    if (const QString params = parameterSummary(trial); !params.isEmpty())
+        html += QStringLiteral("<p><b>Choices:</b> %1</p>").arg(params.toHtmlEscaped());
+    return html;
+}
+
+QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront)
+{
+    // A few lines a hover can show on any screen: the study's own metrics, formatted; everything else (every
+    // target's metrics, the search choices) is in the inspector.
+    QString html = QStringLiteral("<b>Trial %1</b> — %2").arg(trial.number).arg(trialStateText(trial).toHtmlEscaped());
+    if (onStudyFront)
+        html += QStringLiteral(" — <b>on the study's Pareto front</b>");
+    if (!trial.error.empty()) // why it failed, is infeasible or was stopped: what a user hovering it wants to know
+        html += QStringLiteral("<br><i>Reason:</i> %1").arg(QString::fromStdString(trial.error).toHtmlEscaped());
+    html += QStringLiteral("<table>");
+    const std::vector<MetricRef> metrics = studyMetrics(spec);
+    int shown = 0;
     for (const MetricRef &ref : metrics) {
         const auto value = metricValue(trial, ref);
         if (!value)
@@ -167,14 +209,14 @@ QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFron
             mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
         html += QStringLiteral("<tr><td>%1%2:</td><td align=right>%3</td></tr>")
                     .arg(metricLabel(ref).toHtmlEscaped(), mark, formatMetricValue(ref, *value).toHtmlEscaped());
+        ++shown;
     }
     html += QStringLiteral("</table>");
     if (const QString arch = architectureSummary(trial); !arch.isEmpty())
         html += QStringLiteral("<p><i>Architecture:</i> %1</p>").arg(arch.toHtmlEscaped());
-    if (const QString params = parameterSummary(trial); !params.isEmpty())
-        html += QStringLiteral("<p><i>Choices:</i> %1</p>").arg(params.toHtmlEscaped());
-    if (!trial.error.empty())
-        html += QStringLiteral("<p><i>Reason:</i> %1</p>").arg(QString::fromStdString(trial.error).toHtmlEscaped());
+    if (const auto more = std::ptrdiff_t(trial.metrics.size()) - shown; more > 0)
+        html += QStringLiteral("<p><i>%1 more metrics and the search choices: the inspector's Summary tab.</i></p>")
+                    .arg(more);
     return html;
 }
 

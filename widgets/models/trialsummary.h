@@ -35,8 +35,17 @@ QString compressionVariantSummary(const Trial &trial);
 QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials);
 
 /**
- * Rich-text tooltip for a trial: number, state, whether it is on the study's Pareto front, every metric
- * formatted with its unit (objectives first), the architecture and the error if any.
+ * Everything about a trial as rich text, for the inspector's Summary tab: number, state, front, the reason it
+ * failed, is infeasible or was stopped (first, where a user looks), every metric formatted with its unit (the study's
+ * own first, marked ↑/↓ when objectives), the architecture, the search choices and its lineage among `trials`.
+ */
+QString trialDetailsHtml(const Trial &trial, const StudySpec &spec, bool onStudyFront,
+                         const std::vector<Trial> &trials);
+
+/**
+ * Rich-text tooltip for a trial, a few lines long: number, state, whether it is on the study's Pareto front, the
+ * reason it failed or is infeasible, the study's metrics (objectives and constraints) formatted with their units,
+ * a one-line architecture, and how many more metrics the inspector shows.
  */
 QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront);
 

@@ -506,7 +506,10 @@ void ParetoPlotWidget::onMouseRelease(QMouseEvent *event)
         m_autoRange = false; // the user panned
         return;
     }
+    // A click that misses every point keeps the selection: a near miss must not lose the trial being looked at.
     const qint64 id = trialAt(event->position());
+    if (id < 0)
+        return;
     setSelectedTrial(id);
     Q_EMIT trialClicked(id);
 }

@@ -126,7 +126,7 @@ public Q_SLOTS:
     void setSelectedTrial(qint64 id);
 
 Q_SIGNALS:
-    /** The user clicked trial `id` (-1: clicked where there is no trial). */
+    /** The user clicked trial `id`'s point (a click where there is no trial changes nothing). */
     void trialClicked(qint64 id);
     void axesChanged(const psc::MetricRef &x, const psc::MetricRef &y);
 

@@ -9,6 +9,9 @@
 #include "plot/paretoplotwidget.h"
 #include "views/drifttimecontrol.h"
 
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSplitter>
@@ -43,7 +46,17 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(TrialTableModel::NumberColumn, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Several rows may be selected (to copy them); the trial shown everywhere else is the current row's.
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    auto *copy = new QAction(tr("&Copy Rows"), m_table);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    copy->setToolTip(tr("Copy the selected trials as tab-separated text, with the column titles"));
+    connect(copy, &QAction::triggered, this, [this] {
+        if (const QString text = selectedRowsAsTsv(); !text.isEmpty())
+            QGuiApplication::clipboard()->setText(text);
+    });
+    m_table->addAction(copy);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
@@ -151,10 +164,44 @@ void StudyView::selectTrial(qint64 id)
     onTableSelectionChanged();
 }
 
+QString StudyView::selectedRowsAsTsv() const
+{
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return {};
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    const QHeaderView *header = m_table->horizontalHeader();
+    QList<int> columns; // logical, in visual order
+    for (int visual = 0; visual < header->count(); ++visual)
+        if (const int logical = header->logicalIndex(visual); !header->isSectionHidden(logical))
+            columns << logical;
+    auto cell = [](QString text) {
+        return text.replace(QLatin1Char('\t'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' '));
+    };
+    QStringList lines;
+    QStringList titles;
+    for (int c : columns)
+        titles << cell(m_proxy->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString());
+    lines << titles.join(QLatin1Char('\t'));
+    for (const QModelIndex &row : rows) {
+        QStringList values;
+        for (int c : columns)
+            values << cell(m_proxy->index(row.row(), c).data(Qt::DisplayRole).toString());
+        lines << values.join(QLatin1Char('\t'));
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
 void StudyView::onTableSelectionChanged()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-    const qint64 id = rows.isEmpty() ? -1 : rows.front().data(TrialTableModel::TrialIdRole).toLongLong();
+    // The current row when it is among the selected (the row clicked last), else the first selected.
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    const bool currentSelected = current.isValid() && m_table->selectionModel()->isRowSelected(current.row(), {});
+    const qint64 id = rows.isEmpty() ? -1
+                      : currentSelected
+                          ? m_proxy->index(current.row(), 0).data(TrialTableModel::TrialIdRole).toLongLong()
+                          : rows.front().data(TrialTableModel::TrialIdRole).toLongLong();
     m_plot->setSelectedTrial(id);
     if (id != m_selected) {
         m_selected = id;

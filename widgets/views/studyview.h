@@ -42,6 +42,12 @@ public:
     qint64 selectedTrial() const;
     /** Selects trial `id` in the table and the plot (-1 clears). */
     void selectTrial(qint64 id);
+    /**
+     * The selected rows as tab-separated text, as the table shows them: a header line of the visible columns in
+     * their on-screen order, then one line per row in table order; "" without a selection. Ctrl+C (Copy) in the
+     * table puts it on the clipboard, ready for a spreadsheet.
+     */
+    QString selectedRowsAsTsv() const;
 
     /** The trials shown, shared by the table and the plot; ranked off the GUI thread. */
     TrialSet *trialSet() const { return m_trials; }

@@ -8,6 +8,7 @@
 #include "views/trialcostview.h"
 
 #include <QHBoxLayout>
+#include <QTextBrowser>
 #include <QToolButton>
 
 namespace psc {
@@ -20,24 +21,29 @@ TrialInspector::TrialInspector(QWidget *parent)
     m_layers->setObjectName(QStringLiteral("layerCompressionView"));
     m_cost->setObjectName(QStringLiteral("trialCostView"));
     setDocumentMode(true);
-    addTab(m_layers, tr("Layers && compression"));
-    setTabToolTip(0, tr("Per layer: bits, sparsity and its pattern, parameters, weight size before and after "
-                        "compression"));
-    addTab(m_cost, tr("Cost on targets"));
-    setTabToolTip(1, tr("Latency or energy per layer on the hardware targets, and whether the network fits each "
-                        "target's limits"));
-    addTab(m_deployments, tr("Deployments"));
-    setTabToolTip(2, tr("The files this trial was exported to, with what was measured on them beside what was "
-                        "estimated: flash, SRAM and instructions of the C build on Cortex-M, file sizes"));
+    m_summary = new QTextBrowser(this);
+    m_summary->setObjectName(QStringLiteral("trialSummary"));
+    m_summary->setOpenLinks(false);
+    setTabToolTip(addTab(m_summary, tr("Summary")),
+                  tr("Every metric of the trial, why it failed or is infeasible, its architecture and search choices"));
+    setTabToolTip(
+        addTab(m_layers, tr("Layers && compression")),
+        tr("Per layer: bits, sparsity and its pattern, parameters, weight size before and after compression"));
+    setTabToolTip(addTab(m_cost, tr("Cost on targets")),
+                  tr("Latency or energy per layer on the hardware targets, and whether the network fits each "
+                     "target's limits"));
+    setTabToolTip(addTab(m_deployments, tr("Deployments")),
+                  tr("The files this trial was exported to, with what was measured on them beside what was "
+                     "estimated: flash, SRAM and instructions of the C build on Cortex-M, file sizes"));
     m_curve->setObjectName(QStringLiteral("learningCurvePlot"));
-    addTab(m_curve, tr("Learning curve"));
+    setTabToolTip(addTab(m_curve, tr("Learning curve")),
+                  tr("Validation accuracy after each training epoch against the study's other trials; where early "
+                     "stopping cut a trial and why"));
     m_analog = new AnalogDriftPlot(this);
     m_analog->setObjectName(QStringLiteral("analogDriftPlot"));
     addTab(m_analog, tr("Analog drift"));
     setTabToolTip(indexOf(m_analog), tr("Accuracy on the study's analog target against time after programming, with "
                                         "and without drift compensation"));
-    setTabToolTip(3, tr("Validation accuracy after each training epoch against the study's other trials; where "
-                        "early stopping cut a trial and why"));
 }
 
 void TrialInspector::setStudyCurves(const Trial &trial, const std::vector<Trial> &trials)
@@ -49,6 +55,16 @@ void TrialInspector::setTrial(const Trial &trial, const Trial *parent, const Wei
 {
     m_layers->setTrial(trial, parent);
     m_cost->setTrial(trial, weights);
+}
+
+void TrialInspector::setSummary(const QString &html)
+{
+    m_summary->setHtml(html);
+}
+
+QString TrialInspector::summaryHtml() const
+{
+    return m_summary->toHtml();
 }
 
 void TrialInspector::addCornerAction(QAction *action)
@@ -71,6 +87,7 @@ void TrialInspector::addCornerAction(QAction *action)
 
 void TrialInspector::clear()
 {
+    m_summary->clear();
     m_layers->clear();
     m_cost->clear();
     m_deployments->clear();

@@ -8,6 +8,7 @@
 #include <QTabWidget>
 
 class QAction;
+class QTextBrowser;
 
 namespace psc {
 
@@ -18,7 +19,8 @@ class LearningCurvePlot;
 class TrialCostView;
 
 /**
- * The trial inspector: the selected trial's layers and their compression (LayerCompressionView), its cost on every
+ * The trial inspector: a summary of the selected trial (every metric, why it is infeasible or failed, its choices), its
+ * layers and their compression (LayerCompressionView), its cost on every
  * hardware target (TrialCostView), the files it was exported to, measured beside estimated (DeploymentView), and its
  * learning curve against the study's (LearningCurvePlot) and its analog accuracy against drift time (AnalogDriftPlot),
  * as tabs. GUI thread only.
@@ -31,6 +33,9 @@ public:
 
     /** Shows `trial`; `parent` is the trial it was compressed from, if it has one and it is known. */
     void setTrial(const Trial &trial, const Trial *parent = nullptr, const WeightValues *weights = nullptr);
+    /** The "Summary" tab (the first): trialDetailsHtml() of the selected trial. */
+    void setSummary(const QString &html);
+    QString summaryHtml() const;
     /** Shows `trial`'s learning curve against the study's `trials` (the "Learning curve" tab). */
     void setStudyCurves(const Trial &trial, const std::vector<Trial> &trials);
     void clear();
@@ -44,6 +49,7 @@ public:
     AnalogDriftPlot *analogDrift() const { return m_analog; }
 
 private:
+    QTextBrowser *m_summary = nullptr;
     LayerCompressionView *m_layers = nullptr;
     TrialCostView *m_cost = nullptr;
     DeploymentView *m_deployments = nullptr;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/export/cortexm.h"
 
+#include "psc/core/datapaths.h"
 #include "psc/core/error.h"
 
-#include <QCoreApplication>
-#include <QDir>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
@@ -37,11 +36,6 @@ fs::path fromEnv(const char *name)
 {
     const QString value = QProcessEnvironment::systemEnvironment().value(QString::fromLatin1(name));
     return value.isEmpty() ? fs::path() : fs::path(value.toStdString());
-}
-
-fs::path applicationDir()
-{
-    return QCoreApplication::instance() ? fs::path(QCoreApplication::applicationDirPath().toStdString()) : fs::path();
 }
 
 bool hasHarness(const fs::path &dir)
@@ -106,16 +100,16 @@ std::int64_t defineIn(const std::string &header, const std::string &name)
 CortexMTools CortexMTools::locate()
 {
     CortexMTools tools;
-    std::vector<fs::path> harnesses = {fromEnv("PSC_CORTEXM_DIR")};
-    if (const fs::path app = applicationDir(); !app.empty())
-        harnesses.push_back(app.parent_path() / "share" / "paretoscope" / "cortex-m");
-    harnesses.emplace_back(PSC_CORTEXM_SOURCE_DIR);
+    std::vector<fs::path> harnesses = {fromEnv("PSC_CORTEXM_DIR"), paths::bundled("cortex-m"),
+                                       fs::path(PSC_CORTEXM_SOURCE_DIR)};
     for (const fs::path &dir : harnesses)
         if (hasHarness(dir)) {
             tools.harness = dir;
             break;
         }
     std::vector<fs::path> plugins = {fromEnv("PSC_INSN_PLUGIN")};
+    if (const fs::path exe = paths::executableDir(); !exe.empty())
+        plugins.push_back(exe.parent_path() / "lib" / "paretoscope" / "libpsc_insn.so");
     if (!tools.harness.empty())
         plugins.push_back(tools.harness / "plugin" / "libpsc_insn.so");
     plugins.emplace_back(PSC_INSN_PLUGIN_BUILD_PATH);

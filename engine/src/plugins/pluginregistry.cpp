@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "psc/plugins/pluginregistry.h"
 
+#include "psc/core/datapaths.h"
+
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QPluginLoader>
+
+#include <filesystem>
 
 namespace psc {
 
@@ -35,6 +40,18 @@ QString PluginRegistry::validateMetadata(const QString &iid, const QJsonObject &
     if (iid != expected)
         return QStringLiteral("interface %1 does not match %2").arg(iid, expected);
     return {};
+}
+
+QStringList PluginRegistry::defaultDirectories()
+{
+    QStringList candidates = qEnvironmentVariable("PSC_PLUGIN_PATH").split(QLatin1Char(':'), Qt::SkipEmptyParts);
+    if (const std::filesystem::path exe = paths::executableDir(); !exe.empty())
+        candidates << QString::fromStdString((exe.parent_path() / "lib" / "paretoscope" / "plugins").string());
+    QStringList out;
+    for (const QString &c : candidates)
+        if (QFileInfo(c).isDir() && !out.contains(QDir::cleanPath(c)))
+            out << QDir::cleanPath(c);
+    return out;
 }
 
 void PluginRegistry::load(const QStringList &directories)

@@ -2,6 +2,7 @@
 #include "study/sqlite.h"
 
 #include "psc/core/error.h"
+#include "psc/study/studyschema.h"
 
 #include <cerrno>
 #include <cmath>
@@ -296,3 +297,12 @@ ReadTransaction::~ReadTransaction()
 }
 
 } // namespace psc::sql
+
+namespace psc {
+
+std::string sqliteLibraryVersion()
+{
+    return sqlite3_libversion();
+}
+
+} // namespace psc

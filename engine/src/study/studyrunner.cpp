@@ -7,6 +7,7 @@
 #include "psc/study/lineage.h"
 #include "psc/study/metrics.h"
 
+#include "psc/core/duration.h"
 #include "psc/core/error.h"
 #include "psc/data/dataset.h"
 #include "psc/jobs/jobcontext.h"
@@ -282,6 +283,21 @@ StudyRunner::~StudyRunner() = default;
 void StudyRunner::setTrialFinishedCallback(std::function<void(const Trial &)> callback)
 {
     d->onFinished = std::move(callback);
+}
+
+std::string StudyRunner::budgetSpent(const StudyStore &store, const StudySpec &spec)
+{
+    const double storedBudget = storedNumber(store, kTrialBudgetKey, -1.0);
+    std::optional<std::int64_t> trials;
+    if (storedBudget >= 0)
+        trials = std::int64_t(storedBudget);
+    else if (spec.budget.trials)
+        trials = *spec.budget.trials;
+    if (trials && store.trialCounts(StudyStore::TrialKind::Search).finished() >= *trials)
+        return "the trial budget of " + std::to_string(*trials) + " is reached";
+    if (spec.budget.wallTimeSeconds && storedNumber(store, kElapsedKey, 0.0) >= *spec.budget.wallTimeSeconds)
+        return "the wall-time budget of " + formatDuration(*spec.budget.wallTimeSeconds) + " is used up";
+    return {};
 }
 
 StudyRunSummary StudyRunner::run(JobContext &ctx)

@@ -36,8 +36,8 @@ struct StudySession::Impl
     /** The bundled plugins and targets, and the names a spec may use from them. */
     StudySpecNames loadPlugins()
     {
-        registry.load();
-        targets.loadDirectory(TargetLibrary::defaultDirectory());
+        registry.load(PluginRegistry::defaultDirectories());
+        targets.loadDefaults();
         StudySpecNames names{&targets, registry.strategyIds(), {}};
         names.strategyOptionsProblem = [this](const std::string &id, const std::string &options) -> std::string {
             const plugin::StrategyFactory *factory = registry.strategy(id);

@@ -2,6 +2,7 @@
 #include "psc/study/studyspec.h"
 
 #include "core/jsonsource.h"
+#include "psc/core/datapaths.h"
 #include "psc/core/duration.h"
 #include "psc/core/error.h"
 #include "psc/core/inputfile.h"
@@ -195,8 +196,18 @@ private:
         const std::string p = "/search_space";
         SearchSpaceDefinition def;
         if (value.is_string()) {
-            const std::filesystem::path file = resolvePath(m_base, m_src.toString(value, p, false));
+            const std::string text = m_src.toString(value, p, false);
+            std::filesystem::path file = resolvePath(m_base, text);
             std::error_code ec;
+            // A bare name ("fashion-mnist-demo") that is no file here is a space of the user's or a bundled one.
+            if (!std::filesystem::exists(file, ec) && !text.empty() && text.find('/') == std::string::npos &&
+                !text.ends_with(".json")) {
+                try {
+                    file = paths::findSpace(text);
+                } catch (const InputError &e) {
+                    m_src.fail(p, e.what());
+                }
+            }
             if (!std::filesystem::is_regular_file(file, ec))
                 m_src.fail(p, "search space file \"" + file.string() + "\" does not exist or is not a file");
             def = parseSearchSpaceDefinition(JsonSource::fromFile(file), "");

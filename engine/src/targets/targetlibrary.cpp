@@ -2,10 +2,9 @@
 #include "psc/targets/targetlibrary.h"
 
 #include "core/jsonsource.h"
+#include "psc/core/datapaths.h"
 #include "psc/core/error.h"
 #include "psc/plugins/pluginregistry.h"
-
-#include <QCoreApplication>
 
 #include <algorithm>
 #include <cstdlib>
@@ -26,16 +25,25 @@ std::filesystem::path TargetLibrary::defaultDirectory()
 {
     if (const char *env = std::getenv("PSC_TARGETS_DIR"); env && *env)
         return env;
-    // Installed layout: <prefix>/bin/paretoscope and <prefix>/share/paretoscope/targets.
-    if (QCoreApplication::instance()) {
-        const std::filesystem::path installed =
-            std::filesystem::path(QCoreApplication::applicationDirPath().toStdString()) / ".." / "share" /
-            "paretoscope" / "targets";
-        std::error_code ec;
-        if (std::filesystem::is_directory(installed, ec))
-            return installed;
-    }
-    return std::filesystem::path(PSC_RESOURCES_DIR) / "targets";
+    return paths::bundled("targets");
+}
+
+std::vector<std::filesystem::path> TargetLibrary::userDirectories()
+{
+    // searchPath() ends with the bundled directory; $PSC_TARGETS_DIR, when set, stands in for it.
+    std::vector<std::filesystem::path> dirs = paths::searchPath("targets");
+    std::error_code ec;
+    for (const std::filesystem::path &bundled : {paths::bundled("targets"), defaultDirectory()})
+        std::erase_if(dirs,
+                      [&](const std::filesystem::path &d) { return std::filesystem::equivalent(d, bundled, ec); });
+    return dirs;
+}
+
+void TargetLibrary::loadDefaults()
+{
+    loadDirectory(defaultDirectory());
+    for (const std::filesystem::path &dir : userDirectories())
+        loadDirectory(dir);
 }
 
 void TargetLibrary::loadDirectory(const std::filesystem::path &dir)
@@ -168,8 +176,8 @@ std::shared_ptr<const plugin::HardwareTarget> TargetLibrary::target(const std::s
 
 BundledTargets::BundledTargets()
 {
-    registry.load();
-    library.loadDirectory(TargetLibrary::defaultDirectory());
+    registry.load(PluginRegistry::defaultDirectories());
+    library.loadDefaults();
 }
 
 } // namespace psc

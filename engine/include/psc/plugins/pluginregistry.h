@@ -46,6 +46,12 @@ public:
 
     /** Scans static plugins and `directories`; may be called once. */
     void load(const QStringList &directories = {});
+    /**
+     * Where a program looks for shared-library plugins besides the built-in ones: the entries of
+     * $PSC_PLUGIN_PATH (colon-separated), then `<exe>/../lib/paretoscope/plugins` (docs/install.md); those that
+     * exist.
+     */
+    static QStringList defaultDirectories();
 
     /** Checks one plugin's metadata (the "MetaData" object of QPluginLoader::metaData()); empty if acceptable. */
     static QString validateMetadata(const QString &iid, const QJsonObject &metaData);

@@ -75,6 +75,13 @@ public:
                 const Dataset &data, QThreadPool *heavyPool, Options options);
     ~StudyRunner();
 
+    /**
+     * Why a run of the study would train nothing more: "the trial budget of 24 is reached" or "the wall-time budget
+     * of 540 s is used up", counted as run() counts (search trials only, a budget set with Options::trials, the run
+     * time of earlier runs); "" if a run would go on. Throws InputError for a damaged study. Any thread.
+     */
+    static std::string budgetSpent(const StudyStore &store, const StudySpec &spec);
+
     /** Called on run()'s thread after each trial is committed. */
     void setTrialFinishedCallback(std::function<void(const Trial &)> callback);
 

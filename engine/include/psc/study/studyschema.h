@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace psc {
@@ -42,5 +43,8 @@ int studySchemaVersion();
  * a store then reports as empty, e.g. no exports). Older files must be opened read-write once. Thread-safe.
  */
 int oldestReadOnlySchemaVersion();
+
+/** The version of the SQLite library this program runs with (sqlite3_libversion()), e.g. "3.40.1". Thread-safe. */
+std::string sqliteLibraryVersion();
 
 } // namespace psc

@@ -52,8 +52,20 @@ public:
     ~TargetLibrary();
     TargetLibrary(TargetLibrary &&) noexcept;
 
-    /** The bundled targets: $PSC_TARGETS_DIR if set, else the installed or source resources/targets. */
+    /** The bundled targets: $PSC_TARGETS_DIR if set, else paths::bundled("targets") (psc/core/datapaths.h). */
     static std::filesystem::path defaultDirectory();
+    /**
+     * The user's own target directories (paths::searchPath("targets") without the bundled one): XDG_DATA_HOME's
+     * and XDG_DATA_DIRS' paretoscope/targets that exist, in that order.
+     */
+    static std::vector<std::filesystem::path> userDirectories();
+
+    /**
+     * The bundled targets, then the user's (userDirectories()). A user's target must have an id of its own: one
+     * that repeats a bundled id is an error naming both files, so a copied and edited target never silently
+     * replaces the one a study was costed with.
+     */
+    void loadDefaults();
 
     /** Reads every *.json in `dir` (sorted by name). Duplicate ids are an error naming both files. */
     void loadDirectory(const std::filesystem::path &dir);
@@ -74,7 +86,7 @@ private:
 };
 
 /**
- * The built-in plugins, loaded, and a library of the bundled targets (TargetLibrary::defaultDirectory()): what a
+ * The built-in plugins, loaded, and a library of the bundled and the user's targets (loadDefaults()): what a
  * command or a job that costs with the shipped targets needs, in one object (the library refers to the registry).
  * InputError if a bundled target file is broken. Not copyable or movable.
  */
