@@ -198,7 +198,13 @@ QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFron
     if (!trial.error.empty()) // why it failed, is infeasible or was stopped: what a user hovering it wants to know
         html += QStringLiteral("<br><i>Reason:</i> %1").arg(QString::fromStdString(trial.error).toHtmlEscaped());
     html += QStringLiteral("<table>");
-    const std::vector<MetricRef> metrics = studyMetrics(spec);
+    // The spec's objectives, then the metrics its constraints limit.
+    std::vector<MetricRef> metrics;
+    for (const Objective &o : spec.objectives)
+        metrics.push_back(o.metric);
+    for (const Constraint &c : spec.constraints)
+        if (std::find(metrics.begin(), metrics.end(), c.metric) == metrics.end())
+            metrics.push_back(c.metric);
     int shown = 0;
     for (const MetricRef &ref : metrics) {
         const auto value = metricValue(trial, ref);

@@ -44,7 +44,7 @@ QString trialDetailsHtml(const Trial &trial, const StudySpec &spec, bool onStudy
 
 /**
  * Rich-text tooltip for a trial, a few lines long: number, state, whether it is on the study's Pareto front, the
- * reason it failed or is infeasible, the study's metrics (objectives and constraints) formatted with their units,
+ * reason it failed or is infeasible, the study's objectives and the metrics its constraints limit, formatted,
  * a one-line architecture, and how many more metrics the inspector shows.
  */
 QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFront);
