@@ -84,6 +84,17 @@ private Q_SLOTS:
                  view.model()->index(view.model()->rowOfTrial(1), TrialTableModel::NumberColumn).data().toString());
         QCOMPARE(lines[2].split(QLatin1Char('\t'))[TrialTableModel::NumberColumn],
                  view.model()->index(view.model()->rowOfTrial(3), TrialTableModel::NumberColumn).data().toString());
+        // Hidden columns (the header's context menu) are left out, and stay hidden for the next study.
+        view.setColumnShown(TrialTableModel::StateColumn, false);
+        QVERIFY(table->isColumnHidden(TrialTableModel::StateColumn));
+        QVERIFY(!view.selectedRowsAsTsv().split(QLatin1Char('\n')).first().contains(QStringLiteral("State")));
+        view.setColumnShown(TrialTableModel::NumberColumn, false); // always shown
+        QVERIFY(!table->isColumnHidden(TrialTableModel::NumberColumn));
+        StudyView other;
+        other.setStudy(twoObjectives(), {complete(1, 0.8, 100)});
+        QVERIFY(other.table()->isColumnHidden(TrialTableModel::StateColumn));
+        view.setColumnShown(TrialTableModel::StateColumn, true);
+        QCOMPARE(view.selectedRowsAsTsv().split(QLatin1Char('\n')).first(), titles.join(QLatin1Char('\t')));
         // The keyboard shortcut puts the same text on the clipboard.
         QGuiApplication::clipboard()->clear();
         table->setFocus();

@@ -3,6 +3,7 @@
 #include "models/trialsummary.h"
 #include "models/trialtablemodel.h"
 
+#include "psc/study/lineage.h"
 #include "psc/study/studyspec.h"
 
 #include "sampletrials.h"
@@ -68,8 +69,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
         model.setStudy(demoSpec(), {complete(1, 0.8512, 21913, 2.2e6), pending(2)});
         QCOMPARE(model.rowCount(), 2);
-        // #, state, front, the 11 model metrics (objectives first), error
-        QCOMPARE(model.columnCount(), 3 + 11 + 1);
+        // #, state, front, origin, the 11 model metrics (objectives first), error
+        QCOMPARE(model.columnCount(), 4 + 11 + 1);
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn)->name, std::string("accuracy"));
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn + 1)->name, std::string("weight_bytes"));
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn + 2)->name, std::string("macs"));
@@ -96,6 +97,26 @@ private Q_SLOTS:
         QVERIFY2(tip.contains(QStringLiteral("Trial 0")) && tip.contains(QStringLiteral("85.12 %")) &&
                      tip.contains(QStringLiteral("Pareto front")),
                  qPrintable(tip));
+    }
+
+    // The Origin column tells search trials from compressed children (with their parent and variant) and imports.
+    void originColumn()
+    {
+        TrialTableModel model;
+        Trial parent = complete(1, 0.85, 20000, 2e6);
+        Trial child = complete(2, 0.84, 10000, 2e6);
+        child.parentId = 1;
+        child.parametersJson = encodeCompressionLineage(R"({"name": "int4", "weight_bits": 4})", parent.number);
+        Trial imported = complete(3, 0.80, 5000, 1e6);
+        imported.parametersJson = encodeImportLineage("model.tflite", "tflite", "00");
+        model.setStudy(demoSpec(), {parent, child, imported});
+        const auto origin = [&](int row) { return model.index(row, TrialTableModel::OriginColumn).data().toString(); };
+        QCOMPARE(origin(0), QStringLiteral("search"));
+        QCOMPARE(origin(1), QStringLiteral("from 0: int4"));
+        QCOMPARE(origin(2), QStringLiteral("imported (tflite)"));
+        QCOMPARE(model.headerData(TrialTableModel::OriginColumn, Qt::Horizontal).toString(), QStringLiteral("Origin"));
+        QCOMPARE(model.columnKey(TrialTableModel::OriginColumn), QStringLiteral("origin"));
+        QCOMPARE(model.columnKey(TrialTableModel::FirstMetricColumn), QStringLiteral("accuracy"));
     }
 
     // A hover shows a few lines: the study's metrics only; the rest is counted and left to the inspector, which

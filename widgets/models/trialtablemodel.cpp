@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "models/trialtablemodel.h"
 
+#include "psc/study/lineage.h"
+
 #include "models/metricformat.h"
 #include "models/trialsummary.h"
 
@@ -100,8 +102,50 @@ int TrialTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : errorColumn() + 1;
 }
 
+QString TrialTableModel::originText(int row) const
+{
+    const Trial *trial = trialAt(row);
+    if (!trial)
+        return {};
+    const std::optional<Lineage> lineage = decodeLineage(*trial);
+    if (lineage && lineage->kind == Lineage::Kind::Imported)
+        return tr("imported (%1)").arg(QString::fromStdString(lineage->importedFormat));
+    if (!trial->parentId)
+        return tr("search");
+    const Trial *parent = trialAt(rowOfTrial(*trial->parentId));
+    const QString from = parent                             ? QString::number(parent->number)
+                         : lineage && lineage->parentNumber ? QString::number(*lineage->parentNumber)
+                                                            : QStringLiteral("?");
+    const QString variant =
+        lineage ? QString::fromStdString(lineage->variantName.empty() ? lineage->variantSummary : lineage->variantName)
+                : QString();
+    return variant.isEmpty() ? tr("from %1").arg(from) : tr("from %1: %2").arg(from, variant);
+}
+
+QString TrialTableModel::columnKey(int column) const
+{
+    switch (column) {
+    case NumberColumn:
+        return QStringLiteral("#");
+    case StateColumn:
+        return QStringLiteral("state");
+    case FrontColumn:
+        return QStringLiteral("front");
+    case OriginColumn:
+        return QStringLiteral("origin");
+    default:
+        break;
+    }
+    if (column == errorColumn())
+        return QStringLiteral("error");
+    const MetricRef *metric = metricAt(column);
+    return metric ? QString::fromStdString(metric->toString()) : QString();
+}
+
 QVariant TrialTableModel::displayData(const Trial &trial, int row, int column) const
 {
+    if (column == OriginColumn)
+        return originText(row);
     if (column == NumberColumn)
         return QString::number(trial.number);
     if (column == StateColumn)
@@ -117,6 +161,8 @@ QVariant TrialTableModel::displayData(const Trial &trial, int row, int column) c
 
 QVariant TrialTableModel::rawData(const Trial &trial, int row, int column) const
 {
+    if (column == OriginColumn)
+        return originText(row);
     if (column == NumberColumn)
         return QVariant::fromValue<qlonglong>(trial.number);
     if (column == StateColumn)
@@ -183,6 +229,9 @@ QString TrialTableModel::headerToolTip(int column) const
     if (column == FrontColumn)
         return tr("★: on the Pareto front of the study's objectives (no other trial is at least as good in every "
                   "objective and better in one).");
+    if (column == OriginColumn)
+        return tr("How the trial came to be: proposed by the search, compressed from another trial (its number and "
+                  "the variant), or imported from a model file.");
     if (column == errorColumn())
         return tr("Why a trial failed or was infeasible.");
     const MetricRef &metric = *metricAt(column);
@@ -213,6 +262,8 @@ QVariant TrialTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("State");
     case FrontColumn:
         return tr("Front");
+    case OriginColumn:
+        return tr("Origin");
     default:
         break;
     }

@@ -13,9 +13,9 @@
 namespace psc {
 
 /**
- * The trials of one study as a table: "#", state, Pareto front, the study's metrics (objectives first,
- * then the other model metrics) and the error. Rows are kept in the order trials arrive; sorting is the
- * job of a TrialSortProxyModel on RawValueRole.
+ * The trials of one study as a table: "#", state, Pareto front, origin (search, compressed from a trial, imported),
+ * the study's metrics (objectives first, then the other model metrics) and the error. Rows are kept in the order trials
+ * arrive; sorting is the job of a TrialSortProxyModel on RawValueRole.
  *
  * The rows are the trials of a TrialSet, which the model may share with other views (StudyView shares one with
  * the Pareto plot: the trials are stored and ranked once). New trials arrive with beginInsertRows()/
@@ -36,6 +36,7 @@ public:
         NumberColumn,
         StateColumn,
         FrontColumn,
+        OriginColumn, ///< "search", "from 4: int4" (a compressed child of trial 4), "imported (tflite)"
         FirstMetricColumn,
     };
 
@@ -63,6 +64,10 @@ public:
     /** The row of the trial with database id `id`, or -1. */
     int rowOfTrial(qint64 id) const;
     const Trial *trialAt(int row) const;
+    /** How the trial in `row` came to be: "search", "from 4: int4" (compressed from trial 4), "imported (tflite)". */
+    QString originText(int row) const;
+    /** A stable name of `column` for saved settings: "#", "state", "front", "origin", "error" or the metric's text. */
+    QString columnKey(int column) const;
     /** True if the trial in `row` is on the Pareto front of the study's objectives. */
     bool isOnFront(int row) const;
 

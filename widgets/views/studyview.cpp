@@ -14,6 +14,8 @@
 #include <QGuiApplication>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QMenu>
+#include <QSettings>
 #include <QSplitter>
 #include <QStyle>
 #include <QTabWidget>
@@ -57,6 +59,10 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
             QGuiApplication::clipboard()->setText(text);
     });
     m_table->addAction(copy);
+    // The header's context menu chooses the columns shown (kept in the settings for every study).
+    m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->horizontalHeader()->setToolTip(QString());
+    connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this, &StudyView::showColumnMenu);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
@@ -111,7 +117,46 @@ void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
     m_trials->reset(spec, std::move(trials));
     fitColumns();
+    applyHiddenColumns();
     selectTrial(-1);
+}
+
+namespace {
+const QString kHiddenColumnsKey = QStringLiteral("trialTable/hiddenColumns");
+}
+
+void StudyView::applyHiddenColumns()
+{
+    const QStringList hidden = QSettings().value(kHiddenColumnsKey).toStringList();
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        m_table->setColumnHidden(c, c != TrialTableModel::NumberColumn && hidden.contains(m_model->columnKey(c)));
+}
+
+void StudyView::setColumnShown(int column, bool shown)
+{
+    if (column == TrialTableModel::NumberColumn || column < 0 || column >= m_model->columnCount())
+        return;
+    QStringList hidden = QSettings().value(kHiddenColumnsKey).toStringList();
+    const QString key = m_model->columnKey(column);
+    hidden.removeAll(key);
+    if (!shown)
+        hidden << key;
+    QSettings().setValue(kHiddenColumnsKey, hidden);
+    m_table->setColumnHidden(column, !shown);
+}
+
+void StudyView::showColumnMenu(const QPoint &pos)
+{
+    QMenu menu(m_table);
+    menu.setToolTipsVisible(true);
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        QAction *a = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
+        a->setCheckable(true);
+        a->setChecked(!m_table->isColumnHidden(c));
+        a->setEnabled(c != TrialTableModel::NumberColumn); // the trial number always shows
+        connect(a, &QAction::toggled, this, [this, c](bool on) { setColumnShown(c, on); });
+    }
+    menu.exec(m_table->horizontalHeader()->viewport()->mapToGlobal(pos));
 }
 
 void StudyView::fitColumns()
@@ -126,6 +171,8 @@ void StudyView::fitColumns()
             widest = QStringLiteral("0000");
         else if (c == TrialTableModel::StateColumn)
             widest = QStringLiteral("complete (cached)");
+        else if (c == TrialTableModel::OriginColumn)
+            widest = QStringLiteral("from 000: channels-25");
         else if (const MetricRef *metric = m_model->metricAt(c))
             widest = formatMetricValue(*metric, isPercentMetric(*metric) ? 0.8888 : 888.88e6 / 1024.0);
         const int content = widest.isEmpty() ? 0 : bold.horizontalAdvance(widest) + padding;

@@ -48,6 +48,11 @@ public:
      * table puts it on the clipboard, ready for a spreadsheet.
      */
     QString selectedRowsAsTsv() const;
+    /**
+     * Shows or hides a column of the trial table (the header's context menu does this); the choice is kept in the
+     * settings by column key (TrialTableModel::columnKey()) and applies to every study. The "#" column always shows.
+     */
+    void setColumnShown(int column, bool shown);
 
     /** The trials shown, shared by the table and the plot; ranked off the GUI thread. */
     TrialSet *trialSet() const { return m_trials; }
@@ -67,6 +72,8 @@ Q_SIGNALS:
 
 private:
     void fitColumns();
+    void applyHiddenColumns();
+    void showColumnMenu(const QPoint &pos);
     void onTableSelectionChanged();
     void onPlotClicked(qint64 id);
 
