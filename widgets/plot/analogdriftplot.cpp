@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plot/analogdriftplot.h"
 
+#include "plot/readablelogticker.h"
+
 #include <qcustomplot.h>
 
 #include <QLabel>
@@ -37,7 +39,7 @@ AnalogDriftPlot::AnalogDriftPlot(QWidget *parent) : QWidget(parent)
     m_plot->xAxis->setLabel(tr("Time after programming (s)"));
     m_plot->yAxis->setLabel(tr("Analog accuracy %"));
     m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    m_plot->xAxis->setTicker(createReadableLogTicker());
     m_plot->xAxis->setNumberFormat(QStringLiteral("eb"));
     m_plot->xAxis->setNumberPrecision(0);
     m_plot->legend->setVisible(true);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plot/paretographs.h"
 
+#include "plot/readablelogticker.h"
+
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -168,7 +170,7 @@ void fitAxes(QCustomPlot &plot, const std::vector<ScatterPoint> &points, bool lo
         if (log != wasLog) {
             axis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
             if (log)
-                axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+                axis->setTicker(createReadableLogTicker());
             else
                 axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
         }
