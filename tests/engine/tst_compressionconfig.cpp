@@ -93,7 +93,7 @@ private Q_SLOTS:
     {
         const auto c = CompressionConfig::fromJson(R"({"variants": [
               {"name": "na", "noise_aware": {"weight_noise": 0.05, "weight_noise_model": "pcm",
-                                             "distill_weight": 0.9, "adc_clip": 10}},
+                                             "distill_weight": 0.9, "adc_clip": 10, "output_noise": 0.07}},
               {"name": "na4", "weight_bits": 4, "noise_aware": {"weight_noise": 0.02}}]})",
                                                    "n.json");
         const NoiseAwareSpec &n = *c.variants[0].noiseAware;
@@ -102,9 +102,11 @@ private Q_SLOTS:
         QCOMPARE(n.distillWeight, 0.9);
         QCOMPARE(n.distillTemperature, 4.0); // the recipe's default
         QCOMPARE(n.adcClip, 10.0);
+        QCOMPARE(n.outputNoise, 0.07);
         QCOMPARE(c.variants[0].canonicalJson(),
-                 std::string(R"({"name":"na","noise_aware":{"adc_clip":10.0,"distill_temperature":4.0,)"
-                             R"("distill_weight":0.9,"weight_noise":0.05,"weight_noise_model":"pcm"}})"));
+                 std::string(
+                     R"({"name":"na","noise_aware":{"adc_clip":10.0,"distill_temperature":4.0,)"
+                     R"("distill_weight":0.9,"output_noise":0.07,"weight_noise":0.05,"weight_noise_model":"pcm"}})"));
         QCOMPARE(c.variants[1].canonicalJson(),
                  std::string(R"({"name":"na4","noise_aware":{"weight_noise":0.02,"weight_noise_model":"additive"},)"
                              R"("weight_bits":4})"));
@@ -121,6 +123,7 @@ private Q_SLOTS:
         QVERIFY(child.weightNoiseModel == WeightNoiseModel::Pcm);
         QCOMPARE(child.distillWeight, 0.9);
         QCOMPARE(child.adcClip, 10.0);
+        QCOMPARE(child.outputNoise, 0.07);
     }
 
     void errorsNameFileLinePointerAndWhatWasExpected_data()

@@ -50,6 +50,7 @@ std::vector<TrainingRecipe> oneFieldChanged()
             r.distillTemperature = 2.0;
         },
         [](TrainingRecipe &r) { r.adcClip = 10.0; },
+        [](TrainingRecipe &r) { r.outputNoise = 0.04; },
     };
     std::vector<TrainingRecipe> out;
     for (const auto &change : changes) {
@@ -186,6 +187,8 @@ void TestTrainingRecipe::badRecipes_data()
         "recipe.json:1:20: /distill_weight: expected a number between 0 and 1, got 2");
     row("adc clip", R"({"adc_clip": -1})",
         "recipe.json:1:14: /adc_clip: expected an output bound >= 0 in normalised crossbar units");
+    row("output noise", R"({"output_noise": 1})",
+        "recipe.json:1:18: /output_noise: expected an output noise >= 0 and < 1 in normalised crossbar units");
 }
 
 void TestTrainingRecipe::badRecipes()

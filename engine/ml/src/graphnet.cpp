@@ -265,13 +265,13 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
                               .stride({n.strideH, n.strideW})
                               .padding({n.padH, n.padW})
                               .groups(n.groups));
-            y = finish(clipped(y, w, src), n, act);
+            y = finish(analogOutput(y, w, src), n, act);
             break;
         }
         case LayerType::Dense: {
             const torch::Tensor src = x.dim() > 2 ? x.flatten(1) : x;
             const torch::Tensor w = perturbed(m_quantMode == QuantMode::Off ? n.linear->weight : quantizedWeight(n));
-            y = finish(clipped(F::linear(src, w, n.linear->bias), w, src), n, act);
+            y = finish(analogOutput(F::linear(src, w, n.linear->bias), w, src), n, act);
             break;
         }
         case LayerType::LowRank:
@@ -422,20 +422,28 @@ torch::Tensor GraphNetImpl::perturbed(const torch::Tensor &w)
     return w + torch::randn(clean.sizes(), m_noiseGen, clean.options()) * sigma;
 }
 
-torch::Tensor GraphNetImpl::clipped(const torch::Tensor &y, const torch::Tensor &w, const torch::Tensor &x) const
+torch::Tensor GraphNetImpl::analogOutput(const torch::Tensor &y, const torch::Tensor &w, const torch::Tensor &x)
 {
-    if (m_noise.adcClip <= 0.0 || !noiseActive())
+    if ((m_noise.adcClip <= 0.0 && m_noise.outputNoise <= 0.0) || !noiseActive())
         return y;
     // The crossbar's normalised units: inputs scaled by max|x| (DAC noise management abs_max), each column's weights
-    // by its max|w| (per-column mapping); the ADC clips the product at +-adcClip in those units.
+    // by its max|w| (per-column mapping). The output noise is drawn in those units, then the ADC clips the result at
+    // +-adcClip; neither takes part in the gradient (the noise is detached, the bound too).
     std::vector<int64_t> dims;
     for (int64_t d = 1; d < w.dim(); ++d)
         dims.push_back(d);
     const torch::Tensor columnMax = dims.empty() ? w.detach().abs() : w.detach().abs().amax(dims);
     std::vector<int64_t> shape(std::size_t(y.dim()), 1);
     shape[1] = y.size(1);
-    const torch::Tensor bound = (columnMax * x.detach().abs().amax() * m_noise.adcClip).view(shape);
-    return torch::max(torch::min(y, bound), -bound);
+    const torch::Tensor unit = (columnMax * x.detach().abs().amax()).view(shape);
+    torch::Tensor out = y;
+    if (m_noise.outputNoise > 0.0)
+        out = out + torch::randn(y.sizes(), m_noiseGen, y.options()) * (unit * m_noise.outputNoise);
+    if (m_noise.adcClip > 0.0) {
+        const torch::Tensor bound = unit * m_noise.adcClip;
+        out = torch::max(torch::min(out, bound), -bound);
+    }
+    return out;
 }
 
 void GraphNetImpl::applyMasks()

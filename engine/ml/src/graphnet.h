@@ -69,8 +69,9 @@ struct WeightNoise
 {
     double eta = 0.0; ///< 0 = no noise
     WeightNoiseModel model = WeightNoiseModel::Additive;
-    double adcClip = 0.0; ///< 0 = no clipping
-    bool inEval = false;  ///< also in eval() mode, not only while training
+    double adcClip = 0.0;     ///< 0 = no clipping
+    double outputNoise = 0.0; ///< 0 = no output noise
+    bool inEval = false;      ///< also in eval() mode, not only while training
 };
 
 class GraphNetImpl : public torch::nn::Module
@@ -118,8 +119,11 @@ private:
 
     /** `w` with a fresh draw of the weight noise added (the gradient passes to `w`), or `w` without noise. */
     torch::Tensor perturbed(const torch::Tensor &w);
-    /** `y` (outputs in dimension 1) clipped to the ADC bound for weight `w` and input `x`, or `y` without clipping. */
-    torch::Tensor clipped(const torch::Tensor &y, const torch::Tensor &w, const torch::Tensor &x) const;
+    /**
+     * `y` (outputs in dimension 1) as an analog crossbar gives it for weight `w` and input `x`: with a fresh draw of
+     * the output noise, then clipped to the ADC bound; `y` itself when neither is set.
+     */
+    torch::Tensor analogOutput(const torch::Tensor &y, const torch::Tensor &w, const torch::Tensor &x);
     bool noiseActive() const { return (is_training() || m_noise.inEval); }
 
     WeightNoise m_noise;

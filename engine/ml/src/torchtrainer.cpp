@@ -163,13 +163,15 @@ public:
     /** Distils every later phase from `teacher` (run in eval mode, without noise) when recipe.distillWeight > 0. */
     void setTeacher(GraphNet teacher) { m_teacher = std::move(teacher); }
 
-    /** The recipe's weight noise (and ADC clipping) on `net` for training, seeded by the trial and `salt`. */
+    /** The recipe's weight noise, output noise and ADC clipping on `net` for training, seeded by the trial and `salt`.
+     */
     void addNoise(GraphNet &net, std::uint64_t salt) const
     {
         WeightNoise noise;
         noise.eta = m_recipe.weightNoise;
         noise.model = m_recipe.weightNoiseModel;
         noise.adcClip = m_recipe.adcClip;
+        noise.outputNoise = m_recipe.outputNoise;
         net->setWeightNoise(noise, m_seed * 0x9e3779b97f4a7c15ULL + salt);
     }
 
@@ -495,7 +497,7 @@ TrainResult TorchTrainer::train(const NetworkDescription &network, const Trainin
     // 1. Float training, with gradual magnitude pruning of the sparse layers (and weight noise throughout when the
     //    recipe has no separate noise epochs).
     GraphNet net(network, seed);
-    const bool noisy = recipe.weightNoise > 0 || recipe.adcClip > 0;
+    const bool noisy = recipe.weightNoise > 0 || recipe.adcClip > 0 || recipe.outputNoise > 0;
     if (noisy && recipe.noiseEpochs == 0)
         session.addNoise(net, 1);
     session.floatPhase(net, network, {}, "training", onEpoch, result);
@@ -536,7 +538,7 @@ TrainResult TorchTrainer::fineTune(const TrainedModel &start, const TrainingReci
     // 1. Float fine-tuning of the deployable network itself (it has no batch norms to fold); a layer's pruning
     //    starts from the zeros the start model already has.
     GraphNet net = loadTrainedModel(start);
-    if (recipe.weightNoise > 0 || recipe.adcClip > 0)
+    if (recipe.weightNoise > 0 || recipe.adcClip > 0 || recipe.outputNoise > 0)
         session.addNoise(net, 3);
     if (recipe.distillWeight > 0)
         session.setTeacher(loadTrainedModel(start)); // the start model teaches its noise-aware version

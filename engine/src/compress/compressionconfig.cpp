@@ -159,12 +159,14 @@ FactorizationSpec readFactorization(const JsonSource &src, const json &value, co
     return f;
 }
 
-/** {"weight_noise": ETA, "weight_noise_model": ..., "distill_weight": A, "distill_temperature": T, "adc_clip": C}. */
+/** {"weight_noise": ETA, "weight_noise_model": ..., "distill_weight": A, "distill_temperature": T, "adc_clip": C,
+ *  "output_noise": S}. */
 NoiseAwareSpec readNoiseAware(const JsonSource &src, const json &obj, const std::string &pointer)
 {
     src.requireObject(obj, pointer);
-    src.checkKeys(obj, pointer,
-                  {"weight_noise", "weight_noise_model", "distill_weight", "distill_temperature", "adc_clip"});
+    src.checkKeys(
+        obj, pointer,
+        {"weight_noise", "weight_noise_model", "distill_weight", "distill_temperature", "adc_clip", "output_noise"});
     src.require(obj, pointer, "weight_noise");
     TrainingRecipe r;
     readNoiseTraining(src, obj, pointer, r);
@@ -172,7 +174,7 @@ NoiseAwareSpec readNoiseAware(const JsonSource &src, const json &obj, const std:
         src.fail(JsonSource::child(pointer, "weight_noise"),
                  "expected a noise level eta > 0 and < 1 for noise-aware fine-tuning (0.02-0.1 is usual), got " +
                      JsonSource::describe(obj.at("weight_noise")));
-    return {r.weightNoise, r.weightNoiseModel, r.distillWeight, r.distillTemperature, r.adcClip};
+    return {r.weightNoise, r.weightNoiseModel, r.distillWeight, r.distillTemperature, r.adcClip, r.outputNoise};
 }
 
 CompressionVariant readVariant(const JsonSource &src, const json &obj, const std::string &pointer)
@@ -290,7 +292,7 @@ std::string CompressionVariant::canonicalJson() const
         TrainingRecipe r = noiseAware->applyTo(TrainingRecipe{});
         json n = trainingRecipeToJson(r);
         json noise{{"weight_noise", n.at("weight_noise")}, {"weight_noise_model", n.at("weight_noise_model")}};
-        for (const char *key : {"distill_weight", "distill_temperature", "adc_clip"})
+        for (const char *key : {"distill_weight", "distill_temperature", "adc_clip", "output_noise"})
             if (n.contains(key))
                 noise[key] = n.at(key);
         j["noise_aware"] = noise;
@@ -322,6 +324,7 @@ TrainingRecipe NoiseAwareSpec::applyTo(TrainingRecipe r) const
     r.distillWeight = distillWeight;
     r.distillTemperature = distillTemperature;
     r.adcClip = adcClip;
+    r.outputNoise = outputNoise;
     return r;
 }
 

@@ -82,6 +82,8 @@ void readNoiseTraining(const JsonSource &src, const json &obj, const std::string
                                      "a temperature > 0 and <= 100 (2-8 is usual)");
     r.adcClip = openAbove(src, obj, pointer, "adc_clip", r.adcClip, 0.0, 1e6,
                           "an output bound >= 0 in normalised crossbar units (0 = off; aon-cim's ADC bound is 10)");
+    r.outputNoise = openAbove(src, obj, pointer, "output_noise", r.outputNoise, 0.0, 1.0,
+                              "an output noise >= 0 and < 1 in normalised crossbar units (0 = off; aon-cim's is 0.04)");
 }
 
 TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &pointer)
@@ -94,7 +96,7 @@ TrainingRecipe parseTrainingRecipe(const JsonSource &src, const std::string &poi
                    "train_subset", "test_subset",        "qat_epochs",      "qat_learning_rate", "calibration_batches",
                    "prune_begin",  "prune_end",          "label_smoothing", "augment_shift",     "augment_hflip",
                    "weight_noise", "weight_noise_model", "noise_epochs",    "distill_weight",    "distill_temperature",
-                   "adc_clip"});
+                   "adc_clip",     "output_noise"});
     TrainingRecipe r;
     r.epochs = src.getInt(obj, pointer, "epochs", r.epochs, 1, kMaxEpochs);
     r.batchSize = src.getInt(obj, pointer, "batch_size", r.batchSize, 1, kMaxBatch);
@@ -169,6 +171,8 @@ json trainingRecipeToJson(const TrainingRecipe &r)
     }
     if (r.adcClip != 0.0)
         j["adc_clip"] = r.adcClip;
+    if (r.outputNoise != 0.0)
+        j["output_noise"] = r.outputNoise;
     return j;
 }
 

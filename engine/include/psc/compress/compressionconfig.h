@@ -45,6 +45,7 @@ struct NoiseAwareSpec
     double distillWeight = 0.0;
     double distillTemperature = 4.0;
     double adcClip = 0.0;
+    double outputNoise = 0.0;
 
     /** `recipe` with these noise settings (the parent's noise settings replaced; noise_epochs does not apply). */
     TrainingRecipe applyTo(TrainingRecipe recipe) const;

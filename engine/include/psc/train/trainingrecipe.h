@@ -71,7 +71,10 @@ struct TrainingRecipe
     /// (the Noisy Machines recipe). fineTune() applies it to all its epochs and distils from its start model. The
     /// loss is (1 - distillWeight) * CE + distillWeight * T^2 * KL(softmax(teacher / T) || softmax(student / T))
     /// with T = distillTemperature (Hinton et al. 2015). adcClip > 0 clips each weighted layer's output to
-    /// +-adcClip * max|w| * max|x| during training, the ADC's output bound in the crossbar's normalised units.
+    /// +-adcClip * max|w| * max|x| during training, the ADC's output bound in the crossbar's normalised units;
+    /// outputNoise > 0 adds Gaussian noise of that standard deviation, in the same units (per output channel:
+    /// outputNoise * max|w_column| * max|x|), to each weighted layer's output before the clipping, the additive
+    /// output noise of an analog MVM (aihwkit's out_noise; aon-cim's adc_output_noise is 0.04).
     /// Written to canonicalJson() only when set.
     double weightNoise = 0.0;
     WeightNoiseModel weightNoiseModel = WeightNoiseModel::Additive;
@@ -79,6 +82,7 @@ struct TrainingRecipe
     double distillWeight = 0.0;
     double distillTemperature = 4.0;
     double adcClip = 0.0;
+    double outputNoise = 0.0;
 
     /** Stable JSON text with every field, used for the cache key and stored with each trial. */
     std::string canonicalJson() const;
