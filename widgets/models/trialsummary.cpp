@@ -146,6 +146,20 @@ QString lineageToolTip(const Trial &trial, const std::vector<Trial> &trials)
     return html;
 }
 
+namespace {
+
+/** One table row: the metric's label (with ↑/↓ when an objective), `separator`, its formatted value. */
+QString metricRowHtml(const StudySpec &spec, const MetricRef &ref, double value, const QString &separator)
+{
+    QString mark;
+    if (isObjective(spec, ref))
+        mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
+    return QStringLiteral("<tr><td>%1%2%3</td><td align=right>%4</td></tr>")
+        .arg(metricLabel(ref).toHtmlEscaped(), mark, separator, formatMetricValue(ref, value).toHtmlEscaped());
+}
+
+} // namespace
+
 QString trialDetailsHtml(const Trial &trial, const StudySpec &spec, bool onStudyFront, const std::vector<Trial> &trials)
 {
     QString html =
@@ -174,11 +188,7 @@ QString trialDetailsHtml(const Trial &trial, const StudySpec &spec, bool onStudy
             continue;
         if (i == studyCount && i > 0)
             html += QStringLiteral("<tr><td colspan=2><i>Other metrics</i></td></tr>");
-        QString mark;
-        if (isObjective(spec, ref))
-            mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
-        html += QStringLiteral("<tr><td>%1%2</td><td align=right>%3</td></tr>")
-                    .arg(metricLabel(ref).toHtmlEscaped(), mark, formatMetricValue(ref, *value).toHtmlEscaped());
+        html += metricRowHtml(spec, ref, *value, QString());
     }
     html += QStringLiteral("</table>");
     if (const QString arch = architectureSummary(trial); !arch.isEmpty())
@@ -210,11 +220,7 @@ QString trialToolTip(const Trial &trial, const StudySpec &spec, bool onStudyFron
         const auto value = metricValue(trial, ref);
         if (!value)
             continue;
-        QString mark;
-        if (isObjective(spec, ref))
-            mark = metricDirection(spec, ref) == Direction::Maximize ? QStringLiteral(" ↑") : QStringLiteral(" ↓");
-        html += QStringLiteral("<tr><td>%1%2:</td><td align=right>%3</td></tr>")
-                    .arg(metricLabel(ref).toHtmlEscaped(), mark, formatMetricValue(ref, *value).toHtmlEscaped());
+        html += metricRowHtml(spec, ref, *value, QStringLiteral(":"));
         ++shown;
     }
     html += QStringLiteral("</table>");

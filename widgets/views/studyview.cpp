@@ -172,7 +172,7 @@ void StudyView::fitColumns()
         else if (c == TrialTableModel::StateColumn)
             widest = QStringLiteral("complete (cached)");
         else if (c == TrialTableModel::OriginColumn)
-            widest = QStringLiteral("from 000: channels-25");
+            widest = QStringLiteral("imported (tflite)"); // longer variant names are elided; the tooltip has them
         else if (const MetricRef *metric = m_model->metricAt(c))
             widest = formatMetricValue(*metric, isPercentMetric(*metric) ? 0.8888 : 888.88e6 / 1024.0);
         const int content = widest.isEmpty() ? 0 : bold.horizontalAdvance(widest) + padding;

@@ -124,8 +124,9 @@ std::vector<fs::path> searchPath(std::string_view kind)
 
 fs::path findSpace(const std::string &name)
 {
+    const std::vector<fs::path> dirs = searchPath("spaces");
     std::vector<std::string> known;
-    for (const fs::path &dir : searchPath("spaces")) {
+    for (const fs::path &dir : dirs) {
         const fs::path file = dir / (name + ".json");
         std::error_code ec;
         if (fs::is_regular_file(file, ec))
@@ -140,7 +141,7 @@ fs::path findSpace(const std::string &name)
     for (const std::string &k : known)
         list += (list.empty() ? "" : ", ") + k;
     std::string where;
-    for (const fs::path &dir : searchPath("spaces"))
+    for (const fs::path &dir : dirs)
         where += (where.empty() ? "" : ", ") + dir.string();
     throw InputError("no search space named \"" + name + "\"" + didYouMean(name, known) + " (known: " +
                      (list.empty() ? "none" : list) + "; looked in " + (where.empty() ? "no directory" : where) + ")");
