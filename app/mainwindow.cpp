@@ -26,11 +26,14 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QScreen>
 #include <QSettings>
@@ -57,6 +60,7 @@ QIcon themeIcon(const char *name, QStyle::StandardPixmap fallback)
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new StudyController(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
+    setAcceptDrops(true); // a study or a spec dropped on the window opens it
     m_view = new StudyView(this);
     setCentralWidget(m_view);
     m_inspector = new TrialInspector(this);
@@ -346,6 +350,11 @@ void MainWindow::newStudyInteractive()
     if (spec.isEmpty())
         return;
     settings.setValue(QStringLiteral("dialogs/lastSpecDirectory"), QFileInfo(spec).absolutePath());
+    askStudyPathAndCreate(spec);
+}
+
+void MainWindow::askStudyPathAndCreate(const QString &spec)
+{
     QString suggested;
     try {
         suggested = suggestedStudyPath(spec);
@@ -353,13 +362,52 @@ void MainWindow::newStudyInteractive()
         showError(tr("Cannot read the study spec"), QString::fromUtf8(e.what()));
         return;
     }
-    QString db = QFileDialog::getSaveFileName(this, tr("New Study — Save the Study File As"), suggested,
-                                              tr("Study files (*.psc)"), nullptr, QFileDialog::DontConfirmOverwrite);
-    if (db.isEmpty())
+    // Window-modal and asynchronous, as the error boxes: a drop returns at once and the window keeps painting.
+    auto *dialog = new QFileDialog(this, tr("New Study — Save the Study File As"), QFileInfo(suggested).absolutePath(),
+                                   tr("Study files (*.psc)"));
+    dialog->setObjectName(QStringLiteral("newStudySaveDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setDefaultSuffix(QStringLiteral("psc"));
+    dialog->setOption(QFileDialog::DontConfirmOverwrite); // the engine refuses an existing study itself
+    dialog->selectFile(QFileInfo(suggested).fileName());
+    connect(dialog, &QFileDialog::fileSelected, this, [this, spec](const QString &db) {
+        newStudy(spec, QFileInfo(db).suffix().isEmpty() ? db + QStringLiteral(".psc") : db);
+    });
+    dialog->open();
+}
+
+bool MainWindow::openDroppedFile(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!info.isFile()) {
+        showError(tr("Cannot open the dropped file"), tr("%1: not a file").arg(QDir::toNativeSeparators(path)));
+        return false;
+    }
+    if (info.suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0) {
+        askStudyPathAndCreate(info.absoluteFilePath());
+        return true;
+    }
+    return openStudy(info.absoluteFilePath());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    // One local file: a study or a spec (what it is, is decided on the drop, with a message if neither).
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !urls.front().isLocalFile())
         return;
-    if (QFileInfo(db).suffix().isEmpty())
-        db += QStringLiteral(".psc");
-    newStudy(spec, db);
+    event->acceptProposedAction();
+    // After the drop has returned to the source application.
+    const QString path = urls.front().toLocalFile();
+    QTimer::singleShot(0, this, [this, path] { openDroppedFile(path); });
 }
 
 void MainWindow::openInteractive()

@@ -55,6 +55,12 @@ public:
      * Throws InputError for a spec that does not read.
      */
     QString suggestedStudyPath(const QString &specPath) const;
+    /**
+     * What dropping a file on the window does: a study spec (.json) starts *New Study…* with it (the save dialog
+     * comes up, window-modal, with the suggested path); any other file is opened as a study. Returns false (message
+     * shown) when the file cannot be used.
+     */
+    bool openDroppedFile(const QString &path);
     /** Writes the plot as PNG, SVG or PDF by extension; false (message shown) on failure. */
     bool savePlot(const QString &path);
 
@@ -78,6 +84,8 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void createActions();
@@ -88,6 +96,8 @@ private:
     void saveSettings() const;
 
     void newStudyInteractive();
+    /** Asks where to save the study of spec `spec` (window-modal, not blocking) and creates it. */
+    void askStudyPathAndCreate(const QString &spec);
     void openInteractive();
     void savePlotInteractive();
     void about();

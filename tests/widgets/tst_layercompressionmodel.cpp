@@ -20,7 +20,8 @@ namespace {
  *          = 4 B + one 8-bit mask per row = 4 B -> 8 B (dense would be 16), + 4 biases x 4 B = 24 B.
  *          Float32: (32 + 4) x 4 = 144 B. Non-zeros 8 of 32: 75 % sparse.
  *   relu   no weights.
- *   pw     1x1, 4 -> 6, 8 bits, no bias, channel 25 %: deploys dense, 24 weights = 24 B; float32 96 B.
+ *   pw     1x1, 4 -> 6, 8 bits, no bias, channel 25 %: 2 of 8 output channels removed, the 24 weights left are
+ *          dense (0 % sparse) = 24 B; float32 96 B.
  *   flatten 6x4x4 -> 96.
  *   fc1    dense 96 -> 16, 3 bits, unstructured 75 %: 1536 weights, 384 non-zero. Dense 576 B; bitmask
  *          ceil(1536/8) = 192 + ceil(384 x 3 / 8) = 144 -> 336 B; CSR 144 + 384 x 1 (8-bit columns, 96
@@ -94,7 +95,7 @@ private Q_SLOTS:
         };
         const Row rows[] = {
             {"conv", "conv2d", 4, 36, 144, 24, 0.75, "DBB 2/8"},
-            {"pw", "conv2d", 8, 24, 96, 24, 0.25, "channel"},
+            {"pw", "conv2d", 8, 24, 96, 24, 0.0, "6 of 8 channels"},
             {"fc1", "dense", 3, 1552, 6208, 400, 0.75, "unstructured"},
             {"fc2", "dense", 8, 170, 680, 140, 0.5, "2:4"},
         };
@@ -124,8 +125,12 @@ private Q_SLOTS:
         QCOMPARE(text(model, 5, M::ActivationBitsColumn), QStringLiteral("4"));
         QVERIFY(
             model.index(4, M::SizeAfterColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("bitmask")));
-        QVERIFY(
-            model.index(2, M::SparsityColumn).data(Qt::ToolTipRole).toString().contains(QStringLiteral("channels")));
+        QVERIFY2(
+            model.index(2, M::SparsityColumn)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("24 of 24 weights are non-zero; 2 of the 8 output channels were removed")),
+            qPrintable(model.index(2, M::SparsityColumn).data(Qt::ToolTipRole).toString()));
 
         // Layers without weights leave the weight columns empty but show their activation bits.
         QCOMPARE(text(model, 1, M::LayerColumn), QStringLiteral("relu_1"));
@@ -139,6 +144,9 @@ private Q_SLOTS:
         QCOMPARE(raw(model, t, M::ParamsColumn).toLongLong(), 1782);
         QCOMPARE(raw(model, t, M::SizeBeforeColumn).toLongLong(), 7128);
         QCOMPARE(raw(model, t, M::SizeAfterColumn).toLongLong(), 588);
+        // Zeros among the weights the layers have, the removed channels not counted: 24 + 0 + 1152 + 80 of 1752.
+        QCOMPARE(raw(model, t, M::SparsityColumn).toDouble(), 1256.0 / 1752.0);
+        QCOMPARE(text(model, t, M::PatternColumn), QStringLiteral("2 of 8 channels removed"));
         QCOMPARE(raw(model, t, M::SizeAfterColumn).toLongLong(), model.analysis().totalWeightBytes);
         QCOMPARE(text(model, t, M::SizeBeforeColumn), QStringLiteral("7.0 KiB"));
         // Zero weights: (32 - 8) + 0 + (1536 - 384) + (160 - 80) of 32 + 24 + 1536 + 160 weights.
@@ -248,7 +256,7 @@ private Q_SLOTS:
         QVERIFY(model.index(0, M::PatternColumn)
                     .data(Qt::ToolTipRole)
                     .toString()
-                    .contains(QStringLiteral("2 of the parent's 8 output channels were removed")));
+                    .contains(QStringLiteral("2 of the 8 output channels were removed")));
         model.setNetwork(child);
         QCOMPARE(text(model, 0, M::PatternColumn), QStringLiteral("unstructured"));
     }

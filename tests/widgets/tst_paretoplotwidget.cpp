@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/encodedpoints.h"
 #include "plot/paretoplotwidget.h"
 
 #include "psc/study/metrics.h"
@@ -142,6 +143,67 @@ private Q_SLOTS:
         plot.resize(900, 260);
         QTRY_VERIFY(plot.axisLabel(Qt::Vertical).endsWith(QStringLiteral(" ↑")));
         QVERIFY(plot.axisLabel(Qt::Horizontal).endsWith(QStringLiteral("— lower is better")));
+    }
+
+    // A third metric as colour (a colour bar appears beside the axes) and a fourth as size (three sizes in the legend).
+    // By hand, MACs of the complete trials: 1.0e6 (1), 3.0e6 (2), 0.5e6 (3), 2.0e6 (4), 4.0e6 (5): a range of 8x, read
+    // linearly, so trial 3 is at 0, trial 5 at 1 and trial 1 at (1.0 - 0.5) / 3.5 = 1/7.
+    void colourAndSizeEncodeMoreMetrics()
+    {
+        ParetoPlotWidget plot;
+        plot.setStudy(demoSpec(), trials());
+        plot.resize(900, 600);
+        plot.show();
+        QVERIFY(plot.encodedPoints().empty());
+        QVERIFY(!plot.colourScale());
+        QVERIFY(!plot.setColourMetric(MetricRef{"no_such_metric", {}}));
+        QVERIFY(plot.setColourMetric(kMacs));
+        QCOMPARE(plot.colourMetric(), kMacs);
+        auto place = [&plot](qint64 id) {
+            for (const EncodedPoint &p : plot.encodedPoints())
+                if (p.id == id)
+                    return p;
+            return EncodedPoint{-1, 0, 0, NAN, 0, false};
+        };
+        QCOMPARE(int(plot.encodedPoints().size()), 5); // the complete trials; the infeasible one keeps its cross
+        QCOMPARE(place(3).colour, 0.0);
+        QCOMPARE(place(5).colour, 1.0);
+        QVERIFY(qFuzzyCompare(place(1).colour, 1.0 / 7.0));
+        QVERIFY(place(4).front && place(1).front && !place(5).front);
+        QCPColorScale *bar = plot.colourScale();
+        QVERIFY(bar);
+        QCOMPARE(bar->dataScaleType(), QCPAxis::stLinear);
+        // In the bar's display unit (millions of MACs): 0.5 to 4.
+        QVERIFY2(qFuzzyCompare(bar->dataRange().lower, 0.5) && qFuzzyCompare(bar->dataRange().upper, 4.0),
+                 qPrintable(QStringLiteral("%1 %2").arg(bar->dataRange().lower).arg(bar->dataRange().upper)));
+        QVERIFY2(bar->label().startsWith(QStringLiteral("MACs")), qPrintable(bar->label()));
+        // The fronts are unchanged by the encoding.
+        QCOMPARE(plot.frontTrialIds(), (QList<qint64>{1, 2, 4}));
+
+        // Size by accuracy: 0.78 (3) smallest, 0.90 (4) largest, the area linear in between.
+        QVERIFY(plot.setSizeMetric(kAccuracy));
+        QCOMPARE(place(3).diameter, encodedDiameter(0.0));
+        QCOMPARE(place(4).diameter, encodedDiameter(1.0));
+        QVERIFY(place(1).diameter > place(3).diameter && place(1).diameter < place(2).diameter);
+        const QStringList legend = plot.legendEntries();
+        QVERIFY2(legend.contains(QStringLiteral("Validation accuracy 78.00 %")) &&
+                     legend.contains(QStringLiteral("84.00 %")) && legend.contains(QStringLiteral("90.00 %")),
+                 qPrintable(legend.join(QLatin1Char('|'))));
+
+        // Weight bytes span 3x: linear; a span of 100x or more is read on a log scale.
+        EncodingScale wide = EncodingScale::of({1.0, 10.0, 100.0, NAN});
+        QVERIFY(wide.log && wide.valid);
+        QCOMPARE(wide.normalise(10.0), 0.5);
+        QCOMPARE(wide.valueAt(0.5), 10.0);
+        QVERIFY(std::isnan(wide.normalise(NAN)));
+        QCOMPARE(EncodingScale::of({3.0, 3.0}).normalise(3.0), 0.5);
+
+        // None removes both, the bar and the size entries.
+        QVERIFY(plot.setColourMetric(MetricRef{}));
+        QVERIFY(!plot.colourScale());
+        QVERIFY(plot.setSizeMetric(MetricRef{}));
+        QVERIFY(plot.encodedPoints().empty());
+        QVERIFY(!plot.legendEntries().contains(QStringLiteral("90.00 %")));
     }
 
     void axisChange()

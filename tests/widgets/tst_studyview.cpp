@@ -5,16 +5,24 @@
 #include "models/trialtablemodel.h"
 #include "plot/convergenceplot.h"
 #include "plot/paretoplotwidget.h"
+#include "views/frozencolumntableview.h"
+#include "views/replaycontrol.h"
 #include "views/studyview.h"
 
 #include "psc/study/studyspec.h"
 
 #include "sampletrials.h"
 
+#include <qcustomplot.h>
+
 #include <QClipboard>
 #include <QGuiApplication>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QSlider>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
@@ -102,6 +110,42 @@ private Q_SLOTS:
         QCOMPARE(QGuiApplication::clipboard()->text(), view.selectedRowsAsTsv());
     }
 
+    // The # column is frozen: it stays at the left edge when the table scrolls sideways, and clicks and sorting on it
+    // act on the table.
+    void numberColumnStaysInView()
+    {
+        StudyView view;
+        view.setStudy(twoObjectives(), {complete(1, 0.8, 100), complete(2, 0.9, 300), complete(3, 0.7, 50)});
+        view.resize(500, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto *table = qobject_cast<FrozenColumnTableView *>(view.table());
+        QVERIFY(table);
+        QTableView *frozen = table->frozenView();
+        QVERIFY(frozen->isVisible());
+        QCOMPARE(frozen->columnWidth(0), table->columnWidth(0));
+        for (int c = 1; c < view.proxy()->columnCount(); ++c)
+            QVERIFY(frozen->isColumnHidden(c));
+        const int left = frozen->geometry().left();
+        QVERIFY(table->horizontalScrollBar()->maximum() > 0); // more columns than fit
+        table->horizontalScrollBar()->setValue(table->horizontalScrollBar()->maximum());
+        QCOMPARE(frozen->geometry().left(), left);
+        QVERIFY(frozen->isVisible());
+        // A click on a frozen cell selects its row in the table (one selection model).
+        const QModelIndex second = frozen->model()->index(1, 0);
+        QTest::mouseClick(frozen->viewport(), Qt::LeftButton, {}, frozen->visualRect(second).center());
+        QCOMPARE(view.selectedTrial(), second.data(TrialTableModel::TrialIdRole).toLongLong());
+        QVERIFY(table->selectionModel()->isRowSelected(1, {}));
+        // Its header sorts the table, and the # column cannot be moved away from the left.
+        QCOMPARE(table->horizontalHeader()->sortIndicatorOrder(), Qt::AscendingOrder);
+        emit frozen->horizontalHeader()->sectionClicked(0);
+        QCOMPARE(table->horizontalHeader()->sortIndicatorSection(), 0);
+        QCOMPARE(table->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(frozen->model()->index(0, 0).data(TrialTableModel::TrialIdRole).toLongLong(), qint64(3));
+        table->horizontalHeader()->moveSection(0, 2);
+        QCOMPARE(table->horizontalHeader()->visualIndex(0), 0);
+    }
+
     // The convergence tab: the study's hypervolume after each trial (as the engine computes it), computed off the
     // GUI thread once the tab is shown and again when trials arrive; the strategy is named above it.
     void convergenceFollowsTheStudy()
@@ -127,6 +171,67 @@ private Q_SLOTS:
         QTRY_VERIFY(!c->isBusy() && c->curve().values.size() == 4);
         QVERIFY(qFuzzyCompare(c->curve().values.back(), 1.0));
         QVERIFY(c->curve().values[2] < 1.0);
+    }
+
+    // The timeline replays the study: trials appear in number order, the fronts are those of the trials so far, the
+    // axes stay those of the whole study, and the hypervolume so far shows beside the plot with a marker.
+    void replayShowsTheStudyGrowing()
+    {
+        StudyView view;
+        // Numbers 0..3 (id - 1); trial 4 (number 3) dominates the others.
+        view.setStudy(twoObjectives(),
+                      {complete(1, 0.8, 100), complete(2, 0.9, 300), complete(3, 0.7, 50), complete(4, 0.95, 40)});
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        ReplayControl *replay = view.replay();
+        ParetoPlotWidget *plot = view.plot();
+        QCOMPARE(replay->limit(), qint64(-1)); // live end: everything
+        QCOMPARE(replay->label()->text(), QStringLiteral("All 4 trials"));
+        QCOMPARE(plot->plottedTrialIds().size(), 4);
+        QCOMPARE(plot->frontTrialIds(), QList<qint64>{4});
+        QVERIFY(!view.replayConvergence()->isVisible());
+        auto *canvas = qobject_cast<QCustomPlot *>(plot->canvas());
+        QVERIFY(canvas);
+        const QCPRange wholeX = canvas->xAxis->range(), wholeY = canvas->yAxis->range();
+
+        QSignalSpy limits(replay, &ReplayControl::limitChanged);
+        replay->setPosition(1);
+        QCOMPARE(replay->limit(), qint64(1));
+        QCOMPARE(limits.size(), 1);
+        QCOMPARE(replay->label()->text(), QStringLiteral("Up to trial 1 (2 of 4)"));
+        QCOMPARE(plot->trialLimit(), qint64(1));
+        QCOMPARE(plot->plottedTrialIds(), (QList<qint64>{1, 2}));
+        // Between 1 (0.8, 100 B) and 2 (0.9, 300 B) neither dominates: both are on the front so far.
+        QCOMPARE(plot->frontTrialIds(), (QList<qint64>{1, 2}));
+        QCOMPARE(canvas->xAxis->range(), wholeX);
+        QCOMPARE(canvas->yAxis->range(), wholeY);
+        QVERIFY(view.replayConvergence()->isVisible());
+        QCOMPARE(view.replayConvergence()->marker(), qint64(1));
+        QCOMPARE(view.convergence()->marker(), qint64(1));
+        QTRY_VERIFY(!view.replayConvergence()->isBusy() && view.replayConvergence()->curve().values.size() == 4);
+        const HypervolumeCurve curve = hypervolumeCurve(view.trialSet()->trials(), twoObjectives().objectives);
+        QCOMPARE(view.replayConvergence()->hypervolumeAt(1), curve.values[1]);
+
+        // A trial arriving during a replay does not move it; the end shows it.
+        view.upsertTrials({complete(5, 0.6, 20)});
+        QCOMPARE(replay->limit(), qint64(1));
+        QCOMPARE(plot->plottedTrialIds(), (QList<qint64>{1, 2}));
+        replay->setPosition(replay->slider()->maximum());
+        QCOMPARE(replay->limit(), qint64(-1));
+        QCOMPARE(plot->plottedTrialIds().size(), 5);
+        QVERIFY(!view.replayConvergence()->isVisible());
+
+        // Play from the end starts at the first trial and steps to the end, one trial at a time.
+        limits.clear();
+        replay->play();
+        QVERIFY(replay->isPlaying());
+        QCOMPARE(replay->limit(), qint64(0));
+        QTRY_VERIFY_WITH_TIMEOUT(!replay->isPlaying(), 5 * 5 * replay->stepMs() + 2000);
+        QList<qint64> seen;
+        for (const QList<QVariant> &signal : limits)
+            seen << signal.at(0).toLongLong();
+        QCOMPARE(seen, (QList<qint64>{0, 1, 2, 3, -1}));
+        QCOMPARE(plot->plottedTrialIds().size(), 5);
     }
 
     // By hand: trial 1 (0.9, 2000 B) dominates trial 2 (0.8, 3000 B); trial 3 (0.7, 1000 B) is on the front too.

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "views/costbreakdownplot.h"
 #include "views/fitmatrix.h"
+#include "views/layercosttable.h"
 #include "views/trialcostview.h"
 
+#include "psc/core/siformat.h"
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
 #include "psc/plugins/pluginregistry.h"
@@ -10,6 +12,7 @@
 #include "psc/targets/targetlibrary.h"
 
 #include <QLabel>
+#include <QLocale>
 #include <QTest>
 
 #include <cmath>
@@ -138,43 +141,96 @@ private Q_SLOTS:
         QCOMPARE(FitMatrix::limitLabel(QStringLiteral("crossbar_cells")), QStringLiteral("Crossbar cells"));
     }
 
-    void stackedBarsSumToTotals()
+    void oneTargetsBreakdownAddsUpToItsTotal()
     {
         TrialCostView view;
         view.setTargetLibrary(m_library.get());
         view.setStudyTargets(kStudyTargets);
-        view.setNetwork(bigMobileNet(), QStringLiteral("MobileNet 160"));
+        const NetworkDescription net = bigMobileNet();
+        view.setNetwork(net, QStringLiteral("MobileNet 160"));
         CostBreakdownPlot *bars = view.breakdown();
-        QCOMPARE(bars->targets(), kStudyTargets); // the study's targets by default
+        QCOMPARE(view.breakdownTarget(), kStudyTargets.front()); // the study's first target by default
+        QCOMPARE(bars->target(), kStudyTargets.front());
         QVERIFY(bars->quantity() == CostBreakdownPlot::Quantity::Latency);
         QVERIFY(bars->layerNames().contains(QStringLiteral("conv0")));
-        for (const QString &id : bars->targets()) {
-            const QVector<double> v = bars->values(id);
-            QCOMPARE(v.size(), bars->layerNames().size());
-            QVERIFY2(near(sum(v), view.estimate(id)->latencyS), qPrintable(id));
-        }
+        QCOMPARE(bars->values().size(), bars->layerNames().size());
+        QCOMPARE(bars->boundClasses().size(), bars->layerNames().size());
+        QVERIFY(near(sum(bars->values()), view.estimate(kStudyTargets.front())->latencyS));
 
-        // Switching to energy re-stacks the same layers in joules.
+        // Switching to energy re-plots the same target in joules.
         view.setQuantity(CostBreakdownPlot::Quantity::Energy);
         QVERIFY(bars->quantity() == CostBreakdownPlot::Quantity::Energy);
-        for (const QString &id : bars->targets())
-            QVERIFY2(near(sum(bars->values(id)), view.estimate(id)->energyJ), qPrintable(id));
+        QVERIFY(near(sum(bars->values()), view.estimate(kStudyTargets.front())->energyJ));
 
-        // All targets, then a single one.
-        QVERIFY(view.setBreakdownTargets(QStringLiteral("*")));
-        QCOMPARE(bars->targets().size(), int(m_library->definitions().size()));
-        for (const QString &id : bars->targets())
-            QVERIFY2(near(sum(bars->values(id)), view.estimate(id)->energyJ), qPrintable(id));
-        QVERIFY(view.setBreakdownTargets(QStringLiteral("stm32f767zi")));
-        QCOMPARE(bars->targets(), QStringList{QStringLiteral("stm32f767zi")});
-        QVERIFY(!view.setBreakdownTargets(QStringLiteral("no-such-target")));
+        // Every target, one at a time: its bars add up to its own total and each bar's colour says its bound (the host
+        // for a fallback layer).
+        for (const plugin::CostEstimate &e : view.estimates()) {
+            const QString id = QString::fromStdString(e.targetId);
+            QVERIFY(view.setBreakdownTarget(id));
+            QCOMPARE(bars->target(), id);
+            QVERIFY2(near(sum(bars->values()), e.energyJ), qPrintable(id));
+            for (const plugin::LayerCost &c : e.layers) {
+                const qsizetype bar = bars->layerNames().indexOf(QString::fromStdString(c.layer));
+                if (c.energyJ <= 0) {
+                    QCOMPARE(bar, qsizetype(-1)); // free layers are left out
+                    continue;
+                }
+                QVERIFY2(bar >= 0, c.layer.c_str());
+                QCOMPARE(bars->boundClasses()[bar],
+                         c.fallback ? QStringLiteral("Host") : CostBreakdownPlot::boundClass(c.bound));
+                QCOMPARE(bars->fallbackLayers().contains(QString::fromStdString(c.layer)), c.fallback);
+            }
+        }
+        QVERIFY(!view.setBreakdownTarget(QStringLiteral("no-such-target")));
 
-        // Layers that fall back to a host on a shown target are marked.
-        QVERIFY(view.setBreakdownTargets(QStringLiteral("*")));
-        for (const plugin::CostEstimate &e : view.estimates())
-            for (const plugin::LayerCost &c : e.layers)
-                if (c.fallback && (c.latencyS > 0 || c.energyJ > 0))
-                    QVERIFY(bars->fallbackLayers().contains(QString::fromStdString(c.layer)));
+        // A click on a row of the fit matrix shows that target.
+        FitMatrix *fit = view.fitMatrix();
+        const int row = fit->targetRow(QStringLiteral("stm32f767zi"));
+        QVERIFY(row >= 0);
+        emit fit->cellClicked(row, 1);
+        QCOMPARE(view.breakdownTarget(), QStringLiteral("stm32f767zi"));
+        QVERIFY(fit->verticalHeaderItem(row)->font().bold());
+        QVERIFY(!fit->verticalHeaderItem(fit->targetRow(kStudyTargets.front()))->font().bold());
+    }
+
+    void perLayerTableAsVelasReport()
+    {
+        TrialCostView view;
+        view.setTargetLibrary(m_library.get());
+        view.setStudyTargets(kStudyTargets);
+        const NetworkDescription net = bigMobileNet();
+        view.setNetwork(net, QStringLiteral("MobileNet 160"));
+        QVERIFY(view.setBreakdownTarget(QStringLiteral("stm32f746zg")));
+        const plugin::CostEstimate &e = *view.estimate(QStringLiteral("stm32f746zg"));
+        LayerCostTable *table = view.layerTable();
+        QCOMPARE(table->rowCount(), int(e.layers.size()) + 1);
+        const ModelAnalysis analysis = analyzeNetwork(net);
+        const QLocale locale;
+        for (const LayerAnalysis &l : analysis.layers) {
+            const int r = table->layerRow(QString::fromStdString(l.name));
+            QVERIFY2(r >= 0, l.name.c_str());
+            QCOMPARE(table->item(r, LayerCostTable::MacsColumn)->text(), locale.toString(double(l.macs), 'f', 0));
+            const plugin::LayerCost &c = e.layers[std::size_t(r)];
+            QCOMPARE(QString::fromStdString(c.layer), QString::fromStdString(l.name));
+            QCOMPARE(table->item(r, LayerCostTable::LatencyColumn)->text(),
+                     QString::fromStdString(formatQuantity(c.latencyS, "s")));
+            if (std::isfinite(c.cycles))
+                QCOMPARE(table->item(r, LayerCostTable::CyclesColumn)->text(), locale.toString(c.cycles, 'f', 0));
+        }
+        // The conv0 row by hand: 3x3 conv, 3 -> 8 channels, stride 2 on 160x160: 80 * 80 * 8 * 27 MACs.
+        QCOMPARE(table->item(table->layerRow(QStringLiteral("conv0")), LayerCostTable::MacsColumn)->text(),
+                 locale.toString(80.0 * 80 * 8 * 27, 'f', 0));
+        // The total row carries the estimate's own totals.
+        const int total = table->rowCount() - 1;
+        QCOMPARE(table->item(total, LayerCostTable::LayerColumn)->text(), QStringLiteral("Total"));
+        QCOMPARE(table->item(total, LayerCostTable::LatencyColumn)->text(),
+                 QString::fromStdString(formatQuantity(e.latencyS, "s")));
+        QCOMPARE(table->item(total, LayerCostTable::MacsColumn)->text(),
+                 locale.toString(double(analysis.totalMacs), 'f', 0));
+        // Copy gives a header line and one line per row.
+        const QStringList lines = table->toTsv().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), table->rowCount() + 1);
+        QVERIFY(lines.front().startsWith(QStringLiteral("Layer\tMACs\tCycles")));
     }
 
     void costsTheTrialsOwnCompression()

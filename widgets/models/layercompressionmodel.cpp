@@ -99,16 +99,20 @@ void LayerCompressionModel::setNetwork(const NetworkDescription &network, const 
         if (x.compressible) {
             // Counts and encodings come from the analysis, which knows every weighted layer type's tensors.
             x.weights = l.weights;
-            const bool channel = spec.sparsity.pattern == SparsityPattern::ChannelStructured;
-            x.sparsity = channel         ? spec.sparsity.fraction
-                         : x.weights > 0 ? 1.0 - double(l.nonZeroWeights) / double(x.weights)
-                                         : 0.0;
+            // Removed channels are gone, not zero: the sparsity is that of the weights the layer still has.
+            x.sparsity = x.weights > 0 ? 1.0 - double(l.nonZeroWeights) / double(x.weights) : 0.0;
             x.encoding = l.encoding;
-            if (parent && (spec.type == LayerType::Conv2d || spec.type == LayerType::Dense) &&
-                spec.sparsity.pattern != SparsityPattern::ChannelStructured) {
+            if (parent && (spec.type == LayerType::Conv2d || spec.type == LayerType::Dense)) {
                 for (const LayerSpec &p : parent->layers)
                     if (p.name == l.name && p.type == spec.type && p.outChannels > spec.outChannels)
                         x.parentChannels = p.outChannels;
+            }
+            if (x.parentChannels == 0 && spec.sparsity.pattern == SparsityPattern::ChannelStructured &&
+                spec.sparsity.fraction > 0.0 && spec.sparsity.fraction < 1.0)
+                x.parentChannels = int(std::lround(spec.outChannels / (1.0 - spec.sparsity.fraction)));
+            if (x.parentChannels > 0) {
+                m_totals.channelsBefore += x.parentChannels;
+                m_totals.channelsRemoved += x.parentChannels - spec.outChannels;
             }
             m_totals.weights += x.weights;
             m_totals.nonZeros += l.nonZeroWeights;
@@ -190,11 +194,14 @@ QVariant LayerCompressionModel::layerData(int row, int column, int role) const
     case PatternColumn:
         if (!x.compressible)
             return {};
-        if (x.parentChannels > 0)
-            return tr("%1, %2 of %3 channels")
-                .arg(patternText(sparsity))
-                .arg(m_network.layers[std::size_t(row)].outChannels)
-                .arg(x.parentChannels);
+        if (x.parentChannels > 0) {
+            const QString channels =
+                tr("%1 of %2 channels").arg(m_network.layers[std::size_t(row)].outChannels).arg(x.parentChannels);
+            // Channel removal alone leaves the remaining weights dense: the channels say it all.
+            return sparsity.pattern == SparsityPattern::ChannelStructured
+                       ? channels
+                       : QStringLiteral("%1, %2").arg(patternText(sparsity), channels);
+        }
         return patternText(sparsity);
     case ParamsColumn:
         return !weighted ? QVariant()
@@ -239,6 +246,10 @@ QVariant LayerCompressionModel::totalsData(int column, int role) const
         const double fraction = 1.0 - double(t.nonZeros) / double(t.weights);
         return raw ? QVariant(fraction) : QVariant(percent(fraction));
     }
+    case PatternColumn:
+        if (t.channelsRemoved <= 0 || raw)
+            return {};
+        return tr("%1 of %2 channels removed").arg(t.channelsRemoved).arg(t.channelsBefore);
     case ParamsColumn:
         return raw ? QVariant(qint64(t.params)) : QVariant(formatMetricValue(kParams, double(t.params)));
     case SizeBeforeColumn:
@@ -279,12 +290,9 @@ QString LayerCompressionModel::toolTip(int row, int column) const
     case PatternColumn:
         if (!x.compressible)
             return {};
-        if (s.isSparse() && s.pattern == SparsityPattern::ChannelStructured)
-            return tr("%1 of the output channels were removed; the layer's shape, parameters and sizes are those "
-                      "after the removal")
-                .arg(percent(s.fraction));
         if (x.parentChannels > 0)
-            return tr("%1 of %2 weights are non-zero; %3 of the parent's %4 output channels were removed")
+            return tr("%1 of %2 weights are non-zero; %3 of the %4 output channels were removed (structured "
+                      "pruning: the layer is smaller, its shape, parameters and sizes are those after the removal)")
                 .arg(l.nonZeroWeights)
                 .arg(x.weights)
                 .arg(x.parentChannels - m_network.layers[std::size_t(row)].outChannels)
@@ -319,9 +327,11 @@ QVariant LayerCompressionModel::headerData(int section, Qt::Orientation orientat
         QT_TR_NOOP("Operator; \"folded\": a batch norm merged into the layer before it at deployment"),
         QT_TR_NOOP("Bits per deployed weight"),
         QT_TR_NOOP("Bits per element of the layer's output tensor"),
-        QT_TR_NOOP("Share of the layer's weights that are zero (for \"channel\": share of output channels removed)"),
-        QT_TR_NOOP("How the zeros are arranged: unstructured, channel (whole output channels removed), DBB NNZ/BZ "
-                   "(at most NNZ non-zeros per block of BZ), N:M (at most N non-zeros in every M weights)"),
+        QT_TR_NOOP("Share of the layer's remaining weights that are zero (removed channels are not counted: they "
+                   "are gone, and the sizes are those of the smaller layer)"),
+        QT_TR_NOOP("How the zeros are arranged: unstructured, DBB NNZ/BZ (at most NNZ non-zeros per block of BZ), "
+                   "N:M (at most N non-zeros in every M weights); \"6 of 8 channels\": output channels removed by "
+                   "structured pruning"),
         QT_TR_NOOP("Trainable parameters: weights and biases"),
         QT_TR_NOOP("Float32, dense: 4 bytes per weight and bias"),
         QT_TR_NOOP("Deployed: the weights in their stored encoding (packed at their bits, or sparse) plus 4 bytes "

@@ -80,14 +80,16 @@ private:
     {
         bool compressible = false; ///< conv, dense, low_rank, kronecker: weights that bits (and sparsity) apply to
         std::int64_t weights = 0;  ///< weights without biases
-        double sparsity = 0.0;     ///< zero weights / weights, or removed channels for "channel"
+        double sparsity = 0.0;     ///< zero weights / remaining weights
         WeightEncoding encoding = WeightEncoding::Dense;
-        int parentChannels = 0; ///< output channels of the parent's layer when it had more, else 0
+        /// Output channels before channel pruning (the parent's layer, or from a "channel" fraction), else 0.
+        int parentChannels = 0;
     };
     struct Totals
     {
         std::int64_t params = 0, before = 0, after = 0, weights = 0, nonZeros = 0;
-        double weightBitSum = 0.0; ///< sum of weights x bits over the compressible layers
+        std::int64_t channelsBefore = 0, channelsRemoved = 0; ///< over the channel-pruned layers
+        double weightBitSum = 0.0;                            ///< sum of weights x bits over the compressible layers
     };
 
     QVariant layerData(int row, int column, int role) const;

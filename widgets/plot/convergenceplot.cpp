@@ -6,7 +6,11 @@
 #include <qcustomplot.h>
 
 #include <QLabel>
+#include <QLocale>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 namespace psc {
 
@@ -27,6 +31,9 @@ ConvergencePlot::ConvergencePlot(TrialSet *trials, QWidget *parent) : QWidget(pa
     m_plot->graph(0)->setLineStyle(QCPGraph::lsStepLeft);
     m_plot->graph(0)->setPen(QPen(QColor(0x2b, 0x6c, 0xb0), 2));
     m_plot->graph(0)->setBrush(QColor(0x2b, 0x6c, 0xb0, 40));
+    m_markerLine = new QCPItemStraightLine(m_plot);
+    m_markerLine->setPen(QPen(QColor(0xd0, 0x50, 0x30), 1.5, Qt::DashLine));
+    m_markerLine->setVisible(false);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_summary);
@@ -86,7 +93,32 @@ QString ConvergencePlot::summary() const
                     .arg(m_curve.trialNumbers.back() + 1);
     else
         text += tr(" · no ranked trials yet");
+    if (const double at = hypervolumeAt(m_marker); m_marker >= 0 && std::isfinite(at))
+        text += tr(" · <b>%1</b> after trial %2").arg(QLocale().toString(at, 'f', 3)).arg(m_marker);
     return text;
+}
+
+double ConvergencePlot::hypervolumeAt(qint64 number) const
+{
+    // The curve's trial numbers ascend; a sampled curve holds the value of its last point at or before `number`.
+    const auto &n = m_curve.trialNumbers;
+    const auto it = std::upper_bound(n.begin(), n.end(), number);
+    if (it == n.begin())
+        return std::nan("");
+    return m_curve.values[std::size_t(it - n.begin()) - 1];
+}
+
+void ConvergencePlot::setMarker(qint64 number)
+{
+    if (number == m_marker)
+        return;
+    m_marker = number;
+    draw();
+}
+
+void ConvergencePlot::setSummaryVisible(bool on)
+{
+    m_summary->setVisible(on);
 }
 
 void ConvergencePlot::draw()
@@ -98,6 +130,9 @@ void ConvergencePlot::draw()
     }
     m_plot->graph(0)->setData(x, y, true);
     m_plot->xAxis->setRange(-0.5, std::max(1.0, x.isEmpty() ? 1.0 : x.back() + 0.5));
+    m_markerLine->setVisible(m_marker >= 0);
+    m_markerLine->point1->setCoords(double(m_marker), 0.0);
+    m_markerLine->point2->setCoords(double(m_marker), 1.0);
     m_summary->setText(summary());
     m_plot->replot();
 }

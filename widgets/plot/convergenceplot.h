@@ -7,6 +7,7 @@
 
 #include <QWidget>
 
+class QCPItemStraightLine;
 class QCustomPlot;
 class QLabel;
 
@@ -30,8 +31,18 @@ public:
 
     /** The curve drawn (empty before the first computation or without ranked trials). */
     const HypervolumeCurve &curve() const { return m_curve; }
-    /** The line above the plot: strategy, options, last hypervolume. */
+    /** The line above the plot: strategy, options, last hypervolume (and at the marker, with one). */
     QString summary() const;
+    /**
+     * Marks trial number `number` with a vertical line (a replay's position; -1 removes it) and says the
+     * hypervolume there in the summary.
+     */
+    void setMarker(qint64 number);
+    qint64 marker() const { return m_marker; }
+    /** The hypervolume after trial `number` from the curve (the last point at or before it), or NaN. */
+    double hypervolumeAt(qint64 number) const;
+    /** Shows or hides the line above the plot (a compact plot beside another leaves it out). */
+    void setSummaryVisible(bool on);
     /** True while a computation is on its way. */
     bool isBusy() const { return m_request.isBusy(); }
     QWidget *canvas() const;
@@ -47,6 +58,8 @@ private:
     QLabel *m_summary = nullptr;
     QCustomPlot *m_plot = nullptr;
     HypervolumeCurve m_curve;
+    QCPItemStraightLine *m_markerLine = nullptr;
+    qint64 m_marker = -1;
     bool m_stale = true;
     LatestRequest m_request{this};
 };

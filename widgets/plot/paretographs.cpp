@@ -56,6 +56,12 @@ ParetoGraphs::ParetoGraphs(QCustomPlot *plot) : m_targets(plot)
                          QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kImported, 1.6), Qt::NoBrush, 16));
     m_selection = scatter(QString(), QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 3), Qt::NoBrush, 20));
     m_selection->removeFromLegend();
+    // Rings, diamonds and the selection on a layer of their own above the points, so points drawn later (coloured by a
+    // third metric, EncodedPoints) go between them.
+    if (!plot->layer(QStringLiteral("markers")))
+        plot->addLayer(QStringLiteral("markers"), plot->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    for (QCPGraph *marker : {m_studyFront, m_imported, m_selection})
+        marker->setLayer(QStringLiteral("markers"));
     auto bars = [plot](QCPGraph *graph, QCPErrorBars::ErrorType type, const QColor &colour) {
         auto *b = new QCPErrorBars(plot->xAxis, plot->yAxis);
         b->removeFromLegend();

@@ -7,13 +7,20 @@
 #include "models/trialsummary.h"
 #include "plot/axischooser.h"
 #include "plot/compressionpaths.h"
+#include "plot/encodedpoints.h"
 #include "plot/paretographs.h"
 #include "plot/paretoscatter.h"
 #include "plot/plotexport.h"
+#include "plot/readablelogticker.h"
+
+#include "psc/study/studyfront.h"
 
 #include <qcustomplot.h>
 
+#include <QActionGroup>
 #include <QCheckBox>
+#include <QMenu>
+#include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -64,6 +71,14 @@ ParetoPlotWidget::ParetoPlotWidget(QWidget *parent, TrialSet *trials)
                                  "pruned), when both are on the plot: how far compression moved a network on these "
                                  "axes"));
     m_axes->addControl(m_pathsToggle);
+    m_encodeButton = new QToolButton(this);
+    m_encodeButton->setObjectName(QStringLiteral("encodeButton"));
+    m_encodeButton->setText(tr("Colour/size"));
+    m_encodeButton->setToolTip(tr("Show a third metric as the points' colour and a fourth as their size"));
+    m_encodeButton->setPopupMode(QToolButton::InstantPopup);
+    m_encodeButton->setMenu(new QMenu(m_encodeButton));
+    connect(m_encodeButton->menu(), &QMenu::aboutToShow, this, &ParetoPlotWidget::showEncodingMenu);
+    m_axes->addControl(m_encodeButton);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_axes);
@@ -120,6 +135,12 @@ void ParetoPlotWidget::setUpPlot()
     m_plot->legend->setVisible(true);
 
     g.scatter = std::make_unique<ParetoGraphs>(m_plot);
+    // Coloured and sized points above the plain ones, below the rings and the selection (drawn later on the layer).
+    m_plot->addLayer(QStringLiteral("encoded"), m_plot->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    m_encoded = new EncodedPoints(m_plot->xAxis, m_plot->yAxis);
+    m_encoded->setLayer(QStringLiteral("encoded"));
+    m_encoded->removeFromLegend();
+    m_encoded->setName(tr("Coloured points"));
     g.paths = std::make_unique<CompressionPaths>(m_plot);
 
     g.emptyText = new QCPItemText(m_plot);
@@ -255,12 +276,29 @@ void ParetoPlotWidget::rebuild(bool queued)
     std::vector<std::string> targetIds;
     for (const QString &t : targets())
         targetIds.push_back(t.toStdString());
+    auto scatterOf = [&](const std::vector<Trial> &shown, const std::vector<int> *ranks) {
+        return all ? computeTargetScatters(spec(), shown, x, y, targetIds, isLogScale(Qt::Horizontal),
+                                           isLogScale(Qt::Vertical), ranks)
+                   : computeParetoScatter(spec(), shown, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical),
+                                          ranks);
+    };
     // The study's ranks come with the trials (-1 until a background ranking arrives).
-    const std::vector<int> *ranks = &m_set->ranks();
-    ParetoScatter scatter =
-        all ? computeTargetScatters(spec(), trials(), x, y, targetIds, isLogScale(Qt::Horizontal),
-                                    isLogScale(Qt::Vertical), ranks)
-            : computeParetoScatter(spec(), trials(), x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), ranks);
+    ParetoScatter scatter = scatterOf(trials(), &m_set->ranks());
+    std::vector<Trial> replayed;
+    m_rangePoints.clear();
+    if (m_trialLimit >= 0) {
+        // A replay: the trials so far, ranked among themselves; the whole study's points set the axes.
+        for (const Trial &t : trials())
+            if (t.number <= m_trialLimit)
+                replayed.push_back(t);
+        const std::vector<int> ranks = paretoRanks(replayed, spec().objectives);
+        ParetoScatter shown = scatterOf(replayed, &ranks);
+        m_rangePoints = std::move(scatter.points);
+        shown.maxAbsX = scatter.maxAbsX;
+        shown.maxAbsY = scatter.maxAbsY;
+        scatter = std::move(shown);
+    }
+    const std::vector<Trial> &shownTrials = m_trialLimit >= 0 ? replayed : trials();
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;
@@ -270,21 +308,23 @@ void ParetoPlotWidget::rebuild(bool queued)
     m_xFactor = sx.factor;
     m_yFactor = sy.factor;
 
-    for (ScatterPoint &p : m_points) {
-        p.x *= m_xFactor;
-        p.y *= m_yFactor;
-        p.xError *= m_xFactor;
-        p.yError *= m_yFactor;
-    }
+    for (std::vector<ScatterPoint> *points : {&m_points, &m_rangePoints})
+        for (ScatterPoint &p : *points) {
+            p.x *= m_xFactor;
+            p.y *= m_yFactor;
+            p.xError *= m_xFactor;
+            p.yError *= m_yFactor;
+        }
     // The rings only add information when the study's objectives are not just the two axes shown.
     const bool rings = spec().objectives.size() > 2 || !isObjective(spec(), x) || !isObjective(spec(), y);
     g.scatter->set(m_points, all ? targets() : QStringList(), metricDirection(spec(), x) == Direction::Minimize, rings);
+    updateEncodings();
     updateCompressionPaths();
 
-    const int complete = int(std::count_if(trials().begin(), trials().end(),
+    const int complete = int(std::count_if(shownTrials.begin(), shownTrials.end(),
                                            [](const Trial &t) { return t.state == TrialState::Complete; }));
-    const int pruned = int(
-        std::count_if(trials().begin(), trials().end(), [](const Trial &t) { return t.state == TrialState::Pruned; }));
+    const int pruned = int(std::count_if(shownTrials.begin(), shownTrials.end(),
+                                         [](const Trial &t) { return t.state == TrialState::Pruned; }));
     const QString name = QString::fromStdString(spec().name);
     const QString prunedText = pruned ? tr(", %1 stopped early").arg(pruned) : QString();
     g.title->setText(spec().name.empty() ? QString()
@@ -294,10 +334,11 @@ void ParetoPlotWidget::rebuild(bool queued)
                                  .arg(targetIds.size())
                                  .arg(prunedText)
                            : tr("%1 — %2 complete trials, %3 on the front of these axes%4")
-                                 .arg(name)
-                                 .arg(complete)
-                                 .arg(m_front.size())
-                                 .arg(prunedText));
+                                     .arg(name)
+                                     .arg(complete)
+                                     .arg(m_front.size())
+                                     .arg(prunedText) +
+                                 (m_trialLimit >= 0 ? tr(" (replay: trials up to %1)").arg(m_trialLimit) : QString()));
     g.emptyText->setText(spec().name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
@@ -327,9 +368,19 @@ void ParetoPlotWidget::rebuild(bool queued)
     m_plot->replot(queued ? QCustomPlot::rpQueuedReplot : QCustomPlot::rpRefreshHint);
 }
 
+void ParetoPlotWidget::setTrialLimit(qint64 number)
+{
+    number = std::max<qint64>(number, -1);
+    if (number == m_trialLimit)
+        return;
+    m_trialLimit = number;
+    rebuild();
+}
+
 void ParetoPlotWidget::updateAxes()
 {
-    fitAxes(*m_plot, m_points, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical), m_autoRange);
+    fitAxes(*m_plot, m_rangePoints.empty() ? m_points : m_rangePoints, isLogScale(Qt::Horizontal),
+            isLogScale(Qt::Vertical), m_autoRange);
 }
 
 void ParetoPlotWidget::updateSelectionGraph()
@@ -411,6 +462,159 @@ QList<qint64> ParetoPlotWidget::plottedTrialIds(const QString &target) const
         if (series >= 0 && p.series == series)
             ids.push_back(p.id);
     return ids;
+}
+
+bool ParetoPlotWidget::setColourMetric(const MetricRef &metric)
+{
+    const auto &offered = availableMetrics();
+    if (!metric.name.empty() && std::find(offered.begin(), offered.end(), metric) == offered.end())
+        return false;
+    m_colourMetric = metric;
+    rebuild();
+    return true;
+}
+
+bool ParetoPlotWidget::setSizeMetric(const MetricRef &metric)
+{
+    const auto &offered = availableMetrics();
+    if (!metric.name.empty() && std::find(offered.begin(), offered.end(), metric) == offered.end())
+        return false;
+    m_sizeMetric = metric;
+    rebuild();
+    return true;
+}
+
+const std::vector<EncodedPoint> &ParetoPlotWidget::encodedPoints() const
+{
+    return m_encoded->points();
+}
+
+QCPColorScale *ParetoPlotWidget::colourScale() const
+{
+    return m_colourBar && m_colourBar->layout() ? m_colourBar : nullptr;
+}
+
+void ParetoPlotWidget::showEncodingMenu()
+{
+    QMenu *menu = m_encodeButton->menu();
+    menu->clear();
+    auto addChoices = [this, menu](const QString &title, const MetricRef &current, bool colour) {
+        QMenu *sub = menu->addMenu(title);
+        auto *group = new QActionGroup(sub);
+        auto add = [&](const QString &text, const MetricRef &ref) {
+            QAction *a = sub->addAction(text);
+            a->setCheckable(true);
+            a->setChecked(ref == current);
+            group->addAction(a);
+            connect(a, &QAction::triggered, this,
+                    [this, ref, colour] { colour ? setColourMetric(ref) : setSizeMetric(ref); });
+        };
+        add(tr("None"), MetricRef{});
+        sub->addSeparator();
+        for (const MetricRef &ref : availableMetrics())
+            add(metricLabel(ref), ref);
+    };
+    addChoices(tr("Colour by"), m_colourMetric, true);
+    addChoices(tr("Size by"), m_sizeMetric, false);
+    if (showsAllTargets()) {
+        menu->addSeparator();
+        menu->addAction(tr("(colour shows the target while all targets are drawn)"))->setEnabled(false);
+    }
+}
+
+void ParetoPlotWidget::updateEncodings()
+{
+    for (QCPGraph *g : m_sizeLegend)
+        m_plot->removeGraph(g);
+    m_sizeLegend.clear();
+    const bool colour = !m_colourMetric.name.empty() && !showsAllTargets();
+    const bool size = !m_sizeMetric.name.empty() && !showsAllTargets();
+    if (m_colourBar && m_colourBar->layout() && !colour) {
+        m_plot->plotLayout()->take(m_colourBar);
+        m_plot->plotLayout()->simplify();
+    }
+    QString label = tr("Colour/size");
+    if (colour || size)
+        label = QStringLiteral("%1%2%3").arg(colour ? tr("Colour: %1").arg(metricLabel(m_colourMetric)) : QString(),
+                                             colour && size ? QStringLiteral(" · ") : QString(),
+                                             size ? tr("Size: %1").arg(metricLabel(m_sizeMetric)) : QString());
+    m_encodeButton->setText(label);
+    if (!colour && !size) {
+        m_encoded->setPoints({});
+        return;
+    }
+
+    // The complete trials drawn (dominated or on the front of the axes), with their third and fourth values.
+    std::vector<EncodedPoint> points;
+    std::vector<double> colours, sizes;
+    for (const ScatterPoint &p : m_points) {
+        if (p.kind != ScatterPoint::Kind::Dominated && p.kind != ScatterPoint::Kind::Front)
+            continue;
+        const Trial *t = trial(p.id);
+        if (!t)
+            continue;
+        EncodedPoint e;
+        e.id = p.id;
+        e.x = p.x;
+        e.y = p.y;
+        e.front = p.kind == ScatterPoint::Kind::Front;
+        points.push_back(e);
+        colours.push_back(colour ? metricValue(*t, m_colourMetric).value_or(NAN) : NAN);
+        sizes.push_back(size ? metricValue(*t, m_sizeMetric).value_or(NAN) : NAN);
+    }
+    const EncodingScale colourScale = EncodingScale::of(colours);
+    const EncodingScale sizeScale = EncodingScale::of(sizes);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        points[i].colour = colour ? colourScale.normalise(colours[i]) : 0.5;
+        points[i].diameter = size ? encodedDiameter(sizeScale.normalise(sizes[i])) : encodedDiameter(0.25);
+    }
+    // Small points in front of big ones.
+    std::stable_sort(points.begin(), points.end(),
+                     [](const EncodedPoint &a, const EncodedPoint &b) { return a.diameter > b.diameter; });
+    m_encoded->setGradient(colour ? viridisGradient() : QCPColorGradient(QCPColorGradient::gpGrayscale));
+    m_encoded->setPoints(std::move(points));
+
+    if (colour) {
+        if (!m_colourBar) {
+            m_colourBar = new QCPColorScale(m_plot);
+            m_colourBar->setGradient(viridisGradient());
+            m_colourBar->setBarWidth(12);
+            m_colourBar->setRangeDrag(false);
+            m_colourBar->setRangeZoom(false);
+            // The bar spans the axis rect's height.
+            auto *group = new QCPMarginGroup(m_plot);
+            m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+            m_colourBar->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+        }
+        if (!m_colourBar->layout())
+            m_plot->plotLayout()->addElement(1, 1, m_colourBar);
+        const AxisScale unit =
+            axisScale(m_colourMetric, std::max(std::abs(colourScale.min), std::abs(colourScale.max)));
+        const double lo = colourScale.valid ? colourScale.min * unit.factor : 0.0;
+        const double hi = colourScale.valid ? colourScale.max * unit.factor : 1.0;
+        m_colourBar->setDataScaleType(colourScale.log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        m_colourBar->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1e-9 * std::max(1.0, std::abs(lo))));
+        m_colourBar->axis()->setTicker(colourScale.log ? createReadableLogTicker()
+                                                       : QSharedPointer<QCPAxisTicker>::create());
+        QString text = metricLabel(m_colourMetric);
+        if (!unit.unit.isEmpty())
+            text += QStringLiteral(" (%1)").arg(unit.unit);
+        m_colourBar->setLabel(text);
+    }
+    if (size && sizeScale.valid) {
+        // Three legend entries: the smallest, middle and largest value as drawn.
+        const int steps = sizeScale.max > sizeScale.min ? 3 : 1;
+        for (int i = 0; i < steps; ++i) {
+            const double t = steps == 1 ? 0.5 : i / 2.0;
+            QCPGraph *g = m_plot->addGraph();
+            g->setLineStyle(QCPGraph::lsNone);
+            g->setScatterStyle(
+                QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::darkGray, 1.2), Qt::NoBrush, encodedDiameter(t)));
+            const QString value = formatMetricValue(m_sizeMetric, sizeScale.valueAt(t));
+            g->setName(i == 0 ? tr("%1 %2").arg(metricLabel(m_sizeMetric), value) : value);
+            m_sizeLegend.push_back(g);
+        }
+    }
 }
 
 QStringList ParetoPlotWidget::legendEntries() const

@@ -18,13 +18,17 @@
 #include <utility>
 #include <vector>
 
+class QCPColorScale;
+class QCPGraph;
 class QCheckBox;
 class QCustomPlot;
+class QToolButton;
 class QMouseEvent;
 
 namespace psc {
 
 class AxisChooser;
+class EncodedPoints;
 class TrialSet;
 
 /**
@@ -85,6 +89,28 @@ public:
     void setLogScale(Qt::Orientation axis, bool on);
     bool isLogScale(Qt::Orientation axis) const;
 
+    /**
+     * Replay: draws only the trials numbered up to `number` and the fronts among them, on the axes of the
+     * whole study (so points appear where they will stay); -1 draws every trial again.
+     */
+    void setTrialLimit(qint64 number);
+    qint64 trialLimit() const { return m_trialLimit; }
+
+    /**
+     * A third metric as the points' colour (with a colour bar beside the plot) and a fourth as their size (with
+     * three sizes in the legend), chosen from availableMetrics(); an empty MetricRef removes the encoding. The two
+     * axes' fronts and the study's rings stay drawn. With all targets shown, colour stands for the target and the
+     * encodings wait. False (nothing changes) for a metric that is not offered.
+     */
+    bool setColourMetric(const MetricRef &metric);
+    bool setSizeMetric(const MetricRef &metric);
+    MetricRef colourMetric() const { return m_colourMetric; }
+    MetricRef sizeMetric() const { return m_sizeMetric; }
+    /** The points drawn with colour and size (empty while neither is chosen). */
+    const std::vector<EncodedPoint> &encodedPoints() const;
+    /** The colour bar while a colour metric is shown, else nullptr. */
+    QCPColorScale *colourScale() const;
+
     /** Shows or hides the compression paths (shown by default). */
     void setShowCompressionPaths(bool on);
     bool showsCompressionPaths() const;
@@ -143,6 +169,9 @@ private:
     void rebuild(bool queued = false);
     void updateAxes();
     void updateSelectionGraph();
+    /** Colours and sizes the points by the chosen metrics (or removes the encodings). */
+    void updateEncodings();
+    void showEncodingMenu();
     void updateCompressionPaths();
     /** Wraps the legend and picks the axis labels (long or short form) for a plot of `size`. */
     void fitToSize(QSize size);
@@ -158,6 +187,12 @@ private:
     QCustomPlot *m_plot = nullptr;
     AxisChooser *m_axes = nullptr;
     QCheckBox *m_pathsToggle = nullptr;
+    QToolButton *m_encodeButton = nullptr;
+    MetricRef m_colourMetric;
+    MetricRef m_sizeMetric;
+    EncodedPoints *m_encoded = nullptr;
+    QCPColorScale *m_colourBar = nullptr; ///< in the plot's layout only while a colour metric is shown
+    std::vector<QCPGraph *> m_sizeLegend; ///< empty graphs whose legend entries show three sizes
     std::unique_ptr<Graphs> m_graphs;
 
     void onReset();
@@ -165,8 +200,10 @@ private:
     const std::vector<Trial> &trials() const;
 
     TrialSet *m_set = nullptr;
-    bool m_resetting = false;           ///< inside onReset(): axis changes do not redraw
-    std::vector<ScatterPoint> m_points; ///< values scaled to the axes' display units
+    bool m_resetting = false;                ///< inside onReset(): axis changes do not redraw
+    std::vector<ScatterPoint> m_points;      ///< values scaled to the axes' display units
+    std::vector<ScatterPoint> m_rangePoints; ///< during a replay: every trial's point, for the axes' ranges
+    qint64 m_trialLimit = -1;
     QList<qint64> m_front;
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;

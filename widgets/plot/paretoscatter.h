@@ -6,6 +6,8 @@
 
 #include <QList>
 
+#include <cmath>
+
 #include <vector>
 
 namespace psc {
@@ -29,6 +31,17 @@ struct ScatterPoint
     bool onStudyFront = false; ///< on the front of the study's objectives (all of them)
     bool imported = false;     ///< a model made elsewhere, added to compare (isImported())
     int series = -1;           ///< with all targets shown: the index of the point's target
+};
+
+/** A point drawn with its own colour and size (the Pareto plot's third and fourth metric, EncodedPoints). */
+struct EncodedPoint
+{
+    qint64 id = 0; ///< the trial
+    double x = 0.0;
+    double y = 0.0;
+    double colour = NAN;   ///< place on the colour scale in [0, 1], or NaN: no value
+    double diameter = 8.0; ///< pixels
+    bool front = false;    ///< on the front of the two axes: a darker, thicker outline
 };
 
 /** What the Pareto plot draws for one choice of axes. */

@@ -2,7 +2,6 @@
 #include "views/costbreakdownplot.h"
 
 #include "models/metricformat.h"
-#include "plot/targetgraphs.h"
 
 #include "psc/targets/costinput.h"
 
@@ -21,6 +20,19 @@ namespace psc {
 namespace {
 
 const QString kRest = QStringLiteral("(rest)");
+const QStringList kClasses{QStringLiteral("Compute"), QStringLiteral("SRAM"), QStringLiteral("Flash"),
+                           QStringLiteral("DRAM"),    QStringLiteral("Host"), QStringLiteral("Other")};
+
+QString boundLegend(const QString &boundClass)
+{
+    if (boundClass == QLatin1String("Compute"))
+        return CostBreakdownPlot::tr("compute-bound");
+    if (boundClass == QLatin1String("Host"))
+        return CostBreakdownPlot::tr("on the host CPU (fallback)");
+    if (boundClass == QLatin1String("Other"))
+        return CostBreakdownPlot::tr("other (not assigned to a layer)");
+    return CostBreakdownPlot::tr("%1-bound").arg(boundClass);
+}
 
 } // namespace
 
@@ -29,8 +41,8 @@ CostBreakdownPlot::CostBreakdownPlot(QWidget *parent) : QWidget(parent), m_plot(
     m_plot->setObjectName(QStringLiteral("costBreakdownCanvas"));
     m_plot->setMinimumSize(320, 200);
     m_plot->setMouseTracking(true);
-    m_plot->setWhatsThis(tr("The trial's network layer by layer: each bar is one layer, stacked over the targets "
-                            "in their colours. * marks layers that run on a host CPU (fallback) on some target."));
+    m_plot->setWhatsThis(tr("The trial's network layer by layer on one target: each bar is one layer, coloured by "
+                            "what bounds it there (compute, a memory, or the host CPU it falls back to, marked *)."));
     // No data: a plain message instead of an empty chart.
     m_emptyHint = new QLabel(this);
     m_emptyHint->setAlignment(Qt::AlignCenter);
@@ -91,10 +103,39 @@ double CostBreakdownPlot::valueOf(const plugin::LayerCost &cost) const
     return m_quantity == Quantity::Latency ? cost.latencyS : cost.energyJ;
 }
 
+QString CostBreakdownPlot::boundClass(plugin::Bound bound)
+{
+    switch (bound) {
+    case plugin::Bound::Compute:
+        return kClasses[0];
+    case plugin::Bound::Sram:
+        return kClasses[1];
+    case plugin::Bound::Flash:
+        return kClasses[2];
+    case plugin::Bound::Dram:
+        return kClasses[3];
+    case plugin::Bound::Host:
+        return kClasses[4];
+    case plugin::Bound::None:
+        break;
+    }
+    return kClasses[5];
+}
+
+QColor CostBreakdownPlot::boundColour(const QString &boundClass)
+{
+    // Compute blue, the memories in warm tones from near (SRAM) to far (DRAM), the host grey-violet.
+    static const QColor colours[] = {QColor(0x3b, 0x75, 0xaf), QColor(0xef, 0x8a, 0x3c), QColor(0xd6, 0x5f, 0x5f),
+                                     QColor(0x9c, 0x3d, 0x3d), QColor(0x8e, 0x7c, 0xc3), QColor(0x9e, 0x9e, 0x9e)};
+    const qsizetype i = kClasses.indexOf(boundClass);
+    return colours[i < 0 ? 5 : i];
+}
+
 void CostBreakdownPlot::clear(const QString &message)
 {
-    m_estimates.clear();
+    m_estimate = {};
     m_layers.clear();
+    m_classes.clear();
     m_fallback.clear();
     m_values.clear();
     m_hovered = -1;
@@ -111,121 +152,84 @@ void CostBreakdownPlot::clear(const QString &message)
     m_emptyHint->show();
 }
 
-void CostBreakdownPlot::setEstimates(std::vector<plugin::CostEstimate> estimates, Quantity quantity,
-                                     const std::vector<int> &colourIndex)
+double CostBreakdownPlot::total() const
+{
+    return m_quantity == Quantity::Latency ? m_estimate.latencyS : m_estimate.energyJ;
+}
+
+void CostBreakdownPlot::setEstimate(const plugin::CostEstimate &estimate, Quantity quantity)
 {
     clear();
-    m_estimates = std::move(estimates);
+    m_estimate = estimate;
     m_quantity = quantity;
-    if (m_estimates.empty()) {
-        clear(tr("No targets to show"));
+
+    // Layers in network order; a layer is kept if it costs something here.
+    double sum = 0.0;
+    for (const plugin::LayerCost &c : m_estimate.layers) {
+        const double v = valueOf(c);
+        if (!(v > 0.0))
+            continue;
+        const QString name = QString::fromStdString(c.layer);
+        m_layers << name;
+        m_values << v;
+        m_classes << (c.fallback ? kClasses[4] : boundClass(c.bound));
+        if (c.fallback)
+            m_fallback << name;
+        sum += v;
+    }
+    const double rest = total() - sum;
+    if (std::abs(rest) > 1e-9 * std::max(std::abs(total()), 1e-30)) {
+        m_layers << kRest;
+        m_values << rest;
+        m_classes << kClasses[5];
+    }
+    if (m_layers.isEmpty()) {
+        clear(tr("%1 costs nothing on %2")
+                  .arg(m_quantity == Quantity::Latency ? tr("The network's latency") : tr("The network's energy"),
+                       QString::fromStdString(estimate.targetId)));
         return;
     }
 
-    // Layers in network order; a layer is kept if it costs something on some target.
-    std::vector<std::string> order;
-    for (const plugin::LayerCost &c : m_estimates.front().layers)
-        order.push_back(c.layer);
-    std::vector<std::string> kept;
-    for (const std::string &name : order) {
-        bool costs = false, fallback = false;
-        for (const plugin::CostEstimate &e : m_estimates)
-            for (const plugin::LayerCost &c : e.layers)
-                if (c.layer == name) {
-                    costs = costs || valueOf(c) > 0.0;
-                    fallback = fallback || c.fallback;
-                }
-        if (costs) {
-            kept.push_back(name);
-            m_layers << QString::fromStdString(name);
-            if (fallback)
-                m_fallback << QString::fromStdString(name);
-        }
-    }
-    bool rest = false;
-    for (const plugin::CostEstimate &e : m_estimates) {
-        QVector<double> v(m_layers.size() + 1, 0.0);
-        double sum = 0.0;
-        for (const plugin::LayerCost &c : e.layers) {
-            const auto it = std::find(kept.begin(), kept.end(), c.layer);
-            if (it != kept.end()) {
-                v[int(it - kept.begin())] += valueOf(c);
-                sum += valueOf(c);
-            }
-        }
-        const double total = m_quantity == Quantity::Latency ? e.latencyS : e.energyJ;
-        v.back() = total - sum;
-        rest = rest || std::abs(v.back()) > 1e-9 * std::max(std::abs(total), 1e-30);
-        m_values.push_back(v);
-    }
-    if (rest)
-        m_layers << kRest;
-    else
-        for (QVector<double> &v : m_values)
-            v.removeLast();
-
-    // Display unit from the tallest stack.
     double tallest = 0.0;
-    for (int l = 0; l < m_layers.size(); ++l) {
-        double stack = 0.0;
-        for (const QVector<double> &v : m_values)
-            stack += std::max(v[l], 0.0);
-        tallest = std::max(tallest, stack);
-    }
+    for (double v : m_values)
+        tallest = std::max(tallest, v);
     const MetricRef metric{m_quantity == Quantity::Latency ? "latency_s" : "energy_j", "target"};
     const AxisScale scale = axisScale(metric, tallest);
 
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-    QVector<double> keys;
-    for (int l = 0; l < m_layers.size(); ++l) {
-        keys << l;
+    for (int l = 0; l < m_layers.size(); ++l)
         ticker->addTick(l, m_fallback.contains(m_layers[l]) ? m_layers[l] + QStringLiteral(" *") : m_layers[l]);
-    }
     m_plot->xAxis->setTicker(ticker);
     m_plot->xAxis->setTickLabels(true);
     m_plot->yAxis->setTickLabels(true);
     m_plot->xAxis->setRange(-0.7, m_layers.size() - 0.3);
     m_plot->yAxis->setRange(0, std::max(tallest * scale.factor * 1.08, 1e-12));
-    m_plot->xAxis->setLabel(m_fallback.isEmpty() ? tr("Layer") : tr("Layer (* runs on a host CPU on some target)"));
+    m_plot->xAxis->setLabel(m_fallback.isEmpty() ? tr("Layer on %1").arg(target())
+                                                 : tr("Layer on %1 (* runs on its host CPU)").arg(target()));
     m_plot->yAxis->setLabel(QStringLiteral("%1 (%2)").arg(metricLabel(MetricRef{metric.name, {}}), scale.unit));
 
-    QCPBars *below = nullptr;
-    for (std::size_t i = 0; i < m_estimates.size(); ++i) {
+    // One bar series per bound class present, so the legend explains the colours.
+    for (const QString &cls : kClasses) {
+        QVector<double> keys, heights;
+        for (int l = 0; l < m_layers.size(); ++l)
+            if (m_classes[l] == cls) {
+                keys << l;
+                heights << std::max(m_values[l], 0.0) * scale.factor;
+            }
+        if (keys.isEmpty())
+            continue;
         auto *bars = new QCPBars(m_plot->xAxis, m_plot->yAxis);
-        bars->setName(QString::fromStdString(m_estimates[i].targetId));
-        const QColor c = TargetGraphs::colour(i < colourIndex.size() ? colourIndex[i] : int(i));
+        bars->setName(boundLegend(cls));
+        const QColor c = boundColour(cls);
         bars->setPen(QPen(c.darker(130)));
         bars->setBrush(c);
         bars->setWidth(0.7);
-        bars->setStackingGap(0);
-        QVector<double> scaled;
-        for (double v : m_values[i])
-            scaled << std::max(v, 0.0) * scale.factor;
-        bars->setData(keys, scaled, true);
-        if (below)
-            bars->moveAbove(below);
-        below = bars;
+        bars->setData(keys, heights, true);
     }
     m_plot->legend->setVisible(true);
     m_emptyHint->hide();
     m_plot->show();
     m_plot->replot();
-}
-
-QStringList CostBreakdownPlot::targets() const
-{
-    QStringList ids;
-    for (const plugin::CostEstimate &e : m_estimates)
-        ids << QString::fromStdString(e.targetId);
-    return ids;
-}
-
-QVector<double> CostBreakdownPlot::values(const QString &id) const
-{
-    for (std::size_t i = 0; i < m_estimates.size(); ++i)
-        if (QString::fromStdString(m_estimates[i].targetId) == id)
-            return m_values[i];
-    return {};
 }
 
 void CostBreakdownPlot::onMouseMove(QMouseEvent *event)
@@ -245,30 +249,30 @@ void CostBreakdownPlot::onMouseMove(QMouseEvent *event)
         return;
     }
     const MetricRef metric{m_quantity == Quantity::Latency ? "latency_s" : "energy_j", "target"};
-    QString tip = QStringLiteral("<b>%1</b><table>").arg(m_layers[l].toHtmlEscaped());
-    for (std::size_t i = 0; i < m_estimates.size(); ++i) {
-        QString detail;
-        for (const plugin::LayerCost &c : m_estimates[i].layers)
-            if (QString::fromStdString(c.layer) == m_layers[l]) {
-                detail = QString::fromUtf8(toString(c.bound).data(), qsizetype(toString(c.bound).size())) +
-                         QStringLiteral(" bound");
-                if (std::isfinite(c.computeCycles) && std::isfinite(c.stallCycles) && c.cycles > 0)
-                    detail += tr(", %1 compute + %2 memory-stall cycles")
-                                  .arg(QLocale().toString(c.computeCycles, 'f', 0),
-                                       QLocale().toString(c.stallCycles, 'f', 0));
-                if (c.hostCycles > 0)
-                    detail += tr(", %1 host cycles").arg(QLocale().toString(c.hostCycles, 'f', 0));
-                if (c.fallback)
-                    detail += tr(", runs on the host (fallback)");
-                if (!c.note.empty())
-                    detail += QStringLiteral(", ") + QString::fromStdString(c.note);
-            }
-        tip += QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td>%3</td></tr>")
-                   .arg(QString::fromStdString(m_estimates[i].targetId).toHtmlEscaped(),
-                        formatMetricValue(metric, m_values[i][l]), detail.toHtmlEscaped());
+    const QLocale locale;
+    QStringList lines;
+    lines << QStringLiteral("<b>%1</b> on %2").arg(m_layers[l].toHtmlEscaped(), target().toHtmlEscaped());
+    lines << tr("%1 (%2 % of the total)")
+                 .arg(formatMetricValue(metric, m_values[l]))
+                 .arg(locale.toString(100.0 * m_values[l] / std::max(total(), 1e-300), 'f', 1));
+    if (m_layers[l] == kRest)
+        lines << tr("cost the model does not assign to a layer: static power, runtime overhead");
+    for (const plugin::LayerCost &c : m_estimate.layers) {
+        if (QString::fromStdString(c.layer) != m_layers[l])
+            continue;
+        lines << boundLegend(m_classes[l]);
+        if (std::isfinite(c.computeCycles) && std::isfinite(c.stallCycles) && c.cycles > 0)
+            lines << tr("%1 cycles: %2 compute + %3 memory stall")
+                         .arg(locale.toString(c.cycles, 'f', 0), locale.toString(c.computeCycles, 'f', 0),
+                              locale.toString(c.stallCycles, 'f', 0));
+        else if (std::isfinite(c.cycles) && c.cycles > 0)
+            lines << tr("%1 cycles").arg(locale.toString(c.cycles, 'f', 0));
+        if (c.hostCycles > 0)
+            lines << tr("%1 host cycles").arg(locale.toString(c.hostCycles, 'f', 0));
+        if (!c.note.empty())
+            lines << QString::fromStdString(c.note).toHtmlEscaped();
     }
-    tip += QStringLiteral("</table>");
-    QToolTip::showText(event->globalPosition().toPoint(), tip, m_plot);
+    QToolTip::showText(event->globalPosition().toPoint(), lines.join(QStringLiteral("<br>")), m_plot);
 }
 
 } // namespace psc

@@ -4,6 +4,7 @@
 #include "psc/core/siformat.h"
 
 #include <QHeaderView>
+#include <QStyle>
 
 #include <cmath>
 
@@ -17,9 +18,9 @@ FitMatrix::FitMatrix(QWidget *parent) : QTableWidget(parent)
     setWordWrap(false);
     verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    setToolTip(tr("Every target's limits against this trial's network (dense, default bit-widths): green with "
-                  "the headroom when the limit holds, red with the excess when it does not. Hover a cell for "
-                  "the target's own message."));
+    setToolTip(tr("Every target's limits against this trial's network as it deploys: green with the headroom "
+                  "when the limit holds, red with the excess when it does not. Hover a cell for the target's own "
+                  "message; click a row to see that target's cost per layer."));
 }
 
 QColor FitMatrix::okColour()
@@ -129,6 +130,17 @@ int FitMatrix::limitColumn(const QString &name) const
         if (horizontalHeaderItem(c) && horizontalHeaderItem(c)->data(Qt::UserRole).toString() == name)
             return c;
     return -1;
+}
+
+void FitMatrix::setCurrentTarget(const QString &id)
+{
+    for (int r = 0; r < rowCount(); ++r)
+        if (QTableWidgetItem *header = verticalHeaderItem(r)) {
+            QFont f = font();
+            f.setBold(header->text() == id);
+            header->setFont(f);
+            header->setIcon(header->text() == id ? style()->standardIcon(QStyle::SP_ArrowRight) : QIcon());
+        }
 }
 
 int FitMatrix::targetRow(const QString &id) const

@@ -29,6 +29,8 @@ public:
 
     /** The column of limit `name` ("sram"), or -1. */
     int limitColumn(const QString &name) const;
+    /** Marks target `id`'s row (bold heading, a pointer) as the one other views show; "" unmarks. */
+    void setCurrentTarget(const QString &id);
     /** The row of target `id`, or -1. */
     int targetRow(const QString &id) const;
 

@@ -8,6 +8,8 @@
 #include "plot/convergenceplot.h"
 #include "plot/paretoplotwidget.h"
 #include "views/drifttimecontrol.h"
+#include "views/frozencolumntableview.h"
+#include "views/replaycontrol.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -42,7 +44,8 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_model = new TrialTableModel(m_trials, this);
     m_proxy = new TrialSortProxyModel(this);
     m_proxy->setSourceModel(m_model);
-    m_table = new QTableView(this);
+    // The # column stays in view when the table scrolls sideways.
+    m_table = new FrozenColumnTableView(this);
     m_table->setObjectName(QStringLiteral("trialTable"));
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
@@ -82,10 +85,22 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     // The front, and beside it how the search got there.
     m_convergence = new ConvergencePlot(m_trials, this);
     m_convergence->setObjectName(QStringLiteral("convergencePlot"));
+    // While a replay shows part of the study, the hypervolume so far sits beside the front.
+    m_replayConvergence = new ConvergencePlot(m_trials, this);
+    m_replayConvergence->setObjectName(QStringLiteral("replayConvergence"));
+    m_replayConvergence->setSummaryVisible(false);
+    m_replayConvergence->hide();
+    auto *front = new QSplitter(Qt::Horizontal, this);
+    front->setObjectName(QStringLiteral("frontSplitter"));
+    front->addWidget(m_plot);
+    front->addWidget(m_replayConvergence);
+    front->setStretchFactor(0, 3);
+    front->setStretchFactor(1, 1);
+    front->setChildrenCollapsible(false);
     m_plotTabs = new QTabWidget(this);
     m_plotTabs->setObjectName(QStringLiteral("plotTabs"));
     m_plotTabs->setDocumentMode(true);
-    m_plotTabs->addTab(m_plot, tr("Pareto front"));
+    m_plotTabs->addTab(front, tr("Pareto front"));
     m_plotTabs->addTab(m_convergence, tr("Convergence"));
     m_plotTabs->setTabToolTip(1, tr("The study's hypervolume after each trial, and the search strategy"));
     m_drift = new DriftTimeControl(this);
@@ -97,6 +112,9 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     plotsLayout->setSpacing(0);
     plotsLayout->addWidget(m_drift);
     plotsLayout->addWidget(m_plotTabs, 1);
+    m_replay = new ReplayControl(this);
+    m_replay->setObjectName(QStringLiteral("replayControl"));
+    plotsLayout->addWidget(m_replay);
     m_splitter->addWidget(m_table);
     m_splitter->addWidget(plots);
     m_splitter->setStretchFactor(0, 1);
@@ -109,6 +127,24 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &StudyView::onTableSelectionChanged);
     connect(m_plot, &ParetoPlotWidget::trialClicked, this, &StudyView::onPlotClicked);
+    connect(m_replay, &ReplayControl::limitChanged, this, &StudyView::onReplayLimit);
+    auto followTrials = [this] {
+        std::vector<qint64> numbers;
+        numbers.reserve(m_trials->trials().size());
+        for (const Trial &t : m_trials->trials())
+            numbers.push_back(t.number);
+        m_replay->setTrialNumbers(std::move(numbers));
+    };
+    connect(m_trials, &TrialSet::wasReset, this, followTrials);
+    connect(m_trials, &TrialSet::trialsAdded, this, followTrials);
+}
+
+void StudyView::onReplayLimit(qint64 limit)
+{
+    m_plot->setTrialLimit(limit);
+    m_convergence->setMarker(limit);
+    m_replayConvergence->setMarker(limit);
+    m_replayConvergence->setVisible(limit >= 0);
 }
 
 StudyView::~StudyView() = default;

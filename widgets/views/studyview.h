@@ -16,6 +16,7 @@ namespace psc {
 
 class ConvergencePlot;
 class DriftTimeControl;
+class ReplayControl;
 class ParetoPlotWidget;
 class TrialSortProxyModel;
 class TrialTableModel;
@@ -63,6 +64,10 @@ public:
     ConvergencePlot *convergence() const { return m_convergence; }
     /** The drift-time control above the plots; hidden unless shown for a study with analog targets. */
     DriftTimeControl *driftControl() const { return m_drift; }
+    /** The timeline under the plots: replays the study trial by trial. */
+    ReplayControl *replay() const { return m_replay; }
+    /** The hypervolume beside the Pareto plot while a replay shows part of the study (hidden otherwise). */
+    ConvergencePlot *replayConvergence() const { return m_replayConvergence; }
     /** The tabs of the right side: the Pareto plot, the convergence plot. */
     QTabWidget *plotTabs() const { return m_plotTabs; }
     QSplitter *splitter() const { return m_splitter; }
@@ -76,6 +81,7 @@ private:
     void showColumnMenu(const QPoint &pos);
     void onTableSelectionChanged();
     void onPlotClicked(qint64 id);
+    void onReplayLimit(qint64 limit);
 
     TrialSet *m_trials = nullptr; ///< shared by the model and the plot
     TrialTableModel *m_model = nullptr;
@@ -84,6 +90,8 @@ private:
     ParetoPlotWidget *m_plot = nullptr;
     ConvergencePlot *m_convergence = nullptr;
     DriftTimeControl *m_drift = nullptr;
+    ReplayControl *m_replay = nullptr;
+    ConvergencePlot *m_replayConvergence = nullptr;
     QTabWidget *m_plotTabs = nullptr;
     QSplitter *m_splitter = nullptr;
     qint64 m_selected = -1;

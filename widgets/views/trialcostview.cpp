@@ -2,6 +2,7 @@
 #include "views/trialcostview.h"
 
 #include "views/fitmatrix.h"
+#include "views/layercosttable.h"
 
 #include "psc/net/analysis.h"
 #include "psc/net/networkparser.h"
@@ -10,8 +11,10 @@
 
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <exception>
@@ -34,24 +37,34 @@ TrialCostView::TrialCostView(QWidget *parent) : QWidget(parent)
     m_quantityMenu->setToolTip(tr("What the bars show per layer: estimated latency or energy"));
     m_targetMenu = new QComboBox(this);
     m_targetMenu->setObjectName(QStringLiteral("costTargetMenu"));
-    m_targetMenu->setToolTip(tr("Which targets the bars stack: the study's own, every loaded target, or one"));
+    m_targetMenu->setToolTip(tr("The target whose per-layer cost is shown (a click on a row of the fit matrix "
+                                "chooses it too)"));
 
     m_breakdown = new CostBreakdownPlot(this);
     m_breakdown->setObjectName(QStringLiteral("costBreakdown"));
+    m_layerTable = new LayerCostTable(this);
+    m_breakdownTabs = new QTabWidget(this);
+    m_breakdownTabs->setObjectName(QStringLiteral("costBreakdownTabs"));
+    m_breakdownTabs->setDocumentMode(true);
+    m_breakdownTabs->addTab(m_breakdown, tr("Chart"));
+    m_breakdownTabs->addTab(m_layerTable, tr("Table"));
+    m_breakdownTabs->setTabToolTip(0, tr("Latency or energy per layer on the chosen target, coloured by bound"));
+    m_breakdownTabs->setTabToolTip(1, tr("MACs, cycles, latency, energy, memory and bound per layer on the chosen "
+                                         "target, as Vela's per-layer report"));
     m_fit = new FitMatrix(this);
 
     auto *barsBox = new QWidget(this);
     auto *controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
-    controls->addWidget(new QLabel(tr("Per layer:"), barsBox));
-    controls->addWidget(m_quantityMenu);
-    controls->addSpacing(8);
-    controls->addWidget(new QLabel(tr("Targets:"), barsBox));
+    controls->addWidget(new QLabel(tr("Target:"), barsBox));
     controls->addWidget(m_targetMenu, 1);
+    controls->addSpacing(8);
+    controls->addWidget(new QLabel(tr("Chart:"), barsBox));
+    controls->addWidget(m_quantityMenu);
     auto *barsLayout = new QVBoxLayout(barsBox);
     barsLayout->setContentsMargins(0, 0, 0, 0);
     barsLayout->addLayout(controls);
-    barsLayout->addWidget(m_breakdown, 1);
+    barsLayout->addWidget(m_breakdownTabs, 1);
 
     auto *fitBox = new QWidget(this);
     auto *fitLayout = new QVBoxLayout(fitBox);
@@ -76,6 +89,12 @@ TrialCostView::TrialCostView(QWidget *parent) : QWidget(parent)
 
     connect(m_quantityMenu, &QComboBox::currentIndexChanged, this, &TrialCostView::showBreakdown);
     connect(m_targetMenu, &QComboBox::currentIndexChanged, this, &TrialCostView::showBreakdown);
+    auto chooseRow = [this](int row) {
+        if (const QTableWidgetItem *item = m_fit->verticalHeaderItem(row))
+            setBreakdownTarget(item->text());
+    };
+    connect(m_fit, &QTableWidget::cellClicked, this, chooseRow);
+    connect(m_fit->verticalHeader(), &QHeaderView::sectionClicked, this, chooseRow);
     setTargetLibrary(nullptr);
 }
 
@@ -87,16 +106,14 @@ void TrialCostView::setTargetLibrary(const TargetLibrary *library)
     const QSignalBlocker block(m_targetMenu);
     const QString current = m_targetMenu->currentData().toString();
     m_targetMenu->clear();
-    m_targetMenu->addItem(tr("Study targets"), QString());
-    m_targetMenu->addItem(tr("All targets"), QStringLiteral("*"));
     if (m_library) {
-        m_targetMenu->insertSeparator(m_targetMenu->count());
         for (const TargetDefinition *d : m_library->definitions()) {
             m_targetMenu->addItem(QString::fromStdString(d->id), QString::fromStdString(d->id));
             m_targetMenu->setItemData(m_targetMenu->count() - 1, QString::fromStdString(d->name), Qt::ToolTipRole);
         }
     }
     m_targetMenu->setCurrentIndex(std::max(0, m_targetMenu->findData(current)));
+    m_targetMenu->setEnabled(m_targetMenu->count() > 0);
     clear();
 }
 
@@ -106,6 +123,8 @@ void TrialCostView::setStudyTargets(const QStringList &ids)
     for (const QString &id : ids)
         if (m_library && m_library->find(id.toStdString()))
             m_studyTargets << id;
+    if (!m_studyTargets.isEmpty())
+        setBreakdownTarget(QString());
     showBreakdown();
 }
 
@@ -119,13 +138,19 @@ CostBreakdownPlot::Quantity TrialCostView::quantity() const
     return CostBreakdownPlot::Quantity(m_quantityMenu->currentData().toInt());
 }
 
-bool TrialCostView::setBreakdownTargets(const QString &choice)
+bool TrialCostView::setBreakdownTarget(const QString &id)
 {
-    const int index = m_targetMenu->findData(choice);
+    const QString chosen = id.isEmpty() && !m_studyTargets.isEmpty() ? m_studyTargets.front() : id;
+    const int index = m_targetMenu->findData(chosen);
     if (index < 0)
         return false;
     m_targetMenu->setCurrentIndex(index);
     return true;
+}
+
+QString TrialCostView::breakdownTarget() const
+{
+    return m_estimates.empty() ? QString() : m_breakdown->target();
 }
 
 const plugin::CostEstimate *TrialCostView::estimate(const QString &targetId) const
@@ -147,6 +172,7 @@ void TrialCostView::showMessage(const QString &text)
     m_message = text;
     m_title->setText(QStringLiteral("<i>%1</i>").arg(text.toHtmlEscaped()));
     m_breakdown->clear(text);
+    m_layerTable->clearEstimate();
     m_fit->clearEstimates();
 }
 
@@ -202,6 +228,9 @@ void TrialCostView::estimateAll(const NetworkDescription &network, const WeightV
 {
     // Microseconds per target (23 targets x 30 layers is well under a millisecond): no need for the pool.
     const ModelAnalysis analysis = analyzeNetwork(network);
+    m_macs.clear();
+    for (const LayerAnalysis &l : analysis.layers)
+        m_macs[l.name] = l.macs;
     const plugin::NetworkInfo info = toNetworkInfo(network, analysis);
     std::vector<plugin::LayerDeployment> deployment = defaultDeployment(network);
     if (weights)
@@ -219,26 +248,12 @@ void TrialCostView::showBreakdown()
 {
     if (m_estimates.empty())
         return;
-    const QString choice = m_targetMenu->currentData().toString();
-    std::vector<plugin::CostEstimate> shown;
-    std::vector<int> colours;
-    auto add = [&](const plugin::CostEstimate &e, int colour) {
-        shown.push_back(e);
-        colours.push_back(colour);
-    };
-    if (choice == QLatin1String("*") || (choice.isEmpty() && m_studyTargets.isEmpty())) {
-        for (std::size_t i = 0; i < m_estimates.size(); ++i)
-            add(m_estimates[i], int(i));
-    } else if (choice.isEmpty()) {
-        // Colours follow the study's target order, as in the Pareto plot's "All targets".
-        for (int i = 0; i < m_studyTargets.size(); ++i)
-            if (const plugin::CostEstimate *e = estimate(m_studyTargets[i]))
-                add(*e, i);
-    } else if (const plugin::CostEstimate *e = estimate(choice)) {
-        const int studyIndex = int(m_studyTargets.indexOf(choice));
-        add(*e, studyIndex >= 0 ? studyIndex : int(e - m_estimates.data()));
-    }
-    m_breakdown->setEstimates(std::move(shown), quantity(), colours);
+    const plugin::CostEstimate *e = estimate(m_targetMenu->currentData().toString());
+    if (!e)
+        e = &m_estimates.front();
+    m_breakdown->setEstimate(*e, quantity());
+    m_layerTable->setEstimate(*e, m_macs);
+    m_fit->setCurrentTarget(QString::fromStdString(e->targetId));
 }
 
 } // namespace psc

@@ -13,22 +13,28 @@
 
 #include <QWidget>
 
+#include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 class QComboBox;
 class QLabel;
 class QSplitter;
+class QTabWidget;
 
 namespace psc {
 
 class FitMatrix;
+class LayerCostTable;
 class TargetLibrary;
 
 /**
  * The trial inspector's cost tab: the selected trial's network costed on every loaded target as that
  * network deploys (each layer's own weight and activation bits and sparsity, defaultDeployment()), shown as
- *  - a per-layer breakdown of latency or energy, stacked over the study's targets (or all targets, or
- *    one), and
+ *  - one target's per-layer breakdown (the study's first target by default; choosing a row of the fit
+ *    matrix shows that target): a chart of latency or energy per layer coloured by bound, and a table of
+ *    MACs, cycles, utilisation, latency, energy, memory and weights per layer as Vela's per-layer report, and
  *  - a fit matrix: every target against its limits (SRAM, flash, crossbar cells, ...), green or red with
  *    the margin.
  * Estimating is microseconds per target, so it runs on the GUI thread when the trial changes. GUI thread
@@ -45,7 +51,7 @@ public:
 
     /** The targets to cost against (nullptr: none). */
     void setTargetLibrary(const TargetLibrary *library);
-    /** The targets the breakdown stacks by default (the study's own); unknown ids are ignored. */
+    /** The study's own targets; the breakdown shows the first by default. Unknown ids are ignored. */
     void setStudyTargets(const QStringList &ids);
 
     /**
@@ -60,14 +66,17 @@ public:
     /** Latency or energy in the breakdown. */
     void setQuantity(CostBreakdownPlot::Quantity quantity);
     CostBreakdownPlot::Quantity quantity() const;
-    /** Which targets the breakdown stacks: "" for the study's targets, "*" for all, else one target id. */
-    bool setBreakdownTargets(const QString &choice);
+    /** The target whose per-layer breakdown is shown: a target id, or "" for the study's first target. */
+    bool setBreakdownTarget(const QString &id);
+    /** The target the breakdown shows, or "" when nothing is costed. */
+    QString breakdownTarget() const;
 
     /** The estimates of every loaded target for the current network, in library order. */
     const std::vector<plugin::CostEstimate> &estimates() const { return m_estimates; }
     const plugin::CostEstimate *estimate(const QString &targetId) const;
     CostBreakdownPlot *breakdown() const { return m_breakdown; }
     FitMatrix *fitMatrix() const { return m_fit; }
+    LayerCostTable *layerTable() const { return m_layerTable; }
     /** The message shown instead of the cost (no trial, bad architecture), or empty. */
     QString message() const { return m_message; }
 
@@ -79,12 +88,15 @@ private:
     const TargetLibrary *m_library = nullptr;
     QStringList m_studyTargets;
     std::vector<plugin::CostEstimate> m_estimates;
+    std::map<std::string, std::int64_t> m_macs; ///< per layer of the costed network
     QString m_message;
 
     QLabel *m_title = nullptr;
     QComboBox *m_quantityMenu = nullptr;
     QComboBox *m_targetMenu = nullptr;
     CostBreakdownPlot *m_breakdown = nullptr;
+    LayerCostTable *m_layerTable = nullptr;
+    QTabWidget *m_breakdownTabs = nullptr;
     FitMatrix *m_fit = nullptr;
     QSplitter *m_splitter = nullptr;
 };
