@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "plot/axischooser.h"
 #include "plot/encodedpoints.h"
+#include "plot/flowlayout.h"
 #include "plot/paretoplotwidget.h"
 
 #include "psc/study/metrics.h"
@@ -9,6 +11,7 @@
 #include "sampletrials.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QFile>
 #include <QImage>
 #include <QSignalSpy>
@@ -204,6 +207,28 @@ private Q_SLOTS:
         QVERIFY(plot.setSizeMetric(MetricRef{}));
         QVERIFY(plot.encodedPoints().empty());
         QVERIFY(!plot.legendEntries().contains(QStringLiteral("90.00 %")));
+    }
+
+    // The controls above the plot wrap onto a second line on a narrow plot instead of cutting the menus' entries.
+    void controlsWrapInsteadOfCutting()
+    {
+        ParetoPlotWidget plot;
+        plot.setStudy(targetSpec(), withLatencies(trials()));
+        auto *chooser = plot.findChild<AxisChooser *>();
+        QVERIFY(chooser);
+        auto *flow = qobject_cast<FlowLayout *>(chooser->layout());
+        QVERIFY(flow);
+        QCOMPARE(flow->lineCount(4000), 1);
+        QVERIFY(flow->lineCount(560) >= 2);
+        QVERIFY(flow->heightForWidth(560) > flow->heightForWidth(4000));
+        plot.resize(560, 500);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        for (QComboBox *menu : chooser->findChildren<QComboBox *>()) {
+            QVERIFY2(menu->width() >= menu->sizeHint().width(), qPrintable(menu->objectName()));
+            QVERIFY2(chooser->rect().contains(menu->geometry().translated(menu->parentWidget()->pos())),
+                     qPrintable(menu->objectName()));
+        }
     }
 
     void axisChange()

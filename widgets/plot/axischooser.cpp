@@ -2,6 +2,7 @@
 #include "plot/axischooser.h"
 
 #include "models/metricformat.h"
+#include "plot/flowlayout.h"
 
 #include "psc/targets/targetmetrics.h"
 
@@ -46,10 +47,6 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
     m_yMenu->setToolTip(tr("Metric on the vertical axis"));
     m_targetMenu = new QComboBox(this);
     m_targetMenu->setObjectName(QStringLiteral("targetMenu"));
-    // Target ids are long ("stm32f746zg") and the menu is greyed out for model metrics: the metric menus get
-    // the room, the target menu elides.
-    m_targetMenu->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_targetMenu->setMinimumContentsLength(6);
     m_targetMenu->setToolTip(tr("Hardware target whose estimates the target metrics (latency, energy, memory) "
                                 "show; \"All targets\" draws every target's points in its own colour"));
     m_targetLabel = new QLabel(tr("Target:"), this);
@@ -64,18 +61,24 @@ AxisChooser::AxisChooser(QWidget *parent) : QWidget(parent)
         QToolTip::showText(m_help->mapToGlobal(QPoint(0, m_help->height())), m_help->toolTip(), m_help);
     });
 
-    auto *layout = new QHBoxLayout(this);
+    // Groups that wrap as a whole onto a second line when the plot is narrow (a 1280-pixel screen), so no menu is
+    // squeezed until its entries are cut.
+    auto group = [this](std::initializer_list<QWidget *> widgets) {
+        auto *box = new QWidget(this);
+        auto *row = new QHBoxLayout(box);
+        row->setContentsMargins(0, 0, 0, 0);
+        row->setSpacing(4);
+        for (QWidget *w : widgets)
+            row->addWidget(w);
+        return box;
+    };
+    for (QComboBox *menu : {m_xMenu, m_yMenu, m_targetMenu})
+        menu->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    auto *layout = new FlowLayout(this, 12, 2);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(tr("X:"), this));
-    layout->addWidget(m_xMenu, 1);
-    layout->addWidget(m_xLog);
-    layout->addSpacing(8);
-    layout->addWidget(new QLabel(tr("Y:"), this));
-    layout->addWidget(m_yMenu, 1);
-    layout->addWidget(m_yLog);
-    layout->addSpacing(8);
-    layout->addWidget(m_targetLabel);
-    layout->addWidget(m_targetMenu); // as wide as its longest target id: the metric menus need the room
+    layout->addWidget(group({new QLabel(tr("X:"), this), m_xMenu, m_xLog}));
+    layout->addWidget(group({new QLabel(tr("Y:"), this), m_yMenu, m_yLog}));
+    layout->addWidget(group({m_targetLabel, m_targetMenu}));
     layout->addWidget(m_help);
 
     connect(m_xMenu, &QComboBox::currentIndexChanged, this, &AxisChooser::onMenuChanged);
@@ -254,7 +257,7 @@ void AxisChooser::setHelpText(const QString &html)
 
 void AxisChooser::addControl(QWidget *widget)
 {
-    auto *row = static_cast<QHBoxLayout *>(layout());
+    auto *row = static_cast<FlowLayout *>(layout());
     row->insertWidget(row->indexOf(m_help), widget);
 }
 

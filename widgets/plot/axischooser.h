@@ -16,9 +16,9 @@ class QToolButton;
 namespace psc {
 
 /**
- * The row above the Pareto plot: a menu of metric *names* for each axis (labels with units in tooltips,
- * objectives first with ↑/↓ for their direction), a "Target" menu for the target metrics
- * (latency_s, energy_j, ... of one of the study's targets, or "All targets"), a log-scale box per axis
+ * The controls above the Pareto plot (a row that wraps onto a second line when narrow): a menu of metric *names* for
+ * each axis (labels with units in tooltips, objectives first with ↑/↓ for their direction), a "Target" menu for the
+ * target metrics (latency_s, energy_j, ... of one of the study's targets, or "All targets"), a log-scale box per axis
  * (enabled for positive costs only) and a help button. Both axes share the target: a study's two target
  * metrics are compared on the same hardware. The target menu is enabled only while an axis shows a target
  * metric. GUI thread only.
