@@ -111,7 +111,8 @@ ParetoPlotWidget::~ParetoPlotWidget() = default;
 void ParetoPlotWidget::setUpPlot()
 {
     m_plot->setObjectName(QStringLiteral("paretoCanvas"));
-    m_plot->setMinimumSize(320, 240);
+    // Small enough that the controls, the canvas and the timeline fit a 720-pixel screen with the inspector open.
+    m_plot->setMinimumSize(320, 180);
     m_plot->setMouseTracking(true);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setWhatsThis(readingHelp());

@@ -39,7 +39,8 @@ QString boundLegend(const QString &boundClass)
 CostBreakdownPlot::CostBreakdownPlot(QWidget *parent) : QWidget(parent), m_plot(new QCustomPlot(this))
 {
     m_plot->setObjectName(QStringLiteral("costBreakdownCanvas"));
-    m_plot->setMinimumSize(320, 200);
+    // Short enough that the inspector dock fits beside the study on a 720-pixel screen.
+    m_plot->setMinimumSize(320, 130);
     m_plot->setMouseTracking(true);
     m_plot->setWhatsThis(tr("The trial's network layer by layer on one target: each bar is one layer, coloured by "
                             "what bounds it there (compute, a memory, or the host CPU it falls back to, marked *)."));

@@ -140,6 +140,8 @@ void FitMatrix::setCurrentTarget(const QString &id)
             f.setBold(header->text() == id);
             header->setFont(f);
             header->setIcon(header->text() == id ? style()->standardIcon(QStyle::SP_ArrowRight) : QIcon());
+            if (header->text() == id)
+                scrollTo(model()->index(r, 0));
         }
 }
 

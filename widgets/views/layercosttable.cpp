@@ -24,14 +24,16 @@ QTableWidgetItem *number(const QString &text)
     return item;
 }
 
+/** A count; blank where there is none (NaN) or it is zero (a free layer: folded, reshaped). */
 QString count(double value)
 {
-    return std::isfinite(value) ? QLocale().toString(value, 'f', 0) : QString();
+    return std::isfinite(value) && value != 0.0 ? QLocale().toString(value, 'f', 0) : QString();
 }
 
+/** A quantity in its unit; blank for zero (a free layer), so the layers that cost stand out. */
 QString quantity(double value, const char *unit)
 {
-    return QString::fromStdString(formatQuantity(value, unit));
+    return value != 0.0 ? QString::fromStdString(formatQuantity(value, unit)) : QString();
 }
 
 } // namespace
@@ -111,7 +113,7 @@ void LayerCostTable::setEstimate(const plugin::CostEstimate &estimate, const std
                 number(c.cycles > 0 ? locale.toString(100.0 * c.utilization, 'f', 1) + " %" : ""));
         setItem(r, LatencyColumn, number(quantity(c.latencyS, "s")));
         const double share = estimate.latencyS > 0 ? c.latencyS / estimate.latencyS : 0.0;
-        setItem(r, ShareColumn, number(locale.toString(100.0 * share, 'f', 1) + " %"));
+        setItem(r, ShareColumn, number(share > 0 ? locale.toString(100.0 * share, 'f', 1) + " %" : QString()));
         setItem(r, EnergyColumn, number(quantity(c.energyJ, "J")));
         setItem(r, MemoryColumn, number(quantity(double(c.workingMemoryBytes), "B")));
         setItem(r, WeightsColumn, number(quantity(double(c.weightStorageBytes), "B")));
