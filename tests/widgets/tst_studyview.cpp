@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // StudyView ranks the study's front off the GUI thread for the table and the plot together; the latest request wins.
+#include "models/trialfilter.h"
 #include "models/trialset.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/convergenceplot.h"
+#include "plot/parallelcoordinates.h"
 #include "plot/paretoplotwidget.h"
 #include "views/frozencolumntableview.h"
 #include "views/replaycontrol.h"
@@ -144,6 +146,56 @@ private Q_SLOTS:
         QCOMPARE(frozen->model()->index(0, 0).data(TrialTableModel::TrialIdRole).toLongLong(), qint64(3));
         table->horizontalHeader()->moveSection(0, 2);
         QCOMPARE(table->horizontalHeader()->visualIndex(0), 0);
+    }
+
+    // Brushing an axis of the parallel coordinates filters the table and the Pareto plot too; a click on the axis
+    // clears it, a click on a line selects its trial. Axes: accuracy (max), weight_bytes (min).
+    void brushFiltersEveryView()
+    {
+        StudyView view;
+        view.setStudy(twoObjectives(),
+                      {complete(1, 0.8, 100), complete(2, 0.9, 300), complete(3, 0.7, 50), complete(4, 0.95, 40)});
+        view.resize(1000, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        ParallelCoordinates *pc = view.parallelCoordinates();
+        view.plotTabs()->setCurrentWidget(pc);
+        QCOMPARE(pc->axes(), (std::vector<MetricRef>{{"accuracy", {}}, {"weight_bytes", {}}}));
+        QCOMPARE(pc->drawnTrialIds(), (QList<qint64>{1, 2, 3, 4}));
+        QVERIFY(!view.filterLabel()->isVisible());
+
+        // Drag along the accuracy axis from 92 % down to 75 %: trials 1 (80 %) and 2 (90 %) stay.
+        const QPoint from = pc->pointOn(0, 0.92).toPoint(), to = pc->pointOn(0, 0.75).toPoint();
+        QTest::mousePress(pc, Qt::LeftButton, {}, from);
+        QTest::mouseMove(pc, to);
+        QTest::mouseRelease(pc, Qt::LeftButton, {}, to);
+        const TrialFilter::Range *range = view.filter()->range(MetricRef{"accuracy", {}});
+        QVERIFY(range);
+        QVERIFY2(range->low > 0.74 && range->low < 0.76 && range->high > 0.91 && range->high < 0.93,
+                 qPrintable(QStringLiteral("%1 %2").arg(range->low).arg(range->high)));
+        QCOMPARE(pc->acceptedTrialIds(), (QList<qint64>{1, 2}));
+        QCOMPARE(view.proxy()->rowCount(), 2);
+        QCOMPARE(view.plot()->plottedTrialIds(), (QList<qint64>{1, 2}));
+        QVERIFY(view.filterLabel()->isVisible());
+        QVERIFY2(view.filterLabel()->text().contains(QStringLiteral("2 of 4 trials")),
+                 qPrintable(view.filterLabel()->text()));
+        // A trial arriving that the range rejects stays out; the count follows.
+        view.upsertTrials({complete(5, 0.6, 20)});
+        QCOMPARE(view.proxy()->rowCount(), 2);
+        QVERIFY(view.filterLabel()->text().contains(QStringLiteral("2 of 5 trials")));
+
+        // A click on a line selects its trial (3 is filtered out: its line stays as context and is still clickable).
+        const QPointF a = pc->pointOn(0, 0.8), b = pc->pointOn(1, 100);
+        QTest::mouseClick(pc, Qt::LeftButton, {}, ((a + b) / 2).toPoint());
+        QCOMPARE(view.selectedTrial(), qint64(1));
+        QCOMPARE(pc->selectedTrial(), qint64(1));
+
+        // A click on the axis clears its range: every trial is back.
+        QTest::mouseClick(pc, Qt::LeftButton, {}, pc->pointOn(0, 0.85).toPoint());
+        QVERIFY(!view.filter()->isActive());
+        QCOMPARE(view.proxy()->rowCount(), 5);
+        QCOMPARE(view.plot()->plottedTrialIds().size(), 5);
+        QVERIFY(!view.filterLabel()->isVisible());
     }
 
     // The convergence tab: the study's hypervolume after each trial (as the engine computes it), computed off the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "models/trialsortproxymodel.h"
 
+#include "models/trialfilter.h"
 #include "models/trialtablemodel.h"
 
 namespace psc {
@@ -54,6 +55,25 @@ bool TrialSortProxyModel::lessThan(const QModelIndex &left, const QModelIndex &r
     const bool before =
         left.data(TrialTableModel::TrialIdRole).toLongLong() < right.data(TrialTableModel::TrialIdRole).toLongLong();
     return sortOrder() == Qt::AscendingOrder ? before : !before;
+}
+
+void TrialSortProxyModel::setTrialFilter(const TrialFilter *filter)
+{
+    if (m_filter)
+        disconnect(m_filter, nullptr, this, nullptr);
+    m_filter = filter;
+    if (m_filter)
+        connect(m_filter, &TrialFilter::changed, this, &TrialSortProxyModel::invalidateFilter);
+    invalidateFilter();
+}
+
+bool TrialSortProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    if (!m_filter || !m_filter->isActive())
+        return true;
+    const auto *model = qobject_cast<const TrialTableModel *>(sourceModel());
+    const Trial *trial = model ? model->trialAt(sourceRow) : nullptr;
+    return !trial || m_filter->accepts(*trial) || sourceParent.isValid();
 }
 
 } // namespace psc

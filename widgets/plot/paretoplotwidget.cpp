@@ -4,6 +4,7 @@
 #include "models/trialset.h"
 
 #include "models/metricformat.h"
+#include "models/trialfilter.h"
 #include "models/trialsummary.h"
 #include "plot/axischooser.h"
 #include "plot/compressionpaths.h"
@@ -285,21 +286,43 @@ void ParetoPlotWidget::rebuild(bool queued)
     };
     // The study's ranks come with the trials (-1 until a background ranking arrives).
     ParetoScatter scatter = scatterOf(trials(), &m_set->ranks());
-    std::vector<Trial> replayed;
+    const bool filtered = m_filter && m_filter->isActive();
+    std::vector<Trial> subset;
     m_rangePoints.clear();
-    if (m_trialLimit >= 0) {
-        // A replay: the trials so far, ranked among themselves; the whole study's points set the axes.
-        for (const Trial &t : trials())
-            if (t.number <= m_trialLimit)
-                replayed.push_back(t);
-        const std::vector<int> ranks = paretoRanks(replayed, spec().objectives);
-        ParetoScatter shown = scatterOf(replayed, &ranks);
+    if (m_trialLimit >= 0 || filtered) {
+        // A replay shows the trials so far, ranked among themselves; a filter the trials it accepts, with their ranks
+        // (the study's, or the replay's). The whole study's points set the axes, so points stay where they are.
+        std::vector<int> ranks;
+        if (m_trialLimit >= 0) {
+            for (const Trial &t : trials())
+                if (t.number <= m_trialLimit)
+                    subset.push_back(t);
+            ranks = paretoRanks(subset, spec().objectives);
+        } else {
+            subset = trials();
+            ranks = m_set->ranks();
+        }
+        if (filtered) {
+            ranks.resize(subset.size(), -1); // unranked until a background ranking arrives
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < subset.size(); ++i)
+                if (m_filter->accepts(subset[i])) {
+                    if (kept != i) {
+                        ranks[kept] = ranks[i];
+                        subset[kept] = std::move(subset[i]);
+                    }
+                    ++kept;
+                }
+            subset.resize(kept);
+            ranks.resize(kept);
+        }
+        ParetoScatter shown = scatterOf(subset, &ranks);
         m_rangePoints = std::move(scatter.points);
         shown.maxAbsX = scatter.maxAbsX;
         shown.maxAbsY = scatter.maxAbsY;
         scatter = std::move(shown);
     }
-    const std::vector<Trial> &shownTrials = m_trialLimit >= 0 ? replayed : trials();
+    const std::vector<Trial> &shownTrials = m_trialLimit >= 0 || filtered ? subset : trials();
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;
@@ -339,7 +362,8 @@ void ParetoPlotWidget::rebuild(bool queued)
                                      .arg(complete)
                                      .arg(m_front.size())
                                      .arg(prunedText) +
-                                 (m_trialLimit >= 0 ? tr(" (replay: trials up to %1)").arg(m_trialLimit) : QString()));
+                                 (m_trialLimit >= 0 ? tr(" (replay: trials up to %1)").arg(m_trialLimit) : QString()) +
+                                 (filtered ? tr(" (filtered)") : QString()));
     g.emptyText->setText(spec().name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
@@ -367,6 +391,16 @@ void ParetoPlotWidget::rebuild(bool queued)
     // own, and the two rebuilds of a live update (the trials, then their ranks) are drawn once if they come together.
     // What the user does (axes, targets) is drawn at once, so positions (trialPosition()) follow it immediately.
     m_plot->replot(queued ? QCustomPlot::rpQueuedReplot : QCustomPlot::rpRefreshHint);
+}
+
+void ParetoPlotWidget::setTrialFilter(const TrialFilter *filter)
+{
+    if (m_filter)
+        disconnect(m_filter, nullptr, this, nullptr);
+    m_filter = filter;
+    if (m_filter)
+        connect(m_filter, &TrialFilter::changed, this, [this] { rebuild(); });
+    rebuild();
 }
 
 void ParetoPlotWidget::setTrialLimit(qint64 number)

@@ -29,6 +29,7 @@ namespace psc {
 
 class AxisChooser;
 class EncodedPoints;
+class TrialFilter;
 class TrialSet;
 
 /**
@@ -95,6 +96,11 @@ public:
      */
     void setTrialLimit(qint64 number);
     qint64 trialLimit() const { return m_trialLimit; }
+    /**
+     * Draws only the trials `filter` accepts (nullptr: all), on the axes of the whole study; the study's rings stay
+     * those of every trial. Follows the filter's changes. Not owned.
+     */
+    void setTrialFilter(const TrialFilter *filter);
 
     /**
      * A third metric as the points' colour (with a colour bar beside the plot) and a fourth as their size (with
@@ -204,6 +210,7 @@ private:
     std::vector<ScatterPoint> m_points;      ///< values scaled to the axes' display units
     std::vector<ScatterPoint> m_rangePoints; ///< during a replay: every trial's point, for the axes' ranges
     qint64 m_trialLimit = -1;
+    const TrialFilter *m_filter = nullptr;
     QList<qint64> m_front;
     double m_xFactor = 1.0;
     double m_yFactor = 1.0;

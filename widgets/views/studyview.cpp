@@ -2,10 +2,12 @@
 #include "views/studyview.h"
 
 #include "models/metricformat.h"
+#include "models/trialfilter.h"
 #include "models/trialset.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/convergenceplot.h"
+#include "plot/parallelcoordinates.h"
 #include "plot/paretoplotwidget.h"
 #include "views/drifttimecontrol.h"
 #include "views/frozencolumntableview.h"
@@ -14,14 +16,17 @@
 #include <QAction>
 #include <QClipboard>
 #include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QLabel>
 #include <QMenu>
 #include <QSettings>
 #include <QSplitter>
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -101,8 +106,11 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_plotTabs->setObjectName(QStringLiteral("plotTabs"));
     m_plotTabs->setDocumentMode(true);
     m_plotTabs->addTab(front, tr("Pareto front"));
+    m_parallel = new ParallelCoordinates(m_trials, this);
+    m_plotTabs->addTab(m_parallel, tr("Parallel coordinates"));
+    m_plotTabs->setTabToolTip(1, tr("Every objective and constrained metric at once; drag along an axis to filter"));
     m_plotTabs->addTab(m_convergence, tr("Convergence"));
-    m_plotTabs->setTabToolTip(1, tr("The study's hypervolume after each trial, and the search strategy"));
+    m_plotTabs->setTabToolTip(2, tr("The study's hypervolume after each trial, and the search strategy"));
     m_drift = new DriftTimeControl(this);
     m_drift->setObjectName(QStringLiteral("driftTimeControl"));
     m_drift->hide();
@@ -115,7 +123,32 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_replay = new ReplayControl(this);
     m_replay->setObjectName(QStringLiteral("replayControl"));
     plotsLayout->addWidget(m_replay);
-    m_splitter->addWidget(m_table);
+    // One filter for the table, the plot and the parallel coordinates; a line above the table says what it keeps.
+    m_filter = new TrialFilter(this);
+    m_proxy->setTrialFilter(m_filter);
+    m_plot->setTrialFilter(m_filter);
+    m_parallel->setTrialFilter(m_filter);
+    m_filterBar = new QWidget(this);
+    m_filterLabel = new QLabel(m_filterBar);
+    m_filterLabel->setObjectName(QStringLiteral("filterLabel"));
+    m_filterLabel->setWordWrap(true);
+    auto *clearFilter = new QToolButton(m_filterBar);
+    clearFilter->setObjectName(QStringLiteral("clearFilterButton"));
+    clearFilter->setText(tr("Clear"));
+    clearFilter->setToolTip(tr("Show every trial again"));
+    connect(clearFilter, &QToolButton::clicked, m_filter, &TrialFilter::clear);
+    auto *filterRow = new QHBoxLayout(m_filterBar);
+    filterRow->setContentsMargins(4, 2, 4, 2);
+    filterRow->addWidget(m_filterLabel, 1);
+    filterRow->addWidget(clearFilter);
+    m_filterBar->hide();
+    auto *tableSide = new QWidget(this);
+    auto *tableLayout = new QVBoxLayout(tableSide);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->setSpacing(0);
+    tableLayout->addWidget(m_filterBar);
+    tableLayout->addWidget(m_table, 1);
+    m_splitter->addWidget(tableSide);
     m_splitter->addWidget(plots);
     m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 1);
@@ -128,6 +161,12 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
             &StudyView::onTableSelectionChanged);
     connect(m_plot, &ParetoPlotWidget::trialClicked, this, &StudyView::onPlotClicked);
     connect(m_replay, &ReplayControl::limitChanged, this, &StudyView::onReplayLimit);
+    connect(m_parallel, &ParallelCoordinates::trialClicked, this, &StudyView::onPlotClicked);
+    connect(m_filter, &TrialFilter::changed, this, &StudyView::onFilterChanged);
+    connect(m_trials, &TrialSet::updated, this, [this] {
+        if (m_filter->isActive())
+            onFilterChanged();
+    });
     auto followTrials = [this] {
         std::vector<qint64> numbers;
         numbers.reserve(m_trials->trials().size());
@@ -137,6 +176,16 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     };
     connect(m_trials, &TrialSet::wasReset, this, followTrials);
     connect(m_trials, &TrialSet::trialsAdded, this, followTrials);
+}
+
+void StudyView::onFilterChanged()
+{
+    m_filterBar->setVisible(m_filter->isActive());
+    if (m_filter->isActive())
+        m_filterLabel->setText(tr("<b>Filtered:</b> %1 of %2 trials — %3")
+                                   .arg(m_proxy->rowCount())
+                                   .arg(m_model->rowCount())
+                                   .arg(m_filter->describe().toHtmlEscaped()));
 }
 
 void StudyView::onReplayLimit(qint64 limit)
@@ -151,6 +200,7 @@ StudyView::~StudyView() = default;
 
 void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
+    m_filter->clear(); // ranges of the study that was open mean nothing for this one
     m_trials->reset(spec, std::move(trials));
     fitColumns();
     applyHiddenColumns();
@@ -286,6 +336,7 @@ void StudyView::onTableSelectionChanged()
                           ? m_proxy->index(current.row(), 0).data(TrialTableModel::TrialIdRole).toLongLong()
                           : rows.front().data(TrialTableModel::TrialIdRole).toLongLong();
     m_plot->setSelectedTrial(id);
+    m_parallel->setSelectedTrial(id);
     if (id != m_selected) {
         m_selected = id;
         Q_EMIT selectedTrialChanged(id);

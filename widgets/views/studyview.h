@@ -10,13 +10,16 @@
 
 class QSplitter;
 class QTabWidget;
+class QLabel;
 class QTableView;
 
 namespace psc {
 
 class ConvergencePlot;
 class DriftTimeControl;
+class ParallelCoordinates;
 class ReplayControl;
+class TrialFilter;
 class ParetoPlotWidget;
 class TrialSortProxyModel;
 class TrialTableModel;
@@ -64,11 +67,16 @@ public:
     ConvergencePlot *convergence() const { return m_convergence; }
     /** The drift-time control above the plots; hidden unless shown for a study with analog targets. */
     DriftTimeControl *driftControl() const { return m_drift; }
+    /** Which trials the table, the Pareto plot and the parallel coordinates show (brushes on the latter set it). */
+    TrialFilter *filter() const { return m_filter; }
+    /** The line above the table that says what is filtered, with a button that clears it (hidden without a filter). */
+    QLabel *filterLabel() const { return m_filterLabel; }
+    ParallelCoordinates *parallelCoordinates() const { return m_parallel; }
     /** The timeline under the plots: replays the study trial by trial. */
     ReplayControl *replay() const { return m_replay; }
     /** The hypervolume beside the Pareto plot while a replay shows part of the study (hidden otherwise). */
     ConvergencePlot *replayConvergence() const { return m_replayConvergence; }
-    /** The tabs of the right side: the Pareto plot, the convergence plot. */
+    /** The tabs of the right side: the Pareto plot, the parallel coordinates, the convergence plot. */
     QTabWidget *plotTabs() const { return m_plotTabs; }
     QSplitter *splitter() const { return m_splitter; }
 
@@ -82,6 +90,7 @@ private:
     void onTableSelectionChanged();
     void onPlotClicked(qint64 id);
     void onReplayLimit(qint64 limit);
+    void onFilterChanged();
 
     TrialSet *m_trials = nullptr; ///< shared by the model and the plot
     TrialTableModel *m_model = nullptr;
@@ -91,6 +100,10 @@ private:
     ConvergencePlot *m_convergence = nullptr;
     DriftTimeControl *m_drift = nullptr;
     ReplayControl *m_replay = nullptr;
+    TrialFilter *m_filter = nullptr;
+    ParallelCoordinates *m_parallel = nullptr;
+    QWidget *m_filterBar = nullptr;
+    QLabel *m_filterLabel = nullptr;
     ConvergencePlot *m_replayConvergence = nullptr;
     QTabWidget *m_plotTabs = nullptr;
     QSplitter *m_splitter = nullptr;
