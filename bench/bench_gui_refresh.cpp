@@ -11,6 +11,8 @@
 #include "mainwindow.h"
 #include "studycontroller.h"
 
+#include "benchstudy.h"
+
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
 
@@ -26,75 +28,7 @@
 #include <thread>
 
 using namespace psc;
-
-namespace {
-
-/** The longest gap between turns of the GUI thread's event loop while it is armed. */
-class BusyMeter
-{
-public:
-    BusyMeter()
-    {
-        m_timer.setInterval(0);
-        QObject::connect(&m_timer, &QTimer::timeout, [this] {
-            const qint64 now = m_clock.nsecsElapsed();
-            if (m_last >= 0)
-                m_longest = std::max(m_longest, now - m_last);
-            m_last = now;
-        });
-        m_clock.start();
-    }
-    void start()
-    {
-        m_longest = 0;
-        m_last = -1;
-        m_timer.start();
-    }
-    /** Milliseconds. */
-    double stop()
-    {
-        m_timer.stop();
-        return double(m_longest) * 1e-6;
-    }
-
-private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = -1;
-    qint64 m_longest = 0;
-};
-
-std::vector<Metric> metricsFor(std::mt19937 &rng)
-{
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    const double acc = 0.6 + 0.3 * u(rng);
-    const double bytes = 2000 + 30000 * u(rng);
-    return {{"", "accuracy", acc},
-            {"", "deployed_accuracy", acc - 0.01 * u(rng)},
-            {"", "test_accuracy", acc - 0.005},
-            {"", "weight_bytes", bytes},
-            {"", "params", bytes},
-            {"", "macs", 40 * bytes},
-            {"ethos-u55-128", "latency_s", 1e-4 + 1e-3 * u(rng)},
-            {"ethos-u55-128", "energy_j", 1e-6 + 1e-5 * u(rng)},
-            {"stm32f746zg", "latency_s", 1e-3 + 1e-2 * u(rng)},
-            {"stm32f746zg", "energy_j", 1e-5 + 1e-4 * u(rng)}};
-}
-
-Trial trialWith(int i, TrialState state, std::mt19937 &rng)
-{
-    Trial t;
-    t.architectureJson = "{}";
-    t.architectureHash = "hash-" + std::to_string(i);
-    t.parametersJson = "{}";
-    t.recipeJson = "{}";
-    t.state = state;
-    if (state == TrialState::Complete)
-        t.metrics = metricsFor(rng);
-    return t;
-}
-
-} // namespace
+using namespace psc::bench;
 
 int main(int argc, char *argv[])
 {
@@ -110,13 +44,7 @@ int main(int argc, char *argv[])
     const std::string file = dir.filePath(QStringLiteral("large.psc")).toStdString();
     const StudySpec spec = StudySpec::fromFile(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-demo.json");
     std::mt19937 rng(1);
-    auto writer = StudyStore::create(file, spec.toJson());
-    writer->writeBatch([&] {
-        for (int i = 0; i < n; ++i) {
-            Trial t = trialWith(i, TrialState::Complete, rng);
-            writer->insertTrial(t);
-        }
-    });
+    auto writer = writeSyntheticStudy(file, n, rng);
 
     MainWindow window;
     window.resize(1400, 900);
@@ -143,10 +71,10 @@ int main(int argc, char *argv[])
         std::thread commit([&] {
             writer->writeBatch([&] {
                 for (std::int64_t id : running)
-                    writer->finishTrial(id, TrialState::Complete, metricsFor(rng), "", 1.0);
+                    writer->finishTrial(id, TrialState::Complete, syntheticMetrics(rng), "", 1.0);
                 running.clear();
                 for (int k = 0; k < 4; ++k) {
-                    Trial t = trialWith(n + round * 4 + k, TrialState::Pending, rng);
+                    Trial t = syntheticTrial(n + round * 4 + k, TrialState::Pending, rng);
                     running.push_back(writer->insertTrial(t));
                 }
             });

@@ -329,6 +329,15 @@ void TestStudySpec::constraintParsing_data()
         "accuracy > 0.30000000000000004");
     row("macs <= 1e30", "macs", ComparisonOp::LessEqual, 1e30, "macs <= 1e+30"); // digits would be long
     row("params < 1e-12", "params", ComparisonOp::Less, 1e-12, "params < 0.000000000001");
+    // Units of time, energy and shares, stored in SI (the number times the unit's factor).
+    row("latency_s@stm32f746zg < 20 ms", "latency_s@stm32f746zg", ComparisonOp::Less, 20 * 1e-3,
+        "latency_s@stm32f746zg < 0.02");
+    row("latency_s@a <= 250us", "latency_s@a", ComparisonOp::LessEqual, 250 * 1e-6, "latency_s@a <= 0.00025");
+    row("latency_s@a <= 5ns", "latency_s@a", ComparisonOp::LessEqual, 5 * 1e-9, "latency_s@a <= 0.000000005");
+    row("train_seconds <= 2 s", "train_seconds", ComparisonOp::LessEqual, 2, "train_seconds <= 2");
+    row("energy_j@x <= 3 uJ", "energy_j@x", ComparisonOp::LessEqual, 3 * 1e-6, "energy_j@x <= 0.000003");
+    row("accuracy >= 90 %", "accuracy", ComparisonOp::GreaterEqual, 90 * 0.01, "accuracy >= 0.9");
+    row("weight_bytes <= 512 B", "weight_bytes", ComparisonOp::LessEqual, 512, "weight_bytes <= 512");
 }
 
 void TestStudySpec::constraintParsing()
@@ -353,7 +362,8 @@ void TestStudySpec::badConstraints_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("expected");
     const char *usage = "expected \"METRIC OP NUMBER\" with OP one of <=, <, >=, >";
-    const char *number = "expected a number (optionally followed by KiB, MiB or GiB) after";
+    const char *number = "expected a number (optionally followed by a unit: KiB, MiB, GiB, B; ns, us, ms, s; pJ, nJ, "
+                         "uJ, mJ, J; %) after";
     const auto row = [](const char *text, const char *expected) {
         QTest::newRow(text) << QString(text) << QString(expected);
     };
@@ -376,6 +386,13 @@ void TestStudySpec::badConstraints_data()
     row("<= 5", "expected a metric name");
     row("Weight <= 5", "expected a metric name");
     row("latency@ <= 5", "expected a target id");
+    // Units must suit the metric.
+    row("weight_bytes <= 5ms", "ms is in seconds, but \"weight_bytes\" is measured in bytes");
+    row("latency_s@stm32f746zg < 20KiB", "KiB is in bytes, but \"latency_s@stm32f746zg\" is measured in seconds");
+    row("accuracy >= 1KiB", "KiB is in bytes, but \"accuracy\" is a share (a fraction, or a percentage with %)");
+    row("macs <= 3 J", "J is in joules, but \"macs\" is measured in multiply-accumulates");
+    row("params <= 3 ms", "ms is in seconds, but \"params\" is a count without a unit");
+    row("energy_j@x <= 5 %", "% is a percentage, but \"energy_j@x\" is measured in joules");
 }
 
 void TestStudySpec::badConstraints()
@@ -452,8 +469,8 @@ void TestStudySpec::badSpecs_data()
     row("constraint metric", specWith(R"("constraints": ["flash <= 5"])"),
         "bad.json:2:17: /constraints/0: unknown metric \"flash\"");
     row("constraint unit", specWith(R"("constraints": ["accuracy >= 1KiB"])"),
-        "bad.json:2:17: /constraints/0: KiB, MiB and GiB apply to byte metrics, but \"accuracy\" is not measured "
-        "in bytes");
+        "bad.json:2:17: /constraints/0: KiB is in bytes, but \"accuracy\" is a share (a fraction, or a percentage "
+        "with %)");
     row("constraints string", specWith(R"("constraints": "macs < 5")"),
         "bad.json:2:16: /constraints: expected an array, got \"macs < 5\"");
     row("empty budget", specWith(R"("budget": {})", {"budget"}),

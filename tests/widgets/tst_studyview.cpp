@@ -22,6 +22,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineEdit>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QSlider>
@@ -189,6 +190,22 @@ private Q_SLOTS:
         QTest::mouseClick(pc, Qt::LeftButton, {}, ((a + b) / 2).toPoint());
         QCOMPARE(view.selectedTrial(), qint64(1));
         QCOMPARE(pc->selectedTrial(), qint64(1));
+
+        // A typed expression joins the brush; a mistake is said under the field and changes nothing.
+        view.filterEdit()->setText(QStringLiteral("weight_bytes <= 200 B"));
+        QTest::keyClick(view.filterEdit(), Qt::Key_Return);
+        QCOMPARE(view.proxy()->rowCount(), 1); // 80 %, 100 B
+        QVERIFY(view.filterError()->isHidden());
+        QVERIFY(view.filterLabel()->text().contains(QStringLiteral("weight_bytes &lt;= 200 B")));
+        view.filterEdit()->setText(QStringLiteral("weight_byte <= 200 B"));
+        QTest::keyClick(view.filterEdit(), Qt::Key_Return);
+        QVERIFY(!view.filterError()->isHidden());
+        QVERIFY2(view.filterError()->text().contains(QStringLiteral("did you mean \"weight_bytes\"?")),
+                 qPrintable(view.filterError()->text()));
+        QCOMPARE(view.proxy()->rowCount(), 1);
+        view.filterEdit()->clear(); // the field's clear button: the expression goes, the brush stays
+        QCOMPARE(view.filter()->expression(), QString());
+        QCOMPARE(view.proxy()->rowCount(), 2);
 
         // A click on the axis clears its range: every trial is back.
         QTest::mouseClick(pc, Qt::LeftButton, {}, pc->pointOn(0, 0.85).toPoint());

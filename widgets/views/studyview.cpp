@@ -10,6 +10,7 @@
 #include "plot/parallelcoordinates.h"
 #include "plot/paretoplotwidget.h"
 #include "views/drifttimecontrol.h"
+#include "views/errorlabel.h"
 #include "views/frozencolumntableview.h"
 #include "views/replaycontrol.h"
 
@@ -20,6 +21,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QSettings>
 #include <QSplitter>
@@ -142,10 +144,35 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     filterRow->addWidget(m_filterLabel, 1);
     filterRow->addWidget(clearFilter);
     m_filterBar->hide();
+    m_filter->setTrialSet(m_trials);
+    m_filterEdit = new QLineEdit(this);
+    m_filterEdit->setObjectName(QStringLiteral("filterEdit"));
+    m_filterEdit->setClearButtonEnabled(true);
+    m_filterEdit->setPlaceholderText(tr("Filter: latency_s@stm32f746zg < 20 ms; state = complete; children of 4"));
+    m_filterEdit->setToolTip(
+        tr("<p>Keep the trials that meet every clause (separated by ; or <i>and</i>), then press Enter:</p><ul>"
+           "<li>a metric of the study compared with a number, with a unit if you like: "
+           "<tt>accuracy &gt;= 90 %</tt>, <tt>weight_bytes &lt;= 16KiB</tt>, "
+           "<tt>latency_s@stm32f746zg &lt; 20 ms</tt></li>"
+           "<li><tt>state = complete</tt> (or <tt>!=</tt>): pending, running, complete, failed, infeasible, "
+           "pruned</li>"
+           "<li><tt>origin = search</tt>: search, compressed or imported</li>"
+           "<li><tt>children of 4</tt>, <tt>family of 4</tt>: what was compressed from trial 4 (and it)</li></ul>"
+           "<p>The table, the Pareto plot and the parallel coordinates follow.</p>"));
+    m_filterError = createErrorLabel(this, QStringLiteral("filterError"));
+    m_filterError->hide();
+    connect(m_filterEdit, &QLineEdit::returnPressed, this, &StudyView::applyFilterExpression);
+    // Clearing the field (its clear button) removes the expression at once.
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
+        if (text.isEmpty() && !m_filter->expression().isEmpty())
+            applyFilterExpression();
+    });
     auto *tableSide = new QWidget(this);
     auto *tableLayout = new QVBoxLayout(tableSide);
     tableLayout->setContentsMargins(0, 0, 0, 0);
     tableLayout->setSpacing(0);
+    tableLayout->addWidget(m_filterEdit);
+    tableLayout->addWidget(m_filterError);
     tableLayout->addWidget(m_filterBar);
     tableLayout->addWidget(m_table, 1);
     m_splitter->addWidget(tableSide);
@@ -178,8 +205,23 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     connect(m_trials, &TrialSet::trialsAdded, this, followTrials);
 }
 
+void StudyView::applyFilterExpression()
+{
+    QString error;
+    if (m_filter->setExpression(m_filterEdit->text(), m_trials->spec(), &error)) {
+        m_filterError->hide();
+        return;
+    }
+    m_filterError->setText(tr("Filter, %1").arg(error));
+    m_filterError->show();
+}
+
 void StudyView::onFilterChanged()
 {
+    if (m_filterEdit->text().trimmed() != m_filter->expression()) {
+        const QSignalBlocker block(m_filterEdit);
+        m_filterEdit->setText(m_filter->expression()); // cleared with the button, or by a new study
+    }
     m_filterBar->setVisible(m_filter->isActive());
     if (m_filter->isActive())
         m_filterLabel->setText(tr("<b>Filtered:</b> %1 of %2 trials — %3")
@@ -201,6 +243,7 @@ StudyView::~StudyView() = default;
 void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
     m_filter->clear(); // ranges of the study that was open mean nothing for this one
+    m_filterError->hide();
     m_trials->reset(spec, std::move(trials));
     fitColumns();
     applyHiddenColumns();

@@ -11,6 +11,7 @@
 class QSplitter;
 class QTabWidget;
 class QLabel;
+class QLineEdit;
 class QTableView;
 
 namespace psc {
@@ -71,6 +72,10 @@ public:
     TrialFilter *filter() const { return m_filter; }
     /** The line above the table that says what is filtered, with a button that clears it (hidden without a filter). */
     QLabel *filterLabel() const { return m_filterLabel; }
+    /** The filter expression above the table (TrialFilter::setExpression(); Enter applies it). */
+    QLineEdit *filterEdit() const { return m_filterEdit; }
+    /** Where a mistake in the expression is said (hidden while there is none). */
+    QLabel *filterError() const { return m_filterError; }
     ParallelCoordinates *parallelCoordinates() const { return m_parallel; }
     /** The timeline under the plots: replays the study trial by trial. */
     ReplayControl *replay() const { return m_replay; }
@@ -91,6 +96,7 @@ private:
     void onPlotClicked(qint64 id);
     void onReplayLimit(qint64 limit);
     void onFilterChanged();
+    void applyFilterExpression();
 
     TrialSet *m_trials = nullptr; ///< shared by the model and the plot
     TrialTableModel *m_model = nullptr;
@@ -104,6 +110,8 @@ private:
     ParallelCoordinates *m_parallel = nullptr;
     QWidget *m_filterBar = nullptr;
     QLabel *m_filterLabel = nullptr;
+    QLineEdit *m_filterEdit = nullptr;
+    QLabel *m_filterError = nullptr;
     ConvergencePlot *m_replayConvergence = nullptr;
     QTabWidget *m_plotTabs = nullptr;
     QSplitter *m_splitter = nullptr;

@@ -303,10 +303,6 @@ private:
             if (!constraint)
                 m_src.fail(ip, error);
             checkMetric(constraint->metric, ip);
-            const MetricInfo *info = findModelMetric(constraint->metric.name);
-            if (constraint->metric.target.empty() && info->unit != "B" && text.find("iB") != std::string::npos)
-                m_src.fail(ip, "KiB, MiB and GiB apply to byte metrics, but \"" + constraint->metric.name +
-                                   "\" is not measured in bytes");
             out.push_back(*constraint);
         }
         return out;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Constraints ("weight_bytes <= 65536") and their canonical text.
+// Constraints ("weight_bytes <= 64KiB", "latency_s@stm32f746zg < 20ms") and their canonical text.
 #include "psc/study/studyspec.h"
 
 #include "psc/core/inputfile.h"
+#include "psc/study/metrics.h"
 
 #include <array>
 #include <charconv>
@@ -57,14 +58,65 @@ bool isJsonNumber(std::string_view s)
     return i == s.size();
 }
 
+/** A unit after the number: its factor to the SI value stored, and what it measures ("B", "s", "J", "%"). */
 struct Suffix
 {
     std::string_view text;
     double factor;
+    std::string_view unit;
 };
 
-constexpr std::array<Suffix, 3> kSuffixes{
-    {{"KiB", 1024.0}, {"MiB", 1024.0 * 1024.0}, {"GiB", 1024.0 * 1024.0 * 1024.0}}};
+// Longer spellings first where one ends another ("ms" before "s", "mJ" before "J").
+constexpr std::array<Suffix, 16> kSuffixes{{
+    {"KiB", 1024.0, "B"},
+    {"MiB", 1024.0 * 1024.0, "B"},
+    {"GiB", 1024.0 * 1024.0 * 1024.0, "B"},
+    {"ns", 1e-9, "s"},
+    {"us", 1e-6, "s"},
+    {"\xc2\xb5s", 1e-6, "s"}, // µs
+    {"ms", 1e-3, "s"},
+    {"s", 1.0, "s"},
+    {"pJ", 1e-12, "J"},
+    {"nJ", 1e-9, "J"},
+    {"uJ", 1e-6, "J"},
+    {"\xc2\xb5J", 1e-6, "J"}, // µJ
+    {"mJ", 1e-3, "J"},
+    {"J", 1.0, "J"},
+    {"%", 0.01, "%"},
+    {"B", 1.0, "B"},
+}};
+
+std::string unitName(std::string_view unit)
+{
+    if (unit == "B")
+        return "bytes";
+    if (unit == "s")
+        return "seconds";
+    if (unit == "J")
+        return "joules";
+    if (unit == "MAC")
+        return "multiply-accumulates";
+    return std::string(unit);
+}
+
+/**
+ * Whether a number given in `suffix` suits `metric`: the registry's unit (or, for a metric it does not list, the
+ * unit its name ends in) must be the suffix's. A metric with no known unit takes any (a plugin's own metric).
+ * Returns "" or what is wrong.
+ */
+std::string unitMismatch(const MetricRef &metric, const Suffix &suffix)
+{
+    const MetricDescription d = describeMetric(metric);
+    const std::string unit = d.fraction ? "%" : d.unit;
+    if (unit == suffix.unit || (unit.empty() && !d.known))
+        return {};
+    const std::string given =
+        suffix.unit == "%" ? "% is a percentage" : std::string(suffix.text) + " is in " + unitName(suffix.unit);
+    const std::string expected = unit == "%"    ? "is a share (a fraction, or a percentage with %)"
+                                 : unit.empty() ? "is a count without a unit"
+                                                : "is measured in " + unitName(unit);
+    return given + ", but \"" + metric.toString() + "\" " + expected;
+}
 
 } // namespace
 
@@ -151,16 +203,22 @@ std::optional<Constraint> parseConstraint(std::string_view text, std::string *er
 
     rest = trim(rest);
     double factor = 1.0;
+    const Suffix *unit = nullptr;
     for (const Suffix &suffix : kSuffixes) {
         if (rest.ends_with(suffix.text)) {
+            unit = &suffix;
             factor = suffix.factor;
             rest = trim(rest.substr(0, rest.size() - suffix.text.size()));
             break;
         }
     }
     if (!isJsonNumber(rest))
-        return failWith("expected a number (optionally followed by KiB, MiB or GiB) after \"" +
+        return failWith("expected a number (optionally followed by a unit: KiB, MiB, GiB, B; ns, us, ms, s; pJ, nJ, "
+                        "uJ, mJ, J; %) after \"" +
                         std::string(psc::toString(c.op)) + "\" in " + quotedInput(original));
+    if (unit)
+        if (const std::string mismatch = unitMismatch(c.metric, *unit); !mismatch.empty())
+            return failWith(mismatch + " (in " + quotedInput(original) + ")");
     double value = 0.0;
     const auto parsed = std::from_chars(rest.data(), rest.data() + rest.size(), value);
     if (parsed.ec != std::errc() || !std::isfinite(value * factor))

@@ -87,8 +87,10 @@ struct Constraint
 
 /**
  * Parses "METRIC OP NUMBER" (OP one of <=, <, >=, >; whitespace optional; NUMBER a JSON-style number,
- * optionally followed by KiB, MiB or GiB). Checks syntax only, not whether the metric exists. Returns
- * nullopt and sets `error` (if given) to what was expected.
+ * optionally followed by a unit: KiB, MiB, GiB or B for bytes, ns, us, ms or s for seconds, pJ, nJ, uJ, mJ or J
+ * for joules, % for shares; stored in SI). A unit must suit the metric (describeMetric(): "ms" on a byte metric is
+ * an error); whether the metric exists is not checked. Returns nullopt and sets `error` (if given) to what was
+ * expected.
  */
 std::optional<Constraint> parseConstraint(std::string_view text, std::string *error = nullptr);
 
