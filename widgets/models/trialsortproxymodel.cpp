@@ -32,6 +32,24 @@ TrialSortProxyModel::TrialSortProxyModel(QObject *parent) : QSortFilterProxyMode
 
 bool TrialSortProxyModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
 {
+    // The trial number and the metrics compare without QVariants: a study of 100,000 trials sorts in a fraction of
+    // the time (the same order as the general path below).
+    if (const auto *model = qobject_cast<const TrialTableModel *>(sourceModel());
+        model && sortRole() == TrialTableModel::RawValueRole) {
+        const Trial *a = model->trialAt(left.row());
+        const Trial *b = model->trialAt(right.row());
+        if (a && b && left.column() == TrialTableModel::NumberColumn)
+            return a->number < b->number;
+        if (const MetricRef *metric = a && b ? model->metricAt(left.column()) : nullptr) {
+            const auto va = metricValue(*a, *metric);
+            const auto vb = metricValue(*b, *metric);
+            if (va.has_value() != vb.has_value())
+                return sortOrder() == Qt::AscendingOrder ? va.has_value() : vb.has_value();
+            if (va && *va != *vb)
+                return *va < *vb;
+            return sortOrder() == Qt::AscendingOrder ? a->id < b->id : a->id > b->id;
+        }
+    }
     const QVariant l = left.data(sortRole());
     const QVariant r = right.data(sortRole());
     const bool lMissing = !l.isValid() || (l.typeId() == QMetaType::QString && l.toString().isEmpty());
@@ -62,9 +80,11 @@ void TrialSortProxyModel::setTrialFilter(const TrialFilter *filter)
     if (m_filter)
         disconnect(m_filter, nullptr, this, nullptr);
     m_filter = filter;
+    // invalidate(), not invalidateFilter(): the latter removes the rows a filter drops range by range, and a view
+    // pays for every range (seconds for a filter that keeps one trial in eight of 100,000); a relayout is one step.
     if (m_filter)
-        connect(m_filter, &TrialFilter::changed, this, &TrialSortProxyModel::invalidateFilter);
-    invalidateFilter();
+        connect(m_filter, &TrialFilter::changed, this, &TrialSortProxyModel::invalidate);
+    invalidate();
 }
 
 bool TrialSortProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const

@@ -14,6 +14,7 @@
 #include "plot/plotexport.h"
 #include "plot/readablelogticker.h"
 
+#include "psc/pareto/pareto.h"
 #include "psc/study/studyfront.h"
 
 #include <qcustomplot.h>
@@ -278,51 +279,50 @@ void ParetoPlotWidget::rebuild(bool queued)
     std::vector<std::string> targetIds;
     for (const QString &t : targets())
         targetIds.push_back(t.toStdString());
-    auto scatterOf = [&](const std::vector<Trial> &shown, const std::vector<int> *ranks) {
-        return all ? computeTargetScatters(spec(), shown, x, y, targetIds, isLogScale(Qt::Horizontal),
-                                           isLogScale(Qt::Vertical), ranks)
-                   : computeParetoScatter(spec(), shown, x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical),
-                                          ranks);
+    auto scatterOf = [&](const std::vector<int> *ranks, const std::vector<char> *shown) {
+        return all ? computeTargetScatters(spec(), trials(), x, y, targetIds, isLogScale(Qt::Horizontal),
+                                           isLogScale(Qt::Vertical), ranks, shown)
+                   : computeParetoScatter(spec(), trials(), x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical),
+                                          ranks, shown);
     };
     // The study's ranks come with the trials (-1 until a background ranking arrives).
-    ParetoScatter scatter = scatterOf(trials(), &m_set->ranks());
+    ParetoScatter scatter = scatterOf(&m_set->ranks(), nullptr);
     const bool filtered = m_filter && m_filter->isActive();
-    std::vector<Trial> subset;
+    std::vector<char> shown; // a replay's or a filter's trials, by index: marked, not copied
     m_rangePoints.clear();
     if (m_trialLimit >= 0 || filtered) {
-        // A replay shows the trials so far, ranked among themselves; a filter the trials it accepts, with their ranks
-        // (the study's, or the replay's). The whole study's points set the axes, so points stay where they are.
-        std::vector<int> ranks;
+        shown.assign(trials().size(), 1);
+        for (std::size_t i = 0; i < trials().size(); ++i)
+            shown[i] = (m_trialLimit < 0 || trials()[i].number <= m_trialLimit) &&
+                       (!filtered || m_filter->accepts(trials()[i]));
+        // A replay rings the study's front among the trials so far (only front membership matters there); a filter
+        // keeps the study's own ranks. The whole study's points set the axes, so points stay where they are.
+        std::vector<int> replayRanks;
         if (m_trialLimit >= 0) {
-            for (const Trial &t : trials())
-                if (t.number <= m_trialLimit)
-                    subset.push_back(t);
-            ranks = paretoRanks(subset, spec().objectives);
-        } else {
-            subset = trials();
-            ranks = m_set->ranks();
-        }
-        if (filtered) {
-            ranks.resize(subset.size(), -1); // unranked until a background ranking arrives
-            std::size_t kept = 0;
-            for (std::size_t i = 0; i < subset.size(); ++i)
-                if (m_filter->accepts(subset[i])) {
-                    if (kept != i) {
-                        ranks[kept] = ranks[i];
-                        subset[kept] = std::move(subset[i]);
-                    }
-                    ++kept;
+            ObjectivePoints points = objectivePoints(trials(), spec().objectives);
+            ObjectivePoints sofar;
+            sofar.directions = points.directions;
+            sofar.trials = points.trials;
+            const std::size_t m = points.directions.size();
+            for (std::size_t k = 0; k < points.members.size(); ++k)
+                if (trials()[points.members[k]].number <= m_trialLimit) {
+                    sofar.members.push_back(points.members[k]);
+                    sofar.values.insert(sofar.values.end(), points.values.begin() + std::ptrdiff_t(k * m),
+                                        points.values.begin() + std::ptrdiff_t((k + 1) * m));
                 }
-            subset.resize(kept);
-            ranks.resize(kept);
+            replayRanks.assign(trials().size(), -1);
+            for (std::size_t member : sofar.members)
+                replayRanks[member] = 1;
+            if (m > 0 && !sofar.members.empty())
+                for (std::size_t k : paretoFront(sofar.values, sofar.directions))
+                    replayRanks[sofar.members[k]] = 0;
         }
-        ParetoScatter shown = scatterOf(subset, &ranks);
+        ParetoScatter part = scatterOf(m_trialLimit >= 0 ? &replayRanks : &m_set->ranks(), &shown);
         m_rangePoints = std::move(scatter.points);
-        shown.maxAbsX = scatter.maxAbsX;
-        shown.maxAbsY = scatter.maxAbsY;
-        scatter = std::move(shown);
+        part.maxAbsX = scatter.maxAbsX;
+        part.maxAbsY = scatter.maxAbsY;
+        scatter = std::move(part);
     }
-    const std::vector<Trial> &shownTrials = m_trialLimit >= 0 || filtered ? subset : trials();
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
     const double maxX = scatter.maxAbsX;
@@ -345,10 +345,12 @@ void ParetoPlotWidget::rebuild(bool queued)
     updateEncodings();
     updateCompressionPaths();
 
-    const int complete = int(std::count_if(shownTrials.begin(), shownTrials.end(),
-                                           [](const Trial &t) { return t.state == TrialState::Complete; }));
-    const int pruned = int(std::count_if(shownTrials.begin(), shownTrials.end(),
-                                         [](const Trial &t) { return t.state == TrialState::Pruned; }));
+    int complete = 0, pruned = 0;
+    for (std::size_t i = 0; i < trials().size(); ++i)
+        if (shown.empty() || shown[i]) {
+            complete += trials()[i].state == TrialState::Complete;
+            pruned += trials()[i].state == TrialState::Pruned;
+        }
     const QString name = QString::fromStdString(spec().name);
     const QString prunedText = pruned ? tr(", %1 stopped early").arg(pruned) : QString();
     g.title->setText(spec().name.empty() ? QString()

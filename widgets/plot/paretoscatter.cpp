@@ -15,21 +15,23 @@
 namespace psc {
 
 ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
-                                   const MetricRef &y, bool logX, bool logY, const std::vector<int> *studyRanks)
+                                   const MetricRef &y, bool logX, bool logY, const std::vector<int> *studyRanks,
+                                   const std::vector<char> *include)
 {
     ParetoScatter out;
     if (x.name.empty() || y.name.empty())
         return out;
+    const bool masked = include && include->size() == trials.size();
     // The front of the axes is that of the points shown: values a log axis cannot show take no part.
     ObjectivePoints shown =
         objectivePoints(trials, {Objective{x, metricDirection(spec, x)}, Objective{y, metricDirection(spec, y)}});
-    if (logX || logY) {
+    if (logX || logY || masked) {
         ObjectivePoints kept;
         kept.directions = shown.directions;
         kept.trials = shown.trials;
         for (std::size_t k = 0; k < shown.members.size(); ++k) {
             const double vx = shown.values[2 * k], vy = shown.values[2 * k + 1];
-            if ((logX && vx <= 0) || (logY && vy <= 0))
+            if ((logX && vx <= 0) || (logY && vy <= 0) || (masked && !(*include)[shown.members[k]]))
                 continue;
             kept.values.insert(kept.values.end(), {vx, vy});
             kept.members.push_back(shown.members[k]);
@@ -44,6 +46,8 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
     std::vector<const ScatterPoint *> front;
     out.points.reserve(trials.size());
     for (std::size_t i = 0; i < trials.size(); ++i) {
+        if (masked && !(*include)[i])
+            continue;
         const Trial &t = trials[i];
         const bool complete = t.state == TrialState::Complete;
         if (!complete && t.state != TrialState::Infeasible && t.state != TrialState::Failed &&
@@ -83,13 +87,13 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
 
 ParetoScatter computeTargetScatters(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
                                     const MetricRef &y, const std::vector<std::string> &targets, bool logX, bool logY,
-                                    const std::vector<int> *studyRanks)
+                                    const std::vector<int> *studyRanks, const std::vector<char> *shown)
 {
     ParetoScatter out;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const MetricRef tx{x.name, x.target.empty() ? std::string() : targets[i]};
         const MetricRef ty{y.name, y.target.empty() ? std::string() : targets[i]};
-        ParetoScatter one = computeParetoScatter(spec, trials, tx, ty, logX, logY, studyRanks);
+        ParetoScatter one = computeParetoScatter(spec, trials, tx, ty, logX, logY, studyRanks, shown);
         for (ScatterPoint &p : one.points) {
             p.series = int(i);
             out.points.push_back(p);

@@ -58,11 +58,14 @@ struct ParetoScatter
  * each metric in the study's direction for it (metricDirection()). Pending and running trials are left
  * out, and so are values a log axis cannot show (<= 0). `studyRanks` (aligned with `trials`), if given, are the
  * study's ranks (paretoRanks() of its objectives, the expensive part) computed elsewhere; else they are computed
- * here. Pure function; any thread.
+ * here. `shown` (aligned with `trials`, if given) leaves out the trials it marks 0, as if they were not there: the
+ * front of the axes is that of the others (a replay's trials so far, a filter's), without copying trials. Pure
+ * function; any thread.
  */
 ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
                                    const MetricRef &y, bool logX = false, bool logY = false,
-                                   const std::vector<int> *studyRanks = nullptr);
+                                   const std::vector<int> *studyRanks = nullptr,
+                                   const std::vector<char> *shown = nullptr);
 
 /**
  * The scatter of every target at once: for each of `targets`, computeParetoScatter() with the target
@@ -72,6 +75,7 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
  */
 ParetoScatter computeTargetScatters(const StudySpec &spec, const std::vector<Trial> &trials, const MetricRef &x,
                                     const MetricRef &y, const std::vector<std::string> &targets, bool logX = false,
-                                    bool logY = false, const std::vector<int> *studyRanks = nullptr);
+                                    bool logY = false, const std::vector<int> *studyRanks = nullptr,
+                                    const std::vector<char> *shown = nullptr);
 
 } // namespace psc
