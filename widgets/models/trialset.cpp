@@ -4,6 +4,7 @@
 #include "psc/study/studyfront.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace psc {
 
@@ -37,11 +38,12 @@ void TrialSet::upsert(const std::vector<Trial> &changed)
         return;
     QList<int> replaced;
     std::vector<const Trial *> added;
+    std::unordered_set<qint64> addedIds; // a set: opening a study adds 100,000 trials at once
     for (const Trial &t : changed) {
         if (const auto it = m_indexById.find(t.id); it != m_indexById.end()) {
             m_trials[std::size_t(it->second)] = t;
             replaced.push_back(it->second);
-        } else if (std::none_of(added.begin(), added.end(), [&](const Trial *a) { return a->id == t.id; })) {
+        } else if (addedIds.insert(t.id).second) {
             added.push_back(&t);
         }
     }

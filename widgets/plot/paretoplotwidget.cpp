@@ -157,6 +157,12 @@ void ParetoPlotWidget::setUpPlot()
     connect(m_plot, &QCustomPlot::mouseRelease, this, &ParetoPlotWidget::onMouseRelease);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &ParetoPlotWidget::onMouseDoubleClick);
     connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_autoRange = false; });
+    // Pans, zooms and resizes move the points on screen: the hover grid is rebuilt on the next hover.
+    connect(m_plot, &QCustomPlot::afterLayout, this, [this] { m_pickGrid.valid = false; });
+    connect(m_plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
+            [this] { m_pickGrid.valid = false; });
+    connect(m_plot->yAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
+            [this] { m_pickGrid.valid = false; });
     m_plot->installEventFilter(this);
 }
 
@@ -325,6 +331,7 @@ void ParetoPlotWidget::rebuild(bool queued)
     }
     m_points = std::move(scatter.points);
     m_front = std::move(scatter.front);
+    m_pickGrid.valid = false;
     const double maxX = scatter.maxAbsX;
     const double maxY = scatter.maxAbsY;
     const AxisScale sx = axisScale(x, maxX);
@@ -416,6 +423,7 @@ void ParetoPlotWidget::setTrialLimit(qint64 number)
 
 void ParetoPlotWidget::updateAxes()
 {
+    m_pickGrid.valid = false;
     fitAxes(*m_plot, m_rangePoints.empty() ? m_points : m_rangePoints, isLogScale(Qt::Horizontal),
             isLogScale(Qt::Vertical), m_autoRange);
 }
@@ -691,21 +699,52 @@ qint64 ParetoPlotWidget::trialAt(const QPointF &pos) const
     return i < 0 ? -1 : m_points[std::size_t(i)].id;
 }
 
+void ParetoPlotWidget::buildPickGrid() const
+{
+    // Every point's pixel position, bucketed in cells of the pick radius: a hover looks at 3x3 cells, not at every
+    // point (100,000 of them in a large study). Rebuilt when the points or the axes' ranges or size change.
+    PickGrid &g = m_pickGrid;
+    g.cells.clear();
+    g.pixels.resize(m_points.size());
+    for (std::size_t i = 0; i < m_points.size(); ++i) {
+        const QPointF px(m_plot->xAxis->coordToPixel(m_points[i].x), m_plot->yAxis->coordToPixel(m_points[i].y));
+        g.pixels[i] = px;
+        if (std::isfinite(px.x()) && std::isfinite(px.y()))
+            g.cells[PickGrid::key(px)].push_back(int(i));
+    }
+    g.valid = true;
+}
+
 int ParetoPlotWidget::pointAt(const QPointF &pos) const
 {
+    if (!m_pickGrid.valid)
+        buildPickGrid();
+    const PickGrid &g = m_pickGrid;
     int best = -1;
     double bestDistance = kPickRadius * kPickRadius;
-    for (int i = 0; i < int(m_points.size()); ++i) {
-        const ScatterPoint &p = m_points[std::size_t(i)];
-        const double dx = m_plot->xAxis->coordToPixel(p.x) - pos.x();
-        const double dy = m_plot->yAxis->coordToPixel(p.y) - pos.y();
-        const double d = dx * dx + dy * dy;
-        // Front points win ties: they are drawn on top.
-        if (d < bestDistance || (d == bestDistance && p.kind == ScatterPoint::Kind::Front)) {
-            bestDistance = d;
-            best = i;
+    const qint64 cx = qint64(std::floor(pos.x() / PickGrid::kCell)), cy = qint64(std::floor(pos.y() / PickGrid::kCell));
+    for (qint64 dx = -1; dx <= 1; ++dx)
+        for (qint64 dy = -1; dy <= 1; ++dy) {
+            const auto it = g.cells.find(PickGrid::key(cx + dx, cy + dy));
+            if (it == g.cells.end())
+                continue;
+            for (int i : it->second) {
+                const QPointF d = g.pixels[std::size_t(i)] - pos;
+                const double dist = d.x() * d.x() + d.y() * d.y();
+                // The nearest; at equal distance a front point (drawn on top), then the first in trial order.
+                auto rank = [this](int k) {
+                    return m_points[std::size_t(k)].kind == ScatterPoint::Kind::Front ? 0 : 1;
+                };
+                const bool better =
+                    best < 0 ? dist < bestDistance
+                             : dist < bestDistance || (dist == bestDistance &&
+                                                       (rank(i) < rank(best) || (rank(i) == rank(best) && i < best)));
+                if (better) {
+                    bestDistance = dist;
+                    best = i;
+                }
+            }
         }
-    }
     return best;
 }
 

@@ -13,6 +13,7 @@
 #include <QString>
 #include <QWidget>
 
+#include <cmath>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -188,6 +189,22 @@ private:
     void onMouseDoubleClick(QMouseEvent *event);
     const Trial *trial(qint64 id) const;
     int pointAt(const QPointF &pos) const;
+    void buildPickGrid() const;
+
+    /** The drawn points' pixel positions bucketed by cell, for hovering: a uniform grid as spatial index. */
+    struct PickGrid
+    {
+        static constexpr double kCell = 16.0; ///< pixels, more than the pick radius: 3x3 cells cover it
+        static qint64 key(qint64 cx, qint64 cy) { return (cx << 32) ^ (cy & 0xffffffff); }
+        static qint64 key(const QPointF &px)
+        {
+            return key(qint64(std::floor(px.x() / kCell)), qint64(std::floor(px.y() / kCell)));
+        }
+        std::unordered_map<qint64, std::vector<int>> cells;
+        std::vector<QPointF> pixels; ///< by index into m_points
+        bool valid = false;
+    };
+    mutable PickGrid m_pickGrid;
 
     struct Graphs;
     QCustomPlot *m_plot = nullptr;
