@@ -7,6 +7,7 @@
 
 #include "models/metricformat.h"
 
+#include "psc/pareto/pareto.h"
 #include "psc/study/studyfront.h"
 
 #include <algorithm>
@@ -38,10 +39,18 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
         }
         shown = std::move(kept);
     }
-    const std::vector<int> ranks2d = rankObjectivePoints(shown);
-    const std::vector<int> ranksStudy = studyRanks && studyRanks->size() == trials.size() ? *studyRanks
-                                        : spec.objectives.empty() ? std::vector<int>(trials.size(), -1)
-                                                                  : paretoRanks(trials, spec.objectives);
+    // Only the front of the two axes is drawn as such: one front, not a full ranking (a hundred fronts at 100,000
+    // trials).
+    std::vector<char> onAxesFront(trials.size(), 0);
+    if (!shown.members.empty())
+        for (std::size_t k : paretoFront(shown.values, shown.directions))
+            onAxesFront[shown.members[k]] = 1;
+    const bool given = studyRanks && studyRanks->size() == trials.size();
+    const std::vector<int> computedRanks = given                     ? std::vector<int>()
+                                           : spec.objectives.empty() ? std::vector<int>(trials.size(), -1)
+                                                                     : paretoRanks(trials, spec.objectives);
+    const std::vector<int> &ranksStudy = given ? *studyRanks : computedRanks;
+    const MetricRef spreadX = spreadMetric(x), spreadY = spreadMetric(y);
 
     std::vector<const ScatterPoint *> front;
     out.points.reserve(trials.size());
@@ -61,13 +70,13 @@ ParetoScatter computeParetoScatter(const StudySpec &spec, const std::vector<Tria
         p.id = t.id;
         p.x = *vx;
         p.y = *vy;
-        if (const MetricRef sx = spreadMetric(x); !sx.name.empty())
-            p.xError = metricValue(t, sx).value_or(0.0);
-        if (const MetricRef sy = spreadMetric(y); !sy.name.empty())
-            p.yError = metricValue(t, sy).value_or(0.0);
+        if (!spreadX.name.empty())
+            p.xError = metricValue(t, spreadX).value_or(0.0);
+        if (!spreadY.name.empty())
+            p.yError = metricValue(t, spreadY).value_or(0.0);
         p.kind = t.state == TrialState::Pruned ? ScatterPoint::Kind::Pruned
                  : !complete                   ? ScatterPoint::Kind::Rejected
-                 : ranks2d[i] == 0             ? ScatterPoint::Kind::Front
+                 : onAxesFront[i]              ? ScatterPoint::Kind::Front
                                                : ScatterPoint::Kind::Dominated;
         p.onStudyFront = complete && ranksStudy[i] == 0;
         p.imported = isImported(t);
