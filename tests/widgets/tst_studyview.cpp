@@ -7,6 +7,7 @@
 #include "plot/convergenceplot.h"
 #include "plot/parallelcoordinates.h"
 #include "plot/paretoplotwidget.h"
+#include "plot/scattermatrix.h"
 #include "views/frozencolumntableview.h"
 #include "views/replaycontrol.h"
 #include "views/studyview.h"
@@ -213,6 +214,33 @@ private Q_SLOTS:
         QCOMPARE(view.proxy()->rowCount(), 5);
         QCOMPARE(view.plot()->plottedTrialIds().size(), 5);
         QVERIFY(!view.filterLabel()->isVisible());
+    }
+
+    // The scatter matrix: every pair of objectives; it follows the filter and the selection, and a click on a point
+    // selects its trial.
+    void scatterMatrixIsLinked()
+    {
+        StudyView view;
+        view.setStudy(twoObjectives(),
+                      {complete(1, 0.8, 100), complete(2, 0.9, 300), complete(3, 0.7, 50), complete(4, 0.95, 40)});
+        view.resize(1000, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        ScatterMatrix *matrix = view.scatterMatrix();
+        view.plotTabs()->setCurrentWidget(matrix);
+        QCOMPARE(matrix->metrics(), (std::vector<MetricRef>{{"accuracy", {}}, {"weight_bytes", {}}}));
+        QCOMPARE(matrix->drawnTrialIds(), (QList<qint64>{1, 2, 3, 4}));
+        view.filter()->setRange(MetricRef{"weight_bytes", {}}, 0, 120);
+        QCOMPARE(matrix->acceptedTrialIds(), (QList<qint64>{1, 3, 4}));
+        // Cell (row 1, column 0): accuracy across, weight bytes up; a click on trial 3's point selects it.
+        QTRY_VERIFY(matrix->trialPosition(3, 1, 0).x() > 0);
+        const QPointF at = matrix->trialPosition(3, 1, 0);
+        QTest::mouseClick(matrix->canvas(), Qt::LeftButton, {}, at.toPoint());
+        QCOMPARE(view.selectedTrial(), qint64(3));
+        QCOMPARE(matrix->selectedTrial(), qint64(3));
+        view.selectTrial(1);
+        QCOMPARE(matrix->selectedTrial(), qint64(1));
+        QCOMPARE(matrix->trialPosition(3, 0, 0), QPointF(-1, -1)); // the diagonal names the metric
     }
 
     // The convergence tab: the study's hypervolume after each trial (as the engine computes it), computed off the

@@ -9,6 +9,7 @@
 #include "plot/convergenceplot.h"
 #include "plot/parallelcoordinates.h"
 #include "plot/paretoplotwidget.h"
+#include "plot/scattermatrix.h"
 #include "views/drifttimecontrol.h"
 #include "views/errorlabel.h"
 #include "views/frozencolumntableview.h"
@@ -111,8 +112,11 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_parallel = new ParallelCoordinates(m_trials, this);
     m_plotTabs->addTab(m_parallel, tr("Parallel coordinates"));
     m_plotTabs->setTabToolTip(1, tr("Every objective and constrained metric at once; drag along an axis to filter"));
+    m_matrix = new ScatterMatrix(m_trials, this);
+    m_plotTabs->addTab(m_matrix, tr("Scatter matrix"));
+    m_plotTabs->setTabToolTip(2, tr("Every pair of the study's objectives at once"));
     m_plotTabs->addTab(m_convergence, tr("Convergence"));
-    m_plotTabs->setTabToolTip(2, tr("The study's hypervolume after each trial, and the search strategy"));
+    m_plotTabs->setTabToolTip(3, tr("The study's hypervolume after each trial, and the search strategy"));
     m_drift = new DriftTimeControl(this);
     m_drift->setObjectName(QStringLiteral("driftTimeControl"));
     m_drift->hide();
@@ -130,6 +134,7 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_proxy->setTrialFilter(m_filter);
     m_plot->setTrialFilter(m_filter);
     m_parallel->setTrialFilter(m_filter);
+    m_matrix->setTrialFilter(m_filter);
     m_filterBar = new QWidget(this);
     m_filterLabel = new QLabel(m_filterBar);
     m_filterLabel->setObjectName(QStringLiteral("filterLabel"));
@@ -189,6 +194,7 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     connect(m_plot, &ParetoPlotWidget::trialClicked, this, &StudyView::onPlotClicked);
     connect(m_replay, &ReplayControl::limitChanged, this, &StudyView::onReplayLimit);
     connect(m_parallel, &ParallelCoordinates::trialClicked, this, &StudyView::onPlotClicked);
+    connect(m_matrix, &ScatterMatrix::trialClicked, this, &StudyView::onPlotClicked);
     connect(m_filter, &TrialFilter::changed, this, &StudyView::onFilterChanged);
     connect(m_trials, &TrialSet::updated, this, [this] {
         if (m_filter->isActive())
@@ -380,6 +386,7 @@ void StudyView::onTableSelectionChanged()
                           : rows.front().data(TrialTableModel::TrialIdRole).toLongLong();
     m_plot->setSelectedTrial(id);
     m_parallel->setSelectedTrial(id);
+    m_matrix->setSelectedTrial(id);
     if (id != m_selected) {
         m_selected = id;
         Q_EMIT selectedTrialChanged(id);

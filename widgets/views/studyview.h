@@ -20,6 +20,7 @@ class ConvergencePlot;
 class DriftTimeControl;
 class ParallelCoordinates;
 class ReplayControl;
+class ScatterMatrix;
 class TrialFilter;
 class ParetoPlotWidget;
 class TrialSortProxyModel;
@@ -77,11 +78,12 @@ public:
     /** Where a mistake in the expression is said (hidden while there is none). */
     QLabel *filterError() const { return m_filterError; }
     ParallelCoordinates *parallelCoordinates() const { return m_parallel; }
+    ScatterMatrix *scatterMatrix() const { return m_matrix; }
     /** The timeline under the plots: replays the study trial by trial. */
     ReplayControl *replay() const { return m_replay; }
     /** The hypervolume beside the Pareto plot while a replay shows part of the study (hidden otherwise). */
     ConvergencePlot *replayConvergence() const { return m_replayConvergence; }
-    /** The tabs of the right side: the Pareto plot, the parallel coordinates, the convergence plot. */
+    /** The tabs of the right side: the Pareto plot, parallel coordinates, scatter matrix, convergence plot. */
     QTabWidget *plotTabs() const { return m_plotTabs; }
     QSplitter *splitter() const { return m_splitter; }
 
@@ -108,6 +110,7 @@ private:
     ReplayControl *m_replay = nullptr;
     TrialFilter *m_filter = nullptr;
     ParallelCoordinates *m_parallel = nullptr;
+    ScatterMatrix *m_matrix = nullptr;
     QWidget *m_filterBar = nullptr;
     QLabel *m_filterLabel = nullptr;
     QLineEdit *m_filterEdit = nullptr;
