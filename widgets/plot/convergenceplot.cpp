@@ -63,6 +63,8 @@ void ConvergencePlot::showEvent(QShowEvent *event)
     QWidget::showEvent(event);
     if (m_stale)
         refresh();
+    else
+        m_plot->replot();
 }
 
 void ConvergencePlot::refresh()
@@ -134,7 +136,10 @@ void ConvergencePlot::draw()
     m_markerLine->point1->setCoords(double(m_marker), 0.0);
     m_markerLine->point2->setCoords(double(m_marker), 1.0);
     m_summary->setText(summary());
-    m_plot->replot();
+    // A hidden plot (the replay's, beside the front, until a replay starts) has no paint buffer to draw into: it
+    // draws when shown.
+    if (isVisible())
+        m_plot->replot();
 }
 
 } // namespace psc

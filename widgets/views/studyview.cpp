@@ -97,6 +97,7 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_replayConvergence = new ConvergencePlot(m_trials, this);
     m_replayConvergence->setObjectName(QStringLiteral("replayConvergence"));
     m_replayConvergence->setSummaryVisible(false);
+    m_replayConvergence->setMinimumWidth(180); // never drawn at zero width (QCustomPlot warns of an empty buffer)
     m_replayConvergence->hide();
     auto *front = new QSplitter(Qt::Horizontal, this);
     front->setObjectName(QStringLiteral("frontSplitter"));
