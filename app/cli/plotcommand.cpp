@@ -71,6 +71,12 @@ int plotCommand(const QStringList &args)
                       QStringLiteral("WxH"), QStringLiteral("900x600")});
     parser.addOption({QStringLiteral("log-x"), QStringLiteral("Logarithmic x axis.")});
     parser.addOption({QStringLiteral("log-y"), QStringLiteral("Logarithmic y axis.")});
+    parser.addOption({QStringLiteral("colour"),
+                      QStringLiteral("A third metric as the points' colour, with a colour bar (as the GUI's "
+                                     "Colour/size menu)."),
+                      QStringLiteral("METRIC")});
+    parser.addOption({QStringLiteral("point-size"), QStringLiteral("A fourth metric as the points' size."),
+                      QStringLiteral("METRIC")});
     if (!parseArgs(parser, QStringLiteral("plot"), args, 1))
         return Success;
     if (!parser.isSet(QStringLiteral("out")))
@@ -103,6 +109,10 @@ int plotCommand(const QStringList &args)
     plot.setAxes(x, y);
     plot.setLogScale(Qt::Horizontal, parser.isSet(QStringLiteral("log-x")));
     plot.setLogScale(Qt::Vertical, parser.isSet(QStringLiteral("log-y")));
+    if (parser.isSet(QStringLiteral("colour")))
+        plot.setColourMetric(metricOption(parser, QStringLiteral("colour"), plot, {}));
+    if (parser.isSet(QStringLiteral("point-size")))
+        plot.setSizeMetric(metricOption(parser, QStringLiteral("point-size"), plot, {}));
 
     const QString outDir = parser.value(QStringLiteral("out"));
     if (!QDir().mkpath(outDir))

@@ -91,6 +91,22 @@ private Q_SLOTS:
         QVERIFY(head(QDir(out).filePath(QStringLiteral("fashion-mnist-demo-pareto.svg")), 100000).contains("MACs"));
     }
 
+    // A third and fourth metric as colour (the SVG carries the colour bar's label) and point size.
+    void colourAndPointSize()
+    {
+        const QString out = m_dir.filePath(QStringLiteral("encoded"));
+        Result r = runPlot({m_study, QStringLiteral("--out"), out, QStringLiteral("--formats"), QStringLiteral("svg"),
+                            QStringLiteral("--y"), QStringLiteral("accuracy"), QStringLiteral("--colour"),
+                            QStringLiteral("macs"), QStringLiteral("--point-size"), QStringLiteral("accuracy")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QByteArray svg = head(QDir(out).filePath(QStringLiteral("fashion-mnist-demo-pareto.svg")), 1000000);
+        QVERIFY(svg.contains("MACs (millions)"));             // the colour bar's label
+        QVERIFY(svg.contains("Validation accuracy 60.00 %")); // the smallest of the three sizes in the legend
+        r = runPlot({m_study, QStringLiteral("--out"), out, QStringLiteral("--colour"), QStringLiteral("macz")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--colour: unknown metric \"macz\"")), qPrintable(r.err));
+    }
+
     void badInput()
     {
         const QString out = m_dir.filePath(QStringLiteral("bad"));

@@ -295,6 +295,45 @@ private Q_SLOTS:
         QVERIFY(said);
     }
 
+    // A channel-pruned child is costed on its own, smaller shapes in every view: the breakdown, the table and the fit
+    // matrix's crossbar cells (whose "largest layer" may rightly stay the same when the pruned layers are not the
+    // largest).
+    void channelPrunedChildUsesItsOwnShapes()
+    {
+        NetworkDescription child = bigMobileNet();
+        NetworkDescription parent = child;
+        for (LayerSpec &l : child.layers)
+            if (l.name == "conv0")
+                l.outChannels /= 2; // 8 -> 4: the depthwise layer after it and the next pointwise input follow
+        Trial trial;
+        trial.number = 7;
+        trial.architectureJson = networkToJson(child);
+        TrialCostView view;
+        view.setTargetLibrary(m_library.get());
+        view.setTrial(trial);
+        const QString target = QStringLiteral("aon-cim-512x128-reprogram");
+        QVERIFY(view.setBreakdownTarget(target));
+        const plugin::CostEstimate *shown = view.estimate(target);
+        QVERIFY(shown);
+        const plugin::CostEstimate own =
+            m_library->target(target.toStdString())
+                ->estimate(toNetworkInfo(child, analyzeNetwork(child)), defaultDeployment(child));
+        const plugin::CostEstimate before =
+            m_library->target(target.toStdString())
+                ->estimate(toNetworkInfo(parent, analyzeNetwork(parent)), defaultDeployment(parent));
+        QCOMPARE(shown->energyJ, own.energyJ);
+        QVERIFY(shown->energyJ < before.energyJ);
+        const int conv0 = view.layerTable()->layerRow(QStringLiteral("conv0"));
+        QVERIFY(conv0 >= 0);
+        QCOMPARE(view.layerTable()->item(conv0, LayerCostTable::MacsColumn)->text(),
+                 QLocale().toString(80.0 * 80 * 4 * 27, 'f', 0)); // half of the parent's conv0
+        FitMatrix *fit = view.fitMatrix();
+        const int cells = fit->limitColumn(QStringLiteral("crossbar_cells"));
+        QVERIFY(cells > 0);
+        QCOMPARE(fit->item(fit->targetRow(target), cells)->text(),
+                 FitMatrix::marginText(*limit(own, "crossbar_cells")));
+    }
+
     void trialsWithoutNetwork()
     {
         TrialCostView view;

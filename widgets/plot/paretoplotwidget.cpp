@@ -350,6 +350,8 @@ void ParetoPlotWidget::rebuild(bool queued)
     const bool rings = spec().objectives.size() > 2 || !isObjective(spec(), x) || !isObjective(spec(), y);
     g.scatter->set(m_points, all ? targets() : QStringList(), metricDirection(spec(), x) == Direction::Minimize, rings);
     updateEncodings();
+    // The legend's entries may have changed (targets, sizes): wrap them again for the plot's width.
+    wrapLegend(m_plot->legend, m_plot->width() - 12);
     updateCompressionPaths();
 
     int complete = 0, pruned = 0;
@@ -646,6 +648,8 @@ void ParetoPlotWidget::updateEncodings()
             text += QStringLiteral(" (%1)").arg(unit.unit);
         m_colourBar->setLabel(text);
     }
+    // The largest size's circle needs a taller legend icon than the default.
+    m_plot->legend->setIconSize(size ? QSize(32, int(std::ceil(encodedDiameter(1.0))) + 2) : QSize(32, 18));
     if (size && sizeScale.valid) {
         // Three legend entries: the smallest, middle and largest value as drawn.
         const int steps = sizeScale.max > sizeScale.min ? 3 : 1;
