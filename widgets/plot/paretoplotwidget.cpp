@@ -373,8 +373,7 @@ void ParetoPlotWidget::rebuild(bool queued)
                                      .arg(complete)
                                      .arg(m_front.size())
                                      .arg(prunedText) +
-                                 (m_trialLimit >= 0 ? tr(" (replay: trials up to %1)").arg(m_trialLimit) : QString()) +
-                                 (filtered ? tr(" (filtered)") : QString()));
+                                 (filtered ? tr(" (filtered)") : QString())); // a replay says where it is below
     g.emptyText->setText(spec().name.empty() ? tr("Open or run a study to see its trials")
                                              : tr("No trials with both metrics yet"));
     g.emptyText->setVisible(m_points.empty());
