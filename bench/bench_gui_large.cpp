@@ -65,10 +65,8 @@ Stats stats(std::vector<double> v)
 
 int main(int argc, char *argv[])
 {
-    if (qEnvironmentVariableIsEmpty("DISPLAY"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
     QTemporaryDir config;
-    qputenv("XDG_CONFIG_HOME", config.path().toLocal8Bit());
+    prepareGuiBench(config);
     QApplication app(argc, argv);
     const int n = argc > 1 ? std::max(100, std::atoi(argv[1])) : 100000;
 

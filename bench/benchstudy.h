@@ -7,6 +7,7 @@
 #include "psc/study/studystore.h"
 
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <algorithm>
@@ -61,6 +62,17 @@ inline std::unique_ptr<StudyStore> writeSyntheticStudy(const std::string &file, 
         }
     });
     return writer;
+}
+
+/**
+ * Before the QApplication: offscreen when there is no display, and a settings directory of `config` (a fresh
+ * temporary one), so the window opens at its first-start size whatever the user's settings.
+ */
+inline void prepareGuiBench(const QTemporaryDir &config)
+{
+    if (qEnvironmentVariableIsEmpty("DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    qputenv("XDG_CONFIG_HOME", config.path().toLocal8Bit());
 }
 
 /** The longest gap between turns of the GUI thread's event loop while it is armed: the longest busy stretch. */

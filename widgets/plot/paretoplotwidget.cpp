@@ -510,24 +510,24 @@ QList<qint64> ParetoPlotWidget::plottedTrialIds(const QString &target) const
     return ids;
 }
 
-bool ParetoPlotWidget::setColourMetric(const MetricRef &metric)
+bool ParetoPlotWidget::setEncoding(MetricRef &encoding, const MetricRef &metric)
 {
     const auto &offered = availableMetrics();
     if (!metric.name.empty() && std::find(offered.begin(), offered.end(), metric) == offered.end())
         return false;
-    m_colourMetric = metric;
+    encoding = metric;
     rebuild();
     return true;
 }
 
+bool ParetoPlotWidget::setColourMetric(const MetricRef &metric)
+{
+    return setEncoding(m_colourMetric, metric);
+}
+
 bool ParetoPlotWidget::setSizeMetric(const MetricRef &metric)
 {
-    const auto &offered = availableMetrics();
-    if (!metric.name.empty() && std::find(offered.begin(), offered.end(), metric) == offered.end())
-        return false;
-    m_sizeMetric = metric;
-    rebuild();
-    return true;
+    return setEncoding(m_sizeMetric, metric);
 }
 
 const std::vector<EncodedPoint> &ParetoPlotWidget::encodedPoints() const

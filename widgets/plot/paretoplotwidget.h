@@ -179,6 +179,8 @@ private:
     /** Colours and sizes the points by the chosen metrics (or removes the encodings). */
     void updateEncodings();
     void showEncodingMenu();
+    /** Sets `encoding` (the colour or size metric) if `metric` is offered or empty, and redraws. */
+    bool setEncoding(MetricRef &encoding, const MetricRef &metric);
     void updateCompressionPaths();
     /** Wraps the legend and picks the axis labels (long or short form) for a plot of `size`. */
     void fitToSize(QSize size);
