@@ -33,7 +33,8 @@ inline std::vector<Metric> syntheticMetrics(std::mt19937 &rng)
             {"ethos-u55-128", "latency_s", 1e-4 + 1e-3 * u(rng)},
             {"ethos-u55-128", "energy_j", 1e-6 + 1e-5 * u(rng)},
             {"stm32f746zg", "latency_s", 1e-3 + 1e-2 * u(rng)},
-            {"stm32f746zg", "energy_j", 1e-5 + 1e-4 * u(rng)}};
+            {"stm32f746zg", "energy_j", 1e-5 + 1e-4 * u(rng)},
+            {"stm32f446re", "peak_sram_bytes", 8000 + 40000 * u(rng)}};
 }
 
 /** Trial `i` in `state`, with metrics when complete. */

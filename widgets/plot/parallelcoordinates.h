@@ -3,6 +3,7 @@
 
 #include "psc/study/studyspec.h"
 
+#include <QImage>
 #include <QList>
 #include <QWidget>
 
@@ -21,7 +22,9 @@ class TrialSet;
  *
  * Dragging along an axis brushes a range of it into the shared TrialFilter (the table and the Pareto plot show the
  * trials it accepts too); a click on an axis clears its brush; a click on a line selects its trial. Lines the filter
- * rejects stay as faint context. Follows the trial set live. GUI thread only.
+ * rejects stay as faint context. The lines are drawn once into an image (again when the trials, the filter or the
+ * size change); above 20,000 of them only every k-th line off the front is drawn, and a note says so. Follows the
+ * trial set live. GUI thread only.
  */
 class ParallelCoordinates : public QWidget
 {
@@ -88,6 +91,8 @@ private:
     std::vector<MetricRef> m_axes;
     std::vector<Axis> m_scales;
     std::vector<Line> m_lines;
+    QImage m_linesImage;   ///< every line but the selected one, for the current size; null when stale
+    int m_drawnStride = 1; ///< 1 in this many lines off the front is drawn (a large study)
     qint64 m_selected = -1;
     int m_brushAxis = -1; ///< the axis being brushed, while the mouse is down
     double m_brushStart = 0.0;
