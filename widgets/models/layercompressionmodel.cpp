@@ -280,7 +280,6 @@ QString LayerCompressionModel::toolTip(int row, int column) const
     }
     const LayerAnalysis &l = m_analysis.layers[std::size_t(row)];
     const LayerExtra &x = m_extra[std::size_t(row)];
-    const SparsitySpec &s = m_network.layers[std::size_t(row)].sparsity;
     switch (column) {
     case TypeColumn:
         return l.foldedIntoProducer ? tr("Folded into the layer before it when deployed: it costs no extra weights "
