@@ -9,6 +9,7 @@
 #include "recentfiles.h"
 #include "studycontroller.h"
 
+#include "models/trialfilter.h"
 #include "models/trialset.h"
 #include "models/trialsummary.h"
 #include "models/trialtablemodel.h"
@@ -30,6 +31,9 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -237,6 +241,7 @@ void MainWindow::connectController()
     connect(m_controller, &StudyController::runProgress, this, &MainWindow::onRunProgress);
     connect(m_controller, &StudyController::pausedChanged, this, &MainWindow::updateActions);
     connect(m_controller, &StudyController::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_view->filter(), &TrialFilter::changed, this, &MainWindow::saveFilter);
 }
 
 void MainWindow::restoreSettings()
@@ -444,9 +449,50 @@ void MainWindow::about()
                            .arg(QCoreApplication::applicationVersion()));
 }
 
+void MainWindow::saveFilter()
+{
+    if (m_restoringFilter || !m_controller->hasStudy())
+        return;
+    const TrialFilter *filter = m_view->filter();
+    QJsonArray ranges;
+    for (const TrialFilter::Range &r : filter->ranges())
+        ranges.append(QJsonObject{{QStringLiteral("metric"), QString::fromStdString(r.metric.toString())},
+                                  {QStringLiteral("low"), r.low},
+                                  {QStringLiteral("high"), r.high}});
+    const QJsonObject kept{{QStringLiteral("expression"), filter->expression()}, {QStringLiteral("ranges"), ranges}};
+    const QString error = m_controller->setStudyMeta(
+        QStringLiteral("gui_filter"), QString::fromUtf8(QJsonDocument(kept).toJson(QJsonDocument::Compact)));
+    if (!error.isEmpty())
+        m_statusText->setText(tr("The filter is not saved with the study: %1").arg(error));
+}
+
+void MainWindow::restoreFilter()
+{
+    const std::optional<QString> kept = m_controller->studyMeta(QStringLiteral("gui_filter"));
+    if (!kept)
+        return;
+    // A kept filter this version cannot read (edited by hand, a metric gone) is skipped, never an error on open.
+    const QJsonObject json = QJsonDocument::fromJson(kept->toUtf8()).object();
+    m_restoringFilter = true;
+    TrialFilter *filter = m_view->filter();
+    for (const QJsonValue &v : json.value(QStringLiteral("ranges")).toArray()) {
+        const QJsonObject r = v.toObject();
+        if (const auto metric = parseMetricRef(r.value(QStringLiteral("metric")).toString().toStdString()))
+            filter->setRange(*metric, r.value(QStringLiteral("low")).toDouble(),
+                             r.value(QStringLiteral("high")).toDouble());
+    }
+    const QString expression = json.value(QStringLiteral("expression")).toString();
+    if (!expression.isEmpty())
+        filter->setExpression(expression, m_controller->spec());
+    m_restoringFilter = false;
+}
+
 void MainWindow::onStudyOpened()
 {
+    m_restoringFilter = true;                   // the view clears the last study's filter: not this study's to save
     m_view->setStudy(m_controller->spec(), {}); // the trials follow in trialsChanged()
+    m_restoringFilter = false;
+    restoreFilter();
     // The bundled targets load on the first study (a few milliseconds), not at start-up.
     m_costView->setTargetLibrary(m_controller->targets());
     m_costView->setStudyTargets(m_view->plot()->targets());

@@ -103,6 +103,10 @@ private:
     void about();
 
     void onStudyOpened();
+    /** Keeps the trial filter with the study (study_meta "gui_filter"), or says in the status bar why not. */
+    void saveFilter();
+    /** Applies the filter kept with the study that was just opened. */
+    void restoreFilter();
     void onStudyClosed();
     void onTrialsChanged(const std::vector<Trial> &changed);
     void showTrialCost(qint64 id);
@@ -140,7 +144,8 @@ private:
     QAction *m_cancelAction = nullptr;
 
     QLabel *m_statusText = nullptr;
-    bool m_closing = false; ///< a close is waiting for the run to stop
+    bool m_closing = false;         ///< a close is waiting for the run to stop
+    bool m_restoringFilter = false; ///< applying a kept filter: not saved back
     QLabel *m_countsText = nullptr;
     QProgressBar *m_progress = nullptr;
     QToolButton *m_cancelButton = nullptr;

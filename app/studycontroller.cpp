@@ -108,6 +108,33 @@ const TargetLibrary *StudyController::targets()
     return m_targets.get();
 }
 
+QString StudyController::setStudyMeta(const QString &key, const QString &value)
+{
+    if (!m_reader)
+        return tr("no study is open");
+    if (isRunning()) {
+        m_pendingMeta[key] = value; // the run's job holds the study's one writer
+        return {};
+    }
+    try {
+        auto writer = StudyStore::open(m_path.toStdString(), StudyStore::Mode::ReadWrite);
+        writer->setMeta(key.toStdString(), value.toStdString());
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    }
+    return {};
+}
+
+std::optional<QString> StudyController::studyMeta(const QString &key) const
+{
+    if (!m_reader)
+        return std::nullopt;
+    if (const auto it = m_pendingMeta.find(key); it != m_pendingMeta.end())
+        return it->second;
+    const auto value = m_reader->meta(key.toStdString());
+    return value ? std::optional<QString>(QString::fromStdString(*value)) : std::nullopt;
+}
+
 void StudyController::openStudy(const QString &path)
 {
     if (isRunning())
@@ -146,6 +173,7 @@ void StudyController::closeStudy()
     m_spec = {};
     m_path.clear();
     m_revision = 0;
+    m_pendingMeta.clear();
     Q_EMIT studyClosed();
 }
 
@@ -405,6 +433,12 @@ void StudyController::onJobFinished(JobId id, JobStatus status, const QString &m
         Q_EMIT pausedChanged(false);
     if (compressed)
         Q_EMIT compressionFinished(status, compressed->summary.value_or(CompressionSummary{}));
+    // What the window asked to keep with the study while the run held its writer.
+    std::map<QString, QString> pending;
+    pending.swap(m_pendingMeta);
+    for (const auto &[key, value] : pending)
+        if (const QString error = setStudyMeta(key, value); !error.isEmpty())
+            text += tr(" (not saved with the study: %1)").arg(error);
     Q_EMIT runFinished(status, text);
 }
 

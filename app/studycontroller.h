@@ -15,7 +15,9 @@
 #include <QString>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QTimer;
@@ -57,6 +59,14 @@ public:
     /** True if the open study is on storage this user cannot write (it is shown, but cannot be run or extended). */
     bool isReadOnlyStorage() const { return m_reader && m_reader->readOnlyStorage(); }
     QString studyPath() const { return m_path; }
+    /**
+     * Keeps `value` with the open study under study_meta `key` (the GUI's own keys, "gui_filter"): written at once
+     * when no run of this window holds the study's writer, else when the run ends. Returns "" or why it could not be
+     * written (another process is writing the study, read-only storage).
+     */
+    QString setStudyMeta(const QString &key, const QString &value);
+    /** A study_meta value of the open study, or nullopt (no study, key unset). */
+    std::optional<QString> studyMeta(const QString &key) const;
     /** The open study's spec; valid while hasStudy(). */
     const StudySpec &spec() const { return m_spec; }
     TrialCounts counts() const;
@@ -181,6 +191,7 @@ private:
     std::map<qint64, WeightValues> m_weightValues; ///< by trial id, a few at most
     QString m_targetsError;
     bool m_targetsLoaded = false;
+    std::map<QString, QString> m_pendingMeta; ///< setStudyMeta() values waiting for the run to end
 };
 
 } // namespace psc

@@ -12,6 +12,7 @@
 #include "studycontroller.h"
 
 #include "models/layercompressionmodel.h"
+#include "models/trialfilter.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/analogdriftplot.h"
@@ -60,6 +61,7 @@
 
 #include <QCheckBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QStatusBar>
 #include <QTest>
@@ -867,6 +869,37 @@ private Q_SLOTS:
         QVERIFY(box);
         QVERIFY2(box->text().contains(QStringLiteral("notes.txt")), qPrintable(box->text()));
         QCOMPARE(w.controller()->studyPath(), m_dir.filePath(QStringLiteral("from-drop.psc")));
+    }
+
+    // The trial filter (a typed expression and brushed ranges) is kept with the study and comes back when it is
+    // opened again, in another window; a study whose storage cannot be written says so and keeps the filter on screen.
+    void filterIsKeptWithTheStudy()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("filtered.psc")), 6);
+        {
+            MainWindow w;
+            w.show();
+            QVERIFY(w.openStudy(path));
+            QCOMPARE(w.view()->model()->rowCount(), 6);
+            w.view()->filterEdit()->setText(QStringLiteral("state = complete"));
+            QTest::keyClick(w.view()->filterEdit(), Qt::Key_Return);
+            w.view()->filter()->setRange(MetricRef{"accuracy", {}}, 0.0, 2.0);
+            QVERIFY(w.view()->proxy()->rowCount() < 6);
+        }
+        const auto kept = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_filter");
+        QVERIFY(kept);
+        QVERIFY2(kept->find("state = complete") != std::string::npos && kept->find("\"accuracy\"") != std::string::npos,
+                 kept->c_str());
+        MainWindow again;
+        again.show();
+        QVERIFY(again.openStudy(path));
+        QCOMPARE(again.view()->filter()->expression(), QStringLiteral("state = complete"));
+        QVERIFY(again.view()->filter()->range(MetricRef{"accuracy", {}}));
+        QCOMPARE(again.view()->filterEdit()->text(), QStringLiteral("state = complete"));
+        // Clearing it is kept too.
+        again.view()->filter()->clear();
+        const auto cleared = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_filter");
+        QVERIFY(cleared && cleared->find("state = complete") == std::string::npos);
     }
 
     void recentFilesPruned()
