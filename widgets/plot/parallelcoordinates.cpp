@@ -108,8 +108,21 @@ void ParallelCoordinates::setSelectedTrial(qint64 id)
     update();
 }
 
+void ParallelCoordinates::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        rebuild();
+}
+
 void ParallelCoordinates::rebuild()
 {
+    // Hidden (another tab shown), the lines wait: a live study of 100,000 trials changes many times a minute.
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     m_lines.clear();
     const std::vector<Trial> &trials = m_trials->trials();
     std::vector<std::vector<double>> columns(m_axes.size());

@@ -65,6 +65,7 @@ protected:
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
     void contextMenuEvent(QContextMenuEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Axis;
@@ -93,6 +94,7 @@ private:
     std::vector<Line> m_lines;
     QImage m_linesImage;   ///< every line but the selected one, for the current size; null when stale
     int m_drawnStride = 1; ///< 1 in this many lines off the front is drawn (a large study)
+    bool m_stale = true;   ///< the trials changed while hidden: rebuilt when shown
     qint64 m_selected = -1;
     int m_brushAxis = -1; ///< the axis being brushed, while the mouse is down
     double m_brushStart = 0.0;

@@ -74,11 +74,27 @@ void ScatterMatrix::setSelectedTrial(qint64 id)
     if (id == m_selected)
         return;
     m_selected = id;
-    draw();
+    if (isVisible())
+        draw();
+    else
+        m_stale = true;
+}
+
+void ScatterMatrix::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        rebuild();
 }
 
 void ScatterMatrix::rebuild()
 {
+    // Hidden (another tab shown), the matrix waits: a live study of 100,000 trials changes many times a minute.
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     m_metrics.clear();
     for (const Objective &o : m_trials->spec().objectives)
         m_metrics.push_back(o.metric);

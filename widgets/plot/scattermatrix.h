@@ -21,8 +21,8 @@ class TrialSet;
  * Every pair of the study's objectives at once: a grid of small scatter plots, metric i across and metric j up in
  * cell (row j, column i), each metric's name on the diagonal. Complete trials are drawn blue, those on the study's
  * front orange, those the shared TrialFilter rejects as faint grey context, the selected trial ringed in every cell;
- * a click on a point selects its trial. Follows the trial set and the filter live. GUI thread only; the QCustomPlot
- * is a member.
+ * a click on a point selects its trial. Follows the trial set and the filter live while shown (hidden, it catches up
+ * when shown). GUI thread only; the QCustomPlot is a member.
  */
 class ScatterMatrix : public QWidget
 {
@@ -52,6 +52,9 @@ public:
 Q_SIGNALS:
     void trialClicked(qint64 id);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     struct Point
     {
@@ -73,6 +76,7 @@ private:
     std::vector<double> m_factors; ///< display unit per metric
     std::vector<Point> m_points;
     qint64 m_selected = -1;
+    bool m_stale = true; ///< the trials or the filter changed while hidden: rebuilt when shown
 };
 
 } // namespace psc
