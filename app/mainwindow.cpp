@@ -21,6 +21,7 @@
 
 #include "psc/core/datapaths.h"
 #include "psc/core/error.h"
+#include "psc/study/studywriter.h"
 
 #include <QAction>
 #include <QApplication>
@@ -242,6 +243,14 @@ void MainWindow::connectController()
     connect(m_controller, &StudyController::pausedChanged, this, &MainWindow::updateActions);
     connect(m_controller, &StudyController::runFinished, this, &MainWindow::onRunFinished);
     connect(m_view->filter(), &TrialFilter::changed, this, &MainWindow::saveFilter);
+    // Whether another process writes the open study changes without telling us: looked at every two seconds.
+    auto *writerCheck = new QTimer(this);
+    writerCheck->setInterval(2000);
+    connect(writerCheck, &QTimer::timeout, this, [this] {
+        if (m_controller->hasStudy() && !m_controller->isRunning())
+            updateActions();
+    });
+    writerCheck->start();
 }
 
 void MainWindow::restoreSettings()
@@ -611,14 +620,21 @@ void MainWindow::updateActions()
     const TrialCounts counts = m_controller->counts();
     const QString budgetSpent = m_controller->budgetSpent();
     const bool budgetReached = !budgetSpent.isEmpty();
+    // Another process (a `paretoscope run` in a terminal, another window) writing the study: it updates here live, and
+    // Run would only be refused.
+    const QString writer =
+        study && !running ? QString::fromStdString(studyWriter(m_controller->studyPath().toStdString())) : QString();
 
     m_newAction->setEnabled(!running);
     m_openAction->setEnabled(!running);
     m_recentMenu->setEnabled(!running && !m_recent->files().isEmpty());
     m_savePlotAction->setEnabled(study);
-    m_runAction->setEnabled(study && !running && !budgetReached);
+    m_runAction->setEnabled(study && !running && !budgetReached && writer.isEmpty());
     m_runAction->setText(counts.total() > 0 ? tr("&Resume") : tr("&Run"));
-    m_runAction->setToolTip(budgetReached ? tr("Nothing left to run: %1").arg(budgetSpent)
+    m_runAction->setToolTip(!writer.isEmpty() ? tr("The study is being run by %1; its trials appear here as they "
+                                                   "finish")
+                                                    .arg(writer)
+                            : budgetReached ? tr("Nothing left to run: %1").arg(budgetSpent)
                             : counts.total() > 0
                                 ? tr("Continue the study to its budget; trials interrupted earlier are trained again")
                                 : tr("Run the study to its budget"));

@@ -33,6 +33,7 @@
 
 #include "psc/study/studyspec.h"
 #include "psc/study/studystore.h"
+#include "psc/study/studywriter.h"
 
 #include "linearmodel.h"
 #include "testsupport.h"
@@ -50,6 +51,7 @@
 #include <QJsonObject>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -64,6 +66,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QStatusBar>
+#include <QSysInfo>
 #include <QTest>
 #include <QTextBrowser>
 #include <QTreeWidget>
@@ -900,6 +903,41 @@ private Q_SLOTS:
         again.view()->filter()->clear();
         const auto cleared = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_filter");
         QVERIFY(cleared && cleared->find("state = complete") == std::string::npos);
+    }
+
+    // A study another process is writing (its lock file names a live process) cannot be run from the window, and the
+    // Run tooltip says who runs it; once that process is gone, Run comes back by itself.
+    void runIsOffWhileAnotherProcessWritesTheStudy()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("elsewhere.psc")), 2);
+        QProcess other;
+        other.start(QStringLiteral("sleep"), {QStringLiteral("60")});
+        QVERIFY(other.waitForStarted());
+        const auto writeLock = [&](qint64 pid) {
+            QFile lock(path + QStringLiteral(".lock"));
+            QVERIFY(lock.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            lock.write(QStringLiteral("%1\nparetoscope\n%2\n").arg(pid).arg(QSysInfo::machineHostName()).toUtf8());
+        };
+        writeLock(other.processId());
+        QCOMPARE(QString::fromStdString(studyWriter(path.toStdString())),
+                 QStringLiteral("paretoscope (pid %1 on %2)").arg(other.processId()).arg(QSysInfo::machineHostName()));
+        MainWindow w;
+        w.show();
+        QVERIFY(w.openStudy(path));
+        QVERIFY(!w.runAction()->isEnabled());
+        QVERIFY2(w.runAction()->toolTip().contains(
+                     QStringLiteral("being run by paretoscope (pid %1").arg(other.processId())),
+                 qPrintable(w.runAction()->toolTip()));
+        // The process ends without removing its lock file (killed): the file names a pid that is gone.
+        other.kill();
+        QVERIFY(other.waitForFinished());
+        QCOMPARE(QString::fromStdString(studyWriter(path.toStdString())), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(w.runAction()->isEnabled(), 5000);
+        // This process's own writer is not "another process".
+        QFile::remove(path + QStringLiteral(".lock"));
+        auto own = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadWrite);
+        QVERIFY(QFile::exists(path + QStringLiteral(".lock")));
+        QCOMPARE(QString::fromStdString(studyWriter(path.toStdString())), QString());
     }
 
     void recentFilesPruned()

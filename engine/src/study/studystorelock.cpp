@@ -3,6 +3,7 @@
 #include "study/studystoreimpl.h"
 
 #include "psc/core/error.h"
+#include "psc/study/studywriter.h"
 
 #include <QCoreApplication>
 #include <QSysInfo>
@@ -10,8 +11,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -26,13 +29,20 @@ std::filesystem::path directoryOf(const std::filesystem::path &file)
     return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
 }
 
-/** "paretoscope (pid 1234 on host)" from a lock file's "pid\napplication\nhost\n", or nothing if unreadable. */
-std::string describeHolder(int fd)
+/** Who a lock file names: "pid\napplication\nhost\n". */
+struct Holder
+{
+    long long pid = 0;
+    std::string application; ///< empty when unreadable
+    std::string host;        ///< empty when unreadable
+};
+
+std::optional<Holder> readHolder(int fd)
 {
     char buffer[512];
     const ssize_t got = ::pread(fd, buffer, sizeof buffer - 1, 0);
     if (got <= 0)
-        return {};
+        return std::nullopt;
     const std::string_view text(buffer, static_cast<std::size_t>(got));
     std::string_view lines[3];
     std::size_t start = 0;
@@ -43,10 +53,10 @@ std::string describeHolder(int fd)
         line = text.substr(start, end - start);
         start = end + 1;
     }
-    long long pid = 0;
-    const auto [rest, error] = std::from_chars(lines[0].data(), lines[0].data() + lines[0].size(), pid);
-    if (error != std::errc() || rest != lines[0].data() + lines[0].size() || pid <= 0)
-        return {};
+    Holder h;
+    const auto [rest, error] = std::from_chars(lines[0].data(), lines[0].data() + lines[0].size(), h.pid);
+    if (error != std::errc() || rest != lines[0].data() + lines[0].size() || h.pid <= 0)
+        return std::nullopt;
     const auto printable = [](std::string_view s) {
         for (const char c : s) {
             if (static_cast<unsigned char>(c) < 0x20)
@@ -54,10 +64,23 @@ std::string describeHolder(int fd)
         }
         return true;
     };
-    std::string who = lines[1].empty() || !printable(lines[1]) ? "another process" : std::string(lines[1]);
-    who += " (pid " + std::to_string(pid);
-    if (!lines[2].empty() && printable(lines[2]))
-        who += " on " + std::string(lines[2]);
+    if (printable(lines[1]))
+        h.application = std::string(lines[1]);
+    if (printable(lines[2]))
+        h.host = std::string(lines[2]);
+    return h;
+}
+
+/** "paretoscope (pid 1234 on host)" from a lock file, or nothing if unreadable. */
+std::string describeHolder(int fd)
+{
+    const auto h = readHolder(fd);
+    if (!h)
+        return {};
+    std::string who = h->application.empty() ? "another process" : h->application;
+    who += " (pid " + std::to_string(h->pid);
+    if (!h->host.empty())
+        who += " on " + h->host;
     return who + ")";
 }
 
@@ -168,6 +191,27 @@ std::int64_t freeBytes(const std::filesystem::path &dir)
     if (::statvfs(dir.c_str(), &vfs) != 0)
         return -1;
     return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+}
+
+std::string studyWriter(const std::filesystem::path &studyFile)
+{
+    // Read, never locked: a probe that took the lock, even shared and for a moment, could make a writer starting at
+    // that instant fail. The lock file exists while a writer holds it (it is removed on release); one left by a
+    // process that died names a pid that is gone on this host.
+    const std::filesystem::path lockFile = studyFile.string() + ".lock";
+    const int fd = ::open(lockFile.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return {};
+    const auto holder = readHolder(fd);
+    const std::string who = describeHolder(fd);
+    ::close(fd);
+    if (!holder)
+        return {};
+    const bool thisHost = holder->host.empty() || holder->host == QSysInfo::machineHostName().toStdString();
+    if (thisHost &&
+        (holder->pid == QCoreApplication::applicationPid() || (::kill(pid_t(holder->pid), 0) != 0 && errno == ESRCH)))
+        return {};
+    return who;
 }
 
 } // namespace psc
