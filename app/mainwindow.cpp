@@ -492,7 +492,7 @@ void MainWindow::restoreFilter()
     }
     const QString expression = json.value(QStringLiteral("expression")).toString();
     if (!expression.isEmpty())
-        filter->setExpression(expression, m_controller->spec());
+        filter->setExpression(expression, m_view->plot()->availableMetrics());
     m_restoringFilter = false;
 }
 

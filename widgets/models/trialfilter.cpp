@@ -57,7 +57,7 @@ TrialFilter::TrialFilter(QObject *parent) : QObject(parent) {}
 
 TrialFilter::~TrialFilter() = default;
 
-bool TrialFilter::setExpression(const QString &text, const StudySpec &spec, QString *error)
+bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef> &metrics, QString *error)
 {
     std::vector<Condition> conditions;
     // Clauses with the column each starts at (1-based), split at ";" and at the word "and".
@@ -66,17 +66,6 @@ bool TrialFilter::setExpression(const QString &text, const StudySpec &spec, QStr
                                            QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression lineage(QStringLiteral("^(children|family)\\s+of\\s+#?(\\d+)$"),
                                             QRegularExpression::CaseInsensitiveOption);
-    // The metrics the study's views offer: its own, and every standard target metric on each target it names.
-    std::vector<MetricRef> metrics = studyMetrics(spec);
-    std::vector<std::string> targets;
-    for (const MetricRef &m : metrics)
-        if (!m.target.empty() && std::find(targets.begin(), targets.end(), m.target) == targets.end())
-            targets.push_back(m.target);
-    for (const std::string &target : targets)
-        for (const MetricInfo &info : standardTargetMetrics())
-            if (const MetricRef ref{std::string(info.name), target};
-                std::find(metrics.begin(), metrics.end(), ref) == metrics.end())
-                metrics.push_back(ref);
     std::vector<std::string> metricNames;
     for (const MetricRef &m : metrics)
         metricNames.push_back(m.toString());

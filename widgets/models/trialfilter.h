@@ -53,11 +53,12 @@ public:
     bool isActive() const { return !m_ranges.empty() || !m_conditions.empty(); }
 
     /**
-     * Replaces the expression's conditions by those of `text` ("" removes them), checked against `spec`'s metrics.
-     * On a mistake nothing changes, false is returned and `error` says where ("column 12: ...") and what was
-     * expected, with a did-you-mean for a misspelt metric or state.
+     * Replaces the expression's conditions by those of `text` ("" removes them); a metric must be one of `metrics`
+     * (the study's, as the Pareto plot offers them: ParetoPlotWidget::availableMetrics()). On a mistake nothing
+     * changes, false is returned and `error` says where ("column 12: ...") and what was expected, with a
+     * did-you-mean for a misspelt metric or state.
      */
-    bool setExpression(const QString &text, const StudySpec &spec, QString *error = nullptr);
+    bool setExpression(const QString &text, const std::vector<MetricRef> &metrics, QString *error = nullptr);
     QString expression() const { return m_expression; }
     /** The trials that `children of N` and `family of N` look up parents in (not owned; may be null). */
     void setTrialSet(const TrialSet *trials) { m_trials = trials; }

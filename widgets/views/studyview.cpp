@@ -215,7 +215,7 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
 void StudyView::applyFilterExpression()
 {
     QString error;
-    if (m_filter->setExpression(m_filterEdit->text(), m_trials->spec(), &error)) {
+    if (m_filter->setExpression(m_filterEdit->text(), m_plot->availableMetrics(), &error)) {
         m_filterError->hide();
         return;
     }
