@@ -74,10 +74,29 @@ void ScatterMatrix::setSelectedTrial(qint64 id)
     if (id == m_selected)
         return;
     m_selected = id;
-    if (isVisible())
-        draw();
-    else
+    if (!isVisible()) {
         m_stale = true;
+        return;
+    }
+    // Only the rings move: the matrix is not laid out again.
+    placeSelectionRings();
+    m_plot->replot();
+}
+
+void ScatterMatrix::placeSelectionRings()
+{
+    const Point *selected = nullptr;
+    for (const Point &p : m_points)
+        if (p.id == m_selected)
+            selected = &p;
+    for (const SelectionRing &ring : m_rings) {
+        QVector<double> x, y;
+        if (selected) {
+            x << selected->values[std::size_t(ring.column)] * m_factors[std::size_t(ring.column)];
+            y << selected->values[std::size_t(ring.row)] * m_factors[std::size_t(ring.row)];
+        }
+        ring.graph->setData(x, y);
+    }
 }
 
 void ScatterMatrix::showEvent(QShowEvent *event)
@@ -139,6 +158,7 @@ QCPAxisRect *ScatterMatrix::cell(int row, int column) const
 
 void ScatterMatrix::draw()
 {
+    m_rings.clear();
     m_plot->clearPlottables();
     m_plot->clearItems();
     m_plot->plotLayout()->clear();
@@ -190,7 +210,7 @@ void ScatterMatrix::draw()
             m_plot->plotLayout()->addElement(row, column, rect);
 
             const double fx = m_factors[std::size_t(column)], fy = m_factors[std::size_t(row)];
-            QVector<double> cx, cy, kx, ky, fx_, fy_, sx, sy;
+            QVector<double> cx, cy, kx, ky, fx_, fy_;
             for (const Point &p : m_points) {
                 const double x = p.values[std::size_t(column)] * fx, y = p.values[std::size_t(row)] * fy;
                 if (!p.accepted) {
@@ -203,16 +223,13 @@ void ScatterMatrix::draw()
                     kx << x;
                     ky << y;
                 }
-                if (p.id == m_selected) {
-                    sx << x;
-                    sy << y;
-                }
             }
             scatterGraph(rect, QCPScatterStyle(QCPScatterStyle::ssDisc, kContext, 4))->setData(cx, cy);
             scatterGraph(rect, QCPScatterStyle(QCPScatterStyle::ssDisc, kKept, 5))->setData(kx, ky);
             scatterGraph(rect, QCPScatterStyle(QCPScatterStyle::ssDisc, kFront, 6))->setData(fx_, fy_);
-            scatterGraph(rect, QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 2), Qt::NoBrush, 12))
-                ->setData(sx, sy);
+            m_rings.push_back(
+                {scatterGraph(rect, QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kSelection, 2), Qt::NoBrush, 12)),
+                 row, column});
             rect->axis(QCPAxis::atBottom)->rescale();
             rect->axis(QCPAxis::atLeft)->rescale();
             for (QCPAxis *axis : {rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft)}) {
@@ -226,6 +243,7 @@ void ScatterMatrix::draw()
         m_plot->plotLayout()->setRowStretchFactor(i, 1);
         m_plot->plotLayout()->setColumnStretchFactor(i, 1);
     }
+    placeSelectionRings();
     m_plot->replot();
 }
 

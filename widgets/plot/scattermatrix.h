@@ -9,6 +9,7 @@
 #include <vector>
 
 class QCPAxisRect;
+class QCPGraph;
 class QCustomPlot;
 class QMouseEvent;
 
@@ -66,6 +67,8 @@ private:
 
     void rebuild();
     void draw();
+    /** Puts the selection ring of every cell on the selected trial (none without one). */
+    void placeSelectionRings();
     void onMousePress(QMouseEvent *event);
     QCPAxisRect *cell(int row, int column) const;
 
@@ -75,6 +78,13 @@ private:
     std::vector<MetricRef> m_metrics;
     std::vector<double> m_factors; ///< display unit per metric
     std::vector<Point> m_points;
+    struct SelectionRing
+    {
+        QCPGraph *graph = nullptr; ///< owned by the plot
+        int row = 0;
+        int column = 0;
+    };
+    std::vector<SelectionRing> m_rings;
     qint64 m_selected = -1;
     bool m_stale = true; ///< the trials or the filter changed while hidden: rebuilt when shown
 };
