@@ -198,10 +198,11 @@ QList<qint64> ParallelCoordinates::acceptedTrialIds() const
 
 QRectF ParallelCoordinates::plotArea() const
 {
-    // Room above for two-line axis titles and the high values, below for the low values.
+    // Room above for axis titles of up to three lines (target metrics on a narrow plot) and the high values, below
+    // for the low values.
     const int line = fontMetrics().height();
     const double side = 48.0;
-    return QRectF(side, 3.4 * line, std::max(10.0, width() - 2 * side), std::max(10.0, height() - 5.0 * line));
+    return QRectF(side, 4.5 * line, std::max(10.0, width() - 2 * side), std::max(10.0, height() - 6.1 * line));
 }
 
 double ParallelCoordinates::axisX(int axis) const
@@ -350,7 +351,7 @@ void ParallelCoordinates::paintEvent(QPaintEvent *)
         QFont bold = font();
         bold.setBold(true);
         painter.setFont(bold);
-        painter.drawText(QRectF(left, 0, w, 2.2 * fm.height()), Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap,
+        painter.drawText(QRectF(left, 0, w, 3.3 * fm.height()), Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap,
                          axis.title);
         painter.setFont(font());
         painter.drawText(QRectF(left, area.top() - fm.height() - 2, w, fm.height()), Qt::AlignHCenter,
