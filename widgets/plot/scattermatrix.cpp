@@ -177,7 +177,10 @@ void ScatterMatrix::draw()
         for (int column = 0; column < k; ++column) {
             if (row == column) {
                 const AxisScale unit = axisScale(m_metrics[std::size_t(row)], 1.0 / m_factors[std::size_t(row)]);
+                // A target metric's target on a line of its own: "Energy (ethos-u55-128)" is wider than a cell.
                 QString label = metricLabel(m_metrics[std::size_t(row)]);
+                if (!m_metrics[std::size_t(row)].target.empty())
+                    label.replace(label.lastIndexOf(QStringLiteral(" (")), 1, QLatin1Char('\n'));
                 if (!unit.unit.isEmpty())
                     label += QStringLiteral("\n(%1)").arg(unit.unit);
                 // An empty axis rect with the name in its middle: a text element would cap the row at its own height.
