@@ -7,6 +7,7 @@
 #include "helpwindows.h"
 #include "importcontroller.h"
 #include "recentfiles.h"
+#include "shortlistcontroller.h"
 #include "studycontroller.h"
 
 #include "models/trialfilter.h"
@@ -82,6 +83,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_import = new ImportController(m_controller, this);
     m_drift = new DriftController(m_controller, m_view, this);
     m_drift->setCurvePlot(m_inspector->analogDrift());
+    m_shortlist = new ShortlistController(m_controller, m_view, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -159,6 +161,12 @@ void MainWindow::createMenus()
     study->addSeparator();
     study->addAction(m_compress->action());
 
+    QMenu *trial = menuBar()->addMenu(tr("&Trial"));
+    trial->setToolTipsVisible(true);
+    trial->addAction(m_shortlist->starAction());
+    trial->addAction(m_shortlist->noteAction());
+    trial->addAction(m_shortlist->compareAction());
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *costToggle = m_costDock->toggleViewAction();
     costToggle->setToolTip(tr("Show or hide the trial inspector: the selected trial's layers, compression and cost"));
@@ -230,6 +238,7 @@ void MainWindow::connectController()
     connect(m_export, &ExportController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_import, &ImportController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_drift, &DriftController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_shortlist, &ShortlistController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_import, &ImportController::imported, this, [this](qint64 id) { m_view->selectTrial(id); });
     connect(m_export, &ExportController::exported, this, [this](qint64 id) {
         if (m_view->selectedTrial() == id)
@@ -502,6 +511,7 @@ void MainWindow::onStudyOpened()
     m_view->setStudy(m_controller->spec(), {}); // the trials follow in trialsChanged()
     m_restoringFilter = false;
     restoreFilter();
+    m_shortlist->restore();
     // The bundled targets load on the first study (a few milliseconds), not at start-up.
     m_costView->setTargetLibrary(m_controller->targets());
     m_costView->setStudyTargets(m_view->plot()->targets());

@@ -21,6 +21,7 @@ class CompressController;
 class DriftController;
 class ExportController;
 class ImportController;
+class ShortlistController;
 class RecentFiles;
 class StudyController;
 class StudyView;
@@ -70,6 +71,7 @@ public:
     ExportController *exporter() const { return m_export; }
     DriftController *drift() const { return m_drift; }
     ImportController *importer() const { return m_import; }
+    ShortlistController *shortlist() const { return m_shortlist; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -130,6 +132,7 @@ private:
     ExportController *m_export = nullptr;
     DriftController *m_drift = nullptr;
     ImportController *m_import = nullptr;
+    ShortlistController *m_shortlist = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

@@ -9,14 +9,17 @@
 #include "psc/quant/integerinference.h"
 #include "psc/study/lineage.h"
 #include "recentfiles.h"
+#include "shortlistcontroller.h"
 #include "studycontroller.h"
 
 #include "models/layercompressionmodel.h"
+#include "models/shortlist.h"
 #include "models/trialfilter.h"
 #include "models/trialsortproxymodel.h"
 #include "models/trialtablemodel.h"
 #include "plot/analogdriftplot.h"
 #include "plot/paretoplotwidget.h"
+#include "views/compareview.h"
 #include "views/compressdialog.h"
 #include "views/costbreakdownplot.h"
 #include "views/deploymentview.h"
@@ -903,6 +906,59 @@ private Q_SLOTS:
         again.view()->filter()->clear();
         const auto cleared = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_filter");
         QVERIFY(cleared && cleared->find("state = complete") == std::string::npos);
+    }
+
+    // Stars and notes are kept with the study (study_meta "gui_shortlist") and come back in another window; Compare
+    // puts the shortlist side by side when fewer than two rows are selected; opening another study keeps them.
+    void shortlistAndNotesAreKeptWithTheStudy()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("shortlisted.psc")), 6);
+        const QString other = prepareStudy(m_dir.filePath(QStringLiteral("other-shortlist.psc")), 2);
+        {
+            MainWindow w;
+            w.show();
+            QVERIFY(w.openStudy(path));
+            QAction *star = w.shortlist()->starAction();
+            QVERIFY(!star->isEnabled()); // nothing selected
+            QVERIFY(w.selectTrialNumber(1));
+            QVERIFY(star->isEnabled() && !star->isChecked());
+            star->trigger();
+            QVERIFY(star->isChecked());
+            QVERIFY(w.selectTrialNumber(3));
+            star->trigger();
+            w.view()->shortlist()->setNote(3, QStringLiteral("fits the M4"));
+            QCOMPARE(w.shortlist()->compareCandidates().size(), 2);
+            w.shortlist()->compareAction()->trigger();
+            QVERIFY(w.shortlist()->lastCompare());
+            QCOMPARE(w.shortlist()->lastCompare()->trials().size(), std::size_t(2));
+            QCOMPARE(w.shortlist()->lastCompare()->trials()[1].number, std::int64_t(3));
+            QVERIFY(w.shortlist()->lastCompare()->metricTable()->rowCount() > 3);
+            // One trial is not a comparison: the status bar says what to do.
+            w.view()->shortlist()->setStarred(1, false);
+            w.shortlist()->compareAction()->trigger();
+            QVERIFY(
+                w.findChild<QLabel *>(QStringLiteral("statusText"))->text().contains(QStringLiteral("two to four")));
+            w.view()->shortlist()->setStarred(1, true);
+            // Another study: its own (empty) shortlist, and the first study's is not overwritten.
+            QVERIFY(w.openStudy(other));
+            QVERIFY(w.view()->shortlist()->isEmpty());
+        }
+        const auto kept = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_shortlist");
+        QVERIFY(kept);
+        QCOMPARE(QString::fromStdString(*kept), QStringLiteral(R"({"notes":{"3":"fits the M4"},"starred":[3,1]})"));
+        QVERIFY(!StudyStore::open(other.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_shortlist"));
+        MainWindow again;
+        again.show();
+        QVERIFY(again.openStudy(path));
+        QCOMPARE(again.view()->shortlist()->starred(), (QList<qint64>{3, 1}));
+        QCOMPARE(again.view()->shortlist()->note(3), QStringLiteral("fits the M4"));
+        const TrialTableModel *model = again.view()->model();
+        int row = -1;
+        for (int r = 0; r < model->rowCount(); ++r)
+            if (model->trialAt(r)->number == 3)
+                row = r;
+        QCOMPARE(model->index(row, TrialTableModel::StarColumn).data().toString(), QStringLiteral("★"));
+        QCOMPARE(model->index(row, model->noteColumn()).data().toString(), QStringLiteral("fits the M4"));
     }
 
     // A study another process is writing (its lock file names a live process) cannot be run from the window, and the

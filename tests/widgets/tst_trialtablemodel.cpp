@@ -69,8 +69,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
         model.setStudy(demoSpec(), {complete(1, 0.8512, 21913, 2.2e6), pending(2)});
         QCOMPARE(model.rowCount(), 2);
-        // #, state, front, origin, the 11 model metrics (objectives first), error
-        QCOMPARE(model.columnCount(), 4 + 11 + 1);
+        // #, shortlist, state, front, origin, the 11 model metrics (objectives first), error, note
+        QCOMPARE(model.columnCount(), 5 + 11 + 2);
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn)->name, std::string("accuracy"));
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn + 1)->name, std::string("weight_bytes"));
         QCOMPARE(model.metricAt(TrialTableModel::FirstMetricColumn + 2)->name, std::string("macs"));
@@ -88,7 +88,7 @@ private Q_SLOTS:
         QCOMPARE(model.index(0, macs).data().toString(), QStringLiteral("2.20 M"));
         QCOMPARE(model.index(0, acc).data(TrialTableModel::RawValueRole).toDouble(), 0.8512);
         QCOMPARE(model.index(0, TrialTableModel::StateColumn).data().toString(), QStringLiteral("complete"));
-        QCOMPARE(model.index(0, TrialTableModel::FrontColumn).data().toString(), QStringLiteral("★"));
+        QCOMPARE(model.index(0, TrialTableModel::FrontColumn).data().toString(), QStringLiteral("◆"));
         QCOMPARE(model.index(1, TrialTableModel::StateColumn).data().toString(), QStringLiteral("pending"));
         QVERIFY(!model.index(1, acc).data(TrialTableModel::RawValueRole).isValid());
         QCOMPARE(model.index(1, acc).data().toString(), QString());
@@ -214,7 +214,7 @@ private Q_SLOTS:
         QCOMPARE(columnText(proxy, TrialTableModel::NumberColumn), (QStringList{"0", "1", "2", "3", "4"}));
         proxy.sort(TrialTableModel::StateColumn, Qt::AscendingOrder);
         proxy.sort(TrialTableModel::FrontColumn, Qt::DescendingOrder);
-        QCOMPARE(proxy.index(0, TrialTableModel::FrontColumn).data().toString(), QStringLiteral("★"));
+        QCOMPARE(proxy.index(0, TrialTableModel::FrontColumn).data().toString(), QStringLiteral("◆"));
     }
 };
 

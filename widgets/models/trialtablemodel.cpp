@@ -4,6 +4,7 @@
 #include "psc/study/lineage.h"
 
 #include "models/metricformat.h"
+#include "models/shortlist.h"
 #include "models/trialsummary.h"
 
 #include <QColor>
@@ -99,7 +100,7 @@ int TrialTableModel::rowCount(const QModelIndex &parent) const
 
 int TrialTableModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : errorColumn() + 1;
+    return parent.isValid() ? 0 : noteColumn() + 1;
 }
 
 QString TrialTableModel::originText(int row) const
@@ -129,6 +130,8 @@ QString TrialTableModel::columnKey(int column) const
         return QStringLiteral("#");
     case StateColumn:
         return QStringLiteral("state");
+    case StarColumn:
+        return QStringLiteral("shortlist");
     case FrontColumn:
         return QStringLiteral("front");
     case OriginColumn:
@@ -138,6 +141,8 @@ QString TrialTableModel::columnKey(int column) const
     }
     if (column == errorColumn())
         return QStringLiteral("error");
+    if (column == noteColumn())
+        return QStringLiteral("note");
     const MetricRef *metric = metricAt(column);
     return metric ? QString::fromStdString(metric->toString()) : QString();
 }
@@ -150,10 +155,14 @@ QVariant TrialTableModel::displayData(const Trial &trial, int row, int column) c
         return QString::number(trial.number);
     if (column == StateColumn)
         return trialStateText(trial);
+    if (column == StarColumn)
+        return m_shortlist && m_shortlist->isStarred(trial.number) ? QStringLiteral("★") : QString();
     if (column == FrontColumn)
-        return isOnFront(row) ? QStringLiteral("★") : QString();
+        return isOnFront(row) ? QStringLiteral("◆") : QString();
     if (column == errorColumn())
         return QString::fromStdString(trial.error);
+    if (column == noteColumn())
+        return m_shortlist ? m_shortlist->note(trial.number) : QString();
     const MetricRef *metric = metricAt(column);
     const auto value = metricValue(trial, *metric);
     return value ? formatMetricValue(*metric, *value) : QString();
@@ -167,10 +176,14 @@ QVariant TrialTableModel::rawData(const Trial &trial, int row, int column) const
         return QVariant::fromValue<qlonglong>(trial.number);
     if (column == StateColumn)
         return trialStateText(trial);
+    if (column == StarColumn)
+        return m_shortlist && m_shortlist->isStarred(trial.number) ? 1 : 0;
     if (column == FrontColumn)
         return isOnFront(row) ? 1 : 0;
     if (column == errorColumn())
         return QString::fromStdString(trial.error);
+    if (column == noteColumn())
+        return m_shortlist ? m_shortlist->note(trial.number) : QString();
     const auto value = metricValue(trial, *metricAt(column));
     return value ? QVariant(*value) : QVariant();
 }
@@ -189,15 +202,28 @@ QVariant TrialTableModel::data(const QModelIndex &index, int role) const
         return rawData(trial, row, column);
     case TrialIdRole:
         return QVariant::fromValue<qlonglong>(trial.id);
+    case Qt::EditRole:
+        return column == noteColumn() ? displayData(trial, row, column) : QVariant();
     case Qt::ToolTipRole:
+        if (column == StarColumn)
+            return m_shortlist && m_shortlist->isStarred(trial.number)
+                       ? tr("In the shortlist: click to remove it (Trial ▸ Shortlist, Ctrl+D)")
+                       : tr("Click to add trial %1 to the shortlist (Trial ▸ Shortlist, Ctrl+D)").arg(trial.number);
+        if (column == noteColumn() && m_shortlist) {
+            const QString note = m_shortlist->note(trial.number);
+            return note.isEmpty() ? tr("Double-click to write a note on trial %1").arg(trial.number)
+                                  : note.toHtmlEscaped();
+        }
         return trialToolTip(trial, spec(), isOnFront(row));
     case Qt::TextAlignmentRole:
         if (column == NumberColumn || metricAt(column))
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
-        if (column == FrontColumn)
+        if (column == FrontColumn || column == StarColumn)
             return QVariant::fromValue(Qt::AlignCenter);
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ForegroundRole:
+        if (column == StarColumn)
+            return QColor(0xd0, 0x90, 0x00); // gold, whatever the trial's state
         if (trial.state == TrialState::Failed)
             return QColor(0xb0, 0x30, 0x30);
         if (trial.state == TrialState::Infeasible || trial.state == TrialState::Pending)
@@ -219,6 +245,52 @@ QVariant TrialTableModel::data(const QModelIndex &index, int role) const
     }
 }
 
+bool TrialTableModel::setData(const QModelIndex &index, const QVariant &value, int role)
+{
+    if (role != Qt::EditRole || !m_shortlist || index.column() != noteColumn() ||
+        !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return false;
+    m_shortlist->setNote(m_set->trials()[std::size_t(index.row())].number, value.toString());
+    return true;
+}
+
+Qt::ItemFlags TrialTableModel::flags(const QModelIndex &index) const
+{
+    Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    if (m_shortlist && index.isValid() && index.column() == noteColumn())
+        f |= Qt::ItemIsEditable;
+    return f;
+}
+
+void TrialTableModel::setShortlist(Shortlist *shortlist)
+{
+    if (m_shortlist)
+        disconnect(m_shortlist, nullptr, this, nullptr);
+    m_shortlist = shortlist;
+    if (m_shortlist) {
+        connect(m_shortlist, &Shortlist::restored, this, [this] {
+            if (rowCount() > 0)
+                Q_EMIT dataChanged(index(0, StarColumn), index(rowCount() - 1, noteColumn()));
+        });
+        connect(m_shortlist, &Shortlist::changed, this, [this](qint64 number) {
+            if (number < 0) {
+                if (rowCount() > 0)
+                    Q_EMIT dataChanged(index(0, StarColumn), index(rowCount() - 1, noteColumn()));
+                return;
+            }
+            // Trial numbers are unique within a study; a linear look is fine for one edit.
+            const std::vector<Trial> &all = m_set->trials();
+            for (std::size_t r = 0; r < all.size(); ++r)
+                if (all[r].number == number) {
+                    Q_EMIT dataChanged(index(int(r), StarColumn), index(int(r), StarColumn));
+                    Q_EMIT dataChanged(index(int(r), noteColumn()), index(int(r), noteColumn()));
+                }
+        });
+    }
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+}
+
 QString TrialTableModel::headerToolTip(int column) const
 {
     if (column == NumberColumn)
@@ -226,8 +298,13 @@ QString TrialTableModel::headerToolTip(int column) const
     if (column == StateColumn)
         return tr("pending, running, complete (trained and measured), infeasible (broke a constraint) or failed; "
                   "\"cached\" marks results reused from an identical earlier trial.");
+    if (column == StarColumn)
+        return tr("★: in the shortlist. Click a row's cell (or press Ctrl+D) to star or unstar the trial; the "
+                  "shortlist is kept in the study file and fills the candidate cards.");
+    if (column == noteColumn())
+        return tr("Your note on the trial, kept in the study file: double-click to edit.");
     if (column == FrontColumn)
-        return tr("★: on the Pareto front of the study's objectives (no other trial is at least as good in every "
+        return tr("◆: on the Pareto front of the study's objectives (no other trial is at least as good in every "
                   "objective and better in one).");
     if (column == OriginColumn)
         return tr("How the trial came to be: proposed by the search, compressed from another trial (its number and "
@@ -260,6 +337,8 @@ QVariant TrialTableModel::headerData(int section, Qt::Orientation orientation, i
         return tr("#");
     case StateColumn:
         return tr("State");
+    case StarColumn:
+        return QStringLiteral("★");
     case FrontColumn:
         return tr("Front");
     case OriginColumn:
@@ -269,6 +348,8 @@ QVariant TrialTableModel::headerData(int section, Qt::Orientation orientation, i
     }
     if (section == errorColumn())
         return tr("Error");
+    if (section == noteColumn())
+        return tr("Note");
     const MetricRef &metric = *metricAt(section);
     if (!isObjective(spec(), metric))
         return metricLabel(metric);

@@ -12,10 +12,12 @@
 
 namespace psc {
 
+class Shortlist;
+
 /**
- * The trials of one study as a table: "#", state, Pareto front, origin (search, compressed from a trial, imported),
- * the study's metrics (objectives first, then the other model metrics) and the error. Rows are kept in the order trials
- * arrive; sorting is the job of a TrialSortProxyModel on RawValueRole.
+ * The trials of one study as a table: "#", shortlist star, state, Pareto front, origin (search, compressed from a
+ * trial, imported), the study's metrics (objectives first, then the other model metrics), the error and the user's
+ * note. Rows are kept in the order trials arrive; sorting is the job of a TrialSortProxyModel on RawValueRole.
  *
  * The rows are the trials of a TrialSet, which the model may share with other views (StudyView shares one with
  * the Pareto plot: the trials are stored and ranked once). New trials arrive with beginInsertRows()/
@@ -34,6 +36,7 @@ public:
     enum Column
     {
         NumberColumn,
+        StarColumn, ///< ★ for a trial in the shortlist (setShortlist()); clicking it in StudyView toggles it
         StateColumn,
         FrontColumn,
         OriginColumn, ///< "search", "from 4: int4" (a compressed child of trial 4), "imported (tflite)"
@@ -61,6 +64,14 @@ public:
     /** The metric shown in `column`, or nullptr for the other columns. */
     const MetricRef *metricAt(int column) const;
     int errorColumn() const { return FirstMetricColumn + int(m_metrics.size()); }
+    /** The user's note on the trial (Shortlist::note()); editable in place. The last column. */
+    int noteColumn() const { return errorColumn() + 1; }
+    /**
+     * The shortlist the star and note columns show and edit (not owned; may be null: then both stay empty and the
+     * notes are read-only). Rows follow its changes.
+     */
+    void setShortlist(Shortlist *shortlist);
+    Shortlist *shortlist() const { return m_shortlist; }
     /** The row of the trial with database id `id`, or -1. */
     int rowOfTrial(qint64 id) const;
     const Trial *trialAt(int row) const;
@@ -74,6 +85,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
@@ -85,6 +98,7 @@ private:
     void emitRowsChanged(const QList<int> &rows);
 
     TrialSet *m_set = nullptr;
+    Shortlist *m_shortlist = nullptr;
     std::vector<MetricRef> m_metrics;
 };
 

@@ -2,6 +2,7 @@
 #include "views/studyview.h"
 
 #include "models/metricformat.h"
+#include "models/shortlist.h"
 #include "models/trialfilter.h"
 #include "models/trialset.h"
 #include "models/trialsortproxymodel.h"
@@ -10,6 +11,7 @@
 #include "plot/parallelcoordinates.h"
 #include "plot/paretoplotwidget.h"
 #include "plot/scattermatrix.h"
+#include "views/candidatecards.h"
 #include "views/drifttimecontrol.h"
 #include "views/errorlabel.h"
 #include "views/frozencolumntableview.h"
@@ -50,6 +52,8 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     // One copy of the trials for the table and the plot, ranked once per change off the GUI thread.
     m_trials->setRanking(TrialSet::Ranking::Background);
     m_model = new TrialTableModel(m_trials, this);
+    m_shortlist = new Shortlist(this);
+    m_model->setShortlist(m_shortlist);
     m_proxy = new TrialSortProxyModel(this);
     m_proxy->setSourceModel(m_model);
     // The # column stays in view when the table scrolls sideways.
@@ -81,7 +85,7 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionsMovable(true);
     m_table->setToolTip(QString()); // cells carry their own tooltips
-    m_table->setWhatsThis(tr("Every trial of the study. Click a header to sort; ★ marks the Pareto front of the "
+    m_table->setWhatsThis(tr("Every trial of the study. Click a header to sort; ◆ marks the Pareto front of the "
                              "study's objectives, ↑/↓ in a header says whether the objective is maximised or "
                              "minimised. Selecting a row highlights the trial in the plot."));
 
@@ -116,8 +120,13 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_matrix = new ScatterMatrix(m_trials, this);
     m_plotTabs->addTab(m_matrix, tr("Scatter matrix"));
     m_plotTabs->setTabToolTip(2, tr("Every pair of the study's objectives at once"));
+    m_cards = new CandidateCards(m_trials, this);
+    m_cards->setObjectName(QStringLiteral("candidateCards"));
+    m_plotTabs->addTab(m_cards, tr("Candidates"));
+    m_plotTabs->setTabToolTip(3, tr("A card per shortlisted trial and per trial on the front: accuracy, size and "
+                                    "cost and fit on each target"));
     m_plotTabs->addTab(m_convergence, tr("Convergence"));
-    m_plotTabs->setTabToolTip(3, tr("The study's hypervolume after each trial, and the search strategy"));
+    m_plotTabs->setTabToolTip(4, tr("The study's hypervolume after each trial, and the search strategy"));
     m_drift = new DriftTimeControl(this);
     m_drift->setObjectName(QStringLiteral("driftTimeControl"));
     m_drift->hide();
@@ -136,6 +145,8 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_plot->setTrialFilter(m_filter);
     m_parallel->setTrialFilter(m_filter);
     m_matrix->setTrialFilter(m_filter);
+    m_cards->setTrialFilter(m_filter);
+    m_cards->setShortlist(m_shortlist);
     m_filterBar = new QWidget(this);
     m_filterLabel = new QLabel(m_filterBar);
     m_filterLabel->setObjectName(QStringLiteral("filterLabel"));
@@ -192,10 +203,19 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
 
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &StudyView::onTableSelectionChanged);
+    // A click on a row's ★ cell stars or unstars the trial.
+    connect(m_table, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        if (index.column() != TrialTableModel::StarColumn)
+            return;
+        if (const Trial *trial = m_model->trialAt(m_proxy->mapToSource(index).row()))
+            m_shortlist->toggleStarred(trial->number);
+    });
     connect(m_plot, &ParetoPlotWidget::trialClicked, this, &StudyView::onPlotClicked);
     connect(m_replay, &ReplayControl::limitChanged, this, &StudyView::onReplayLimit);
     connect(m_parallel, &ParallelCoordinates::trialClicked, this, &StudyView::onPlotClicked);
     connect(m_matrix, &ScatterMatrix::trialClicked, this, &StudyView::onPlotClicked);
+    connect(m_cards, &CandidateCards::trialClicked, this, &StudyView::onPlotClicked);
+    connect(m_cards, &CandidateCards::compareRequested, this, &StudyView::compareRequested);
     connect(m_filter, &TrialFilter::changed, this, &StudyView::onFilterChanged);
     connect(m_trials, &TrialSet::updated, this, [this] {
         if (m_filter->isActive())
@@ -250,6 +270,7 @@ StudyView::~StudyView() = default;
 void StudyView::setStudy(const StudySpec &spec, std::vector<Trial> trials)
 {
     m_filter->clear(); // ranges of the study that was open mean nothing for this one
+    m_shortlist->clear();
     m_filterError->hide();
     m_trials->reset(spec, std::move(trials));
     fitColumns();
@@ -305,6 +326,8 @@ void StudyView::fitColumns()
         QString widest;
         if (c == TrialTableModel::NumberColumn)
             widest = QStringLiteral("0000");
+        else if (c == TrialTableModel::StarColumn)
+            widest = QStringLiteral("★");
         else if (c == TrialTableModel::StateColumn)
             widest = QStringLiteral("complete (cached)");
         else if (c == TrialTableModel::OriginColumn)
@@ -323,6 +346,7 @@ void StudyView::upsertTrials(const std::vector<Trial> &changed)
 
 void StudyView::clear()
 {
+    m_shortlist->clear();
     m_trials->clear();
     selectTrial(-1);
 }
@@ -345,6 +369,16 @@ void StudyView::selectTrial(qint64 id)
     }
     // The selection signal updates the rest; this covers "nothing changed in the table".
     onTableSelectionChanged();
+}
+
+QList<qint64> StudyView::selectedTrials() const
+{
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QList<qint64> ids;
+    for (const QModelIndex &row : rows)
+        ids << row.data(TrialTableModel::TrialIdRole).toLongLong();
+    return ids;
 }
 
 QString StudyView::selectedRowsAsTsv() const
@@ -388,6 +422,7 @@ void StudyView::onTableSelectionChanged()
     m_plot->setSelectedTrial(id);
     m_parallel->setSelectedTrial(id);
     m_matrix->setSelectedTrial(id);
+    m_cards->setSelectedTrial(id);
     if (id != m_selected) {
         m_selected = id;
         Q_EMIT selectedTrialChanged(id);

@@ -16,11 +16,13 @@ class QTableView;
 
 namespace psc {
 
+class CandidateCards;
 class ConvergencePlot;
 class DriftTimeControl;
 class ParallelCoordinates;
 class ReplayControl;
 class ScatterMatrix;
+class Shortlist;
 class TrialFilter;
 class ParetoPlotWidget;
 class TrialSortProxyModel;
@@ -77,18 +79,26 @@ public:
     QLineEdit *filterEdit() const { return m_filterEdit; }
     /** Where a mistake in the expression is said (hidden while there is none). */
     QLabel *filterError() const { return m_filterError; }
+    /** The starred trials and the notes of the open study; the table's ★ and Note columns show and edit them. */
+    Shortlist *shortlist() const { return m_shortlist; }
+    /** The trials selected in the table, by id, in table order (the current row's trial is selectedTrial()). */
+    QList<qint64> selectedTrials() const;
     ParallelCoordinates *parallelCoordinates() const { return m_parallel; }
     ScatterMatrix *scatterMatrix() const { return m_matrix; }
+    /** The candidate cards (shortlist and front) tab. */
+    CandidateCards *cards() const { return m_cards; }
     /** The timeline under the plots: replays the study trial by trial. */
     ReplayControl *replay() const { return m_replay; }
     /** The hypervolume beside the Pareto plot while a replay shows part of the study (hidden otherwise). */
     ConvergencePlot *replayConvergence() const { return m_replayConvergence; }
-    /** The tabs of the right side: the Pareto plot, parallel coordinates, scatter matrix, convergence plot. */
+    /** The tabs of the right side: the Pareto plot, parallel coordinates, scatter matrix, candidates, convergence. */
     QTabWidget *plotTabs() const { return m_plotTabs; }
     QSplitter *splitter() const { return m_splitter; }
 
 Q_SIGNALS:
     void selectedTrialChanged(qint64 id);
+    /** The cards' Compare button: put these trials (by id) side by side. */
+    void compareRequested(const QList<qint64> &ids);
 
 private:
     void fitColumns();
@@ -109,8 +119,10 @@ private:
     DriftTimeControl *m_drift = nullptr;
     ReplayControl *m_replay = nullptr;
     TrialFilter *m_filter = nullptr;
+    Shortlist *m_shortlist = nullptr;
     ParallelCoordinates *m_parallel = nullptr;
     ScatterMatrix *m_matrix = nullptr;
+    CandidateCards *m_cards = nullptr;
     QWidget *m_filterBar = nullptr;
     QLabel *m_filterLabel = nullptr;
     QLineEdit *m_filterEdit = nullptr;
