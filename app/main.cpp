@@ -17,9 +17,9 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(PSC_VERSION));
 
     if (psc::cli::isCommand(args)) {
-        // `plot` renders widgets off screen; everything else needs no GUI at all.
+        // `plot` and `report` render widgets off screen; everything else needs no GUI at all.
         std::unique_ptr<QCoreApplication> app;
-        if (args.front() == QLatin1String("plot")) {
+        if (args.front() == QLatin1String("plot") || args.front() == QLatin1String("report")) {
             if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
                 qputenv("QT_QPA_PLATFORM", "offscreen");
             app = std::make_unique<QApplication>(argc, argv);

@@ -7,6 +7,7 @@
 #include "helpwindows.h"
 #include "importcontroller.h"
 #include "recentfiles.h"
+#include "reportcontroller.h"
 #include "shortlistcontroller.h"
 #include "studycontroller.h"
 
@@ -84,6 +85,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_drift = new DriftController(m_controller, m_view, this);
     m_drift->setCurvePlot(m_inspector->analogDrift());
     m_shortlist = new ShortlistController(m_controller, m_view, this);
+    m_report = new ReportController(m_controller, m_view, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -148,6 +150,7 @@ void MainWindow::createMenus()
     connect(m_recent, &RecentFiles::fileChosen, this, &MainWindow::openStudy);
     file->addSeparator();
     file->addAction(m_savePlotAction);
+    file->addAction(m_report->action());
     file->addAction(m_export->action());
     file->addAction(m_import->action());
     file->addSeparator();
@@ -239,6 +242,7 @@ void MainWindow::connectController()
     connect(m_import, &ImportController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_drift, &DriftController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_shortlist, &ShortlistController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_report, &ReportController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_import, &ImportController::imported, this, [this](qint64 id) { m_view->selectTrial(id); });
     connect(m_export, &ExportController::exported, this, [this](qint64 id) {
         if (m_view->selectedTrial() == id)

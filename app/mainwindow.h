@@ -21,6 +21,7 @@ class CompressController;
 class DriftController;
 class ExportController;
 class ImportController;
+class ReportController;
 class ShortlistController;
 class RecentFiles;
 class StudyController;
@@ -72,6 +73,7 @@ public:
     DriftController *drift() const { return m_drift; }
     ImportController *importer() const { return m_import; }
     ShortlistController *shortlist() const { return m_shortlist; }
+    ReportController *report() const { return m_report; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -133,6 +135,7 @@ private:
     DriftController *m_drift = nullptr;
     ImportController *m_import = nullptr;
     ShortlistController *m_shortlist = nullptr;
+    ReportController *m_report = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

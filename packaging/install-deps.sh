@@ -13,7 +13,7 @@ packages=(
     gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
     libonnx-dev libprotobuf-dev libopencv-dnn-dev
     dataset-fashion-mnist
-    xvfb xauth imagemagick
+    xvfb xauth imagemagick poppler-utils
     dpkg-dev lintian desktop-file-utils appstream
 )
 

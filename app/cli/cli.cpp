@@ -28,6 +28,7 @@ const std::map<QString, Command> &commands()
         {QStringLiteral("resume"), {resumeCommand, "Continue a study file to its budget"}},
         {QStringLiteral("show"), {showCommand, "Trials, metrics and Pareto front of a study file"}},
         {QStringLiteral("plot"), {plotCommand, "Save the Pareto plot of a study as PNG, SVG and PDF"}},
+        {QStringLiteral("report"), {reportCommand, "Write a self-contained HTML or PDF report of a study"}},
         {QStringLiteral("targets"), {targetsCommand, "List hardware targets with their parameters and sources"}},
         {QStringLiteral("cost"), {costCommand, "Per-layer latency, energy and memory of a network on a target"}},
         {QStringLiteral("calibrate"), {calibrateCommand, "Fit an MCU target's latency model to measured latencies"}},

@@ -40,6 +40,7 @@ int runStudyCommand(const QStringList &args);
 int resumeCommand(const QStringList &args);
 int showCommand(const QStringList &args);
 int plotCommand(const QStringList &args);
+int reportCommand(const QStringList &args);
 int targetsCommand(const QStringList &args);
 int costCommand(const QStringList &args);
 int calibrateCommand(const QStringList &args);

@@ -215,4 +215,22 @@ QJsonArray comparisonToJson(const std::vector<ExportComparison> &rows)
     return out;
 }
 
+MetricRef metricOption(const QCommandLineParser &parser, const QString &option, const std::vector<MetricRef> &known,
+                       const MetricRef &fallback)
+{
+    if (!parser.isSet(option))
+        return fallback;
+    const std::string text = parser.value(option).toStdString();
+    std::string error;
+    const auto ref = parseMetricRef(text, &error);
+    if (!ref || std::find(known.begin(), known.end(), *ref) == known.end()) {
+        std::string names;
+        for (const MetricRef &m : known)
+            names += (names.empty() ? "" : ", ") + m.toString();
+        throw InputError("--" + option.toStdString() + ": unknown metric \"" + text + "\"" +
+                         (error.empty() ? "" : " (" + error + ")") + "; this study has: " + names);
+    }
+    return *ref;
+}
+
 } // namespace psc::cli

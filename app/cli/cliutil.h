@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/study/metrics.h"
+
 #include <QCommandLineParser>
 #include <QJsonArray>
 #include <QString>
@@ -19,6 +21,13 @@ struct ExportComparison;
 } // namespace psc
 
 namespace psc::cli {
+
+/**
+ * The metric named by option `option` ("--x weight_bytes"), which must be one of `known` (InputError listing them
+ * otherwise), or `fallback` if the option is not given.
+ */
+MetricRef metricOption(const QCommandLineParser &parser, const QString &option, const std::vector<MetricRef> &known,
+                       const MetricRef &fallback);
 
 /** Thrown for a usage error; the dispatcher prints the message and the command's usage line, exit 2. */
 struct UsageError

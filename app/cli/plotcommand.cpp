@@ -17,25 +17,6 @@
 namespace psc::cli {
 namespace {
 
-MetricRef metricOption(const QCommandLineParser &parser, const QString &option, const ParetoPlotWidget &plot,
-                       const MetricRef &fallback)
-{
-    if (!parser.isSet(option))
-        return fallback;
-    const std::string text = parser.value(option).toStdString();
-    std::string error;
-    const auto ref = parseMetricRef(text, &error);
-    const auto &known = plot.availableMetrics();
-    if (!ref || std::find(known.begin(), known.end(), *ref) == known.end()) {
-        std::string names;
-        for (const MetricRef &m : known)
-            names += (names.empty() ? "" : ", ") + m.toString();
-        throw InputError("--" + option.toStdString() + ": unknown metric \"" + text + "\"" +
-                         (error.empty() ? "" : " (" + error + ")") + "; this study has: " + names);
-    }
-    return *ref;
-}
-
 QSize sizeOption(const QCommandLineParser &parser)
 {
     const QStringList parts = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));
@@ -104,15 +85,15 @@ int plotCommand(const QStringList &args)
     plot.resize(size);
     plot.setStudy(spec, store->trials());
     const auto [defaultX, defaultY] = ParetoPlotWidget::defaultAxes(spec);
-    const MetricRef x = metricOption(parser, QStringLiteral("x"), plot, defaultX);
-    const MetricRef y = metricOption(parser, QStringLiteral("y"), plot, defaultY);
+    const MetricRef x = metricOption(parser, QStringLiteral("x"), plot.availableMetrics(), defaultX);
+    const MetricRef y = metricOption(parser, QStringLiteral("y"), plot.availableMetrics(), defaultY);
     plot.setAxes(x, y);
     plot.setLogScale(Qt::Horizontal, parser.isSet(QStringLiteral("log-x")));
     plot.setLogScale(Qt::Vertical, parser.isSet(QStringLiteral("log-y")));
     if (parser.isSet(QStringLiteral("colour")))
-        plot.setColourMetric(metricOption(parser, QStringLiteral("colour"), plot, {}));
+        plot.setColourMetric(metricOption(parser, QStringLiteral("colour"), plot.availableMetrics(), {}));
     if (parser.isSet(QStringLiteral("point-size")))
-        plot.setSizeMetric(metricOption(parser, QStringLiteral("point-size"), plot, {}));
+        plot.setSizeMetric(metricOption(parser, QStringLiteral("point-size"), plot.availableMetrics(), {}));
 
     const QString outDir = parser.value(QStringLiteral("out"));
     if (!QDir().mkpath(outDir))

@@ -9,6 +9,7 @@
 #include "psc/quant/integerinference.h"
 #include "psc/study/lineage.h"
 #include "recentfiles.h"
+#include "reportcontroller.h"
 #include "shortlistcontroller.h"
 #include "studycontroller.h"
 
@@ -959,6 +960,33 @@ private Q_SLOTS:
                 row = r;
         QCOMPARE(model->index(row, TrialTableModel::StarColumn).data().toString(), QStringLiteral("★"));
         QCOMPARE(model->index(row, model->noteColumn()).data().toString(), QStringLiteral("fits the M4"));
+    }
+
+    // File > Export Report writes the open study as HTML or PDF; an unwritable path is said, nothing is written.
+    void reportIsExportedFromTheWindow()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("reported.psc")), 4);
+        MainWindow w;
+        w.show();
+        QVERIFY(!w.report()->action()->isEnabled());
+        QVERIFY(w.openStudy(path));
+        QVERIFY(w.report()->action()->isEnabled());
+        w.view()->shortlist()->setStarred(2, true);
+        const QString html = m_dir.filePath(QStringLiteral("window-report.html"));
+        QCOMPARE(w.report()->exportTo(html), QString());
+        QFile file(html);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(file.readAll());
+        QVERIFY(text.contains(QStringLiteral("<b>Trial 2</b>")));
+        QVERIFY(text.contains(QStringLiteral("data:image/png;base64,")));
+        const QString pdf = m_dir.filePath(QStringLiteral("window-report.pdf"));
+        QCOMPARE(w.report()->exportTo(pdf), QString());
+        QFile pdfFile(pdf);
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        QCOMPARE(pdfFile.read(5), QByteArray("%PDF-"));
+        const QString error = w.report()->exportTo(QStringLiteral("/proc/window-report.html"));
+        QVERIFY2(error.contains(QStringLiteral("/proc/window-report.html")), qPrintable(error));
+        QVERIFY(!QFile::exists(QStringLiteral("/proc/window-report.html")));
     }
 
     // A study another process is writing (its lock file names a live process) cannot be run from the window, and the
