@@ -6,6 +6,7 @@
 #include "exportcontroller.h"
 #include "helpwindows.h"
 #include "importcontroller.h"
+#include "presentationcontroller.h"
 #include "recentfiles.h"
 #include "reportcontroller.h"
 #include "shortlistcontroller.h"
@@ -86,6 +87,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent), m_controller(new 
     m_drift->setCurvePlot(m_inspector->analogDrift());
     m_shortlist = new ShortlistController(m_controller, m_view, this);
     m_report = new ReportController(m_controller, m_view, this);
+    m_presentation = new PresentationController(m_controller, m_view, m_shortlist, this);
     createActions();
     createMenus();
     createStatusBar();
@@ -175,6 +177,8 @@ void MainWindow::createMenus()
     costToggle->setToolTip(tr("Show or hide the trial inspector: the selected trial's layers, compression and cost"));
     view->addAction(costToggle);
     view->addSeparator();
+    view->addMenu(m_presentation->menu());
+    view->addSeparator();
     auto *fullScreen = view->addAction(tr("&Full Screen"));
     fullScreen->setObjectName(QStringLiteral("fullScreenAction"));
     fullScreen->setCheckable(true);
@@ -243,6 +247,7 @@ void MainWindow::connectController()
     connect(m_drift, &DriftController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_shortlist, &ShortlistController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_report, &ReportController::statusMessage, m_statusText, &QLabel::setText);
+    connect(m_presentation, &PresentationController::statusMessage, m_statusText, &QLabel::setText);
     connect(m_import, &ImportController::imported, this, [this](qint64 id) { m_view->selectTrial(id); });
     connect(m_export, &ExportController::exported, this, [this](qint64 id) {
         if (m_view->selectedTrial() == id)
@@ -516,6 +521,7 @@ void MainWindow::onStudyOpened()
     m_restoringFilter = false;
     restoreFilter();
     m_shortlist->restore();
+    m_presentation->restore();
     // The bundled targets load on the first study (a few milliseconds), not at start-up.
     m_costView->setTargetLibrary(m_controller->targets());
     m_costView->setStudyTargets(m_view->plot()->targets());

@@ -21,6 +21,7 @@ class CompressController;
 class DriftController;
 class ExportController;
 class ImportController;
+class PresentationController;
 class ReportController;
 class ShortlistController;
 class RecentFiles;
@@ -74,6 +75,7 @@ public:
     ImportController *importer() const { return m_import; }
     ShortlistController *shortlist() const { return m_shortlist; }
     ReportController *report() const { return m_report; }
+    PresentationController *presentation() const { return m_presentation; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -136,6 +138,7 @@ private:
     ImportController *m_import = nullptr;
     ShortlistController *m_shortlist = nullptr;
     ReportController *m_report = nullptr;
+    PresentationController *m_presentation = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

@@ -40,7 +40,7 @@ Result runApp(const QStringList &args, const QString &workingDirectory = {}, int
 }
 
 const QString kCommands = QStringLiteral("Commands: analyze, calibrate, compress, cost, evaluate, export, import, "
-                                         "plot, resume, run, show, tabulate, targets");
+                                         "plot, report, resume, run, show, tabulate, targets");
 
 } // namespace
 

@@ -5,6 +5,7 @@
 #include "helpwindows.h"
 #include "importcontroller.h"
 #include "mainwindow.h"
+#include "presentationcontroller.h"
 #include "psc/export/exporter.h"
 #include "psc/quant/integerinference.h"
 #include "psc/study/lineage.h"
@@ -14,6 +15,7 @@
 #include "studycontroller.h"
 
 #include "models/layercompressionmodel.h"
+#include "models/presentation.h"
 #include "models/shortlist.h"
 #include "models/trialfilter.h"
 #include "models/trialsortproxymodel.h"
@@ -987,6 +989,53 @@ private Q_SLOTS:
         const QString error = w.report()->exportTo(QStringLiteral("/proc/window-report.html"));
         QVERIFY2(error.contains(QStringLiteral("/proc/window-report.html")), qPrintable(error));
         QVERIFY(!QFile::exists(QStringLiteral("/proc/window-report.html")));
+    }
+
+    // Views prepared from the window (front on the plot's axes, a card, a compare, a compression path) are kept with
+    // the study and come back in another window; Present opens them, F9 too.
+    void presentationIsPreparedAndKept()
+    {
+        const QString path = prepareStudy(m_dir.filePath(QStringLiteral("presented.psc")), 5);
+        addCompressedChild(path, 1); // of trial 0 (database id 1)
+        {
+            MainWindow w;
+            w.show();
+            QVERIFY(w.openStudy(path));
+            PresentationController *p = w.presentation();
+            QVERIFY(p->addFront());
+            QVERIFY(!p->addCard()); // nothing selected: says so
+            QVERIFY(w.selectTrialNumber(1));
+            QVERIFY(p->addCard());
+            QVERIFY(!p->addCompressionPath()); // trial 1 has no children
+            QVERIFY(w.selectTrialNumber(0));
+            QVERIFY(p->addCompressionPath());
+            w.view()->shortlist()->setStarred(0, true);
+            w.view()->shortlist()->setStarred(1, true);
+            QVERIFY(p->addCompare());
+            QCOMPARE(p->presentation()->size(), 4);
+            p->presentation()->setNote(0, QStringLiteral("the whole study"));
+            PresentationWindow *window = p->present(false);
+            QVERIFY(window);
+            QVERIFY(QTest::qWaitForWindowExposed(window));
+            QCOMPARE(window->title()->text(), p->presentation()->slides()[0].title);
+            QTest::keyClick(window, Qt::Key_Right);
+            QCOMPARE(window->currentSlide(), 1);
+            window->close();
+        }
+        const auto kept = StudyStore::open(path.toStdString(), StudyStore::Mode::ReadOnly)->meta("gui_presentation");
+        QVERIFY(kept);
+        MainWindow again;
+        again.show();
+        QVERIFY(again.openStudy(path));
+        const std::vector<Slide> &slides = again.presentation()->presentation()->slides();
+        QCOMPARE(slides.size(), std::size_t(4));
+        QCOMPARE(slides[0].kind, Slide::Kind::Front);
+        QCOMPARE(slides[0].note, QStringLiteral("the whole study"));
+        QCOMPARE(slides[1].trials, (QList<qint64>{1}));
+        QCOMPARE(slides[2].kind, Slide::Kind::CompressionPath);
+        QCOMPARE(slides[3].trials, (QList<qint64>{0, 1}));
+        QVERIFY(again.presentation()->presentAction()->isEnabled());
+        QCOMPARE(again.presentation()->presentAction()->shortcut(), QKeySequence(Qt::Key_F9));
     }
 
     // A study another process is writing (its lock file names a live process) cannot be run from the window, and the

@@ -57,6 +57,96 @@ QLabel *small(const QString &text, QWidget *parent, bool header = false)
 
 } // namespace
 
+QFrame *makeCandidateCard(const Trial &trial, const StudySpec &spec, bool onFront, const Shortlist *shortlist,
+                          const QStringList &targets, QWidget *parent)
+{
+    auto *card = new QFrame(parent);
+    card->setObjectName(QStringLiteral("candidateCard"));
+    card->setFrameShape(QFrame::StyledPanel);
+    card->setAutoFillBackground(true);
+    card->setBackgroundRole(QPalette::Base);
+    auto *grid = new QGridLayout(card);
+    grid->setHorizontalSpacing(10);
+    grid->setVerticalSpacing(2);
+    auto *title = new QLabel(CandidateCards::tr("<b>Trial %1</b>%2")
+                                 .arg(trial.number)
+                                 .arg(onFront ? CandidateCards::tr(" &nbsp;◆ front") : QString()),
+                             card);
+    auto *head = new QHBoxLayout;
+    head->setObjectName(QStringLiteral("cardHead"));
+    head->addWidget(title, 1);
+    grid->addLayout(head, 0, 0, 1, 6);
+    QString origin = compressionVariantSummary(trial);
+    origin = origin.isEmpty() ? architectureSummary(trial) : CandidateCards::tr("compressed: %1").arg(origin);
+    // One line each, elided at about 50 characters of the card's font (its tooltip has the whole text): word-wrapped
+    // labels in a grid take the wrong height when the card's font is large (the presentation mode).
+    auto *sub = small(QString(), card);
+    const int width = 50 * sub->fontMetrics().averageCharWidth();
+    sub->setText(sub->fontMetrics().elidedText(origin, Qt::ElideRight, width));
+    sub->setToolTip(origin);
+    sub->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    grid->addWidget(sub, 1, 0, 1, 6);
+    if (shortlist && !shortlist->note(trial.number).isEmpty()) {
+        const QString text = QStringLiteral("“%1”").arg(shortlist->note(trial.number));
+        auto *note = small(QString(), card);
+        QFont italic = note->font();
+        italic.setItalic(true);
+        note->setFont(italic);
+        note->setTextFormat(Qt::PlainText);
+        note->setText(note->fontMetrics().elidedText(text, Qt::ElideRight, width));
+        note->setToolTip(text);
+        grid->addWidget(note, 2, 0, 1, 6);
+    }
+
+    const MetricRef accuracy = headlineAccuracy(spec);
+    auto *acc = new QLabel(QStringLiteral("<span style='font-size:x-large; font-weight:600'>%1</span><br>%2")
+                               .arg(valueOf(trial, accuracy), metricLabel(accuracy).toHtmlEscaped()),
+                           card);
+    const MetricRef size{"weight_bytes", {}};
+    auto *bytes = new QLabel(QStringLiteral("<span style='font-size:x-large; font-weight:600'>%1</span><br>%2")
+                                 .arg(valueOf(trial, size), CandidateCards::tr("Deployed weights")),
+                             card);
+    grid->addWidget(acc, 3, 0, 1, 3);
+    grid->addWidget(bytes, 3, 3, 1, 3);
+
+    if (!targets.isEmpty()) {
+        const QStringList heads{CandidateCards::tr("Target"), CandidateCards::tr("Latency"),
+                                CandidateCards::tr("Energy"), CandidateCards::tr("RAM"),
+                                CandidateCards::tr("Flash"),  CandidateCards::tr("Fit")};
+        for (int c = 0; c < heads.size(); ++c)
+            grid->addWidget(small(heads[c], card, true), 4, c, c == 0 ? Qt::AlignLeft : Qt::AlignRight);
+        int row = 5;
+        for (const QString &target : targets) {
+            const std::string t = target.toStdString();
+            grid->addWidget(small(target, card), row, 0);
+            const QStringList names{QStringLiteral("latency_s"), QStringLiteral("energy_j"),
+                                    QStringLiteral("sram_bytes"), QStringLiteral("flash_bytes")};
+            for (int c = 0; c < names.size(); ++c) {
+                auto *v = small(valueOf(trial, MetricRef{names[c].toStdString(), t}), card);
+                v->setToolTip(metricDescription(MetricRef{names[c].toStdString(), t}));
+                grid->addWidget(v, row, c + 1, Qt::AlignRight);
+            }
+            const auto feasible = metricValue(trial, MetricRef{"feasible", t});
+            auto *fit = small(!feasible         ? QStringLiteral("–")
+                              : *feasible > 0.5 ? QStringLiteral("✔")
+                                                : QStringLiteral("✘"),
+                              card, true);
+            fit->setObjectName(QStringLiteral("cardFit"));
+            fit->setStyleSheet(!feasible         ? QString()
+                               : *feasible > 0.5 ? QStringLiteral("color: #2a8a2a;")
+                                                 : QStringLiteral("color: #c03030;"));
+            fit->setToolTip(
+                !feasible ? CandidateCards::tr("Not costed on %1").arg(target)
+                : *feasible > 0.5
+                    ? CandidateCards::tr("Fits every limit of %1").arg(target)
+                    : CandidateCards::tr("Breaks a limit of %1 (the inspector's fit matrix says which)").arg(target));
+            grid->addWidget(fit, row, 5, Qt::AlignRight);
+            ++row;
+        }
+    }
+    return card;
+}
+
 CandidateCards::CandidateCards(TrialSet *trials, QWidget *parent) : QWidget(parent), m_trials(trials)
 {
     m_showMenu = new QComboBox(this);
@@ -355,20 +445,12 @@ void CandidateCards::rebuild()
 
 QFrame *CandidateCards::makeCard(const Trial &trial, bool onFront)
 {
-    const StudySpec &spec = m_trials->spec();
-    auto *card = new QFrame(m_canvas);
-    card->setObjectName(QStringLiteral("candidateCard"));
-    card->setFrameShape(QFrame::StyledPanel);
-    card->setAutoFillBackground(true);
-    card->setBackgroundRole(QPalette::Base);
+    QFrame *card = makeCandidateCard(trial, m_trials->spec(), onFront, m_shortlist, m_shownTargets, m_canvas);
     card->setProperty(kTrialProperty, QVariant::fromValue<qlonglong>(trial.id));
     card->installEventFilter(this);
     card->setCursor(Qt::PointingHandCursor);
-    card->setToolTip(trialToolTip(trial, spec, onFront));
-    auto *grid = new QGridLayout(card);
-    grid->setHorizontalSpacing(10);
-    grid->setVerticalSpacing(2);
-
+    card->setToolTip(trialToolTip(trial, m_trials->spec(), onFront));
+    auto *head = card->findChild<QHBoxLayout *>(QStringLiteral("cardHead"));
     const bool isStarred = m_shortlist && m_shortlist->isStarred(trial.number);
     auto *star = new QToolButton(card);
     star->setObjectName(QStringLiteral("cardStar"));
@@ -381,8 +463,6 @@ QFrame *CandidateCards::makeCard(const Trial &trial, bool onFront)
         if (m_shortlist)
             m_shortlist->toggleStarred(number);
     });
-    auto *title =
-        new QLabel(tr("<b>Trial %1</b>%2").arg(trial.number).arg(onFront ? tr(" &nbsp;◆ front") : QString()), card);
     auto *compare = new QCheckBox(tr("Compare"), card);
     compare->setObjectName(QStringLiteral("cardCompare"));
     compare->setChecked(m_checked.contains(trial.id));
@@ -393,69 +473,8 @@ QFrame *CandidateCards::makeCard(const Trial &trial, bool onFront)
             m_checked << id;
         updateCompareButton();
     });
-    auto *head = new QHBoxLayout;
-    head->addWidget(star);
-    head->addWidget(title, 1);
+    head->insertWidget(0, star);
     head->addWidget(compare);
-    grid->addLayout(head, 0, 0, 1, 6);
-
-    QString origin = compressionVariantSummary(trial);
-    origin = origin.isEmpty() ? architectureSummary(trial) : tr("compressed: %1").arg(origin);
-    auto *sub = small(origin, card);
-    sub->setWordWrap(true);
-    sub->setMaximumWidth(420);
-    sub->setStyleSheet(QStringLiteral("color: palette(mid);"));
-    grid->addWidget(sub, 1, 0, 1, 6);
-    if (m_shortlist && !m_shortlist->note(trial.number).isEmpty()) {
-        auto *note = small(QStringLiteral("<i>“%1”</i>").arg(m_shortlist->note(trial.number).toHtmlEscaped()), card);
-        note->setWordWrap(true);
-        note->setMaximumWidth(420);
-        grid->addWidget(note, 2, 0, 1, 6);
-    }
-
-    const MetricRef accuracy = headlineAccuracy(spec);
-    auto *acc = new QLabel(QStringLiteral("<span style='font-size:16pt; font-weight:600'>%1</span><br>%2")
-                               .arg(valueOf(trial, accuracy), metricLabel(accuracy).toHtmlEscaped()),
-                           card);
-    const MetricRef size{"weight_bytes", {}};
-    auto *bytes = new QLabel(QStringLiteral("<span style='font-size:16pt; font-weight:600'>%1</span><br>%2")
-                                 .arg(valueOf(trial, size), tr("Deployed weights")),
-                             card);
-    grid->addWidget(acc, 3, 0, 1, 3);
-    grid->addWidget(bytes, 3, 3, 1, 3);
-
-    if (!m_shownTargets.isEmpty()) {
-        const QStringList heads{tr("Target"), tr("Latency"), tr("Energy"), tr("RAM"), tr("Flash"), tr("Fit")};
-        for (int c = 0; c < heads.size(); ++c)
-            grid->addWidget(small(heads[c], card, true), 4, c, c == 0 ? Qt::AlignLeft : Qt::AlignRight);
-        int row = 5;
-        for (const QString &target : m_shownTargets) {
-            const std::string t = target.toStdString();
-            grid->addWidget(small(target, card), row, 0);
-            const QStringList names{QStringLiteral("latency_s"), QStringLiteral("energy_j"),
-                                    QStringLiteral("sram_bytes"), QStringLiteral("flash_bytes")};
-            for (int c = 0; c < names.size(); ++c) {
-                auto *v = small(valueOf(trial, MetricRef{names[c].toStdString(), t}), card);
-                v->setToolTip(metricDescription(MetricRef{names[c].toStdString(), t}));
-                grid->addWidget(v, row, c + 1, Qt::AlignRight);
-            }
-            const auto feasible = metricValue(trial, MetricRef{"feasible", t});
-            auto *fit = small(!feasible         ? QStringLiteral("–")
-                              : *feasible > 0.5 ? QStringLiteral("✔")
-                                                : QStringLiteral("✘"),
-                              card, true);
-            fit->setObjectName(QStringLiteral("cardFit"));
-            fit->setStyleSheet(!feasible         ? QString()
-                               : *feasible > 0.5 ? QStringLiteral("color: #2a8a2a;")
-                                                 : QStringLiteral("color: #c03030;"));
-            fit->setToolTip(!feasible ? tr("Not costed on %1").arg(target)
-                            : *feasible > 0.5
-                                ? tr("Fits every limit of %1").arg(target)
-                                : tr("Breaks a limit of %1 (the inspector's fit matrix says which)").arg(target));
-            grid->addWidget(fit, row, 5, Qt::AlignRight);
-            ++row;
-        }
-    }
     return card;
 }
 

@@ -21,8 +21,18 @@ namespace psc {
 
 class FlowLayout;
 class Shortlist;
+struct StudySpec;
 class TrialFilter;
 class TrialSet;
+
+/**
+ * One candidate card: the trial's number (and ◆ if on the front), its origin, its note, its accuracy (the study's
+ * first accuracy-like objective), its deployed weight size, and per target of `targets` its latency, energy, RAM,
+ * flash and a fit mark (✔/✘, object name "cardFit"). The heading row is a QHBoxLayout named "cardHead" for callers
+ * to add controls to. The presentation mode shows the same card, larger.
+ */
+QFrame *makeCandidateCard(const Trial &trial, const StudySpec &spec, bool onFront, const Shortlist *shortlist,
+                          const QStringList &targets, QWidget *parent);
 
 /**
  * The candidates a study offers as cards, as Edge Impulse's EON Tuner shows them: one card per shortlisted trial and

@@ -7,6 +7,7 @@
 #include "models/shortlist.h"
 #include "models/trialset.h"
 #include "models/trialsummary.h"
+#include "plot/frontsketch.h"
 
 #include "psc/core/siformat.h"
 #include "psc/net/networkparser.h"
@@ -15,6 +16,7 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -32,9 +34,10 @@ namespace {
 
 constexpr int kMaxTrials = 4;
 
-QColor bestColour()
+/** Light green, or a dark one on a dark palette (the presentation mode's dark theme). */
+QColor bestColour(const QPalette &palette)
 {
-    return {0xd6, 0xef, 0xd6};
+    return palette.color(QPalette::Base).lightness() < 128 ? QColor(0x2e, 0x5e, 0x2e) : QColor(0xd6, 0xef, 0xd6);
 }
 
 /** The targets the study's metrics name, in order. */
@@ -94,6 +97,8 @@ CompareView::CompareView(QWidget *parent) : QWidget(parent)
     m_targetMenu = new QComboBox(layersPage);
     m_targetMenu->setObjectName(QStringLiteral("compareTargetMenu"));
     m_targetMenu->setToolTip(tr("The target whose per-layer cost the table shows (the study's targets first)"));
+    m_targetMenu->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_targetMenu->setMinimumContentsLength(24);
     m_quantityMenu = new QComboBox(layersPage);
     m_quantityMenu->setObjectName(QStringLiteral("compareQuantityMenu"));
     m_quantityMenu->addItem(tr("Latency"), int(Quantity::Latency));
@@ -144,6 +149,14 @@ CompareView::CompareView(QWidget *parent) : QWidget(parent)
 }
 
 CompareView::~CompareView() = default;
+
+void CompareView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange)
+        for (QTableWidget *table : {m_metrics, m_layers})
+            table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
+}
 
 void CompareView::setContext(const TrialSet *set, const TargetLibrary *library, const Shortlist *shortlist)
 {
@@ -233,7 +246,7 @@ void CompareView::fillMetrics()
     // Rows: the study's metrics, then every other metric a compared trial has (model metrics, then by target).
     std::vector<MetricRef> rows = studyMetrics(spec);
     std::vector<MetricRef> model, target;
-    for (const Trial &t : m_trials)
+    for (const Trial &t : m_compact ? std::vector<Trial>{} : m_trials)
         for (const Metric &m : t.metrics) {
             const MetricRef ref{m.name, m.target};
             if (std::find(rows.begin(), rows.end(), ref) != rows.end())
@@ -302,7 +315,7 @@ void CompareView::fillMetrics()
                 QFont bold = cell->font();
                 bold.setBold(true);
                 cell->setFont(bold);
-                cell->setBackground(bestColour());
+                cell->setBackground(bestColour(palette()));
                 cell->setToolTip(maximise ? tr("The highest of the compared trials")
                                           : tr("The lowest of the compared trials"));
             }
@@ -482,86 +495,17 @@ void CompareView::fillArchitecture()
 
 void CompareView::fillFront()
 {
-    m_front->clearGraphs();
-    m_front->clearItems();
     if (!m_set || !m_set->hasStudy() || m_set->spec().objectives.empty()) {
-        m_front->replot();
+        drawFrontSketch(m_front, TrialSet(), {}, {}, {});
         return;
     }
     const StudySpec &spec = m_set->spec();
-    const MetricRef yMetric = spec.objectives.front().metric;
-    const MetricRef xMetric = spec.objectives.size() > 1 ? spec.objectives[1].metric : studyMetrics(spec).at(1);
-    double maxX = 0.0, maxY = 0.0;
-    for (const Trial &t : m_set->trials()) {
-        if (const auto x = metricValue(t, xMetric))
-            maxX = std::max(maxX, std::abs(*x));
-        if (const auto y = metricValue(t, yMetric))
-            maxY = std::max(maxY, std::abs(*y));
-    }
-    const AxisScale xs = axisScale(xMetric, maxX);
-    const AxisScale ys = axisScale(yMetric, maxY);
-    auto axisTitle = [](const MetricRef &m, const AxisScale &s) {
-        return s.unit.isEmpty() ? metricLabel(m) : QStringLiteral("%1 (%2)").arg(metricLabel(m), s.unit);
-    };
-    m_front->xAxis->setLabel(axisTitle(xMetric, xs));
-    m_front->yAxis->setLabel(axisTitle(yMetric, ys));
-    const bool logX = isLogScalable(xMetric);
-    m_front->xAxis->setScaleType(logX ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (logX)
-        m_front->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
-    else
-        m_front->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-
-    QVector<double> ox, oy, fx, fy;
-    for (int i = 0; i < m_set->size(); ++i) {
-        const Trial &t = m_set->trials()[std::size_t(i)];
-        if (t.state != TrialState::Complete)
-            continue;
-        const auto x = metricValue(t, xMetric);
-        const auto y = metricValue(t, yMetric);
-        if (!x || !y || (logX && *x <= 0))
-            continue;
-        (m_set->isOnFront(i) ? fx : ox) << *x * xs.factor;
-        (m_set->isOnFront(i) ? fy : oy) << *y * ys.factor;
-    }
-    auto scatter = [this](const QVector<double> &x, const QVector<double> &y, QColor colour, double size,
-                          const QString &name) {
-        QCPGraph *g = m_front->addGraph();
-        g->setLineStyle(QCPGraph::lsNone);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, size));
-        g->setData(x, y);
-        g->setName(name);
-        return g;
-    };
-    scatter(ox, oy, QColor(0xc0, 0xc0, 0xc0), 5, tr("other trials"));
-    scatter(fx, fy, QColor(0x40, 0x40, 0x40), 6, tr("Pareto front (all objectives)"));
-    for (std::size_t i = 0; i < m_trials.size(); ++i) {
-        const Trial &t = m_trials[i];
-        const auto x = metricValue(t, xMetric);
-        const auto y = metricValue(t, yMetric);
-        if (!x || !y || (logX && *x <= 0))
-            continue;
-        QCPGraph *g = m_front->addGraph();
-        g->setLineStyle(QCPGraph::lsNone);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(trialColour(int(i)), 3), Qt::NoBrush, 14));
-        g->setData(QVector<double>{*x * xs.factor}, QVector<double>{*y * ys.factor});
-        g->setName(tr("trial %1").arg(t.number));
-        auto *label = new QCPItemText(m_front);
-        label->position->setCoords(*x * xs.factor, *y * ys.factor);
-        label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setPadding(QMargins(8, 0, 0, 8));
-        label->setText(QStringLiteral("#%1").arg(t.number));
-        label->setColor(trialColour(int(i)));
-        QFont bold = m_front->font();
-        bold.setBold(true);
-        label->setFont(bold);
-    }
-    m_front->legend->setVisible(true);
-    m_front->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
-    m_front->rescaleAxes();
-    m_front->xAxis->scaleRange(1.1, m_front->xAxis->range().center());
-    m_front->yAxis->scaleRange(1.1, m_front->yAxis->range().center());
-    m_front->replot();
+    const MetricRef y = spec.objectives.front().metric;
+    const MetricRef x = spec.objectives.size() > 1 ? spec.objectives[1].metric : studyMetrics(spec).at(1);
+    std::vector<MarkedTrial> marked;
+    for (std::size_t i = 0; i < m_trials.size(); ++i)
+        marked.push_back({m_trials[i].id, trialColour(int(i)), QStringLiteral("#%1").arg(m_trials[i].number)});
+    drawFrontSketch(m_front, *m_set, x, y, marked);
 }
 
 } // namespace psc

@@ -66,6 +66,12 @@ public:
     void setTrials(std::vector<Trial> trials, std::vector<WeightValues> weights = {});
     const std::vector<Trial> &trials() const { return m_trials; }
 
+    /**
+     * Compact: the metric table lists only the study's own metrics (objectives, model metrics, constrained ones)
+     * rather than every metric the trials have (the presentation mode uses it). Takes effect at setTrials().
+     */
+    void setCompact(bool compact) { m_compact = compact; }
+
     /** Chooses the target of the per-layer table; false if no target has that id. */
     bool setLayerTarget(const QString &id);
     void setLayerQuantity(Quantity quantity);
@@ -80,6 +86,9 @@ public:
     /** The colour of the i-th compared trial (the same in every part). */
     static QColor trialColour(int i);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     void fillMetrics();
     void fillLayers();
@@ -92,6 +101,7 @@ private:
     const Shortlist *m_shortlist = nullptr;
     std::vector<Trial> m_trials;
     std::vector<WeightValues> m_weights;
+    bool m_compact = false;
 
     QLabel *m_title = nullptr;
     QTabWidget *m_tabs = nullptr;
