@@ -6,6 +6,7 @@
 #include "exportcontroller.h"
 #include "helpwindows.h"
 #include "importcontroller.h"
+#include "newstudycontroller.h"
 #include "presentationcontroller.h"
 #include "recentfiles.h"
 #include "reportcontroller.h"
@@ -102,10 +103,10 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::createActions()
 {
-    m_newAction = new QAction(themeIcon("document-new", QStyle::SP_FileIcon), tr("&New Study…"), this);
-    m_newAction->setShortcut(QKeySequence::New);
-    m_newAction->setToolTip(tr("Choose a study spec (JSON) and a new study file, then run the study"));
-    connect(m_newAction, &QAction::triggered, this, &MainWindow::newStudyInteractive);
+    m_newStudy =
+        new NewStudyController(m_controller, this, [this](const QString &spec) { askStudyPathAndCreate(spec); });
+    connect(m_newStudy, &NewStudyController::errorOccurred, this, &MainWindow::showError);
+    m_newAction = m_newStudy->formAction();
 
     m_openAction = new QAction(themeIcon("document-open", QStyle::SP_DialogOpenButton), tr("&Open…"), this);
     m_openAction->setShortcut(QKeySequence::Open);
@@ -146,6 +147,7 @@ void MainWindow::createMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->setToolTipsVisible(true);
     file->addAction(m_newAction);
+    file->addAction(m_newStudy->specFileAction());
     file->addAction(m_openAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recent = new RecentFiles(m_recentMenu, this);
@@ -366,23 +368,6 @@ bool MainWindow::savePlot(const QString &path)
     }
     showError(tr("Cannot save the plot"), error);
     return false;
-}
-
-void MainWindow::newStudyInteractive()
-{
-    // Specs and studies have directories of their own: choosing a bundled spec must not send the study file into
-    // the bundled (often read-only) data.
-    QSettings settings;
-    const QString specDir = settings
-                                .value(QStringLiteral("dialogs/lastSpecDirectory"),
-                                       QString::fromStdString(paths::bundled("studies").string()))
-                                .toString();
-    const QString spec = QFileDialog::getOpenFileName(this, tr("New Study — Choose a Study Spec"), specDir,
-                                                      tr("Study specs (*.json);;All files (*)"));
-    if (spec.isEmpty())
-        return;
-    settings.setValue(QStringLiteral("dialogs/lastSpecDirectory"), QFileInfo(spec).absolutePath());
-    askStudyPathAndCreate(spec);
 }
 
 void MainWindow::askStudyPathAndCreate(const QString &spec)

@@ -21,6 +21,7 @@ class CompressController;
 class DriftController;
 class ExportController;
 class ImportController;
+class NewStudyController;
 class PresentationController;
 class ReportController;
 class ShortlistController;
@@ -76,6 +77,7 @@ public:
     ShortlistController *shortlist() const { return m_shortlist; }
     ReportController *report() const { return m_report; }
     PresentationController *presentation() const { return m_presentation; }
+    NewStudyController *newStudyForm() const { return m_newStudy; }
     StudyView *view() const { return m_view; }
     /** The trial inspector (layers and compression; cost per layer and fit on every target), in a dock below. */
     TrialInspector *inspector() const { return m_inspector; }
@@ -101,7 +103,6 @@ private:
     void restoreSettings();
     void saveSettings() const;
 
-    void newStudyInteractive();
     /** Asks where to save the study of spec `spec` (window-modal, not blocking) and creates it. */
     void askStudyPathAndCreate(const QString &spec);
     void openInteractive();
@@ -139,6 +140,7 @@ private:
     ShortlistController *m_shortlist = nullptr;
     ReportController *m_report = nullptr;
     PresentationController *m_presentation = nullptr;
+    NewStudyController *m_newStudy = nullptr;
     TrialInspector *m_inspector = nullptr;
     TrialCostView *m_costView = nullptr; ///< m_inspector's
     QDockWidget *m_costDock = nullptr;

@@ -108,6 +108,33 @@ const TargetLibrary *StudyController::targets()
     return m_targets.get();
 }
 
+QStringList StudyController::strategyIds()
+{
+    QStringList ids;
+    if (targets() && m_registry)
+        for (const std::string &id : m_registry->strategyIds())
+            ids << QString::fromStdString(id);
+    return ids;
+}
+
+QString StudyController::checkSpec(const QString &json)
+{
+    StudySpecNames names;
+    names.targets = targets();
+    if (m_registry) {
+        names.strategyIds = m_registry->strategyIds();
+        names.strategyOptionsProblem = [this](const std::string &id, const std::string &options) {
+            return m_registry->strategyOptionsProblem(id, options);
+        };
+    }
+    try {
+        StudySpec::fromJson(json.toStdString(), "<new study>", {}, names);
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    }
+    return {};
+}
+
 QString StudyController::setStudyMeta(const QString &key, const QString &value)
 {
     if (!m_reader)

@@ -140,6 +140,13 @@ public:
      */
     const TargetLibrary *targets();
     QString targetsError() const { return m_targetsError; }
+    /** The search strategies the loaded plugins offer (loads them with targets() if needed). */
+    QStringList strategyIds();
+    /**
+     * The engine's verdict on study spec text, as `paretoscope run` checks a spec before it creates anything: "" if
+     * a study can be made of it, else the problem ("<new study>:7:5: /objectives/1/metric: unknown metric ...").
+     */
+    QString checkSpec(const QString &json);
     /**
      * For each target the study's spec names whose stored costs came from another model version than this build's:
      * which version made them (docs/database.md, cost_models). Empty when every stored cost is this build's.

@@ -5,6 +5,7 @@
 #include "helpwindows.h"
 #include "importcontroller.h"
 #include "mainwindow.h"
+#include "newstudycontroller.h"
 #include "presentationcontroller.h"
 #include "psc/export/exporter.h"
 #include "psc/quant/integerinference.h"
@@ -30,6 +31,7 @@
 #include "views/exportdialog.h"
 #include "views/fitmatrix.h"
 #include "views/layercompressionview.h"
+#include "views/newstudydialog.h"
 #include "views/studyview.h"
 #include "views/trialcostview.h"
 #include "views/trialinspector.h"
@@ -68,6 +70,7 @@
 #include <QTemporaryDir>
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -1036,6 +1039,38 @@ private Q_SLOTS:
         QCOMPARE(slides[3].trials, (QList<qint64>{0, 1}));
         QVERIFY(again.presentation()->presentAction()->isEnabled());
         QCOMPARE(again.presentation()->presentAction()->shortcut(), QKeySequence(Qt::Key_F9));
+    }
+
+    // File > New Study opens the form filled from the engine's registries and checked by them; Create saves the spec
+    // (atomically, where the user says) and goes on to the study file; a spec that cannot be written is said.
+    void newStudyFormSavesItsSpec()
+    {
+        MainWindow w;
+        w.show();
+        w.newStudyForm()->formAction()->trigger();
+        NewStudyDialog *form = w.newStudyForm()->form();
+        QVERIFY(form);
+        QVERIFY(form->isVisible());
+        QCOMPARE(form->problem(), QString());
+        QVERIFY(form->strategyMenu()->count() >= 4); // random, evolution, mobo, ... from the plugins
+        form->addObjective(QStringLiteral("energy_j@ethos-u55-128"), QStringLiteral("min"));
+        QCOMPARE(form->problem(), QString());
+        form->addObjective(QStringLiteral("energy_j@no-such-board"), QStringLiteral("min"));
+        QVERIFY2(form->problem().contains(QStringLiteral("no-such-board")), qPrintable(form->problem()));
+        form->close();
+
+        QStringList created;
+        NewStudyController controller(w.controller(), &w, [&created](const QString &spec) { created << spec; });
+        const QString spec = m_dir.filePath(QStringLiteral("from-form.json"));
+        NewStudyDialog *again = controller.openForm();
+        again->nameEdit()->setText(QStringLiteral("from-form"));
+        QCOMPARE(controller.saveSpecAndCreate(again->specJson(), spec), QString());
+        QCOMPARE(created, QStringList{spec});
+        QCOMPARE(StudySpec::fromFile(spec.toStdString()).name, std::string("from-form"));
+        const QString error = controller.saveSpecAndCreate(again->specJson(), QStringLiteral("/proc/from-form.json"));
+        QVERIFY2(error.contains(QStringLiteral("/proc/from-form.json")), qPrintable(error));
+        QCOMPARE(created.size(), 1);
+        again->close();
     }
 
     // A study another process is writing (its lock file names a live process) cannot be run from the window, and the

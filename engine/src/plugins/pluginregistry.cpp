@@ -3,6 +3,8 @@
 
 #include "psc/core/datapaths.h"
 
+#include <stdexcept>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -137,6 +139,19 @@ const plugin::StrategyFactory *PluginRegistry::strategy(const std::string &id) c
         if (e->strategy && e->info.id.toStdString() == id)
             return e->strategy;
     return nullptr;
+}
+
+std::string PluginRegistry::strategyOptionsProblem(const std::string &id, const std::string &optionsJson) const
+{
+    const plugin::StrategyFactory *factory = strategy(id);
+    if (!factory)
+        return {};
+    try {
+        factory->create()->configure(optionsJson);
+    } catch (const std::invalid_argument &e) {
+        return e.what();
+    }
+    return {};
 }
 
 } // namespace psc

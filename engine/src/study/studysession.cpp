@@ -39,16 +39,8 @@ struct StudySession::Impl
         registry.load(PluginRegistry::defaultDirectories());
         targets.loadDefaults();
         StudySpecNames names{&targets, registry.strategyIds(), {}};
-        names.strategyOptionsProblem = [this](const std::string &id, const std::string &options) -> std::string {
-            const plugin::StrategyFactory *factory = registry.strategy(id);
-            if (!factory)
-                return {};
-            try {
-                factory->create()->configure(options);
-            } catch (const std::invalid_argument &e) {
-                return e.what();
-            }
-            return {};
+        names.strategyOptionsProblem = [this](const std::string &id, const std::string &options) {
+            return registry.strategyOptionsProblem(id, options);
         };
         return names;
     }

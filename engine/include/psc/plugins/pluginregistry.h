@@ -60,6 +60,11 @@ public:
     std::vector<std::string> strategyIds() const;
     /** A strategy factory by id, or nullptr. The registry keeps ownership. */
     const plugin::StrategyFactory *strategy(const std::string &id) const;
+    /**
+     * Why strategy `id` refuses `optionsJson` (its configure() message, "population: expected ..."), or "" if it takes
+     * them or no strategy has that id. What StudySpecNames::strategyOptionsProblem asks.
+     */
+    std::string strategyOptionsProblem(const std::string &id, const std::string &optionsJson) const;
     /** Cost-model ids (a target file's "model") of the loaded target plugins. */
     std::vector<std::string> targetModelIds() const;
     /** A target factory by model id, or nullptr. The registry keeps ownership. */
