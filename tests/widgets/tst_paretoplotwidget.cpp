@@ -10,6 +10,8 @@
 
 #include "sampletrials.h"
 
+#include <qcustomplot.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
@@ -20,6 +22,7 @@
 #include <QToolTip>
 
 #include <algorithm>
+#include <random>
 
 using namespace psc;
 
@@ -481,6 +484,52 @@ private Q_SLOTS:
         }
         // 1 -> 8 on every target; 4 -> 9 on every target (the children have latencies everywhere).
         QCOMPARE(perTarget, (std::vector<int>{2, 2, 2}));
+    }
+
+    // Past 20,000 dominated points they are drawn as one image under the graphs: still there on screen and in a PNG
+    // at twice the pixels, where each trial is, and still found by a hover.
+    void manyPointsAreDrawnAsAnImage()
+    {
+        std::vector<Trial> many;
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        for (int i = 1; i <= 25000; ++i) {
+            const double bytes = 1000.0 + 60000.0 * u(rng);
+            many.push_back(complete(i, 0.5 + 0.3 * u(rng) * bytes / 61000.0, bytes, 1e5));
+        }
+        ParetoPlotWidget plot;
+        plot.resize(800, 600);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.setStudy(demoSpec(), many);
+        QVERIFY(plot.setAxes(MetricRef{"weight_bytes", {}}, MetricRef{"accuracy", {}}));
+        auto *canvas = qobject_cast<QCustomPlot *>(plot.canvas());
+        QVERIFY(canvas && canvas->layer(QStringLiteral("raster")));
+        QCOMPARE(canvas->layer(QStringLiteral("raster"))->children().size(), 1);
+        canvas->replot();
+        const QImage shot = canvas->toPixmap().toImage();
+        // A dominated trial's place is painted in the dominated blue (a point alone may sit under others, so look at
+        // a few).
+        int blue = 0;
+        for (qint64 id = 1; id <= 40; ++id) {
+            const QPointF at = plot.trialPosition(id);
+            if (at.x() < 0)
+                continue;
+            const QColor c = shot.pixelColor(at.toPoint());
+            blue += c.blue() > c.red() + 40 ? 1 : 0;
+        }
+        QVERIFY2(blue >= 30, qPrintable(QString::number(blue)));
+        QCOMPARE(plot.trialAt(plot.trialPosition(5)), qint64(5));
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("many.png"));
+        QVERIFY(plot.save(png, QSize(400, 300)));
+        const QImage saved(png);
+        QCOMPARE(saved.size(), QSize(800, 600)); // twice the pixels
+        int painted = 0;
+        for (int y = 0; y < saved.height(); y += 4)
+            for (int x = 0; x < saved.width(); x += 4)
+                painted += saved.pixelColor(x, y).blue() > saved.pixelColor(x, y).red() + 40 ? 1 : 0;
+        QVERIFY2(painted > 1000, qPrintable(QString::number(painted)));
     }
 
     void saveFormats()

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // computeParetoScatter(), the pure part of the Pareto plot, on hand-made trials whose fronts are worked out by hand.
+#include "models/trialset.h"
 #include "plot/paretoscatter.h"
 
+#include "psc/pareto/pareto.h"
 #include "psc/study/metrics.h"
 
 #include <QTest>
+
+#include <algorithm>
+#include <random>
 
 using namespace psc;
 
@@ -44,6 +49,46 @@ class TestParetoScatter : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The front of the two axes (a sort and a sweep) is the engine's paretoFront() on random studies with ties and
+    // duplicates, in every direction, whether the values come from the trials or from a TrialSet's cached columns.
+    void axesFrontMatchesTheEngine()
+    {
+        std::mt19937 rng(7);
+        std::uniform_int_distribution<int> coarse(0, 30); // few distinct values: many ties and duplicates
+        for (int round = 0; round < 40; ++round) {
+            std::vector<Trial> trials;
+            for (int i = 1; i <= 300; ++i)
+                trials.push_back(trial(i, i % 17 == 0 ? TrialState::Failed : TrialState::Complete, coarse(rng) / 30.0,
+                                       1000.0 * coarse(rng), 1e5));
+            StudySpec study = spec();
+            const Direction dx = round % 2 ? Direction::Minimize : Direction::Maximize;
+            const Direction dy = round % 4 < 2 ? Direction::Maximize : Direction::Minimize;
+            study.objectives = {{{"weight_bytes", ""}, dx}, {{"accuracy", ""}, dy}};
+            std::vector<double> values;
+            std::vector<qint64> ids;
+            for (const Trial &t : trials)
+                if (t.state == TrialState::Complete) {
+                    values.insert(values.end(), {t.metrics[1].value, t.metrics[0].value});
+                    ids.push_back(t.id);
+                }
+            const std::vector<Direction> directions{dx, dy};
+            std::vector<qint64> expected;
+            for (std::size_t k : paretoFront(values, directions))
+                expected.push_back(ids[k]);
+            std::sort(expected.begin(), expected.end());
+            TrialSet set;
+            set.reset(study, trials);
+            for (const TrialSet *columns :
+                 {static_cast<const TrialSet *>(nullptr), static_cast<const TrialSet *>(&set)}) {
+                const ParetoScatter s = computeParetoScatter(study, set.trials(), {"weight_bytes", ""},
+                                                             {"accuracy", ""}, false, false, nullptr, nullptr, columns);
+                std::vector<qint64> front(s.front.begin(), s.front.end());
+                std::sort(front.begin(), front.end());
+                QCOMPARE(front, expected);
+            }
+        }
+    }
+
     // Analog accuracy carries its spread over device draws: the point gets it as its error on that axis only, and a
     // trial without a spread gets none.
     void analogAccuracyHasErrorBars()

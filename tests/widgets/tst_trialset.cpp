@@ -10,6 +10,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <cmath>
+
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -46,6 +48,30 @@ class TestTrialSet : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // A metric column is read once, follows added and replaced trials, and is forgotten with the trials.
+    void columnsFollowTheTrials()
+    {
+        TrialSet set;
+        set.reset(twoObjectives(), {complete(1, 0.9, 2000), pending(2)});
+        const MetricRef bytes{"weight_bytes", {}};
+        const std::vector<double> &column = set.column(bytes);
+        QCOMPARE(column.size(), std::size_t(2));
+        QCOMPARE(column[0], 2000.0);
+        QVERIFY(std::isnan(column[1]));
+        QVERIFY(set.facts()[1].state == TrialState::Pending);
+        QCOMPARE(set.facts()[0].id, qint64(1));
+        set.upsert({complete(2, 0.8, 500), complete(3, 0.7, 100)});
+        QCOMPARE(set.column(bytes), (std::vector<double>{2000.0, 500.0, 100.0}));
+        QCOMPARE(set.facts().size(), std::size_t(3));
+        QVERIFY(set.facts()[1].state == TrialState::Complete);
+        QCOMPARE(set.facts()[2].id, qint64(3));
+        set.reset(twoObjectives(), {complete(7, 0.5, 42)});
+        QCOMPARE(set.column(bytes), std::vector<double>{42.0});
+        QCOMPARE(set.facts().size(), std::size_t(1));
+        set.clear();
+        QVERIFY(set.column(bytes).empty());
+    }
+
     // By hand: trial 1 (0.9, 2000 B) dominates trial 2 (0.8, 3000 B): ranks 0 and 1; trial 3 (0.7, 1000 B) is on
     // the front too; a pending trial takes no part (-1).
     void immediateRanksOnReset()

@@ -3,12 +3,14 @@
 
 #include "models/latestrequest.h"
 
+#include "psc/study/studyfront.h"
 #include "psc/study/studyspec.h"
 #include "psc/study/trial.h"
 
 #include <QList>
 #include <QObject>
 
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -65,6 +67,22 @@ public:
     bool isOnFront(int index) const { return rank(index) == 0; }
     /** rank() of every trial, by index: as long as trials(). */
     const std::vector<int> &ranks() const { return m_ranks; }
+    /**
+     * The value of `metric` for every trial, by index (NaN where it has none): gathered on first use and kept until
+     * the trials change; a live update refreshes only the trials it adds or replaces. For views that read a metric of
+     * every trial (the Pareto plot: at 100,000 trials scanning each trial's metric list again after every axis change
+     * took most of the replot).
+     */
+    const std::vector<double> &column(const MetricRef &metric) const;
+    /** What a plot needs of each trial besides its metrics, by index, kept like column(): not the trials themselves,
+     *  whose metric lists and strings are spread over the heap (reading them is what takes the time). */
+    struct Facts
+    {
+        qint64 id = 0;
+        TrialState state = TrialState::Pending;
+        bool imported = false;
+    };
+    const std::vector<Facts> &facts() const;
     /** True while a background ranking has not delivered. */
     bool isRanking() const { return m_ranker.isBusy(); }
 
@@ -83,6 +101,8 @@ Q_SIGNALS:
 
 private:
     void rank();
+    /** objectivePoints() of the study's objectives, read from the cached columns. */
+    ObjectivePoints objectiveColumns() const;
     /** Stores new ranks; returns the indices whose front membership changed. */
     QList<int> applyRanks(std::vector<int> ranks);
 
@@ -92,6 +112,8 @@ private:
     std::vector<Trial> m_trials;
     std::unordered_map<qint64, int> m_indexById;
     std::vector<int> m_ranks;
+    mutable std::unordered_map<std::string, std::vector<double>> m_columns; ///< column(), by metric text
+    mutable std::vector<Facts> m_facts;                                     ///< facts(); empty until asked for
     LatestRequest m_ranker{this};
 };
 

@@ -9,17 +9,21 @@
 #include <vector>
 
 class QCPErrorBars;
+class QCPLayerable;
 class QCPGraph;
 class QCPLegend;
 class QCustomPlot;
 
 namespace psc {
 
+class RasterScatter;
+
 /**
  * The graphs of the Pareto plot: dominated points, the front of the two axes with its staircase, rings
  * for the study's front, diamonds around imported models, grey crosses for infeasible and failed trials, the
  * selection ring, and with
- * "All targets" one colour per target (TargetGraphs). Keeps the legend to what is drawn. The graphs
+ * "All targets" one colour per target (TargetGraphs). Over 20,000 dominated points are drawn as one image rather than
+ * as QCustomPlot scatters (a layer "raster" below the graphs). Keeps the legend to what is drawn. The graphs
  * belong to the QCustomPlot. GUI thread only.
  */
 class ParetoGraphs
@@ -39,6 +43,7 @@ public:
 
 private:
     QCPGraph *m_dominated = nullptr;
+    RasterScatter *m_raster = nullptr; ///< the dominated points instead of m_dominated when there are very many
     QCPGraph *m_pruned = nullptr;
     QCPGraph *m_rejected = nullptr;
     QCPGraph *m_front = nullptr;

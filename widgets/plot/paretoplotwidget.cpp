@@ -285,9 +285,9 @@ void ParetoPlotWidget::rebuild(bool queued)
         targetIds.push_back(t.toStdString());
     auto scatterOf = [&](const std::vector<int> *ranks, const std::vector<char> *shown) {
         return all ? computeTargetScatters(spec(), trials(), x, y, targetIds, isLogScale(Qt::Horizontal),
-                                           isLogScale(Qt::Vertical), ranks, shown)
+                                           isLogScale(Qt::Vertical), ranks, shown, m_set)
                    : computeParetoScatter(spec(), trials(), x, y, isLogScale(Qt::Horizontal), isLogScale(Qt::Vertical),
-                                          ranks, shown);
+                                          ranks, shown, m_set);
     };
     // The study's ranks come with the trials (-1 until a background ranking arrives).
     ParetoScatter scatter = scatterOf(&m_set->ranks(), nullptr);

@@ -147,13 +147,18 @@ TrialChanges StudyStore::changesSince(std::int64_t revision) const
 {
     sql::ReadTransaction snapshot(*d->db);
     TrialChanges changes;
-    changes.trials =
-        loadTrials(*d->db, d->version, "SELECT " PSC_TRIAL_COLUMNS " FROM trials WHERE revision > ?1 ORDER BY number",
-                   "SELECT m.trial_id, m.target, m.name, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id "
-                   "WHERE t.revision > ?1 ORDER BY m.trial_id, m.target, m.name",
-                   "SELECT c.trial_id, c.validation_accuracy FROM learning_curves c JOIN trials t ON "
-                   "t.id = c.trial_id WHERE t.revision > ?1 ORDER BY c.trial_id, c.epoch",
-                   [revision](sql::Query &query) { query.bind(1, revision); });
+    // The changed trials, their metrics and curves are looked up by trial id (IN a subquery served by the
+    // trials_revision index): written as a join or a plain WHERE, SQLite chose to scan every trial (in number order)
+    // and every metric of the study, 100-160 ms at 100,000 trials for a live refresh of a few.
+    changes.trials = loadTrials(
+        *d->db, d->version,
+        "SELECT " PSC_TRIAL_COLUMNS
+        " FROM trials WHERE id IN (SELECT id FROM trials WHERE revision > ?1) ORDER BY number",
+        "SELECT trial_id, target, name, value FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE revision > "
+        "?1) ORDER BY trial_id, target, name",
+        "SELECT trial_id, validation_accuracy FROM learning_curves WHERE trial_id IN (SELECT id FROM trials WHERE "
+        "revision > ?1) ORDER BY trial_id, epoch",
+        [revision](sql::Query &query) { query.bind(1, revision); });
     changes.revision = d->db->queryInt64("SELECT COALESCE(MAX(revision), 0) FROM trials");
     return changes;
 }
