@@ -92,4 +92,13 @@ AxisScale axisScale(const MetricRef &metric, double maxAbs)
     return {s.factor, fromUtf8(s.unit)};
 }
 
+QStringList studyTargets(const StudySpec &spec)
+{
+    QStringList ids;
+    for (const MetricRef &m : studyMetrics(spec))
+        if (!m.target.empty() && !ids.contains(QString::fromStdString(m.target)))
+            ids << QString::fromStdString(m.target);
+    return ids;
+}
+
 } // namespace psc

@@ -4,6 +4,7 @@
 #include "psc/study/studyspec.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <vector>
 
@@ -39,6 +40,8 @@ bool isObjective(const StudySpec &spec, const MetricRef &metric);
  * then the metrics its constraints name that are not listed yet.
  */
 std::vector<MetricRef> studyMetrics(const StudySpec &spec);
+/** The hardware targets the study's metrics name (studyMetrics()), in that order: the study's own targets. */
+QStringList studyTargets(const StudySpec &spec);
 
 /** A display unit for a plot axis: plotted value = SI value * factor, labelled with `unit`. */
 struct AxisScale

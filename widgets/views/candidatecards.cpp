@@ -291,10 +291,7 @@ void CandidateCards::studyChanged()
             m_sortMenu->addItem(metricLabel(m), QString::fromStdString(m.toString()));
     }
     m_sortMetric = sortMetrics().empty() ? MetricRef{} : sortMetrics().front();
-    m_studyTargets.clear();
-    for (const MetricRef &m : sortMetrics())
-        if (!m.target.empty() && !m_studyTargets.contains(QString::fromStdString(m.target)))
-            m_studyTargets << QString::fromStdString(m.target);
+    m_studyTargets = m_trials->hasStudy() ? psc::studyTargets(m_trials->spec()) : QStringList();
     QMenu *menu = m_targetsButton->menu();
     menu->clear();
     for (const QString &id : m_studyTargets) {

@@ -40,16 +40,6 @@ QColor bestColour(const QPalette &palette)
     return palette.color(QPalette::Base).lightness() < 128 ? QColor(0x2e, 0x5e, 0x2e) : QColor(0xd6, 0xef, 0xd6);
 }
 
-/** The targets the study's metrics name, in order. */
-QStringList studyTargets(const StudySpec &spec)
-{
-    QStringList ids;
-    for (const MetricRef &m : studyMetrics(spec))
-        if (!m.target.empty() && !ids.contains(QString::fromStdString(m.target)))
-            ids << QString::fromStdString(m.target);
-    return ids;
-}
-
 QTableWidgetItem *item(const QString &text, Qt::Alignment align = Qt::AlignRight | Qt::AlignVCenter)
 {
     auto *it = new QTableWidgetItem(text);

@@ -162,10 +162,7 @@ QWidget *PresentationWindow::buildContent()
         return plot;
     }
     case Slide::Kind::Card: {
-        QStringList targets;
-        for (const MetricRef &m : studyMetrics(m_trials->spec()))
-            if (!m.target.empty() && !targets.contains(QString::fromStdString(m.target)))
-                targets << QString::fromStdString(m.target);
+        const QStringList targets = studyTargets(m_trials->spec());
         auto *holder = new QWidget(this);
         holder->setFont(sized(font(), 20));
         auto *layout = new QVBoxLayout(holder);

@@ -80,15 +80,6 @@ QString originText(const Trial &trial)
     return QString::fromStdString(lineage->variantName.empty() ? lineage->variantSummary : lineage->variantName);
 }
 
-QStringList studyTargets(const StudySpec &spec)
-{
-    QStringList ids;
-    for (const MetricRef &m : studyMetrics(spec))
-        if (!m.target.empty() && !ids.contains(QString::fromStdString(m.target)))
-            ids << QString::fromStdString(m.target);
-    return ids;
-}
-
 QString parameterText(const TargetParameter &p)
 {
     if (!p.value.number)
