@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The trial filter: brushed ranges and typed expressions (metric constraints with units, state, origin, lineage).
+#include "models/shortlist.h"
 #include "models/trialfilter.h"
 #include "models/trialset.h"
 #include "plot/paretoplotwidget.h"
@@ -98,6 +99,30 @@ private Q_SLOTS:
         QVERIFY2(filter.setExpression(text, demoMetrics(), &error), qPrintable(error));
         QCOMPARE(accepted(filter, set.trials()), numbers);
         QCOMPARE(filter.isActive(), !text.trimmed().isEmpty());
+    }
+
+    // "starred" keeps the shortlist and follows it as it changes; "not starred" the rest.
+    void starredFollowsTheShortlist()
+    {
+        TrialSet set;
+        set.reset(demoSpec(), trials());
+        Shortlist shortlist;
+        shortlist.setStarred(2, true);
+        TrialFilter filter;
+        filter.setTrialSet(&set);
+        filter.setShortlist(&shortlist);
+        QVERIFY(filter.setExpression(QStringLiteral("starred"), demoMetrics()));
+        QCOMPARE(accepted(filter, set.trials()), QList<qint64>{2});
+        QSignalSpy changed(&filter, &TrialFilter::changed);
+        shortlist.setStarred(0, true);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(accepted(filter, set.trials()), (QList<qint64>{0, 2}));
+        QVERIFY(filter.setExpression(QStringLiteral("not starred; state = complete"), demoMetrics()));
+        QCOMPARE(accepted(filter, set.trials()), (QList<qint64>{1, 4}));
+        // Without a shortlist nothing is starred.
+        filter.setShortlist(nullptr);
+        QVERIFY(filter.setExpression(QStringLiteral("starred"), demoMetrics()));
+        QVERIFY(accepted(filter, set.trials()).isEmpty());
     }
 
     void mistakesSayWhereAndChangeNothing_data()

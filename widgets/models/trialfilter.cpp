@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "models/trialfilter.h"
 
+#include "models/shortlist.h"
+
 #include "models/metricformat.h"
 #include "models/trialset.h"
 
@@ -24,6 +26,7 @@ struct TrialFilter::Condition
         Origin,
         ChildrenOf,
         FamilyOf,
+        Starred, ///< in the shortlist (negate: not)
     };
     Kind kind = Kind::Metric;
     Constraint constraint;
@@ -57,6 +60,23 @@ TrialFilter::TrialFilter(QObject *parent) : QObject(parent) {}
 
 TrialFilter::~TrialFilter() = default;
 
+void TrialFilter::setShortlist(const Shortlist *shortlist)
+{
+    if (m_shortlist)
+        disconnect(m_shortlist, nullptr, this, nullptr);
+    m_shortlist = shortlist;
+    if (!m_shortlist)
+        return;
+    // A "starred" clause follows the shortlist as it changes.
+    auto refilter = [this] {
+        if (std::any_of(m_conditions.begin(), m_conditions.end(),
+                        [](const Condition &c) { return c.kind == Condition::Kind::Starred; }))
+            emit changed();
+    };
+    connect(m_shortlist, &Shortlist::changed, this, refilter);
+    connect(m_shortlist, &Shortlist::restored, this, refilter);
+}
+
 bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef> &metrics, QString *error)
 {
     std::vector<Condition> conditions;
@@ -65,6 +85,8 @@ bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef
     static const QRegularExpression choice(QStringLiteral("^(state|origin)\\s*(!=|==|=)\\s*([a-z_]+)$"),
                                            QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression lineage(QStringLiteral("^(children|family)\\s+of\\s+#?(\\d+)$"),
+                                            QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression starred(QStringLiteral("^(not\\s+)?starred$"),
                                             QRegularExpression::CaseInsensitiveOption);
     std::vector<std::string> metricNames;
     for (const MetricRef &m : metrics)
@@ -104,6 +126,9 @@ bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef
                 c.kind = Condition::Kind::Origin;
                 c.origin = value;
             }
+        } else if (const QRegularExpressionMatch st = starred.match(clause); st.hasMatch()) {
+            c.kind = Condition::Kind::Starred;
+            c.negate = !st.captured(1).isEmpty();
         } else if (const QRegularExpressionMatch l = lineage.match(clause); l.hasMatch()) {
             c.kind = l.captured(1).toLower() == QLatin1String("children") ? Condition::Kind::ChildrenOf
                                                                           : Condition::Kind::FamilyOf;
@@ -113,7 +138,7 @@ bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef
             const auto constraint = parseConstraint(clause.toStdString(), &why);
             if (!constraint)
                 return fail(column, QString::fromStdString(why) +
-                                        tr(" (or state = ..., origin = ..., children of N, family of N)"));
+                                        tr(" (or state = ..., origin = ..., children of N, family of N, starred)"));
             if (std::find(metrics.begin(), metrics.end(), constraint->metric) == metrics.end())
                 return fail(column,
                             tr("this study has no metric \"%1\"%2")
@@ -140,6 +165,8 @@ bool TrialFilter::meets(const Condition &c, const Trial &trial) const
         return (trial.state == c.state) != c.negate;
     case Condition::Kind::Origin:
         return (originOf(trial) == c.origin) != c.negate;
+    case Condition::Kind::Starred:
+        return (m_shortlist && m_shortlist->isStarred(trial.number)) != c.negate;
     case Condition::Kind::ChildrenOf:
     case Condition::Kind::FamilyOf: {
         if (c.kind == Condition::Kind::FamilyOf && trial.number == c.number)

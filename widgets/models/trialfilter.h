@@ -10,6 +10,7 @@
 
 namespace psc {
 
+class Shortlist;
 class TrialSet;
 
 /**
@@ -23,7 +24,8 @@ class TrialSet;
  *    `accuracy >= 90 %`, `weight_bytes <= 16KiB`;
  *  - `state = complete` (or `!=`; pending, running, complete, failed, infeasible, pruned);
  *  - `origin = search` (or `!=`; search, compressed, imported);
- *  - `children of N` (the trials compressed from trial N) or `family of N` (trial N and everything derived from it).
+ *  - `children of N` (the trials compressed from trial N) or `family of N` (trial N and everything derived from it);
+ *  - `starred` or `not starred`: in the shortlist (setShortlist()) or not.
  * GUI thread only.
  */
 class TrialFilter : public QObject
@@ -50,6 +52,8 @@ public:
     const std::vector<Range> &ranges() const { return m_ranges; }
     /** `metric`'s range, or nullptr. */
     const Range *range(const MetricRef &metric) const;
+    /** The shortlist `starred` reads (not owned; may be null: then nothing is starred). */
+    void setShortlist(const Shortlist *shortlist);
     bool isActive() const { return !m_ranges.empty() || !m_conditions.empty(); }
 
     /**
@@ -79,6 +83,7 @@ private:
     std::vector<Condition> m_conditions;
     QString m_expression;
     const TrialSet *m_trials = nullptr;
+    const Shortlist *m_shortlist = nullptr;
 };
 
 } // namespace psc

@@ -147,6 +147,7 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
     m_matrix->setTrialFilter(m_filter);
     m_cards->setTrialFilter(m_filter);
     m_cards->setShortlist(m_shortlist);
+    m_filter->setShortlist(m_shortlist);
     m_filterBar = new QWidget(this);
     m_filterLabel = new QLabel(m_filterBar);
     m_filterLabel->setObjectName(QStringLiteral("filterLabel"));
@@ -174,7 +175,8 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
            "<li><tt>state = complete</tt> (or <tt>!=</tt>): pending, running, complete, failed, infeasible, "
            "pruned</li>"
            "<li><tt>origin = search</tt>: search, compressed or imported</li>"
-           "<li><tt>children of 4</tt>, <tt>family of 4</tt>: what was compressed from trial 4 (and it)</li></ul>"
+           "<li><tt>children of 4</tt>, <tt>family of 4</tt>: what was compressed from trial 4 (and it)</li>"
+           "<li><tt>starred</tt>, <tt>not starred</tt>: in the shortlist (★) or not</li></ul>"
            "<p>The table, the Pareto plot and the parallel coordinates follow.</p>"));
     m_filterError = createErrorLabel(this, QStringLiteral("filterError"));
     m_filterError->hide();
