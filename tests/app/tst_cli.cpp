@@ -268,6 +268,9 @@ private Q_SLOTS:
             QCOMPARE(trials[i].toObject()["cached_from"].toInt(), trials[0].toObject()["id"].toInt());
             QCOMPARE(trials[i].toObject()["metrics"].toObject()["accuracy"].toDouble(), acc);
         }
+        // Each search trial says what proposed it (the random strategy, at random).
+        for (const QJsonValue &t : trials)
+            QCOMPARE(t.toObject()["proposed_by"].toString(), QStringLiteral("random:random"));
         // The strategy and the front's growth: one hypervolume per trial, never falling, in [0, 1].
         const QJsonObject study = QJsonDocument::fromJson(show.out.toUtf8()).object();
         QCOMPARE(study["strategy"].toObject()["id"].toString(), QStringLiteral("random"));

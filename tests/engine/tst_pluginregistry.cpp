@@ -35,16 +35,19 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected"); // empty: accepted
         const QString strategyIid = QStringLiteral(PSC_STRATEGY_FACTORY_IID);
         const QString targetIid = QStringLiteral(PSC_TARGET_FACTORY_IID);
-        const QJsonObject ok{{"id", "x"}, {"kind", "strategy"}, {"apiVersion", 3}};
+        const QJsonObject ok{{"id", "x"}, {"kind", "strategy"}, {"apiVersion", plugin::kApiMajorVersion}};
         QTest::newRow("valid strategy") << strategyIid << ok << QString();
-        QTest::newRow("valid target") << targetIid << QJsonObject{{"id", "mcu"}, {"kind", "target"}, {"apiVersion", 3}}
+        QTest::newRow("valid target") << targetIid
+                                      << QJsonObject{{"id", "mcu"},
+                                                     {"kind", "target"},
+                                                     {"apiVersion", plugin::kApiMajorVersion}}
                                       << QString();
         QJsonObject v2 = ok;
-        v2["apiVersion"] = 4;
-        QTest::newRow("newer api") << strategyIid << v2 << QStringLiteral("apiVersion 4 is not supported");
+        v2["apiVersion"] = 5;
+        QTest::newRow("newer api") << strategyIid << v2 << QStringLiteral("apiVersion 5 is not supported");
         QJsonObject v0 = ok;
-        v0["apiVersion"] = 2;
-        QTest::newRow("older api") << strategyIid << v0 << QStringLiteral("apiVersion 2 is not supported");
+        v0["apiVersion"] = 3;
+        QTest::newRow("older api") << strategyIid << v0 << QStringLiteral("apiVersion 3 is not supported");
         QJsonObject noVersion = ok;
         noVersion.remove("apiVersion");
         QTest::newRow("no api version") << strategyIid << noVersion << QStringLiteral("is not supported");

@@ -19,7 +19,9 @@
 
 #include <QTemporaryDir>
 #include <QTest>
+
 #include <QThreadPool>
+#include <algorithm>
 
 #include <sqlite3.h>
 
@@ -178,6 +180,8 @@ private Q_SLOTS:
         QCOMPARE(trainer.calls.load(), s.trained + s.failed);
 
         const auto trials = store->trials();
+        for (const Trial &t : trials)
+            QCOMPARE(t.proposedBy, std::string("random:random"));
         QCOMPARE(int(trials.size()), 20);
         int failed = 0, infeasible = 0;
         for (const Trial &t : trials) {
@@ -344,6 +348,14 @@ private Q_SLOTS:
             architectures.insert(a[i].architectureHash);
         }
         QCOMPARE(architectures.size(), a.size()); // never the same candidate twice
+        // Each trial says what proposed it: the first population at random, then offspring (or a random fill-in when
+        // no new child turns up), the same after a resume.
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(b[i].proposedBy, a[i].proposedBy);
+            if (i < 4)
+                QCOMPARE(a[i].proposedBy, std::string("nsga2:initial"));
+        }
+        QVERIFY(std::any_of(a.begin(), a.end(), [](const Trial &t) { return t.proposedBy == "nsga2:offspring"; }));
 
         spec.strategy.optionsJson = R"({"population": 2})";
         auto bad = StudyStore::create(file("nsga-bad.psc"), spec.toJson());

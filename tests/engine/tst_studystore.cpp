@@ -94,7 +94,7 @@ private Q_SLOTS:
         {
             auto store = StudyStore::create(path, kSpec);
             QCOMPARE(store->schemaVersion(), studySchemaVersion());
-            QCOMPARE(store->schemaVersion(), 5);
+            QCOMPARE(store->schemaVersion(), 6);
             QCOMPARE(store->path(), path);
             QCOMPARE(q(store->specJson()), q(kSpec));
             QCOMPARE(q(store->meta("name").value_or("")), QStringLiteral("demo"));
@@ -104,7 +104,7 @@ private Q_SLOTS:
             QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         }
         QCOMPARE(headerField(path, 68), std::uint32_t(kStudyApplicationId)); // PRAGMA application_id
-        QCOMPARE(headerField(path, 60), std::uint32_t(5));                   // PRAGMA user_version
+        QCOMPARE(headerField(path, 60), std::uint32_t(6));                   // PRAGMA user_version
         const QByteArray header = readAll(path).left(20);
         QCOMPARE(int(header.at(18)), 2); // write and read versions 2: WAL mode
         QCOMPARE(int(header.at(19)), 2);
@@ -129,6 +129,7 @@ private Q_SLOTS:
         child.number = 42; // ignored: the store numbers trials
         child.parentId = parent.id;
         child.createdAt = 1700000000.25;
+        child.proposedBy = "mobo:model";
         child.metrics = {{"", "params", 1234}, {"mcu", "latency_s", 0.5}};
         const std::int64_t id = store->insertTrial(child);
         QCOMPARE(child.id, id);
@@ -156,6 +157,7 @@ private Q_SLOTS:
             QCOMPARE(got->createdAt, 1700000000.25);
             QCOMPARE(got->startedAt, 1700000001.5);
             QCOMPARE(got->finishedAt, 1700000002.75);
+            QCOMPARE(q(got->proposedBy), QStringLiteral("mobo:model"));
             // Ordered by (target, name); finishing replaced mcu/latency_s and kept params.
             QCOMPARE(got->metrics.size(), std::size_t(5));
             QCOMPARE(got->metrics[0], (Metric{"", "accuracy", 0.875}));
@@ -646,13 +648,14 @@ private Q_SLOTS:
             const auto trials = reader->trials();
             QCOMPARE(trials.size(), std::size_t(2));
             QVERIFY(trials[0].learningCurve.empty());
+            QCOMPARE(trials[0].proposedBy, std::string()); // no such column before version 6
         }
         {
             auto reader = StudyStore::open(path, StudyStore::Mode::ReadOnly);
             QVERIFY(reader->analogAccuracy().empty()); // no table yet
         }
         auto store = StudyStore::open(path, StudyStore::Mode::ReadWrite);
-        QCOMPARE(store->schemaVersion(), 5);
+        QCOMPARE(store->schemaVersion(), 6);
         QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         std::vector<Trial> trials = store->trials();
         QCOMPARE(trials.size(), std::size_t(2));

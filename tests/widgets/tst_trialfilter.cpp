@@ -125,6 +125,35 @@ private Q_SLOTS:
         QVERIFY(accepted(filter, set.trials()).isEmpty());
     }
 
+    // "strategy = ..." keeps the trials a strategy (or one of its phases) proposed; a value the study's trials do not
+    // record is refused with the values they do.
+    void byStrategy()
+    {
+        std::vector<Trial> all = trials();
+        const char *by[] = {"mobo:initial", "mobo:initial", "mobo:model", "mobo:model", ""};
+        for (std::size_t i = 0; i < all.size(); ++i)
+            all[i].proposedBy = by[i];
+        TrialSet set;
+        set.reset(demoSpec(), all);
+        TrialFilter filter;
+        filter.setTrialSet(&set);
+        QVERIFY(filter.setExpression(QStringLiteral("strategy = mobo:model"), demoMetrics()));
+        QCOMPARE(accepted(filter, set.trials()), (QList<qint64>{2, 3}));
+        QVERIFY(filter.setExpression(QStringLiteral("strategy = mobo"), demoMetrics()));
+        QCOMPARE(accepted(filter, set.trials()), (QList<qint64>{0, 1, 2, 3}));
+        QVERIFY(filter.setExpression(QStringLiteral("strategy != mobo:initial"), demoMetrics()));
+        QCOMPARE(accepted(filter, set.trials()), (QList<qint64>{2, 3, 4}));
+        QString why;
+        QVERIFY(!filter.setExpression(QStringLiteral("strategy = mobo:modle"), demoMetrics(), &why));
+        QVERIFY2(why.contains(QStringLiteral("did you mean \"mobo:model\"")) &&
+                     why.contains(QStringLiteral("this study has: mobo:initial, mobo, mobo:model")),
+                 qPrintable(why));
+        // A study whose trials record nothing says so.
+        set.reset(demoSpec(), trials());
+        QVERIFY(!filter.setExpression(QStringLiteral("strategy = mobo"), demoMetrics(), &why));
+        QVERIFY2(why.contains(QStringLiteral("records the strategy")), qPrintable(why));
+    }
+
     void mistakesSayWhereAndChangeNothing_data()
     {
         QTest::addColumn<QString>("text");

@@ -26,7 +26,8 @@ struct TrialFilter::Condition
         Origin,
         ChildrenOf,
         FamilyOf,
-        Starred, ///< in the shortlist (negate: not)
+        Starred,    ///< in the shortlist (negate: not)
+        ProposedBy, ///< Trial::proposedBy is `origin` ("mobo:model"), or starts with it and ":" ("mobo")
     };
     Kind kind = Kind::Metric;
     Constraint constraint;
@@ -84,6 +85,9 @@ bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef
     static const QRegularExpression separator(QStringLiteral(";|\\band\\b"), QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression choice(QStringLiteral("^(state|origin)\\s*(!=|==|=)\\s*([a-z_]+)$"),
                                            QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression strategy(
+        QStringLiteral("^strategy\\s*(!=|==|=)\\s*([a-z0-9_.-]+(?::[a-z0-9_.-]+)?)$"),
+        QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression lineage(QStringLiteral("^(children|family)\\s+of\\s+#?(\\d+)$"),
                                             QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression starred(QStringLiteral("^(not\\s+)?starred$"),
@@ -126,6 +130,31 @@ bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef
                 c.kind = Condition::Kind::Origin;
                 c.origin = value;
             }
+        } else if (const QRegularExpressionMatch sm = strategy.match(clause); sm.hasMatch()) {
+            // The values this study's trials record: "mobo:initial", "mobo:model", and "mobo" alone.
+            std::vector<std::string> known;
+            if (m_trials)
+                for (const Trial &t : m_trials->trials())
+                    if (!t.proposedBy.empty()) {
+                        for (const std::string &v : {t.proposedBy, t.proposedBy.substr(0, t.proposedBy.find(':'))})
+                            if (std::find(known.begin(), known.end(), v) == known.end())
+                                known.push_back(v);
+                    }
+            const QString value = sm.captured(2).toLower();
+            if (known.empty())
+                return fail(column, tr("no trial of this study records the strategy that proposed it (studies made "
+                                       "before Paretoscope recorded it, or without search trials)"));
+            if (std::find(known.begin(), known.end(), value.toStdString()) == known.end()) {
+                std::string list;
+                for (const std::string &v : known)
+                    list += (list.empty() ? "" : ", ") + v;
+                return fail(column, tr("no trial was proposed by \"%1\"%2 (this study has: %3)")
+                                        .arg(value, QString::fromStdString(didYouMean(value.toStdString(), known)),
+                                             QString::fromStdString(list)));
+            }
+            c.kind = Condition::Kind::ProposedBy;
+            c.negate = sm.captured(1) == QLatin1String("!=");
+            c.origin = value;
         } else if (const QRegularExpressionMatch st = starred.match(clause); st.hasMatch()) {
             c.kind = Condition::Kind::Starred;
             c.negate = !st.captured(1).isEmpty();
@@ -137,8 +166,10 @@ bool TrialFilter::setExpression(const QString &text, const std::vector<MetricRef
             std::string why;
             const auto constraint = parseConstraint(clause.toStdString(), &why);
             if (!constraint)
-                return fail(column, QString::fromStdString(why) +
-                                        tr(" (or state = ..., origin = ..., children of N, family of N, starred)"));
+                return fail(
+                    column,
+                    QString::fromStdString(why) +
+                        tr(" (or state = ..., origin = ..., strategy = ..., children of N, family of N, starred)"));
             if (std::find(metrics.begin(), metrics.end(), constraint->metric) == metrics.end())
                 return fail(column,
                             tr("this study has no metric \"%1\"%2")
@@ -165,6 +196,11 @@ bool TrialFilter::meets(const Condition &c, const Trial &trial) const
         return (trial.state == c.state) != c.negate;
     case Condition::Kind::Origin:
         return (originOf(trial) == c.origin) != c.negate;
+    case Condition::Kind::ProposedBy: {
+        const QString by = QString::fromStdString(trial.proposedBy);
+        const bool match = by == c.origin || by.startsWith(c.origin + QLatin1Char(':'));
+        return match != c.negate;
+    }
     case Condition::Kind::Starred:
         return (m_shortlist && m_shortlist->isStarred(trial.number)) != c.negate;
     case Condition::Kind::ChildrenOf:

@@ -24,6 +24,8 @@ class TrialSet;
  *    `accuracy >= 90 %`, `weight_bytes <= 16KiB`;
  *  - `state = complete` (or `!=`; pending, running, complete, failed, infeasible, pruned);
  *  - `origin = search` (or `!=`; search, compressed, imported);
+ *  - `strategy = mobo` or `strategy = mobo:model` (or `!=`): what proposed the trial (Trial::proposedBy), one of
+ *    the values this study's trials record;
  *  - `children of N` (the trials compressed from trial N) or `family of N` (trial N and everything derived from it);
  *  - `starred` or `not starred`: in the shortlist (setShortlist()) or not.
  * GUI thread only.

@@ -195,6 +195,14 @@ QString trialDetailsHtml(const Trial &trial, const StudySpec &spec, bool onStudy
         html += QStringLiteral("<p><b>Architecture:</b> %1</p>").arg(arch.toHtmlEscaped());
     if (const QString params = parameterSummary(trial); !params.isEmpty())
         html += QStringLiteral("<p><b>Choices:</b> %1</p>").arg(params.toHtmlEscaped());
+    if (!trial.proposedBy.empty()) {
+        // "mobo:model" -> "mobo (model)"; the filter takes either part: strategy = mobo, strategy = mobo:model.
+        const QString by = QString::fromStdString(trial.proposedBy);
+        const qsizetype colon = by.indexOf(QLatin1Char(':'));
+        html += QStringLiteral("<p><b>Proposed by:</b> %1</p>")
+                    .arg((colon < 0 ? by : QStringLiteral("%1 (%2)").arg(by.left(colon), by.mid(colon + 1)))
+                             .toHtmlEscaped());
+    }
     return html;
 }
 

@@ -175,6 +175,8 @@ StudyView::StudyView(QWidget *parent) : QWidget(parent), m_trials(new TrialSet(t
            "<li><tt>state = complete</tt> (or <tt>!=</tt>): pending, running, complete, failed, infeasible, "
            "pruned</li>"
            "<li><tt>origin = search</tt>: search, compressed or imported</li>"
+           "<li><tt>strategy = mobo</tt>, <tt>strategy = mobo:model</tt>: what proposed the trial (the strategy, and "
+           "its initial design, model, offspring ...)</li>"
            "<li><tt>children of 4</tt>, <tt>family of 4</tt>: what was compressed from trial 4 (and it)</li>"
            "<li><tt>starred</tt>, <tt>not starred</tt>: in the shortlist (★) or not</li></ul>"
            "<p>The table, the Pareto plot and the parallel coordinates follow.</p>"));

@@ -77,6 +77,7 @@ struct StudyRunner::Impl
 
     /** A decoded candidate whose architecture is being trained right now: it waits to become a cache hit. */
     std::optional<DecodedCandidate> deferred;
+    std::string deferredProposal; ///< Trial::proposedBy of `deferred`
 
     /// The exact pre-training evaluation the strategy's cost oracle answers with (and that refuses a spec naming an
     /// unknown target before anything runs).
@@ -195,6 +196,8 @@ struct StudyRunner::Impl
             }
             seenHashes.insert(next.architectureHash);
             deferred = std::move(next);
+            const std::string what = strategy->lastProposal();
+            deferredProposal = what.empty() ? spec.strategy.id : spec.strategy.id + ":" + what;
         }
         if (pipeline.isTraining(deferred->architectureHash)) {
             blocked = true; // never train an architecture twice, even concurrently
@@ -204,6 +207,7 @@ struct StudyRunner::Impl
         c.network = std::move(deferred->network);
         c.architectureHash = std::move(deferred->architectureHash);
         c.parametersJson = std::move(deferred->parametersJson);
+        c.proposedBy = deferredProposal;
         c.recipe = deferred->recipe(spec.training);
         deferred.reset();
         // The new trial and the strategy state that produced it commit together, so a resumed study neither

@@ -137,12 +137,19 @@ CREATE TABLE analog_accuracy (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<SchemaMigration, 5> kMigrations{{
+// Version 6: what proposed each search trial ("mobo:model", "nsga2:offspring"; the strategy's lastProposal()), for
+// filtering by strategy. '' for older trials and for derived and imported ones. Read-only opens of older files see ''.
+constexpr std::string_view kProposedBy = R"sql(
+ALTER TABLE trials ADD COLUMN proposed_by TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<SchemaMigration, 6> kMigrations{{
     {0, "initial schema", kInitialSchema},
     {1, "artifact checksums", kArtifactChecksums},
     {2, "export records", kExports},
     {3, "early stopping: the pruned state and learning curves", kLearningCurves},
     {4, "analog accuracy over time after programming", kAnalogAccuracy},
+    {5, "what proposed each search trial", kProposedBy},
 }};
 
 } // namespace

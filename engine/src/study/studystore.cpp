@@ -210,8 +210,8 @@ std::int64_t StudyStore::insertTrial(Trial &trial)
         sql::Query insert(*d->db,
                           "INSERT INTO trials (number, state, architecture_json, architecture_hash, parameters_json, "
                           "recipe_json, parent_id, cached_from, error, interruptions, created_at, started_at, "
-                          "finished_at, revision) VALUES ((SELECT COALESCE(MAX(number) + 1, 0) FROM trials), "
-                          "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                          "finished_at, proposed_by, revision) VALUES ((SELECT COALESCE(MAX(number) + 1, 0) FROM "
+                          "trials), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
                           "(SELECT COALESCE(MAX(revision), 0) + 1 FROM trials)) RETURNING id, number");
         insert.bind(1, toString(trial.state))
             .bind(2, trial.architectureJson)
@@ -225,6 +225,7 @@ std::int64_t StudyStore::insertTrial(Trial &trial)
             .bind(10, createdAt);
         bindTime(insert, 11, trial.startedAt);
         bindTime(insert, 12, trial.finishedAt);
+        insert.bind(13, trial.proposedBy);
         if (!insert.step())
             throw RuntimeError(d->label() + ": inserting a trial returned no id");
         id = insert.int64(0);

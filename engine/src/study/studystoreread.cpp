@@ -13,10 +13,11 @@ namespace psc {
 
 namespace {
 
-// Column order read by readTrial(); every trial query selects exactly these.
+// Column order read by readTrial(); every trial query selects exactly these. "{proposed_by}" is the column in files of
+// schema version 6 and later and '' before (loadTrials() puts in which).
 #define PSC_TRIAL_COLUMNS                                                                                              \
     "id, number, state, architecture_json, architecture_hash, parameters_json, recipe_json, parent_id, "               \
-    "cached_from, error, interruptions, created_at, started_at, finished_at"
+    "cached_from, error, interruptions, created_at, started_at, finished_at, {proposed_by}"
 
 Trial readTrial(const sql::Query &query, const std::string &label)
 {
@@ -40,6 +41,7 @@ Trial readTrial(const sql::Query &query, const std::string &label)
     trial.createdAt = query.isNull(11) ? 0.0 : query.real(11);
     trial.startedAt = query.isNull(12) ? 0.0 : query.real(12);
     trial.finishedAt = query.isNull(13) ? 0.0 : query.real(13);
+    trial.proposedBy = query.text(14);
     return trial;
 }
 
@@ -47,6 +49,8 @@ Trial readTrial(const sql::Query &query, const std::string &label)
 constexpr int kLearningCurvesVersion = 4;
 /** The schema version that added analog_accuracy. */
 constexpr int kAnalogAccuracyVersion = 5;
+/** The schema version that added trials.proposed_by. */
+constexpr int kProposedByVersion = 6;
 
 /**
  * Runs `trialSql` (selecting PSC_TRIAL_COLUMNS), `metricSql` (selecting trial_id, target, name, value of the same
@@ -61,7 +65,11 @@ std::vector<Trial> loadTrials(sql::Connection &db, int version, const char *tria
     std::vector<Trial> trials;
     std::unordered_map<std::int64_t, std::size_t> index;
     {
-        sql::Query query(db, trialSql);
+        std::string sql = trialSql;
+        const std::string placeholder = "{proposed_by}";
+        if (const auto at = sql.find(placeholder); at != std::string::npos)
+            sql.replace(at, placeholder.size(), version >= kProposedByVersion ? "proposed_by" : "''");
+        sql::Query query(db, sql.c_str());
         bind(query);
         while (query.step()) {
             index.emplace(query.int64(0), trials.size());

@@ -249,6 +249,7 @@ Trial TrialPipeline::admit(TrialCandidate c, const std::function<void()> &alsoWr
     t.architectureJson = networkToJson(c.network, false);
     t.architectureHash = std::move(c.architectureHash);
     t.parametersJson = std::move(c.parametersJson);
+    t.proposedBy = std::move(c.proposedBy);
     t.recipeJson = c.recipe.canonicalJson();
     t.parentId = c.parentId;
     t.createdAt = nowSeconds();

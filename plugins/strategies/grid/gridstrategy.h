@@ -18,6 +18,7 @@ class GridStrategy : public plugin::SearchStrategy
 public:
     void initialize(const std::vector<int> &cardinalities, std::uint64_t seed) override;
     plugin::Encoding ask() override;
+    std::string lastProposal() const override { return "grid"; }
     void tell(const plugin::Encoding &, const std::vector<double> &, bool) override {}
     std::string saveState() const override;
     void loadState(const std::string &json) override;

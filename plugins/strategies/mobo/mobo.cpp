@@ -276,8 +276,10 @@ plugin::Encoding MoboStrategy::ask()
 {
     ++m_asked;
     plugin::Encoding x;
-    if (int(m_told.size() + m_pending.size()) >= m_options.initialTrials)
+    const bool initial = int(m_told.size() + m_pending.size()) < m_options.initialTrials;
+    if (!initial)
         x = bestByAcquisition();
+    m_lastProposal = initial ? "initial" : x.empty() ? "random" : "model";
     if (x.empty()) {
         // The random start, and the fallback when the surrogate has nothing to go on.
         for (int attempt = 0; attempt < 4096; ++attempt) {

@@ -59,6 +59,7 @@ public:
     void initialize(const std::vector<int> &cardinalities, std::uint64_t seed) override;
     void setCostOracle(plugin::CostOracle oracle) override;
     plugin::Encoding ask() override;
+    std::string lastProposal() const override { return m_lastProposal; }
     void tell(const plugin::Encoding &candidate, const std::vector<double> &objectives, bool feasible) override;
     void tellPruned(const plugin::Encoding &candidate, const std::vector<double> &objectives) override;
     /** The random stream, the count asked and the candidates in flight; told trials are told again on resume. */
@@ -84,6 +85,7 @@ private:
     MoboOptions m_options;
     std::vector<int> m_cardinalities;
     std::uint64_t m_seed = 0, m_rng = 0, m_asked = 0;
+    std::string m_lastProposal; ///< "initial", "model" or "random" (the surrogate had nothing)
     plugin::CostOracle m_oracle;
     std::map<plugin::Encoding, plugin::CandidateCosts> m_costCache;
     std::set<std::string> m_identities;                ///< of every candidate asked or told

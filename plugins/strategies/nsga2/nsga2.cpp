@@ -190,7 +190,8 @@ plugin::Encoding Nsga2Strategy::ask()
 {
     ++m_asked;
     plugin::Encoding child;
-    if (m_told.size() >= std::size_t(m_options.population) && !m_cardinalities.empty()) {
+    const bool evolving = m_told.size() >= std::size_t(m_options.population) && !m_cardinalities.empty();
+    if (evolving) {
         const std::vector<std::size_t> pool = parents();
         // Rank and crowding of the parents, by position in `pool` (already sorted best first).
         auto tournament = [&] {
@@ -215,8 +216,10 @@ plugin::Encoding Nsga2Strategy::ask()
                 break;
         }
     }
+    const bool bred = !child.empty() && !m_seen.count(child);
     for (int attempt = 0; (child.empty() || m_seen.count(child)) && attempt < kAttempts; ++attempt)
         child = randomCandidate();
+    m_lastProposal = bred ? "offspring" : evolving ? "random" : "initial";
     m_seen.insert(child);
     return child;
 }

@@ -42,6 +42,7 @@ public:
     void configure(const std::string &optionsJson) override;
     void initialize(const std::vector<int> &cardinalities, std::uint64_t seed) override;
     plugin::Encoding ask() override;
+    std::string lastProposal() const override { return m_lastProposal; }
     void tell(const plugin::Encoding &candidate, const std::vector<double> &objectives, bool feasible) override;
     /** The random stream and what was asked; the told trials are told again by the runner on resume. */
     std::string saveState() const override;
@@ -64,6 +65,7 @@ private:
     Nsga2Options m_options;
     std::vector<int> m_cardinalities;
     std::uint64_t m_seed = 0, m_rng = 0, m_asked = 0;
+    std::string m_lastProposal; ///< "initial", "offspring" or "random" (no new child found)
     std::set<plugin::Encoding> m_seen;
     std::vector<Told> m_told;
 };

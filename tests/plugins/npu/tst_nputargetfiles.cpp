@@ -6,6 +6,8 @@
 
 #include <psc/net/networkparser.h>
 
+#include <psc/plugin/searchstrategy.h>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -105,7 +107,7 @@ void TestNpuTargetFiles::pluginMetadata()
         const QJsonObject data = meta.value(QStringLiteral("MetaData")).toObject();
         QCOMPARE(data.value(QStringLiteral("id")).toString(), QStringLiteral("npu"));
         QCOMPARE(data.value(QStringLiteral("kind")).toString(), QStringLiteral("target"));
-        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), 3);
+        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), psc::plugin::kApiMajorVersion);
         QCOMPARE(meta.value(QStringLiteral("IID")).toString(), QStringLiteral(PSC_TARGET_FACTORY_IID));
         auto *factory = qobject_cast<psc::plugin::TargetFactory *>(p.instance());
         QVERIFY(factory);

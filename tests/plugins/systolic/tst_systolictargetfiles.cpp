@@ -3,6 +3,8 @@
 #include "systolicplugin.h"
 #include "testnetworks.h"
 
+#include <psc/plugin/searchstrategy.h>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -176,7 +178,7 @@ void TestSystolicTargetFiles::pluginMetadata()
         found = true;
         QCOMPARE(meta.value(QStringLiteral("IID")).toString(), QStringLiteral(PSC_TARGET_FACTORY_IID));
         QCOMPARE(data.value(QStringLiteral("kind")).toString(), QStringLiteral("target"));
-        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), 3);
+        QCOMPARE(data.value(QStringLiteral("apiVersion")).toInt(), psc::plugin::kApiMajorVersion);
         QVERIFY(data.value(QStringLiteral("defaultEnable")).toBool());
         auto *factory = qobject_cast<TargetFactory *>(plugin.instance());
         QVERIFY(factory);

@@ -39,10 +39,14 @@ struct Trial
     std::int64_t id = 0;     ///< database id, 0 before insertion
     std::int64_t number = 0; ///< 0-based order within the study
     TrialState state = TrialState::Pending;
-    std::string architectureJson;           ///< the decoded network description (JSON text)
-    std::string architectureHash;           ///< canonical hash of the architecture
-    std::string parametersJson;             ///< the search-space choices that produced it (JSON object text)
-    std::string recipeJson;                 ///< TrainingRecipe::canonicalJson()
+    std::string architectureJson; ///< the decoded network description (JSON text)
+    std::string architectureHash; ///< canonical hash of the architecture
+    std::string parametersJson;   ///< the search-space choices that produced it (JSON object text)
+    std::string recipeJson;       ///< TrainingRecipe::canonicalJson()
+    /// What proposed a search trial: "<strategy id>:<what>" ("mobo:model", "nsga2:offspring", "random:random"; the
+    /// strategy's lastProposal()), or the strategy id alone; empty for derived and imported trials and for trials of
+    /// studies made before schema version 6.
+    std::string proposedBy;
     std::optional<std::int64_t> parentId;   ///< derived trials (compression) point at their parent
     std::optional<std::int64_t> cachedFrom; ///< results reused from this trial (same arch + recipe)
     std::string error;

@@ -37,6 +37,7 @@ struct TrialCandidate
     NetworkDescription network;
     std::string architectureHash;
     std::string parametersJson; ///< what produced it (search choices, {"compress": ..., "parent": N}, ...)
+    std::string proposedBy;     ///< Trial::proposedBy
     TrainingRecipe recipe;
     std::optional<std::int64_t> parentId;
     /// Fine-tune from this trained model (Trainer::fineTune()) instead of training `network` from scratch;

@@ -346,5 +346,5 @@ public:
 
 } // namespace psc::plugin
 
-#define PSC_TARGET_FACTORY_IID "org.paretoscope.HardwareTarget/3.0"
+#define PSC_TARGET_FACTORY_IID "org.paretoscope.HardwareTarget/4.0"
 Q_DECLARE_INTERFACE(psc::plugin::TargetFactory, PSC_TARGET_FACTORY_IID)

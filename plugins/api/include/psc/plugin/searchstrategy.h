@@ -15,9 +15,10 @@ namespace psc::plugin {
 /**
  * Version of the plugin API; plugin.json's "apiVersion" must match its major number. 2: LayerCost reports compute,
  * stall and host cycles, LayerDeployment carries trained weight values, strategies take options. 3: strategies get a
- * cost oracle (the exact objectives known before training) and are told about trials stopped early.
+ * cost oracle (the exact objectives known before training) and are told about trials stopped early. 4: strategies say
+ * what proposed each candidate (SearchStrategy::lastProposal()).
  */
-inline constexpr int kApiMajorVersion = 3;
+inline constexpr int kApiMajorVersion = 4;
 
 /** A point of the search space: one choice index per dimension, each in [0, cardinality). */
 using Encoding = std::vector<int>;
@@ -62,6 +63,12 @@ public:
     virtual void initialize(const std::vector<int> &cardinalities, std::uint64_t seed) = 0;
     /** Proposes the next candidate. */
     virtual Encoding ask() = 0;
+    /**
+     * What made the candidate the last ask() returned, in a word: "initial" (a starting design), "model" (a surrogate's
+     * choice), "offspring" (crossover and mutation), "random", ... The study records it with the trial
+     * (Trial::proposedBy, "<strategy id>:<word>") and the GUI filters on it. Empty if the strategy does not say.
+     */
+    virtual std::string lastProposal() const { return {}; }
     /** Reports a finished candidate; `feasible` is false for failed or infeasible trials. */
     virtual void tell(const Encoding &candidate, const std::vector<double> &objectives, bool feasible) = 0;
     /**
@@ -96,5 +103,5 @@ public:
 
 } // namespace psc::plugin
 
-#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/3.0"
+#define PSC_STRATEGY_FACTORY_IID "org.paretoscope.SearchStrategy/4.0"
 Q_DECLARE_INTERFACE(psc::plugin::StrategyFactory, PSC_STRATEGY_FACTORY_IID)
