@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "models/trialset.h"
 
+#include "models/metricformat.h"
+
 #include "psc/study/lineage.h"
 #include "psc/study/studyfront.h"
+
+#include <QTimer>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +14,9 @@
 
 namespace psc {
 namespace {
+
+/// From this many trials the study's metric columns are built ahead of use (a few milliseconds each at 100,000).
+constexpr std::size_t kWarmColumnsFrom = 20000;
 
 TrialSet::Facts factsOf(const Trial &t)
 {
@@ -31,6 +38,7 @@ void TrialSet::reset(const StudySpec &spec, std::vector<Trial> trials)
     m_trials = std::move(trials);
     m_columns.clear();
     m_facts.clear();
+    ++m_generation;
     m_indexById.clear();
     m_indexById.reserve(m_trials.size());
     for (int i = 0; i < int(m_trials.size()); ++i)
@@ -69,6 +77,8 @@ void TrialSet::upsert(const std::vector<Trial> &changed)
             m_ranks.push_back(-1);
         }
         Q_EMIT trialsAdded(first, last);
+        if (added.size() >= kWarmColumnsFrom) // a large study opening: its trials arrive in one update
+            QTimer::singleShot(0, this, [this, generation = m_generation] { warmColumns(0, generation); });
     }
     if (!replaced.isEmpty()) {
         std::sort(replaced.begin(), replaced.end());
@@ -105,6 +115,17 @@ void TrialSet::upsert(const std::vector<Trial> &changed)
         rank();
 }
 
+void TrialSet::warmColumns(std::size_t next, quint64 generation)
+{
+    if (generation != m_generation || !m_hasStudy)
+        return;
+    const std::vector<MetricRef> metrics = studyMetrics(m_spec);
+    if (next >= metrics.size())
+        return;
+    column(metrics[next]);
+    QTimer::singleShot(0, this, [this, next, generation] { warmColumns(next + 1, generation); });
+}
+
 const std::vector<TrialSet::Facts> &TrialSet::facts() const
 {
     if (m_facts.size() != m_trials.size()) {
@@ -136,10 +157,13 @@ void TrialSet::clear()
     m_trials.clear();
     m_columns.clear();
     m_facts.clear();
+    ++m_generation;
     m_indexById.clear();
     m_ranks.clear();
     Q_EMIT wasReset();
     Q_EMIT updated();
+    if (m_trials.size() >= kWarmColumnsFrom)
+        QTimer::singleShot(0, this, [this, generation = m_generation] { warmColumns(0, generation); });
 }
 
 int TrialSet::indexOf(qint64 id) const

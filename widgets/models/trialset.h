@@ -101,6 +101,9 @@ Q_SIGNALS:
 
 private:
     void rank();
+    /** Builds the columns of the study's metrics one per turn of the event loop after a reset, so the first axis
+     *  change of a large study does not wait for them. */
+    void warmColumns(std::size_t next, quint64 generation);
     /** objectivePoints() of the study's objectives, read from the cached columns. */
     ObjectivePoints objectiveColumns() const;
     /** Stores new ranks; returns the indices whose front membership changed. */
@@ -114,6 +117,7 @@ private:
     std::vector<int> m_ranks;
     mutable std::unordered_map<std::string, std::vector<double>> m_columns; ///< column(), by metric text
     mutable std::vector<Facts> m_facts;                                     ///< facts(); empty until asked for
+    quint64 m_generation = 0; ///< bumped by reset() and clear(): a column warm-up of an older study stops
     LatestRequest m_ranker{this};
 };
 
