@@ -364,13 +364,9 @@ void CandidateCards::setSelectedTrial(qint64 id)
 {
     m_selected = id;
     for (std::size_t i = 0; i < m_cards.size(); ++i)
-        m_cards[i]->setProperty("selected", m_cardIds[qsizetype(i)] == id);
-    for (QFrame *c : m_cards) {
-        const bool on = c->property("selected").toBool();
-        c->setLineWidth(on ? 3 : 1);
-        c->setStyleSheet(on ? QStringLiteral("QFrame#candidateCard { border: 2px solid palette(highlight); }")
-                            : QString());
-    }
+        m_cards[i]->setStyleSheet(m_cardIds[qsizetype(i)] == id
+                                      ? QStringLiteral("QFrame#candidateCard { border: 2px solid palette(highlight); }")
+                                      : QString());
 }
 
 void CandidateCards::rebuild()

@@ -236,7 +236,8 @@ void CompareView::fillMetrics()
     // Rows: the study's metrics, then every other metric a compared trial has (model metrics, then by target).
     std::vector<MetricRef> rows = studyMetrics(spec);
     std::vector<MetricRef> model, target;
-    for (const Trial &t : m_compact ? std::vector<Trial>{} : m_trials)
+    const std::vector<Trial> none;
+    for (const Trial &t : m_compact ? none : m_trials) // compact: the study's own metrics only
         for (const Metric &m : t.metrics) {
             const MetricRef ref{m.name, m.target};
             if (std::find(rows.begin(), rows.end(), ref) != rows.end())

@@ -93,9 +93,6 @@ QString parameterText(const TargetParameter &p)
 
 ReportDocument::ReportDocument(ReportInput input) : m_in(std::move(input))
 {
-    TrialSet set;
-    set.reset(m_in.spec, m_in.trials);
-    m_ranks = set.ranks();
     const auto [dx, dy] = ParetoPlotWidget::defaultAxes(m_in.spec);
     m_x = m_in.x.name.empty() ? dx : m_in.x;
     m_y = m_in.y.name.empty() ? dy : m_in.y;
@@ -123,6 +120,7 @@ void ReportDocument::drawImages()
     TrialSet set;
     ParallelCoordinates parallel(&set);
     set.reset(m_in.spec, m_in.trials);
+    m_ranks = set.ranks();                          // the study's front, for the tables and cards
     parallel.setAttribute(Qt::WA_DontShowOnScreen); // it draws its lines only while shown
     parallel.show();
     parallel.setFixedSize(1000, 420);
