@@ -36,8 +36,8 @@ void showInLegend(QCPGraph *graph, bool show)
 
 /**
  * Many points of one colour drawn as one image: each point's disc (antialiased, `diameter` pixels) is blended into a
- * transparent image the size of the axis rect, which is then drawn once. Points on a pixel already covered three
- * times are skipped (the disc is opaque enough by then). Drawn at the painter's scale, so exports at twice the pixels
+ * transparent image the size of the axis rect, which is then drawn once. A second point centred on the same pixel is
+ * skipped (it would only darken the disc a little). Drawn at the painter's scale, so exports at twice the pixels
  * stay sharp; vector exports (PDF, SVG) embed the image. On a layer below the graphs, so the front and the markers
  * stay on top.
  */
@@ -95,9 +95,7 @@ void RasterScatter::draw(QCPPainter *painter)
     const int width = int(std::ceil(area.width() * scale)), height = int(std::ceil(area.height() * scale));
     if (width <= 0 || height <= 0)
         return;
-    QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::transparent);
-    // The disc once, antialiased, then copied to every point by Qt's raster engine (vectorised blending).
+    // The disc once, antialiased: its coverage per pixel (the fill's own alpha included).
     const double diameter = m_diameter * scale;
     const int side = int(std::ceil(diameter)) + 2;
     QImage sprite(side, side, QImage::Format_ARGB32_Premultiplied);
@@ -106,15 +104,26 @@ void RasterScatter::draw(QCPPainter *painter)
         QPainter p(&sprite);
         p.setRenderHint(QPainter::Antialiasing);
         p.setPen(Qt::NoPen);
-        p.setBrush(m_fill);
+        p.setBrush(QColor(0, 0, 0, m_fill.alpha()));
         p.drawEllipse(QRectF((side - diameter) / 2.0, (side - diameter) / 2.0, diameter, diameter));
     }
+    // Every disc has the same colour, so blending them "source over" leaves a pixel that colour with an opacity of
+    // 1 - prod(1 - coverage): only that product is kept per pixel (as its logarithm, a sum), one disc per pixel.
+    struct Tap
+    {
+        int dx, dy;
+        float logClear;
+    };
+    std::vector<Tap> taps;
     const int half = side / 2;
-    // A disc per pixel: a second one on the same spot would only darken it a little.
-    std::vector<std::uint8_t> hits(std::size_t(width) * std::size_t(height), 0);
+    for (int sy = 0; sy < side; ++sy)
+        for (int sx = 0; sx < side; ++sx)
+            if (const int a = qAlpha(sprite.pixel(sx, sy)); a > 0)
+                taps.push_back({sx - half, sy - half, a >= 255 ? -30.0f : float(std::log1p(-a / 255.0))});
+    std::vector<std::uint8_t> hit(std::size_t(width) * std::size_t(height), 0);
+    std::vector<float> logClear(hit.size(), 0.0f);
     const AxisMap mapX(mParentPlot->xAxis, area.left(), scale), mapY(mParentPlot->yAxis, area.top(), scale);
     const bool logX = mapX.log, logY = mapY.log;
-    QPainter into(&image);
     for (const QPointF &p : m_points) {
         if ((logX && p.x() <= 0) || (logY && p.y() <= 0))
             continue;
@@ -123,14 +132,33 @@ void RasterScatter::draw(QCPPainter *painter)
             continue;
         const int cx = int(std::lround(fx)), cy = int(std::lround(fy));
         if (cx >= 0 && cy >= 0 && cx < width && cy < height) {
-            std::uint8_t &h = hits[std::size_t(cy) * std::size_t(width) + std::size_t(cx)];
+            std::uint8_t &h = hit[std::size_t(cy) * std::size_t(width) + std::size_t(cx)];
             if (h)
                 continue;
             h = 1;
         }
-        into.drawImage(cx - half, cy - half, sprite);
+        const bool inside = cx - half >= 0 && cy - half >= 0 && cx + half < width && cy + half < height;
+        for (const Tap &t : taps) {
+            const int x = cx + t.dx, y = cy + t.dy;
+            if (inside || (x >= 0 && y >= 0 && x < width && y < height))
+                logClear[std::size_t(y) * std::size_t(width) + std::size_t(x)] += t.logClear;
+        }
     }
-    into.end();
+    QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
+    const double r = m_fill.redF(), g = m_fill.greenF(), b = m_fill.blueF();
+    for (int y = 0; y < height; ++y) {
+        auto *line = reinterpret_cast<QRgb *>(image.scanLine(y));
+        const float *clear = logClear.data() + std::size_t(y) * std::size_t(width);
+        for (int x = 0; x < width; ++x) {
+            if (clear[x] == 0.0f) {
+                line[x] = 0;
+                continue;
+            }
+            const double opacity = 1.0 - std::exp(double(clear[x]));
+            line[x] = qRgba(int(r * opacity * 255.0 + 0.5), int(g * opacity * 255.0 + 0.5),
+                            int(b * opacity * 255.0 + 0.5), int(opacity * 255.0 + 0.5));
+        }
+    }
     painter->drawImage(QRectF(area), image);
 }
 
