@@ -39,8 +39,9 @@ Result runApp(const QStringList &args, const QString &workingDirectory = {}, int
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-const QString kCommands = QStringLiteral("Commands: analyze, calibrate, compress, cost, evaluate, export, import, "
-                                         "plot, report, resume, run, show, tabulate, targets");
+const QString kCommands =
+    QStringLiteral("Commands: analyze, calibrate, compress, copy, cost, evaluate, export, import, "
+                   "plot, report, resume, run, show, tabulate, targets");
 
 } // namespace
 

@@ -83,160 +83,13 @@ void throwError(sqlite3 *db, int rc, const std::string &label, std::string_view 
     }
 }
 
-Statement::Statement(sqlite3 *db, std::string_view sql, const std::string &label)
-{
-    // PERSISTENT: these statements live as long as the connection, which tells SQLite not to use lookaside.
-    const int rc =
-        sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
-    if (rc != SQLITE_OK)
-        throwError(db, rc, label, "preparing \"" + std::string(sql) + "\"");
-}
-
-Statement::~Statement()
-{
-    sqlite3_finalize(m_stmt);
-}
-
-Query::Query(Connection &connection, const char *sql) : m_connection(connection), m_stmt(connection.cached(sql)) {}
-
-Query::~Query()
-{
-    sqlite3_reset(m_stmt);
-    sqlite3_clear_bindings(m_stmt);
-}
-
-void Query::fail(int rc, std::string_view doing) const
-{
-    const char *sql = sqlite3_sql(m_stmt);
-    throwError(m_connection.handle(), rc, m_connection.label(), std::string(doing) + " \"" + (sql ? sql : "") + "\"");
-}
-
-Query &Query::bind(int index, std::int64_t value)
-{
-    if (const int rc = sqlite3_bind_int64(m_stmt, index, value); rc != SQLITE_OK)
-        fail(rc, "binding");
-    return *this;
-}
-
 Query &Query::bind(int index, double value)
 {
-    const int rc = std::isnan(value) ? sqlite3_bind_null(m_stmt, index) : sqlite3_bind_double(m_stmt, index, value);
-    if (rc != SQLITE_OK)
-        fail(rc, "binding");
+    if (std::isnan(value))
+        m_cursor.bindNull(index);
+    else
+        m_cursor.bindDouble(index, value);
     return *this;
-}
-
-Query &Query::bind(int index, std::string_view text)
-{
-    const int rc = sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    if (rc != SQLITE_OK)
-        fail(rc, "binding");
-    return *this;
-}
-
-Query &Query::bind(int index, const std::optional<std::int64_t> &value)
-{
-    return value ? bind(index, *value) : bindNull(index);
-}
-
-Query &Query::bindNull(int index)
-{
-    if (const int rc = sqlite3_bind_null(m_stmt, index); rc != SQLITE_OK)
-        fail(rc, "binding");
-    return *this;
-}
-
-Query &Query::bindBlobNoCopy(int index, std::span<const std::uint8_t> bytes)
-{
-    // A null pointer would bind SQL NULL; an empty artifact is an empty blob.
-    const int rc = bytes.empty() ? sqlite3_bind_zeroblob(m_stmt, index, 0)
-                                 : sqlite3_bind_blob64(m_stmt, index, bytes.data(), bytes.size(), SQLITE_STATIC);
-    if (rc != SQLITE_OK)
-        fail(rc, "binding");
-    return *this;
-}
-
-bool Query::step()
-{
-    const int rc = sqlite3_step(m_stmt);
-    if (rc == SQLITE_ROW)
-        return true;
-    if (rc == SQLITE_DONE)
-        return false;
-    fail(rc, "running");
-}
-
-void Query::run()
-{
-    while (step()) {
-    }
-}
-
-bool Query::isNull(int column) const
-{
-    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
-}
-
-std::int64_t Query::int64(int column) const
-{
-    return sqlite3_column_int64(m_stmt, column);
-}
-
-double Query::real(int column) const
-{
-    return isNull(column) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(m_stmt, column);
-}
-
-std::string Query::text(int column) const
-{
-    const auto *data = sqlite3_column_text(m_stmt, column);
-    const int size = sqlite3_column_bytes(m_stmt, column);
-    return data ? std::string(reinterpret_cast<const char *>(data), static_cast<std::size_t>(size)) : std::string();
-}
-
-std::optional<std::int64_t> Query::optionalInt64(int column) const
-{
-    if (isNull(column))
-        return std::nullopt;
-    return int64(column);
-}
-
-std::vector<std::uint8_t> Query::blob(int column) const
-{
-    const auto *data = static_cast<const std::uint8_t *>(sqlite3_column_blob(m_stmt, column));
-    const int size = sqlite3_column_bytes(m_stmt, column);
-    return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
-}
-
-Connection::Connection(const std::string &name, int flags, std::string label) : m_label(std::move(label))
-{
-    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);
-    if (rc != SQLITE_OK) {
-        // Even a failed open allocates a handle (for the message); take the message before closing it.
-        try {
-            throwError(m_db, rc, m_label, "opening");
-        } catch (...) {
-            sqlite3_close_v2(m_db);
-            throw;
-        }
-    }
-    sqlite3_extended_result_codes(m_db, 1);
-}
-
-Connection::~Connection()
-{
-    m_cache.clear();
-    sqlite3_close_v2(m_db);
-}
-
-void Connection::exec(std::string_view sql, std::string_view doing)
-{
-    const std::string text(sql);
-    char *message = nullptr;
-    const int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &message);
-    sqlite3_free(message); // sqlite3_errmsg() below still holds the same text
-    if (rc != SQLITE_OK)
-        throwError(m_db, rc, m_label, doing);
 }
 
 std::int64_t Connection::queryInt64(const char *sql)
@@ -251,30 +104,19 @@ std::string Connection::queryText(const char *sql)
     return query.step() ? query.text(0) : std::string();
 }
 
-sqlite3_stmt *Connection::cached(const char *sql)
-{
-    auto it = m_cache.find(sql);
-    if (it == m_cache.end())
-        it = m_cache.emplace(sql, std::make_unique<Statement>(m_db, sql, m_label)).first;
-    return it->second->handle();
-}
-
 WriteTransaction::WriteTransaction(Connection &connection)
     : m_connection(connection), m_nested(connection.inTransaction())
 {
-    Query(m_connection, m_nested ? "SAVEPOINT psc_write" : "BEGIN IMMEDIATE").run();
+    if (m_nested)
+        Query(m_connection, "SAVEPOINT psc_write").run();
+    else
+        m_connection.beginWrite();
 }
 
 WriteTransaction::~WriteTransaction()
 {
-    if (m_done)
-        return;
-    // Rolling back cannot usefully fail here; if it does, SQLite has already rolled back on its own.
-    if (m_nested) {
-        sqlite3_exec(m_connection.handle(), "ROLLBACK TO psc_write; RELEASE psc_write", nullptr, nullptr, nullptr);
-    } else if (m_connection.inTransaction()) {
-        sqlite3_exec(m_connection.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    }
+    if (!m_done)
+        m_connection.rollbackQuietly(m_nested);
 }
 
 void WriteTransaction::commit()
@@ -287,13 +129,159 @@ ReadTransaction::ReadTransaction(Connection &connection)
     : m_connection(connection), m_active(!connection.inTransaction())
 {
     if (m_active)
-        Query(m_connection, "BEGIN").run();
+        m_connection.beginRead();
 }
 
 ReadTransaction::~ReadTransaction()
 {
-    if (m_active && m_connection.inTransaction())
-        sqlite3_exec(m_connection.handle(), "COMMIT", nullptr, nullptr, nullptr);
+    if (m_active)
+        m_connection.endReadQuietly();
+}
+
+/** A prepared statement that lives as long as its connection. */
+class SqliteConnection::Statement final : public Cursor
+{
+public:
+    Statement(SqliteConnection &connection, std::string_view sql) : m_connection(connection)
+    {
+        // PERSISTENT: these statements live as long as the connection, which tells SQLite not to use lookaside.
+        const int rc = sqlite3_prepare_v3(connection.m_db, sql.data(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
+        if (rc != SQLITE_OK)
+            throwError(connection.m_db, rc, connection.label(), "preparing \"" + std::string(sql) + "\"");
+    }
+    ~Statement() override { sqlite3_finalize(m_stmt); }
+
+    void bindInt64(int index, std::int64_t value) override { check(sqlite3_bind_int64(m_stmt, index, value)); }
+    void bindDouble(int index, double value) override { check(sqlite3_bind_double(m_stmt, index, value)); }
+    void bindText(int index, std::string_view text) override
+    {
+        check(sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+    }
+    void bindNull(int index) override { check(sqlite3_bind_null(m_stmt, index)); }
+    void bindBlob(int index, std::span<const std::uint8_t> bytes) override
+    {
+        // A null pointer would bind SQL NULL; an empty artifact is an empty blob.
+        check(bytes.empty() ? sqlite3_bind_zeroblob(m_stmt, index, 0)
+                            : sqlite3_bind_blob64(m_stmt, index, bytes.data(), bytes.size(), SQLITE_STATIC));
+    }
+    bool step() override
+    {
+        const int rc = sqlite3_step(m_stmt);
+        if (rc == SQLITE_ROW)
+            return true;
+        if (rc == SQLITE_DONE)
+            return false;
+        fail(rc, "running");
+    }
+    void reset() noexcept override
+    {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+    bool isNull(int column) const override { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
+    std::int64_t int64(int column) const override { return sqlite3_column_int64(m_stmt, column); }
+    double real(int column) const override
+    {
+        return isNull(column) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(m_stmt, column);
+    }
+    std::string text(int column) const override
+    {
+        const auto *data = sqlite3_column_text(m_stmt, column);
+        const int size = sqlite3_column_bytes(m_stmt, column);
+        return data ? std::string(reinterpret_cast<const char *>(data), static_cast<std::size_t>(size)) : std::string();
+    }
+    std::vector<std::uint8_t> blob(int column) const override
+    {
+        const auto *data = static_cast<const std::uint8_t *>(sqlite3_column_blob(m_stmt, column));
+        const int size = sqlite3_column_bytes(m_stmt, column);
+        return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
+    }
+
+private:
+    void check(int rc) const
+    {
+        if (rc != SQLITE_OK)
+            fail(rc, "binding");
+    }
+    [[noreturn]] void fail(int rc, std::string_view doing) const
+    {
+        const char *sql = sqlite3_sql(m_stmt);
+        throwError(m_connection.m_db, rc, m_connection.label(), std::string(doing) + " \"" + (sql ? sql : "") + "\"");
+    }
+
+    SqliteConnection &m_connection;
+    sqlite3_stmt *m_stmt = nullptr;
+};
+
+SqliteConnection::SqliteConnection(const std::string &name, int flags, std::string label) : Connection(std::move(label))
+{
+    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        // Even a failed open allocates a handle (for the message); take the message before closing it.
+        try {
+            throwError(m_db, rc, this->label(), "opening");
+        } catch (...) {
+            sqlite3_close_v2(m_db);
+            throw;
+        }
+    }
+    sqlite3_extended_result_codes(m_db, 1);
+}
+
+SqliteConnection::~SqliteConnection()
+{
+    m_cache.clear();
+    sqlite3_close_v2(m_db);
+}
+
+void SqliteConnection::exec(std::string_view sql, std::string_view doing)
+{
+    const std::string text(sql);
+    char *message = nullptr;
+    const int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &message);
+    sqlite3_free(message); // sqlite3_errmsg() below still holds the same text
+    if (rc != SQLITE_OK)
+        throwError(m_db, rc, label(), doing);
+}
+
+Cursor &SqliteConnection::cached(const char *sql)
+{
+    auto it = m_cache.find(sql);
+    if (it == m_cache.end())
+        it = m_cache.emplace(sql, std::make_unique<Statement>(*this, sql)).first;
+    return *it->second;
+}
+
+void SqliteConnection::clearCache()
+{
+    m_cache.clear();
+}
+
+void SqliteConnection::beginWrite()
+{
+    // IMMEDIATE: take the write lock now, waiting up to busy_timeout, rather than failing half-way on upgrade.
+    Query(*this, "BEGIN IMMEDIATE").run();
+}
+
+void SqliteConnection::beginRead()
+{
+    Query(*this, "BEGIN").run();
+}
+
+void SqliteConnection::rollbackQuietly(bool nested) noexcept
+{
+    // Rolling back cannot usefully fail here; if it does, SQLite has already rolled back on its own.
+    if (nested)
+        sqlite3_exec(m_db, "ROLLBACK TO psc_write; RELEASE psc_write", nullptr, nullptr, nullptr);
+    else if (inTransaction())
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void SqliteConnection::endReadQuietly() noexcept
+{
+    if (inTransaction())
+        sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
 }
 
 } // namespace psc::sql

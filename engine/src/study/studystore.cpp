@@ -154,8 +154,10 @@ StudyStore::Impl::~Impl()
         // it waits (busy timeout) for readers in the middle of a query. Failing (disk full) loses nothing:
         // the WAL stays and the next open replays it.
         db->clearCache();
-        sqlite3_busy_timeout(db->handle(), kStoreBusyTimeoutMs);
-        sqlite3_wal_checkpoint_v2(db->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        if (auto *lite = dynamic_cast<sql::SqliteConnection *>(db.get())) {
+            sqlite3_busy_timeout(lite->handle(), kStoreBusyTimeoutMs);
+            sqlite3_wal_checkpoint_v2(lite->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        }
     }
     db.reset();         // close the connection first ...
     writerLock.reset(); // ... then let the next writer in
@@ -370,9 +372,13 @@ void StudyStore::putAnalogAccuracy(const std::vector<AnalogRecord> &records)
     const double now = storeNow();
     for (const AnalogRecord &r : records) {
         d->requireTrial(r.trialId);
-        sql::Query(*d->db, "INSERT OR REPLACE INTO analog_accuracy (trial_id, target, seconds, compensation, repeats, "
-                           "images, seed, mean, std, draws, created_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+        sql::Query(*d->db,
+                   "INSERT INTO analog_accuracy (trial_id, target, seconds, compensation, repeats, images, seed, "
+                   "mean, std, draws, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                   "ON CONFLICT (trial_id, target, compensation, seconds) DO UPDATE SET "
+                   "repeats = excluded.repeats, images = excluded.images, seed = excluded.seed, "
+                   "mean = excluded.mean, std = excluded.std, draws = excluded.draws, "
+                   "created_at = excluded.created_at")
             .bind(1, r.trialId)
             .bind(2, r.target)
             .bind(3, r.seconds)

@@ -19,6 +19,13 @@ using Layout = std::map<std::string, std::set<std::string>>; // table -> columns
 Layout readLayout(sql::Connection &db)
 {
     Layout layout;
+    if (db.backend() == sql::Backend::Postgres) {
+        sql::Query columns(db, "SELECT table_name, column_name FROM information_schema.columns "
+                               "WHERE table_schema = current_schema() AND table_name <> 'psc_schema'");
+        while (columns.step())
+            layout[columns.text(0)].insert(columns.text(1));
+        return layout;
+    }
     {
         sql::Query tables(db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
                               "ESCAPE '\\'");
@@ -38,8 +45,8 @@ Layout readLayout(sql::Connection &db)
 std::optional<Layout> expectedLayout(std::span<const SchemaMigration> migrations, std::int64_t version)
 {
     try {
-        sql::Connection memory(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY | SQLITE_OPEN_NOMUTEX,
-                               "expected study schema");
+        sql::SqliteConnection memory(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY | SQLITE_OPEN_NOMUTEX,
+                                     "expected study schema");
         for (std::int64_t step = 0; step < version; ++step)
             memory.exec(migrations[static_cast<std::size_t>(step)].sql, "building the expected study schema");
         return readLayout(memory);

@@ -5,6 +5,7 @@
 // create/open/upgrade, studystorecheck.cpp: checks before a file is accepted, studystorelock.cpp: the writer
 // lock, studystore.cpp: writes, studystoreread.cpp: reads).
 
+#include "psc/study/studylocation.h"
 #include "psc/study/studystore.h"
 #include "study/sqlite.h"
 
@@ -76,7 +77,7 @@ struct StudyStore::Impl
     bool readOnlyStorage = false;
     /** Held by the one ReadWrite store of a study (FILE.lock); released after `db` is closed. */
     std::unique_ptr<WriterLock> writerLock;
-    std::unique_ptr<sql::Connection> db;
+    std::unique_ptr<sql::Connection> db; ///< an sql::SqliteConnection for a file
 
     const std::string &label() const { return db->label(); }
     /** Throws RuntimeError in ReadOnly mode, before SQLite would refuse with a vaguer message. */
@@ -90,6 +91,24 @@ struct StudyStore::Impl
     /** finishTrial() without a transaction of its own. */
     void finishOne(const TrialOutcome &outcome);
 };
+
+/** Refuses versions this build cannot use; `mode` ReadOnly also refuses those older than it can read as they are. */
+void checkVersion(const std::string &label, std::int64_t found, int supported, StudyStore::Mode mode);
+
+/** "LABEL: already exists; ..." for create(). */
+std::string alreadyExists(const std::string &label);
+
+/** Validates a spec (a JSON object) and returns its "name", if it has one. Throws InputError naming `label`. */
+std::string specName(const std::string &label, const std::string &specJson);
+
+/** Creates a study on a PostgreSQL server (studystorepostgres.cpp); open it afterwards. */
+void createOnServer(const StudyLocation &location, const std::string &specJson);
+
+/** Drops a study from its server (its schema and every row); never throws. */
+void dropOnServer(const StudyLocation &location) noexcept;
+
+/** Opens a study on a PostgreSQL server (studystorepostgres.cpp). */
+std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, StudyStore::Mode mode);
 
 /** Inserts or replaces a study_meta row; the caller holds the write transaction. */
 void putStoreMeta(sql::Connection &db, std::string_view key, std::string_view value);

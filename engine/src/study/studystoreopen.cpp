@@ -83,7 +83,8 @@ FileHeader readHeader(const std::filesystem::path &file, const std::string &labe
     return {bigEndian32(header.data() + 60)};
 }
 
-/** Refuses versions this build cannot use; `mode` ReadOnly also refuses those older than it can read as they are. */
+} // namespace
+
 void checkVersion(const std::string &label, std::int64_t found, int supported, StudyStore::Mode mode)
 {
     if (found < 0)
@@ -100,6 +101,8 @@ void checkVersion(const std::string &label, std::int64_t found, int supported, S
                          "Paretoscope's (" + std::to_string(supported) + ") and a read-only open cannot upgrade it; " +
                          "open it read-write once to upgrade it");
 }
+
+namespace {
 
 /** The size of a side file (FILE-wal, FILE-shm), or -1 if there is none. */
 std::int64_t sideFileSize(const std::filesystem::path &file, const char *suffix)
@@ -219,6 +222,13 @@ void migrate(sql::Connection &db, std::span<const SchemaMigration> migrations)
 }
 
 /** Validates the spec (a JSON object) and returns its "name", if it has one. */
+} // namespace
+
+std::string alreadyExists(const std::string &label)
+{
+    return label + ": already exists; a new study needs a new file name (nothing was overwritten)";
+}
+
 std::string specName(const std::string &label, const std::string &specJson)
 {
     nlohmann::json spec;
@@ -232,6 +242,8 @@ std::string specName(const std::string &label, const std::string &specJson)
     const auto name = spec.find("name");
     return name != spec.end() && name->is_string() ? name->get<std::string>() : std::string();
 }
+
+namespace {
 
 /** A new empty file next to the study; removed (with any SQLite side files) when this goes out of scope. */
 class TemporaryFile
@@ -273,11 +285,6 @@ private:
     std::filesystem::path m_path;
 };
 
-std::string alreadyExists(const std::string &label)
-{
-    return label + ": already exists; a new study needs a new file name (nothing was overwritten)";
-}
-
 /** Gives the finished file its name, failing rather than replacing a file that appeared meanwhile. */
 void publish(const std::filesystem::path &temporary, const std::filesystem::path &file, const std::string &label)
 {
@@ -300,6 +307,10 @@ void publish(const std::filesystem::path &temporary, const std::filesystem::path
 
 std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file, const std::string &specJson)
 {
+    if (StudyLocation::isUrl(file.string())) {
+        createOnServer(StudyLocation::parse(file.string()), specJson);
+        return open(file, Mode::ReadWrite);
+    }
     const std::string label = file.string();
     std::error_code ec;
     if (std::filesystem::exists(std::filesystem::symlink_status(file, ec)))
@@ -324,7 +335,7 @@ std::unique_ptr<StudyStore> StudyStore::create(const std::filesystem::path &file
 
     TemporaryFile temporary(dir, file.filename(), label);
     {
-        sql::Connection db(temporary.path().string(), SQLITE_OPEN_READWRITE | kOpenFlags, label);
+        sql::SqliteConnection db(temporary.path().string(), SQLITE_OPEN_READWRITE | kOpenFlags, label);
         db.exec("PRAGMA application_id = " + std::to_string(kStudyApplicationId), "creating the study");
         configureWriter(db);
         migrate(db, studySchemaMigrations());
@@ -359,6 +370,8 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
                                              std::span<const SchemaMigration> migrations)
 {
     validateMigrations(migrations);
+    if (StudyLocation::isUrl(file.string()))
+        return std::unique_ptr<StudyStore>(new StudyStore(openOnServer(StudyLocation::parse(file.string()), mode)));
     const int supported = static_cast<int>(migrations.size());
     const std::string label = file.string();
 
@@ -385,7 +398,7 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     // A study nobody has open (no side files) is checked through an immutable connection, which takes no locks
     // and creates no -wal/-shm: a refused file is left exactly as it was, side files included.
     if (walSize < 0 && !shmExists) {
-        sql::Connection probe(immutableUri(file), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | kOpenFlags, label);
+        sql::SqliteConnection probe(immutableUri(file), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | kOpenFlags, label);
         probe.exec("PRAGMA trusted_schema = OFF", "opening the study");
         checkThroughSqlite(probe, migrations, mode);
     }
@@ -412,7 +425,7 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     }
 
     std::unique_ptr<WriterLock> lock; // declared first: released only after the connection is closed
-    auto db = std::make_unique<sql::Connection>(name, flags, label);
+    auto db = std::make_unique<sql::SqliteConnection>(name, flags, label);
     sqlite3_busy_timeout(db->handle(), kStoreBusyTimeoutMs);
     // Until the file is accepted this connection must not write, not even the checkpoint SQLite runs when
     // the last connection closes.

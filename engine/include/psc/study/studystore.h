@@ -15,6 +15,8 @@
 
 namespace psc {
 
+struct StudyLocation;
+
 /** How many trials are in each state; `finished()` is what counts toward a study's trial budget. */
 struct TrialCounts
 {
@@ -135,6 +137,15 @@ public:
     /** open() with an explicit upgrade path instead of studySchemaMigrations(); for tests of upgrades. */
     static std::unique_ptr<StudyStore> open(const std::filesystem::path &file, Mode mode,
                                             std::span<const SchemaMigration> migrations);
+
+    /**
+     * Copies the whole study at `source` into a new study at `destination` (a file or a server URL each, either
+     * direction): every trial with its id, number, metrics, learning curve, artifacts (weights), exports and analog
+     * accuracies, and every study_meta value, read in one snapshot of the source (which may be running) and written
+     * in one transaction. `destination` must not exist; if the copy fails it is removed again. The source must be
+     * at this build's schema version. Returns the number of trials copied. InputError / RuntimeError as open().
+     */
+    static std::int64_t copy(const std::filesystem::path &source, const std::filesystem::path &destination);
 
     ~StudyStore();
     StudyStore(const StudyStore &) = delete;
@@ -269,6 +280,7 @@ public:
 
 private:
     struct Impl;
+    friend std::unique_ptr<Impl> openOnServer(const StudyLocation &location, Mode mode);
     explicit StudyStore(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;
 };
