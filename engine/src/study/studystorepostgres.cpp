@@ -220,16 +220,14 @@ std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, St
     if (!schemaExists(*db, location.schema()))
         throw InputError(noSuchStudy(*db, location));
     std::int64_t version = 0;
-    {
+    try {
         sql::Query query(*db, "SELECT version FROM psc_schema");
-        try {
-            if (!query.step())
-                throw InputError(label + ": not a complete study: table psc_schema holds no version");
-        } catch (const InputError &) {
-            throw InputError(label + ": schema " + location.schema() +
-                             " is not a Paretoscope study (it has no psc_schema table)");
-        }
+        if (!query.step())
+            throw InputError(label + ": not a complete study: table psc_schema holds no version");
         version = query.int64(0);
+    } catch (const InputError &) {
+        throw InputError(label + ": schema " + location.schema() +
+                         " is not a Paretoscope study (it has no psc_schema table, or it is empty)");
     }
     checkVersion(label, version, supported, StudyStore::Mode::ReadWrite);
     if (version < kServerSchemaVersion)
