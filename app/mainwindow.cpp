@@ -25,6 +25,7 @@
 
 #include "psc/core/datapaths.h"
 #include "psc/core/error.h"
+#include "psc/study/studylocation.h"
 #include "psc/study/studywriter.h"
 
 #include <QAction>
@@ -36,10 +37,12 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -113,6 +116,14 @@ void MainWindow::createActions()
     m_openAction->setToolTip(tr("Open a study file (.psc) to browse its trials; safe while another process runs it"));
     connect(m_openAction, &QAction::triggered, this, &MainWindow::openInteractive);
 
+    m_openServerAction =
+        new QAction(themeIcon("network-server", QStyle::SP_DriveNetIcon), tr("Open &Server Study…"), this);
+    m_openServerAction->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_O);
+    m_openServerAction->setToolTip(tr("Open a study kept on a PostgreSQL server by its URL "
+                                      "(postgresql://user@host:port/database?study=NAME); it updates live while "
+                                      "other machines run it"));
+    connect(m_openServerAction, &QAction::triggered, this, &MainWindow::openServerInteractive);
+
     m_savePlotAction =
         new QAction(themeIcon("document-save-as", QStyle::SP_DialogSaveButton), tr("Save &Plot As…"), this);
     m_savePlotAction->setShortcut(QKeySequence::SaveAs);
@@ -149,6 +160,7 @@ void MainWindow::createMenus()
     file->addAction(m_newAction);
     file->addAction(m_newStudy->specFileAction());
     file->addAction(m_openAction);
+    file->addAction(m_openServerAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recent = new RecentFiles(m_recentMenu, this);
     connect(m_recent, &RecentFiles::fileChosen, this, &MainWindow::openStudy);
@@ -435,6 +447,22 @@ void MainWindow::openInteractive()
         openStudy(path);
 }
 
+void MainWindow::openServerInteractive()
+{
+    bool ok = false;
+    QSettings settings;
+    const QString url = QInputDialog::getText(
+                            this, tr("Open Server Study"),
+                            tr("Study URL, e.g. postgresql://ana@lab-server:5432/studies?study=kws-m4\n"
+                               "(the password comes from ~/.pgpass, PGPASSWORD or a service file, never from the URL)"),
+                            QLineEdit::Normal, settings.value(QStringLiteral("lastServerStudy")).toString(), &ok)
+                            .trimmed();
+    if (!ok || url.isEmpty())
+        return;
+    settings.setValue(QStringLiteral("lastServerStudy"), url);
+    openStudy(url);
+}
+
 void MainWindow::savePlotInteractive()
 {
     const QString png = tr("PNG image (*.png)"), svg = tr("SVG image (*.svg)"), pdf = tr("PDF document (*.pdf)");
@@ -699,7 +727,10 @@ void MainWindow::updateTitle()
     // A study on storage this user cannot write (a colleague's share, a read-only mount) is shown read-only.
     setWindowTitle(
         tr("%1 (%2)%3 — Paretoscope")
-            .arg(QString::fromStdString(m_controller->spec().name), QFileInfo(m_controller->studyPath()).fileName(),
+            .arg(QString::fromStdString(m_controller->spec().name),
+                 StudyLocation::isUrl(m_controller->studyPath().toStdString())
+                     ? m_controller->studyPath()
+                     : QFileInfo(m_controller->studyPath()).fileName(),
                  m_controller->isReadOnlyStorage() ? tr(" [read-only: the folder is not writable]") : QString()));
 }
 

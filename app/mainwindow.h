@@ -106,6 +106,7 @@ private:
     /** Asks where to save the study of spec `spec` (window-modal, not blocking) and creates it. */
     void askStudyPathAndCreate(const QString &spec);
     void openInteractive();
+    void openServerInteractive();
     void savePlotInteractive();
     void about();
 
@@ -147,6 +148,7 @@ private:
 
     QAction *m_newAction = nullptr;
     QAction *m_openAction = nullptr;
+    QAction *m_openServerAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QAction *m_savePlotAction = nullptr;
     QAction *m_quitAction = nullptr;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "recentfiles.h"
 
+#include "psc/study/studylocation.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QMenu>
@@ -25,6 +27,8 @@ namespace {
 /** One spelling per file: symbolic links, "." and ".." resolved, so that one study is listed once. */
 QString canonical(const QString &path)
 {
+    if (StudyLocation::isUrl(path.toStdString())) // a server study: its URL is its one spelling
+        return path;
     const QFileInfo info(path);
     const QString resolved = info.canonicalFilePath();
     return resolved.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : resolved;
@@ -37,7 +41,7 @@ QStringList RecentFiles::files() const
     QStringList out;
     const QStringList stored = QSettings().value(kKey).toStringList();
     for (const QString &f : stored) {
-        if (!QFileInfo::exists(f))
+        if (!StudyLocation::isUrl(f.toStdString()) && !QFileInfo::exists(f))
             continue;
         const QString c = canonical(f);
         if (!out.contains(c) && out.size() < maxFiles())

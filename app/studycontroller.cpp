@@ -8,6 +8,7 @@
 #include "psc/quant/integerinference.h"
 #include "psc/study/compressionrunner.h"
 #include "psc/study/costmodels.h"
+#include "psc/study/studylocation.h"
 #include "psc/study/studyrunner.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
@@ -179,7 +180,7 @@ void StudyController::openReader(const QString &path)
     closeStudy();
     m_spec = std::move(spec);
     m_reader = std::move(reader);
-    m_path = QFileInfo(path).absoluteFilePath();
+    m_path = StudyLocation::isUrl(file) ? path : QFileInfo(path).absoluteFilePath();
     // The trials so far arrive as the first trialsChanged(): one path for opening and for live updates.
     TrialChanges all = m_reader->changesSince(0);
     m_revision = all.revision;

@@ -6,6 +6,7 @@
 #include "psc/core/error.h"
 #include "psc/core/inputfile.h"
 #include "psc/core/suggestion.h"
+#include "psc/study/studylocation.h"
 
 #include <filesystem>
 #include <functional>
@@ -166,6 +167,14 @@ int checkGuiArguments(const QStringList &args)
         return Success;
 
     const std::string path = study.toStdString();
+    if (StudyLocation::isUrl(path)) { // a server study: the URL is checked now, the server when the window opens it
+        try {
+            StudyLocation::parse(path);
+        } catch (const InputError &e) {
+            return guiArgumentError(e.what());
+        }
+        return Success;
+    }
     const auto status = std::filesystem::status(std::filesystem::path(path), ec);
     if (std::filesystem::exists(status)) {
         if (std::filesystem::is_directory(status))

@@ -10,6 +10,7 @@
 #include "psc/jobs/jobmanager.h"
 #include "psc/plugins/pluginregistry.h"
 #include "psc/study/costmodels.h"
+#include "psc/study/studylocation.h"
 #include "psc/study/studysession.h"
 #include "psc/study/studystore.h"
 #include "psc/targets/targetlibrary.h"
@@ -81,7 +82,8 @@ int runStudy(StudySession &session, const RunArgs &args, const ThreadBudget &bud
 
     const std::string file = session.store().path().string();
     printOut(formatStudy(spec, session.store().trials(), file));
-    printOut("\n" + StudySession::describe(s) + "; study file: " + file + "\n");
+    printOut("\n" + StudySession::describe(s) + (StudyLocation::isUrl(file) ? "; study: " : "; study file: ") + file +
+             "\n");
     if (s.cancelled) {
         printErr("cancelled; continue with: paretoscope resume " + file + "\n");
         return RuntimeFailure;
@@ -97,10 +99,16 @@ int runStudyCommand(const QStringList &args)
     parser.setApplicationDescription(QStringLiteral(
         "Runs the study described by STUDY.json (docs/formats/study-spec.md) into a new study file: samples "
         "candidates, trains them on the task and records every trial. Ctrl-C stops cleanly; 'paretoscope "
-        "resume FILE' continues."));
+        "resume FILE' continues. The study may also live on a PostgreSQL server: --db "
+        "postgresql://user@host:port/database?study=NAME (docs/database.md)."));
     parser.addPositionalArgument(QStringLiteral("STUDY.json"), QStringLiteral("Study spec file."));
-    parser.addOption(
-        {QStringLiteral("db"), QStringLiteral("Study file to create (must not exist)."), QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("db"),
+                      QStringLiteral("Study to create (must not exist): a file, or a server URL "
+                                     "postgresql://user@host:port/database?study=NAME."),
+                      QStringLiteral("FILE|URL")});
+    parser.addOption({QStringLiteral("create-only"),
+                      QStringLiteral("Check the spec and create the study, then stop without training (e.g. for "
+                                     "'paretoscope resume' elsewhere).")});
     addRunOptions(parser);
     if (!parseArgs(parser, QStringLiteral("run"), args, 1))
         return Success;
@@ -108,7 +116,7 @@ int runStudyCommand(const QStringList &args)
         throw UsageError{QStringLiteral("--db FILE is required")};
     const RunArgs ra = runArgs(parser);
     const std::filesystem::path db = parser.value(QStringLiteral("db")).toStdString();
-    if (std::filesystem::exists(db))
+    if (!StudyLocation::isUrl(db.string()) && std::filesystem::exists(db))
         throw InputError(db.string() + ": already exists; continue it with 'paretoscope resume " + db.string() +
                          "' or choose another --db");
 
@@ -116,6 +124,11 @@ int runStudyCommand(const QStringList &args)
     const StudySpec spec = StudySession::readSpec(parser.positionalArguments().front().toStdString());
     const ThreadBudget budget = prepareThreads(ra);
     auto session = StudySession::create(db, spec, {nullptr, budget.heavyThreads});
+    if (parser.isSet(QStringLiteral("create-only"))) {
+        printOut("created " + session->store().path().string() + "; 'paretoscope resume " +
+                 session->store().path().string() + "' trains it\n");
+        return Success;
+    }
     return runStudy(*session, ra, budget);
 }
 
@@ -125,7 +138,8 @@ int resumeCommand(const QStringList &args)
     parser.setApplicationDescription(
         QStringLiteral("Continues a study file to its budget. Trials that were in flight when the previous run stopped "
                        "(even by kill -9) are trained again; finished ones are kept."));
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Study file (.psc)."));
+    parser.addPositionalArgument(QStringLiteral("FILE"),
+                                 QStringLiteral("Study file (.psc) or server URL (postgresql://...?study=NAME)."));
     addRunOptions(parser);
     if (!parseArgs(parser, QStringLiteral("resume"), args, 1))
         return Success;
