@@ -39,7 +39,7 @@ void StudyJob::run(JobContext &ctx)
 {
     const std::string path = m_path.toStdString();
     ctx.progress(0.0, "loading the dataset");
-    const StudySession::Options options{m_heavyPool, m_parallel};
+    const StudySession::Options options{m_heavyPool, m_parallel, {}};
     std::unique_ptr<StudySession> session;
     if (m_spec) {
         session = StudySession::create(path, *m_spec, options);

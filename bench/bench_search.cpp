@@ -99,7 +99,7 @@ std::vector<psc::Trial> runStudy(const psc::StudySpec &spec, const psc::plugin::
 {
     static const psc::Dataset none;
     auto store = psc::StudyStore::create(file, spec.toJson());
-    psc::StudyRunner runner(*store, spec, factory, trainer, none, nullptr, {trials, batch, &targets});
+    psc::StudyRunner runner(*store, spec, factory, trainer, none, nullptr, {trials, batch, &targets, {}});
     psc::JobContext ctx;
     const auto start = std::chrono::steady_clock::now();
     runner.run(ctx);

@@ -40,6 +40,7 @@ const std::map<QString, Command> &commands()
          {importCommand, "Read a TFLite or ONNX model into a network description (and weights)"}},
         {QStringLiteral("evaluate"),
          {evaluateCommand, "Accuracy of trials on a simulated analog target over time after programming"}},
+        {QStringLiteral("worker"), {workerCommand, "Train the trials of a server study, alongside other workers"}},
         {QStringLiteral("copy"), {copyCommand, "Copy a whole study between a file and a PostgreSQL server"}},
         {QStringLiteral("tabulate"),
          {tabulateCommand, "Write a study that trained a whole space as a tabular benchmark"}},

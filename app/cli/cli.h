@@ -49,6 +49,7 @@ int exportCommand(const QStringList &args);
 int importCommand(const QStringList &args);
 int tabulateCommand(const QStringList &args);
 int copyCommand(const QStringList &args);
+int workerCommand(const QStringList &args);
 int evaluateCommand(const QStringList &args);
 
 /** The program's usage text, as `paretoscope --help` prints it. */

@@ -83,7 +83,7 @@ int compressCommand(const QStringList &args)
     const CompressionConfig config = CompressionConfig::fromFile(parser.value(QStringLiteral("config")).toStdString());
     const std::string file = parser.positionalArguments().front().toStdString();
     const ThreadBudget budget = studyThreadBudget(1);
-    auto session = StudySession::open(file, {nullptr, 1});
+    auto session = StudySession::open(file, {nullptr, 1, {}});
     const StudySpec &spec = session->spec();
     const std::int64_t number = given == kBestTrial ? bestTrialNumber(session->store(), spec, file) : given;
     const Trial parent = session->checkCompression(number, config);

@@ -19,6 +19,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QCoreApplication>
+#include <QSysInfo>
+
+#include <cmath>
 #include <filesystem>
 
 namespace psc::cli {
@@ -102,13 +106,13 @@ int runStudyCommand(const QStringList &args)
         "resume FILE' continues. The study may also live on a PostgreSQL server: --db "
         "postgresql://user@host:port/database?study=NAME (docs/database.md)."));
     parser.addPositionalArgument(QStringLiteral("STUDY.json"), QStringLiteral("Study spec file."));
-    parser.addOption({QStringLiteral("db"),
+    parser.addOption({{QStringLiteral("db"), QStringLiteral("storage")},
                       QStringLiteral("Study to create (must not exist): a file, or a server URL "
-                                     "postgresql://user@host:port/database?study=NAME."),
+                                     "postgresql://user@host:port/database?study=NAME (--storage is the same)."),
                       QStringLiteral("FILE|URL")});
     parser.addOption({QStringLiteral("create-only"),
-                      QStringLiteral("Check the spec and create the study, then stop without training (e.g. for "
-                                     "'paretoscope resume' elsewhere).")});
+                      QStringLiteral("Check the spec and create the study, then stop without training (for "
+                                     "'paretoscope worker URL' on other machines, or 'paretoscope resume').")});
     addRunOptions(parser);
     if (!parseArgs(parser, QStringLiteral("run"), args, 1))
         return Success;
@@ -123,7 +127,7 @@ int runStudyCommand(const QStringList &args)
     // Targets, their metrics and the strategy are checked while parsing, with line:column.
     const StudySpec spec = StudySession::readSpec(parser.positionalArguments().front().toStdString());
     const ThreadBudget budget = prepareThreads(ra);
-    auto session = StudySession::create(db, spec, {nullptr, budget.heavyThreads});
+    auto session = StudySession::create(db, spec, {nullptr, budget.heavyThreads, {}});
     if (parser.isSet(QStringLiteral("create-only"))) {
         printOut("created " + session->store().path().string() + "; 'paretoscope resume " +
                  session->store().path().string() + "' trains it\n");
@@ -146,7 +150,70 @@ int resumeCommand(const QStringList &args)
     const RunArgs ra = runArgs(parser);
     const std::string file = parser.positionalArguments().front().toStdString();
     const ThreadBudget budget = prepareThreads(ra);
-    auto session = StudySession::open(file, {nullptr, budget.heavyThreads});
+    auto session = StudySession::open(file, {nullptr, budget.heavyThreads, {}});
+    return runStudy(*session, ra, budget);
+}
+
+int workerCommand(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Joins a study on a PostgreSQL server as one of its workers and trains its trials until the study's budget "
+        "is reached. Start as many workers as there are machines (or one per Slurm task: "
+        "packaging/slurm/paretoscope-workers.sbatch): each takes a trial no other worker holds, or asks the study's "
+        "strategy for a new one under the study's lock, so no trial is trained twice and none is lost. A worker "
+        "that dies (kill -9, a lost machine) stops sending heartbeats; its trials go back to the others after "
+        "--stale-after seconds. Ctrl-C stops cleanly (its trials in flight go back to pending). Create the study "
+        "first: paretoscope run SPEC --db URL --create-only."));
+    parser.addPositionalArgument(QStringLiteral("URL"),
+                                 QStringLiteral("The study: postgresql://user@host:port/database?study=NAME."));
+    parser.addOption({QStringLiteral("parallel"),
+                      QStringLiteral("Trainings at once in this worker (default: one per core)."),
+                      QStringLiteral("N")});
+    parser.addOption(
+        {QStringLiteral("max-trials"), QStringLiteral("Stop after starting N trials."), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("idle-exit"),
+                      QStringLiteral("Stop after S seconds with nothing to train (default: wait until the study's "
+                                     "budget is finished, so a dead worker's trials are picked up)."),
+                      QStringLiteral("S")});
+    parser.addOption({QStringLiteral("stale-after"),
+                      QStringLiteral("Give a trial to the others when its worker has sent no heartbeat for S seconds "
+                                     "(default 60; workers beat every S/12)."),
+                      QStringLiteral("S")});
+    if (!parseArgs(parser, QStringLiteral("worker"), args, 1))
+        return Success;
+    auto number = [&parser](const QString &name, double min) {
+        bool ok = false;
+        const double v = parser.value(name).toDouble(&ok);
+        if (!ok || !(v >= min) || !std::isfinite(v))
+            throw UsageError{
+                QStringLiteral("--%1 expects a number >= %2, got \"%3\"").arg(name).arg(min).arg(parser.value(name))};
+        return v;
+    };
+    RunArgs ra;
+    if (parser.isSet(QStringLiteral("parallel")))
+        ra.parallel = int(number(QStringLiteral("parallel"), 1));
+    StudyRunner::Options::Worker worker;
+    worker.id = QSysInfo::machineHostName().toStdString() + ":" + std::to_string(QCoreApplication::applicationPid());
+    if (parser.isSet(QStringLiteral("max-trials")))
+        worker.maxTrials = int(number(QStringLiteral("max-trials"), 1));
+    if (parser.isSet(QStringLiteral("idle-exit")))
+        worker.idleExit = number(QStringLiteral("idle-exit"), 0);
+    if (parser.isSet(QStringLiteral("stale-after")))
+        worker.staleSeconds = number(QStringLiteral("stale-after"), 1);
+    worker.heartbeatSeconds = worker.staleSeconds / 12.0;
+    const std::string url = parser.positionalArguments().front().toStdString();
+    if (!StudyLocation::isUrl(url))
+        throw InputError(url +
+                         ": workers share a study on a PostgreSQL server "
+                         "(postgresql://user@host:port/database?study=NAME); a study file has one writer: "
+                         "'paretoscope resume " +
+                         url + " --parallel N' trains N trials at once, or 'paretoscope copy " + url +
+                         " URL' puts it on a server");
+    const ThreadBudget budget = prepareThreads(ra);
+    StudySession::Options options{nullptr, budget.heavyThreads, worker};
+    auto session = StudySession::open(url, options);
+    printErr("worker " + worker.id + " joined " + url + "\n");
     return runStudy(*session, ra, budget);
 }
 

@@ -41,7 +41,7 @@ Result runApp(const QStringList &args, const QString &workingDirectory = {}, int
 
 const QString kCommands =
     QStringLiteral("Commands: analyze, calibrate, compress, copy, cost, evaluate, export, import, "
-                   "plot, report, resume, run, show, tabulate, targets");
+                   "plot, report, resume, run, show, tabulate, targets, worker");
 
 } // namespace
 
@@ -68,8 +68,8 @@ void TestCliInput::unknownCommands_data()
                                 << QStringLiteral("paretoscope: unknown command \"frobnicate\"");
     QTest::newRow("typo") << QStringList{QStringLiteral("anlyze"), QStringLiteral("net.json")}
                           << QStringLiteral("paretoscope: unknown command \"anlyze\"; did you mean \"analyze\"?");
-    QTest::newRow("worker --help") << QStringList{QStringLiteral("worker"), QStringLiteral("--help")}
-                                   << QStringLiteral("paretoscope: unknown command \"worker\"");
+    QTest::newRow("daemon --help") << QStringList{QStringLiteral("daemon"), QStringLiteral("--help")}
+                                   << QStringLiteral("paretoscope: unknown command \"daemon\"");
     QTest::newRow("resum") << QStringList{QStringLiteral("resum")}
                            << QStringLiteral("paretoscope: unknown command \"resum\"; did you mean \"resume\"?");
 }

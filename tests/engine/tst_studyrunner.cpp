@@ -148,7 +148,7 @@ class TestStudyRunner : public QObject
                         QThreadPool *pool = nullptr, int parallel = 1)
     {
         const plugin::StrategyFactory &strategy = *m_registry.strategy(spec.strategy.id);
-        StudyRunner runner(store, spec, strategy, trainer, m_noData, pool, {trials, parallel, m_targets.get()});
+        StudyRunner runner(store, spec, strategy, trainer, m_noData, pool, {trials, parallel, m_targets.get(), {}});
         JobContext ctx;
         return runner.run(ctx);
     }
@@ -169,7 +169,7 @@ private Q_SLOTS:
         auto store = StudyStore::create(file("budget.psc"), m_spec.toJson());
         ScriptedTrainer trainer(7);
         std::vector<Trial> reported;
-        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {20, 1, m_targets.get()});
+        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {20, 1, m_targets.get(), {}});
         runner.setTrialFinishedCallback([&](const Trial &t) { reported.push_back(t); });
         JobContext ctx;
         const StudyRunSummary s = runner.run(ctx);
@@ -405,7 +405,7 @@ private Q_SLOTS:
         FailingFactory failing;
         std::string error;
         try {
-            StudyRunner runner(*store, m_spec, failing, trainer, m_noData, nullptr, {10, 1, m_targets.get()});
+            StudyRunner runner(*store, m_spec, failing, trainer, m_noData, nullptr, {10, 1, m_targets.get(), {}});
             JobContext ctx;
             runner.run(ctx);
         } catch (const RuntimeError &e) {
@@ -442,7 +442,7 @@ private Q_SLOTS:
     {
         auto store = StudyStore::create(file("cancel.psc"), m_spec.toJson());
         CancellingTrainer trainer;
-        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get()});
+        StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get(), {}});
         JobContext ctx;
         trainer.study = &ctx;
         const StudyRunSummary s = runner.run(ctx);
@@ -469,7 +469,7 @@ private Q_SLOTS:
         CancellingTrainer trainer;
         std::int64_t first = 0;
         for (int stop = 0; stop < StudyStore::kMaxInterruptions + 1; ++stop) {
-            StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get()});
+            StudyRunner runner(*store, m_spec, random(), trainer, m_noData, nullptr, {10, 1, m_targets.get(), {}});
             JobContext ctx;
             trainer.study = &ctx;
             QVERIFY(runner.run(ctx).cancelled);
@@ -531,7 +531,7 @@ private Q_SLOTS:
         QThreadPool pool;
         pool.setMaxThreadCount(2);
         {
-            StudyRunner runner(*store, spec, random(), trainer, m_noData, &pool, {6, 2, m_targets.get()});
+            StudyRunner runner(*store, spec, random(), trainer, m_noData, &pool, {6, 2, m_targets.get(), {}});
             JobContext ctx;
             std::string error = "<no exception>";
             try {
@@ -638,7 +638,7 @@ private Q_SLOTS:
         TargetLibrary targets(m_registry);
         targets.loadDirectory(TargetLibrary::defaultDirectory());
         try {
-            StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {{}, 1, &targets});
+            StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {{}, 1, &targets, {}});
             QFAIL("expected an InputError");
         } catch (const InputError &e) {
             QVERIFY2(QString(e.what()).contains("unknown target \"no-such-board\"") &&
@@ -658,7 +658,7 @@ private Q_SLOTS:
         spec.objectives.push_back({*parseMetricRef("energy_j@ethos-u55-128"), Direction::Minimize});
         auto store = StudyStore::create(file("targets.psc"), spec.toJson());
         ScriptedTrainer trainer;
-        StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {12, 1, &targets});
+        StudyRunner runner(*store, spec, random(), trainer, m_noData, nullptr, {12, 1, &targets, {}});
         JobContext ctx;
         const StudyRunSummary s = runner.run(ctx);
         QCOMPARE(s.finishedTotal, 12);

@@ -99,7 +99,7 @@ private Q_SLOTS:
         CountingTrainer trainer;
         std::int64_t trials = 0;
         {
-            auto session = StudySession::create(file("study.psc"), spec, {nullptr, 2});
+            auto session = StudySession::create(file("study.psc"), spec, {nullptr, 2, {}});
             JobContext ctx;
             int reported = 0;
             const StudyRunSummary s = session->search(trainer, 4, ctx, [&](const Trial &) { ++reported; });

@@ -94,7 +94,7 @@ private Q_SLOTS:
         {
             auto store = StudyStore::create(path, kSpec);
             QCOMPARE(store->schemaVersion(), studySchemaVersion());
-            QCOMPARE(store->schemaVersion(), 6);
+            QCOMPARE(store->schemaVersion(), 7);
             QCOMPARE(store->path(), path);
             QCOMPARE(q(store->specJson()), q(kSpec));
             QCOMPARE(q(store->meta("name").value_or("")), QStringLiteral("demo"));
@@ -104,7 +104,7 @@ private Q_SLOTS:
             QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         }
         QCOMPARE(headerField(path, 68), std::uint32_t(kStudyApplicationId)); // PRAGMA application_id
-        QCOMPARE(headerField(path, 60), std::uint32_t(6));                   // PRAGMA user_version
+        QCOMPARE(headerField(path, 60), std::uint32_t(7));                   // PRAGMA user_version
         const QByteArray header = readAll(path).left(20);
         QCOMPARE(int(header.at(18)), 2); // write and read versions 2: WAL mode
         QCOMPARE(int(header.at(19)), 2);
@@ -539,11 +539,12 @@ private Q_SLOTS:
     {
         const fs::path path = file("future.psc");
         StudyStore::create(path, kSpec).reset();
-        patchHeader(path, 60, 7); // PRAGMA user_version, as a future Paretoscope would leave it
+        const int future = studySchemaVersion() + 1;
+        patchHeader(path, 60, std::uint32_t(future)); // PRAGMA user_version, as a future Paretoscope leaves it
         const QByteArray before = sha256(path);
-        const QString expected = q(path.string()) +
-                                 ": study schema version 7 is newer than this Paretoscope supports (" +
-                                 QString::number(studySchemaVersion()) + "); upgrade Paretoscope";
+        const QString expected = q(path.string()) + ": study schema version " + QString::number(future) +
+                                 " is newer than this Paretoscope supports (" + QString::number(studySchemaVersion()) +
+                                 "); upgrade Paretoscope";
         for (auto mode : {StudyStore::Mode::ReadWrite, StudyStore::Mode::ReadOnly})
             QCOMPARE(q(messageOf<InputError>([&] { StudyStore::open(path, mode); })), expected);
         QCOMPARE(sha256(path), before);
@@ -655,7 +656,7 @@ private Q_SLOTS:
             QVERIFY(reader->analogAccuracy().empty()); // no table yet
         }
         auto store = StudyStore::open(path, StudyStore::Mode::ReadWrite);
-        QCOMPARE(store->schemaVersion(), 6);
+        QCOMPARE(store->schemaVersion(), 7);
         QCOMPARE(q(store->integrityCheck()), QStringLiteral("ok"));
         std::vector<Trial> trials = store->trials();
         QCOMPARE(trials.size(), std::size_t(2));

@@ -267,6 +267,78 @@ private Q_SLOTS:
         QVERIFY(StudyStore::open(url, StudyStore::Mode::ReadWrite));
     }
 
+    void workersShareTheStudy()
+    {
+        const std::string url = psc::test::newServerStudy("workers");
+        StudyStore::create(url, kSpec).reset();
+        auto a = StudyStore::open(url, StudyStore::Mode::Shared);
+        auto b = StudyStore::open(url, StudyStore::Mode::Shared);
+        // Workers share; the single writer of a run is refused while they are there, and a file has one writer.
+        const std::string refused = runtimeErrorOf([&] { StudyStore::open(url, StudyStore::Mode::ReadWrite); });
+        QVERIFY2(refused.find("another process is writing to this study") != std::string::npos, refused.c_str());
+        QTemporaryDir dir;
+        const fs::path file = dir.filePath(QStringLiteral("one.psc")).toStdString();
+        StudyStore::create(file, kSpec).reset();
+        QVERIFY(psc::test::errorOf([&] {
+                    StudyStore::open(file, StudyStore::Mode::Shared);
+                }).find("paretoscope copy") != std::string::npos);
+
+        a->setWorker("host-a:1");
+        b->setWorker("host-b:2");
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < 3; ++i) {
+            Trial t;
+            t.architectureJson = "{}";
+            t.parametersJson = R"({"i": )" + std::to_string(i) + "}";
+            t.recipeJson = "{}";
+            a->insertTrial(t); // pending, held by a
+            ids.push_back(t.id);
+        }
+        QVERIFY(!b->claimPending()); // a holds all three
+        a->markRunning(ids[0], 1.0);
+        QVERIFY_THROWS_EXCEPTION(RuntimeError, b->markRunning(ids[1], 1.0)); // not b's to run
+        a->putArtifact(ids[0], "weights", "raw", {1, 2, 3});
+        QCOMPARE(a->heartbeat(), 3);
+        QCOMPARE(b->heartbeat(), 0);
+        QCOMPARE(b->reapStale(60.0), 0); // a is alive
+
+        // a dies (no more heartbeats): after the timeout its trials go back to the others, interrupted once.
+        QTest::qWait(50);
+        QCOMPARE(b->reapStale(0.01), 3);
+        for (std::int64_t id : ids) {
+            const Trial t = *b->trial(id);
+            QVERIFY(t.state == TrialState::Pending);
+            QCOMPARE(t.interruptions, 1);
+        }
+        QVERIFY(b->artifacts(ids[0]).empty()); // half a run is no result
+        // Claims are atomic and in order: each trial to exactly one worker.
+        const auto first = b->claimPending();
+        const auto second = a->claimPending();
+        QVERIFY(first && second);
+        QCOMPARE(first->id, ids[0]);
+        QCOMPARE(second->id, ids[1]);
+        b->markRunning(first->id, 2.0);
+        QCOMPARE(b->heartbeat(), 1);
+        QCOMPARE(a->heartbeat(), 1);
+        b->finishTrial(first->id, TrialState::Complete, {{"", "accuracy", 0.5}}, "", 3.0);
+        QCOMPARE(b->heartbeat(), 0); // finished trials need no heartbeat
+
+        // Interrupted kMaxInterruptions times, a trial fails instead of coming back for ever.
+        for (int round = 1; round < StudyStore::kMaxInterruptions; ++round) {
+            QTest::qWait(20);
+            QVERIFY(b->reapStale(0.01) >= 1);
+            const auto again = a->claimPending();
+            QVERIFY(again);
+        }
+        QTest::qWait(20);
+        QVERIFY(b->reapStale(0.01) >= 1);
+        const Trial gaveUp = *b->trial(ids[1]);
+        QVERIFY(gaveUp.state == TrialState::Failed);
+        QVERIFY2(gaveUp.error.find("its worker stopped sending heartbeats") != std::string::npos, gaveUp.error.c_str());
+        QCOMPARE(gaveUp.interruptions, StudyStore::kMaxInterruptions);
+        QVERIFY(std::abs(a->serverNow() - b->serverNow()) < 5.0); // one clock: the server's
+    }
+
     void badLocationsAreNamed_data()
     {
         QTest::addColumn<QString>("url");

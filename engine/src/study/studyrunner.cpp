@@ -24,13 +24,17 @@
 #include <cmath>
 #include <cstdlib>
 #include <deque>
+#include <map>
 #include <set>
+#include <thread>
 
 namespace psc {
 namespace {
 
 constexpr const char *kStrategyStateKey = "strategy_state";
 constexpr const char *kLastErrorKey = "last_error";
+/// Bumped with every strategy state a worker saves, so other workers know theirs is behind (docs/database.md).
+constexpr const char *kStrategyRevisionKey = "strategy_revision";
 
 /** A search strategy plugin threw: the run stops, the study records why and stays resumable. */
 class StrategyFailure : public RuntimeError
@@ -78,6 +82,12 @@ struct StudyRunner::Impl
     /** A decoded candidate whose architecture is being trained right now: it waits to become a cache hit. */
     std::optional<DecodedCandidate> deferred;
     std::string deferredProposal; ///< Trial::proposedBy of `deferred`
+
+    // Worker mode (Options::worker): the strategy as of which saved state, and the finished search trials it was told.
+    std::int64_t strategyRevision = -1;
+    std::int64_t trialRevision = 0;
+    std::map<std::int64_t, Trial> finishedSearch; ///< by number
+    std::set<std::int64_t> told;                  ///< ids
 
     /// The exact pre-training evaluation the strategy's cost oracle answers with (and that refuses a spec naming an
     /// unknown target before anything runs).
@@ -169,8 +179,93 @@ struct StudyRunner::Impl
             return;
         }
         tellStrategy(t);
+        if (options.worker) {
+            finishedSearch[t.number] = t;
+            told.insert(t.id);
+        }
         if (onFinished)
             onFinished(t);
+    }
+
+    /**
+     * Worker mode, under the study's write lock: brings the strategy up to what the study holds. Finished trials not
+     * yet told are told; if another worker asked since this one last did (the stored revision moved), the strategy
+     * starts again from the saved state and is told every finished search trial, as a resumed study's.
+     */
+    void syncStrategy()
+    {
+        const TrialChanges changes = store.changesSince(trialRevision);
+        trialRevision = changes.revision;
+        std::vector<Trial> fresh;
+        for (const Trial &t : changes.trials) {
+            if (t.parentId || isImported(t))
+                continue;
+            seenHashes.insert(t.architectureHash);
+            if (t.state == TrialState::Complete || t.state == TrialState::Infeasible || t.state == TrialState::Failed ||
+                t.state == TrialState::Pruned) {
+                finishedSearch[t.number] = t;
+                fresh.push_back(t);
+            }
+        }
+        const std::int64_t stored = std::int64_t(storedNumber(store, kStrategyRevisionKey, 0.0));
+        if (stored != strategyRevision) {
+            loadStrategy();
+            told.clear();
+            for (const auto &[number, t] : finishedSearch) {
+                tellStrategy(t);
+                told.insert(t.id);
+            }
+            strategyRevision = stored;
+            return;
+        }
+        for (const Trial &t : fresh)
+            if (told.insert(t.id).second)
+                tellStrategy(t);
+    }
+
+    /**
+     * Worker mode: the next trial to train, taken atomically: one nobody holds, else a new candidate admitted under
+     * the study's write lock with the strategy state that produced it. nullopt if there is none now (the budget is
+     * taken by trials in flight, or the candidate was settled at admission).
+     */
+    std::optional<std::int64_t> nextWorkerCandidate(TrialPipeline &pipeline, std::int64_t trialBudget)
+    {
+        if (std::optional<Trial> held = store.claimPending()) {
+            pipeline.adopt(*held, recipeOf(*held));
+            return held->id;
+        }
+        std::optional<Trial> admitted;
+        store.writeBatch([&] {
+            if (store.trialCounts(StudyStore::TrialKind::Search).total() >= trialBudget)
+                return; // every trial of the budget exists: finished, or in some worker's hands
+            syncStrategy();
+            DecodedCandidate next;
+            for (int attempt = 0; attempt < 64; ++attempt) {
+                next = space.decode(guarded("ask", [&] { return strategy->ask(); }));
+                if (!seenHashes.count(next.architectureHash))
+                    break;
+            }
+            seenHashes.insert(next.architectureHash);
+            const std::string what = strategy->lastProposal();
+            TrialCandidate c;
+            c.network = std::move(next.network);
+            c.architectureHash = std::move(next.architectureHash);
+            c.parametersJson = std::move(next.parametersJson);
+            c.proposedBy = what.empty() ? spec.strategy.id : spec.strategy.id + ":" + what;
+            c.recipe = next.recipe(spec.training);
+            const std::string state = strategy->saveState();
+            admitted = pipeline.admit(std::move(c), [&] {
+                store.setMeta(kStrategyStateKey, state);
+                store.setMeta(kStrategyRevisionKey, std::to_string(strategyRevision + 1));
+            });
+        });
+        if (!admitted)
+            return std::nullopt;
+        ++strategyRevision; // committed with the trial
+        if (admitted->state == TrialState::Pending)
+            return admitted->id;
+        finished(*admitted);
+        return std::nullopt;
     }
 
     /**
@@ -306,6 +401,8 @@ std::string StudyRunner::budgetSpent(const StudyStore &store, const StudySpec &s
 
 StudyRunSummary StudyRunner::run(JobContext &ctx)
 {
+    if (d->options.worker)
+        return runWorker(ctx);
     const auto start = std::chrono::steady_clock::now();
     d->summary = {};
     d->deferred.reset();
@@ -410,6 +507,92 @@ StudyRunSummary StudyRunner::run(JobContext &ctx)
     d->summary.finishedTotal = int(finishedCount());
     d->summary.budgetReached = d->summary.finishedTotal >= trialBudget || elapsed() >= timeBudget;
     d->summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return d->summary;
+}
+
+StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
+{
+    const Options::Worker &w = *d->options.worker;
+    const auto start = std::chrono::steady_clock::now();
+    auto seconds = [](auto since) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+    };
+    d->summary = {};
+    d->store.setWorker(w.id);
+    d->strategyRevision = -1; // loaded on the first ask
+    d->trialRevision = 0;
+    d->finishedSearch.clear();
+    d->told.clear();
+    const double storedBudget = storedNumber(d->store, kTrialBudgetKey, -1.0);
+    const std::int64_t trialBudget =
+        storedBudget >= 0 ? std::int64_t(storedBudget) : d->spec.budget.trials.value_or(INT32_MAX);
+    d->store.reapStale(w.staleSeconds);
+    const std::vector<Trial> existing = d->store.trials();
+    if (d->options.targets)
+        recordCostModels(d->store, specTargets(d->spec), *d->options.targets, std::int64_t(existing.size()));
+    const int parallel = std::max(1, d->pool ? std::min(d->options.parallelTrials, d->pool->maxThreadCount())
+                                             : d->options.parallelTrials);
+    auto finishedCount = [&] { return d->store.trialCounts(StudyStore::TrialKind::Search).finished(); };
+    std::string failure;
+    {
+        EarlyStopper stopper(d->spec.earlyStopping, d->spec.training.epochs);
+        for (const Trial &t : existing)
+            if (!t.parentId && !isImported(t) && (t.state == TrialState::Complete || t.state == TrialState::Pruned))
+                stopper.addHistory(t.learningCurve, EarlyStopper::costsOf(d->spec, t.metrics));
+        TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, d->pool, &stopper});
+        int started = 0;
+        auto lastBeat = std::chrono::steady_clock::now();
+        auto idleSince = std::chrono::steady_clock::now();
+        try {
+            for (;;) {
+                ctx.checkpoint();
+                if (seconds(lastBeat) >= w.heartbeatSeconds) {
+                    d->store.heartbeat();
+                    d->store.reapStale(w.staleSeconds); // a dead worker's trials go back to the living
+                    lastBeat = std::chrono::steady_clock::now();
+                }
+                const bool mayStart = !w.maxTrials || started < *w.maxTrials;
+                while (mayStart && pipeline.inFlight() < parallel && (!w.maxTrials || started < *w.maxTrials)) {
+                    ctx.checkpoint();
+                    const auto id = d->nextWorkerCandidate(pipeline, trialBudget);
+                    if (!id)
+                        break;
+                    pipeline.start(*id);
+                    ++started;
+                    idleSince = std::chrono::steady_clock::now();
+                }
+                const std::int64_t finishedNow = finishedCount();
+                ctx.progress(std::min(1.0, double(finishedNow) / double(std::max<std::int64_t>(trialBudget, 1))),
+                             "trial " + std::to_string(finishedNow) + "/" + std::to_string(trialBudget) + ", " +
+                                 std::to_string(pipeline.inFlight()) + " training here");
+                if (pipeline.inFlight() == 0) {
+                    // Nothing here: done when the study is, or when told to stop; else wait for work (a trial a
+                    // dead worker held comes back after staleSeconds).
+                    if (finishedNow >= trialBudget || (w.maxTrials && started >= *w.maxTrials) ||
+                        (w.idleExit && seconds(idleSince) >= *w.idleExit))
+                        break;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+                    continue;
+                }
+                for (const Trial &t : pipeline.collect(std::chrono::milliseconds(200)))
+                    d->finished(t);
+                idleSince = std::chrono::steady_clock::now();
+            }
+        } catch (const JobCancelled &) {
+            d->summary.cancelled = true;
+        } catch (const StrategyFailure &e) {
+            failure = e.what();
+        }
+        pipeline.drain(); // stopped trials go back to Pending, held by nobody
+        d->summary.dropped = pipeline.dropped();
+    }
+    if (!failure.empty()) {
+        d->store.setMeta(kLastErrorKey, failure);
+        throw RuntimeError(failure + "; the study is consistent: workers and 'paretoscope resume' continue it");
+    }
+    d->summary.finishedTotal = int(finishedCount());
+    d->summary.budgetReached = d->summary.finishedTotal >= trialBudget;
+    d->summary.seconds = seconds(start);
     return d->summary;
 }
 

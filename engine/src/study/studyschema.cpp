@@ -143,13 +143,22 @@ constexpr std::string_view kProposedBy = R"sql(
 ALTER TABLE trials ADD COLUMN proposed_by TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<SchemaMigration, 6> kMigrations{{
+// Version 7: workers that share a study (`paretoscope worker`, docs/database.md): which worker holds a pending or
+// running trial, and when it last said it is alive, so a trial whose worker died is returned to the others. NULL for
+// trials no worker holds (every trial of a study that had none).
+constexpr std::string_view kWorkers = R"sql(
+ALTER TABLE trials ADD COLUMN worker TEXT;
+ALTER TABLE trials ADD COLUMN heartbeat_at REAL;
+)sql";
+
+constexpr std::array<SchemaMigration, 7> kMigrations{{
     {0, "initial schema", kInitialSchema},
     {1, "artifact checksums", kArtifactChecksums},
     {2, "export records", kExports},
     {3, "early stopping: the pruned state and learning curves", kLearningCurves},
     {4, "analog accuracy over time after programming", kAnalogAccuracy},
     {5, "what proposed each search trial", kProposedBy},
+    {6, "workers sharing a study: trial holders and heartbeats", kWorkers},
 }};
 
 } // namespace

@@ -31,6 +31,7 @@ struct StudySession::Impl
     std::unique_ptr<QThreadPool> ownPool;
     QThreadPool *pool = nullptr;
     int parallel = 1;
+    std::optional<StudyRunner::Options::Worker> worker;
     std::unique_ptr<StudyStore> store; ///< declared last: closed first, after the pool has drained
 
     /** The bundled plugins and targets, and the names a spec may use from them. */
@@ -133,7 +134,8 @@ std::unique_ptr<StudySession> StudySession::open(const std::filesystem::path &fi
 {
     auto impl = std::make_unique<Impl>();
     const StudySpecNames names = impl->loadPlugins();
-    impl->store = StudyStore::open(file, StudyStore::Mode::ReadWrite);
+    impl->worker = options.worker;
+    impl->store = StudyStore::open(file, options.worker ? StudyStore::Mode::Shared : StudyStore::Mode::ReadWrite);
     impl->spec = StudySpec::fromJson(impl->store->specJson(), file.string() + " (stored spec)", {}, names);
     impl->prepare(names, file.string());
     impl->setUpPool(options);
@@ -170,10 +172,11 @@ StudyRunSummary StudySession::search(Trainer &trainer, std::optional<int> trials
     std::optional<TabularTrainer> tabular;
     if (d->spec.task.dataset == "tabular") {
         tabular.emplace(TabularTable::fromFile(d->spec.task.table));
+        tabular->setSimulatedSeconds(d->spec.task.simulatedSeconds);
         checkTabularStudy(d->spec, tabular->table());
     }
     StudyRunner runner(*d->store, d->spec, *d->strategy, tabular ? *tabular : trainer, dataset, d->pool,
-                       StudyRunner::Options{trials, d->parallel, &d->targets});
+                       StudyRunner::Options{trials, d->parallel, &d->targets, d->worker});
     runner.setTrialFinishedCallback(std::move(onTrial));
     return runner.run(ctx);
 }
@@ -205,6 +208,8 @@ std::string StudySession::describe(const StudyRunSummary &s)
                        std::to_string(s.cached) + " cached, " + std::to_string(s.infeasible) + " infeasible, " +
                        std::to_string(s.failed) + " failed in " + time + "; " + std::to_string(s.finishedTotal) +
                        " trials finished";
+    if (s.dropped)
+        text += ", " + std::to_string(s.dropped) + " result(s) dropped (their trials went to other workers)";
     if (s.budgetReached)
         text += ", budget reached";
     if (s.cancelled)

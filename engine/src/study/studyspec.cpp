@@ -168,7 +168,7 @@ private:
     {
         const std::string p = "/task";
         m_src.requireObject(task, p);
-        m_src.checkKeys(task, p, {"dataset", "path", "table"});
+        m_src.checkKeys(task, p, {"dataset", "path", "table", "simulated_seconds"});
         TaskSpec out;
         out.dataset = m_src.getString(task, p, "dataset", out.dataset, false);
         if (!findDataset(out.dataset))
@@ -187,6 +187,11 @@ private:
             if (!std::filesystem::is_regular_file(out.table, ec))
                 m_src.fail(p + "/table",
                            "tabular benchmark \"" + out.table.string() + "\" does not exist or is not a file");
+        }
+        if (task.contains("simulated_seconds")) {
+            if (!tabular)
+                m_src.fail(p + "/simulated_seconds", "\"simulated_seconds\" belongs to the \"tabular\" dataset only");
+            out.simulatedSeconds = m_src.getDouble(task, p, "simulated_seconds", 0.0, 0.0, 3600.0);
         }
         return out;
     }
@@ -502,6 +507,8 @@ std::string StudySpec::toJson() const
         taskJson["path"] = task.path.string();
     if (!task.table.empty())
         taskJson["table"] = task.table.string();
+    if (task.simulatedSeconds > 0.0)
+        taskJson["simulated_seconds"] = task.simulatedSeconds;
     json objectiveList = json::array();
     for (const Objective &o : objectives)
         objectiveList.push_back(

@@ -85,7 +85,7 @@ void putStoreMeta(sql::Connection &db, std::string_view key, std::string_view va
 
 void StudyStore::Impl::requireWritable() const
 {
-    if (mode != Mode::ReadWrite)
+    if (mode == Mode::ReadOnly)
         throw RuntimeError(label() + ": the study is open read-only");
 }
 
@@ -103,6 +103,37 @@ void StudyStore::Impl::throwBadState(std::int64_t id, std::string_view expected)
         throw RuntimeError(label() + ": no trial with id " + std::to_string(id));
     throw RuntimeError(label() + ": trial #" + std::to_string(query.int64(0)) + " (id " + std::to_string(id) + ") is " +
                        query.text(1) + ", expected " + std::string(expected));
+}
+
+void StudyStore::Impl::throwIfNotHeld(std::int64_t id)
+{
+    sql::Query query(*db, "SELECT number, worker FROM trials WHERE id = ?1");
+    if (!query.bind(1, id).step() || query.text(1) == worker)
+        return;
+    throw TrialNotHeld(label() + ": trial #" + std::to_string(query.int64(0)) + " (id " + std::to_string(id) +
+                       ") is no longer held by worker " + worker +
+                       " (it sent no heartbeat for too long and the trial went to " +
+                       (query.isNull(1) ? std::string("the other workers") : query.text(1)) +
+                       "); this worker's result for it is dropped");
+}
+
+void StudyStore::Impl::bindWorker(sql::Query &query, int workerIndex, int timeIndex)
+{
+    if (worker.empty()) {
+        query.bindNull(workerIndex).bindNull(timeIndex);
+        return;
+    }
+    query.bind(workerIndex, worker).bind(timeIndex, serverNow());
+}
+
+double StudyStore::Impl::serverNow()
+{
+    if (db->backend() == sql::Backend::Postgres) {
+        sql::Query now(*db, "SELECT extract(epoch FROM clock_timestamp())::double precision");
+        if (now.step())
+            return now.real(0);
+    }
+    return storeNow();
 }
 
 void StudyStore::Impl::upsertMetrics(std::int64_t id, const std::vector<Metric> &metrics)
@@ -131,13 +162,17 @@ void StudyStore::Impl::finishOne(const TrialOutcome &outcome)
         sql::Query update(*db, "UPDATE trials SET state = ?2, error = ?3, finished_at = ?4, "
                                "cached_from = COALESCE(?5, cached_from), "
                                "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
-                               "WHERE id = ?1 AND state IN ('pending', 'running')");
+                               "WHERE id = ?1 AND state IN ('pending', 'running') AND (?6 = '' OR worker = ?6)");
         update.bind(1, outcome.id).bind(2, toString(outcome.state)).bind(3, outcome.error).bind(5, outcome.cachedFrom);
         bindTime(update, 4, outcome.finishedAt);
+        update.bind(6, worker);
         update.run();
     }
-    if (db->changes() == 0)
+    if (db->changes() == 0) {
+        if (!worker.empty())
+            throwIfNotHeld(outcome.id);
         throwBadState(outcome.id, "pending or running");
+    }
     upsertMetrics(outcome.id, outcome.metrics);
 }
 
@@ -212,9 +247,10 @@ std::int64_t StudyStore::insertTrial(Trial &trial)
         sql::Query insert(*d->db,
                           "INSERT INTO trials (number, state, architecture_json, architecture_hash, parameters_json, "
                           "recipe_json, parent_id, cached_from, error, interruptions, created_at, started_at, "
-                          "finished_at, proposed_by, revision) VALUES ((SELECT COALESCE(MAX(number) + 1, 0) FROM "
-                          "trials), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                          "(SELECT COALESCE(MAX(revision), 0) + 1 FROM trials)) RETURNING id, number");
+                          "finished_at, proposed_by, worker, heartbeat_at, revision) VALUES ((SELECT "
+                          "COALESCE(MAX(number) + 1, 0) FROM trials), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                          "?12, ?13, ?14, ?15, (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials)) RETURNING id, "
+                          "number");
         insert.bind(1, toString(trial.state))
             .bind(2, trial.architectureJson)
             .bind(3, trial.architectureHash)
@@ -228,6 +264,10 @@ std::int64_t StudyStore::insertTrial(Trial &trial)
         bindTime(insert, 11, trial.startedAt);
         bindTime(insert, 12, trial.finishedAt);
         insert.bind(13, trial.proposedBy);
+        if (trial.state == TrialState::Pending || trial.state == TrialState::Running)
+            d->bindWorker(insert, 14, 15); // a worker holds what it inserts to train
+        else
+            insert.bindNull(14).bindNull(15);
         if (!insert.step())
             throw RuntimeError(d->label() + ": inserting a trial returned no id");
         id = insert.int64(0);
@@ -247,15 +287,26 @@ void StudyStore::markRunning(std::int64_t id, double startedAt)
     d->requireWritable();
     sql::WriteTransaction transaction(*d->db);
     {
-        sql::Query update(*d->db, "UPDATE trials SET state = 'running', started_at = ?2, "
-                                  "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
-                                  "WHERE id = ?1 AND state = 'pending'");
+        // A worker runs what it holds or what nobody holds (and then holds it); a store that is no worker, any.
+        sql::Query update(*d->db,
+                          d->worker.empty()
+                              ? "UPDATE trials SET state = 'running', started_at = ?2, "
+                                "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                                "WHERE id = ?1 AND state = 'pending'"
+                              : "UPDATE trials SET state = 'running', started_at = ?2, worker = ?3, "
+                                "heartbeat_at = ?4, revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM "
+                                "trials) WHERE id = ?1 AND state = 'pending' AND (worker IS NULL OR worker = ?3)");
         update.bind(1, id);
         bindTime(update, 2, startedAt);
+        if (!d->worker.empty())
+            d->bindWorker(update, 3, 4);
         update.run();
     }
-    if (d->db->changes() == 0)
+    if (d->db->changes() == 0) {
+        if (!d->worker.empty())
+            d->throwIfNotHeld(id);
         d->throwBadState(id, "pending");
+    }
     transaction.commit();
 }
 
@@ -420,6 +471,7 @@ int StudyStore::recoverInterrupted()
     // Artifacts of a run that did not finish are not results; a retried trial writes its own.
     sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id IN (SELECT id FROM trials WHERE state = 'running')").run();
     sql::Query(*d->db, "UPDATE trials SET state = 'pending', interruptions = interruptions + 1, started_at = NULL, "
+                       "worker = NULL, heartbeat_at = NULL, "
                        "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) WHERE state = 'running'")
         .run();
     const std::int64_t reset = d->db->changes();
@@ -431,18 +483,101 @@ bool StudyStore::returnToPending(std::int64_t id)
 {
     d->requireWritable();
     sql::WriteTransaction transaction(*d->db);
-    sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id = ?1 AND (SELECT state FROM trials WHERE id = ?1) = "
-                       "'running'")
+    // A worker returns only what it holds: a trial reaped from it may be running elsewhere by now.
+    sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id = ?1 AND (SELECT state FROM trials WHERE id = ?1 AND "
+                       "(?2 = '' OR worker = ?2)) = 'running'")
         .bind(1, id)
+        .bind(2, d->worker)
         .run();
-    sql::Query(*d->db, "UPDATE trials SET state = 'pending', started_at = NULL, "
+    sql::Query(*d->db, "UPDATE trials SET state = 'pending', started_at = NULL, worker = NULL, heartbeat_at = NULL, "
                        "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
-                       "WHERE id = ?1 AND state = 'running'")
+                       "WHERE id = ?1 AND state = 'running' AND (?2 = '' OR worker = ?2)")
         .bind(1, id)
+        .bind(2, d->worker)
         .run();
     const bool changed = d->db->changes() > 0;
     transaction.commit();
     return changed;
+}
+
+void StudyStore::setWorker(const std::string &worker)
+{
+    d->worker = worker;
+}
+
+double StudyStore::serverNow()
+{
+    return d->serverNow();
+}
+
+std::optional<Trial> StudyStore::claimPending()
+{
+    d->requireWritable();
+    if (d->worker.empty())
+        throw std::invalid_argument("claimPending() needs a worker (setWorker())");
+    std::optional<std::int64_t> id;
+    {
+        sql::WriteTransaction transaction(*d->db);
+        {
+            // Search trials only: derived (compression) trials belong to the process that derives them.
+            sql::Query claim(*d->db, "UPDATE trials SET worker = ?1, heartbeat_at = ?2, "
+                                     "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) WHERE id = "
+                                     "(SELECT id FROM trials WHERE state = 'pending' AND worker IS NULL AND "
+                                     "parent_id IS NULL ORDER BY number LIMIT 1) RETURNING id");
+            claim.bind(1, d->worker).bind(2, d->serverNow());
+            if (claim.step())
+                id = claim.int64(0);
+            claim.run();
+        }
+        transaction.commit();
+    }
+    return id ? trial(*id) : std::nullopt;
+}
+
+int StudyStore::heartbeat()
+{
+    d->requireWritable();
+    if (d->worker.empty())
+        return 0;
+    sql::WriteTransaction transaction(*d->db);
+    sql::Query(*d->db, "UPDATE trials SET heartbeat_at = ?2 WHERE worker = ?1 AND state IN ('pending', 'running')")
+        .bind(1, d->worker)
+        .bind(2, d->serverNow())
+        .run();
+    const auto changed = d->db->changes();
+    transaction.commit();
+    return int(changed);
+}
+
+int StudyStore::reapStale(double timeoutSeconds)
+{
+    d->requireWritable();
+    sql::WriteTransaction transaction(*d->db);
+    const double before = d->serverNow() - timeoutSeconds;
+    sql::Query(*d->db, "UPDATE trials SET state = 'failed', interruptions = interruptions + 1, finished_at = ?1, "
+                       "error = 'interrupted ' || (interruptions + 1) || ' times: its worker stopped sending "
+                       "heartbeats (killed, or its machine lost?); not retried again', "
+                       "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                       "WHERE state IN ('pending', 'running') AND worker IS NOT NULL AND heartbeat_at < ?3 "
+                       "AND interruptions + 1 >= ?2")
+        .bind(1, storeNow())
+        .bind(2, kMaxInterruptions)
+        .bind(3, before)
+        .run();
+    const std::int64_t failed = d->db->changes();
+    sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id IN (SELECT id FROM trials WHERE state IN ('pending', "
+                       "'running') AND worker IS NOT NULL AND heartbeat_at < ?1)")
+        .bind(1, before)
+        .run();
+    sql::Query(*d->db, "UPDATE trials SET state = 'pending', interruptions = interruptions + 1, started_at = NULL, "
+                       "worker = NULL, heartbeat_at = NULL, "
+                       "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                       "WHERE state IN ('pending', 'running') AND worker IS NOT NULL AND heartbeat_at < ?1")
+        .bind(1, before)
+        .run();
+    const std::int64_t reset = d->db->changes();
+    transaction.commit();
+    return int(failed + reset);
 }
 
 } // namespace psc

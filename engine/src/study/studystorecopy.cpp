@@ -11,7 +11,7 @@ namespace psc {
 
 namespace {
 
-/** A table of schema version 6 and the type of each column, in order: i integer, r real, t text, b blob. */
+/** A table of schema version 7 and the type of each column, in order: i integer, r real, t text, b blob. */
 struct TableCopy
 {
     const char *select;
@@ -23,12 +23,12 @@ struct TableCopy
 constexpr std::array<TableCopy, 7> kTables{{
     {"SELECT key, value FROM study_meta ORDER BY key", "INSERT INTO study_meta (key, value) VALUES (?1, ?2)", "tt"},
     {"SELECT id, number, state, architecture_json, architecture_hash, parameters_json, recipe_json, parent_id, "
-     "cached_from, error, interruptions, revision, created_at, started_at, finished_at, proposed_by FROM trials "
-     "ORDER BY id",
+     "cached_from, error, interruptions, revision, created_at, started_at, finished_at, proposed_by, worker, "
+     "heartbeat_at FROM trials ORDER BY id",
      "INSERT INTO trials (id, number, state, architecture_json, architecture_hash, parameters_json, recipe_json, "
-     "parent_id, cached_from, error, interruptions, revision, created_at, started_at, finished_at, proposed_by) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-     "iitttttiitiirrrt"},
+     "parent_id, cached_from, error, interruptions, revision, created_at, started_at, finished_at, proposed_by, "
+     "worker, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+     "iitttttiitiirrrttr"},
     {"SELECT trial_id, target, name, value FROM metrics ORDER BY trial_id, target, name",
      "INSERT INTO metrics (trial_id, target, name, value) VALUES (?1, ?2, ?3, ?4)", "ittr"},
     {"SELECT trial_id, kind, format, data, created_at, crc32 FROM artifacts ORDER BY trial_id, kind",

@@ -73,6 +73,7 @@ struct StudyStore::Impl
 
     std::filesystem::path file;
     Mode mode = Mode::ReadOnly;
+    std::string worker; ///< setWorker(); "" for a store that is no worker
     int version = 0;
     bool readOnlyStorage = false;
     /** Held by the one ReadWrite store of a study (FILE.lock); released after `db` is closed. */
@@ -88,6 +89,11 @@ struct StudyStore::Impl
     [[noreturn]] void throwBadState(std::int64_t id, std::string_view expected);
     /** Inserts or replaces metrics; the caller holds the write transaction. */
     void upsertMetrics(std::int64_t id, const std::vector<Metric> &metrics);
+    /** Binds this store's worker and the server's time now, or NULLs when it is no worker. */
+    /** Throws TrialNotHeld when trial `id` is held by another worker or by none (reaped from this one). */
+    void throwIfNotHeld(std::int64_t id);
+    void bindWorker(sql::Query &query, int workerIndex, int timeIndex);
+    double serverNow();
     /** finishTrial() without a transaction of its own. */
     void finishOne(const TrialOutcome &outcome);
 };

@@ -372,6 +372,10 @@ std::unique_ptr<StudyStore> StudyStore::open(const std::filesystem::path &file, 
     validateMigrations(migrations);
     if (StudyLocation::isUrl(file.string()))
         return std::unique_ptr<StudyStore>(new StudyStore(openOnServer(StudyLocation::parse(file.string()), mode)));
+    if (mode == Mode::Shared)
+        throw InputError(file.string() + ": workers share a study on a PostgreSQL server; a study file has one writer "
+                                         "('paretoscope resume FILE --parallel N' trains N trials at once), or copy "
+                                         "it to a server with 'paretoscope copy' (docs/database.md)");
     const int supported = static_cast<int>(migrations.size());
     const std::string label = file.string();
 

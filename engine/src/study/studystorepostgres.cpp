@@ -112,7 +112,18 @@ CREATE TABLE analog_accuracy (
 INSERT INTO psc_schema (version) VALUES (6);
 )sql";
 
-constexpr int kServerSchemaVersion = 6;
+/** The steps after version 6, as studyschema.cpp's (element i turns version 6 + i into 7 + i). */
+constexpr std::string_view kServerSteps[] = {
+    // 6 -> 7: workers sharing a study.
+    R"sql(
+ALTER TABLE trials ADD COLUMN worker TEXT COLLATE "C";
+ALTER TABLE trials ADD COLUMN heartbeat_at DOUBLE PRECISION;
+CREATE INDEX trials_worker ON trials (worker) WHERE worker IS NOT NULL;
+UPDATE psc_schema SET version = 7;
+)sql",
+};
+
+constexpr int kServerSchemaVersion = 6 + int(std::size(kServerSteps));
 
 /** The lock class of "the one writer of a study" (a session lock; write transactions use kAdvisoryLockClass). */
 constexpr int kWriterLockClass = sql::kAdvisoryLockClass + 1;
@@ -180,6 +191,8 @@ void createOnServer(const StudyLocation &location, const std::string &specJson)
         db->exec("SET LOCAL search_path TO " + sql::PostgresConnection::quoted(location.schema()),
                  "creating the study");
         db->exec(kServerSchemaV6, "creating the study's tables");
+        for (const std::string_view step : kServerSteps)
+            db->exec(step, "creating the study's tables");
         putStoreMeta(*db, "spec_json", specJson);
         putStoreMeta(*db, "created_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString());
         putStoreMeta(*db, "created_with", "Paretoscope " PSC_VERSION);
@@ -211,8 +224,9 @@ void dropOnServer(const StudyLocation &location) noexcept
 
 std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, StudyStore::Mode mode)
 {
-    static_assert(kServerSchemaVersion == 6, "a new schema version needs its server step here");
     const int supported = studySchemaVersion();
+    if (kServerSchemaVersion != supported)
+        throw std::logic_error("the server schema steps do not reach this build's schema version");
     const std::string label = location.url();
     auto db = connect(location);
     if (mode == StudyStore::Mode::ReadOnly)
@@ -230,15 +244,17 @@ std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, St
                          " is not a Paretoscope study (it has no psc_schema table, or it is empty)");
     }
     checkVersion(label, version, supported, StudyStore::Mode::ReadWrite);
-    if (version < kServerSchemaVersion)
+    if (version < 6)
         throw InputError(label + ": study schema version " + std::to_string(version) +
-                         " is older than any server study this Paretoscope made");
+                         " is older than any server study Paretoscope makes");
     checkStudySchema(*db, studySchemaMigrations(), version);
 
-    if (mode == StudyStore::Mode::ReadWrite) {
-        // One writer per study, as the flock on FILE.lock for a file: a session lock, released by the server when
-        // the connection ends, also when the process is killed or the machine lost.
-        sql::Query take(*db, "SELECT pg_try_advisory_lock(1347634000, hashtext(?1))");
+    if (mode != StudyStore::Mode::ReadOnly) {
+        // One writer per study, as the flock on FILE.lock for a file, or any number of workers (shared): a session
+        // lock, released by the server when the connection ends, also when the process is killed or the machine lost.
+        const bool shared = mode == StudyStore::Mode::Shared;
+        sql::Query take(*db, shared ? "SELECT pg_try_advisory_lock_shared(1347634000, hashtext(?1))"
+                                    : "SELECT pg_try_advisory_lock(1347634000, hashtext(?1))");
         take.bind(1, location.schema()).step();
         if (!take.int64(0)) {
             std::string holder;
@@ -249,15 +265,29 @@ std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, St
             if (who.bind(1, location.schema()).step())
                 holder = " (" + who.text(0) + ", connected from " + who.text(1) + ")";
             throw RuntimeError(label + ": another process is writing to this study" + holder +
-                               "; one writer per study: wait for it to finish, or stop it");
+                               (shared ? "; workers share a study only with other workers: wait for that run to "
+                                         "finish, or stop it"
+                                       : "; one writer per study (or any number of workers): wait for it to finish, "
+                                         "or stop it"));
         }
+    }
+    if (mode != StudyStore::Mode::ReadOnly && version < supported) {
+        // The upgrade steps of a server study, in one transaction under the study's write lock; another process may
+        // have upgraded it meanwhile, so the version is read again there.
+        sql::WriteTransaction transaction(*db);
+        const std::int64_t from = db->queryInt64("SELECT version FROM psc_schema");
+        for (auto step = from; step < supported; ++step)
+            db->exec(kServerSteps[std::size_t(step - 6)],
+                     "upgrading the study schema to version " + std::to_string(step + 1));
+        transaction.commit();
+        db->clearCache();
     }
     static_assert(kWriterLockClass == 1347634000);
     db->clearCache();
     auto impl = std::make_unique<StudyStore::Impl>();
     impl->file = label;
     impl->mode = mode;
-    impl->version = mode == StudyStore::Mode::ReadWrite ? supported : int(version);
+    impl->version = mode != StudyStore::Mode::ReadOnly ? supported : int(version);
     impl->db = std::move(db);
     return impl;
 }

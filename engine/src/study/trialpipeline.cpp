@@ -74,7 +74,8 @@ struct TrialPipeline::Impl
     std::map<std::int64_t, std::unique_ptr<Work>> inFlight; ///< started, not collected (owner thread only)
     mutable std::mutex mutex;
     std::condition_variable wake;
-    std::deque<Done> done; ///< guarded by mutex
+    std::deque<Done> done;  ///< guarded by mutex
+    int droppedResults = 0; ///< owner thread only
 
     Impl(StudyStore &s, const StudySpec &sp, Trainer &t, const Dataset &d, JobContext &ctx, Options o)
         : store(s), spec(sp), trainer(t), data(d), options(o), evaluator(sp, o.targets), guard(&ctx, nullptr)
@@ -195,6 +196,8 @@ struct TrialPipeline::Impl
             try {
                 if (auto t = finish(std::move(d)))
                     finished.push_back(std::move(*t));
+            } catch (const TrialNotHeld &) {
+                ++droppedResults; // another worker trains it: nothing of ours was committed
             } catch (...) {
                 // The result could not be committed (the store failed): the trial is not left Running, so a
                 // resume trains it again without counting an interruption. The error goes to the caller.
@@ -339,6 +342,11 @@ void TrialPipeline::drain()
 int TrialPipeline::inFlight() const
 {
     return int(d->inFlight.size());
+}
+
+int TrialPipeline::dropped() const
+{
+    return d->droppedResults;
 }
 
 double TrialPipeline::inFlightProgress() const

@@ -11,8 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <set>
+#include <thread>
 
 namespace psc {
 
@@ -182,6 +184,16 @@ TrainResult TabularTrainer::train(const NetworkDescription &network, const Train
         throw InputError("network \"" + network.name + "\" is not in the tabular benchmark \"" + m_table.name +
                          "\" (its search space has " + std::to_string(m_table.rows.size()) + " networks)");
     const TabularTable::Row &row = m_table.rows[it->second];
+    if (m_simulatedSeconds > 0.0) {
+        using namespace std::chrono;
+        const auto until =
+            steady_clock::now() + duration_cast<steady_clock::duration>(duration<double>(m_simulatedSeconds));
+        while (steady_clock::now() < until) {
+            ctx.checkpoint();
+            std::this_thread::sleep_for(
+                std::min<steady_clock::duration>(until - steady_clock::now(), milliseconds(50)));
+        }
+    }
     TrainResult r;
     const double perEpoch = row.trainSeconds / double(std::max(1, m_table.epochs));
     for (int e = 1; e <= m_table.epochs; ++e) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 class QThreadPool;
 
@@ -30,6 +31,7 @@ struct StudyRunSummary
     int infeasible = 0;    ///< rejected by a constraint before training
     int failed = 0;        ///< training threw or diverged
     int pruned = 0;        ///< stopped early by the study's early-stopping rule
+    int dropped = 0;       ///< a worker's results dropped: their trials went to other workers meanwhile
     int finishedTotal = 0; ///< finished trials in the study after the run
     bool budgetReached = false;
     bool cancelled = false;
@@ -69,6 +71,22 @@ public:
         int parallelTrials = 1;
         /** Hardware targets for "metric@target" objectives and constraints; may be null if none are used. */
         const TargetLibrary *targets = nullptr;
+        /**
+         * Run as one of several workers sharing the study (the store opened StudyStore::Mode::Shared): take Pending
+         * trials nobody holds, else ask the strategy for a new candidate under the study's write lock (the strategy's
+         * saved state and every finished trial are read back first, so workers continue one search), keep this
+         * worker's trials alive with heartbeats and return those of dead workers to the others. No
+         * recoverInterrupted(), no wall-time accounting; `trials` is ignored (the study's budget holds).
+         */
+        struct Worker
+        {
+            std::string id;                 ///< "host:pid", unique among the study's workers
+            double heartbeatSeconds = 5.0;  ///< how often this worker says its trials are alive
+            double staleSeconds = 60.0;     ///< a trial whose holder has been silent this long is given to others
+            std::optional<int> maxTrials;   ///< this worker stops after starting this many
+            std::optional<double> idleExit; ///< and when it has had nothing to do for this long (seconds)
+        };
+        std::optional<Worker> worker;
     };
 
     StudyRunner(StudyStore &store, const StudySpec &spec, const plugin::StrategyFactory &strategy, Trainer &trainer,
@@ -93,6 +111,7 @@ public:
     StudyRunSummary run(JobContext &ctx);
 
 private:
+    StudyRunSummary runWorker(JobContext &ctx);
     struct Impl;
     std::unique_ptr<Impl> d;
 };

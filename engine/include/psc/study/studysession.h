@@ -44,6 +44,8 @@ public:
         QThreadPool *heavyPool = nullptr;
         /** Trainings at once (at most the pool's threads). */
         int parallelTrials = 1;
+        /** open() joins the study as one of its workers (StudyStore::Mode::Shared; StudyRunner::Options::worker). */
+        std::optional<StudyRunner::Options::Worker> worker;
     };
 
     /**

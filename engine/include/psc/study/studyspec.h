@@ -46,6 +46,11 @@ struct TaskSpec
     std::filesystem::path path;
     /** dataset "tabular": the tabular benchmark file (TabularTable), absolute once parsed. */
     std::filesystem::path table;
+    /**
+     * dataset "tabular": each lookup takes this long (seconds; 0: at once), so that benchmarks and tests of many
+     * workers sharing a study have trainings of a fixed, known duration (docs/database.md).
+     */
+    double simulatedSeconds = 0.0;
 
     /** `path`, or the dataset's default directory if it is empty. */
     std::filesystem::path dataDirectory() const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "psc/core/error.h"
 #include "psc/study/studyschema.h"
 #include "psc/study/trial.h"
 
@@ -86,6 +87,16 @@ struct TrialChanges
 };
 
 /**
+ * A worker's trial went to another worker (this one sent no heartbeat for longer than the study's timeout) before it
+ * could finish or return it; the store changed nothing. The worker drops its result and goes on.
+ */
+class TrialNotHeld : public RuntimeError
+{
+public:
+    using RuntimeError::RuntimeError;
+};
+
+/**
  * The study database: one SQLite file per study (docs/database.md describes the schema and the choices).
  *
  * Every write call is its own transaction and has committed when it returns, so a trial's state change is
@@ -115,6 +126,13 @@ public:
     {
         ReadWrite, ///< upgrades an old schema on open; at most one writing StudyStore per study at a time
         ReadOnly,  ///< never writes the study file; refuses files whose schema needs an upgrade
+        /**
+         * A worker's: writes like ReadWrite, alongside any number of other Shared stores of the study (never with a
+         * ReadWrite one). Trials are held by workers (setWorker(), claimPending()), and a worker that dies is found
+         * by its heartbeats (reapStale()), not by recoverInterrupted(). Server studies only: a study file has one
+         * writer (InputError).
+         */
+        Shared,
     };
 
     /** Running trials interrupted this many times become Failed in recoverInterrupted() instead of Pending. */
@@ -228,6 +246,29 @@ public:
      * run never fails a trial. A trial in any other state is left alone; returns whether it changed.
      */
     bool returnToPending(std::int64_t id);
+
+    // --- workers sharing a study (Mode::Shared) ---
+
+    /**
+     * Names this store's worker ("host:pid:n"). From then on every trial it inserts Pending or Running is held by the
+     * worker (trials.worker, with a heartbeat), and markRunning() takes only trials nobody else holds.
+     */
+    void setWorker(const std::string &worker);
+    /**
+     * Takes the oldest Pending search trial that no worker holds (left by a worker that died or stopped, or by an
+     * interrupted run) for this store's worker, atomically: two workers never get the same trial. nullopt if none.
+     */
+    std::optional<Trial> claimPending();
+    /** Marks this worker's Pending and Running trials alive now (the server's clock); returns how many. */
+    int heartbeat();
+    /**
+     * Returns the trials held by workers whose last heartbeat is older than `timeoutSeconds` (a worker killed or its
+     * machine lost) to the others: Pending again with no holder, `interruptions` incremented, their artifacts deleted;
+     * Failed instead after kMaxInterruptions, as recoverInterrupted(). Returns how many changed.
+     */
+    int reapStale(double timeoutSeconds);
+    /** The server's time (seconds since the Unix epoch; this machine's for a file): one clock for every worker. */
+    double serverNow();
 
     // --- reading (both modes) ---
 

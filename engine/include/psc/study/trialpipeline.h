@@ -118,7 +118,8 @@ public:
     /**
      * Waits up to `timeout` for at least one training to finish, then finishes every trial whose training has
      * returned and commits it. Returns those trials as stored, in the order they finished. A training stopped by
-     * a cancellation returns its trial to Pending (committed) and is not in the result.
+     * a cancellation returns its trial to Pending (committed) and is not in the result; so is one whose trial went to
+     * another worker meanwhile (dropped()).
      */
     std::vector<Trial> collect(std::chrono::milliseconds timeout);
 
@@ -132,6 +133,8 @@ public:
     void drain();
 
     int inFlight() const;
+    /** Results dropped because another worker took their trial meanwhile (StudyStore::TrialNotHeld). */
+    int dropped() const;
     /** Sum over the trainings in flight of their progress fractions. */
     double inFlightProgress() const;
     /** True if a trial with this architecture hash is being trained now. */

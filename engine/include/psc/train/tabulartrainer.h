@@ -67,9 +67,12 @@ public:
     TrainResult fineTune(const TrainedModel &start, const TrainingRecipe &recipe, const Dataset &data,
                          std::uint64_t seed, JobContext &ctx) override;
     const TabularTable &table() const { return m_table; }
+    /** Each train() takes this long (seconds), checking for cancellation: trainings of a fixed duration. */
+    void setSimulatedSeconds(double seconds) { m_simulatedSeconds = seconds; }
 
 private:
     TabularTable m_table;
+    double m_simulatedSeconds = 0.0;
     std::map<std::string, std::size_t> m_index; ///< architecture hash -> row
 };
 
