@@ -7,6 +7,7 @@
 #
 # Usage: scripts/test-postgres.sh start STATE   writes STATE (a file): the server's directory and URL
 #        scripts/test-postgres.sh stop STATE    stops the server and removes its directory
+#        scripts/test-postgres.sh restart STATE restarts it (fast shutdown: every session is ended), same port
 # The URL (no password) is on the line "url=..." of STATE, e.g. postgresql://psc@127.0.0.1:41234/psc_test.
 set -euo pipefail
 action=${1:?start or stop}
@@ -32,6 +33,10 @@ stop() {
 case "$action" in
 stop)
     stop
+    ;;
+restart)
+    dir=$(sed -n 's/^dir=//p' "$state")
+    as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 30 restart >/dev/null
     ;;
 start)
     stop # a server left by an interrupted run
@@ -62,7 +67,7 @@ EOF
     exit 1
     ;;
 *)
-    echo "usage: $0 start|stop STATE" >&2
+    echo "usage: $0 start|stop|restart STATE" >&2
     exit 2
     ;;
 esac

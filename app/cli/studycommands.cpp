@@ -214,7 +214,10 @@ int workerCommand(const QStringList &args)
     StudySession::Options options{nullptr, budget.heavyThreads, worker};
     auto session = StudySession::open(url, options);
     printErr("worker " + worker.id + " joined " + url + "\n");
-    return runStudy(*session, ra, budget);
+    const int status = runStudy(*session, ra, budget);
+    if (const int n = session->store().reconnects())
+        printErr("worker " + worker.id + ": reconnected to the server " + std::to_string(n) + " time(s)\n");
+    return status;
 }
 
 int showCommand(const QStringList &args)

@@ -2,15 +2,19 @@
 #include "study/postgres.h"
 
 #include "psc/core/error.h"
+#include "psc/study/studystore.h"
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <thread>
 
 namespace psc::sql {
 
@@ -50,6 +54,14 @@ int hexValue(char c)
 
 void ignoreNotice(void *, const char *) {}
 
+/** A result saying the session is gone: connection exceptions (08...) or the server shutting down (57P...). */
+bool connectionFailure(const PGresult *result)
+{
+    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string code = state ? state : "";
+    return code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0;
+}
+
 } // namespace
 
 /** A statement prepared on the server under its own name; the parameters of one execution; its result. */
@@ -58,19 +70,27 @@ class PostgresConnection::Statement final : public Cursor
 public:
     Statement(PostgresConnection &connection, std::string_view sql)
         : m_connection(connection), m_sql(dollarParameters(sql)), m_name(connection.nextStatementName())
+    {}
+
+    /** Prepares the statement on this connection's current session (again after a reconnect). */
+    void prepare()
     {
-        PGresult *result = PQprepare(connection.m_conn, m_name.c_str(), m_sql.c_str(), 0, nullptr);
+        if (m_generation == m_connection.generation())
+            return;
+        PGresult *result = PQprepare(m_connection.m_conn, m_name.c_str(), m_sql.c_str(), 0, nullptr);
         const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
         if (!ok) {
             try {
-                connection.fail(result, "preparing \"" + std::string(sql) + "\"");
+                m_connection.fail(result, "preparing \"" + m_sql + "\"");
             } catch (...) {
                 PQclear(result);
                 throw;
             }
         }
         PQclear(result);
+        m_generation = m_connection.generation();
     }
+
     ~Statement() override { PQclear(m_result); }
 
     void bindInt64(int index, std::int64_t value) override { set(index, std::to_string(value)); }
@@ -100,18 +120,18 @@ public:
     bool step() override
     {
         if (!m_result) {
-            std::vector<const char *> values(m_values.size());
-            std::vector<int> lengths(m_values.size());
-            for (std::size_t i = 0; i < m_values.size(); ++i) {
-                values[i] = m_values[i] ? m_values[i]->data() : nullptr;
-                lengths[i] = m_values[i] ? int(m_values[i]->size()) : 0;
+            // Outside a transaction nothing is lost with the connection: reconnect (with backoff) and run the
+            // statement again. Inside one the server rolled it back: StoreConnectionLost, and the caller decides.
+            const bool atStart = m_connection.broken() || !m_connection.inTransaction();
+            if (m_connection.broken())
+                m_connection.reconnect();
+            PGresult *failed = execute();
+            if (failed && atStart && (m_connection.broken() || connectionFailure(failed))) {
+                PQclear(failed);
+                m_connection.reconnect();
+                failed = execute();
             }
-            m_result = PQexecPrepared(m_connection.m_conn, m_name.c_str(), int(values.size()), values.data(),
-                                      lengths.data(), m_formats.data(), 0);
-            const ExecStatusType status = m_result ? PQresultStatus(m_result) : PGRES_FATAL_ERROR;
-            if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-                PGresult *failed = m_result;
-                m_result = nullptr;
+            if (failed) {
                 try {
                     m_connection.fail(failed, "running \"" + m_sql + "\"");
                 } catch (...) {
@@ -125,6 +145,7 @@ public:
         }
         return ++m_row < PQntuples(m_result);
     }
+
     void reset() noexcept override
     {
         PQclear(m_result);
@@ -164,6 +185,30 @@ public:
     }
 
 private:
+    /** Runs the prepared statement into m_result; returns the failed result (m_result stays null) on error. */
+    PGresult *execute()
+    {
+        try {
+            prepare();
+        } catch (const StoreConnectionLost &) {
+            return PQmakeEmptyPGresult(m_connection.m_conn, PGRES_FATAL_ERROR);
+        }
+        std::vector<const char *> values(m_values.size());
+        std::vector<int> lengths(m_values.size());
+        for (std::size_t i = 0; i < m_values.size(); ++i) {
+            values[i] = m_values[i] ? m_values[i]->data() : nullptr;
+            lengths[i] = m_values[i] ? int(m_values[i]->size()) : 0;
+        }
+        m_result = PQexecPrepared(m_connection.m_conn, m_name.c_str(), int(values.size()), values.data(),
+                                  lengths.data(), m_formats.data(), 0);
+        const ExecStatusType status = m_result ? PQresultStatus(m_result) : PGRES_FATAL_ERROR;
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+            return nullptr;
+        PGresult *failed = m_result ? m_result : PQmakeEmptyPGresult(m_connection.m_conn, PGRES_FATAL_ERROR);
+        m_result = nullptr;
+        return failed;
+    }
+
     void slot(int index)
     {
         if (index < 1)
@@ -187,6 +232,7 @@ private:
     std::vector<int> m_formats;
     PGresult *m_result = nullptr;
     int m_row = -1;
+    int m_generation = -1; ///< the connection's session the statement is prepared in
 };
 
 PostgresConnection::PostgresConnection(const std::vector<std::pair<std::string, std::string>> &parameters,
@@ -222,11 +268,49 @@ PostgresConnection::PostgresConnection(const std::vector<std::pair<std::string, 
                                ? message + " (is the server running and reachable?)"
                                : message);
     }
+    setUp();
+}
+
+void PostgresConnection::setUp()
+{
     PQsetNoticeProcessor(m_conn, ignoreNotice, nullptr);
     exec("SET search_path TO " + quoted(m_schema) +
              "; SET bytea_output = hex; SET client_min_messages = warning; "
              "SET extra_float_digits = 3",
          "setting up the connection");
+}
+
+bool PostgresConnection::broken() const
+{
+    return PQstatus(m_conn) != CONNECTION_OK;
+}
+
+void PostgresConnection::reconnect()
+{
+    // Exponential backoff from 0.1 s to 5 s between attempts, for up to m_reconnectSeconds (a server restart, a
+    // failover, a short network outage): workers go on where they were.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(m_reconnectSeconds);
+    double delay = 0.1;
+    for (;;) {
+        PQreset(m_conn);
+        if (PQstatus(m_conn) == CONNECTION_OK)
+            break;
+        if (std::chrono::steady_clock::now() + std::chrono::duration<double>(delay) > deadline) {
+            std::string reason = trimmed(PQerrorMessage(m_conn));
+            std::replace(reason.begin(), reason.end(), '\n', ' ');
+            throw StoreConnectionLost(label() +
+                                      ": lost the connection to the PostgreSQL server and could not "
+                                      "reconnect within " +
+                                      std::to_string(int(m_reconnectSeconds)) + " s: " + reason);
+        }
+        std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+        delay = std::min(delay * 2.0, 5.0);
+    }
+    ++m_generation; // every prepared statement went with the old session
+    ++m_reconnects;
+    setUp();
+    if (m_onReconnect)
+        m_onReconnect(*this);
 }
 
 PostgresConnection::~PostgresConnection()
@@ -250,8 +334,8 @@ void PostgresConnection::fail(const pg_result *result, std::string_view doing) c
 {
     const std::string what = std::string(doing);
     if (PQstatus(m_conn) != CONNECTION_OK)
-        throw RuntimeError(label() + ": lost the connection to the PostgreSQL server while " + what + ": " +
-                           trimmed(PQerrorMessage(m_conn)));
+        throw StoreConnectionLost(label() + ": lost the connection to the PostgreSQL server while " + what + ": " +
+                                  trimmed(PQerrorMessage(m_conn)));
     const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     const char *primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     const std::string detail = primary ? primary : trimmed(PQerrorMessage(m_conn));
@@ -260,7 +344,8 @@ void PostgresConnection::fail(const pg_result *result, std::string_view doing) c
     if (code == "42P01" || code == "42703")
         throw InputError(label() + ": not a complete study: " + detail);
     if (code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0)
-        throw RuntimeError(label() + ": lost the connection to the PostgreSQL server while " + what + ": " + detail);
+        throw StoreConnectionLost(label() + ": lost the connection to the PostgreSQL server while " + what + ": " +
+                                  detail);
     if (code == "53100")
         throw RuntimeError(label() + ": the PostgreSQL server's disk is full while " + what + ": " + detail);
     if (code == "42501")
@@ -308,9 +393,20 @@ void PostgresConnection::clearCache()
 
 void PostgresConnection::beginWrite()
 {
-    Query(*this, "BEGIN").run();
-    // One writer at a time per study, as SQLite's write lock: released by COMMIT or ROLLBACK.
-    Query(*this, "SELECT pg_advisory_xact_lock(1347633999, hashtext(?1))").bind(1, m_schema).run();
+    // One writer at a time per study, as SQLite's write lock: released by COMMIT or ROLLBACK. The server may close
+    // the session between the two (a restart): nothing was done yet, so start again on a new connection.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            Query(*this, "BEGIN").run();
+            Query(*this, "SELECT pg_advisory_xact_lock(1347633999, hashtext(?1))").bind(1, m_schema).run();
+            return;
+        } catch (const StoreConnectionLost &) {
+            rollbackQuietly(false);
+            if (attempt > 0)
+                throw;
+            reconnect(); // a new session, also when the old socket has not noticed yet
+        }
+    }
 }
 
 void PostgresConnection::beginRead()

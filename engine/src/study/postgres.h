@@ -6,6 +6,7 @@
 
 #include "study/sql.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -50,15 +51,35 @@ public:
     /** Throws the exception for a failed result (or a lost connection when `result` is null). */
     [[noreturn]] void fail(const ::pg_result *result, std::string_view doing) const;
     void setChanges(std::int64_t changes) { m_changes = changes; }
+    /** True when the server connection is gone (the server restarted, the network failed). */
+    bool broken() const;
+    /**
+     * Connects again with the same parameters, retrying with backoff for up to reconnectSeconds(); then sets the
+     * session up as the first time and runs the reconnect hook (which takes the study's session locks again).
+     * Throws StoreConnectionLost when the server stays away.
+     */
+    void reconnect();
+    /** Called after every reconnect, e.g. to take the study's writer or worker lock again (may throw). */
+    void setReconnectHook(std::function<void(PostgresConnection &)> hook) { m_onReconnect = std::move(hook); }
+    void setReconnectSeconds(double seconds) { m_reconnectSeconds = seconds; }
+    double reconnectSeconds() const { return m_reconnectSeconds; }
+    int reconnects() const override { return m_reconnects; }
+    /** Which server session the connection is in (prepared statements belong to one). */
+    int generation() const { return m_generation; }
     /** A new statement name, "psc_17". */
     std::string nextStatementName() { return "psc_" + std::to_string(++m_statements); }
 
 private:
     class Statement;
+    void setUp();
     pg_conn *m_conn = nullptr;
     std::string m_schema;
     std::int64_t m_changes = 0;
     int m_statements = 0;
+    int m_generation = 0;
+    int m_reconnects = 0;
+    double m_reconnectSeconds = 60.0;
+    std::function<void(PostgresConnection &)> m_onReconnect;
     std::unordered_map<std::string_view, std::unique_ptr<Statement>> m_cache;
 };
 

@@ -75,6 +75,8 @@ public:
     virtual void beginRead() = 0;
     /** Rolls back the open transaction (or to the savepoint `psc_write` if `nested`); never throws. */
     virtual void rollbackQuietly(bool nested) noexcept = 0;
+    /** How many times the connection was made again after the server went away (a server's; 0 for a file). */
+    virtual int reconnects() const { return 0; }
     /** Ends a read snapshot; never throws. */
     virtual void endReadQuietly() noexcept = 0;
 

@@ -534,13 +534,14 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
                                              : d->options.parallelTrials);
     auto finishedCount = [&] { return d->store.trialCounts(StudyStore::TrialKind::Search).finished(); };
     std::string failure;
-    {
+    int started = 0;
+    for (bool reconnected = true; reconnected;) {
+        reconnected = false;
         EarlyStopper stopper(d->spec.earlyStopping, d->spec.training.epochs);
         for (const Trial &t : existing)
             if (!t.parentId && !isImported(t) && (t.state == TrialState::Complete || t.state == TrialState::Pruned))
                 stopper.addHistory(t.learningCurve, EarlyStopper::costsOf(d->spec, t.metrics));
         TrialPipeline pipeline(d->store, d->spec, d->trainer, d->data, ctx, {d->options.targets, d->pool, &stopper});
-        int started = 0;
         auto lastBeat = std::chrono::steady_clock::now();
         auto idleSince = std::chrono::steady_clock::now();
         try {
@@ -582,9 +583,20 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
             d->summary.cancelled = true;
         } catch (const StrategyFailure &e) {
             failure = e.what();
+        } catch (const StoreConnectionLost &e) {
+            // The server went away inside a transaction (the others reconnect by themselves): nothing of that
+            // transaction is stored. Stop what trains here, give back what this worker holds, read the strategy
+            // back from the study, and go on; the next call reconnects or throws once the server stays away.
+            ctx.progress(0.0, std::string(e.what()) + "; reconnecting");
+            reconnected = true;
         }
         pipeline.drain(); // stopped trials go back to Pending, held by nobody
-        d->summary.dropped = pipeline.dropped();
+        d->summary.dropped += pipeline.dropped();
+        if (reconnected) {
+            d->store.releaseHeld();
+            d->strategyRevision = -1;
+            ++d->summary.reconnects;
+        }
     }
     if (!failure.empty()) {
         d->store.setMeta(kLastErrorKey, failure);

@@ -208,6 +208,8 @@ std::string StudySession::describe(const StudyRunSummary &s)
                        std::to_string(s.cached) + " cached, " + std::to_string(s.infeasible) + " infeasible, " +
                        std::to_string(s.failed) + " failed in " + time + "; " + std::to_string(s.finishedTotal) +
                        " trials finished";
+    if (s.reconnects)
+        text += ", " + std::to_string(s.reconnects) + " reconnect(s) to the server";
     if (s.dropped)
         text += ", " + std::to_string(s.dropped) + " result(s) dropped (their trials went to other workers)";
     if (s.budgetReached)

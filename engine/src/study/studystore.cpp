@@ -505,6 +505,11 @@ void StudyStore::setWorker(const std::string &worker)
     d->worker = worker;
 }
 
+int StudyStore::reconnects() const
+{
+    return d->db->reconnects();
+}
+
 double StudyStore::serverNow()
 {
     return d->serverNow();
@@ -578,6 +583,26 @@ int StudyStore::reapStale(double timeoutSeconds)
     const std::int64_t reset = d->db->changes();
     transaction.commit();
     return int(failed + reset);
+}
+
+int StudyStore::releaseHeld()
+{
+    d->requireWritable();
+    if (d->worker.empty())
+        return 0;
+    sql::WriteTransaction transaction(*d->db);
+    sql::Query(*d->db, "DELETE FROM artifacts WHERE trial_id IN (SELECT id FROM trials WHERE worker = ?1 AND state = "
+                       "'running')")
+        .bind(1, d->worker)
+        .run();
+    sql::Query(*d->db, "UPDATE trials SET state = 'pending', started_at = NULL, worker = NULL, heartbeat_at = NULL, "
+                       "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
+                       "WHERE worker = ?1 AND state IN ('pending', 'running')")
+        .bind(1, d->worker)
+        .run();
+    const auto released = d->db->changes();
+    transaction.commit();
+    return int(released);
 }
 
 } // namespace psc

@@ -222,6 +222,19 @@ void dropOnServer(const StudyLocation &location) noexcept
     }
 }
 
+namespace {
+
+/** Takes the session lock of the study's one writer (or, `shared`, of one of its workers); false if taken. */
+bool takeWriterLock(sql::PostgresConnection &db, const std::string &schema, bool shared)
+{
+    sql::Query take(db, shared ? "SELECT pg_try_advisory_lock_shared(1347634000, hashtext(?1))"
+                               : "SELECT pg_try_advisory_lock(1347634000, hashtext(?1))");
+    take.bind(1, schema).step();
+    return take.int64(0) != 0;
+}
+
+} // namespace
+
 std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, StudyStore::Mode mode)
 {
     const int supported = studySchemaVersion();
@@ -253,10 +266,7 @@ std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, St
         // One writer per study, as the flock on FILE.lock for a file, or any number of workers (shared): a session
         // lock, released by the server when the connection ends, also when the process is killed or the machine lost.
         const bool shared = mode == StudyStore::Mode::Shared;
-        sql::Query take(*db, shared ? "SELECT pg_try_advisory_lock_shared(1347634000, hashtext(?1))"
-                                    : "SELECT pg_try_advisory_lock(1347634000, hashtext(?1))");
-        take.bind(1, location.schema()).step();
-        if (!take.int64(0)) {
+        if (!takeWriterLock(*db, location.schema(), shared)) {
             std::string holder;
             sql::Query who(*db, "SELECT a.application_name, COALESCE(host(a.client_addr), 'a local socket') "
                                 "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -284,6 +294,14 @@ std::unique_ptr<StudyStore::Impl> openOnServer(const StudyLocation &location, St
     }
     static_assert(kWriterLockClass == 1347634000);
     db->clearCache();
+    // After a server restart the new session is set up as this one was: read-only, or holding the writer's lock.
+    db->setReconnectHook([mode, schema = location.schema(), label](sql::PostgresConnection &c) {
+        if (mode == StudyStore::Mode::ReadOnly)
+            c.exec("SET default_transaction_read_only = on", "reconnecting");
+        else if (!takeWriterLock(c, schema, mode == StudyStore::Mode::Shared))
+            throw RuntimeError(label + ": reconnected to the server, but another process is writing to the study "
+                                       "now; this one stops (its trials go back to the others)");
+    });
     auto impl = std::make_unique<StudyStore::Impl>();
     impl->file = label;
     impl->mode = mode;

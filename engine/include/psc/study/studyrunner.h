@@ -32,6 +32,7 @@ struct StudyRunSummary
     int failed = 0;        ///< training threw or diverged
     int pruned = 0;        ///< stopped early by the study's early-stopping rule
     int dropped = 0;       ///< a worker's results dropped: their trials went to other workers meanwhile
+    int reconnects = 0;    ///< a worker's restarts after its server connection was lost inside a transaction
     int finishedTotal = 0; ///< finished trials in the study after the run
     bool budgetReached = false;
     bool cancelled = false;

@@ -87,6 +87,16 @@ struct TrialChanges
 };
 
 /**
+ * The connection to a study's server went away inside a transaction (the server restarted, the network failed):
+ * the server rolled the transaction back, so nothing of it is stored. The next call reconnects (with backoff).
+ */
+class StoreConnectionLost : public RuntimeError
+{
+public:
+    using RuntimeError::RuntimeError;
+};
+
+/**
  * A worker's trial went to another worker (this one sent no heartbeat for longer than the study's timeout) before it
  * could finish or return it; the store changed nothing. The worker drops its result and goes on.
  */
@@ -267,6 +277,13 @@ public:
      * Failed instead after kMaxInterruptions, as recoverInterrupted(). Returns how many changed.
      */
     int reapStale(double timeoutSeconds);
+    /**
+     * Gives this worker's Pending and Running trials back to the others (no interruption counted; artifacts of the
+     * running ones deleted), e.g. after a lost connection left their trainings unfinished. Returns how many.
+     */
+    int releaseHeld();
+    /** How many times the store reconnected to its server after losing the connection (0 for a file). */
+    int reconnects() const;
     /** The server's time (seconds since the Unix epoch; this machine's for a file): one clock for every worker. */
     double serverNow();
 

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Eight `paretoscope worker` processes on one server study, with a trainer of fixed duration (the tabular task's
+// simulated_seconds): exactly the budget of trials, none twice, none lost; the same while workers are killed with
+// SIGKILL (their trials come back after --stale-after and are trained by the others, interrupted once), and while the
+// PostgreSQL server restarts (the workers reconnect and go on).
+#include "psc/study/studystore.h"
+
+#include "postgrestest.h"
+#include "processresult.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+using namespace psc;
+using psc::test::runApp;
+
+namespace {
+
+constexpr int kWorkers = 8;
+
+/** The bundled tabular study with `budget` trials that each take `seconds` to "train". */
+QString writeSpec(const QTemporaryDir &dir, int budget, double seconds)
+{
+    QFile in(QStringLiteral(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-tabular.json"));
+    if (!in.open(QIODevice::ReadOnly))
+        return {};
+    QJsonObject spec = QJsonDocument::fromJson(in.readAll()).object();
+    spec[QStringLiteral("task")] = QJsonObject{
+        {QStringLiteral("dataset"), QStringLiteral("tabular")},
+        {QStringLiteral("table"), QStringLiteral(PSC_SOURCE_DIR "/resources/tables/fashion-mnist-tabular.json")},
+        {QStringLiteral("simulated_seconds"), seconds}};
+    spec[QStringLiteral("search_space")] =
+        QStringLiteral(PSC_SOURCE_DIR "/resources/spaces/fashion-mnist-tabular.json");
+    spec[QStringLiteral("budget")] = QJsonObject{{QStringLiteral("trials"), budget}};
+    const QString path = dir.filePath(QStringLiteral("workers.json"));
+    QFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(spec).toJson()) < 0)
+        return {};
+    return path;
+}
+
+/** Creates the study on the server from the spec, as a user would: run --storage URL --create-only. */
+QString createStudy(const QTemporaryDir &dir, const char *stem, int budget, double seconds)
+{
+    const QString url = QString::fromStdString(psc::test::newServerStudy(stem));
+    const auto r = runApp({QStringLiteral("run"), writeSpec(dir, budget, seconds), QStringLiteral("--storage"), url,
+                           QStringLiteral("--create-only")});
+    if (r.exitCode != 0)
+        qWarning("%s", qPrintable(r.err));
+    return r.exitCode == 0 ? url : QString();
+}
+
+struct Workers
+{
+    std::vector<std::unique_ptr<QProcess>> processes;
+
+    Workers(const QString &url, const QStringList &extra)
+    {
+        for (int i = 0; i < kWorkers; ++i) {
+            auto p = std::make_unique<QProcess>();
+            p->start(QStringLiteral(PSC_APP_EXECUTABLE),
+                     QStringList{QStringLiteral("worker"), url, QStringLiteral("--parallel"), QStringLiteral("1")} +
+                         extra);
+            processes.push_back(std::move(p));
+        }
+    }
+    ~Workers()
+    {
+        for (auto &p : processes) {
+            p->kill();
+            p->waitForFinished();
+        }
+    }
+    bool waitAll(int ms)
+    {
+        QDeadlineTimer deadline(ms);
+        for (auto &p : processes)
+            if (p->state() != QProcess::NotRunning &&
+                !p->waitForFinished(int(std::max<qint64>(1, deadline.remainingTime()))))
+                return false;
+        return true;
+    }
+    QString errors(std::size_t i) const { return QString::fromUtf8(processes[i]->readAllStandardError()); }
+    QString output(std::size_t i) const { return QString::fromUtf8(processes[i]->readAllStandardOutput()); }
+};
+
+struct Outcome
+{
+    int complete = 0;
+    int other = 0;
+    int interruptions = 0;
+    std::set<std::int64_t> numbers;
+    std::set<std::string> candidates; ///< architecture hash and parameters: what the strategy proposed
+};
+
+Outcome readStudy(const QString &url)
+{
+    Outcome o;
+    const auto store = StudyStore::open(url.toStdString(), StudyStore::Mode::ReadOnly);
+    for (const Trial &t : store->trials()) {
+        (t.state == TrialState::Complete ? o.complete : o.other)++;
+        o.interruptions += t.interruptions;
+        o.numbers.insert(t.number);
+        o.candidates.insert(t.architectureHash + " " + t.parametersJson);
+    }
+    return o;
+}
+
+} // namespace
+
+class TestWorkers : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    /** Exactly the budget, each candidate once, numbered 0..budget-1 without gaps. */
+    static void checkExact(const Outcome &o, int budget)
+    {
+        QCOMPARE(o.complete, budget);
+        QCOMPARE(o.other, 0);
+        QCOMPARE(int(o.numbers.size()), budget);
+        QCOMPARE(*o.numbers.begin(), std::int64_t(0));
+        QCOMPARE(*o.numbers.rbegin(), std::int64_t(budget - 1));
+        QCOMPARE(int(o.candidates.size()), budget);
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(!psc::test::postgresBaseUrl().empty(), "no test server: run through ctest"); }
+
+    void eightWorkersShareOneStudy()
+    {
+        const int budget = 32;
+        const QString url = createStudy(m_dir, "eight", budget, 0.5);
+        QVERIFY(!url.isEmpty());
+        QElapsedTimer clock;
+        clock.start();
+        Workers workers(url, {});
+        QVERIFY(workers.waitAll(120000));
+        for (std::size_t i = 0; i < workers.processes.size(); ++i) {
+            const QString err = workers.errors(i);
+            QVERIFY2(workers.processes[i]->exitStatus() == QProcess::NormalExit &&
+                         workers.processes[i]->exitCode() == 0,
+                     qPrintable(err));
+            const QString out = workers.output(i);
+            QVERIFY2(out.contains(QStringLiteral("budget reached")), qPrintable(out));
+        }
+        const Outcome o = readStudy(url);
+        checkExact(o, budget);
+        QCOMPARE(o.interruptions, 0);
+        // 32 trials of 0.5 s on 8 workers: 2 s of training each if they share the work; 16 s if one did it all.
+        QVERIFY2(clock.elapsed() < 12000, qPrintable(QString::number(clock.elapsed())));
+        // A worker started after the budget is reached has nothing to do and says so.
+        const auto late = runApp({QStringLiteral("worker"), url});
+        QCOMPARE(late.exitCode, 0);
+        QVERIFY2(late.out.contains(QStringLiteral("0 trained")), qPrintable(late.out));
+        checkExact(readStudy(url), budget);
+    }
+
+    void killedWorkersLoseNothing()
+    {
+        const int budget = 40;
+        const QString url = createStudy(m_dir, "killed", budget, 1.0);
+        QVERIFY(!url.isEmpty());
+        Workers workers(url, {QStringLiteral("--stale-after"), QStringLiteral("2")});
+        // One worker killed with SIGKILL every 1.5 s, three in all: each dies in the middle of a training.
+        std::vector<std::size_t> killed;
+        for (std::size_t victim : {1u, 4u, 6u}) {
+            QTest::qWait(1500);
+            QCOMPARE(workers.processes[victim]->state(), QProcess::Running);
+            workers.processes[victim]->kill(); // SIGKILL: no clean-up, no goodbye to the server
+            workers.processes[victim]->waitForFinished();
+            killed.push_back(victim);
+        }
+        QVERIFY(workers.waitAll(120000));
+        for (std::size_t i = 0; i < workers.processes.size(); ++i) {
+            const bool wasKilled = std::find(killed.begin(), killed.end(), i) != killed.end();
+            if (wasKilled)
+                QCOMPARE(workers.processes[i]->exitStatus(), QProcess::CrashExit);
+            else
+                QVERIFY2(workers.processes[i]->exitCode() == 0, qPrintable(workers.errors(i)));
+        }
+        const Outcome o = readStudy(url);
+        checkExact(o, budget);
+        // The trials the killed workers held came back, interrupted once, and were trained by the living.
+        QVERIFY2(o.interruptions >= 1 && o.interruptions <= 3, qPrintable(QString::number(o.interruptions)));
+    }
+
+    void serverRestartIsSurvived()
+    {
+        const int budget = 32;
+        const QString url = createStudy(m_dir, "restart", budget, 1.0);
+        QVERIFY(!url.isEmpty());
+        Workers workers(url, {});
+        QTest::qWait(2000);
+        const auto restart = psc::test::runProcess(
+            QStringLiteral("bash"), {qEnvironmentVariable("PSC_TEST_POSTGRES_SCRIPT"), QStringLiteral("restart"),
+                                     qEnvironmentVariable("PSC_TEST_POSTGRES_STATE")});
+        QVERIFY2(restart.exitCode == 0, qPrintable(restart.err));
+        QVERIFY(workers.waitAll(120000));
+        int reconnected = 0;
+        for (std::size_t i = 0; i < workers.processes.size(); ++i) {
+            const QString err = workers.errors(i);
+            QVERIFY2(workers.processes[i]->exitCode() == 0, qPrintable(err));
+            reconnected += err.contains(QStringLiteral("reconnected to the server"));
+        }
+        QCOMPARE(reconnected, kWorkers); // every worker lost its session and made a new one
+        const Outcome o = readStudy(url);
+        checkExact(o, budget);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWorkers)
+#include "tst_workers.moc"
