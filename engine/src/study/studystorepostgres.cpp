@@ -167,7 +167,7 @@ std::string noSuchStudy(sql::Connection &db, const StudyLocation &location)
     std::string message = location.url() + ": no study named \"" + location.study + "\" in this database" +
                           didYouMean(location.study, names);
     if (names.empty())
-        return message + " (it holds no studies; `paretoscope run SPEC --out URL --create-only` creates one)";
+        return message + " (it holds no studies; `paretoscope run SPEC --storage URL --create-only` creates one)";
     std::string list;
     for (const std::string &name : names)
         list += (list.empty() ? "" : ", ") + name;
