@@ -8,6 +8,7 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config clang-format
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
     libqcustomplot-dev libtorch-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 nlohmann-json3-dev zlib1g-dev
+    slurm-wlm munge
     flatbuffers-compiler libflatbuffers-dev libeigen3-dev
     libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
     gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm

@@ -9,6 +9,7 @@
 #include "processresult.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -265,6 +266,50 @@ private Q_SLOTS:
         for (QProcess &task : tasks) {
             QVERIFY(task.waitForFinished(120000));
             QVERIFY2(task.exitCode() == 0, task.readAllStandardError().constData());
+        }
+        checkExact(readStudy(study), 6);
+    }
+
+    // The script as sbatch runs it, on the single-node cluster of scripts/test-slurm.sh: a job array of 2 tasks,
+    // resources overridden on the command line (this node has fewer cores than the script asks for).
+    void slurmJobArrayTrainsTheStudy()
+    {
+        const QString cluster = qEnvironmentVariable("PSC_TEST_SLURM_DIR");
+        QVERIFY2(!cluster.isEmpty(), "no test cluster: run through ctest (fixture slurm)");
+        const QString study = createStudy(m_dir, "sbatch", 6, 0.3);
+        QVERIFY(!study.isEmpty());
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("SLURM_CONF"), cluster + QStringLiteral("/slurm.conf"));
+        env.insert(QStringLiteral("PARETOSCOPE"), QStringLiteral(PSC_APP_EXECUTABLE));
+        const QString logs = m_dir.filePath(QStringLiteral("slurm-logs"));
+        QVERIFY(QDir().mkpath(logs));
+        const auto submitted = psc::test::runProcess(
+            QStringLiteral("sbatch"),
+            {QStringLiteral("--parsable"), QStringLiteral("--array=1-2"), QStringLiteral("--cpus-per-task=1"),
+             QStringLiteral("--mem-per-cpu=200M"), QStringLiteral("--time=10"),
+             QStringLiteral("--output=") + logs + QStringLiteral("/worker-%A_%a.log"),
+             QStringLiteral(PSC_SOURCE_DIR "/packaging/slurm/paretoscope-workers.sbatch"), study},
+            env);
+        QVERIFY2(submitted.exitCode == 0, qPrintable(submitted.err));
+        const QString job = submitted.out.trimmed();
+        QDeadlineTimer deadline(120000);
+        for (;;) {
+            const auto queued =
+                psc::test::runProcess(QStringLiteral("squeue"), {QStringLiteral("-h"), QStringLiteral("-j"), job}, env);
+            if (queued.out.trimmed().isEmpty())
+                break;
+            QVERIFY2(!deadline.hasExpired(), qPrintable(queued.out));
+            QTest::qWait(300);
+        }
+        const auto shown = psc::test::runProcess(QStringLiteral("scontrol"),
+                                                 {QStringLiteral("show"), QStringLiteral("job"), job}, env);
+        QCOMPARE(shown.out.count(QStringLiteral("JobState=COMPLETED")), 2);
+        for (int task = 1; task <= 2; ++task) {
+            QFile log(logs + QStringLiteral("/worker-%1_%2.log").arg(job).arg(task));
+            QVERIFY2(log.open(QIODevice::ReadOnly), qPrintable(log.fileName()));
+            const QString text = QString::fromUtf8(log.readAll());
+            QVERIFY2(text.contains(QStringLiteral("array task %1 of job %2").arg(task).arg(job)), qPrintable(text));
+            QVERIFY2(text.contains(QStringLiteral("budget reached")), qPrintable(text));
         }
         checkExact(readStudy(study), 6);
     }
