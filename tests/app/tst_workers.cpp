@@ -139,6 +139,37 @@ private:
 private Q_SLOTS:
     void initTestCase() { QVERIFY2(!psc::test::postgresBaseUrl().empty(), "no test server: run through ctest"); }
 
+    void badInputIsNamed()
+    {
+        const QString base = QString::fromStdString(psc::test::postgresBaseUrl());
+        // A study file has one writer: exit 2, and what to do instead.
+        const QString file = m_dir.filePath(QStringLiteral("one.psc"));
+        auto r = runApp({QStringLiteral("worker"), file});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("a study file has one writer")), qPrintable(r.err));
+        // No such study on the server: exit 2, nothing created.
+        const QString missing = base + QStringLiteral("?study=no-such-study-here");
+        r = runApp({QStringLiteral("worker"), missing});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("no study named \"no-such-study-here\"")), qPrintable(r.err));
+        QCOMPARE(runApp({QStringLiteral("show"), missing}).exitCode, 2);
+        // A typo in a parameter, a password in the URL: exit 2, the password never repeated.
+        r = runApp({QStringLiteral("worker"), base + QStringLiteral("?study=x&sslmod=disable")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("did you mean \"sslmode\"")), qPrintable(r.err));
+        r = runApp({QStringLiteral("worker"), QStringLiteral("postgresql://psc:hunter2@127.0.0.1:1/db?study=x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(!r.err.contains(QStringLiteral("hunter2")));
+        // Nobody listening: a runtime failure, exit 1.
+        r = runApp({QStringLiteral("worker"), QStringLiteral("postgresql://psc@127.0.0.1:1/psc_test?study=x")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("cannot connect to the PostgreSQL server")), qPrintable(r.err));
+        // Options.
+        r = runApp({QStringLiteral("worker"), missing, QStringLiteral("--stale-after"), QStringLiteral("0")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--stale-after expects a number >= 1")), qPrintable(r.err));
+    }
+
     void eightWorkersShareOneStudy()
     {
         const int budget = 32;
