@@ -601,7 +601,18 @@ public:
                  << ");\n    return 0;\n}\n";
 
         out.files.push_back({options.baseName + ".c", src.text.str()});
-        out.files.push_back({options.baseName + ".h", header.str()});
+        std::string headerText = header.str();
+        if (!out.warnings.empty()) {
+            // After the opening comment: what this file does not realise of the gains the study shows.
+            std::string block = "\n/* " + std::string(kWarningsMetadataName) + ":\n";
+            for (std::string line : out.warnings) {
+                for (std::size_t at; (at = line.find("*/")) != std::string::npos;)
+                    line.replace(at, 2, "* /");
+                block += "   - " + line + "\n";
+            }
+            headerText.insert(headerText.find("*/\n") + 3, block + "*/\n");
+        }
+        out.files.push_back({options.baseName + ".h", std::move(headerText)});
         out.figures = {{"arena_bytes", double(plan.arenaBytes)},
                        {"weight_bytes", double(src.weightBytes)},
                        {"constant_bytes", double(src.constantBytes)}};

@@ -99,4 +99,12 @@ std::unique_ptr<Exporter> makeExporter(ExportFormat format)
     throw InputError("unknown export format");
 }
 
+std::string joinedWarnings(const std::vector<std::string> &warnings)
+{
+    std::string text;
+    for (const std::string &w : warnings)
+        text += w + "\n";
+    return text;
+}
+
 } // namespace psc

@@ -31,4 +31,13 @@ struct ExpandedKronecker
 };
 ExpandedKronecker expandKronecker(const LayerSpec &l, const LayerQuantization &q);
 
+/**
+ * The name under which every export keeps its warnings in the file itself: TFLite `Model.metadata` (a buffer of
+ * UTF-8 lines), ONNX `metadata_props`, and a comment block in the C header. Empty files have no entry.
+ */
+inline constexpr const char *kWarningsMetadataName = "paretoscope_warnings";
+
+/** The warnings as one text, a line each (what the file's metadata holds). */
+std::string joinedWarnings(const std::vector<std::string> &warnings);
+
 } // namespace psc

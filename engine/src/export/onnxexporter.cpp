@@ -301,6 +301,11 @@ public:
 
         ExportOutput result;
         result.warnings = std::move(g.warnings);
+        if (!result.warnings.empty()) {
+            onnx::StringStringEntryProto *entry = g.model.add_metadata_props();
+            entry->set_key(kWarningsMetadataName);
+            entry->set_value(joinedWarnings(result.warnings));
+        }
         std::string bytes;
         if (!g.model.SerializeToString(&bytes))
             throw RuntimeError("the ONNX model could not be serialised");

@@ -92,6 +92,20 @@ public:
         graph->operators.push_back(std::move(o));
     }
 
+    /** A named metadata buffer (Model.metadata), e.g. the export's warnings; nothing for an empty text. */
+    void addMetadata(const std::string &name, const std::string &text)
+    {
+        if (text.empty())
+            return;
+        auto buffer = std::make_unique<tflite::BufferT>();
+        buffer->data.assign(text.begin(), text.end());
+        model.buffers.push_back(std::move(buffer));
+        auto entry = std::make_unique<tflite::MetadataT>();
+        entry->name = name;
+        entry->buffer = std::uint32_t(model.buffers.size() - 1);
+        model.metadata.push_back(std::move(entry));
+    }
+
     std::string finish(const std::string &description)
     {
         model.description = description;
@@ -313,10 +327,11 @@ public:
         std::string description = "Paretoscope int8 export";
         if (!options.source.empty())
             description += " of " + options.source;
-        result.files.push_back({options.baseName + ".tflite", w.finish(description)});
         double weightBytes = 0;
         for (const auto &b : w.model.buffers)
             weightBytes += double(b->data.size());
+        w.addMetadata(kWarningsMetadataName, joinedWarnings(result.warnings));
+        result.files.push_back({options.baseName + ".tflite", w.finish(description)});
         result.figures = {{"buffer_bytes", weightBytes}};
         return result;
     }
