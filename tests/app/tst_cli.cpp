@@ -418,6 +418,7 @@ private Q_SLOTS:
             {{"--trial", "2", "--format", "c", "--out", dir.filePath("f.c")}, "trial 2 has no trained weights"},
             {{"--trial", "9", "--format", "c", "--out", dir.filePath("f.c")}, "no trial 9 (the study has 4 trials"},
             {{"--trial", "3", "--format", "c", "--out", dir.filePath("no/f.c")}, "does not exist"},
+            {{"--trial", "3", "--format", "c", "--out", "/proc/f.c"}, "/proc/f.c: cannot write: "},
             {{"--trial", "3", "--format", "c", "--out", dir.filePath("f.h")}, "--out must end in .c"},
             {{"--trial", "3", "--format", "cc", "--out", dir.filePath("f.c")}, "did you mean \"c\"?"},
             {{"--trial", "3", "--format", "c"}, "--out is required"},

@@ -3,6 +3,7 @@
 // stored dense, kronecker expanded), with the sizes it names, and that each file carries the same lines in its own
 // metadata: TFLite Model.metadata "paretoscope_warnings" (a buffer of UTF-8 lines), ONNX metadata_props, a comment
 // block in the C header. A clean network has none of it.
+#include "psc/core/error.h"
 #include "psc/export/exporter.h"
 #include "psc/quant/integerinference.h"
 
@@ -99,6 +100,26 @@ private Q_SLOTS:
         const ExportOutput clean = exportAs(f, kCleanNet);
         QVERIFY(clean.warnings.empty());
         QVERIFY(carrier(clean).find("paretoscope_warnings") == std::string::npos);
+    }
+
+    // A layer a format cannot express is refused by name, before anything is written; the others take it.
+    void unsupportedLayersAreRefused()
+    {
+        // Padding 2 around a 3x3 kernel on 6x6 gives 8x8: neither SAME (6x6) nor VALID (4x4).
+        const char *const padded =
+            R"({"name": "padded", "input": {"channels": 1, "height": 6, "width": 6}, "layers": [
+            {"type": "conv2d", "name": "wide", "out_channels": 2, "kernel": 3, "padding": 2},
+            {"type": "global_avg_pool", "name": "gap"}]})";
+        try {
+            exportAs(ExportFormat::Tflite, padded);
+            QFAIL("TFLite wrote a padding it has no operator for");
+        } catch (const InputError &e) {
+            QCOMPARE(QString::fromUtf8(e.what()),
+                     QStringLiteral("layer \"wide\" (conv2d): explicit padding 2 is neither SAME nor VALID for this "
+                                    "input, and TFLite has no other padding"));
+        }
+        QCOMPARE(exportAs(ExportFormat::Onnx, padded).files.size(), std::size_t(1));
+        QCOMPARE(exportAs(ExportFormat::C, padded).files.size(), std::size_t(2));
     }
 
     // TFLite has no low-rank operator: the layer is two 1x1 CONV_2D with the int8 intermediate of its rank between.

@@ -33,8 +33,14 @@ void syncFolder(const fs::path &folder)
 void writeNew(const fs::path &path, const std::string &bytes, const fs::path &target)
 {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw RuntimeError(target.string() + ": cannot write: " + reason(errno));
+    if (fd < 0) {
+        const int error = errno;
+        // A folder this user may not write to, or that takes no files (read-only mounts, /proc): the user's choice
+        // of path, to be fixed by choosing another (exit 2). A full or failing disk is not (RuntimeError).
+        if (error == EACCES || error == EPERM || error == EROFS || error == ENOENT)
+            throw InputError(target.string() + ": cannot write: " + reason(error) + " (choose another folder)");
+        throw RuntimeError(target.string() + ": cannot write: " + reason(error));
+    }
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);

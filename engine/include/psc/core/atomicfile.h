@@ -21,8 +21,10 @@ struct FileToWrite
  * a truncated target); the renames themselves are atomic one by one.
  *
  * Checked before anything is written, as InputError naming the path: a folder that does not exist, a target that is
- * a folder, a target that exists when `overwrite` is false ("... exists; give --force to replace it"). Write
- * failures (disk full, permissions) are RuntimeError with the OS's reason; temporary files are removed.
+ * a folder, a target that exists when `overwrite` is false ("... exists; give --force to replace it"); and, when the
+ * first file is created, a folder this user may not write to or that takes no files (EACCES, EPERM, EROFS, ENOENT:
+ * "... cannot write: Permission denied (choose another folder)"). Other write failures (disk full, I/O) are
+ * RuntimeError with the OS's reason. Temporary files are removed either way.
  */
 void writeFilesAtomically(const std::vector<FileToWrite> &files, bool overwrite);
 
