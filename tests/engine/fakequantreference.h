@@ -400,8 +400,11 @@ private:
                     y.at(c, oy, ox) = max ? acc : acc / count;
                     if (m_quantised) {
                         // Same parameters as the input. The max is exact; the mean of the stored integers is
-                        // rounded half away from zero (std::round), as the doc (and TFLite) specify.
-                        const int q = max ? quantizeValue(acc, y.params) : int(std::round(qsum / count));
+                        // rounded half away from zero relative to the zero point (std::round of the real mean in
+                        // steps), as docs/quantization.md specifies (and ArmNN and OpenCV compute).
+                        const int zp = y.params.zeroPoint;
+                        const int q = max ? quantizeValue(acc, y.params)
+                                          : zp + int(std::round((qsum - double(count) * zp) / count));
                         y.q.push_back(q);
                         y.at(c, oy, ox) = (q - y.params.zeroPoint) * y.params.scale;
                     }

@@ -2,9 +2,9 @@
 // Trained networks leave Paretoscope: each is trained briefly on Fashion-MNIST, exported, and run on 200 test images
 // by the real runtimes: the C export compiled for the host must equal the integer reference bit for bit, and ArmNN
 // (CpuRef) running the TFLite export must agree within the bounds docs/formats/export-tflite.md states: at most 1 LSB
-// and the same class on 99.5 % of images, except with a global average pool: CpuRef rounds a mean's exact .5 ties
-// otherwise than TFLite (and the reference), and the dense layer after it amplifies those 1-LSB differences (up to
-// 4 LSB here, same class on 95 %).
+// and the same class on 99.5 % of images, except the DS-CNN: its dense layer after a 16-channel global pool amplifies
+// the runtimes' single 1-LSB requantisation differences (they round once in float, the reference twice in fixed
+// point) to 2 LSB on some logits (same class on 96 % or more; docs/formats/export-tflite.md).
 #include "psc/data/dataset.h"
 #include "psc/export/exporter.h"
 #include "psc/jobs/jobcontext.h"
@@ -74,7 +74,7 @@ private Q_SLOTS:
             {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 2},
             {"type": "global_avg_pool", "name": "gap"},
             {"type": "dense", "name": "logits", "units": 10}]})"
-                                                    << 4 << 0.95;
+                                                    << 2 << 0.96;
         QTest::newRow("low_rank") << head.arg("lowrank") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
              "activation": "relu"},

@@ -186,7 +186,8 @@ PSC_KERNEL void psc_factorized(const psc_factorized_t *p, const int8_t *in, int8
 
 )c";
 constexpr std::string_view kKernelPool =
-    R"c(/* max and average pooling over the real (unpadded) elements; the mean rounds half away from zero. */
+    R"c(/* max and average pooling over the real (unpadded) elements; the mean of the real values (relative to the
+   zero point) rounds half away from zero. */
 typedef struct {
     int32_t channels, in_h, in_w, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
     int32_t is_max, out_zero_point, lo, hi;
@@ -212,8 +213,12 @@ PSC_KERNEL void psc_pool(const psc_pool_t *p, const int8_t *in, int8_t *out)
                         acc = p->is_max ? (v > acc ? v : acc) : acc + v;
                     }
                 count = (y_end > y_begin ? y_end - y_begin : 0) * (x_end > x_begin ? x_end - x_begin : 0);
-                if (count > 0)
-                    value = p->is_max ? acc : (acc >= 0 ? (acc + count / 2) / count : (acc - count / 2) / count);
+                if (count > 0 && p->is_max)
+                    value = acc;
+                else if (count > 0) {
+                    const int32_t real = acc - count * p->out_zero_point;
+                    value = p->out_zero_point + (real >= 0 ? (real + count / 2) / count : (real - count / 2) / count);
+                }
                 *out++ = (int8_t)(value < p->lo ? p->lo : (value > p->hi ? p->hi : value));
             }
         }

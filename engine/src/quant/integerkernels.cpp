@@ -393,8 +393,13 @@ void pool(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst)
                 std::int32_t value = s.outZeroPoint; // a window entirely in the padding sees real 0
                 if (count > 0 && max)
                     value = acc;
-                else if (count > 0) // the mean, rounded half away from zero
-                    value = acc >= 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                else if (count > 0) {
+                    // The mean of the real values, rounded half away from zero: relative to the zero point (a pool
+                    // keeps its input's), as ArmNN and OpenCV round; TFLite's own kernel rounds the raw mean, which
+                    // differs by 1 on ties below the zero point (docs/quantization.md).
+                    const std::int32_t real = acc - count * s.outZeroPoint;
+                    value = s.outZeroPoint + (real >= 0 ? (real + count / 2) / count : (real - count / 2) / count);
+                }
                 *dst++ = std::int8_t(std::clamp(value, s.clampMin, s.clampMax));
             }
         }
