@@ -187,8 +187,8 @@ int main(int argc, char **argv)
     const auto [fitted, identity] = rSquared(xs, ys);
     std::printf("R^2 of the instruction counts: %.4f (linear fit), %.4f (estimate as it is)   target: >= 0.95\n",
                 fitted, identity);
-    // The plot's latency is the CMSIS-NN estimate (cycles of the optimised kernels), not of this plain-C build: a linear
-    // fit says how well it ranks and scales with what the exported C executes.
+    // The plot's latency is the CMSIS-NN estimate (cycles of the optimised kernels), not of this plain-C build: a
+    // linear fit says how well it ranks and scales with what the exported C executes.
     const double latencyFit = rSquared(latency, ys).first;
     std::printf("R^2 of the plot's latency_s@%s (CMSIS-NN estimate) to the same counts: %.4f (linear fit)\n",
                 def.id.c_str(), latencyFit);

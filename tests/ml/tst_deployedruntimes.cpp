@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Trained networks leave Paretoscope: each is trained briefly on Fashion-MNIST, exported, and run on 200 test images
-// by the real runtimes: the C export compiled for the host must equal the integer reference bit for bit, and ArmNN
+// by the real runtimes: the C export compiled for the host, and for a Cortex-M4, M7 or M55 run on QEMU (50 images),
+// must equal the integer reference bit for bit, and ArmNN
 // (CpuRef) running the TFLite export must agree within the bounds docs/formats/export-tflite.md states: at most 1 LSB
 // and the same class on 99.5 % of images, except the DS-CNN: its dense layer after a 16-channel global pool amplifies
 // the runtimes' single 1-LSB requantisation differences (they round once in float, the reference twice in fixed
@@ -28,6 +29,7 @@ using psc::test::writeFile;
 namespace {
 
 constexpr int kImages = 200;
+constexpr int kCortexMImages = 50;
 
 } // namespace
 
@@ -50,6 +52,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("json");
         QTest::addColumn<int>("maxLsb");
         QTest::addColumn<double>("sameClass");
+        QTest::addColumn<QString>("board"); // the Cortex-M board QEMU runs the C export on
         const QString head = QStringLiteral(R"({"name": "%1", "input": {"channels": 1, "height": 28, "width": 28}, )");
         QTest::newRow("plain CNN") << head.arg("cnn") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "padding": "same", "activation": "relu"},
@@ -59,7 +62,7 @@ private Q_SLOTS:
             {"type": "flatten", "name": "f"},
             {"type": "dense", "name": "logits", "units": 10},
             {"type": "softmax", "name": "sm"}]})"
-                                   << 1 << 0.995;
+                                   << 1 << 0.995 << "mps2-an386";
         QTest::newRow("DS-CNN with a residual add") << head.arg("dscnn") + R"("layers": [
             {"type": "conv2d", "name": "stem", "out_channels": 16, "kernel": 3, "stride": 2, "padding": "same",
              "bias": false},
@@ -74,14 +77,14 @@ private Q_SLOTS:
             {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 2},
             {"type": "global_avg_pool", "name": "gap"},
             {"type": "dense", "name": "logits", "units": 10}]})"
-                                                    << 2 << 0.96;
+                                                    << 2 << 0.96 << "mps2-an500";
         QTest::newRow("low_rank") << head.arg("lowrank") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
              "activation": "relu"},
             {"type": "flatten", "name": "f"},
             {"type": "low_rank", "name": "lr", "out_channels": 32, "rank": 8, "activation": "relu"},
             {"type": "dense", "name": "logits", "units": 10}]})"
-                                  << 1 << 0.995;
+                                  << 1 << 0.995 << "mps3-an547";
         QTest::newRow("4-bit, 50 % sparse") << head.arg("narrow") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
              "activation": "relu", "weight_bits": 4},
@@ -90,7 +93,7 @@ private Q_SLOTS:
             {"type": "flatten", "name": "f"},
             {"type": "dense", "name": "logits", "units": 10, "weight_bits": 4,
              "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})"
-                                            << 1 << 0.995;
+                                            << 1 << 0.995 << "mps2-an386";
     }
 
     void exportsRunInRealRuntimes()
@@ -98,6 +101,7 @@ private Q_SLOTS:
         QFETCH(QString, json);
         QFETCH(int, maxLsb);
         QFETCH(double, sameClass);
+        QFETCH(QString, board);
         TrainingRecipe r;
         r.epochs = 1;
         r.trainSubset = 4000;
@@ -131,6 +135,25 @@ private Q_SLOTS:
         const auto outputSize = std::size_t(model.outputSize());
         QCOMPARE(std::size_t(fromC.size()), kImages * outputSize);
 
+        // C on a Cortex-M (QEMU, semihosting), built with the cross compiler as a user would: bit for bit on the first
+        // kCortexMImages test images.
+        writeFile(dir, QStringLiteral("inputs-m.bin"), inputs.left(qsizetype(kCortexMImages * imageSize)));
+        const QString harness = QStringLiteral(PSC_SOURCE_DIR "/deploy/cortex-m/");
+        error = psc::test::runProgram(QStringLiteral("sh"),
+                                      {harness + "build.sh", board, "model.elf", "model.c", harness + "runner.c",
+                                       harness + "psc_icount.c", "-Wall", "-Wextra", "-Werror",
+                                       QStringLiteral("-DPSC_INPUT_SIZE=%1").arg(imageSize),
+                                       QStringLiteral("-DPSC_OUTPUT_SIZE=%1").arg(model.outputSize())},
+                                      dir.path());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        error = psc::test::runProgram(QStringLiteral("sh"),
+                                      {harness + "run.sh", board, "model.elf", "inputs-m.bin", "outputs-m.bin"},
+                                      dir.path());
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QFile onCortexM(dir.filePath(QStringLiteral("outputs-m.bin")));
+        QVERIFY(onCortexM.open(QIODevice::ReadOnly));
+        const QByteArray fromCortexM = onCortexM.readAll();
+
         // TFLite: ArmNN CpuRef.
         std::unique_ptr<psc::test::ArmnnModel> armnn;
         try {
@@ -149,11 +172,15 @@ private Q_SLOTS:
         } catch (const cv::Exception &e) {
             QFAIL(e.what());
         }
-        int cExact = 0, worst = 0, off = 0, same = 0, correct = 0, onnxWorst = 0, onnxOff = 0, onnxSame = 0;
+        int cExact = 0, mExact = 0, worst = 0, off = 0, same = 0, correct = 0, onnxWorst = 0, onnxOff = 0, onnxSame = 0;
         for (int n = 0; n < kImages; ++n) {
             const std::uint8_t *image = test.pixels.data() + std::size_t(n) * imageSize;
             const std::vector<std::int8_t> want = model.run(image);
             cExact += std::equal(want.begin(), want.end(), fromC.begin() + qsizetype(std::size_t(n) * outputSize));
+            if (n < kCortexMImages)
+                mExact +=
+                    fromCortexM.size() >= qsizetype(std::size_t(n + 1) * outputSize) &&
+                    std::equal(want.begin(), want.end(), fromCortexM.begin() + qsizetype(std::size_t(n) * outputSize));
             std::vector<std::int8_t> nhwc(imageSize); // one channel: the same order
             for (std::size_t i = 0; i < imageSize; ++i)
                 nhwc[i] = std::int8_t(int(image[i]) - 128);
@@ -171,11 +198,13 @@ private Q_SLOTS:
             onnxSame += psc::test::argmax(fromOnnx) == psc::test::argmax(want);
             correct += psc::test::argmax(want) == test.labels[std::size_t(n)];
         }
-        qInfo("%s: reference accuracy %d/%d; C bit-exact on %d/%d images; ArmNN (TFLite): %d of %d logits differ, at "
+        qInfo("%s: reference accuracy %d/%d; C bit-exact on %d/%d images (host), %d/%d on %s (QEMU); ArmNN (TFLite): "
+              "%d of %d logits differ, at "
               "most %d LSB, same class on %d/%d; OpenCV (ONNX): %d differ, at most %d LSB, same class on %d/%d",
-              QTest::currentDataTag(), correct, kImages, cExact, kImages, off, int(kImages * outputSize), worst, same,
-              kImages, onnxOff, onnxWorst, onnxSame, kImages);
+              QTest::currentDataTag(), correct, kImages, cExact, kImages, mExact, kCortexMImages, qPrintable(board),
+              off, int(kImages * outputSize), worst, same, kImages, onnxOff, onnxWorst, onnxSame, kImages);
         QCOMPARE(cExact, kImages);
+        QCOMPARE(mExact, kCortexMImages);
         QVERIFY2(worst <= maxLsb, qPrintable(QString::number(worst)));
         QVERIFY2(same >= sameClass * kImages, qPrintable(QString::number(same)));
         QVERIFY2(onnxWorst <= maxLsb, qPrintable(QString::number(onnxWorst)));
