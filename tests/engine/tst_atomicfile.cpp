@@ -6,8 +6,15 @@
 #include "testsupport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <csignal>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace psc;
 namespace fs = std::filesystem;
@@ -71,6 +78,48 @@ private Q_SLOTS:
                  }),
                  dir.filePath("sub").toStdString() + ": cannot write: it is a folder");
         QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
+    }
+
+    // A process killed in the middle of writing (Ctrl-C without a handler, kill -9) leaves the target as it was:
+    // only its temporary file, never a truncated target; the next write replaces it.
+    void killedMidWriteLeavesTheTargetAlone_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGINT") << int(SIGINT);
+        QTest::newRow("SIGKILL") << int(SIGKILL);
+    }
+
+    void killedMidWriteLeavesTheTargetAlone()
+    {
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        const fs::path target = dir.filePath(QStringLiteral("model.c")).toStdString();
+        writeFilesAtomically({{target, "the old export\n"}}, false);
+        const pid_t child = ::fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            ::signal(SIGINT, SIG_DFL);
+            try {
+                writeFilesAtomically({{target, std::string(std::size_t(1) << 30, 'x')}}, true); // 1 GiB: takes a while
+            } catch (...) {
+            }
+            ::_exit(0);
+        }
+        // Wait until the child is writing its temporary file, then stop it there.
+        const fs::path partial = target.string() + ".partial-" + std::to_string(child);
+        QElapsedTimer clock;
+        clock.start();
+        std::error_code ec;
+        while (!(fs::exists(partial, ec) && fs::file_size(partial, ec) > (1u << 20)) && clock.elapsed() < 20000)
+            QThread::usleep(200);
+        ::kill(child, signal);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        QVERIFY2(WIFSIGNALED(status) && WTERMSIG(status) == signal, "the writer finished before it was stopped");
+        QCOMPARE(contents(target), std::string("the old export\n"));
+        // The next export replaces the target and is complete.
+        writeFilesAtomically({{target, "the new export\n"}}, true);
+        QCOMPARE(contents(target), std::string("the new export\n"));
     }
 };
 
