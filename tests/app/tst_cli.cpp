@@ -336,6 +336,14 @@ private Q_SLOTS:
         QVERIFY(whole.open(QIODevice::ReadOnly));
         const QByteArray bytes = whole.readAll();
         const QString truncated = writeFile(dir, "cut.tflite", bytes.left(bytes.size() / 2));
+        // An operator outside the supported set, as another tool could write: the ONNX export with its first QLinear
+        // operator renamed in place (same length, so the protobuf stays well-formed).
+        QByteArray onnx = QByteArray::fromStdString(
+            makeExporter(ExportFormat::Onnx)->write(IntegerModel::quantize(m), {"linear", ""}).files[0].bytes);
+        const qsizetype op = std::max(onnx.indexOf("QLinearConv"), onnx.indexOf("QLinearMatMul"));
+        QVERIFY(op >= 0);
+        onnx[op + 7] = 'Z'; // "QLinearZonv" / "QLinearZatMul"
+        const QString odd = writeFile(dir, "odd.onnx", onnx);
         const struct
         {
             QStringList args;
@@ -349,6 +357,7 @@ private Q_SLOTS:
             {{"import", model, "--out", dir.filePath("x.txt")}, "--out must end in .json"},
             {{"import", model}, "--out NET.json or --into STUDY.psc is required"},
             {{"import", writeFile(dir, "m.pb", "x"), "--out", dir.filePath("x.json")}, "expected a .tflite or .onnx"},
+            {{"import", odd, "--out", dir.filePath("x.json")}, "is not supported"},
         };
         for (const auto &[args, message] : refusals) {
             const Result bad = runApp(args);
