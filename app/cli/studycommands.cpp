@@ -21,6 +21,7 @@
 
 #include <QCoreApplication>
 #include <QSysInfo>
+#include <QUuid>
 
 #include <cmath>
 #include <filesystem>
@@ -177,8 +178,9 @@ int workerCommand(const QStringList &args)
                                      "budget is finished, so a dead worker's trials are picked up)."),
                       QStringLiteral("S")});
     parser.addOption({QStringLiteral("stale-after"),
-                      QStringLiteral("Give a trial to the others when its worker has sent no heartbeat for S seconds "
-                                     "(default 60; workers beat every S/12)."),
+                      QStringLiteral("Give a trial to the others when its worker has sent no heartbeat for S seconds; "
+                                     "stored with the study for every worker (default: the study's, else 60; workers "
+                                     "beat every S/12)."),
                       QStringLiteral("S")});
     if (!parseArgs(parser, QStringLiteral("worker"), args, 1))
         return Success;
@@ -194,14 +196,17 @@ int workerCommand(const QStringList &args)
     if (parser.isSet(QStringLiteral("parallel")))
         ra.parallel = int(number(QStringLiteral("parallel"), 1));
     StudyRunner::Options::Worker worker;
-    worker.id = QSysInfo::machineHostName().toStdString() + ":" + std::to_string(QCoreApplication::applicationPid());
+    // host:pid and a random tag: a container restarted under the same host name and pid is another worker.
+    worker.id = QSysInfo::machineHostName().toStdString() + ":" + std::to_string(QCoreApplication::applicationPid()) +
+                ":" + QUuid::createUuid().toString(QUuid::Id128).left(6).toStdString();
     if (parser.isSet(QStringLiteral("max-trials")))
         worker.maxTrials = int(number(QStringLiteral("max-trials"), 1));
     if (parser.isSet(QStringLiteral("idle-exit")))
         worker.idleExit = number(QStringLiteral("idle-exit"), 0);
     if (parser.isSet(QStringLiteral("stale-after")))
         worker.staleSeconds = number(QStringLiteral("stale-after"), 1);
-    worker.heartbeatSeconds = worker.staleSeconds / 12.0;
+    else
+        worker.staleSeconds.reset(); // the study's (set by the last worker given --stale-after), else 60 s
     const std::string url = parser.positionalArguments().front().toStdString();
     if (!StudyLocation::isUrl(url))
         throw InputError(url +

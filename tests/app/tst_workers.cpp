@@ -280,7 +280,7 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QString text = QString::fromUtf8(file.readAll());
         for (const char *line : {"#SBATCH --array=", "#SBATCH --cpus-per-task=", "#SBATCH --mem-per-cpu=",
-                                 "#SBATCH --time=", "#SBATCH --signal=TERM@"})
+                                 "#SBATCH --time=", "#SBATCH --signal=B:TERM@"})
             QVERIFY2(text.contains(QLatin1String(line)), line);
 
         // Two array tasks of the real program share a study to its budget.

@@ -336,6 +336,9 @@ private Q_SLOTS:
         QVERIFY(gaveUp.state == TrialState::Failed);
         QVERIFY2(gaveUp.error.find("its worker stopped sending heartbeats") != std::string::npos, gaveUp.error.c_str());
         QCOMPARE(gaveUp.interruptions, StudyStore::kMaxInterruptions);
+        // The slow holder's result comes too late: dropped (TrialNotHeld), the failed trial stays as it is.
+        QVERIFY_THROWS_EXCEPTION(TrialNotHeld, a->finishTrial(ids[1], TrialState::Complete, {}, "", 9.0));
+        QVERIFY(b->trial(ids[1])->state == TrialState::Failed);
         QVERIFY(std::abs(a->serverNow() - b->serverNow()) < 5.0); // one clock: the server's
     }
 

@@ -287,16 +287,47 @@ bool PostgresConnection::broken() const
 
 void PostgresConnection::reconnect()
 {
+    if (!m_poisoned.empty())
+        throw RuntimeError(m_poisoned);
+    // The hook's own statements run on the new session; losing it again there is one more failed attempt of this
+    // loop, not a nested reconnect.
+    if (m_reconnecting)
+        throw StoreConnectionLost(label() + ": lost the connection to the PostgreSQL server again while reconnecting");
+    m_reconnecting = true;
+    struct Done
+    {
+        bool &flag;
+        ~Done() { flag = false; }
+    } done{m_reconnecting};
     // Exponential backoff from 0.1 s to 5 s between attempts, for up to m_reconnectSeconds (a server restart, a
     // failover, a short network outage): workers go on where they were.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(m_reconnectSeconds);
     double delay = 0.1;
+    std::string reason;
     for (;;) {
         PQreset(m_conn);
-        if (PQstatus(m_conn) == CONNECTION_OK)
-            break;
+        if (PQstatus(m_conn) == CONNECTION_OK) {
+            try {
+                ++m_generation; // every prepared statement went with the old session
+                setUp();
+                if (m_onReconnect)
+                    m_onReconnect(*this);
+                ++m_reconnects;
+                return;
+            } catch (const StoreConnectionLost &e) {
+                reason = e.what(); // gone again: another attempt after the delay
+            } catch (const std::exception &e) {
+                // The session cannot be what it was (another writer took the study meanwhile): nothing may run
+                // through this connection any more.
+                m_poisoned = e.what();
+                PQfinish(m_conn);
+                m_conn = nullptr;
+                throw RuntimeError(m_poisoned);
+            }
+        } else {
+            reason = trimmed(PQerrorMessage(m_conn));
+        }
         if (std::chrono::steady_clock::now() + std::chrono::duration<double>(delay) > deadline) {
-            std::string reason = trimmed(PQerrorMessage(m_conn));
             std::replace(reason.begin(), reason.end(), '\n', ' ');
             throw StoreConnectionLost(label() +
                                       ": lost the connection to the PostgreSQL server and could not "
@@ -306,11 +337,6 @@ void PostgresConnection::reconnect()
         std::this_thread::sleep_for(std::chrono::duration<double>(delay));
         delay = std::min(delay * 2.0, 5.0);
     }
-    ++m_generation; // every prepared statement went with the old session
-    ++m_reconnects;
-    setUp();
-    if (m_onReconnect)
-        m_onReconnect(*this);
 }
 
 PostgresConnection::~PostgresConnection()
@@ -356,6 +382,8 @@ void PostgresConnection::fail(const pg_result *result, std::string_view doing) c
 
 void PostgresConnection::exec(std::string_view sql, std::string_view doing)
 {
+    if (!m_poisoned.empty())
+        throw RuntimeError(m_poisoned);
     const std::string text(sql);
     PGresult *result = PQexec(m_conn, text.c_str());
     const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;

@@ -79,6 +79,8 @@ private:
     int m_generation = 0;
     int m_reconnects = 0;
     double m_reconnectSeconds = 60.0;
+    bool m_reconnecting = false;
+    std::string m_poisoned; ///< why nothing may run on this connection any more (set by a failed reconnect hook)
     std::function<void(PostgresConnection &)> m_onReconnect;
     std::unordered_map<std::string_view, std::unique_ptr<Statement>> m_cache;
 };

@@ -35,6 +35,7 @@ constexpr const char *kStrategyStateKey = "strategy_state";
 constexpr const char *kLastErrorKey = "last_error";
 /// Bumped with every strategy state a worker saves, so other workers know theirs is behind (docs/database.md).
 constexpr const char *kStrategyRevisionKey = "strategy_revision";
+constexpr const char *kWorkerStaleKey = "worker_stale_seconds";
 
 /** A search strategy plugin threw: the run stops, the study records why and stays resumable. */
 class StrategyFailure : public RuntimeError
@@ -231,6 +232,12 @@ struct StudyRunner::Impl
     std::optional<std::int64_t> nextWorkerCandidate(TrialPipeline &pipeline, std::int64_t trialBudget)
     {
         if (std::optional<Trial> held = store.claimPending()) {
+            if (pipeline.isInFlight(held->id)) {
+                // This worker was silent too long (a stall, a reconnect): its trial was given to the others and it
+                // has just taken it back while still training it. The training here goes on with the trial Running.
+                store.markRunning(held->id, store.serverNow());
+                return std::nullopt;
+            }
             pipeline.adopt(*held, recipeOf(*held));
             return held->id;
         }
@@ -526,7 +533,17 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
     const double storedBudget = storedNumber(d->store, kTrialBudgetKey, -1.0);
     const std::int64_t trialBudget =
         storedBudget >= 0 ? std::int64_t(storedBudget) : d->spec.budget.trials.value_or(INT32_MAX);
-    d->store.reapStale(w.staleSeconds);
+    // One stale timeout for the whole study (a worker with a longer one would otherwise have its live trials taken
+    // by one with a shorter one): the last worker given one stores it; the others read it at every heartbeat.
+    if (w.staleSeconds)
+        d->store.setMeta(kWorkerStaleKey, std::to_string(*w.staleSeconds));
+    double staleSeconds = 60.0;
+    auto readStale = [&] {
+        const double stored = storedNumber(d->store, kWorkerStaleKey, 60.0);
+        staleSeconds = stored >= 1.0 && std::isfinite(stored) ? stored : 60.0;
+    };
+    readStale();
+    d->store.reapStale(staleSeconds);
     const std::vector<Trial> existing = d->store.trials();
     if (d->options.targets)
         recordCostModels(d->store, specTargets(d->spec), *d->options.targets, std::int64_t(existing.size()));
@@ -535,6 +552,8 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
     auto finishedCount = [&] { return d->store.trialCounts(StudyStore::TrialKind::Search).finished(); };
     std::string failure;
     int started = 0;
+    int restartsWithoutProgress = 0, finishedAtRestart = -1;
+    constexpr int kMaxRestartsWithoutProgress = 5;
     for (bool reconnected = true; reconnected;) {
         reconnected = false;
         EarlyStopper stopper(d->spec.earlyStopping, d->spec.training.epochs);
@@ -547,9 +566,10 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
         try {
             for (;;) {
                 ctx.checkpoint();
-                if (seconds(lastBeat) >= w.heartbeatSeconds) {
+                if (seconds(lastBeat) >= staleSeconds / 12.0) {
                     d->store.heartbeat();
-                    d->store.reapStale(w.staleSeconds); // a dead worker's trials go back to the living
+                    readStale();
+                    d->store.reapStale(staleSeconds); // a dead worker's trials go back to the living
                     lastBeat = std::chrono::steady_clock::now();
                 }
                 const bool mayStart = !w.maxTrials || started < *w.maxTrials;
@@ -568,7 +588,7 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
                                  std::to_string(pipeline.inFlight()) + " training here");
                 if (pipeline.inFlight() == 0) {
                     // Nothing here: done when the study is, or when told to stop; else wait for work (a trial a
-                    // dead worker held comes back after staleSeconds).
+                    // dead worker held comes back after the study's stale timeout).
                     if (finishedNow >= trialBudget || (w.maxTrials && started >= *w.maxTrials) ||
                         (w.idleExit && seconds(idleSince) >= *w.idleExit))
                         break;
@@ -593,6 +613,16 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
         pipeline.drain(); // stopped trials go back to Pending, held by nobody
         d->summary.dropped += pipeline.dropped();
         if (reconnected) {
+            // Lost inside a transaction again and again with nothing finished in between (a server that ends every
+            // session, a statement timeout): give up rather than throw every training away for ever.
+            const int finishedNow = int(finishedCount());
+            restartsWithoutProgress = finishedNow > finishedAtRestart ? 1 : restartsWithoutProgress + 1;
+            finishedAtRestart = finishedNow;
+            if (restartsWithoutProgress > kMaxRestartsWithoutProgress)
+                throw RuntimeError(d->store.path().string() + ": the connection to the server was lost " +
+                                   std::to_string(restartsWithoutProgress) +
+                                   " times in a row without a trial finishing; this worker stops (its trials go back "
+                                   "to the others)");
             d->store.releaseHeld();
             d->strategyRevision = -1;
             ++d->summary.reconnects;

@@ -107,8 +107,9 @@ void StudyStore::Impl::throwBadState(std::int64_t id, std::string_view expected)
 
 void StudyStore::Impl::throwIfNotHeld(std::int64_t id)
 {
-    sql::Query query(*db, "SELECT number, worker FROM trials WHERE id = ?1");
-    if (!query.bind(1, id).step() || query.text(1) == worker)
+    sql::Query query(*db, "SELECT number, worker, state FROM trials WHERE id = ?1");
+    if (!query.bind(1, id).step() ||
+        (query.text(1) == worker && (query.text(2) == "pending" || query.text(2) == "running")))
         return;
     throw TrialNotHeld(label() + ": trial #" + std::to_string(query.int64(0)) + " (id " + std::to_string(id) +
                        ") is no longer held by worker " + worker +
@@ -460,6 +461,7 @@ int StudyStore::recoverInterrupted()
     sql::WriteTransaction transaction(*d->db);
     // SET expressions all see the row as it was, so `interruptions + 1` is the new count everywhere.
     sql::Query(*d->db, "UPDATE trials SET state = 'failed', interruptions = interruptions + 1, finished_at = ?1, "
+                       "worker = NULL, heartbeat_at = NULL, "
                        "error = 'interrupted ' || (interruptions + 1) || ' times: the process ended while this trial "
                        "was running (killed, or out of memory?); not retried again', "
                        "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "
@@ -544,14 +546,14 @@ int StudyStore::heartbeat()
     d->requireWritable();
     if (d->worker.empty())
         return 0;
-    sql::WriteTransaction transaction(*d->db);
+    // One autocommit statement, without the study's write lock: it touches only this worker's rows and no revision,
+    // so it need not wait behind another worker's strategy asking under that lock.
+    const double now = d->serverNow();
     sql::Query(*d->db, "UPDATE trials SET heartbeat_at = ?2 WHERE worker = ?1 AND state IN ('pending', 'running')")
         .bind(1, d->worker)
-        .bind(2, d->serverNow())
+        .bind(2, now)
         .run();
-    const auto changed = d->db->changes();
-    transaction.commit();
-    return int(changed);
+    return int(d->db->changes());
 }
 
 int StudyStore::reapStale(double timeoutSeconds)
@@ -560,6 +562,7 @@ int StudyStore::reapStale(double timeoutSeconds)
     sql::WriteTransaction transaction(*d->db);
     const double before = d->serverNow() - timeoutSeconds;
     sql::Query(*d->db, "UPDATE trials SET state = 'failed', interruptions = interruptions + 1, finished_at = ?1, "
+                       "worker = NULL, heartbeat_at = NULL, "
                        "error = 'interrupted ' || (interruptions + 1) || ' times: its worker stopped sending "
                        "heartbeats (killed, or its machine lost?); not retried again', "
                        "revision = (SELECT COALESCE(MAX(revision), 0) + 1 FROM trials) "

@@ -309,6 +309,8 @@ void TrialPipeline::adopt(const Trial &pending, const TrainingRecipe &recipe, st
 
 void TrialPipeline::start(std::int64_t id, std::function<void(double, const std::string &)> progress)
 {
+    if (d->inFlight.count(id))
+        throw std::logic_error("TrialPipeline::start: trial id " + std::to_string(id) + " is already training");
     auto node = d->ready.extract(id);
     if (node.empty())
         throw std::logic_error("TrialPipeline::start: trial id " + std::to_string(id) + " was not admitted");
@@ -342,6 +344,11 @@ void TrialPipeline::drain()
 int TrialPipeline::inFlight() const
 {
     return int(d->inFlight.size());
+}
+
+bool TrialPipeline::isInFlight(std::int64_t id) const
+{
+    return d->inFlight.count(id) > 0;
 }
 
 int TrialPipeline::dropped() const

@@ -81,9 +81,13 @@ public:
          */
         struct Worker
         {
-            std::string id;                 ///< "host:pid", unique among the study's workers
-            double heartbeatSeconds = 5.0;  ///< how often this worker says its trials are alive
-            double staleSeconds = 60.0;     ///< a trial whose holder has been silent this long is given to others
+            std::string id; ///< "host:pid:tag", unique among the study's workers
+            /**
+             * A trial whose holder has been silent this long is given to the others. Given: stored with the study
+             * (study_meta worker_stale_seconds) for every worker; not given: the study's, else 60 s. Workers beat
+             * every twelfth of it and read the study's value again each time.
+             */
+            std::optional<double> staleSeconds = 60.0;
             std::optional<int> maxTrials;   ///< this worker stops after starting this many
             std::optional<double> idleExit; ///< and when it has had nothing to do for this long (seconds)
         };

@@ -133,6 +133,8 @@ public:
     void drain();
 
     int inFlight() const;
+    /** True while trial `id` is being trained here (started, not collected). */
+    bool isInFlight(std::int64_t id) const;
     /** Results dropped because another worker took their trial meanwhile (StudyStore::TrialNotHeld). */
     int dropped() const;
     /** Sum over the trainings in flight of their progress fractions. */
