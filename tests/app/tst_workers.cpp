@@ -90,7 +90,20 @@ struct Workers
                 return false;
         return true;
     }
-    QString errors(std::size_t i) const { return QString::fromUtf8(processes[i]->readAllStandardError()); }
+    QString errors(std::size_t i) { return seen[i] += QString::fromUtf8(processes[i]->readAllStandardError()); }
+    /** Waits until every worker has opened the study (it says "joined"). */
+    bool allJoined(int ms)
+    {
+        QDeadlineTimer deadline(ms);
+        for (std::size_t i = 0; i < processes.size(); ++i)
+            while (!errors(i).contains(QStringLiteral(" joined "))) {
+                if (deadline.hasExpired() || processes[i]->state() == QProcess::NotRunning)
+                    return false;
+                processes[i]->waitForReadyRead(100);
+            }
+        return true;
+    }
+    std::vector<QString> seen = std::vector<QString>(kWorkers); ///< standard error read so far
     QString output(std::size_t i) const { return QString::fromUtf8(processes[i]->readAllStandardOutput()); }
 };
 
@@ -238,7 +251,8 @@ private Q_SLOTS:
         const QString url = createStudy(m_dir, "restart", budget, 1.0);
         QVERIFY(!url.isEmpty());
         Workers workers(url, {});
-        QTest::qWait(2000);
+        QVERIFY(workers.allJoined(60000));
+        QTest::qWait(1000); // every worker training
         const auto restart = psc::test::runProcess(
             QStringLiteral("bash"), {qEnvironmentVariable("PSC_TEST_POSTGRES_SCRIPT"), QStringLiteral("restart"),
                                      qEnvironmentVariable("PSC_TEST_POSTGRES_STATE")});

@@ -535,18 +535,32 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
         storedBudget >= 0 ? std::int64_t(storedBudget) : d->spec.budget.trials.value_or(INT32_MAX);
     // One stale timeout for the whole study (a worker with a longer one would otherwise have its live trials taken
     // by one with a shorter one): the last worker given one stores it; the others read it at every heartbeat.
+    // Writes outside the loop below go through this: a server restart while a worker starts (or gives back what it
+    // held) costs a retry, not the worker (each retry's first statement reconnects, with backoff).
+    auto retried = [](auto &&write) {
+        for (int attempt = 1;; ++attempt) {
+            try {
+                return write();
+            } catch (const StoreConnectionLost &) {
+                if (attempt >= 3)
+                    throw;
+            }
+        }
+    };
     if (w.staleSeconds)
-        d->store.setMeta(kWorkerStaleKey, std::to_string(*w.staleSeconds));
+        retried([&] { d->store.setMeta(kWorkerStaleKey, std::to_string(*w.staleSeconds)); });
     double staleSeconds = 60.0;
     auto readStale = [&] {
         const double stored = storedNumber(d->store, kWorkerStaleKey, 60.0);
         staleSeconds = stored >= 1.0 && std::isfinite(stored) ? stored : 60.0;
     };
     readStale();
-    d->store.reapStale(staleSeconds);
+    retried([&] { return d->store.reapStale(staleSeconds); });
     const std::vector<Trial> existing = d->store.trials();
     if (d->options.targets)
-        recordCostModels(d->store, specTargets(d->spec), *d->options.targets, std::int64_t(existing.size()));
+        retried([&] {
+            recordCostModels(d->store, specTargets(d->spec), *d->options.targets, std::int64_t(existing.size()));
+        });
     const int parallel = std::max(1, d->pool ? std::min(d->options.parallelTrials, d->pool->maxThreadCount())
                                              : d->options.parallelTrials);
     auto finishedCount = [&] { return d->store.trialCounts(StudyStore::TrialKind::Search).finished(); };
@@ -623,7 +637,7 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
                                    std::to_string(restartsWithoutProgress) +
                                    " times in a row without a trial finishing; this worker stops (its trials go back "
                                    "to the others)");
-            d->store.releaseHeld();
+            retried([&] { return d->store.releaseHeld(); });
             d->strategyRevision = -1;
             ++d->summary.reconnects;
         }
