@@ -11,13 +11,12 @@
 // one. The worker processes run the build tree's paretoscope.
 //
 // Usage: bench_workers [--seconds S=2] [--trials T=8] [--strategy mobo|random] [--store-trials N=300] [--url URL]
+#include "../tests/timedtabularspec.h"
 #include "psc/study/studystore.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QThread>
@@ -53,28 +52,6 @@ bool runQuiet(const QString &program, const QStringList &args, QString *out = nu
     return true;
 }
 
-QString writeSpec(const QTemporaryDir &dir, int budget, double seconds, const QString &strategy)
-{
-    QFile in(QStringLiteral(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-tabular.json"));
-    if (!in.open(QIODevice::ReadOnly))
-        return {};
-    QJsonObject spec = QJsonDocument::fromJson(in.readAll()).object();
-    spec[QStringLiteral("task")] = QJsonObject{
-        {QStringLiteral("dataset"), QStringLiteral("tabular")},
-        {QStringLiteral("table"), QStringLiteral(PSC_SOURCE_DIR "/resources/tables/fashion-mnist-tabular.json")},
-        {QStringLiteral("simulated_seconds"), seconds}};
-    spec[QStringLiteral("search_space")] =
-        QStringLiteral(PSC_SOURCE_DIR "/resources/spaces/fashion-mnist-tabular.json");
-    spec[QStringLiteral("budget")] = QJsonObject{{QStringLiteral("trials"), budget}};
-    spec[QStringLiteral("strategy")] =
-        QJsonObject{{QStringLiteral("id"), strategy}, {QStringLiteral("options"), QJsonObject{}}};
-    const QString path = dir.filePath(QStringLiteral("bench-%1.json").arg(budget));
-    QFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(spec).toJson()) < 0)
-        return {};
-    return path;
-}
-
 struct Rate
 {
     double studyRate = 0.0;   ///< trials per second in the steady state, from the study's finish times
@@ -89,8 +66,10 @@ Rate runWorkers(const QString &base, const QTemporaryDir &dir, int workers, int 
     const QString url =
         base +
         QStringLiteral("?study=bench-%1-%2").arg(workers).arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
-    if (!runQuiet(kApp, {QStringLiteral("run"), writeSpec(dir, budget, seconds, strategy), QStringLiteral("--storage"),
-                         url, QStringLiteral("--create-only")}))
+    if (!runQuiet(kApp, {QStringLiteral("run"),
+                         psc::test::writeTimedTabularSpec(dir.filePath(QStringLiteral("bench-%1.json").arg(budget)),
+                                                          budget, seconds, strategy),
+                         QStringLiteral("--storage"), url, QStringLiteral("--create-only")}))
         return {};
     QElapsedTimer clock;
     clock.start();

@@ -7,11 +7,10 @@
 
 #include "postgrestest.h"
 #include "processresult.h"
+#include "timedtabularspec.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -28,33 +27,14 @@ namespace {
 
 constexpr int kWorkers = 8;
 
-/** The bundled tabular study with `budget` trials that each take `seconds` to "train". */
-QString writeSpec(const QTemporaryDir &dir, int budget, double seconds)
-{
-    QFile in(QStringLiteral(PSC_SOURCE_DIR "/resources/studies/fashion-mnist-tabular.json"));
-    if (!in.open(QIODevice::ReadOnly))
-        return {};
-    QJsonObject spec = QJsonDocument::fromJson(in.readAll()).object();
-    spec[QStringLiteral("task")] = QJsonObject{
-        {QStringLiteral("dataset"), QStringLiteral("tabular")},
-        {QStringLiteral("table"), QStringLiteral(PSC_SOURCE_DIR "/resources/tables/fashion-mnist-tabular.json")},
-        {QStringLiteral("simulated_seconds"), seconds}};
-    spec[QStringLiteral("search_space")] =
-        QStringLiteral(PSC_SOURCE_DIR "/resources/spaces/fashion-mnist-tabular.json");
-    spec[QStringLiteral("budget")] = QJsonObject{{QStringLiteral("trials"), budget}};
-    const QString path = dir.filePath(QStringLiteral("workers.json"));
-    QFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(spec).toJson()) < 0)
-        return {};
-    return path;
-}
-
 /** Creates the study on the server from the spec, as a user would: run --storage URL --create-only. */
 QString createStudy(const QTemporaryDir &dir, const char *stem, int budget, double seconds)
 {
     const QString url = QString::fromStdString(psc::test::newServerStudy(stem));
-    const auto r = runApp({QStringLiteral("run"), writeSpec(dir, budget, seconds), QStringLiteral("--storage"), url,
-                           QStringLiteral("--create-only")});
+    const auto r =
+        runApp({QStringLiteral("run"),
+                psc::test::writeTimedTabularSpec(dir.filePath(QStringLiteral("workers.json")), budget, seconds),
+                QStringLiteral("--storage"), url, QStringLiteral("--create-only")});
     if (r.exitCode != 0)
         qWarning("%s", qPrintable(r.err));
     return r.exitCode == 0 ? url : QString();

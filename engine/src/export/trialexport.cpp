@@ -6,6 +6,7 @@
 #include "psc/net/networkparser.h"
 #include "psc/quant/integerinference.h"
 #include "psc/quant/trainedmodel.h"
+#include "psc/study/studylocation.h"
 #include "psc/targets/costinput.h"
 #include "psc/targets/targetlibrary.h"
 
@@ -65,7 +66,10 @@ TrialExport prepareTrialExport(const StudyStore &store, const std::string &study
     const IntegerModel model = IntegerModel::quantize(source.model);
     ExportOptions options;
     options.baseName = path.stem().string();
-    options.source = "study " + fs::path(studyLabel).filename().string() + ", trial " + std::to_string(number);
+    // The study as a reader of the file knows it: the file's name, or a server study's name (never its server).
+    const std::string study = StudyLocation::isUrl(studyLabel) ? StudyLocation::parse(studyLabel).study
+                                                               : fs::path(studyLabel).filename().string();
+    options.source = "study " + study + ", trial " + std::to_string(number);
     TrialExport prepared;
     prepared.trial = std::move(source.trial);
     prepared.format = format;
