@@ -18,7 +18,7 @@ namespace psc::targets::mcu {
 
 inline constexpr const char *kModelId = "mcu";
 /// Bumped whenever the model's numbers change for the same inputs.
-inline constexpr const char *kModelVersion = "1.1.0";
+inline constexpr const char *kModelVersion = "1.1.1";
 
 /** Which CMSIS-NN code path sizes the im2col scratch buffers (chosen from the "core" parameter). */
 enum class KernelPath
