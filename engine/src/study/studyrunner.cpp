@@ -246,22 +246,10 @@ struct StudyRunner::Impl
             if (store.trialCounts(StudyStore::TrialKind::Search).total() >= trialBudget)
                 return; // every trial of the budget exists: finished, or in some worker's hands
             syncStrategy();
-            DecodedCandidate next;
-            for (int attempt = 0; attempt < 64; ++attempt) {
-                next = space.decode(guarded("ask", [&] { return strategy->ask(); }));
-                if (!seenHashes.count(next.architectureHash))
-                    break;
-            }
-            seenHashes.insert(next.architectureHash);
-            const std::string what = strategy->lastProposal();
-            TrialCandidate c;
-            c.network = std::move(next.network);
-            c.architectureHash = std::move(next.architectureHash);
-            c.parametersJson = std::move(next.parametersJson);
-            c.proposedBy = what.empty() ? spec.strategy.id : spec.strategy.id + ":" + what;
-            c.recipe = next.recipe(spec.training);
+            std::string proposedBy;
+            DecodedCandidate next = askNew(proposedBy);
             const std::string state = strategy->saveState();
-            admitted = pipeline.admit(std::move(c), [&] {
+            admitted = pipeline.admit(toCandidate(std::move(next), std::move(proposedBy)), [&] {
                 store.setMeta(kStrategyStateKey, state);
                 store.setMeta(kStrategyRevisionKey, std::to_string(strategyRevision + 1));
             });
@@ -273,6 +261,32 @@ struct StudyRunner::Impl
             return admitted->id;
         finished(*admitted);
         return std::nullopt;
+    }
+
+    /** Asks the strategy for an architecture the study does not have yet (up to 64 times); records what proposed it. */
+    DecodedCandidate askNew(std::string &proposedBy)
+    {
+        DecodedCandidate next;
+        for (int attempt = 0; attempt < 64; ++attempt) {
+            next = space.decode(guarded("ask", [&] { return strategy->ask(); }));
+            if (!seenHashes.count(next.architectureHash))
+                break; // a repeat would only be a cache hit; give the budget to something new
+        }
+        seenHashes.insert(next.architectureHash);
+        const std::string what = strategy->lastProposal();
+        proposedBy = what.empty() ? spec.strategy.id : spec.strategy.id + ":" + what;
+        return next;
+    }
+
+    TrialCandidate toCandidate(DecodedCandidate &&next, std::string proposedBy) const
+    {
+        TrialCandidate c;
+        c.network = std::move(next.network);
+        c.architectureHash = std::move(next.architectureHash);
+        c.parametersJson = std::move(next.parametersJson);
+        c.proposedBy = std::move(proposedBy);
+        c.recipe = next.recipe(spec.training);
+        return c;
     }
 
     /**
@@ -289,28 +303,13 @@ struct StudyRunner::Impl
             pipeline.adopt(t, recipeOf(t));
             return t.id;
         }
-        if (!deferred) {
-            DecodedCandidate next;
-            for (int attempt = 0; attempt < 64; ++attempt) {
-                next = space.decode(guarded("ask", [&] { return strategy->ask(); }));
-                if (!seenHashes.count(next.architectureHash))
-                    break; // a repeat would only be a cache hit; give the budget to something new
-            }
-            seenHashes.insert(next.architectureHash);
-            deferred = std::move(next);
-            const std::string what = strategy->lastProposal();
-            deferredProposal = what.empty() ? spec.strategy.id : spec.strategy.id + ":" + what;
-        }
+        if (!deferred)
+            deferred = askNew(deferredProposal);
         if (pipeline.isTraining(deferred->architectureHash)) {
             blocked = true; // never train an architecture twice, even concurrently
             return std::nullopt;
         }
-        TrialCandidate c;
-        c.network = std::move(deferred->network);
-        c.architectureHash = std::move(deferred->architectureHash);
-        c.parametersJson = std::move(deferred->parametersJson);
-        c.proposedBy = deferredProposal;
-        c.recipe = deferred->recipe(spec.training);
+        TrialCandidate c = toCandidate(std::move(*deferred), deferredProposal);
         deferred.reset();
         // The new trial and the strategy state that produced it commit together, so a resumed study neither
         // repeats nor skips a candidate.
@@ -533,8 +532,6 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
     const double storedBudget = storedNumber(d->store, kTrialBudgetKey, -1.0);
     const std::int64_t trialBudget =
         storedBudget >= 0 ? std::int64_t(storedBudget) : d->spec.budget.trials.value_or(INT32_MAX);
-    // One stale timeout for the whole study (a worker with a longer one would otherwise have its live trials taken
-    // by one with a shorter one): the last worker given one stores it; the others read it at every heartbeat.
     // Writes outside the loop below go through this: a server restart while a worker starts (or gives back what it
     // held) costs a retry, not the worker (each retry's first statement reconnects, with backoff).
     auto retried = [](auto &&write) {
@@ -547,6 +544,8 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
             }
         }
     };
+    // One stale timeout for the whole study (a worker with a longer one would otherwise have its live trials taken
+    // by one with a shorter one): the last worker given one stores it; the others read it at every heartbeat.
     if (w.staleSeconds)
         retried([&] { d->store.setMeta(kWorkerStaleKey, std::to_string(*w.staleSeconds)); });
     double staleSeconds = 60.0;
@@ -586,8 +585,7 @@ StudyRunSummary StudyRunner::runWorker(JobContext &ctx)
                     d->store.reapStale(staleSeconds); // a dead worker's trials go back to the living
                     lastBeat = std::chrono::steady_clock::now();
                 }
-                const bool mayStart = !w.maxTrials || started < *w.maxTrials;
-                while (mayStart && pipeline.inFlight() < parallel && (!w.maxTrials || started < *w.maxTrials)) {
+                while (pipeline.inFlight() < parallel && (!w.maxTrials || started < *w.maxTrials)) {
                     ctx.checkpoint();
                     const auto id = d->nextWorkerCandidate(pipeline, trialBudget);
                     if (!id)
