@@ -135,7 +135,10 @@ int main(int argc, char **argv)
         }
         const NetworkDescription net = parseNetworkJson(t.architectureJson, "trial architecture");
         const ModelAnalysis analysis = analyzeNetwork(net);
-        const plugin::CostEstimate e = target->estimate(toNetworkInfo(net, analysis), defaultDeployment(net));
+        const plugin::NetworkInfo info = toNetworkInfo(net, analysis);
+        std::vector<plugin::LayerDeployment> deployment = defaultDeployment(net);
+        attachWeightValues(deployment, info, c.weightValues); // as the trial's own estimate saw them
+        const plugin::CostEstimate e = target->estimate(info, deployment);
         const CBuildMeasurement m = measureCExport(tools, c.files, core);
         Row r;
         r.trial = t.number;

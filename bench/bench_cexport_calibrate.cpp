@@ -42,6 +42,12 @@ std::string randomNetwork(std::mt19937 &rng, int index)
     };
     auto chance = [&rng](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
     auto bits = [&] { return std::string(R"(, "weight_bits": )") + std::to_string(pick({8, 8, 4, 2})); };
+    // Conv2d, depthwise and dense: a third pruned (stored as presence bitmasks where that is smaller).
+    auto sparse = [&] {
+        return chance(0.35) ? std::string(R"(, "sparsity": {"pattern": "unstructured", "fraction": )") +
+                                  std::to_string(pick({5, 7, 9}) / 10.0) + "}"
+                            : std::string();
+    };
     const int inC = pick({1, 1, 3}), size = pick({12, 16, 20, 28});
     if (index % 8 == 7) { // no convolution at all: factorised layers on the flattened input
         return R"({"name": "mlp)" + std::to_string(index) + R"(", "input": {"channels": 1, "height": )" +
@@ -64,7 +70,7 @@ std::string randomNetwork(std::mt19937 &rng, int index)
     const int stemStride = h > 16 ? 2 : pick({1, 2});
     layer(R"("type": "conv2d", "out_channels": )" + std::to_string(c) + R"(, "kernel": )" +
           std::to_string(pick({3, 5})) + R"(, "stride": )" + std::to_string(stemStride) +
-          R"(, "padding": "same", "activation": "relu")" + bits());
+          R"(, "padding": "same", "activation": "relu")" + bits() + sparse());
     h = (h + stemStride - 1) / stemStride;
     const int blocks = pick({1, 2, 3});
     for (int b = 0; b < blocks && h >= 4; ++b) {
@@ -72,18 +78,19 @@ std::string randomNetwork(std::mt19937 &rng, int index)
         case 0: { // depthwise-separable, maybe strided
             const int s = pick({1, 2});
             layer(R"("type": "depthwise_conv2d", "kernel": 3, "stride": )" + std::to_string(s) +
-                  R"(, "padding": "same", "activation": "relu")" + bits());
+                  R"(, "padding": "same", "activation": "relu")" + bits() + sparse());
             h = (h + s - 1) / s;
             c = pick({8, 16, 24, 32});
             layer(R"("type": "conv2d", "out_channels": )" + std::to_string(c) +
-                  R"(, "kernel": 1, "activation": "relu")" + bits());
+                  R"(, "kernel": 1, "activation": "relu")" + bits() + sparse());
             break;
         }
         case 1: { // residual: dw + pw back to c channels, add, unfused relu
             const std::string from = "l" + std::to_string(n - 1);
-            layer(R"("type": "depthwise_conv2d", "kernel": 3, "padding": "same", "activation": "relu")" + bits());
-            const std::string pw =
-                layer(R"("type": "conv2d", "out_channels": )" + std::to_string(c) + R"(, "kernel": 1)" + bits());
+            layer(R"("type": "depthwise_conv2d", "kernel": 3, "padding": "same", "activation": "relu")" + bits() +
+                  sparse());
+            const std::string pw = layer(R"("type": "conv2d", "out_channels": )" + std::to_string(c) +
+                                         R"(, "kernel": 1)" + bits() + sparse());
             layer(R"("type": "add", "inputs": [")" + from + R"(", ")" + pw + R"("])");
             if (chance(0.6))
                 layer(R"("type": "relu")");
@@ -101,7 +108,7 @@ std::string randomNetwork(std::mt19937 &rng, int index)
         case 3: { // plain 3x3 conv
             c = pick({8, 16, 24});
             layer(R"("type": "conv2d", "out_channels": )" + std::to_string(c) +
-                  R"(, "kernel": 3, "padding": "same", "activation": "relu")" + bits());
+                  R"(, "kernel": 3, "padding": "same", "activation": "relu")" + bits() + sparse());
             break;
         }
         case 4: { // per-pixel low-rank
@@ -118,10 +125,10 @@ std::string randomNetwork(std::mt19937 &rng, int index)
         if (chance(0.3))
             layer(R"("type": "low_rank", "out_channels": 10, "rank": )" + std::to_string(std::max(1, c / 4)) + bits());
         else
-            layer(R"("type": "dense", "units": 10)" + bits());
+            layer(R"("type": "dense", "units": 10)" + bits() + sparse());
     } else {
         layer(R"("type": "flatten")");
-        layer(R"("type": "dense", "units": 10)" + bits());
+        layer(R"("type": "dense", "units": 10)" + bits() + sparse());
     }
     layer(R"("type": "softmax")");
     return R"({"name": "calibration)" + std::to_string(index) + R"(", "input": {"channels": )" + std::to_string(inC) +
@@ -262,9 +269,14 @@ int main(int argc, char **argv)
         const std::string json = randomNetwork(rng, i);
         const TrainedModel trained = testing::calibratedRandomModel(json, rng);
         const NetworkDescription &net = trained.network;
-        const ExportOutput out = makeExporter(ExportFormat::C)->write(IntegerModel::quantize(trained), {"model", ""});
+        const IntegerModel model = IntegerModel::quantize(trained);
+        const ExportOutput out = makeExporter(ExportFormat::C)->write(model, {"model", ""});
         Sample s;
-        s.counters = cExportCounters(toNetworkInfo(net, analyzeNetwork(net)), defaultDeployment(net));
+        // With the weights' values, as a trained trial's estimate has them: exact zeros for the bitmasks.
+        const plugin::NetworkInfo info = toNetworkInfo(net, analyzeNetwork(net));
+        std::vector<plugin::LayerDeployment> deployment = defaultDeployment(net);
+        attachWeightValues(deployment, info, weightValues(model));
+        s.counters = cExportCounters(info, deployment);
         s.arena = deployedArenaBytes(net);
         s.json = json;
         for (const ExportedFile &f : out.files)

@@ -47,10 +47,62 @@ inline void calibrate(TrainedModel &m, std::mt19937 &rng)
     m.ranges = ref.ranges;
 }
 
-/** randomModel() with a fifth of the weights pruned, calibrated on random images: ready to quantise. */
+/** Gives every layer with unstructured sparsity exactly its spec's fraction of zero weights, at random places, and
+ *  keeps the n largest of every m consecutive inputs of an n:m dense layer, as pruning would (the other layers keep
+ *  what randomModel() gave them). */
+inline void pruneToSpec(TrainedModel &m, std::mt19937 &rng)
+{
+    // First no zero at all: the pattern alone decides which weights are zero.
+    auto refill = [&rng](std::vector<float> &w) {
+        std::uniform_real_distribution<float> magnitude(0.5f, 1.0f);
+        std::bernoulli_distribution negative(0.5);
+        float amplitude = 0.0f;
+        for (const float v : w)
+            amplitude = std::max(amplitude, std::abs(v));
+        for (float &v : w)
+            if (v == 0.0f)
+                v = (negative(rng) ? -amplitude : amplitude) * magnitude(rng);
+    };
+    for (const LayerSpec &l : m.network.layers) {
+        if (l.sparsity.pattern == SparsityPattern::NM && l.type == LayerType::Dense) {
+            FloatTensor &t = m.parameters.at(l.name).weight;
+            refill(t.values);
+            const int in = t.shape.at(1), n = l.sparsity.n, groupSize = l.sparsity.m;
+            for (int o = 0; o < t.shape.at(0); ++o)
+                for (int g = 0; g < in; g += groupSize) {
+                    float *group = t.values.data() + std::size_t(o) * std::size_t(in) + std::size_t(g);
+                    const int size = std::min(groupSize, in - g);
+                    std::vector<float> magnitudes(group, group + size);
+                    for (float &v : magnitudes)
+                        v = std::abs(v);
+                    std::sort(magnitudes.begin(), magnitudes.end(), std::greater<>());
+                    const float keep = size > n ? magnitudes[std::size_t(n)] : -1.0f;
+                    for (int k = 0, kept = 0; k < size; ++k)
+                        if (std::abs(group[k]) <= keep || kept == n)
+                            group[k] = 0.0f;
+                        else
+                            ++kept;
+                }
+        } else if (l.sparsity.pattern == SparsityPattern::Unstructured) {
+            std::vector<float> &w = m.parameters.at(l.name).weight.values;
+            refill(w);
+            std::vector<std::size_t> order(w.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                order[i] = i;
+            std::shuffle(order.begin(), order.end(), rng);
+            const auto zeros = std::size_t(std::lround(l.sparsity.fraction * double(w.size())));
+            for (std::size_t i = 0; i < zeros; ++i)
+                w[order[i]] = 0.0f;
+        }
+    }
+}
+
+/** randomModel() with a fifth of the weights pruned (sparse layers to their spec's fraction), calibrated on random
+ *  images: ready to quantise. */
 inline TrainedModel calibratedRandomModel(const std::string &json, std::mt19937 &rng)
 {
     TrainedModel m = randomModel(json, rng, 0.2f);
+    pruneToSpec(m, rng);
     calibrate(m, rng);
     return m;
 }
@@ -105,6 +157,21 @@ inline const char *const kNarrowNet =
     {"type": "flatten", "name": "fl"},
     {"type": "dense", "name": "fc1", "units": 24, "activation": "relu", "weight_bits": 1},
     {"type": "dense", "name": "fc2", "units": 7, "activation": "softmax"}]})";
+
+// Sparse layers: unstructured pruning at 8, 4 and 2 bits stored as presence bitmasks (strided and padded conv2d,
+// depthwise with a multiplier, dense), and one at 10 %, whose mask would not pay for itself (stored dense).
+inline const char *const kSparseNet =
+    R"({"name": "sparse", "input": {"channels": 2, "height": 10, "width": 10}, "layers": [
+    {"type": "conv2d", "name": "c1", "out_channels": 6, "kernel": 3, "stride": 2, "padding": "same",
+     "activation": "relu", "sparsity": {"pattern": "unstructured", "fraction": 0.7}},
+    {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "padding": 1, "depth_multiplier": 2,
+     "activation": "relu6", "weight_bits": 4, "sparsity": {"pattern": "unstructured", "fraction": 0.6}},
+    {"type": "conv2d", "name": "c2", "out_channels": 5, "kernel": [1, 3], "padding": "same",
+     "sparsity": {"pattern": "unstructured", "fraction": 0.1}},
+    {"type": "flatten", "name": "fl"},
+    {"type": "dense", "name": "fc", "units": 10, "weight_bits": 2,
+     "sparsity": {"pattern": "unstructured", "fraction": 0.8}},
+    {"type": "softmax", "name": "sm"}]})";
 
 // Factorised layers on a spatial input (per pixel) and on flat inputs, with fused activations and narrow weights.
 inline const char *const kFactorNet =

@@ -44,6 +44,7 @@ private Q_SLOTS:
         QTest::newRow("residual adds of 2 and 3 inputs, explicit padding") << QString(testing::kResidualNet) << 2;
         QTest::newRow("1- to 6-bit weights, packed") << QString(testing::kNarrowNet) << 3;
         QTest::newRow("low_rank and kronecker") << QString(testing::kFactorNet) << 4;
+        QTest::newRow("sparse layers as presence bitmasks") << QString(testing::kSparseNet) << 5;
     }
 
     void bitExactWithTheIntegerReference()
@@ -136,27 +137,54 @@ private Q_SLOTS:
         }
     }
 
-    // A sparse layer keeps its zeros in the dense packed weights: the gain the plot shows for flash is not realised,
-    // and the export says so. 4-bit weights are packed two per byte.
-    void sparsityIsReportedAndBitsArePacked()
+    // Sparse layers are stored as presence bitmasks with their non-zeros packed, where that is smaller than dense;
+    // a layer whose mask would not pay for itself stays dense and the export says so. The weight bytes are counted
+    // here from the quantised weights: a mask bit per weight, then the non-zeros at the layer's bits.
+    void sparseLayersAreStoredAsBitmasks()
     {
-        std::mt19937 rng{7};
-        TrainedModel trained = testing::randomModel(
-            R"({"name": "sparse", "input": {"channels": 1, "height": 4, "width": 4}, "layers": [
-                {"type": "flatten", "name": "fl"},
-                {"type": "dense", "name": "fc", "units": 6, "weight_bits": 4,
-                 "sparsity": {"pattern": "unstructured", "fraction": 0.5}}]})",
-            rng, 0.5f);
-        testing::calibrate(trained, rng);
-        const ExportOutput exported =
-            makeExporter(ExportFormat::C)->write(IntegerModel::quantize(trained), {"sparse", ""});
+        std::mt19937 rng{5};
+        const IntegerModel model = IntegerModel::quantize(testing::calibratedRandomModel(testing::kSparseNet, rng));
+        const ExportOutput exported = makeExporter(ExportFormat::C)->write(model, {"sparse", ""});
         QCOMPARE(exported.warnings.size(), std::size_t(1));
-        QVERIFY2(exported.warnings[0].find("layer fc: ") == 0 &&
+        QVERIFY2(exported.warnings[0].find("layer c2: ") == 0 &&
                      exported.warnings[0].find("unstructured sparsity stored dense") != std::string::npos,
                  exported.warnings[0].c_str());
+
+        double expected = 0;
+        for (const LayerQuantization &q : model.layers()) {
+            const auto count = std::int64_t(q.weights.size());
+            const auto nonZeros = count - std::count(q.weights.begin(), q.weights.end(), std::int8_t(0));
+            const std::int64_t dense = (count * q.weightBits + 7) / 8;
+            const std::int64_t masked = (count + 7) / 8 + (nonZeros * q.weightBits + 7) / 8;
+            expected += double(std::min(dense, masked)); // every weighted layer of kSparseNet is sparse
+        }
+        QCOMPARE(exported.figures.at(1).first, std::string("weight_bytes"));
+        QCOMPARE(exported.figures.at(1).second, expected);
+        const std::string &source = exported.files[0].bytes;
+        auto calls = [&source](const std::string &call) {
+            std::size_t n = 0;
+            for (std::size_t at = 0; (at = source.find(call, at)) != std::string::npos; at += call.size())
+                ++n;
+            return n;
+        };
+        QCOMPARE(calls("    psc_conv_sparse(&l"), std::size_t(3)); // c1, dw, fc
+        QCOMPARE(calls("    psc_conv(&l"), std::size_t(1));        // c2
+        QVERIFY(exported.files[1].bytes.find("#define PSC_MODEL_OUTPUT_SIZE 10\n") != std::string::npos);
+    }
+
+    // Sub-8-bit weights are packed: 4-bit weights two per byte.
+    void bitsArePacked()
+    {
+        std::mt19937 rng{7};
+        const IntegerModel model = IntegerModel::quantize(testing::calibratedRandomModel(
+            R"({"name": "packed", "input": {"channels": 1, "height": 4, "width": 4}, "layers": [
+                {"type": "flatten", "name": "fl"},
+                {"type": "dense", "name": "fc", "units": 6, "weight_bits": 4}]})",
+            rng));
+        const ExportOutput exported = makeExporter(ExportFormat::C)->write(model, {"packed", ""});
+        QVERIFY(exported.warnings.empty());
         QCOMPARE(exported.figures.at(1).first, std::string("weight_bytes"));
         QCOMPARE(exported.figures.at(1).second, 16.0 * 6 * 4 / 8); // 96 weights of 4 bits
-        QVERIFY(exported.files[1].bytes.find("#define PSC_MODEL_OUTPUT_SIZE 6\n") != std::string::npos);
     }
 
     void formatNames()

@@ -5,7 +5,9 @@
 
 #include "export/exporters.h"
 
+#include "psc/compress/weightencoding.h"
 #include "psc/core/error.h"
+#include "psc/net/analysis.h"
 #include "psc/net/deployedmemory.h"
 #include "psc/net/memoryplanner.h"
 #include "psc/net/shapeinference.h"
@@ -96,18 +98,21 @@ PSC_INLINE int8_t psc_requantize(int64_t acc, int32_t multiplier, int32_t shift,
 }
 
 )c";
-constexpr std::string_view kKernelConv =
+constexpr std::string_view kKernelConvType =
     R"c(/* conv2d, depthwise_conv2d (depth_multiplier > 0) and dense (a 1x1 conv2d on C x 1 x 1); channels first. */
 typedef struct {
     int32_t in_c, in_h, in_w, out_c, out_h, out_w;
     int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, depth_multiplier;
     int32_t in_zero_point, out_zero_point, lo, hi;
-    psc_weights_t weights; /* OIHW; depthwise [C * multiplier, 1, kh, kw] */
+    psc_weights_t weights; /* OIHW; depthwise [C * multiplier, 1, kh, kw]; with a mask only the non-zeros */
     const int32_t *bias, *multiplier;
     const int8_t *shift;
+    const uint8_t *mask; /* NULL: dense weights (psc_conv); else one presence bit per OIHW weight, LSB first */
 } psc_conv_t;
 
-PSC_KERNEL void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
+)c";
+constexpr std::string_view kKernelConv =
+    R"c(PSC_KERNEL void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
 {
     int32_t oc, oy, ox, ic, ky, kx;
     const int32_t depthwise = p->depth_multiplier > 0;
@@ -138,6 +143,49 @@ PSC_KERNEL void psc_conv(const psc_conv_t *p, const int8_t *in, int8_t *out)
                     psc_requantize(acc, p->multiplier[oc], p->shift[oc], p->out_zero_point, p->lo, p->hi);
             }
         }
+    }
+}
+
+)c";
+constexpr std::string_view kKernelSparseConv =
+    R"c(/* psc_conv for bitmask-encoded weights: each output walks its filter's presence bits in storage order and takes
+   the next packed non-zero for every set bit; zero weights cost one bit test and no multiply. */
+PSC_KERNEL void psc_conv_sparse(const psc_conv_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t oc, oy, ox, ic, ky, kx;
+    const int32_t depthwise = p->depth_multiplier > 0;
+    const int32_t filter_c = depthwise ? 1 : p->in_c;
+    uint32_t first = 0, next = 0; /* the filter's first non-zero among the layer's; the one after the last read */
+    for (oc = 0; oc < p->out_c; ++oc) {
+        const uint32_t filter = (uint32_t)oc * (uint32_t)(filter_c * p->kernel_h * p->kernel_w);
+        for (oy = 0; oy < p->out_h; ++oy) {
+            for (ox = 0; ox < p->out_w; ++ox) {
+                int32_t acc = p->bias[oc];
+                uint32_t k = filter;
+                next = first;
+                for (ic = 0; ic < filter_c; ++ic) {
+                    const int32_t c = depthwise ? oc / p->depth_multiplier : ic;
+                    const int8_t *plane = in + (uint32_t)c * (uint32_t)(p->in_h * p->in_w);
+                    for (ky = 0; ky < p->kernel_h; ++ky) {
+                        const int32_t y = oy * p->stride_h - p->pad_top + ky;
+                        const int32_t row_inside = y >= 0 && y < p->in_h;
+                        for (kx = 0; kx < p->kernel_w; ++kx, ++k) {
+                            int32_t x;
+                            if (!((p->mask[k >> 3] >> (k & 7u)) & 1u))
+                                continue;
+                            x = ox * p->stride_w - p->pad_left + kx;
+                            if (row_inside && x >= 0 && x < p->in_w) /* padding is real 0: it adds nothing */
+                                acc += ((int32_t)plane[y * p->in_w + x] - p->in_zero_point) *
+                                       psc_weight(&p->weights, next);
+                            ++next;
+                        }
+                    }
+                }
+                out[((uint32_t)oc * (uint32_t)p->out_h + (uint32_t)oy) * (uint32_t)p->out_w + (uint32_t)ox] =
+                    psc_requantize(acc, p->multiplier[oc], p->shift[oc], p->out_zero_point, p->lo, p->hi);
+            }
+        }
+        first = next;
     }
 }
 
@@ -291,6 +339,36 @@ int storageBits(const std::vector<std::int8_t> &values, int bits)
     return bits;
 }
 
+/** How the export stores one conv2d / depthwise_conv2d / dense weight tensor (docs/formats/export-c.md, "Weights"). */
+struct StoredWeights
+{
+    int bits = 8;           ///< of each stored value
+    bool bitmask = false;   ///< presence bits, then only the non-zero values
+    std::int64_t bytes = 0; ///< values and presence bits
+};
+
+/** A bitmask where the layer's spec makes it sparse (unstructured, DBB, N:M: the encodings the study's weight_bytes
+ *  charge; channel pruning is already in the shape) and the mask pays for itself; otherwise dense. The MCU cost
+ *  model's "c_*" figures decide the same way (plugins/targets/mcu/mcucexport.cpp). */
+StoredWeights storedWeights(const LayerSpec &l, const std::vector<std::int8_t> &values, int bits)
+{
+    const auto count = std::int64_t(values.size());
+    StoredWeights dense;
+    dense.bits = storageBits(values, bits);
+    dense.bytes = (count * dense.bits + 7) / 8;
+    const bool sparse =
+        l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured &&
+        (l.type == LayerType::Conv2d || l.type == LayerType::DepthwiseConv2d || l.type == LayerType::Dense);
+    if (!sparse)
+        return dense;
+    const std::int64_t nonZeros = count - std::count(values.begin(), values.end(), std::int8_t(0));
+    StoredWeights mask;
+    mask.bits = bits; // binary non-zeros are all +-1
+    mask.bitmask = true;
+    mask.bytes = (count + 7) / 8 + (nonZeros * bits + 7) / 8;
+    return mask.bytes < dense.bytes ? mask : dense;
+}
+
 class Source
 {
 public:
@@ -321,6 +399,25 @@ public:
         array("uint8_t", name, packed);
         weightBytes += std::int64_t(packed.size());
         return "{" + name + ", " + std::to_string(stored) + "}";
+    }
+
+    /** The presence bits (LSB first) and the packed non-zeros of bitmask-stored weights; returns the
+     *  psc_weights_t initialiser and sets `mask` to the presence bits' array. */
+    std::string bitmaskWeights(const std::string &name, const std::vector<std::int8_t> &values, int bits,
+                               std::string &mask)
+    {
+        std::vector<std::uint8_t> present((values.size() + 7) / 8, 0);
+        std::vector<std::int8_t> nonZeros;
+        for (std::size_t i = 0; i < values.size(); ++i)
+            if (values[i] != 0) {
+                present[i / 8] |= std::uint8_t(1u << (i % 8));
+                nonZeros.push_back(values[i]);
+            }
+        mask = array("uint8_t", name + "_mask", present);
+        const std::vector<std::uint8_t> packed = packWeights(nonZeros, bits);
+        array("uint8_t", name, packed);
+        weightBytes += std::int64_t(present.size() + packed.size());
+        return "{" + name + ", " + std::to_string(bits) + "}";
     }
 };
 
@@ -367,8 +464,9 @@ std::string floatLiteral(double v)
 
 constexpr int kExternalInput = DeployedTensors::kCallerInput;
 
-/** The kernels the layers of `net` call, with what they need. */
-std::string kernelsFor(const NetworkDescription &net)
+/** The kernels the layers of `net` call, with what they need; `sparse`/`dense`: whether some conv2d, depthwise or
+ *  dense layer stores its weights as a bitmask / not. */
+std::string kernelsFor(const NetworkDescription &net, bool sparse, bool dense)
 {
     auto any = [&](std::initializer_list<LayerType> types) {
         return std::any_of(net.layers.begin(), net.layers.end(), [&](const LayerSpec &l) {
@@ -384,7 +482,11 @@ std::string kernelsFor(const NetworkDescription &net)
     if (conv || factorized || add)
         out += kKernelScale;
     if (conv)
+        out += kKernelConvType;
+    if (conv && dense)
         out += kKernelConv;
+    if (conv && sparse)
+        out += kKernelSparseConv;
     if (factorized)
         out += kKernelFactorized;
     if (any({LayerType::MaxPool2d, LayerType::AvgPool2d, LayerType::GlobalAvgPool}))
@@ -432,6 +534,16 @@ public:
             planner.addTensor(t);
         const MemoryPlan plan = planner.plan();
 
+        std::vector<StoredWeights> stored(n);
+        bool anySparse = false, anyDense = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            const LayerSpec &l = net.layers[i];
+            if (l.type != LayerType::Conv2d && l.type != LayerType::DepthwiseConv2d && l.type != LayerType::Dense)
+                continue;
+            stored[i] = storedWeights(l, lqs[i].weights, lqs[i].weightBits);
+            (stored[i].bitmask ? anySparse : anyDense) = true;
+        }
+
         const std::string base = cName(options.baseName);
         const std::string macro = "PSC_MODEL_";
         const Shape &input = net.input;
@@ -470,7 +582,7 @@ public:
             src.text << " from " << options.source;
         src.text << ".\n   Bit-exact with Paretoscope's integer reference inference (docs/quantization.md). */\n"
                  << "#include \"" << options.baseName << ".h\"\n\n#include <stdint.h>\n#include <string.h>\n"
-                 << kernelsFor(net) << "\n/* ---- the model ---- */\n\n"
+                 << kernelsFor(net, anySparse, anyDense) << "\n/* ---- the model ---- */\n\n"
                  << "static int8_t psc_arena[" << std::max<std::int64_t>(plan.arenaBytes, 1)
                  << "] __attribute__((aligned(16)));\n\n";
 
@@ -502,7 +614,10 @@ public:
                     dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
                 const WindowAxis w =
                     dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
-                const std::string weights = src.weights(id + "_w", q.weights, q.weightBits);
+                std::string mask = "NULL";
+                const std::string weights = stored[i].bitmask
+                                                ? src.bitmaskWeights(id + "_w", q.weights, q.weightBits, mask)
+                                                : src.weights(id + "_w", q.weights, q.weightBits);
                 src.array("int32_t", id + "_b", q.bias);
                 src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
                 src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
@@ -512,9 +627,10 @@ public:
                                     dense ? 1 : l.kernelH, dense ? 1 : l.kernelW, dense ? 1 : l.strideH,
                                     dense ? 1 : l.strideW, h.padBefore, w.padBefore, depthwise ? l.depthMultiplier : 0,
                                     q.inputs[0].zeroPoint, q.output.zeroPoint, lo, hi})
-                         << ", " << weights << ", " << id << "_b, " << id << "_m, " << id << "_s};\n\n";
-                src.constantBytes += 17 * 4 + 24;
-                calls << "    psc_conv(&" << id << ", " << srcPtr << ", " << dst << ");\n";
+                         << ", " << weights << ", " << id << "_b, " << id << "_m, " << id << "_s, " << mask << "};\n\n";
+                src.constantBytes += 17 * 4 + 28;
+                calls << (stored[i].bitmask ? "    psc_conv_sparse(&" : "    psc_conv(&") << id << ", " << srcPtr
+                      << ", " << dst << ");\n";
                 break;
             }
             case LayerType::LowRank:
@@ -587,17 +703,10 @@ public:
             case LayerType::BatchNorm:
                 throw InputError("layer \"" + l.name + "\": an unfolded batch_norm cannot be exported");
             }
-            if (l.sparsity.pattern != SparsityPattern::None && !q.weights.empty()) {
-                const auto zeros = std::count(q.weights.begin(), q.weights.end(), std::int8_t(0));
-                char line[256];
-                std::snprintf(line, sizeof line,
-                              "layer %s: %.0f %% %s sparsity stored dense (the C export packs weights to their "
-                              "bit-width but does not encode zeros)",
-                              l.name.c_str(), 100.0 * double(zeros) / double(q.weights.size()),
-                              std::string(toString(l.sparsity.pattern)).c_str());
-                out.warnings.push_back(line);
-            }
-            if (q.weightBits == 1 && (storageBits(q.weights, 1) != 1 || storageBits(q.factorWeights, 1) != 1))
+            if (l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured && !q.weights.empty())
+                sparsityWarning(l, q, stored[i], in, o, out.warnings);
+            if (q.weightBits == 1 && !stored[i].bitmask &&
+                (storageBits(q.weights, 1) != 1 || storageBits(q.factorWeights, 1) != 1))
                 out.warnings.push_back("layer " + l.name +
                                        ": binary weights with an all-zero channel are stored at 2 bits");
         }
@@ -625,6 +734,44 @@ public:
     }
 
 private:
+    /** Where the file stores a sparse layer's weights in more bytes than the study's weight_bytes charge. */
+    static void sparsityWarning(const LayerSpec &l, const LayerQuantization &q, const StoredWeights &stored,
+                                const Shape &in, const Shape &out, std::vector<std::string> &warnings)
+    {
+        const auto count = std::int64_t(q.weights.size());
+        const std::int64_t nonZeros = count - std::count(q.weights.begin(), q.weights.end(), std::int8_t(0));
+        const std::string pattern(toString(l.sparsity.pattern));
+        char line[320];
+        if (!stored.bitmask) {
+            std::snprintf(line, sizeof line,
+                          "layer %s: %.0f %% %s sparsity stored dense (%lld B; a presence bitmask would not be "
+                          "smaller)",
+                          l.name.c_str(), 100.0 * double(count - nonZeros) / double(count), pattern.c_str(),
+                          static_cast<long long>(stored.bytes));
+            warnings.push_back(line);
+            return;
+        }
+        const std::optional<WeightShape> shape = weightTensorShape(l, in, out);
+        if (!shape || shape->count() != count)
+            return;
+        try {
+            const WeightEncoding charged = deployedEncoding(*shape, l.weightBits, l.sparsity, nonZeros);
+            const std::int64_t chargedBytes =
+                encodedWeightSize(charged, *shape, l.weightBits, nonZeros, l.sparsity).totalBytes;
+            if (chargedBytes >= stored.bytes)
+                return;
+            std::snprintf(line, sizeof line,
+                          "layer %s: %s sparsity stored as a presence bitmask, %lld B of weights; weight_bytes "
+                          "charges %s, %lld B",
+                          l.name.c_str(), pattern.c_str(), static_cast<long long>(stored.bytes),
+                          std::string(toString(charged)).c_str(), static_cast<long long>(chargedBytes));
+            warnings.push_back(line);
+        } catch (const InputError &) {
+            // The weights break the layer's DBB / N:M bound: the study charges an encoding these weights do not
+            // fit, and the bitmask holds them anyway.
+        }
+    }
+
     static std::int64_t midElements(const LayerSpec &l, const LayerQuantization &q)
     {
         return l.type == LayerType::Kronecker ? std::int64_t(q.factorShape.at(0)) * l.kronA.in

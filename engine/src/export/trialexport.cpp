@@ -74,6 +74,7 @@ TrialExport prepareTrialExport(const StudyStore &store, const std::string &study
     prepared.trial = std::move(source.trial);
     prepared.format = format;
     prepared.output = exporter->write(model, options);
+    prepared.weightValues = weightValues(model);
     for (std::size_t i = 0; i < prepared.output.files.size(); ++i)
         prepared.files.push_back(
             {i == 0 ? path : path.parent_path() / prepared.output.files[i].name, prepared.output.files[i].bytes});
@@ -104,7 +105,10 @@ std::vector<CortexMCheck> checkOnCortexM(const TrialExport &prepared, const Targ
     }
     const NetworkDescription net = parseNetworkJson(prepared.trial.architectureJson, "the trial's network");
     const plugin::NetworkInfo info = toNetworkInfo(net, analyzeNetwork(net));
-    const auto deployment = defaultDeployment(net);
+    // With the trained weights' values, as the trial's own estimates were made (TrialEvaluator): the zeros decide
+    // which layers the export stores as bitmasks.
+    auto deployment = defaultDeployment(net);
+    attachWeightValues(deployment, info, prepared.weightValues);
     std::map<std::string, CBuildMeasurement> byCore;
     for (const std::string &id : targets) {
         const TargetDefinition &def = *library.find(id);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mcucexport.h"
 
+#include "mcumodel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -15,9 +17,10 @@ using plugin::OpKind;
 
 namespace {
 
-// Bytes of the export's layer descriptors (const structs in .rodata, 32-bit pointers): psc_conv_t and
+// Bytes of the export's layer descriptors (const structs in .rodata, 32-bit pointers): psc_conv_t 92,
 // psc_factorized_t 88, psc_pool_t 60, psc_add_t 32 (engine/src/export/cexporter.cpp).
-constexpr std::int64_t kConvDescriptor = 88;
+constexpr std::int64_t kConvDescriptor = 92;
+constexpr std::int64_t kFactorizedDescriptor = 88;
 constexpr std::int64_t kPoolDescriptor = 60;
 constexpr std::int64_t kAddDescriptor = 32;
 
@@ -37,8 +40,7 @@ std::int64_t outputs(const LayerInfo &l)
     return std::int64_t(l.outC) * l.outH * l.outW;
 }
 
-/** Weights as the export packs them: 8 bits as bytes, fewer packed back to back (binary weights with an all-zero
- *  channel go to 2 bits; not visible here). */
+/** Weights as the export packs them: 8 bits as bytes, fewer packed back to back. */
 std::int64_t packedBytes(std::int64_t weights, int bits)
 {
     return (weights * std::clamp(bits, 1, 8) + 7) / 8;
@@ -61,6 +63,29 @@ std::int64_t insideTaps(int in, int out, int kernel, int stride)
 
 } // namespace
 
+CStoredWeights cStoredWeights(const LayerInfo &l, const LayerDeployment &d)
+{
+    CStoredWeights stored;
+    const int bits = std::clamp(d.weightBits, 1, 8);
+    std::int64_t zeros = 0;
+    if (d.weightValues && d.weightValues->total() == l.weights)
+        zeros = d.weightValues->count(0);
+    else
+        zeros = l.weights - std::int64_t(std::ceil(double(l.weights) * (1.0 - effectiveSparsity(d))));
+    stored.bytes = packedBytes(l.weights, bits == 1 && zeros > 0 ? 2 : bits);
+    const bool pruned = d.pattern == plugin::SparsityPattern::Unstructured ||
+                        d.pattern == plugin::SparsityPattern::Dbb || d.pattern == plugin::SparsityPattern::NM;
+    if (!pruned || effectiveSparsity(d) <= 0.0 || l.weights <= 0)
+        return stored;
+    const std::int64_t bitmaskBytes = (l.weights + 7) / 8 + packedBytes(l.weights - zeros, bits);
+    if (bitmaskBytes < stored.bytes) {
+        stored.bitmask = true;
+        stored.bytes = bitmaskBytes;
+        stored.density = double(l.weights - zeros) / double(l.weights);
+    }
+    return stored;
+}
+
 CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<LayerDeployment> &deployment)
 {
     if (deployment.size() != network.layers.size())
@@ -78,8 +103,27 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
         const bool second = i > 0 && firstFactorStage(network.layers[i - 1]);
         if (weighted(l.op)) {
             const bool packed = d.weightBits < 8;
+            const CStoredWeights stored = first || second
+                                              ? CStoredWeights{false, packedBytes(l.weights, d.weightBits), 1.0}
+                                              : cStoredWeights(l, d);
             if (first || second) {
                 add(CWork::FactorMacs, double(l.macs));
+            } else if (stored.bitmask) {
+                // psc_conv_sparse walks every filter position's presence bit per output, and every non-zero's
+                // column; taps inside the input are counted as the dense kernel would, thinned by the density.
+                const bool dense = l.op == OpKind::Dense;
+                const double filterChannels = dense ? double(std::int64_t(l.inC) * l.inH * l.inW)
+                                                    : (l.op == OpKind::DepthwiseConv2d ? 1.0 : double(l.inC));
+                const int kh = dense ? 1 : l.kernelH, kw = dense ? 1 : l.kernelW;
+                const double rows = dense ? 1.0 : double(insideTaps(l.inH, l.outH, kh, l.strideH));
+                const double columns = dense ? 1.0 : double(insideTaps(l.inW, l.outW, kw, l.strideW));
+                const double pixels = dense ? 1.0 : double(l.outH) * l.outW;
+                const double positions = double(l.outC) * pixels * filterChannels * kh * kw;
+                add(CWork::MaskTests, positions);
+                add(CWork::SparseTaps, positions * stored.density);
+                add(CWork::SparseMacs, double(l.outC) * filterChannels * rows * columns * stored.density);
+                add(CWork::RowChecks, double(l.outC) * filterChannels * pixels * kh);
+                c.kernels[int(CKernel::SparseConv)] = true;
             } else {
                 // Dense runs as a 1x1 conv over C x 1 x 1: every input element is a filter channel.
                 const bool dense = l.op == OpKind::Dense;
@@ -93,9 +137,9 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
                 add(CWork::RowChecks, double(l.outC) * filterChannels * outH * outW * kh);
             }
             if (packed)
-                add(CWork::PackedMacs, double(l.macs));
+                add(CWork::PackedMacs, double(l.macs) * stored.density);
             add(CWork::Requantized, double(outputs(l)));
-            c.constantBytes += packedBytes(l.weights, d.weightBits);
+            c.constantBytes += stored.bytes;
             if (first) {
                 // The first factor's requantisation constants (int32 multiplier, int8 shift per row); the call
                 // and the descriptor belong to the second stage.
@@ -103,9 +147,9 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
                 factorized = true;
             } else {
                 // int32 bias (folded batch norms give every layer one), int32 multiplier and int8 shift per channel.
-                c.constantBytes += 9 * std::int64_t(l.outC) + kConvDescriptor;
+                c.constantBytes += 9 * std::int64_t(l.outC) + (second ? kFactorizedDescriptor : kConvDescriptor);
                 add(CWork::Calls, 1);
-                conv = conv || !second;
+                conv = conv || (!second && !stored.bitmask);
             }
         } else {
             switch (l.op) {
@@ -165,26 +209,26 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
 const CExportCoefficients &cExportCoefficients(std::string_view core)
 {
     // Fitted by bench_cexport_calibrate (100 random networks, seed 7; arm-none-eabi-gcc 12.2 -O2, QEMU 7.2) on
-    // 2026-12-07, after psc_pool began rounding the real mean; its output is in docs/targets/mcu.md, "Paretoscope's C
-    // export". Refit when the kernels change.
+    // 2026-12-07, after pruned layers began to be stored as presence bitmasks (psc_conv_sparse); its output is in
+    // docs/targets/mcu.md, "Paretoscope's C export". Refit when the kernels change.
     static const CExportCoefficients m4 = {
-        0.0,
-        {12.698, 13.534, 14.972, 73.593, 111.311, 0.000, 130.815, 119.888, 6.508, 0.000},
-        26.1,
-        {867.7, 1365.0, 369.1, 816.9, 66.6},
-        16.49};
+        1134.2,
+        {16.801, 13.424, 14.931, 64.471, 119.115, 0.000, 0.000, 103.027, 16.642, 0.000, 0.000, 28.285, 0.000},
+        25.4,
+        {869.9, 1365.7, 368.1, 816.9, 66.5, 930.2},
+        16.46};
     static const CExportCoefficients m7 = {
-        0.0,
-        {12.471, 13.908, 14.224, 72.543, 110.766, 0.000, 121.816, 109.800, 10.097, 0.000},
-        25.6,
-        {903.6, 1397.0, 360.7, 823.2, 66.8},
-        16.67};
+        723.3,
+        {16.866, 13.893, 14.001, 63.050, 115.775, 0.000, 0.000, 90.122, 23.098, 0.000, 0.000, 29.329, 0.000},
+        24.9,
+        {905.8, 1397.9, 360.2, 823.1, 66.1, 909.9},
+        16.63};
     static const CExportCoefficients m55 = {
-        0.0,
-        {12.035, 16.342, 15.169, 76.758, 105.989, 0.000, 142.843, 108.819, 8.264, 0.000},
-        28.5,
-        {842.9, 1293.0, 364.5, 721.9, 62.4},
-        17.25};
+        985.0,
+        {17.461, 16.493, 15.003, 64.713, 110.355, 0.000, 0.000, 85.319, 34.203, 0.000, 0.000, 27.716, 0.000},
+        27.8,
+        {847.4, 1294.5, 363.8, 724.1, 64.0, 877.3},
+        16.65};
     if (core == "cortex-m55" || core == "cortex-m85")
         return m55;
     if (core == "cortex-m7")

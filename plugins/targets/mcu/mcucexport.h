@@ -34,8 +34,11 @@ enum class CWork
     AddElements,   ///< output elements x inputs of an add
     ClampElements, ///< elements of an unfused relu/relu6
     Calls,         ///< kernel calls
+    MaskTests,     ///< bitmask-stored conv/dense: outputs x filter size (one presence bit tested each)
+    SparseTaps,    ///< bitmask-stored conv/dense: outputs x the filter's non-zeros (column check, next non-zero)
+    SparseMacs,    ///< bitmask-stored conv/dense: multiply-accumulates of non-zeros inside the input
 };
-inline constexpr int kCWorkCounters = 10;
+inline constexpr int kCWorkCounters = 13;
 
 /** The kernels the export emits only when a layer needs them. */
 enum class CKernel
@@ -44,9 +47,10 @@ enum class CKernel
     Factorized, ///< low_rank and kronecker
     Pool,       ///< max, average and global average pooling
     Add,
-    Clamp, ///< a relu/relu6 that could not be fused
+    Clamp,      ///< a relu/relu6 that could not be fused
+    SparseConv, ///< conv2d, depthwise_conv2d and dense with bitmask-stored weights
 };
-inline constexpr int kCKernels = 5;
+inline constexpr int kCKernels = 6;
 
 /** A network's counters: instruction regressors, which kernels, and the constants' bytes (exact). */
 struct CExportCounters
@@ -55,6 +59,20 @@ struct CExportCounters
     std::array<bool, kCKernels> kernels{};
     std::int64_t constantBytes = 0; ///< weights, biases, requantisation constants and layer descriptors (.rodata)
 };
+
+/**
+ * How the export stores a conv2d, depthwise or dense layer's weights (engine/src/export/cexporter.cpp): a presence
+ * bitmask and the packed non-zeros where the layer is pruned (unstructured, DBB, N:M) and that is smaller, else
+ * dense at the layer's bits (binary weights with a zero at 2). The zeros come from the trained weights'
+ * histogram when the deployment has it, else from the layer's sparsity.
+ */
+struct CStoredWeights
+{
+    bool bitmask = false;
+    std::int64_t bytes = 0;
+    double density = 1.0; ///< non-zeros / weights
+};
+CStoredWeights cStoredWeights(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment);
 
 /** The fitted coefficients for one core. */
 struct CExportCoefficients

@@ -72,8 +72,8 @@ LimitCheck memoryLimit(const std::string &name, const std::string &label, double
     return check;
 }
 
-/// The fraction of zero weights that a storage format can exploit. Channel-structured pruning is already in the
-/// network's shapes; DBB and N:M imply a density bound even when `sparsity` was left at 0.
+} // namespace
+
 double effectiveSparsity(const LayerDeployment &d)
 {
     double s = std::clamp(d.sparsity, 0.0, 1.0);
@@ -94,8 +94,6 @@ double effectiveSparsity(const LayerDeployment &d)
     }
     return s;
 }
-
-} // namespace
 
 std::optional<McuParameters> parseMcuParameters(const Parameters &parameters, ParameterError &error)
 {

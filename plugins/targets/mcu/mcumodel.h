@@ -116,4 +116,8 @@ private:
     McuParameters m_parameters;
 };
 
+/** The fraction of zero weights a storage format can exploit: channel-structured pruning is already in the
+ *  network's shapes; DBB and N:M imply a density bound even when `sparsity` was left at 0. */
+double effectiveSparsity(const plugin::LayerDeployment &deployment);
+
 } // namespace psc::targets::mcu

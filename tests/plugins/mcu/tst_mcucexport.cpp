@@ -77,12 +77,52 @@ private Q_SLOTS:
         QCOMPARE(work(CWork::Calls), 2.0); // flatten and softmax run no kernel
         QCOMPARE(work(CWork::PoolWindow), 0.0);
         QCOMPARE(work(CWork::ClampElements), 0.0);
-        // conv: 18 int8 weights + 9 B per channel (int32 bias, int32 multiplier, int8 shift) x 2 + 88 B descriptor;
-        // dense: 320 weights at 4 bits = 160 B + 9 x 10 + 88.
-        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 88 + 160 + 90 + 88));
+        // conv: 18 int8 weights + 9 B per channel (int32 bias, int32 multiplier, int8 shift) x 2 + 92 B descriptor;
+        // dense: 320 weights at 4 bits = 160 B + 9 x 10 + 92.
+        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 160 + 90 + 92));
         QVERIFY(c.kernels[std::size_t(CKernel::Conv)]);
+        QVERIFY(!c.kernels[std::size_t(CKernel::SparseConv)]);
         QVERIFY(!c.kernels[std::size_t(CKernel::Pool)]);
         QVERIFY(!c.kernels[std::size_t(CKernel::Factorized)]);
+    }
+
+    // A pruned layer is stored as a presence bitmask where that is smaller, as the export stores it: the mask's and
+    // the non-zeros' bytes, psc_conv_sparse's loops.
+    void prunedLayersAreCountedAsBitmasks()
+    {
+        std::vector<LayerDeployment> d = tinyDeployment();
+        d[2].pattern = SparsityPattern::Unstructured;
+        d[2].sparsity = 0.75; // 80 of the dense layer's 320 4-bit weights are left
+        CExportCounters c = cExportCounters(tinyNetwork(), d);
+        auto work = [&c](CWork w) { return c.work[std::size_t(w)]; };
+        QVERIFY(c.kernels[std::size_t(CKernel::SparseConv)]);
+        QVERIFY(c.kernels[std::size_t(CKernel::Conv)]); // the conv stays dense
+        // 40 B of presence bits + 80 x 4 bits = 80 B instead of 160 B.
+        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 40 + 40 + 90 + 92));
+        QCOMPARE(work(CWork::MaskTests), 10.0 * 32); // outputs x filter size
+        QCOMPARE(work(CWork::SparseTaps), 80.0);     // outputs x the non-zeros of their filter
+        QCOMPARE(work(CWork::SparseMacs), 80.0);     // all inside the 1 x 1 input
+        QCOMPARE(work(CWork::ConvTaps), 200.0);      // the conv's alone
+        QCOMPARE(work(CWork::PackedMacs), 80.0);     // only non-zeros are unpacked
+        QCOMPARE(work(CWork::RowChecks), 96.0 + 320.0);
+
+        // The trained weights' zeros, when the deployment has them, count instead of the spec's fraction.
+        auto histogram = std::make_shared<WeightHistogram>();
+        histogram->counts[128] = 200;     // zeros
+        histogram->counts[128 + 3] = 120; // non-zeros
+        d[2].weightValues = histogram;
+        c = cExportCounters(tinyNetwork(), d);
+        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 40 + 60 + 90 + 92));
+        QCOMPARE(c.work[std::size_t(CWork::SparseTaps)], 120.0);
+
+        // 8-bit weights 10 % pruned: 40 B of mask + 288 B > 320 B dense, so dense it stays.
+        d[2].weightBits = 8;
+        d[2].weightValues.reset();
+        d[2].sparsity = 0.1;
+        c = cExportCounters(tinyNetwork(), d);
+        QVERIFY(!c.kernels[std::size_t(CKernel::SparseConv)]);
+        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 320 + 90 + 92));
+        QCOMPARE(c.work[std::size_t(CWork::MaskTests)], 0.0);
     }
 
     // The estimate is the counters times the core's coefficients: constants plus code, the planned arena.

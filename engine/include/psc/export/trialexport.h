@@ -6,6 +6,7 @@
 #include "psc/export/exporter.h"
 #include "psc/quant/trainedmodel.h"
 #include "psc/study/studystore.h"
+#include "psc/targets/costinput.h"
 
 #include <filesystem>
 #include <string>
@@ -40,6 +41,7 @@ struct TrialExport
     ExportFormat format = ExportFormat::C;
     ExportOutput output;
     std::vector<FileToWrite> files; ///< the main file at the requested path first, the others beside it
+    WeightValues weightValues;      ///< the exported weights' values, as the trial's cost estimates saw them
 };
 
 /**
