@@ -398,7 +398,7 @@ private:
                         }
                     }
                     y.at(c, oy, ox) = max ? acc : acc / count;
-                    if (m_quantised) {
+                    if (m_quantised && !global) {
                         // Same parameters as the input. The max is exact; the mean of the stored integers is
                         // rounded half away from zero relative to the zero point (std::round of the real mean in
                         // steps), as docs/quantization.md specifies (and ArmNN and OpenCV compute).
@@ -411,6 +411,8 @@ private:
                 }
             }
         }
+        if (global) // the mean of the dequantised inputs, quantised to its own parameters (TFLite's MEAN)
+            boundary(l, y);
         return y;
     }
 

@@ -384,8 +384,9 @@ void TestIntegerInference::matchesFakeQuantReference()
               name.c_str(), layerOne[i], layerElements[i], layerOff[i], layerMax[i], layerDistinct[i].size(),
               model.layers()[i].multipliers.empty() ? 0 : model.layers()[i].multipliers[0].shift);
         QVERIFY2(layerOff[i] == 0, name.c_str());
-        // Pooling, clamping and reshaping follow the same rounding rule as the reference: no difference at all.
-        // Requantisation may round differently from exact rounding, but rarely with 8-bit outputs. TFLite rounds
+        // Pooling (the global pool's requantised mean too: it rounds once), clamping and reshaping follow the same
+        // rounding rule as the reference: no difference at all. Requantisation may round differently from exact
+        // rounding, but rarely with 8-bit outputs. TFLite rounds
         // twice (the high multiply, then the divide by 2^-shift), which differs from one exact rounding about
         // 2^(shift - 1) of the time: a factorised layer's second stage sums few terms (r or i1), so its multiplier
         // is nearer 1 (shift -3 instead of -7) and it sees more such 1-LSB differences.

@@ -77,7 +77,7 @@ private Q_SLOTS:
             {"type": "avg_pool2d", "name": "ap", "kernel": 2, "stride": 2},
             {"type": "global_avg_pool", "name": "gap"},
             {"type": "dense", "name": "logits", "units": 10}]})"
-                                                    << 2 << 0.96 << "mps2-an500";
+                                                    << 1 << 0.995 << "mps2-an500";
         QTest::newRow("low_rank") << head.arg("lowrank") + R"("layers": [
             {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "stride": 2, "padding": "same",
              "activation": "relu"},

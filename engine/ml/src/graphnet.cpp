@@ -79,8 +79,10 @@ GraphNetImpl::GraphNetImpl(const NetworkDescription &network, std::uint64_t seed
         node.type = l.type;
         node.weightBits = l.weightBits;
         node.activationBits = l.activationBits;
+        // Layers whose int8 output has its own quantisation (a global average pool too: TFLite's MEAN).
         node.boundary = l.type == LayerType::Conv2d || l.type == LayerType::DepthwiseConv2d ||
-                        l.type == LayerType::Dense || isFactorized(l.type) || l.type == LayerType::Add;
+                        l.type == LayerType::Dense || isFactorized(l.type) || l.type == LayerType::Add ||
+                        l.type == LayerType::GlobalAvgPool;
         node.activation = l.activation;
         node.kernelH = l.kernelH;
         node.kernelW = l.kernelW;
@@ -311,7 +313,7 @@ torch::Tensor GraphNetImpl::forward(const torch::Tensor &input, bool logits)
             break;
         }
         case LayerType::GlobalAvgPool:
-            y = x.dim() == 4 ? x.mean({2, 3}, true) : x;
+            y = quantizeActivation(x.dim() == 4 ? x.mean({2, 3}, true) : x, n);
             break;
         case LayerType::Flatten:
             y = x.flatten(1);

@@ -42,7 +42,7 @@ struct GraphNode
     LayerType type = LayerType::Relu;
     int64_t groups = 1;
     int weightBits = 8, activationBits = 8;
-    bool boundary = false; ///< conv/dense/low_rank/kronecker/add: the output has its own quantisation parameters
+    bool boundary = false; ///< conv/dense/low_rank/kronecker/add/global_avg_pool: the output has its own quantisation
     RangeObserver range;
     RangeObserver midRange; ///< low_rank / kronecker: the int8 intermediate ("<layer>:mid")
     torch::Tensor mask;     ///< 0/1 keep-mask of the weight (undefined if dense)

@@ -274,6 +274,29 @@ PSC_KERNEL void psc_pool(const psc_pool_t *p, const int8_t *in, int8_t *out)
 }
 
 )c";
+constexpr std::string_view kKernelMean =
+    R"c(/* global average pooling, TFLite's MEAN: the plane's sum of q - zp_in times multiplier * 2^(shift - 31), rounded
+   once, half away from zero, to the output's own scale. */
+typedef struct {
+    int32_t channels, elements, in_zero_point, out_zero_point, multiplier, shift, lo, hi;
+} psc_mean_t;
+
+PSC_KERNEL void psc_mean(const psc_mean_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t c, e;
+    const int32_t total = 31 - p->shift;
+    const int64_t half = (int64_t)1 << (total - 1);
+    for (c = 0; c < p->channels; ++c) {
+        int64_t acc = 0, x, v;
+        for (e = 0; e < p->elements; ++e)
+            acc += *in++;
+        x = (acc - (int64_t)p->elements * p->in_zero_point) * p->multiplier;
+        v = p->out_zero_point + (x >= 0 ? (x + half) >> total : -((-x + half) >> total));
+        out[c] = (int8_t)(v < p->lo ? p->lo : (v > p->hi ? p->hi : v));
+    }
+}
+
+)c";
 constexpr std::string_view kKernelAdd =
     R"c(/* add, TFLite's way: each input (q - zp) << 20 scaled by s_i / (2 max s), the sum by (2 max s) / (2^20 s_out). */
 typedef struct {
@@ -476,6 +499,7 @@ std::string kernelsFor(const NetworkDescription &net, bool sparse, bool dense)
     const bool conv = any({LayerType::Conv2d, LayerType::DepthwiseConv2d, LayerType::Dense});
     const bool factorized = any({LayerType::LowRank, LayerType::Kronecker});
     const bool add = any({LayerType::Add});
+    const bool mean = any({LayerType::GlobalAvgPool});
     std::string out(kKernelIntro);
     if (conv || factorized)
         out += kKernelWeights;
@@ -489,8 +513,10 @@ std::string kernelsFor(const NetworkDescription &net, bool sparse, bool dense)
         out += kKernelSparseConv;
     if (factorized)
         out += kKernelFactorized;
-    if (any({LayerType::MaxPool2d, LayerType::AvgPool2d, LayerType::GlobalAvgPool}))
+    if (any({LayerType::MaxPool2d, LayerType::AvgPool2d}))
         out += kKernelPool;
+    if (mean)
+        out += kKernelMean;
     if (add)
         out += kKernelAdd;
     if (any({LayerType::Relu, LayerType::Relu6}))
@@ -657,19 +683,24 @@ public:
                       << ");\n";
                 break;
             }
-            case LayerType::MaxPool2d:
-            case LayerType::AvgPool2d:
             case LayerType::GlobalAvgPool: {
-                const bool global = l.type == LayerType::GlobalAvgPool;
-                const WindowAxis h =
-                    global ? WindowAxis{1, 0, 0, in.height} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
-                const WindowAxis w =
-                    global ? WindowAxis{1, 0, 0, in.width} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
+                const QuantizedMultiplier &m = q.multipliers.at(0);
+                src.text << "static const psc_mean_t " << id << " = {"
+                         << joined({in.channels, std::int64_t(in.height) * in.width, q.inputs[0].zeroPoint,
+                                    q.output.zeroPoint, m.multiplier, m.shift, lo, hi})
+                         << "};\n\n";
+                src.constantBytes += 8 * 4;
+                calls << "    psc_mean(&" << id << ", " << srcPtr << ", " << dst << ");\n";
+                break;
+            }
+            case LayerType::MaxPool2d:
+            case LayerType::AvgPool2d: {
+                const WindowAxis h = windowAxis(in.height, l.kernelH, l.strideH, l.padding);
+                const WindowAxis w = windowAxis(in.width, l.kernelW, l.strideW, l.padding);
                 src.text << "static const psc_pool_t " << id << " = {"
-                         << joined({in.channels, in.height, in.width, o.height, o.width, global ? in.height : l.kernelH,
-                                    global ? in.width : l.kernelW, global ? 1 : l.strideH, global ? 1 : l.strideW,
-                                    h.padBefore, w.padBefore, l.type == LayerType::MaxPool2d ? 1 : 0,
-                                    q.output.zeroPoint, lo, hi})
+                         << joined({in.channels, in.height, in.width, o.height, o.width, l.kernelH, l.kernelW,
+                                    l.strideH, l.strideW, h.padBefore, w.padBefore,
+                                    l.type == LayerType::MaxPool2d ? 1 : 0, q.output.zeroPoint, lo, hi})
                          << "};\n\n";
                 src.constantBytes += 15 * 4;
                 calls << "    psc_pool(&" << id << ", " << srcPtr << ", " << dst << ");\n";

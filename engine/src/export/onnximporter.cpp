@@ -327,7 +327,7 @@ private:
     {
         for (LayerSpec &l : m_net.layers)
             if (l.name == v.producer) {
-                if (isLinear(l.type) || l.type == LayerType::Add)
+                if (isLinear(l.type) || l.type == LayerType::Add || l.type == LayerType::GlobalAvgPool)
                     m_builder.range(l.name, s, zp);
                 else if (m_islandInput &&
                          (std::abs(m_islandInput->scale - s) > 1e-6 * s || m_islandInput->zeroPoint != zp))

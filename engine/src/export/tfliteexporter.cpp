@@ -270,9 +270,19 @@ public:
                 break;
             case LayerType::MaxPool2d:
             case LayerType::AvgPool2d:
-            case LayerType::GlobalAvgPool:
                 out.index = pool(w, l, q, src, o);
                 break;
+            case LayerType::GlobalAvgPool: {
+                // MEAN over height and width, keeping them (1 x 1): the output has its own quantisation, as the
+                // reference's global pool (TFLite's converter writes global average pooling this way too).
+                const int axes = w.tensor(l.name + ":axes", {2}, TensorType::INT32,
+                                          w.buffer(std::vector<std::int32_t>{1, 2}), {}, {});
+                tflite::ReducerOptionsT r;
+                r.keep_dims = true;
+                out.index = w.activation(l.name, o, q.output);
+                w.op(BuiltinOperator::MEAN, {src.index, axes}, {out.index}, r);
+                break;
+            }
             case LayerType::Relu:
             case LayerType::Relu6: {
                 // A 1x1 max pool with the activation fused: the same parameters in and out, as TFLite wants of
@@ -432,21 +442,11 @@ private:
     static int pool(Writer &w, const LayerSpec &l, const LayerQuantization &q, const TensorRef &src, const Shape &o)
     {
         tflite::Pool2DOptionsT p;
-        const bool global = l.type == LayerType::GlobalAvgPool;
-        if (global) {
-            // The mean over the whole plane as an average pool of that size: exactly the reference's mean (the
-            // int8 MEAN kernels round differently across TFLite versions).
-            p.padding = tflite::Padding::VALID;
-            p.stride_w = p.stride_h = 1;
-            p.filter_height = src.shape.height;
-            p.filter_width = src.shape.width;
-        } else {
-            p.padding = paddingOf(l, src.shape);
-            p.stride_w = l.strideW;
-            p.stride_h = l.strideH;
-            p.filter_height = l.kernelH;
-            p.filter_width = l.kernelW;
-        }
+        p.padding = paddingOf(l, src.shape);
+        p.stride_w = l.strideW;
+        p.stride_h = l.strideH;
+        p.filter_height = l.kernelH;
+        p.filter_width = l.kernelW;
         const int out = w.activation(l.name, o, q.output);
         w.op(l.type == LayerType::MaxPool2d ? BuiltinOperator::MAX_POOL_2D : BuiltinOperator::AVERAGE_POOL_2D,
              {src.index}, {out}, p);

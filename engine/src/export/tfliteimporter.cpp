@@ -595,7 +595,6 @@ private:
             o->filter_height > 4096 || o->filter_width > 4096 || o->stride_h > 64 || o->stride_w > 64)
             fail(where() + ": pool window " + std::to_string(o->filter_height) + "x" + std::to_string(o->filter_width) +
                  " with strides " + std::to_string(o->stride_h) + "x" + std::to_string(o->stride_w));
-        sameParameters(x, out);
         const bool max = code == int(BuiltinOperator::MAX_POOL_2D);
         const bool unit = o->filter_height == 1 && o->filter_width == 1 && o->stride_h == 1 && o->stride_w == 1;
         if (max && unit && o->fused_activation_function != ActivationFunctionType::NONE) {
@@ -609,9 +608,10 @@ private:
         const bool global = !max && o->padding == tflite::Padding::VALID && o->filter_height == src.shape.height &&
                             o->filter_width == src.shape.width && outShape.isFlat();
         if (global) {
-            addLayer(LayerType::GlobalAvgPool, out.name, {src.producer}, outIndex, outShape);
+            addGlobalPool(out, src, outIndex, outShape);
             return;
         }
+        sameParameters(x, out);
         LayerSpec &l =
             addLayer(max ? LayerType::MaxPool2d : LayerType::AvgPool2d, out.name, {src.producer}, outIndex, outShape);
         l.kernelH = o->filter_height, l.kernelW = o->filter_width, l.strideH = o->stride_h, l.strideW = o->stride_w;
@@ -646,8 +646,18 @@ private:
                  "; only the mean over height and width (1, 2) is supported");
         const int outIndex = output(op);
         const tflite::TensorT &out = tensor(outIndex, "output");
-        sameParameters(x, out);
-        addLayer(LayerType::GlobalAvgPool, out.name, {src.producer}, outIndex, shapeOf(out, "output"));
+        addGlobalPool(out, src, outIndex, shapeOf(out, "output"));
+    }
+
+    /** A global average pool (MEAN, or an AVERAGE_POOL_2D over the whole plane): its output has its own
+     *  quantisation, as in the integer reference. */
+    void addGlobalPool(const tflite::TensorT &out, const TensorInfo &src, int outIndex, const Shape &outShape)
+    {
+        const std::string name = addLayer(LayerType::GlobalAvgPool, out.name, {src.producer}, outIndex, outShape).name;
+        if (!m_float) {
+            const auto [s, zp] = params(out, "output");
+            m_builder.range(name, s, zp);
+        }
     }
 
     void add(const tflite::OperatorT &op)

@@ -42,6 +42,7 @@ const std::int8_t *runPlan(const IntegerModel::Plan &plan, const std::uint8_t *i
         case IntegerOp::Add:
         case IntegerOp::MaxPool:
         case IntegerOp::AvgPool:
+        case IntegerOp::Mean:
         case IntegerOp::Clamp:
             runUnweightedStep(s, arena);
             break;

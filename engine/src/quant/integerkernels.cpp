@@ -406,6 +406,25 @@ void pool(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst)
     }
 }
 
+void mean(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst)
+{
+    // One rounding, half away from zero, of acc * multiplier * 2^(shift - 31) (exact in 64 bits: |acc| < 2^8 n),
+    // instead of the weighted layers' two: a mean of many elements lands near a .5 boundary of the narrow output
+    // grid often enough that rounding twice would differ from the exact mean in a few % of outputs, which ArmNN,
+    // OpenCV and TFLite's single-rounding build do not (docs/quantization.md).
+    const std::int64_t elements = std::int64_t(s.in.height) * s.in.width;
+    const int total = 31 - s.shift.front();
+    const std::int64_t half = std::int64_t(1) << (total - 1);
+    for (int c = 0; c < s.out.channels; ++c) {
+        std::int64_t acc = 0;
+        for (std::int64_t e = 0; e < elements; ++e)
+            acc += *src++;
+        const std::int64_t x = (acc - elements * s.inZeroPoint) * s.multiplier.front();
+        const std::int64_t v = s.outZeroPoint + (x >= 0 ? (x + half) >> total : -((-x + half) >> total));
+        dst[c] = std::int8_t(std::clamp<std::int64_t>(v, s.clampMin, s.clampMax));
+    }
+}
+
 void clampTensor(const IntegerStep &s, const std::int8_t *src, std::int8_t *dst)
 {
     const std::size_t n = std::size_t(s.out.elements());
@@ -426,6 +445,9 @@ bool runUnweightedStep(const IntegerStep &s, std::int8_t *arena)
     case IntegerOp::MaxPool:
     case IntegerOp::AvgPool:
         pool(s, src, dst);
+        return true;
+    case IntegerOp::Mean:
+        mean(s, src, dst);
         return true;
     case IntegerOp::Clamp:
         clampTensor(s, src, dst);

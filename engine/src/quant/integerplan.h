@@ -24,7 +24,8 @@ enum class IntegerOp
     Dense,
     Add,
     MaxPool,
-    AvgPool,    ///< also global average pooling (one window covering the whole plane)
+    AvgPool,    ///< average pooling: the output keeps the input's quantisation
+    Mean,       ///< global average pooling: the plane's sum requantised to the output's own quantisation
     Clamp,      ///< unfused relu / relu6
     Factorized, ///< low_rank, kronecker: two dot-product stages per pixel with an int8 intermediate
 };

@@ -168,10 +168,7 @@ private:
             passThrough(lq, Activation::None);
             break;
         case LayerType::GlobalAvgPool:
-            step.op = IntegerOp::AvgPool;
-            step.kernelH = step.paddedH = step.in.height;
-            step.kernelW = step.paddedW = step.in.width;
-            passThrough(lq, Activation::None);
+            buildMean(i, lq, step);
             break;
         case LayerType::Relu:
         case LayerType::Relu6:
@@ -210,6 +207,26 @@ private:
             m_offsets[i] = inputOffset(i);
         }
         m_plan.layers.push_back(std::move(lq));
+    }
+
+    /**
+     * Global average pooling as TFLite's MEAN: acc = sum (q - zp_in) over the plane, then zp_out + acc * M with M =
+     * s_in / (n * s_out), requantised as the weighted layers are. The output has its own quantisation (its recorded
+     * range: a mean spans far less than its input); a model trained before such ranges were recorded keeps the
+     * input's.
+     */
+    void buildMean(std::size_t i, LayerQuantization &lq, IntegerStep &step) const
+    {
+        const LayerSpec &l = m_plan.network.layers[i];
+        lq.output = m_model.ranges.count(l.name) ? outputParams(i) : lq.inputs.front();
+        applyActivation(lq, lq.output, Activation::None);
+        const double elements = double(step.in.height) * double(step.in.width);
+        const QuantizedMultiplier m = quantizeMultiplier(lq.inputs.front().scale / (elements * lq.output.scale));
+        lq.multipliers = {m};
+        step.op = IntegerOp::Mean;
+        step.inZeroPoint = lq.inputs.front().zeroPoint;
+        step.multiplier = {m.multiplier};
+        step.shift = {m.shift};
     }
 
     void passThrough(LayerQuantization &lq, Activation activation) const

@@ -29,28 +29,30 @@ enum class CWork
     PackedMacs,    ///< multiply-accumulates with 1- to 7-bit weights (unpacked per use), of either kind
     RowChecks,     ///< conv/dense: outputs x filter channels x kernel rows (one bounds check each)
     Requantized,   ///< outputs of conv/dense and of each factor stage: one requantisation each
-    PoolWindow,    ///< pooled input elements inside the input (global average: the whole input)
-    PoolOutputs,   ///< pooled output elements
+    PoolWindow,    ///< max/average pooled input elements inside the input
+    PoolOutputs,   ///< max/average pooled output elements
     AddElements,   ///< output elements x inputs of an add
     ClampElements, ///< elements of an unfused relu/relu6
     Calls,         ///< kernel calls
     MaskTests,     ///< bitmask-stored conv/dense: outputs x filter size (one presence bit tested each)
     SparseTaps,    ///< bitmask-stored conv/dense: outputs x the filter's non-zeros (column check, next non-zero)
     SparseMacs,    ///< bitmask-stored conv/dense: multiply-accumulates of non-zeros inside the input
+    MeanElements,  ///< global average pooling: input elements summed
 };
-inline constexpr int kCWorkCounters = 13;
+inline constexpr int kCWorkCounters = 14;
 
 /** The kernels the export emits only when a layer needs them. */
 enum class CKernel
 {
     Conv,       ///< conv2d, depthwise_conv2d and dense
     Factorized, ///< low_rank and kronecker
-    Pool,       ///< max, average and global average pooling
+    Pool,       ///< max and average pooling
     Add,
     Clamp,      ///< a relu/relu6 that could not be fused
     SparseConv, ///< conv2d, depthwise_conv2d and dense with bitmask-stored weights
+    Mean,       ///< global average pooling, requantised (TFLite's MEAN)
 };
-inline constexpr int kCKernels = 6;
+inline constexpr int kCKernels = 7;
 
 /** A network's counters: instruction regressors, which kernels, and the constants' bytes (exact). */
 struct CExportCounters

@@ -86,6 +86,25 @@ private Q_SLOTS:
         QVERIFY(!c.kernels[std::size_t(CKernel::Factorized)]);
     }
 
+    // A global average pool is psc_mean: every input element summed once, a 32-byte descriptor, its own kernel.
+    void globalPoolIsAMean()
+    {
+        NetworkInfo n = tinyNetwork();
+        LayerInfo gap;
+        gap.name = "gap";
+        gap.op = OpKind::GlobalAvgPool;
+        gap.inC = gap.outC = 2, gap.inH = gap.inW = 4, gap.outH = gap.outW = 1;
+        n.layers[1] = gap; // instead of the flatten: the dense layer then reads 2 values (its counters stay)
+        const CExportCounters with = cExportCounters(n, tinyDeployment());
+        const CExportCounters without = cExportCounters(tinyNetwork(), tinyDeployment());
+        QCOMPARE(with.work[std::size_t(CWork::MeanElements)], 32.0);
+        QCOMPARE(with.work[std::size_t(CWork::PoolWindow)], 0.0);
+        QCOMPARE(with.work[std::size_t(CWork::Calls)], without.work[std::size_t(CWork::Calls)] + 1);
+        QCOMPARE(with.constantBytes, without.constantBytes + 32);
+        QVERIFY(with.kernels[std::size_t(CKernel::Mean)]);
+        QVERIFY(!with.kernels[std::size_t(CKernel::Pool)]);
+    }
+
     // A pruned layer is stored as a presence bitmask where that is smaller, as the export stores it: the mask's and
     // the non-zeros' bytes, psc_conv_sparse's loops.
     void prunedLayersAreCountedAsBitmasks()

@@ -43,6 +43,7 @@ struct LayerQuantization
      * Requantisation multipliers. Weighted layers: one per output channel (scale_in * scale_w / scale_out;
      * factorised layers scale_mid * scale_w / scale_out).
      * add: one per input (scale_i / (2 max scale)), then the output's (2 max scale / (2^addLeftShift scale_out)).
+     * global_avg_pool: one, scale_in / (H * W * scale_out), applied to the sum of q - zp_in over the plane.
      */
     std::vector<QuantizedMultiplier> multipliers;
     int addLeftShift = 0; ///< 20 for add, else 0
