@@ -42,11 +42,25 @@ std::string randomNetwork(std::mt19937 &rng, int index)
     };
     auto chance = [&rng](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
     auto bits = [&] { return std::string(R"(, "weight_bits": )") + std::to_string(pick({8, 8, 4, 2})); };
-    // Conv2d, depthwise and dense: a third pruned (stored as presence bitmasks where that is smaller).
+    // Conv2d, depthwise and dense: a third pruned, unstructured (stored as presence bits, or CSR when very sparse),
+    // N:M or DBB, each stored in the encoding the study charges.
     auto sparse = [&] {
-        return chance(0.35) ? std::string(R"(, "sparsity": {"pattern": "unstructured", "fraction": )") +
-                                  std::to_string(pick({5, 7, 9}) / 10.0) + "}"
-                            : std::string();
+        if (!chance(0.35))
+            return std::string();
+        switch (pick({0, 1, 2, 3, 4, 5, 6})) {
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+            return std::string(R"(, "sparsity": {"pattern": "unstructured", "fraction": )") +
+                   std::to_string(pick({50, 70, 90, 97}) / 100.0) + "}";
+        case 4:
+            return std::string(R"(, "sparsity": {"pattern": "n:m", "n": 1, "m": 4})");
+        case 5:
+            return std::string(R"(, "sparsity": {"pattern": "n:m", "n": 2, "m": 4})");
+        default:
+            return std::string(R"(, "sparsity": {"pattern": "dbb", "block_size": 8, "max_nonzeros": 2})");
+        }
     };
     const int inC = pick({1, 1, 3}), size = pick({12, 16, 20, 28});
     if (index % 8 == 7) { // no convolution at all: factorised layers on the flattened input

@@ -48,42 +48,55 @@ inline void calibrate(TrainedModel &m, std::mt19937 &rng)
 }
 
 /** Gives every layer with unstructured sparsity exactly its spec's fraction of zero weights, at random places, and
- *  keeps the n largest of every m consecutive inputs of an n:m dense layer, as pruning would (the other layers keep
- *  what randomModel() gave them). */
+ *  keeps the largest n (N:M) or max_nonzeros (DBB) of every group of each reduction row, as pruning would: rows run
+ *  along the input channels at each kernel position, or over the kernel window where the weights have one input
+ *  channel (depthwise), as the analysis groups them. The other layers keep what randomModel() gave them. */
 inline void pruneToSpec(TrainedModel &m, std::mt19937 &rng)
 {
-    // First no zero at all: the pattern alone decides which weights are zero.
+    // First every weight 0.6 to 1 times the largest, with its sign: the pattern alone decides which weights are
+    // zero, and no kept weight rounds to zero, even at 2 bits.
     auto refill = [&rng](std::vector<float> &w) {
-        std::uniform_real_distribution<float> magnitude(0.5f, 1.0f);
+        std::uniform_real_distribution<float> magnitude(0.6f, 1.0f);
         std::bernoulli_distribution negative(0.5);
         float amplitude = 0.0f;
         for (const float v : w)
             amplitude = std::max(amplitude, std::abs(v));
         for (float &v : w)
-            if (v == 0.0f)
-                v = (negative(rng) ? -amplitude : amplitude) * magnitude(rng);
+            v = ((v < 0.0f || (v == 0.0f && negative(rng))) ? -amplitude : amplitude) * magnitude(rng);
     };
     for (const LayerSpec &l : m.network.layers) {
-        if (l.sparsity.pattern == SparsityPattern::NM && l.type == LayerType::Dense) {
+        const SparsityPattern pattern = l.sparsity.pattern;
+        if (pattern == SparsityPattern::NM || pattern == SparsityPattern::Dbb) {
             FloatTensor &t = m.parameters.at(l.name).weight;
             refill(t.values);
-            const int in = t.shape.at(1), n = l.sparsity.n, groupSize = l.sparsity.m;
-            for (int o = 0; o < t.shape.at(0); ++o)
-                for (int g = 0; g < in; g += groupSize) {
-                    float *group = t.values.data() + std::size_t(o) * std::size_t(in) + std::size_t(g);
-                    const int size = std::min(groupSize, in - g);
-                    std::vector<float> magnitudes(group, group + size);
-                    for (float &v : magnitudes)
-                        v = std::abs(v);
-                    std::sort(magnitudes.begin(), magnitudes.end(), std::greater<>());
-                    const float keep = size > n ? magnitudes[std::size_t(n)] : -1.0f;
-                    for (int k = 0, kept = 0; k < size; ++k)
-                        if (std::abs(group[k]) <= keep || kept == n)
-                            group[k] = 0.0f;
-                        else
-                            ++kept;
-                }
-        } else if (l.sparsity.pattern == SparsityPattern::Unstructured) {
+            const int out = t.shape.at(0), in = t.shape.at(1);
+            const int window = t.shape.size() == 4 ? t.shape[2] * t.shape[3] : 1;
+            const bool windowRows = in == 1;
+            const int length = windowRows ? window : in, rowsPerChannel = windowRows ? 1 : window;
+            const int groupSize = pattern == SparsityPattern::NM ? l.sparsity.m : l.sparsity.blockSize;
+            const int keepCount = pattern == SparsityPattern::NM ? l.sparsity.n : l.sparsity.maxNonZeros;
+            for (int o = 0; o < out; ++o)
+                for (int r = 0; r < rowsPerChannel; ++r)
+                    for (int g = 0; g < length; g += groupSize) {
+                        // Element e of row r: OIHW index o * in * window + c * window + position.
+                        auto at = [&](int e) -> float & {
+                            const int c = windowRows ? 0 : e, position = windowRows ? e : r;
+                            return t.values[(std::size_t(o) * std::size_t(in) + std::size_t(c)) * std::size_t(window) +
+                                            std::size_t(position)];
+                        };
+                        const int size = std::min(groupSize, length - g);
+                        std::vector<float> magnitudes;
+                        for (int k = 0; k < size; ++k)
+                            magnitudes.push_back(std::abs(at(g + k)));
+                        std::sort(magnitudes.begin(), magnitudes.end(), std::greater<>());
+                        const float threshold = size > keepCount ? magnitudes[std::size_t(keepCount)] : -1.0f;
+                        for (int k = 0, kept = 0; k < size; ++k)
+                            if (std::abs(at(g + k)) <= threshold || kept == keepCount)
+                                at(g + k) = 0.0f;
+                            else
+                                ++kept;
+                    }
+        } else if (pattern == SparsityPattern::Unstructured) {
             std::vector<float> &w = m.parameters.at(l.name).weight.values;
             refill(w);
             std::vector<std::size_t> order(w.size());
@@ -171,6 +184,23 @@ inline const char *const kSparseNet =
     {"type": "flatten", "name": "fl"},
     {"type": "dense", "name": "fc", "units": 10, "weight_bits": 2,
      "sparsity": {"pattern": "unstructured", "fraction": 0.8}},
+    {"type": "softmax", "name": "sm"}]})";
+
+// Each sparse encoding the analysis charges, as the C export stores it: presence bits (unstructured conv on one
+// input channel), N:M 1:4 over a depthwise window (groups of 4, 4 and 1), DBB 1-of-4 blocks along 8 input channels
+// of a 4-bit strided conv, CSR for a 95 %-pruned dense layer (432 of 8640 weights), N:M 2:4 on 2-bit dense weights.
+inline const char *const kEncodingsNet =
+    R"({"name": "encodings", "input": {"channels": 1, "height": 12, "width": 12}, "layers": [
+    {"type": "conv2d", "name": "c1", "out_channels": 8, "kernel": 3, "padding": "same", "activation": "relu",
+     "sparsity": {"pattern": "unstructured", "fraction": 0.6}},
+    {"type": "depthwise_conv2d", "name": "dw", "kernel": 3, "padding": "same", "activation": "relu6",
+     "sparsity": {"pattern": "n:m", "n": 1, "m": 4}},
+    {"type": "conv2d", "name": "c2", "out_channels": 6, "kernel": 3, "stride": 2, "padding": "same",
+     "activation": "relu", "weight_bits": 4, "sparsity": {"pattern": "dbb", "block_size": 4, "max_nonzeros": 1}},
+    {"type": "flatten", "name": "fl"},
+    {"type": "dense", "name": "fc1", "units": 40, "activation": "relu",
+     "sparsity": {"pattern": "unstructured", "fraction": 0.95}},
+    {"type": "dense", "name": "fc2", "units": 10, "weight_bits": 2, "sparsity": {"pattern": "n:m", "n": 2, "m": 4}},
     {"type": "softmax", "name": "sm"}]})";
 
 // Factorised layers on a spatial input (per pixel) and on flat inputs, with fused activations and narrow weights.

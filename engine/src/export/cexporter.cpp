@@ -3,11 +3,11 @@
 // reference (psc/quant/integerinference.h, docs/quantization.md) computes. docs/formats/export-c.md describes
 // the files.
 
+#include "export/csparse.h"
 #include "export/exporters.h"
 
 #include "psc/compress/weightencoding.h"
 #include "psc/core/error.h"
-#include "psc/net/analysis.h"
 #include "psc/net/deployedmemory.h"
 #include "psc/net/memoryplanner.h"
 #include "psc/net/shapeinference.h"
@@ -104,10 +104,10 @@ typedef struct {
     int32_t in_c, in_h, in_w, out_c, out_h, out_w;
     int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, depth_multiplier;
     int32_t in_zero_point, out_zero_point, lo, hi;
-    psc_weights_t weights; /* OIHW; depthwise [C * multiplier, 1, kh, kw]; with a mask only the non-zeros */
+    psc_weights_t weights; /* OIHW, depthwise [C * multiplier, 1, kh, kw]; pruned layers: the stored values */
     const int32_t *bias, *multiplier;
     const int8_t *shift;
-    const uint8_t *mask; /* NULL: dense weights (psc_conv); else one presence bit per OIHW weight, LSB first */
+    const struct psc_sparse *sparse; /* NULL: dense weights (psc_conv); else how they are stored (psc_conv_sparse) */
 } psc_conv_t;
 
 )c";
@@ -148,36 +148,112 @@ constexpr std::string_view kKernelConv =
 
 )c";
 constexpr std::string_view kKernelSparseConv =
-    R"c(/* psc_conv for bitmask-encoded weights: each output walks its filter's presence bits in storage order and takes
-   the next packed non-zero for every set bit; zero weights cost one bit test and no multiply. */
+    R"c(/* psc_conv for pruned layers (docs/formats/export-c.md, "Pruned layers"). A channel's weights are `rows` rows of
+   `row_length` elements (window_rows: the kernel positions; else the input channels at one kernel position), stored
+   channel after channel, row after row, in the encoding the study charges: 1 presence bits, 2 CSR (column indices
+   into the channel's rows, row pointers per channel), 3 DBB (per block of `group`, its presence bits and `slots`
+   value slots), 4 N:M (per group of `group`, `slots` values with a position each). Only non-zeros are multiplied. */
+typedef struct psc_sparse {
+    int32_t encoding, row_length, rows, window_rows, group, slots, position_bits, index_bytes, row_pointer_bytes;
+    const uint8_t *index, *row_pointers;
+} psc_sparse_t;
+
+PSC_INLINE uint32_t psc_field(const uint8_t *data, uint32_t index, int32_t bits)
+{
+    uint32_t pos, field;
+    if (bits == 0)
+        return 0;
+    pos = index * (uint32_t)bits;
+    field = (uint32_t)data[pos >> 3] >> (pos & 7u);
+    if ((pos & 7u) + (uint32_t)bits > 8u)
+        field |= (uint32_t)data[(pos >> 3) + 1] << (8u - (pos & 7u));
+    return field & ((1u << bits) - 1u);
+}
+
+PSC_INLINE uint32_t psc_little_endian(const uint8_t *data, uint32_t index, int32_t bytes)
+{
+    const uint8_t *p = data + index * (uint32_t)bytes;
+    uint32_t v = 0;
+    int32_t b;
+    for (b = bytes - 1; b >= 0; --b)
+        v = (v << 8) | p[b];
+    return v;
+}
+
+/* Element e of row r of output channel oc times weight w, at output (oy, ox); padding is real 0: it adds nothing. */
+PSC_INLINE int32_t psc_tap(const psc_conv_t *p, const int8_t *in, int32_t oc, int32_t oy, int32_t ox, int32_t r,
+                           int32_t e, int32_t w)
+{
+    const int32_t window = p->sparse->window_rows;
+    const int32_t c = window ? (p->depth_multiplier > 0 ? oc / p->depth_multiplier : 0) : e;
+    const int32_t position = window ? e : r;
+    const int32_t y = oy * p->stride_h - p->pad_top + position / p->kernel_w;
+    const int32_t x = ox * p->stride_w - p->pad_left + position % p->kernel_w;
+    if (y < 0 || y >= p->in_h || x < 0 || x >= p->in_w)
+        return 0;
+    return ((int32_t)in[((uint32_t)c * (uint32_t)p->in_h + (uint32_t)y) * (uint32_t)p->in_w + (uint32_t)x] -
+            p->in_zero_point) * w;
+}
+
 PSC_KERNEL void psc_conv_sparse(const psc_conv_t *p, const int8_t *in, int8_t *out)
 {
-    int32_t oc, oy, ox, ic, ky, kx;
-    const int32_t depthwise = p->depth_multiplier > 0;
-    const int32_t filter_c = depthwise ? 1 : p->in_c;
-    uint32_t first = 0, next = 0; /* the filter's first non-zero among the layer's; the one after the last read */
+    const psc_sparse_t *s = p->sparse;
+    const int32_t length = s->row_length;
+    int32_t oc, oy, ox, r, g, t;
+    uint32_t row_slots = 0, first = 0, next = 0;
+    for (g = 0; s->encoding >= 3 && g < length; g += s->group) {
+        const int32_t group = length - g < s->group ? length - g : s->group;
+        row_slots += (uint32_t)(s->slots < group ? s->slots : group);
+    }
     for (oc = 0; oc < p->out_c; ++oc) {
-        const uint32_t filter = (uint32_t)oc * (uint32_t)(filter_c * p->kernel_h * p->kernel_w);
         for (oy = 0; oy < p->out_h; ++oy) {
             for (ox = 0; ox < p->out_w; ++ox) {
                 int32_t acc = p->bias[oc];
-                uint32_t k = filter;
+                uint32_t v = 0, end = 0;
                 next = first;
-                for (ic = 0; ic < filter_c; ++ic) {
-                    const int32_t c = depthwise ? oc / p->depth_multiplier : ic;
-                    const int8_t *plane = in + (uint32_t)c * (uint32_t)(p->in_h * p->in_w);
-                    for (ky = 0; ky < p->kernel_h; ++ky) {
-                        const int32_t y = oy * p->stride_h - p->pad_top + ky;
-                        const int32_t row_inside = y >= 0 && y < p->in_h;
-                        for (kx = 0; kx < p->kernel_w; ++kx, ++k) {
-                            int32_t x;
-                            if (!((p->mask[k >> 3] >> (k & 7u)) & 1u))
-                                continue;
-                            x = ox * p->stride_w - p->pad_left + kx;
-                            if (row_inside && x >= 0 && x < p->in_w) /* padding is real 0: it adds nothing */
-                                acc += ((int32_t)plane[y * p->in_w + x] - p->in_zero_point) *
-                                       psc_weight(&p->weights, next);
-                            ++next;
+                if (s->encoding == 2) {
+                    v = psc_little_endian(s->row_pointers, (uint32_t)oc, s->row_pointer_bytes);
+                    end = psc_little_endian(s->row_pointers, (uint32_t)oc + 1u, s->row_pointer_bytes);
+                }
+                for (r = 0; r < s->rows; ++r) {
+                    const uint32_t row = (uint32_t)oc * (uint32_t)s->rows + (uint32_t)r;
+                    switch (s->encoding) {
+                    case 1: /* presence bits: the next stored value for each set bit */
+                        for (t = 0; t < length; ++t)
+                            if (psc_field(s->index, row * (uint32_t)length + (uint32_t)t, 1))
+                                acc += psc_tap(p, in, oc, oy, ox, r, t, psc_weight(&p->weights, next++));
+                        break;
+                    case 2: /* CSR: the channel's entries whose column falls in this row */
+                        for (; v < end; ++v) {
+                            const uint32_t column = psc_little_endian(s->index, v, s->index_bytes);
+                            if (column >= (uint32_t)(r + 1) * (uint32_t)length)
+                                break;
+                            acc += psc_tap(p, in, oc, oy, ox, r, (int32_t)(column - (uint32_t)r * (uint32_t)length),
+                                           psc_weight(&p->weights, v));
+                        }
+                        break;
+                    case 3: /* DBB: each block's presence bits, then its value slots */
+                        v = row * row_slots;
+                        for (g = 0; g < length; g += s->group) {
+                            const int32_t group = length - g < s->group ? length - g : s->group;
+                            uint32_t used = 0;
+                            for (t = 0; t < group; ++t)
+                                if (psc_field(s->index, row * (uint32_t)length + (uint32_t)(g + t), 1))
+                                    acc += psc_tap(p, in, oc, oy, ox, r, g + t, psc_weight(&p->weights, v + used++));
+                            v += (uint32_t)(s->slots < group ? s->slots : group);
+                        }
+                        break;
+                    default: /* N:M: each group's slots, a value and its position (padding slots hold 0) */
+                        v = row * row_slots;
+                        for (g = 0; g < length; g += s->group) {
+                            const int32_t group = length - g < s->group ? length - g : s->group;
+                            const int32_t slots = s->slots < group ? s->slots : group;
+                            for (t = 0; t < slots; ++t, ++v) {
+                                const int32_t w = psc_weight(&p->weights, v);
+                                if (w)
+                                    acc += psc_tap(p, in, oc, oy, ox, r,
+                                                   g + (int32_t)psc_field(s->index, v, s->position_bits), w);
+                            }
                         }
                     }
                 }
@@ -336,23 +412,6 @@ std::string cName(const std::string &name)
     return out.empty() ? std::string("_") : out;
 }
 
-/** Weights as the kernels read them: 8 bits as int8 bytes, fewer packed LSB first (docs/formats/export-c.md). */
-std::vector<std::uint8_t> packWeights(const std::vector<std::int8_t> &values, int bits)
-{
-    if (bits == 8)
-        return {values.begin(), values.end()};
-    std::vector<std::uint8_t> packed((values.size() * std::size_t(bits) + 7) / 8, 0);
-    const std::uint32_t mask = (1u << bits) - 1u;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const std::uint32_t field = bits == 1 ? (values[i] > 0 ? 1u : 0u) : std::uint32_t(values[i]) & mask;
-        const std::size_t pos = i * std::size_t(bits);
-        packed[pos / 8] |= std::uint8_t(field << (pos % 8));
-        if (pos % 8 + std::size_t(bits) > 8)
-            packed[pos / 8 + 1] |= std::uint8_t(field >> (8 - pos % 8));
-    }
-    return packed;
-}
-
 /** The bit-width a tensor of weights is stored with: its own, except binary weights with a zero (an all-zero
  *  channel, which binary cannot express) go to 2 bits. */
 int storageBits(const std::vector<std::int8_t> &values, int bits)
@@ -360,36 +419,6 @@ int storageBits(const std::vector<std::int8_t> &values, int bits)
     if (bits == 1 && std::any_of(values.begin(), values.end(), [](std::int8_t v) { return v == 0; }))
         return 2;
     return bits;
-}
-
-/** How the export stores one conv2d / depthwise_conv2d / dense weight tensor (docs/formats/export-c.md, "Weights"). */
-struct StoredWeights
-{
-    int bits = 8;           ///< of each stored value
-    bool bitmask = false;   ///< presence bits, then only the non-zero values
-    std::int64_t bytes = 0; ///< values and presence bits
-};
-
-/** A bitmask where the layer's spec makes it sparse (unstructured, DBB, N:M: the encodings the study's weight_bytes
- *  charge; channel pruning is already in the shape) and the mask pays for itself; otherwise dense. The MCU cost
- *  model's "c_*" figures decide the same way (plugins/targets/mcu/mcucexport.cpp). */
-StoredWeights storedWeights(const LayerSpec &l, const std::vector<std::int8_t> &values, int bits)
-{
-    const auto count = std::int64_t(values.size());
-    StoredWeights dense;
-    dense.bits = storageBits(values, bits);
-    dense.bytes = (count * dense.bits + 7) / 8;
-    const bool sparse =
-        l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured &&
-        (l.type == LayerType::Conv2d || l.type == LayerType::DepthwiseConv2d || l.type == LayerType::Dense);
-    if (!sparse)
-        return dense;
-    const std::int64_t nonZeros = count - std::count(values.begin(), values.end(), std::int8_t(0));
-    StoredWeights mask;
-    mask.bits = bits; // binary non-zeros are all +-1
-    mask.bitmask = true;
-    mask.bytes = (count + 7) / 8 + (nonZeros * bits + 7) / 8;
-    return mask.bytes < dense.bytes ? mask : dense;
 }
 
 class Source
@@ -418,29 +447,32 @@ public:
     std::string weights(const std::string &name, const std::vector<std::int8_t> &values, int bits)
     {
         const int stored = storageBits(values, bits);
-        const std::vector<std::uint8_t> packed = packWeights(values, stored);
+        const std::vector<std::uint8_t> packed = packWeightFields(values, stored);
         array("uint8_t", name, packed);
         weightBytes += std::int64_t(packed.size());
         return "{" + name + ", " + std::to_string(stored) + "}";
     }
 
-    /** The presence bits (LSB first) and the packed non-zeros of bitmask-stored weights; returns the
-     *  psc_weights_t initialiser and sets `mask` to the presence bits' array. */
-    std::string bitmaskWeights(const std::string &name, const std::vector<std::int8_t> &values, int bits,
-                               std::string &mask)
+    /** A pruned layer's weight streams and their psc_sparse_t; returns the psc_weights_t initialiser and sets
+     *  `descriptor` to the psc_sparse_t's name. */
+    std::string sparseWeights(const std::string &name, const CSparseWeights &w, std::string &descriptor)
     {
-        std::vector<std::uint8_t> present((values.size() + 7) / 8, 0);
-        std::vector<std::int8_t> nonZeros;
-        for (std::size_t i = 0; i < values.size(); ++i)
-            if (values[i] != 0) {
-                present[i / 8] |= std::uint8_t(1u << (i % 8));
-                nonZeros.push_back(values[i]);
-            }
-        mask = array("uint8_t", name + "_mask", present);
-        const std::vector<std::uint8_t> packed = packWeights(nonZeros, bits);
-        array("uint8_t", name, packed);
-        weightBytes += std::int64_t(present.size() + packed.size());
-        return "{" + name + ", " + std::to_string(bits) + "}";
+        array("uint8_t", name, w.values);
+        const std::string index = array("uint8_t", name + "_index", w.index);
+        const std::string rowPointers =
+            w.rowPointers.empty() ? "NULL" : array("uint8_t", name + "_rows", w.rowPointers);
+        weightBytes += w.bytes();
+        const int encoding = w.encoding == WeightEncoding::Bitmask ? 1
+                             : w.encoding == WeightEncoding::Csr   ? 2
+                             : w.encoding == WeightEncoding::Dbb   ? 3
+                                                                   : 4;
+        descriptor = name + "_sparse";
+        text << "static const psc_sparse_t " << descriptor << " = {" << encoding << ", " << w.rowLength << ", "
+             << w.rows << ", " << (w.windowRows ? 1 : 0) << ", " << w.group << ", " << w.groupSlots << ", "
+             << w.positionBits << ", " << w.indexBytes << ", " << w.rowPointerBytes << ", " << index << ", "
+             << rowPointers << "}; /* " << toString(w.encoding) << " */\n";
+        constantBytes += 9 * 4 + 2 * 4;
+        return "{" + name + ", " + std::to_string(w.bits) + "}";
     }
 };
 
@@ -560,14 +592,17 @@ public:
             planner.addTensor(t);
         const MemoryPlan plan = planner.plan();
 
-        std::vector<StoredWeights> stored(n);
+        // Pruned layers in the sparse encoding the study charges for them (csparse.h); the others dense.
+        std::vector<std::optional<CSparseWeights>> sparse(n);
+        std::vector<std::string> fallbacks(n);
         bool anySparse = false, anyDense = false;
         for (std::size_t i = 0; i < n; ++i) {
             const LayerSpec &l = net.layers[i];
             if (l.type != LayerType::Conv2d && l.type != LayerType::DepthwiseConv2d && l.type != LayerType::Dense)
                 continue;
-            stored[i] = storedWeights(l, lqs[i].weights, lqs[i].weightBits);
-            (stored[i].bitmask ? anySparse : anyDense) = true;
+            const Shape &in = inputs[i][0] == kNetworkInput ? net.input : shapes[std::size_t(inputs[i][0])];
+            sparse[i] = encodeSparseWeights(l, in, lqs[i].weights, lqs[i].weightBits, &fallbacks[i]);
+            (sparse[i] ? anySparse : anyDense) = true;
         }
 
         const std::string base = cName(options.baseName);
@@ -640,10 +675,11 @@ public:
                     dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.height, l.kernelH, l.strideH, l.padding);
                 const WindowAxis w =
                     dense ? WindowAxis{1, 0, 0, 1} : windowAxis(in.width, l.kernelW, l.strideW, l.padding);
-                std::string mask = "NULL";
-                const std::string weights = stored[i].bitmask
-                                                ? src.bitmaskWeights(id + "_w", q.weights, q.weightBits, mask)
-                                                : src.weights(id + "_w", q.weights, q.weightBits);
+                std::string descriptor = "NULL";
+                const std::string weights = sparse[i] ? src.sparseWeights(id + "_w", *sparse[i], descriptor)
+                                                      : src.weights(id + "_w", q.weights, q.weightBits);
+                if (sparse[i])
+                    descriptor = "&" + descriptor;
                 src.array("int32_t", id + "_b", q.bias);
                 src.array("int32_t", id + "_m", multipliersOf(q.multipliers));
                 src.array("int8_t", id + "_s", shiftsOf(q.multipliers));
@@ -653,10 +689,11 @@ public:
                                     dense ? 1 : l.kernelH, dense ? 1 : l.kernelW, dense ? 1 : l.strideH,
                                     dense ? 1 : l.strideW, h.padBefore, w.padBefore, depthwise ? l.depthMultiplier : 0,
                                     q.inputs[0].zeroPoint, q.output.zeroPoint, lo, hi})
-                         << ", " << weights << ", " << id << "_b, " << id << "_m, " << id << "_s, " << mask << "};\n\n";
+                         << ", " << weights << ", " << id << "_b, " << id << "_m, " << id << "_s, " << descriptor
+                         << "};\n\n";
                 src.constantBytes += 17 * 4 + 28;
-                calls << (stored[i].bitmask ? "    psc_conv_sparse(&" : "    psc_conv(&") << id << ", " << srcPtr
-                      << ", " << dst << ");\n";
+                calls << (sparse[i] ? "    psc_conv_sparse(&" : "    psc_conv(&") << id << ", " << srcPtr << ", " << dst
+                      << ");\n";
                 break;
             }
             case LayerType::LowRank:
@@ -734,9 +771,14 @@ public:
             case LayerType::BatchNorm:
                 throw InputError("layer \"" + l.name + "\": an unfolded batch_norm cannot be exported");
             }
-            if (l.sparsity.isSparse() && l.sparsity.pattern != SparsityPattern::ChannelStructured && !q.weights.empty())
-                sparsityWarning(l, q, stored[i], in, o, out.warnings);
-            if (q.weightBits == 1 && !stored[i].bitmask &&
+            if (!fallbacks[i].empty()) // the weights break their DBB / N:M bound: the study charges less
+                out.warnings.push_back("layer " + l.name + ": " + std::string(toString(l.sparsity.pattern)) +
+                                       " sparsity stored as " +
+                                       (sparse[i] ? std::string(toString(sparse[i]->encoding)) + " (" +
+                                                        std::to_string(sparse[i]->bytes()) + " B of weights)"
+                                                  : std::string("dense")) +
+                                       ", since the trained weights break the bound: " + fallbacks[i]);
+            if (q.weightBits == 1 && !sparse[i] &&
                 (storageBits(q.weights, 1) != 1 || storageBits(q.factorWeights, 1) != 1))
                 out.warnings.push_back("layer " + l.name +
                                        ": binary weights with an all-zero channel are stored at 2 bits");
@@ -765,44 +807,6 @@ public:
     }
 
 private:
-    /** Where the file stores a sparse layer's weights in more bytes than the study's weight_bytes charge. */
-    static void sparsityWarning(const LayerSpec &l, const LayerQuantization &q, const StoredWeights &stored,
-                                const Shape &in, const Shape &out, std::vector<std::string> &warnings)
-    {
-        const auto count = std::int64_t(q.weights.size());
-        const std::int64_t nonZeros = count - std::count(q.weights.begin(), q.weights.end(), std::int8_t(0));
-        const std::string pattern(toString(l.sparsity.pattern));
-        char line[320];
-        if (!stored.bitmask) {
-            std::snprintf(line, sizeof line,
-                          "layer %s: %.0f %% %s sparsity stored dense (%lld B; a presence bitmask would not be "
-                          "smaller)",
-                          l.name.c_str(), 100.0 * double(count - nonZeros) / double(count), pattern.c_str(),
-                          static_cast<long long>(stored.bytes));
-            warnings.push_back(line);
-            return;
-        }
-        const std::optional<WeightShape> shape = weightTensorShape(l, in, out);
-        if (!shape || shape->count() != count)
-            return;
-        try {
-            const WeightEncoding charged = deployedEncoding(*shape, l.weightBits, l.sparsity, nonZeros);
-            const std::int64_t chargedBytes =
-                encodedWeightSize(charged, *shape, l.weightBits, nonZeros, l.sparsity).totalBytes;
-            if (chargedBytes >= stored.bytes)
-                return;
-            std::snprintf(line, sizeof line,
-                          "layer %s: %s sparsity stored as a presence bitmask, %lld B of weights; weight_bytes "
-                          "charges %s, %lld B",
-                          l.name.c_str(), pattern.c_str(), static_cast<long long>(stored.bytes),
-                          std::string(toString(charged)).c_str(), static_cast<long long>(chargedBytes));
-            warnings.push_back(line);
-        } catch (const InputError &) {
-            // The weights break the layer's DBB / N:M bound: the study charges an encoding these weights do not
-            // fit, and the bitmask holds them anyway.
-        }
-    }
-
     static std::int64_t midElements(const LayerSpec &l, const LayerQuantization &q)
     {
         return l.type == LayerType::Kronecker ? std::int64_t(q.factorShape.at(0)) * l.kronA.in

@@ -18,11 +18,21 @@ using plugin::OpKind;
 namespace {
 
 // Bytes of the export's layer descriptors (const structs in .rodata, 32-bit pointers): psc_conv_t 92,
-// psc_factorized_t 88, psc_pool_t 60, psc_mean_t 32, psc_add_t 32 (engine/src/export/cexporter.cpp).
+// psc_factorized_t 88, psc_pool_t 60, psc_mean_t 32, psc_add_t 32, psc_sparse_t 44 (engine/src/export/cexporter.cpp).
 constexpr std::int64_t kConvDescriptor = 92;
 constexpr std::int64_t kFactorizedDescriptor = 88;
 constexpr std::int64_t kPoolDescriptor = 60;
 constexpr std::int64_t kMeanDescriptor = 32;
+constexpr std::int64_t kSparseDescriptor = 44; // psc_sparse_t: nine int32 and two pointers
+
+/** ceil(log2 n): the bits that address n positions (0 for one). */
+int addressBits(std::int64_t n)
+{
+    int bits = 0;
+    while ((std::int64_t(1) << bits) < n)
+        ++bits;
+    return bits;
+}
 constexpr std::int64_t kAddDescriptor = 32;
 
 bool weighted(OpKind op)
@@ -73,17 +83,49 @@ CStoredWeights cStoredWeights(const LayerInfo &l, const LayerDeployment &d)
         zeros = d.weightValues->count(0);
     else
         zeros = l.weights - std::int64_t(std::ceil(double(l.weights) * (1.0 - effectiveSparsity(d))));
-    stored.bytes = packedBytes(l.weights, bits == 1 && zeros > 0 ? 2 : bits);
-    const bool pruned = d.pattern == plugin::SparsityPattern::Unstructured ||
-                        d.pattern == plugin::SparsityPattern::Dbb || d.pattern == plugin::SparsityPattern::NM;
-    if (!pruned || effectiveSparsity(d) <= 0.0 || l.weights <= 0)
+    const std::int64_t nonZeros = l.weights - zeros;
+    const std::int64_t dense = packedBytes(l.weights, bits == 1 && zeros > 0 ? 2 : bits);
+    stored.bytes = dense;
+    const bool dbb = d.pattern == plugin::SparsityPattern::Dbb, nm = d.pattern == plugin::SparsityPattern::NM;
+    if ((d.pattern != plugin::SparsityPattern::Unstructured && !dbb && !nm) || effectiveSparsity(d) <= 0.0 ||
+        l.weights <= 0 || l.outC <= 0)
         return stored;
-    const std::int64_t bitmaskBytes = (l.weights + 7) / 8 + packedBytes(l.weights - zeros, bits);
-    if (bitmaskBytes < stored.bytes) {
-        stored.bitmask = true;
-        stored.bytes = bitmaskBytes;
-        stored.density = double(l.weights - zeros) / double(l.weights);
+
+    // The weight tensor's rows as the analysis groups them: along the input channels at each kernel position, or
+    // over the kernel window where there is one input channel.
+    const bool denseOp = l.op == OpKind::Dense;
+    const std::int64_t in = denseOp ? std::int64_t(l.inC) * l.inH * l.inW : l.op == OpKind::Conv2d ? l.inC : 1;
+    const std::int64_t window = denseOp ? 1 : std::int64_t(l.kernelH) * l.kernelW;
+    const std::int64_t length = in == 1 ? window : in, rows = std::int64_t(l.outC) * (in == 1 ? 1 : window);
+
+    const std::int64_t columns = l.weights / l.outC;
+    const int columnBits = addressBits(columns);
+    const std::int64_t bitmask = (l.weights + 7) / 8 + packedBytes(nonZeros, bits);
+    const std::int64_t csr = packedBytes(nonZeros, bits) +
+                             nonZeros * (columnBits <= 8    ? 1
+                                         : columnBits <= 16 ? 2
+                                                            : 4) +
+                             (std::int64_t(l.outC) + 1) * (nonZeros <= 65535 ? 2 : 4);
+    CEncoding encoding = csr < bitmask ? CEncoding::Csr : CEncoding::Bitmask;
+    std::int64_t bytes = std::min(csr, bitmask);
+    if (dbb || nm) {
+        const int group = dbb ? d.blockSize : d.m, bound = dbb ? d.maxNonZeros : d.n;
+        if (group >= 1 && bound >= 1 && bound <= group) {
+            const std::int64_t full = length / group, partial = length % group;
+            stored.groups = rows * (full + (partial > 0 ? 1 : 0));
+            const std::int64_t slots = rows * (full * bound + std::min<std::int64_t>(bound, partial));
+            if (nonZeros <= slots) { // else the weights break the bound: stored as unstructured
+                encoding = dbb ? CEncoding::Dbb : CEncoding::NM;
+                bytes = packedBytes(slots, bits) + (dbb ? (l.weights + 7) / 8 : (slots * addressBits(group) + 7) / 8);
+                stored.valueSlots = slots;
+            }
+        }
     }
+    if (bytes > dense) // a deployment keeps the dense layout when the sparse one would be larger
+        return stored;
+    stored.encoding = encoding;
+    stored.bytes = bytes;
+    stored.density = double(nonZeros) / double(l.weights);
     return stored;
 }
 
@@ -104,14 +146,16 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
         const bool second = i > 0 && firstFactorStage(network.layers[i - 1]);
         if (weighted(l.op)) {
             const bool packed = d.weightBits < 8;
-            const CStoredWeights stored = first || second
-                                              ? CStoredWeights{false, packedBytes(l.weights, d.weightBits), 1.0}
-                                              : cStoredWeights(l, d);
+            CStoredWeights stored;
+            stored.bytes = packedBytes(l.weights, d.weightBits);
+            if (!first && !second)
+                stored = cStoredWeights(l, d);
             if (first || second) {
                 add(CWork::FactorMacs, double(l.macs));
-            } else if (stored.bitmask) {
-                // psc_conv_sparse walks every filter position's presence bit per output, and every non-zero's
-                // column; taps inside the input are counted as the dense kernel would, thinned by the density.
+            } else if (stored.encoding != CEncoding::Dense) {
+                // psc_conv_sparse decodes each output's filter row by row: presence bits (bitmask, DBB), entries
+                // (CSR) or slots (N:M), then checks each non-zero's position; taps inside the input are counted as
+                // the dense kernel would, thinned by the density.
                 const bool dense = l.op == OpKind::Dense;
                 const double filterChannels = dense ? double(std::int64_t(l.inC) * l.inH * l.inW)
                                                     : (l.op == OpKind::DepthwiseConv2d ? 1.0 : double(l.inC));
@@ -119,11 +163,18 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
                 const double rows = dense ? 1.0 : double(insideTaps(l.inH, l.outH, kh, l.strideH));
                 const double columns = dense ? 1.0 : double(insideTaps(l.inW, l.outW, kw, l.strideW));
                 const double pixels = dense ? 1.0 : double(l.outH) * l.outW;
-                const double positions = double(l.outC) * pixels * filterChannels * kh * kw;
-                add(CWork::MaskTests, positions);
-                add(CWork::SparseTaps, positions * stored.density);
+                const bool windowRows = filterChannels == 1.0; // one input channel: a row is the window
+                const double filterRows = windowRows ? 1.0 : double(kh) * kw;
+                if (stored.encoding == CEncoding::Bitmask || stored.encoding == CEncoding::Dbb)
+                    add(CWork::MaskTests, pixels * double(l.weights));
+                if (stored.encoding == CEncoding::Dbb || stored.encoding == CEncoding::NM)
+                    add(CWork::SparseGroups, pixels * double(stored.groups));
+                add(CWork::SparseTaps,
+                    pixels * (stored.encoding == CEncoding::NM ? double(stored.valueSlots)
+                                                               : double(l.weights) * stored.density));
                 add(CWork::SparseMacs, double(l.outC) * filterChannels * rows * columns * stored.density);
-                add(CWork::RowChecks, double(l.outC) * filterChannels * pixels * kh);
+                add(CWork::RowChecks, double(l.outC) * pixels * filterRows);
+                c.constantBytes += kSparseDescriptor;
                 c.kernels[int(CKernel::SparseConv)] = true;
             } else {
                 // Dense runs as a 1x1 conv over C x 1 x 1: every input element is a filter channel.
@@ -150,7 +201,7 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
                 // int32 bias (folded batch norms give every layer one), int32 multiplier and int8 shift per channel.
                 c.constantBytes += 9 * std::int64_t(l.outC) + (second ? kFactorizedDescriptor : kConvDescriptor);
                 add(CWork::Calls, 1);
-                conv = conv || (!second && !stored.bitmask);
+                conv = conv || (!second && stored.encoding == CEncoding::Dense);
             }
         } else {
             switch (l.op) {
@@ -209,27 +260,27 @@ CExportCounters cExportCounters(const NetworkInfo &network, const std::vector<La
 const CExportCoefficients &cExportCoefficients(std::string_view core)
 {
     // Fitted by bench_cexport_calibrate (100 random networks, seed 7; arm-none-eabi-gcc 12.2 -O2, QEMU 7.2) on
-    // 2026-12-07, after pruned layers began to be stored as presence bitmasks (psc_conv_sparse) and global pools
-    // became a requantising mean (psc_mean); its output is in
+    // 2026-12-07, after pruned layers began to be stored in the encodings the study charges (psc_conv_sparse:
+    // bitmask, CSR, DBB, N:M) and global pools became a requantising mean (psc_mean); its output is in
     // docs/targets/mcu.md, "Paretoscope's C export". Refit when the kernels change.
-    static const CExportCoefficients m4 = {
-        1211.6,
-        {16.804, 13.424, 14.934, 64.530, 117.955, 0.000, 0.000, 103.420, 16.970, 0.000, 0.000, 28.281, 0.000, 0.000},
-        24.8,
-        {870.1, 1366.3, 369.6, 817.2, 66.0, 930.5, 291.2},
-        16.47};
-    static const CExportCoefficients m7 = {
-        799.9,
-        {16.870, 13.894, 14.004, 63.108, 114.592, 0.000, 0.000, 90.523, 23.430, 0.000, 0.000, 29.323, 0.000, 0.000},
-        24.2,
-        {906.0, 1398.5, 361.6, 823.4, 65.5, 910.2, 283.2},
-        16.65};
-    static const CExportCoefficients m55 = {
-        1105.7,
-        {17.465, 16.494, 15.008, 64.805, 108.548, 0.000, 0.000, 85.872, 34.883, 0.000, 0.000, 27.710, 0.000, 0.000},
-        27.3,
-        {847.8, 1295.2, 365.4, 724.7, 63.6, 877.7, 239.2},
-        16.54};
+    static const CExportCoefficients m4 = {0.0,
+                                           {15.224, 13.536, 14.209, 67.761, 120.636, 18.779, 0.000, 91.013, 0.000,
+                                            0.000, 9.194, 2.250, 43.324, 0.000, 50.952},
+                                           27.9,
+                                           {869.3, 1364.2, 367.7, 814.4, 68.0, 2275.5, 293.9},
+                                           15.98};
+    static const CExportCoefficients m7 = {0.0,
+                                           {15.439, 13.859, 13.723, 65.680, 118.109, 17.432, 0.000, 90.080, 0.000,
+                                            0.000, 9.468, 4.592, 39.547, 0.000, 49.829},
+                                           27.7,
+                                           {905.2, 1396.4, 359.9, 820.4, 68.9, 2319.5, 286.2},
+                                           15.99};
+    static const CExportCoefficients m55 = {0.0,
+                                            {15.216, 16.342, 14.442, 69.310, 113.869, 22.694, 0.000, 84.742, 0.000,
+                                             0.000, 8.772, 0.619, 43.187, 0.000, 50.424},
+                                            31.3,
+                                            {845.1, 1292.3, 363.8, 721.7, 64.6, 2291.7, 242.2},
+                                            16.18};
     if (core == "cortex-m55" || core == "cortex-m85")
         return m55;
     if (core == "cortex-m7")

@@ -34,12 +34,13 @@ enum class CWork
     AddElements,   ///< output elements x inputs of an add
     ClampElements, ///< elements of an unfused relu/relu6
     Calls,         ///< kernel calls
-    MaskTests,     ///< bitmask-stored conv/dense: outputs x filter size (one presence bit tested each)
-    SparseTaps,    ///< bitmask-stored conv/dense: outputs x the filter's non-zeros (column check, next non-zero)
-    SparseMacs,    ///< bitmask-stored conv/dense: multiply-accumulates of non-zeros inside the input
+    MaskTests,     ///< bitmask/DBB-stored conv/dense: outputs x filter size (one presence bit tested each)
+    SparseTaps,    ///< sparse-stored conv/dense: outputs x the filter's non-zeros (N:M: its slots) decoded
+    SparseMacs,    ///< sparse-stored conv/dense: multiply-accumulates of non-zeros inside the input
     MeanElements,  ///< global average pooling: input elements summed
+    SparseGroups,  ///< DBB / N:M-stored conv/dense: outputs x the channel's blocks or groups
 };
-inline constexpr int kCWorkCounters = 14;
+inline constexpr int kCWorkCounters = 15;
 
 /** The kernels the export emits only when a layer needs them. */
 enum class CKernel
@@ -62,17 +63,30 @@ struct CExportCounters
     std::int64_t constantBytes = 0; ///< weights, biases, requantisation constants and layer descriptors (.rodata)
 };
 
+/** The weight encodings of the export (engine/src/export/csparse.h). */
+enum class CEncoding
+{
+    Dense,
+    Bitmask,
+    Csr,
+    Dbb,
+    NM,
+};
+
 /**
- * How the export stores a conv2d, depthwise or dense layer's weights (engine/src/export/cexporter.cpp): a presence
- * bitmask and the packed non-zeros where the layer is pruned (unstructured, DBB, N:M) and that is smaller, else
- * dense at the layer's bits (binary weights with a zero at 2). The zeros come from the trained weights'
- * histogram when the deployment has it, else from the layer's sparsity.
+ * How the export stores a conv2d, depthwise or dense layer's weights: a pruned layer (unstructured, DBB, N:M) in the
+ * encoding the study's analysis charges for it (docs/formats/weight-encodings.md: unstructured the smaller of bitmask
+ * and CSR, DBB and N:M their own; one whose weights break its DBB / N:M bound as unstructured), dense where that is
+ * not smaller; others dense at their bits (binary weights holding a zero at 2). The zeros come from the trained
+ * weights' histogram when the deployment has it, else from the layer's sparsity.
  */
 struct CStoredWeights
 {
-    bool bitmask = false;
+    CEncoding encoding = CEncoding::Dense;
     std::int64_t bytes = 0;
-    double density = 1.0; ///< non-zeros / weights
+    double density = 1.0;        ///< non-zeros / weights
+    std::int64_t valueSlots = 0; ///< N:M: value slots (padding included)
+    std::int64_t groups = 0;     ///< DBB / N:M: blocks or groups in all rows
 };
 CStoredWeights cStoredWeights(const plugin::LayerInfo &layer, const plugin::LayerDeployment &deployment);
 

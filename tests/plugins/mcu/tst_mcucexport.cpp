@@ -105,10 +105,11 @@ private Q_SLOTS:
         QVERIFY(!with.kernels[std::size_t(CKernel::Pool)]);
     }
 
-    // A pruned layer is stored as a presence bitmask where that is smaller, as the export stores it: the mask's and
-    // the non-zeros' bytes, psc_conv_sparse's loops.
-    void prunedLayersAreCountedAsBitmasks()
+    // A pruned layer is stored in the encoding the study charges for it, where that is smaller than dense, as the
+    // export stores it: its bytes, a 44-byte psc_sparse_t, psc_conv_sparse's loops. The dense layer has 10 rows of 32.
+    void prunedLayersAreCountedInTheirEncodings()
     {
+        const std::int64_t conv = 18 + 18 + 92, dense = 90 + 92 + 44; // the conv; the dense layer's bias etc.
         std::vector<LayerDeployment> d = tinyDeployment();
         d[2].pattern = SparsityPattern::Unstructured;
         d[2].sparsity = 0.75; // 80 of the dense layer's 320 4-bit weights are left
@@ -116,14 +117,15 @@ private Q_SLOTS:
         auto work = [&c](CWork w) { return c.work[std::size_t(w)]; };
         QVERIFY(c.kernels[std::size_t(CKernel::SparseConv)]);
         QVERIFY(c.kernels[std::size_t(CKernel::Conv)]); // the conv stays dense
-        // 40 B of presence bits + 80 x 4 bits = 80 B instead of 160 B.
-        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 40 + 40 + 90 + 92));
-        QCOMPARE(work(CWork::MaskTests), 10.0 * 32); // outputs x filter size
-        QCOMPARE(work(CWork::SparseTaps), 80.0);     // outputs x the non-zeros of their filter
-        QCOMPARE(work(CWork::SparseMacs), 80.0);     // all inside the 1 x 1 input
-        QCOMPARE(work(CWork::ConvTaps), 200.0);      // the conv's alone
-        QCOMPARE(work(CWork::PackedMacs), 80.0);     // only non-zeros are unpacked
-        QCOMPARE(work(CWork::RowChecks), 96.0 + 320.0);
+        // Bitmask: 40 B of presence bits + 80 x 4 bits = 80 B (CSR: 40 + 80 one-byte columns + 11 x 2 = 142 B).
+        QCOMPARE(c.constantBytes, conv + 80 + dense);
+        QCOMPARE(work(CWork::MaskTests), 320.0); // one output pixel x the filter
+        QCOMPARE(work(CWork::SparseTaps), 80.0); // its non-zeros
+        QCOMPARE(work(CWork::SparseMacs), 80.0); // all inside the 1 x 1 input
+        QCOMPARE(work(CWork::SparseGroups), 0.0);
+        QCOMPARE(work(CWork::ConvTaps), 200.0);        // the conv's alone
+        QCOMPARE(work(CWork::PackedMacs), 80.0);       // only non-zeros are unpacked
+        QCOMPARE(work(CWork::RowChecks), 96.0 + 10.0); // the dense layer: one row per channel
 
         // The trained weights' zeros, when the deployment has them, count instead of the spec's fraction.
         auto histogram = std::make_shared<WeightHistogram>();
@@ -131,17 +133,44 @@ private Q_SLOTS:
         histogram->counts[128 + 3] = 120; // non-zeros
         d[2].weightValues = histogram;
         c = cExportCounters(tinyNetwork(), d);
-        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 40 + 60 + 90 + 92));
-        QCOMPARE(c.work[std::size_t(CWork::SparseTaps)], 120.0);
-
-        // 8-bit weights 10 % pruned: 40 B of mask + 288 B > 320 B dense, so dense it stays.
-        d[2].weightBits = 8;
+        QCOMPARE(c.constantBytes, conv + 40 + 60 + dense);
+        QCOMPARE(work(CWork::SparseTaps), 120.0);
         d[2].weightValues.reset();
+
+        // CSR: 8-bit, 97 % pruned, ceil(9.6) = 10 left: 10 values + 10 one-byte columns + 11 two-byte row pointers =
+        // 42 B (bitmask: 40 + 10).
+        d[2].weightBits = 8;
+        d[2].sparsity = 0.97;
+        c = cExportCounters(tinyNetwork(), d);
+        QCOMPARE(c.constantBytes, conv + 42 + dense);
+        QCOMPARE(work(CWork::MaskTests), 0.0);
+        QCOMPARE(work(CWork::SparseTaps), 10.0);
+
+        // N:M 1:4, 8-bit: 8 groups per row, 80 slots of a value and a 2-bit position: 80 + 20 B.
+        d[2].pattern = SparsityPattern::NM;
+        d[2].sparsity = 0.0, d[2].n = 1, d[2].m = 4;
+        c = cExportCounters(tinyNetwork(), d);
+        QCOMPARE(c.constantBytes, conv + 100 + dense);
+        QCOMPARE(work(CWork::SparseGroups), 80.0);
+        QCOMPARE(work(CWork::SparseTaps), 80.0);
+        QCOMPARE(work(CWork::MaskTests), 0.0);
+
+        // DBB 2 of 8, 4-bit: 4 blocks per row, 80 slots of 4 bits + 320 presence bits: 40 + 40 B.
+        d[2].pattern = SparsityPattern::Dbb;
+        d[2].weightBits = 4, d[2].blockSize = 8, d[2].maxNonZeros = 2;
+        c = cExportCounters(tinyNetwork(), d);
+        QCOMPARE(c.constantBytes, conv + 80 + dense);
+        QCOMPARE(work(CWork::SparseGroups), 40.0);
+        QCOMPARE(work(CWork::MaskTests), 320.0);
+
+        // 8-bit weights 10 % pruned: 40 B of presence bits + 288 B > 320 B dense, so dense they stay.
+        d[2].pattern = SparsityPattern::Unstructured;
+        d[2].weightBits = 8;
         d[2].sparsity = 0.1;
         c = cExportCounters(tinyNetwork(), d);
         QVERIFY(!c.kernels[std::size_t(CKernel::SparseConv)]);
-        QCOMPARE(c.constantBytes, std::int64_t(18 + 18 + 92 + 320 + 90 + 92));
-        QCOMPARE(c.work[std::size_t(CWork::MaskTests)], 0.0);
+        QCOMPARE(c.constantBytes, conv + 320 + 90 + 92);
+        QCOMPARE(work(CWork::MaskTests), 0.0);
     }
 
     // The estimate is the counters times the core's coefficients: constants plus code, the planned arena.
