@@ -191,6 +191,16 @@ std::optional<CSparseWeights> encodeSparseWeights(const LayerSpec &l, const Shap
         unstructured.fraction = l.sparsity.fraction;
         encoding = deployedEncoding(shape, bits, unstructured, nonZeros);
     }
+    if (encoding == WeightEncoding::NM && bits == 1) {
+        // A padding slot holds 0, which one bit (+1 / -1) cannot: binary N:M is stored as unstructured. (Binary
+        // layers cannot be pruned in the network format; a deployment could still ask for it.)
+        if (fallback)
+            *fallback = "1-bit N:M value slots cannot hold the padding zeros";
+        SparsitySpec unstructured;
+        unstructured.pattern = SparsityPattern::Unstructured;
+        unstructured.fraction = l.sparsity.fraction;
+        encoding = deployedEncoding(shape, bits, unstructured, nonZeros);
+    }
     if (encoding == WeightEncoding::Dense)
         return std::nullopt;
     w.encoding = encoding;

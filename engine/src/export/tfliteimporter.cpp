@@ -605,12 +605,8 @@ private:
         }
         if (o->fused_activation_function != ActivationFunctionType::NONE)
             fail(where() + ": a pool with a fused activation is not supported");
-        const bool global = !max && o->padding == tflite::Padding::VALID && o->filter_height == src.shape.height &&
-                            o->filter_width == src.shape.width && outShape.isFlat();
-        if (global) {
-            addGlobalPool(out, src, outIndex, outShape);
-            return;
-        }
+        // An AVERAGE_POOL_2D over the whole plane (as exports before 2026-12 wrote global pools) stays an average
+        // pool: it keeps its input's parameters and divides exactly, unlike the requantising MEAN.
         sameParameters(x, out);
         LayerSpec &l =
             addLayer(max ? LayerType::MaxPool2d : LayerType::AvgPool2d, out.name, {src.producer}, outIndex, outShape);

@@ -84,8 +84,10 @@ CStoredWeights cStoredWeights(const LayerInfo &l, const LayerDeployment &d)
     else
         zeros = l.weights - std::int64_t(std::ceil(double(l.weights) * (1.0 - effectiveSparsity(d))));
     const std::int64_t nonZeros = l.weights - zeros;
-    const std::int64_t dense = packedBytes(l.weights, bits == 1 && zeros > 0 ? 2 : bits);
-    stored.bytes = dense;
+    // The choice compares with dense at the layer's bits (the analysis' rule); a dense binary layer holding a zero
+    // is then stored at 2 bits.
+    const std::int64_t dense = packedBytes(l.weights, bits);
+    stored.bytes = packedBytes(l.weights, bits == 1 && zeros > 0 ? 2 : bits);
     const bool dbb = d.pattern == plugin::SparsityPattern::Dbb, nm = d.pattern == plugin::SparsityPattern::NM;
     if ((d.pattern != plugin::SparsityPattern::Unstructured && !dbb && !nm) || effectiveSparsity(d) <= 0.0 ||
         l.weights <= 0 || l.outC <= 0)
@@ -114,7 +116,8 @@ CStoredWeights cStoredWeights(const LayerInfo &l, const LayerDeployment &d)
             const std::int64_t full = length / group, partial = length % group;
             stored.groups = rows * (full + (partial > 0 ? 1 : 0));
             const std::int64_t slots = rows * (full * bound + std::min<std::int64_t>(bound, partial));
-            if (nonZeros <= slots) { // else the weights break the bound: stored as unstructured
+            // Else the weights break the bound, or binary N:M slots cannot hold padding zeros: unstructured.
+            if (nonZeros <= slots && !(nm && bits == 1)) {
                 encoding = dbb ? CEncoding::Dbb : CEncoding::NM;
                 bytes = packedBytes(slots, bits) + (dbb ? (l.weights + 7) / 8 : (slots * addressBits(group) + 7) / 8);
                 stored.valueSlots = slots;

@@ -171,6 +171,18 @@ private Q_SLOTS:
         QVERIFY(!c.kernels[std::size_t(CKernel::SparseConv)]);
         QCOMPARE(c.constantBytes, conv + 320 + 90 + 92);
         QCOMPARE(work(CWork::MaskTests), 0.0);
+
+        // Binary, half zero: 40 B of presence bits + 20 B of values > 40 B dense at 1 bit, so dense, and a binary
+        // layer holding zeros is stored at 2 bits: 80 B.
+        d[2].weightBits = 1;
+        d[2].sparsity = 0.5;
+        auto binary = std::make_shared<WeightHistogram>();
+        binary->counts[128] = 160;
+        binary->counts[128 + 1] = 160;
+        d[2].weightValues = binary;
+        c = cExportCounters(tinyNetwork(), d);
+        QVERIFY(!c.kernels[std::size_t(CKernel::SparseConv)]);
+        QCOMPARE(c.constantBytes, conv + 80 + 90 + 92);
     }
 
     // The estimate is the counters times the core's coefficients: constants plus code, the planned arena.
