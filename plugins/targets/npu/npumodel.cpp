@@ -162,9 +162,11 @@ std::vector<OpEstimate> NpuTarget::lower(const LayerInfo &layer, const LayerDepl
         break;
     }
     case OpKind::GlobalAvgPool: {
-        // Paretoscope's TFLite export writes a global average pool as AVERAGE_POOL_2D over the whole map (VALID),
-        // which Vela runs on the pooling datapath in sub-kernels of 8 x 8. (A MEAN operator would instead become
-        // all-ones depthwise convolutions and a MUL: tflite_graph_optimiser.convert_mean_to_depthwise_conv.)
+        // Charged as an AVERAGE_POOL_2D over the whole map (VALID), which Vela runs on the pooling datapath in
+        // sub-kernels of 8 x 8: how Paretoscope's TFLite export wrote global pools until 2026-12. It now writes MEAN
+        // (the pool has its own output quantisation), which Vela turns into all-ones depthwise convolutions and a
+        // MUL (tflite_graph_optimiser.convert_mean_to_depthwise_conv): the same elements on another datapath, not
+        // modelled yet (docs/targets/npu.md).
         NpuOp op = base(BlockType::Pooling);
         op.ofm = {1, 1, std::max(1, layer.outC)};
         op.activation = ActivationRate::None;
@@ -353,7 +355,7 @@ std::string NpuTarget::unsupportedReason(const LayerInfo &l, const LayerDeployme
         if (k.h > 256 || kernelElems > 65536)
             return std::string(op) + " kernel height above 256 or area above 65536";
         break;
-    case OpKind::GlobalAvgPool: // exported as AVERAGE_POOL_2D over the whole map, VALID padding
+    case OpKind::GlobalAvgPool: // charged as AVERAGE_POOL_2D over the whole map, VALID padding (see above)
         if (k.h > 256 || kernelElems > 65536)
             return "global_avg_pool (AVERAGE_POOL_2D) with a map taller than 256 or larger than 65536";
         break;
