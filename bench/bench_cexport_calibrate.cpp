@@ -42,10 +42,10 @@ std::string randomNetwork(std::mt19937 &rng, int index)
     };
     auto chance = [&rng](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
     auto bits = [&] { return std::string(R"(, "weight_bits": )") + std::to_string(pick({8, 8, 4, 2})); };
-    // Conv2d, depthwise and dense: three in five pruned, unstructured (stored as presence bits, or CSR when very
-    // sparse), N:M or DBB, each stored in the encoding the study charges.
+    // Conv2d, depthwise and dense: a third pruned, unstructured (stored as presence bits, or CSR when very sparse),
+    // N:M or DBB, each stored in the encoding the study charges.
     auto sparse = [&] {
-        if (!chance(0.6))
+        if (!chance(0.35))
             return std::string();
         switch (pick({0, 1, 2, 3, 4, 5, 6})) {
         case 0:

@@ -266,24 +266,24 @@ const CExportCoefficients &cExportCoefficients(std::string_view core)
     // 2026-12-07, after pruned layers began to be stored in the encodings the study charges (psc_conv_sparse:
     // bitmask, CSR, DBB, N:M) and global pools became a requantising mean (psc_mean); its output is in
     // docs/targets/mcu.md, "Paretoscope's C export". Refit when the kernels change.
-    static const CExportCoefficients m4 = {438.0,
-                                           {20.446, 13.889, 14.152, 51.883, 109.730, 0.000, 150.951, 118.960, 0.000,
-                                            0.000, 6.151, 40.029, 17.597, 7.845, 37.079},
-                                           26.2,
-                                           {870.5, 1364.4, 367.5, 814.3, 67.4, 2272.7, 291.9},
-                                           16.65};
-    static const CExportCoefficients m7 = {772.0,
-                                           {21.113, 13.911, 13.416, 48.339, 109.436, 0.000, 133.636, 116.599, 0.000,
-                                            0.000, 6.283, 35.421, 22.511, 8.456, 36.131},
-                                           25.9,
-                                           {906.1, 1396.2, 359.7, 820.4, 67.1, 2316.6, 283.4},
-                                           16.88};
-    static const CExportCoefficients m55 = {388.0,
-                                            {21.654, 16.709, 14.412, 49.355, 107.226, 0.000, 163.251, 119.308, 0.000,
-                                             0.000, 5.122, 41.973, 15.630, 0.000, 35.859},
-                                            28.8,
-                                            {849.3, 1293.4, 362.7, 721.5, 64.4, 2286.7, 239.5},
-                                            16.79};
+    static const CExportCoefficients m4 = {0.0,
+                                           {15.224, 13.536, 14.209, 67.761, 120.636, 18.779, 0.000, 91.013, 0.000,
+                                            0.000, 9.194, 2.250, 43.324, 0.000, 50.952},
+                                           27.9,
+                                           {869.3, 1364.2, 367.7, 814.4, 68.0, 2275.5, 293.9},
+                                           15.98};
+    static const CExportCoefficients m7 = {0.0,
+                                           {15.439, 13.859, 13.723, 65.680, 118.109, 17.432, 0.000, 90.080, 0.000,
+                                            0.000, 9.468, 4.592, 39.547, 0.000, 49.829},
+                                           27.7,
+                                           {905.2, 1396.4, 359.9, 820.4, 68.9, 2319.5, 286.2},
+                                           15.99};
+    static const CExportCoefficients m55 = {0.0,
+                                            {15.216, 16.342, 14.442, 69.310, 113.869, 22.694, 0.000, 84.742, 0.000,
+                                             0.000, 8.772, 0.619, 43.187, 0.000, 50.424},
+                                            31.3,
+                                            {845.1, 1292.3, 363.8, 721.7, 64.6, 2291.7, 242.2},
+                                            16.18};
     if (core == "cortex-m55" || core == "cortex-m85")
         return m55;
     if (core == "cortex-m7")
