@@ -25,28 +25,6 @@ std::int64_t bytesForBits(std::int64_t bits)
     return (bits + 7) / 8;
 }
 
-/** ceil(log2(n)) for n >= 1: the bits that address n positions (0 for a single one). */
-int addressBits(std::int64_t n)
-{
-    int bits = 0;
-    while ((std::int64_t(1) << bits) < n)
-        ++bits;
-    return bits;
-}
-
-/** CSR column index width: ceil(log2 columns) rounded up to a whole integer type of 8, 16 or 32 bits. */
-int csrColumnIndexBits(std::int64_t columns)
-{
-    const int needed = addressBits(columns);
-    return needed <= 8 ? 8 : needed <= 16 ? 16 : 32;
-}
-
-/** CSR row pointers hold offsets 0..nonZeros: 16 bits while they fit, else 32. */
-int csrRowPointerBits(std::int64_t nonZeros)
-{
-    return nonZeros <= 65535 ? 16 : 32;
-}
-
 EncodedSize makeSize(std::int64_t valueBytes, std::int64_t indexBytes)
 {
     return {valueBytes, indexBytes, valueBytes + indexBytes};
@@ -66,6 +44,25 @@ void checkSlots(std::string_view format, std::int64_t nonZeros, std::int64_t cap
 }
 
 } // namespace
+
+int addressBits(std::int64_t n)
+{
+    int bits = 0;
+    while ((std::int64_t(1) << bits) < n)
+        ++bits;
+    return bits;
+}
+
+int csrColumnIndexBits(std::int64_t columns)
+{
+    const int needed = addressBits(columns);
+    return needed <= 8 ? 8 : needed <= 16 ? 16 : 32;
+}
+
+int csrRowPointerBits(std::int64_t nonZeros)
+{
+    return nonZeros <= 65535 ? 16 : 32;
+}
 
 std::string_view toString(WeightEncoding encoding)
 {

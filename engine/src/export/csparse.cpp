@@ -37,14 +37,6 @@ void putLittleEndian(std::vector<std::uint8_t> &out, std::uint64_t value, int by
         out.push_back(std::uint8_t(value >> (8 * b)));
 }
 
-int addressBitsOf(std::int64_t n)
-{
-    int bits = 0;
-    while ((std::int64_t(1) << bits) < n)
-        ++bits;
-    return bits;
-}
-
 /** The layer's weights as rows (see CSparseWeights), in storage order. */
 std::vector<std::int8_t> rowOrder(const std::vector<std::int8_t> &oihw, const WeightShape &s, bool windowRows)
 {
@@ -116,9 +108,8 @@ void encodeBitmask(CSparseWeights &w, const std::vector<std::int8_t> &rows)
 void encodeCsr(CSparseWeights &w, const std::vector<std::int8_t> &rows, int out, std::int64_t nonZeros)
 {
     const std::int64_t columns = std::int64_t(w.rowLength) * w.rows;
-    const int columnBits = addressBitsOf(columns);
-    w.indexBytes = columnBits <= 8 ? 1 : columnBits <= 16 ? 2 : 4;
-    w.rowPointerBytes = nonZeros <= 65535 ? 2 : 4;
+    w.indexBytes = csrColumnIndexBits(columns) / 8;
+    w.rowPointerBytes = csrRowPointerBits(nonZeros) / 8;
     std::vector<std::int8_t> kept;
     std::int64_t offset = 0;
     for (int o = 0; o < out; ++o) {
@@ -216,7 +207,7 @@ std::optional<CSparseWeights> encodeSparseWeights(const LayerSpec &l, const Shap
         const bool dbb = encoding == WeightEncoding::Dbb;
         w.group = dbb ? l.sparsity.blockSize : l.sparsity.m;
         w.groupSlots = dbb ? l.sparsity.maxNonZeros : l.sparsity.n;
-        w.positionBits = dbb ? 0 : addressBitsOf(w.group);
+        w.positionBits = dbb ? 0 : addressBits(w.group);
         if (!encodeBlocks(w, rows, std::int64_t(shape.out) * w.rows)) {
             // Within the layer's total bound but not in every group: the smaller of bitmask and CSR holds them.
             if (fallback)

@@ -27,6 +27,13 @@ std::string_view toString(WeightEncoding encoding);
 /** Inverse of toString(WeightEncoding); nullopt for any other text. */
 std::optional<WeightEncoding> weightEncodingFromString(std::string_view text);
 
+/** ceil(log2 n) for n >= 1: the bits that address n positions (0 for one); an N:M position has addressBits(m). */
+int addressBits(std::int64_t n);
+/** CSR column index width: ceil(log2 columns) rounded up to a whole integer type of 8, 16 or 32 bits. */
+int csrColumnIndexBits(std::int64_t columns);
+/** CSR row pointers hold offsets 0..nonZeros: 16 bits while they fit, else 32. */
+int csrRowPointerBits(std::int64_t nonZeros);
+
 /** Bytes of one encoded weight tensor, without biases. */
 struct EncodedSize
 {
